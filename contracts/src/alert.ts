@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/** Alert sources SOC Copilot can normalise. `generic` is the documented JSON alert. */
+export const SourceName = z.enum(['generic', 'sentinel', 'defender', 'splunk', 'wazuh', 'cef']);
+export type SourceName = z.infer<typeof SourceName>;
+
+/** Severity on the OCSF scale (severity_id 1–5 map to these labels). */
+export const Severity = z.enum(['informational', 'low', 'medium', 'high', 'critical']);
+export type Severity = z.infer<typeof Severity>;
+
+/** OCSF severity_id for each label, for consumers that speak OCSF. */
+export const SEVERITY_ID: Readonly<Record<Severity, number>> = {
+  informational: 1,
+  low: 2,
+  medium: 3,
+  high: 4,
+  critical: 5,
+};
+
+/** Status of the alert in its source product, aligned with OCSF Detection Finding `status`. */
+export const AlertStatus = z.enum(['new', 'in_progress', 'suppressed', 'resolved', 'unknown']);
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+/** Entity kinds SOC Copilot extracts; later versions may add kinds, never remove them. */
+export const EntityType = z.enum([
+  'ip',
+  'host',
+  'user',
+  'hash',
+  'file',
+  'process',
+  'url',
+  'domain',
+  'mailbox',
+  'registry',
+  'cloud-resource',
+]);
+export type EntityType = z.infer<typeof EntityType>;
+
+/** Where an entity came from: named by the source product, or extracted from free text. */
+export const EntityOrigin = z.enum(['source', 'extracted']);
+
+const EntityBase = {
+  /** Stable within the alert: `<type>:<normalised value>`; actions and evidence refer to entities by it. */
+  id: z.string().min(1).max(2100),
+  /** The canonical value: an address, a lower-case hostname, a UPN, a hash, a URL … */
+  value: z.string().min(1).max(2048),
+  origin: EntityOrigin.default('source'),
+  /** OCSF-style role of the entity in the finding. */
+  role: z.enum(['actor', 'target', 'related']).optional(),
+};
+
+export const IpEntity = z.object({
+  ...EntityBase,
+  type: z.literal('ip'),
+  /** RFC 1918 / loopback / link-local / ULA addresses are internal. */
+  isInternal: z.boolean().optional(),
+});
+export const HostEntity = z.object({
+  ...EntityBase,
+  type: z.literal('host'),
+  hostname: z.string().optional(),
+  fqdn: z.string().optional(),
+  os: z.string().optional(),
+  deviceId: z.string().optional(),
+});
+export const UserEntity = z.object({
+  ...EntityBase,
+  type: z.literal('user'),
+  name: z.string().optional(),
+  domain: z.string().optional(),
+  upn: z.string().optional(),
+  sid: z.string().optional(),
+  objectId: z.string().optional(),
+});
+export const HashAlgorithm = z.enum(['md5', 'sha1', 'sha256', 'sha512']);
+export const HashEntity = z.object({ ...EntityBase, type: z.literal('hash'), algorithm: HashAlgorithm });
+export const FileEntity = z.object({
+  ...EntityBase,
+  type: z.literal('file'),
+  name: z.string().optional(),
+  path: z.string().optional(),
+  hashes: z.array(z.object({ algorithm: HashAlgorithm, value: z.string() })).optional(),
+});
+export const ProcessEntity = z.object({
+  ...EntityBase,
+  type: z.literal('process'),
+  name: z.string().optional(),
+  commandLine: z.string().max(32_768).optional(),
+  pid: z.number().int().optional(),
+  parentName: z.string().optional(),
+});
+export const UrlEntity = z.object({ ...EntityBase, type: z.literal('url') });
+export const DomainEntity = z.object({ ...EntityBase, type: z.literal('domain') });
+export const MailboxEntity = z.object({ ...EntityBase, type: z.literal('mailbox'), displayName: z.string().optional() });
+export const RegistryEntity = z.object({
+  ...EntityBase,
+  type: z.literal('registry'),
+  key: z.string().optional(),
+  valueName: z.string().optional(),
+  data: z.string().optional(),
+});
+export const CloudResourceEntity = z.object({
+  ...EntityBase,
+  type: z.literal('cloud-resource'),
+  provider: z.string().optional(),
+  resourceType: z.string().optional(),
+});
+
+/** A typed entity of an alert. */
+export const Entity = z.discriminatedUnion('type', [
+  IpEntity,
+  HostEntity,
+  UserEntity,
+  HashEntity,
+  FileEntity,
+  ProcessEntity,
+  UrlEntity,
+  DomainEntity,
+  MailboxEntity,
+  RegistryEntity,
+  CloudResourceEntity,
+]);
+export type Entity = z.infer<typeof Entity>;
+
+/** An ATT&CK reference as the source or the mapper gives it (OCSF `attacks[]`). */
+export const AttackRef = z.object({
+  tactic: z.string().max(128).optional(),
+  techniqueId: z
+    .string()
+    .regex(/^T\d{4}(\.\d{3})?$/)
+    .optional(),
+  techniqueName: z.string().max(256).optional(),
+});
+export type AttackRef = z.infer<typeof AttackRef>;
+
+/**
+ * The common alert every source is normalised into (schema version 1).
+ * Field names follow OCSF Detection Finding where that is natural (`finding`-level title, severity,
+ * status, first/last seen, analytic rule, attacks, evidence entities).
+ */
+export const Alert = z.object({
+  schemaVersion: z.literal(1),
+  /** Deterministic from source and vendor id, so a re-sent alert keeps its id. */
+  alertId: z.string().min(1).max(128),
+  tenantId: z.string().min(1).max(128),
+  source: z.object({
+    name: SourceName,
+    /** Product that raised the alert, e.g. "Microsoft Sentinel", "Splunk Enterprise Security". */
+    product: z.string().max(256).optional(),
+    vendor: z.string().max(256).optional(),
+    /** The alert's id in its source product. */
+    vendorAlertId: z.string().min(1).max(512),
+    /** Deep link back to the alert in its source product. */
+    url: z.url().max(4096).optional(),
+  }),
+  title: z.string().min(1).max(1024),
+  description: z.string().max(32_768).default(''),
+  severity: Severity,
+  status: AlertStatus.default('new'),
+  /** When the source detected it (OCSF `time`). */
+  detectedAt: z.iso.datetime({ offset: true }),
+  firstSeenAt: z.iso.datetime({ offset: true }).optional(),
+  lastSeenAt: z.iso.datetime({ offset: true }).optional(),
+  /** The detection rule / analytic (OCSF `finding_info.analytic`). */
+  rule: z
+    .object({
+      id: z.string().max(512).optional(),
+      name: z.string().max(1024).optional(),
+    })
+    .optional(),
+  attack: z.array(AttackRef).max(64).default([]),
+  entities: z.array(Entity).max(500).default([]),
+  labels: z.array(z.string().max(256)).max(64).default([]),
+  /** Where the untouched source payload is kept, when it is kept. */
+  rawRef: z.object({ store: z.string(), key: z.string() }).optional(),
+});
+export type Alert = z.infer<typeof Alert>;
+/** The alert as accepted from a producer, before defaults are applied. */
+export type AlertInput = z.input<typeof Alert>;

@@ -1,0 +1,70 @@
+import type { CloudEvent, DataOf, EventDefinition, EventOf } from './envelope.ts';
+import { deriveEventId } from './ids.ts';
+
+/** What every new event needs besides its data. */
+export interface NewEventOptions {
+  id: string;
+  /** URI reference of the producer, e.g. `/soc/ingestion`. */
+  source: string;
+  time: Date;
+  correlationid: string;
+  causationid?: string;
+  tenantid: string;
+  subject?: string;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** Builds an event of a definition. The data is typed, not re-validated: validation happens at the bus edge. */
+export function createEvent<D extends EventDefinition>(def: D, data: DataOf<D>, opts: NewEventOptions): EventOf<D> {
+  const event: CloudEvent = {
+    specversion: '1.0',
+    id: opts.id,
+    source: opts.source,
+    type: def.type,
+    time: opts.time.toISOString(),
+    datacontenttype: 'application/json',
+    correlationid: opts.correlationid,
+    tenantid: opts.tenantid,
+    data,
+  };
+  if (opts.causationid !== undefined) event.causationid = opts.causationid;
+  if (opts.subject !== undefined) event.subject = opts.subject;
+  if (opts.traceparent !== undefined) event.traceparent = opts.traceparent;
+  if (opts.tracestate !== undefined) event.tracestate = opts.tracestate;
+  return event as EventOf<D>;
+}
+
+/** Options for an event caused by another one. */
+export interface CausedByOptions {
+  source: string;
+  time: Date;
+  /** Distinguishes several events of one type from one cause (e.g. the action id). */
+  key?: string;
+  subject?: string;
+}
+
+/**
+ * Builds the next event of a journey: copies `correlationid`, `tenantid` and trace context from its cause,
+ * sets `causationid` to the cause's id and derives its own id deterministically (idempotent on redelivery).
+ */
+export function causedBy<D extends EventDefinition>(
+  cause: CloudEvent,
+  def: D,
+  data: DataOf<D>,
+  opts: CausedByOptions,
+): EventOf<D> {
+  const next: NewEventOptions = {
+    id: deriveEventId(cause.id, def.type, opts.key),
+    source: opts.source,
+    time: opts.time,
+    correlationid: cause.correlationid,
+    causationid: cause.id,
+    tenantid: cause.tenantid,
+  };
+  const subject = opts.subject ?? cause.subject;
+  if (subject !== undefined) next.subject = subject;
+  if (cause.traceparent !== undefined) next.traceparent = cause.traceparent;
+  if (cause.tracestate !== undefined) next.tracestate = cause.tracestate;
+  return createEvent(def, data, next);
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { ContainmentRunbook } from '../actions.ts';
+import { defineEvent } from '../envelope.ts';
+
+/** Containment target as recorded on a request. */
+export const ContainmentTarget = z.object({ entityId: z.string(), type: z.string(), value: z.string().max(2048) });
+
+/** Emitted by containment when a policy-allowed containment awaits a human approval. Consumed by the case view and approvers. */
+export const ContainmentRequestedV1 = defineEvent(
+  'soc.containment.requested.v1',
+  z.object({
+    requestId: z.string(),
+    alertId: z.string(),
+    actionId: z.string(),
+    runbook: ContainmentRunbook,
+    target: ContainmentTarget,
+    reason: z.string().max(1024),
+    status: z.literal('pending-approval'),
+    expiresAt: z.iso.datetime({ offset: true }),
+  }),
+  'Emitted by containment when a policy-allowed containment awaits a human approval.',
+);

@@ -1,0 +1,96 @@
+import type { z } from 'zod';
+import { CloudEventEnvelope, type EventDefinition, type EventOf } from './envelope.ts';
+import { AlertEnrichedV1 } from './events/alert-enriched.v1.ts';
+import { AlertReceivedV1 } from './events/alert-received.v1.ts';
+import { AlertTriagedV1 } from './events/alert-triaged.v1.ts';
+import { ContainmentApprovedV1 } from './events/containment-approved.v1.ts';
+import { ContainmentDeniedV1 } from './events/containment-denied.v1.ts';
+import { ContainmentExecutedV1 } from './events/containment-executed.v1.ts';
+import { ContainmentFailedV1 } from './events/containment-failed.v1.ts';
+import { ContainmentRequestedV1 } from './events/containment-requested.v1.ts';
+import { DecisionMadeV1 } from './events/decision-made.v1.ts';
+import { NotificationSentV1 } from './events/notification-sent.v1.ts';
+import { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
+import { TicketCreatedV1 } from './events/ticket-created.v1.ts';
+import { TicketUpdatedV1 } from './events/ticket-updated.v1.ts';
+
+/** Every event version SOC Copilot knows, in flow order. A released version is never edited. */
+export const EVENT_DEFINITIONS = [
+  AlertReceivedV1,
+  AlertEnrichedV1,
+  AlertTriagedV1,
+  DecisionMadeV1,
+  NotificationSentV1,
+  TicketCreatedV1,
+  TicketUpdatedV1,
+  ContainmentRequestedV1,
+  ContainmentApprovedV1,
+  ContainmentDeniedV1,
+  ContainmentExecutedV1,
+  ContainmentFailedV1,
+  ProcessingFailedV1,
+] as const;
+
+/** Any SOC Copilot event, discriminated by `type`. */
+export type SocEvent = EventOf<(typeof EVENT_DEFINITIONS)[number]>;
+/** The type names of every known event version. */
+export type SocEventType = SocEvent['type'];
+/** The event with a given type name. */
+export type EventByType<T extends SocEventType> = Extract<SocEvent, { type: T }>;
+
+const byType = new Map<string, EventDefinition>(EVENT_DEFINITIONS.map((d) => [d.type, d as EventDefinition]));
+
+/** True when `type` names a known event version. */
+export function isKnownEventType(type: string): type is SocEventType {
+  return byType.has(type);
+}
+
+/**
+ * Upcasters turn an old version into the current one. Empty while every type is at v1; when a v2 is
+ * added, its upcaster from v1 goes here and consumers only ever see v2.
+ */
+const UPCASTERS: ReadonlyMap<string, (event: SocEvent) => SocEvent> = new Map();
+
+/** Why an incoming message is not a usable event. */
+export type EventRejection = {
+  reason: 'MalformedEnvelope' | 'UnknownEventType' | 'SchemaValidationFailed';
+  description: string;
+};
+export type ParseEventResult = { ok: true; event: SocEvent } | ({ ok: false } & EventRejection);
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Validates an incoming message against its envelope and event schema and upcasts it. Never throws. */
+export function parseEvent(input: unknown): ParseEventResult {
+  const envelope = CloudEventEnvelope.safeParse(input);
+  if (!envelope.success) {
+    return { ok: false, reason: 'MalformedEnvelope', description: describeIssues(envelope.error) };
+  }
+  const def = byType.get(envelope.data.type);
+  if (!def) {
+    return {
+      ok: false,
+      reason: 'UnknownEventType',
+      description: `No schema for event type "${envelope.data.type}"; known types: ${[...byType.keys()].join(', ')}`,
+    };
+  }
+  const parsed = def.schema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, reason: 'SchemaValidationFailed', description: describeIssues(parsed.error) };
+  }
+  const event = parsed.data as SocEvent;
+  const upcast = UPCASTERS.get(event.type);
+  return { ok: true, event: upcast ? upcast(event) : event };
+}
+
+/** The definition of a known event type. */
+export function eventDefinition(type: SocEventType): EventDefinition {
+  const def = byType.get(type);
+  if (!def) throw new Error(`Unknown event type ${type}`);
+  return def;
+}

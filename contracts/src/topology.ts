@@ -1,0 +1,31 @@
+import type { SocEventType } from './registry.ts';
+import { EVENT_DEFINITIONS } from './registry.ts';
+
+/** A durable subscription on the event topic: a name and the event types it receives. */
+export interface SubscriptionSpec {
+  readonly name: string;
+  readonly types: readonly SocEventType[];
+}
+
+const ALL_TYPES = EVENT_DEFINITIONS.map((d) => d.type);
+
+/**
+ * Who listens to what. Every process declares this whole table at start-up, so a message published before
+ * its consumer first runs is still delivered (as with Service Bus subscriptions provisioned by IaC).
+ */
+export const SUBSCRIPTIONS = {
+  enrichment: { name: 'enrichment', types: ['soc.alert.received.v1'] },
+  triage: { name: 'triage', types: ['soc.alert.enriched.v1'] },
+  decision: { name: 'decision', types: ['soc.alert.triaged.v1'] },
+  notification: { name: 'notification', types: ['soc.decision.made.v1'] },
+  ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },
+  containment: {
+    name: 'containment',
+    types: ['soc.decision.made.v1', 'soc.containment.approved.v1', 'soc.containment.denied.v1'],
+  },
+  /** The analyst API's case view records every event of every journey. */
+  caseView: { name: 'case-view', types: ALL_TYPES },
+} as const satisfies Record<string, SubscriptionSpec>;
+
+/** Every subscription of the topology, for provisioning. */
+export const ALL_SUBSCRIPTIONS: readonly SubscriptionSpec[] = Object.values(SUBSCRIPTIONS);
