@@ -131,6 +131,8 @@ export interface BusObserver {
   around<T>(subscription: string, event: SocEvent, fn: () => Promise<T>): Promise<T>;
   handled(delivery: HandledDelivery): void;
   deadLettered(deadLetter: DeadLetter): void;
+  /** Called on every event the bus publishes (inside `around` for handler outcomes): sets trace context. */
+  stamp(event: SocEvent): SocEvent;
 }
 
 /** An observer that does nothing (tests, tools). */
@@ -138,4 +140,5 @@ export const NOOP_OBSERVER: BusObserver = {
   around: (_s, _e, fn) => fn(),
   handled: () => undefined,
   deadLettered: () => undefined,
+  stamp: (event) => event,
 };

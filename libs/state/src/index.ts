@@ -1,0 +1,1 @@
+export type { PutOptions, Query, StateStore, Versioned } from './port.ts';
