@@ -1,0 +1,81 @@
+import { type StateStore, updateWithRetry } from '@soc/state';
+import { ErrorCode, isAppError } from '@soc/runtime';
+import type { CaseEventDoc } from '../case-view.ts';
+import type { CaseStore, CaseSummary } from '../ports.ts';
+
+const EVENTS = 'case-events';
+const SUMMARIES = 'cases';
+const CORRELATIONS = 'correlations';
+
+const isConflict = (e: unknown): boolean => isAppError(e) && e.code === ErrorCode.CONFLICT;
+
+/** The case view in the state store: an immutable document per event, a summary per case. */
+export class StateCaseStore implements CaseStore {
+  private readonly store: StateStore;
+  private readonly retentionSeconds: number | undefined;
+  constructor(store: StateStore, options: { retentionDays?: number } = {}) {
+    this.store = store;
+    this.retentionSeconds = options.retentionDays ? options.retentionDays * 86_400 : undefined;
+  }
+
+  private ttl(): { ttlSeconds?: number } {
+    return this.retentionSeconds ? { ttlSeconds: this.retentionSeconds } : {};
+  }
+
+  async append(doc: CaseEventDoc): Promise<void> {
+    try {
+      await this.store.put(EVENTS, doc.eventId, doc, { ifNoneMatch: '*', ...this.ttl() });
+    } catch (error) {
+      if (!isConflict(error)) throw error; // already recorded: a redelivery
+    }
+  }
+
+  async events(alertId: string): Promise<CaseEventDoc[]> {
+    const byAlert = await this.byAlertId(alertId);
+    const correlationId = byAlert[0]?.correlationid;
+    // Events that arrived before their journey's first event were filed under the correlation id.
+    const early = correlationId ? await this.byAlertId(`correlation:${correlationId}`) : [];
+    return [...byAlert, ...early];
+  }
+
+  private async byAlertId(alertId: string): Promise<CaseEventDoc[]> {
+    const docs = await this.store.query<CaseEventDoc>(EVENTS, { where: { alertId }, orderBy: { field: 'time', direction: 'asc' }, limit: 1000 });
+    return docs.map((d) => d.value);
+  }
+
+  async findRequest(requestId: string): Promise<CaseEventDoc | undefined> {
+    const docs = await this.store.query<CaseEventDoc>(EVENTS, { where: { requestId, type: 'soc.containment.requested.v1' }, limit: 1 });
+    return docs[0]?.value;
+  }
+
+  async putSummary(summary: CaseSummary, replace: boolean): Promise<void> {
+    await updateWithRetry<CaseSummary>(
+      this.store,
+      SUMMARIES,
+      summary.alertId,
+      (current) => {
+        if (!current) return summary;
+        // The received stub knows when the alert arrived; the decision knows everything else. Either may land first.
+        return replace ? { ...summary, receivedAt: current.receivedAt } : { ...current, receivedAt: summary.receivedAt };
+      },
+      this.ttl(),
+    );
+  }
+
+  async listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]> {
+    const docs = await this.store.query<CaseSummary>(SUMMARIES, {
+      ...(query.severity ? { where: { severity: query.severity } } : {}),
+      orderBy: { field: 'receivedAt', direction: 'desc' },
+      limit: query.limit,
+    });
+    return docs.map((d) => d.value);
+  }
+
+  async rememberCorrelation(correlationId: string, alertId: string): Promise<void> {
+    await this.store.put(CORRELATIONS, correlationId, { alertId }, this.ttl());
+  }
+
+  async alertIdForCorrelation(correlationId: string): Promise<string | undefined> {
+    return (await this.store.get<{ alertId: string }>(CORRELATIONS, correlationId))?.value.alertId;
+  }
+}

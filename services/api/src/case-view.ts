@@ -1,0 +1,191 @@
+import type { Action, Alert, Enrichment, SocEvent, Triage } from '@soc/contracts';
+
+/** One event of a case, as the case view stores it. */
+export interface CaseEventDoc {
+  alertId: string;
+  eventId: string;
+  type: string;
+  time: string;
+  source: string;
+  correlationid: string;
+  causationid: string | null;
+  /** Set on containment events so approvals can find their request. */
+  requestId: string | null;
+  data: unknown;
+}
+
+/** A line of the case timeline. */
+export interface TimelineEntry {
+  type: string;
+  time: string;
+  id: string;
+  source: string;
+  correlationid: string;
+  causationid: string | null;
+}
+
+/** A containment request as the case shows it. */
+export interface CaseContainment {
+  requestId: string;
+  runbook: string;
+  target: { entityId: string; type: string; value: string };
+  status: 'pending-approval' | 'approved' | 'denied' | 'executed' | 'failed';
+  expiresAt: string;
+  decidedBy?: string;
+  comment?: string;
+  result?: string;
+  dryRun?: boolean;
+}
+
+/** The case as it stands: a fold over every event of the alert's journey. */
+export interface CaseView {
+  alertId: string;
+  correlationId: string;
+  stage: 'received' | 'enriched' | 'triaged' | 'decided';
+  alert: Alert | null;
+  receivedAt: string | null;
+  enrichment: Enrichment | null;
+  triage: Triage | null;
+  decision: { policy: { id: string; version: string }; actions: Action[]; rejected: { kind: string; reason: string }[]; decidedAt: string } | null;
+  notifications: { channel: string; destinations: string[]; subject: string; deliveryId: string; time: string }[];
+  tickets: { system: string; ticketId: string; url?: string; status: string; priority: number; time: string }[];
+  containment: CaseContainment[];
+  failures: { subscription: string; failedEventType: string; reason: string; description: string; time: string }[];
+  timeline: TimelineEntry[];
+}
+
+/** The alert an event belongs to, when the event names it. */
+export function alertIdOf(event: SocEvent): string | undefined {
+  switch (event.type) {
+    case 'soc.alert.received.v1':
+    case 'soc.alert.enriched.v1':
+    case 'soc.alert.triaged.v1':
+    case 'soc.decision.made.v1':
+      return event.data.alert.alertId;
+    case 'soc.notification.sent.v1':
+    case 'soc.ticket.created.v1':
+    case 'soc.ticket.updated.v1':
+    case 'soc.containment.requested.v1':
+    case 'soc.containment.approved.v1':
+    case 'soc.containment.denied.v1':
+    case 'soc.containment.executed.v1':
+    case 'soc.containment.failed.v1':
+      return event.data.alertId;
+    case 'soc.processing.failed.v1':
+      return event.data.alertId;
+  }
+}
+
+/** The stored form of an event of a case. */
+export function toCaseEvent(event: SocEvent, alertId: string): CaseEventDoc {
+  const requestId = 'requestId' in (event.data as object) ? (event.data as { requestId: string }).requestId : null;
+  return {
+    alertId,
+    eventId: event.id,
+    type: event.type,
+    time: event.time,
+    source: event.source,
+    correlationid: event.correlationid,
+    causationid: event.causationid ?? null,
+    requestId,
+    data: event.data,
+  };
+}
+
+const STAGE_RANK: Readonly<Record<string, number>> = {
+  'soc.alert.received.v1': 0,
+  'soc.alert.enriched.v1': 1,
+  'soc.alert.triaged.v1': 2,
+  'soc.decision.made.v1': 3,
+};
+
+/** Folds a case's events (any order) into the case view. Pure. */
+export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseView {
+  const events = [...docs].sort((a, b) => (a.time === b.time ? (STAGE_RANK[a.type] ?? 9) - (STAGE_RANK[b.type] ?? 9) : a.time < b.time ? -1 : 1));
+  const view: CaseView = {
+    alertId,
+    correlationId: events[0]?.correlationid ?? '',
+    stage: 'received',
+    alert: null,
+    receivedAt: null,
+    enrichment: null,
+    triage: null,
+    decision: null,
+    notifications: [],
+    tickets: [],
+    containment: [],
+    failures: [],
+    timeline: events.map((e) => ({ type: e.type, time: e.time, id: e.eventId, source: e.source, correlationid: e.correlationid, causationid: e.causationid })),
+  };
+  const requests = new Map<string, CaseContainment>();
+  for (const e of events) {
+    const d = e.data as Record<string, never>;
+    switch (e.type) {
+      case 'soc.alert.received.v1':
+        view.alert = d.alert;
+        view.receivedAt = d.receivedAt;
+        break;
+      case 'soc.alert.enriched.v1':
+        view.alert = d.alert;
+        view.enrichment = d.enrichment;
+        view.stage = maxStage(view.stage, 'enriched');
+        break;
+      case 'soc.alert.triaged.v1':
+        view.triage = d.triage;
+        view.enrichment = d.enrichment;
+        view.stage = maxStage(view.stage, 'triaged');
+        break;
+      case 'soc.decision.made.v1':
+        view.decision = { policy: d.policy, actions: d.actions, rejected: d.rejected, decidedAt: e.time };
+        view.triage ??= d.triage;
+        view.stage = 'decided';
+        break;
+      case 'soc.notification.sent.v1':
+        view.notifications.push({ channel: d.channel, destinations: d.destinations, subject: d.subject, deliveryId: d.deliveryId, time: e.time });
+        break;
+      case 'soc.ticket.created.v1':
+        view.tickets.push({ system: d.system, ticketId: d.ticketId, ...(d.url ? { url: d.url } : {}), status: d.status, priority: d.priority, time: e.time });
+        break;
+      case 'soc.ticket.updated.v1': {
+        const t = view.tickets.find((x) => x.ticketId === d.ticketId);
+        if (t) t.status = d.status;
+        break;
+      }
+      case 'soc.containment.requested.v1':
+        requests.set(d.requestId, { requestId: d.requestId, runbook: d.runbook, target: d.target, status: 'pending-approval', expiresAt: d.expiresAt });
+        break;
+      case 'soc.containment.approved.v1':
+      case 'soc.containment.denied.v1': {
+        const r = requests.get(d.requestId);
+        if (r && r.status === 'pending-approval') {
+          r.status = e.type === 'soc.containment.approved.v1' ? 'approved' : 'denied';
+          r.decidedBy = d.approver;
+          r.comment = d.comment;
+        }
+        break;
+      }
+      case 'soc.containment.executed.v1': {
+        const r = requests.get(d.requestId);
+        if (r) Object.assign(r, { status: 'executed', result: d.result, dryRun: d.dryRun });
+        break;
+      }
+      case 'soc.containment.failed.v1': {
+        const r = requests.get(d.requestId);
+        if (r) Object.assign(r, { status: 'failed', result: d.error });
+        break;
+      }
+      case 'soc.processing.failed.v1':
+        view.failures.push({ subscription: d.subscription, failedEventType: d.failedEventType, reason: d.reason, description: d.description, time: e.time });
+        break;
+      default:
+        break;
+    }
+  }
+  view.containment = [...requests.values()];
+  return view;
+}
+
+const STAGES = ['received', 'enriched', 'triaged', 'decided'] as const;
+function maxStage(a: CaseView['stage'], b: CaseView['stage']): CaseView['stage'] {
+  return STAGES.indexOf(a) >= STAGES.indexOf(b) ? a : b;
+}

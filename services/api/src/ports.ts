@@ -1,0 +1,30 @@
+import type { CaseEventDoc } from './case-view.ts';
+
+/** The one-line view of a case, for lists. */
+export interface CaseSummary {
+  alertId: string;
+  correlationId: string;
+  title: string;
+  severity: string;
+  source: string;
+  receivedAt: string;
+  stage: 'received' | 'decided';
+  riskScore: number | null;
+  riskLevel: string | null;
+  verdict: string | null;
+  actions: string[];
+}
+
+/** The case view's storage: events per alert, summaries, and the correlation index. */
+export interface CaseStore {
+  /** Stores an event of a case; storing the same event twice changes nothing. */
+  append(doc: CaseEventDoc): Promise<void>;
+  events(alertId: string): Promise<CaseEventDoc[]>;
+  /** The stored `soc.containment.requested.v1` for a request id. */
+  findRequest(requestId: string): Promise<CaseEventDoc | undefined>;
+  /** Creates the summary, or replaces it when `replace` (decisions overwrite the received stub). */
+  putSummary(summary: CaseSummary, replace: boolean): Promise<void>;
+  listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]>;
+  rememberCorrelation(correlationId: string, alertId: string): Promise<void>;
+  alertIdForCorrelation(correlationId: string): Promise<string | undefined>;
+}

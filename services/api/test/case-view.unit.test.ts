@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AlertReceivedV1,
+  ContainmentApprovedV1,
+  ContainmentExecutedV1,
+  ContainmentRequestedV1,
+  DecisionMadeV1,
+  ProcessingFailedV1,
+  type Alert,
+  type SocEvent,
+  causedBy,
+  createEvent,
+} from '@soc/contracts';
+import type { DeliveryInfo } from '@soc/bus';
+import { MemoryStateStore } from '@soc/state';
+import { StateCaseStore } from '../src/adapters/state-case-store.ts';
+import { foldCase } from '../src/case-view.ts';
+import { makeCaseProjector } from '../src/projector.ts';
+
+const alert: Alert = {
+  schemaVersion: 1,
+  alertId: 'alt-v',
+  tenantId: 'contoso',
+  source: { name: 'generic', vendorAlertId: 'v' },
+  title: 'Possible credential dumping detected',
+  description: '',
+  severity: 'high',
+  status: 'new',
+  detectedAt: '2026-11-23T09:00:00.000Z',
+  attack: [],
+  entities: [{ id: 'host:web01', type: 'host', value: 'web01', origin: 'source' }],
+  labels: [],
+};
+const triage = {
+  engine: { name: 'deterministic' as const, version: 't' },
+  risk: { score: 90, level: 'critical' as const, factors: [] },
+  verdict: { class: 'true-positive' as const, likelihoods: { truePositive: 0.9, benignPositive: 0.05, falsePositive: 0.05 } },
+  summary: 's',
+  nextSteps: [],
+  attack: [],
+};
+const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
+const received = createEvent(AlertReceivedV1, { alert, receivedAt: at(0).toISOString(), receivedVia: 'http', sender: 't', priority: 'high' }, { id: 'r', source: '/soc/ingestion', time: at(0), correlationid: 'corr-v', tenantid: 'contoso' });
+const decision = causedBy(received, DecisionMadeV1, { alert, triage, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: at(1) });
+const requested = causedBy(decision, ContainmentRequestedV1, { requestId: 'cr-1', alertId: 'alt-v', actionId: 'a', runbook: 'isolate-host', target: { entityId: 'host:web01', type: 'host', value: 'web01' }, reason: 'r', status: 'pending-approval', expiresAt: at(100).toISOString() }, { source: '/soc/containment', time: at(2) });
+const approved = causedBy(requested, ContainmentApprovedV1, { requestId: 'cr-1', alertId: 'alt-v', approver: 'alice', decidedAt: at(3).toISOString(), comment: 'go' }, { source: '/soc/api', time: at(3) });
+const executed = causedBy(approved, ContainmentExecutedV1, { requestId: 'cr-1', alertId: 'alt-v', runbook: 'isolate-host', target: requested.data.target, approvedBy: 'alice', dryRun: true, result: 'DRY RUN' }, { source: '/soc/containment', time: at(4) });
+const failed = causedBy(executed, ProcessingFailedV1, { subscription: 'x', failedEventId: executed.id, failedEventType: executed.type, reason: 'MaxDeliveryCountExceeded', description: 'boom', deliveryCount: 5 }, { source: '/soc/bus', time: at(5) });
+const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
+
+describe('case view', () => {
+  it('folds a journey into the case, in causal order, whatever order events arrived in', async () => {
+    const store = new StateCaseStore(new MemoryStateStore());
+    const project = makeCaseProjector(store);
+    const events: SocEvent[] = [received, decision, requested, approved, executed, failed];
+    for (const e of [...events].reverse()) await project(e, delivery);
+    for (const e of events) await project(e, delivery); // redeliveries change nothing
+    const view = foldCase('alt-v', await store.events('alt-v'));
+    expect(view.timeline.map((t) => t.type)).toEqual(events.map((e) => e.type));
+    expect(new Set(view.timeline.map((t) => t.correlationid))).toEqual(new Set(['corr-v']));
+    expect(view.timeline[1]!.causationid).toBe(received.id);
+    expect(view).toMatchObject({ stage: 'decided', receivedAt: at(0).toISOString(), alert: { title: alert.title }, triage: { risk: { score: 90 } } });
+    expect(view.containment).toEqual([expect.objectContaining({ requestId: 'cr-1', status: 'executed', decidedBy: 'alice', dryRun: true })]);
+    expect(view.failures).toHaveLength(1);
+    expect((await store.findRequest('cr-1'))?.eventId).toBe(requested.id);
+    const [summary] = await store.listSummaries({ limit: 10 });
+    expect(summary).toMatchObject({ alertId: 'alt-v', stage: 'decided', riskScore: 90, receivedAt: at(0).toISOString() });
+  });
+
+  it('files an event without an alert id under the alert of its correlation id', async () => {
+    const store = new StateCaseStore(new MemoryStateStore());
+    const project = makeCaseProjector(store);
+    await project(received, delivery);
+    const orphan = createEvent(ProcessingFailedV1, { subscription: 'triage', failedEventId: 'e', failedEventType: 'soc.alert.enriched.v1', reason: 'SchemaValidationFailed', description: 'd', deliveryCount: 1 }, { id: 'pf', source: '/soc/bus', time: at(9), correlationid: 'corr-v', tenantid: 'contoso' });
+    await project(orphan, delivery);
+    expect(foldCase('alt-v', await store.events('alt-v')).failures).toHaveLength(1);
+  });
+});

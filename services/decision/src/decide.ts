@@ -1,0 +1,119 @@
+import type { Action, Alert, Triage } from '@soc/contracts';
+import { deriveKey } from '@soc/contracts';
+import { type DecisionPolicy, atLeast } from './policy.ts';
+
+/** An action before the policy has checked it; the recommender (or the LLM) proposes, the policy disposes. */
+export type Recommendation = Action;
+
+/** A refused recommendation and why. */
+export interface Rejection {
+  kind: string;
+  reason: string;
+}
+
+const actionId = (decisionKey: string, ...parts: string[]): string => `act-${deriveKey(decisionKey, ...parts)}`;
+
+/** Deterministic recommendations from the triage and the policy's defaults. Pure. */
+export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, decisionKey: string): Recommendation[] {
+  const level = triage.risk.level;
+  const recs: Recommendation[] = [];
+  const { verdict } = triage;
+  const suppressLikelihood =
+    verdict.class === 'false-positive' ? verdict.likelihoods.falsePositive : verdict.class === 'benign-positive' ? verdict.likelihoods.benignPositive : 0;
+  if (policy.suppress.verdicts.includes(verdict.class) && suppressLikelihood >= policy.suppress.minLikelihood) {
+    return [{ kind: 'Suppress', actionId: actionId(decisionKey, 'suppress'), reason: `Verdict ${verdict.class} at ${suppressLikelihood}` }];
+  }
+  if (policy.email.enabled && atLeast(level, policy.email.minLevel) && policy.email.to.length > 0) {
+    recs.push({ kind: 'SendEmail', actionId: actionId(decisionKey, 'email'), to: policy.email.to, template: 'alert-summary', reason: `Risk ${level}` });
+  }
+  if (policy.chat.enabled && atLeast(level, policy.chat.minLevel)) {
+    for (const d of policy.chat.destinations) {
+      recs.push({ kind: 'PostChat', actionId: actionId(decisionKey, 'chat', d.name), channel: d.channel, destination: d.name, reason: `Risk ${level}` });
+    }
+  }
+  if (policy.ticket.enabled && atLeast(level, policy.ticket.minLevel)) {
+    recs.push({
+      kind: 'CreateTicket',
+      actionId: actionId(decisionKey, 'ticket'),
+      system: policy.ticket.system,
+      priority: policy.ticket.priorityByLevel[level] ?? 3,
+      reason: `Risk ${level}`,
+    });
+  }
+  if (policy.hunt.enabled && atLeast(level, policy.hunt.minLevel) && alert.entities.length > 0) {
+    recs.push({ kind: 'GenerateHunt', actionId: actionId(decisionKey, 'hunt'), entityIds: alert.entities.slice(0, 50).map((e) => e.id), reason: `Risk ${level}` });
+  }
+  if (policy.containment.enabled && atLeast(level, policy.containment.minLevel) && verdict.likelihoods.truePositive >= policy.containment.minTruePositive) {
+    for (const e of alert.entities) {
+      const runbook = policy.containment.runbookByEntity[e.type as keyof DecisionPolicy['containment']['runbookByEntity']];
+      if (!runbook) continue;
+      recs.push({
+        kind: 'RunContainment',
+        actionId: actionId(decisionKey, 'contain', runbook, e.id),
+        runbook,
+        target: { entityId: e.id, type: e.type, value: e.value },
+        requiresApproval: true,
+        reason: `Risk ${level}, true positive ${verdict.likelihoods.truePositive}`,
+      });
+    }
+  }
+  return recs;
+}
+
+/**
+ * Checks one recommended action against the policy and the alert. Returns the reason to refuse it, or
+ * undefined. This is the guardrail: whatever recommended the action, it must pass here.
+ */
+export function refusalOf(action: Recommendation, alert: Alert, triage: Triage, policy: DecisionPolicy): string | undefined {
+  const level = triage.risk.level;
+  switch (action.kind) {
+    case 'SendEmail': {
+      if (!policy.email.enabled) return 'email is disabled by policy';
+      if (!atLeast(level, policy.email.minLevel)) return `risk ${level} is below the email threshold ${policy.email.minLevel}`;
+      const outside = action.to.filter((to) => !policy.email.allowedDomains.some((d) => to.toLowerCase().endsWith(`@${d.toLowerCase()}`)));
+      return outside.length > 0 ? `recipients outside the allowed domains: ${outside.join(', ')}` : undefined;
+    }
+    case 'PostChat': {
+      if (!policy.chat.enabled) return 'chat is disabled by policy';
+      const known = policy.chat.destinations.some((d) => d.name === action.destination && d.channel === action.channel);
+      return known ? undefined : `chat destination ${action.channel}:${action.destination} is not configured`;
+    }
+    case 'CreateTicket':
+      if (!policy.ticket.enabled) return 'ticketing is disabled by policy';
+      if (action.system !== policy.ticket.system) return `ticket system ${action.system} is not the configured ${policy.ticket.system}`;
+      return atLeast(level, policy.ticket.minLevel) ? undefined : `risk ${level} is below the ticket threshold ${policy.ticket.minLevel}`;
+    case 'RunContainment': {
+      if (!policy.containment.enabled) return 'containment is disabled by policy';
+      if (!policy.containment.allowedRunbooks.includes(action.runbook)) return `runbook ${action.runbook} is not allowed`;
+      if (!atLeast(level, policy.containment.minLevel)) return `risk ${level} is below the containment threshold ${policy.containment.minLevel}`;
+      const target = alert.entities.find((e) => e.id === action.target.entityId);
+      if (!target || target.value !== action.target.value) return `target ${action.target.entityId} is not an entity of this alert`;
+      if (target.type === 'ip' && target.isInternal !== false && !policy.containment.internalIps) return `target ${target.value} is an internal address`;
+      return undefined;
+    }
+    case 'GenerateHunt': {
+      if (!policy.hunt.enabled) return 'hunting is disabled by policy';
+      const unknown = action.entityIds.filter((id) => !alert.entities.some((e) => e.id === id));
+      return unknown.length > 0 ? `unknown entities: ${unknown.join(', ')}` : undefined;
+    }
+    case 'Suppress':
+      return policy.suppress.verdicts.includes(triage.verdict.class) ? undefined : `verdict ${triage.verdict.class} may not be suppressed`;
+  }
+}
+
+/** Splits recommendations into the allowed actions and the refusals. Pure. */
+export function applyPolicy(
+  recommendations: readonly Recommendation[],
+  alert: Alert,
+  triage: Triage,
+  policy: DecisionPolicy,
+): { actions: Action[]; rejected: Rejection[] } {
+  const actions: Action[] = [];
+  const rejected: Rejection[] = [];
+  for (const rec of recommendations) {
+    const refusal = refusalOf(rec, alert, triage, policy);
+    if (refusal) rejected.push({ kind: rec.kind, reason: refusal });
+    else actions.push(rec);
+  }
+  return { actions, rejected };
+}

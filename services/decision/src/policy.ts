@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ContainmentRunbook, VerdictClass } from '@soc/contracts';
+
+const Level = z.enum(['low', 'medium', 'high', 'critical']);
+export type Level = z.infer<typeof Level>;
+
+/** The decision policy: which actions are allowed, when, and to which destinations. Versioned, loaded from a file. */
+export const DecisionPolicy = z
+  .object({
+    id: z.string().min(1),
+    version: z.string().min(1),
+    suppress: z.object({ verdicts: z.array(VerdictClass), minLikelihood: z.number().min(0).max(1) }),
+    email: z.object({
+      enabled: z.boolean(),
+      minLevel: Level,
+      to: z.array(z.email()).max(50),
+      /** Every recipient must be in one of these domains, whoever recommends the email. */
+      allowedDomains: z.array(z.string().min(1)),
+    }),
+    chat: z.object({
+      enabled: z.boolean(),
+      minLevel: Level,
+      destinations: z.array(z.object({ name: z.string().min(1), channel: z.enum(['teams', 'slack']) })),
+    }),
+    ticket: z.object({
+      enabled: z.boolean(),
+      minLevel: Level,
+      system: z.enum(['local', 'servicenow']),
+      priorityByLevel: z.record(Level, z.number().int().min(1).max(5)),
+    }),
+    containment: z.object({
+      enabled: z.boolean(),
+      minLevel: Level,
+      minTruePositive: z.number().min(0).max(1),
+      runbookByEntity: z.partialRecord(z.enum(['ip', 'url', 'host', 'user', 'domain']), ContainmentRunbook),
+      allowedRunbooks: z.array(ContainmentRunbook),
+      /** Blocking internal addresses cuts off our own systems; off unless a team opts in. */
+      internalIps: z.boolean(),
+    }),
+    hunt: z.object({ enabled: z.boolean(), minLevel: Level }),
+  })
+  .strict();
+export type DecisionPolicy = z.infer<typeof DecisionPolicy>;
+
+export const DEFAULT_POLICY_PATH = new URL('../config/default-policy.json', import.meta.url);
+
+/** Reads and validates a policy file; a bad file stops start-up with the reasons. */
+export function loadPolicy(path: string | URL = DEFAULT_POLICY_PATH): DecisionPolicy {
+  const parsed = DecisionPolicy.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid decision policy ${String(path)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+const RANK: Readonly<Record<Level, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/** True when `level` is at least `min`. */
+export function atLeast(level: Level, min: Level): boolean {
+  return RANK[level] >= RANK[min];
+}

@@ -1,0 +1,102 @@
+import type { Alert } from '@soc/contracts';
+import { type StateStore, updateWithRetry } from '@soc/state';
+import type { AlertHistory, EntitySighting, HistorySnapshot } from '../ports.ts';
+import { ruleKeyOf } from '../handler.ts';
+
+const RECENT_LIMIT = 50;
+const ENTITY_COLLECTION = 'entity-sightings';
+const RULE_COLLECTION = 'rule-sightings';
+
+interface SightingDoc {
+  key: string;
+  count: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  /** Newest first; also what makes recording idempotent for recent alerts. */
+  recent: { alertId: string; at: string }[];
+}
+
+/** Alert history kept in the state store: one small document per entity and per rule. */
+export class StateAlertHistory implements AlertHistory {
+  private readonly store: StateStore;
+  private readonly retentionSeconds: number;
+
+  constructor(store: StateStore, options: { retentionDays: number }) {
+    this.store = store;
+    this.retentionSeconds = options.retentionDays * 86_400;
+  }
+
+  async lookup(alert: Alert): Promise<HistorySnapshot> {
+    const [entityDocs, ruleDoc] = await Promise.all([
+      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, e.id))),
+      this.store.get<SightingDoc>(RULE_COLLECTION, ruleKeyOf(alert)),
+    ]);
+    const entities: EntitySighting[] = [];
+    for (const doc of entityDocs) {
+      if (!doc) continue;
+      const prior = priorOf(doc.value, alert.alertId);
+      if (prior.count === 0) continue;
+      entities.push({
+        entityId: doc.id,
+        priorAlertCount: prior.count,
+        firstSeenAt: prior.firstSeenAt,
+        lastSeenAt: prior.lastSeenAt,
+        recentAlertIds: prior.recent.slice(0, 10).map((r) => r.alertId),
+      });
+    }
+    const rulePrior = ruleDoc ? priorOf(ruleDoc.value, alert.alertId) : undefined;
+    return {
+      entities,
+      rule:
+        ruleDoc && rulePrior && rulePrior.count > 0
+          ? { ruleKey: ruleDoc.id, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt }
+          : undefined,
+    };
+  }
+
+  async record(alert: Alert, at: Date): Promise<void> {
+    const keys: [string, string][] = [
+      ...alert.entities.map((e): [string, string] => [ENTITY_COLLECTION, e.id]),
+      [RULE_COLLECTION, ruleKeyOf(alert)],
+    ];
+    await Promise.all(
+      keys.map(([collection, key]) =>
+        updateWithRetry<SightingDoc>(
+          this.store,
+          collection,
+          key,
+          (current) => addSighting(current, key, alert.alertId, at.toISOString()),
+          { ttlSeconds: this.retentionSeconds },
+        ),
+      ),
+    );
+  }
+}
+
+/** The doc without the current alert: on a redelivery the alert must not count as its own history. */
+function priorOf(doc: SightingDoc, alertId: string): { count: number; recent: SightingDoc['recent']; firstSeenAt: string; lastSeenAt: string } {
+  if (!doc.recent.some((r) => r.alertId === alertId)) {
+    return { count: doc.count, recent: doc.recent, firstSeenAt: doc.firstSeenAt, lastSeenAt: doc.lastSeenAt };
+  }
+  const recent = doc.recent.filter((r) => r.alertId !== alertId);
+  const times = recent.map((r) => r.at).sort();
+  return {
+    count: doc.count - 1,
+    recent,
+    // Older sightings may have rolled out of `recent`; the stored first sighting stays the best lower bound.
+    firstSeenAt: doc.count - 1 > recent.length ? doc.firstSeenAt : (times[0] ?? doc.firstSeenAt),
+    lastSeenAt: times[times.length - 1] ?? doc.lastSeenAt,
+  };
+}
+
+function addSighting(current: SightingDoc | undefined, key: string, alertId: string, at: string): SightingDoc | undefined {
+  if (!current) return { key, count: 1, firstSeenAt: at, lastSeenAt: at, recent: [{ alertId, at }] };
+  if (current.recent.some((r) => r.alertId === alertId)) return undefined; // already recorded: no write
+  return {
+    key,
+    count: current.count + 1,
+    firstSeenAt: current.firstSeenAt < at ? current.firstSeenAt : at,
+    lastSeenAt: current.lastSeenAt > at ? current.lastSeenAt : at,
+    recent: [{ alertId, at }, ...current.recent].slice(0, RECENT_LIMIT),
+  };
+}

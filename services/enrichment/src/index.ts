@@ -1,0 +1,4 @@
+export { enrich, historyFacts, makeEnrichmentHandler, ruleKeyOf } from './handler.ts';
+export type { EnrichmentDeps } from './handler.ts';
+export { StateAlertHistory } from './adapters/state-alert-history.ts';
+export type { AlertHistory, EntitySighting, HistorySnapshot, RuleSighting } from './ports.ts';

@@ -1,0 +1,67 @@
+import { isIP } from 'node:net';
+import type { Entity, EntityType } from '@soc/contracts';
+
+/** An entity as a source adapter found it, before canonical ids and de-duplication. */
+export type EntityDraft = Omit<Entity, 'id' | 'origin'> & { origin?: Entity['origin'] };
+
+/** Canonical value per type, so the same thing named twice (case, trailing dot, brackets) is one entity. */
+export function canonicalValue(type: EntityType, value: string): string {
+  const v = value.trim();
+  switch (type) {
+    case 'ip':
+      return v.replace(/^\[|\]$/g, '').toLowerCase();
+    case 'host':
+    case 'domain':
+      return v.toLowerCase().replace(/\.$/, '');
+    case 'hash':
+    case 'mailbox':
+    case 'user':
+      return v.toLowerCase();
+    case 'url':
+    case 'file':
+    case 'process':
+    case 'registry':
+    case 'cloud-resource':
+      return v;
+  }
+}
+
+const V4_INTERNAL = [
+  /^10\./,
+  /^127\./,
+  /^169\.254\./,
+  /^192\.168\./,
+  /^172\.(1[6-9]|2\d|3[01])\./,
+  /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./, // carrier-grade NAT
+  /^0\./,
+];
+
+/** RFC 1918, loopback, link-local, CGNAT, ULA and IPv6 loopback/link-local addresses are internal. */
+export function isInternalIp(address: string): boolean {
+  const kind = isIP(address);
+  if (kind === 4) return V4_INTERNAL.some((re) => re.test(address));
+  if (kind === 6) {
+    const a = address.toLowerCase();
+    return a === '::1' || a.startsWith('fe80:') || a.startsWith('fc') || a.startsWith('fd');
+  }
+  return false;
+}
+
+/** Gives every draft its canonical value and id, classifies IPs, and merges duplicates (first one wins, later ones fill gaps). */
+export function finalizeEntities(drafts: readonly EntityDraft[]): Entity[] {
+  const byId = new Map<string, Entity>();
+  for (const draft of drafts) {
+    const value = canonicalValue(draft.type, draft.value);
+    if (value === '') continue;
+    const id = `${draft.type}:${value}`;
+    const entity = { ...draft, value, id, origin: draft.origin ?? 'source' } as Entity;
+    if (entity.type === 'ip' && entity.isInternal === undefined) entity.isInternal = isInternalIp(value);
+    const existing = byId.get(id);
+    byId.set(id, existing ? ({ ...entity, ...stripUndefined(existing) } as Entity) : entity);
+  }
+  return [...byId.values()];
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

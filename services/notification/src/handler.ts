@@ -1,0 +1,46 @@
+import { NotificationSentV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
+import { dispatch, type EventHandler } from '@soc/bus';
+import type { Clock } from '@soc/runtime';
+import type { ChatPoster, Mailer } from './ports.ts';
+import { renderAlertEmail, subjectOf } from './render.ts';
+
+/** What the notification handler needs. */
+export interface NotificationDeps {
+  mailer: Mailer;
+  chat: ChatPoster;
+  clock: Clock;
+  caseBaseUrl: string;
+}
+
+/**
+ * Sends the decision's SendEmail and PostChat actions. Each send is keyed by its action id, so a redelivered
+ * decision sends nothing twice; the sent events derive their ids from the action ids too.
+ */
+export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
+  const handle = async (event: EventByType<'soc.decision.made.v1'>) => {
+    const { alert, triage, actions } = event.data;
+    const emit: SocEvent[] = [];
+    const sent = (data: Parameters<typeof causedBy<typeof NotificationSentV1>>[2]) =>
+      causedBy(event, NotificationSentV1, data, { source: '/soc/notification', time: deps.clock.now(), key: data.actionId });
+    for (const action of actions) {
+      if (action.kind === 'SendEmail') {
+        const subject = subjectOf(alert, triage);
+        const body = renderAlertEmail(alert, triage, { caseBaseUrl: deps.caseBaseUrl });
+        const deliveryId = await deps.mailer.send({ idempotencyKey: action.actionId, to: action.to, subject, ...body });
+        emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: 'email', destinations: [...action.to], subject, deliveryId }));
+      } else if (action.kind === 'PostChat') {
+        const title = subjectOf(alert, triage);
+        const deliveryId = await deps.chat.post({
+          idempotencyKey: action.actionId,
+          channel: action.channel,
+          destination: action.destination,
+          title,
+          text: triage.summary,
+        });
+        emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: action.channel, destinations: [action.destination], subject: title, deliveryId }));
+      }
+    }
+    return { emit };
+  };
+  return dispatch('notification', { 'soc.decision.made.v1': handle });
+}

@@ -1,0 +1,5 @@
+export { makeNotificationHandler } from './handler.ts';
+export type { NotificationDeps } from './handler.ts';
+export { defang, escapeHtml, renderAlertEmail, subjectOf } from './render.ts';
+export { OutboxChatPoster, OutboxMailer } from './adapters/outbox-mailer.ts';
+export type { ChatPoster, Mailer, OutgoingChat, OutgoingEmail } from './ports.ts';

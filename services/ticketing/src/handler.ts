@@ -1,0 +1,69 @@
+import { TicketCreatedV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
+import { dispatch, type EventHandler } from '@soc/bus';
+import { AppError, ErrorCode, type Clock } from '@soc/runtime';
+import type { NewTicket, TicketSystem } from './ports.ts';
+
+/** What the ticketing handler needs. */
+export interface TicketingDeps {
+  systems: readonly TicketSystem[];
+  clock: Clock;
+}
+
+/** The ticket body: summary, factors and next steps; never the raw payload. */
+export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: string, priority: number): NewTicket {
+  const { alert, triage } = event.data;
+  const description = [
+    triage.summary,
+    '',
+    `Risk ${triage.risk.score}/100 (${triage.risk.level}); verdict ${triage.verdict.class}.`,
+    ...triage.risk.factors.map((f) => `- ${f.name} (${f.points >= 0 ? '+' : ''}${f.points}): ${f.evidence}`),
+    '',
+    'Next steps:',
+    ...triage.nextSteps.map((s, i) => `${i + 1}. ${s}`),
+    '',
+    `SOC Copilot alert ${alert.alertId}, correlation ${event.correlationid}.`,
+  ].join('\n');
+  return {
+    idempotencyKey: actionId,
+    alertId: alert.alertId,
+    correlationId: event.correlationid,
+    title: `[${triage.risk.level.toUpperCase()}] ${alert.title}`.slice(0, 160),
+    description,
+    priority,
+  };
+}
+
+/** Opens a ticket for each CreateTicket action of a decision. */
+export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
+  return dispatch('ticketing', {
+    'soc.decision.made.v1': async (event) => {
+      const emit: SocEvent[] = [];
+      for (const action of event.data.actions) {
+        if (action.kind !== 'CreateTicket') continue;
+        const system = deps.systems.find((s) => s.name === action.system);
+        if (!system) {
+          throw new AppError(ErrorCode.CONFIGURATION_INVALID, `Ticket system "${action.system}" is not configured in ticketing`, { retryable: false });
+        }
+        const ticket = { ...ticketFor(event, action.actionId, action.priority), ...(action.assignmentGroup ? { assignmentGroup: action.assignmentGroup } : {}) };
+        const opened = await system.open(ticket);
+        emit.push(
+          causedBy(
+            event,
+            TicketCreatedV1,
+            {
+              alertId: event.data.alert.alertId,
+              actionId: action.actionId,
+              system: system.name,
+              ticketId: opened.ticketId,
+              ...(opened.url ? { url: opened.url } : {}),
+              priority: opened.priority,
+              status: opened.status,
+            },
+            { source: '/soc/ticketing', time: deps.clock.now(), key: action.actionId },
+          ),
+        );
+      }
+      return { emit };
+    },
+  });
+}

@@ -1,0 +1,155 @@
+import type { Alert, Enrichment, Entity, Fact, RiskFactor, Triage, VerdictClass } from '@soc/contracts';
+import type { TriageWeights } from './weights.ts';
+
+/** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
+export const ENGINE_VERSION = '1.0.0';
+
+const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
+
+/** Every named factor with its points and the evidence behind it. Pure. */
+export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights): RiskFactor[] {
+  const factors: RiskFactor[] = [
+    {
+      name: 'source-severity',
+      points: w.severityBase[alert.severity],
+      evidence: `The source rated the alert ${alert.severity}`,
+      factIds: [],
+    },
+  ];
+
+  const historyFacts = enrichment.facts.filter((f) => f.kind === 'history');
+  const priorSightings = historyFacts.reduce((n, f) => n + numberAttr(f, 'priorAlertCount'), 0);
+  if (priorSightings > 0) {
+    factors.push({
+      name: 'entity-history',
+      points: Math.min(w.entityHistory.max, priorSightings * w.entityHistory.pointsPerPriorAlert),
+      evidence: `Entities of this alert appeared ${priorSightings} time(s) in earlier alerts`,
+      factIds: historyFacts.map((f) => f.id),
+    });
+  }
+
+  const ruleFact = enrichment.facts.find((f) => f.kind === 'rule-history');
+  const rulePrior = ruleFact ? numberAttr(ruleFact, 'priorAlertCount') : 0;
+  if (ruleFact && rulePrior >= w.noisyRule.minPriorAlerts) {
+    factors.push({
+      name: 'noisy-rule',
+      points: w.noisyRule.points,
+      evidence: `The rule fired ${rulePrior} times before: frequent detections are more often benign`,
+      factIds: [ruleFact.id],
+    });
+  } else if (ruleFact && rulePrior >= w.recurringRule.minPriorAlerts) {
+    factors.push({
+      name: 'recurring-rule',
+      points: w.recurringRule.points,
+      evidence: `The rule fired ${rulePrior} times before`,
+      factIds: [ruleFact.id],
+    });
+  }
+
+  const externalIps = alert.entities.filter((e) => e.type === 'ip' && e.isInternal === false);
+  if (externalIps.length > 0) {
+    factors.push({
+      name: 'external-ip',
+      points: Math.min(w.externalIp.max, externalIps.length * w.externalIp.pointsEach),
+      evidence: `External address(es) involved: ${externalIps.map((e) => e.value).join(', ')}`,
+      factIds: [],
+    });
+  }
+
+  const techniques = alert.attack.filter((a) => a.techniqueId !== undefined);
+  if (techniques.length > 0) {
+    factors.push({
+      name: 'attack-technique',
+      points: w.attackTechnique.points,
+      evidence: `Mapped to ATT&CK ${techniques.map((t) => t.techniqueId).join(', ')} by the source`,
+      factIds: [],
+    });
+  }
+  return factors;
+}
+
+function numberAttr(fact: Fact, key: string): number {
+  const v = fact.attributes[key];
+  return typeof v === 'number' ? v : 0;
+}
+
+function levelOf(score: number, w: TriageWeights): Triage['risk']['level'] {
+  if (score >= w.levels.critical) return 'critical';
+  if (score >= w.levels.high) return 'high';
+  if (score >= w.levels.medium) return 'medium';
+  return 'low';
+}
+
+/** Likelihoods from the score: a logistic for true positive, the rest split by how noisy the rule is. */
+function verdictOf(score: number, factors: RiskFactor[], w: TriageWeights): Triage['verdict'] {
+  const tp = 1 / (1 + Math.exp(-w.verdict.steepness * (score - w.verdict.midpoint)));
+  const noisy = factors.some((f) => f.name === 'noisy-rule');
+  const fpShare = noisy ? w.verdict.noisyRuleFalsePositiveShare : w.verdict.falsePositiveShare;
+  const round = (n: number): number => Math.round(n * 1000) / 1000;
+  const likelihoods = {
+    truePositive: round(tp),
+    falsePositive: round((1 - tp) * fpShare),
+    benignPositive: round((1 - tp) * (1 - fpShare)),
+  };
+  const ranked: [VerdictClass, number][] = [
+    ['true-positive', likelihoods.truePositive],
+    ['benign-positive', likelihoods.benignPositive],
+    ['false-positive', likelihoods.falsePositive],
+  ];
+  ranked.sort((a, b) => b[1] - a[1]);
+  const [best] = ranked;
+  const cls: VerdictClass = best && best[1] >= w.verdict.minConfidence ? best[0] : 'needs-more-information';
+  return { class: cls, likelihoods };
+}
+
+const STEPS: Partial<Record<Entity['type'], (e: Entity) => string>> = {
+  host: (e) => `Review process, network and logon activity on host ${e.value} around the detection time`,
+  user: (e) => `Check recent sign-ins, MFA events and privilege changes for account ${e.value}`,
+  ip: (e) => `Look up ${e.value} in threat intelligence and find other hosts that communicated with it`,
+  hash: (e) => `Check the reputation of hash ${e.value} and search for it across endpoints`,
+  file: (e) => `Locate file ${e.value} on affected endpoints and check its signature and prevalence`,
+  process: (e) => `Inspect the process tree and command line of ${e.value}`,
+  url: (e) => `Check who else accessed ${e.value} and its reputation`,
+  domain: (e) => `Check DNS and proxy logs for other lookups of ${e.value}`,
+  mailbox: (e) => `Review recent mail flow and inbox rules for ${e.value}`,
+};
+
+/** Next investigation steps from the alert's entities and ATT&CK tags (bounded, deterministic order). */
+export function nextSteps(alert: Alert): string[] {
+  const steps = alert.entities.flatMap((e) => {
+    const step = STEPS[e.type];
+    return step ? [step(e)] : [];
+  });
+  if (alert.source.url) steps.push(`Open the alert in ${alert.source.product ?? 'its source'} for the raw events`);
+  if (steps.length === 0) steps.push('Open the alert in its source product and identify the affected host and account');
+  return steps.slice(0, 12);
+}
+
+function summaryOf(alert: Alert, score: number, level: string, factors: RiskFactor[], verdict: Triage['verdict']): string {
+  const counts = new Map<string, number>();
+  for (const e of alert.entities) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  const involved = [...counts].map(([t, n]) => `${n} ${t}${n > 1 ? 's' : ''}`).join(', ') || 'no extracted entities';
+  const top = [...factors]
+    .sort((a, b) => Math.abs(b.points) - Math.abs(a.points))
+    .slice(0, 3)
+    .map((f) => `${f.name} ${f.points >= 0 ? '+' : ''}${f.points}`)
+    .join(', ');
+  const from = alert.source.product ?? alert.source.name;
+  return `${alert.severity[0]?.toUpperCase()}${alert.severity.slice(1)}-severity alert "${alert.title}" from ${from} involving ${involved}. Risk ${score}/100 (${level}); main factors: ${top}. Most likely ${verdict.class} (true positive ${Math.round(verdict.likelihoods.truePositive * 100)}%).`;
+}
+
+/** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
+export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights): Triage {
+  const factors = scoreFactors(alert, enrichment, weights);
+  const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
+  const level = levelOf(score, weights);
+  const verdict = verdictOf(score, factors, weights);
+  return {
+    engine: { name: 'deterministic', version: `${ENGINE_VERSION}+weights.${weights.version}` },
+    risk: { score, level, factors },
+    verdict,
+    summary: summaryOf(alert, score, level, factors, verdict),
+    nextSteps: nextSteps(alert),
+    attack: alert.attack.map((a) => ({ ...a, confidence: 1, basis: 'source' as const })),
+  };
+}

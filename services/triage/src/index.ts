@@ -1,0 +1,4 @@
+export { ENGINE_VERSION, nextSteps, scoreFactors, triageAlert } from './engine.ts';
+export { makeTriageHandler, triage } from './handler.ts';
+export type { TriageContext } from './handler.ts';
+export { DEFAULT_WEIGHTS_PATH, TriageWeights, loadWeights } from './weights.ts';

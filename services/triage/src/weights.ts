@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The versioned scoring weights of the deterministic engine; tuning them is a config change, not a code change. */
+export const TriageWeights = z
+  .object({
+    version: z.string().min(1),
+    severityBase: z.object({
+      informational: z.number(),
+      low: z.number(),
+      medium: z.number(),
+      high: z.number(),
+      critical: z.number(),
+    }),
+    entityHistory: z.object({ pointsPerPriorAlert: z.number(), max: z.number() }),
+    recurringRule: z.object({ minPriorAlerts: z.number().int().min(1), points: z.number() }),
+    noisyRule: z.object({ minPriorAlerts: z.number().int().min(1), points: z.number() }),
+    externalIp: z.object({ pointsEach: z.number(), max: z.number() }),
+    attackTechnique: z.object({ points: z.number() }),
+    levels: z.object({ medium: z.number(), high: z.number(), critical: z.number() }),
+    verdict: z.object({
+      midpoint: z.number(),
+      steepness: z.number().positive(),
+      falsePositiveShare: z.number().min(0).max(1),
+      noisyRuleFalsePositiveShare: z.number().min(0).max(1),
+      minConfidence: z.number().min(0).max(1),
+    }),
+  })
+  .strict();
+export type TriageWeights = z.infer<typeof TriageWeights>;
+
+/** The weights shipped with the service. */
+export const DEFAULT_WEIGHTS_PATH = new URL('../config/weights.v1.json', import.meta.url);
+
+/** Reads and validates a weights file; a bad file stops start-up with the reasons. */
+export function loadWeights(path: string | URL = DEFAULT_WEIGHTS_PATH): TriageWeights {
+  const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  const parsed = TriageWeights.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid triage weights file ${String(path)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { AlertEnrichedV1, type Alert, type Enrichment, createEvent, parseEvent } from '@soc/contracts';
+import { manualClock } from '@soc/runtime';
+import { triageAlert } from '../src/engine.ts';
+import { triage } from '../src/handler.ts';
+import { TriageWeights, loadWeights } from '../src/weights.ts';
+
+const weights = loadWeights();
+
+// Modelled on the real "Detected suspicious credentials in commandline" SecurityAlert row of the msticpy sample.
+const alert: Alert = {
+  schemaVersion: 1,
+  alertId: 'alt-1',
+  tenantId: 'contoso',
+  source: { name: 'generic', product: 'Azure Security Center', vendorAlertId: 'v-1' },
+  title: 'Detected suspicious credentials in commandline',
+  description: 'Analysis of host data has detected a suspicious command line.',
+  severity: 'high',
+  status: 'new',
+  detectedAt: '2026-11-23T09:59:00.000Z',
+  attack: [{ techniqueId: 'T1059.001' }],
+  entities: [
+    { id: 'host:msticalertswin1', type: 'host', value: 'msticalertswin1', origin: 'source' },
+    { id: 'user:msticadmin', type: 'user', value: 'msticadmin', origin: 'source' },
+    { id: 'ip:40.76.43.124', type: 'ip', value: '40.76.43.124', isInternal: false, origin: 'source' },
+  ],
+  labels: [],
+};
+const noFacts: Enrichment = { facts: [], missing: [] };
+const historyFact = (entityId: string, n: number) => ({
+  id: `history:${entityId}`,
+  kind: 'history' as const,
+  entityId,
+  source: 'soc-history',
+  observedAt: '2026-11-23T10:00:00.000Z',
+  statement: 'seen before',
+  attributes: { priorAlertCount: n },
+});
+
+describe('deterministic triage engine', () => {
+  it('explains its score: the factors sum to the score and each has evidence', () => {
+    const t = triageAlert(alert, noFacts, weights);
+    expect(t.risk.factors.map((f) => f.name)).toEqual(['source-severity', 'external-ip', 'attack-technique']);
+    expect(t.risk.score).toBe(60 + 4 + 5);
+    expect(t.risk.level).toBe('high');
+    for (const f of t.risk.factors) expect(f.evidence.length).toBeGreaterThan(10);
+    expect(t.summary).toContain('Detected suspicious credentials in commandline');
+    expect(t.nextSteps.some((s) => s.includes('msticalertswin1'))).toBe(true);
+    expect(t.attack).toEqual([{ techniqueId: 'T1059.001', confidence: 1, basis: 'source' }]);
+  });
+
+  it('raises the score with entity history and cites the facts', () => {
+    const t = triageAlert(alert, { facts: [historyFact('host:msticalertswin1', 2), historyFact('user:msticadmin', 1)], missing: [] }, weights);
+    const f = t.risk.factors.find((x) => x.name === 'entity-history');
+    expect(f).toMatchObject({ points: 9, factIds: ['history:host:msticalertswin1', 'history:user:msticadmin'] });
+  });
+
+  it('lowers the score of a noisy rule and shifts the verdict to false positive', () => {
+    const noisy: Enrichment = {
+      facts: [{ id: 'rule-history:x', kind: 'rule-history', source: 'soc-history', observedAt: '2026-11-23T10:00:00.000Z', statement: 'fired', attributes: { priorAlertCount: 400 } }],
+      missing: [],
+    };
+    const low = { ...alert, severity: 'low' as const, attack: [], entities: [] };
+    const t = triageAlert(low, noisy, weights);
+    expect(t.risk.score).toBe(5);
+    expect(t.verdict.class).toBe('false-positive');
+    expect(t.verdict.likelihoods.falsePositive).toBeGreaterThan(t.verdict.likelihoods.benignPositive);
+  });
+
+  it('says needs-more-information when no class reaches the confidence bar', () => {
+    const mid = { ...alert, severity: 'medium' as const, attack: [], entities: [] };
+    const t = triageAlert(mid, noFacts, weights);
+    expect(t.verdict.class).toBe('needs-more-information');
+    const sum = t.verdict.likelihoods.truePositive + t.verdict.likelihoods.benignPositive + t.verdict.likelihoods.falsePositive;
+    expect(sum).toBeCloseTo(1, 2);
+  });
+
+  it('takes its weights from the file: a change of weights changes the score', () => {
+    const heavier = TriageWeights.parse({ ...weights, severityBase: { ...weights.severityBase, high: 70 } });
+    expect(triageAlert(alert, noFacts, heavier).risk.score).toBe(79);
+    expect(triageAlert(alert, noFacts, heavier).engine.version).toContain(weights.version);
+  });
+
+  it('refuses a weights file with unknown or missing keys', () => {
+    expect(TriageWeights.safeParse({ ...weights, bonus: 1 }).success).toBe(false);
+    expect(TriageWeights.safeParse({ version: '1' }).success).toBe(false);
+  });
+
+  it('emits a valid triaged event caused by the enriched one, deterministically', () => {
+    const enriched = createEvent(AlertEnrichedV1, { alert, enrichment: noFacts }, {
+      id: 'e-1',
+      source: '/soc/enrichment',
+      time: new Date('2026-11-23T10:00:00Z'),
+      correlationid: 'corr-1',
+      causationid: 'r-1',
+      tenantid: 'contoso',
+    });
+    const clock = manualClock('2026-11-23T10:00:01Z');
+    const a = triage(enriched, { weights, clock });
+    const b = triage(enriched, { weights, clock });
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ correlationid: 'corr-1', causationid: 'e-1', type: 'soc.alert.triaged.v1' });
+    expect(parseEvent(JSON.parse(JSON.stringify(a))).ok).toBe(true);
+  });
+});
