@@ -151,8 +151,8 @@ export const Alert = z.object({
     vendor: z.string().max(256).optional(),
     /** The alert's id in its source product. */
     vendorAlertId: z.string().min(1).max(512),
-    /** Deep link back to the alert in its source product. */
-    url: z.url().max(4096).optional(),
+    /** Deep link back to the alert in its source product; http(s) only, as analysts open it from the console. */
+    url: z.url({ protocol: /^https?$/ }).max(4096).optional(),
   }),
   title: z.string().min(1).max(1024),
   description: z.string().max(32_768).default(''),

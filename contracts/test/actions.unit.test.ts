@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { Action, RunContainmentAction, SendEmailAction } from '../src/index.ts';
+
+const containment = {
+  actionId: 'act-isolate',
+  reason: 'Active download cradle on a critical workstation',
+  kind: 'RunContainment',
+  runbook: 'isolate-host',
+  target: { entityId: 'host:ws-fin-042', type: 'host', value: 'ws-fin-042' },
+  requiresApproval: true,
+} as const;
+const email = {
+  actionId: 'act-email',
+  reason: 'Risk 88 ≥ 70',
+  kind: 'SendEmail',
+  to: ['soc-oncall@contoso.com'],
+  template: 'alert-summary',
+} as const;
+
+describe('RunContainment', () => {
+  it('is accepted with requiresApproval: true', () => {
+    expect(RunContainmentAction.parse(containment)).toEqual(containment);
+  });
+
+  it.each([false, undefined, 'true'])(
+    'is rejected with requiresApproval: %s (containment never runs unapproved)',
+    (value) => {
+      const result = Action.safeParse({ ...containment, requiresApproval: value });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['requiresApproval']);
+    },
+  );
+
+  it('only allows the known runbooks', () => {
+    expect(Action.safeParse({ ...containment, runbook: 'wipe-host' }).success).toBe(false);
+  });
+});
+
+describe('SendEmail', () => {
+  it('accepts addresses', () => {
+    expect(
+      SendEmailAction.parse({ ...email, to: ['soc-oncall@contoso.com', 'jane.doe+soc@contoso.co.uk'] }).to,
+    ).toHaveLength(2);
+  });
+
+  it.each(['not-an-email', 'soc-oncall@', '@contoso.com', 'soc oncall@contoso.com', 'javascript:alert(1)'])(
+    'rejects %s',
+    (address) => {
+      const result = Action.safeParse({ ...email, to: ['soc-oncall@contoso.com', address] });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['to', 1]);
+    },
+  );
+
+  it('needs at least one recipient and only known templates', () => {
+    expect(Action.safeParse({ ...email, to: [] }).success).toBe(false);
+    expect(Action.safeParse({ ...email, template: 'custom-html' }).success).toBe(false);
+  });
+});
+
+describe('Action', () => {
+  it('discriminates on kind', () => {
+    expect(Action.parse(email).kind).toBe('SendEmail');
+    expect(Action.parse(containment).kind).toBe('RunContainment');
+    expect(Action.safeParse({ ...email, kind: 'RunScript' }).success).toBe(false);
+  });
+
+  it('rejects a PostChat to an unknown channel and a ticket priority out of 1–5', () => {
+    const chat = { actionId: 'a', reason: '', kind: 'PostChat', channel: 'teams', destination: 'soc-high-severity' };
+    expect(Action.safeParse(chat).success).toBe(true);
+    expect(Action.safeParse({ ...chat, channel: 'irc' }).success).toBe(false);
+    const ticket = { actionId: 'a', reason: '', kind: 'CreateTicket', system: 'servicenow', priority: 2 };
+    expect(Action.safeParse(ticket).success).toBe(true);
+    expect(Action.safeParse({ ...ticket, priority: 0 }).success).toBe(false);
+  });
+});
