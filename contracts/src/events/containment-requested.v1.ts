@@ -3,7 +3,7 @@ import { ContainmentRunbook } from '../actions.ts';
 import { defineEvent } from '../envelope.ts';
 
 /** Containment target as recorded on a request. */
-export const ContainmentTarget = z.object({ entityId: z.string(), type: z.string(), value: z.string().max(2048) });
+export const ContainmentTarget = z.object({ entityId: z.string().min(1), type: z.string().min(1), value: z.string().min(1).max(2048) });
 
 /** Emitted by containment when a policy-allowed containment awaits a human approval. Consumed by the case view and approvers. */
 export const ContainmentRequestedV1 = defineEvent(
