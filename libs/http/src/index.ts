@@ -1,0 +1,23 @@
+export { PROBLEM_CONTENT_TYPE, problem, problemDetails, problemType } from './problem.ts';
+export type { FieldError, ProblemDetails, ProblemInit } from './problem.ts';
+export {
+  STATUS_BY_CODE,
+  errorHandler,
+  fieldErrors,
+  isZodError,
+  notFound,
+  problemTypeOf,
+  toProblemResponse,
+} from './error-handler.ts';
+export type { ErrorHandlerOptions, ProblemResponse } from './error-handler.ts';
+export { isBodyParserError, translateBodyParserError } from './body-errors.ts';
+export { jsonBody } from './json-body.ts';
+export type { JsonBodyOptions } from './json-body.ts';
+export { MIN_TOKEN_LENGTH, bearerAuth, tokenMatcher } from './bearer-auth.ts';
+export type { BearerAuthOptions, BearerToken } from './bearer-auth.ts';
+export { healthRoutes } from './health.ts';
+export type { HealthRoutesOptions, MetricsAuth, MetricsRegistry, Readiness, ReadinessCheck } from './health.ts';
+export { REQUEST_ID_HEADER, requestLogging } from './request-logging.ts';
+export type { RequestLoggingOptions } from './request-logging.ts';
+export { listen } from './listen.ts';
+export type { HttpServer, ListenOptions } from './listen.ts';

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/**
+ * Environment variables every SOC Copilot process reads: where the bus and state live, logging, HTTP and the
+ * API tokens. Each service adds its own variables in its `config.ts`. Secrets are only ever read here, never logged.
+ */
+export const PlatformEnv = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SOC_DATA_DIR: z.string().min(1).default('./data'),
+  SOC_TENANT_ID: z.string().min(1).max(128).default('default'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  SOC_PUBLIC_URL: z.url().default('http://localhost:8080'),
+
+  SOC_BUS: z.enum(['sqlite', 'memory', 'servicebus']).default('sqlite'),
+  SOC_BUS_FILE: z.string().min(1).optional(),
+  BUS_MAX_DELIVERY_COUNT: z.coerce.number().int().min(1).max(100).default(5),
+  BUS_LOCK_DURATION_MS: z.coerce.number().int().min(1_000).default(30_000),
+  BUS_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
+  SERVICEBUS_CONNECTION_STRING: z.string().min(1).optional(),
+  SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
+  SERVICEBUS_TOPIC: z.string().min(1).default('soc-events'),
+  SERVICEBUS_MANAGE_TOPOLOGY: bool.default(false),
+
+  SOC_STATE: z.enum(['sqlite', 'memory', 'cosmos']).default('sqlite'),
+  SOC_STATE_FILE: z.string().min(1).optional(),
+  COSMOS_ENDPOINT: z.url().optional(),
+  COSMOS_KEY: z.string().min(1).optional(),
+  COSMOS_DATABASE: z.string().min(1).default('soc-copilot'),
+  COSMOS_CONTAINER: z.string().min(1).default('state'),
+  COSMOS_CREATE_IF_NOT_EXISTS: bool.default(false),
+
+  /** One token; its principal name is `api`. */
+  SOC_API_TOKEN: z.string().min(16, 'must be at least 16 characters (use: openssl rand -hex 32)').optional(),
+  /** Several named tokens: `name:token,name2:token2`; the name is recorded as the approver/sender. */
+  SOC_API_TOKENS: z.string().optional(),
+  /** Token for `/metrics`; absent: the API tokens are accepted. `open` disables auth for scrapers on a private network. */
+  SOC_METRICS_TOKEN: z.string().min(1).optional(),
+});
+export type PlatformEnv = z.infer<typeof PlatformEnv>;
+
+/** Cross-field rules: the chosen adapter's settings must be present. */
+export const CheckedPlatformEnv = PlatformEnv.superRefine((env, ctx) => {
+  if (env.SOC_BUS === 'servicebus' && !env.SERVICEBUS_CONNECTION_STRING && !env.SERVICEBUS_NAMESPACE) {
+    ctx.addIssue({ code: 'custom', path: ['SERVICEBUS_NAMESPACE'], message: 'SOC_BUS=servicebus needs SERVICEBUS_NAMESPACE (managed identity) or SERVICEBUS_CONNECTION_STRING' });
+  }
+  if (env.SOC_STATE === 'cosmos' && !env.COSMOS_ENDPOINT) {
+    ctx.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'SOC_STATE=cosmos needs COSMOS_ENDPOINT' });
+  }
+});

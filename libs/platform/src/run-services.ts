@@ -1,0 +1,98 @@
+import express, { type Router } from 'express';
+import type { z } from 'zod';
+import { type HttpServer, bearerAuth, errorHandler, healthRoutes, listen, notFound, requestLogging } from '@soc/http';
+import { type Closer, loadConfig, onShutdown } from '@soc/runtime';
+import { CheckedPlatformEnv } from './env.ts';
+import { type OpenPlatformOptions, type Platform, openPlatform } from './open-platform.ts';
+
+/** What a started service hands back to its host. */
+export interface StartedService {
+  /** Routes mounted at the root; everything under `/api` requires a bearer token. */
+  readonly routes?: Router;
+  /** Stops consumers and timers; the host closes the bus and state afterwards. */
+  close(): Promise<void>;
+}
+
+/** A service as its host sees it: a name, its own configuration schema and a start function. */
+export interface ServiceModule<C = unknown> {
+  readonly name: string;
+  /** The service's own environment variables (zod over `process.env`). */
+  readonly config: z.ZodType<C>;
+  start(platform: Platform, config: C): Promise<StartedService>;
+}
+
+/** A running process: for tests and benchmarks that drive it in-process. */
+export interface RunningSystem {
+  readonly platform: Platform;
+  readonly http: HttpServer;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Options of {@link runServices}. */
+export interface RunServicesOptions extends OpenPlatformOptions {
+  /** Environment to read; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Name in logs and metrics; default the single service's name or `soc-copilot`. */
+  name?: string;
+  /** Install SIGINT/SIGTERM handlers (processes yes, tests no). Default true. */
+  handleSignals?: boolean;
+}
+
+/**
+ * Hosts one or more services in this process: validates every configuration first (all problems listed),
+ * opens the platform once, starts each service, serves health, metrics and the services' routes on one HTTP
+ * server, and shuts down in order (HTTP, consumers, bus, state).
+ */
+export async function runServices(modules: readonly ServiceModule[], options: RunServicesOptions = {}): Promise<RunningSystem> {
+  const env = options.env ?? process.env;
+  const platformEnv = loadConfig(CheckedPlatformEnv, env);
+  const configs = modules.map((m) => loadConfig(m.config, env));
+  const name = options.name ?? (modules.length === 1 ? modules[0]!.name : 'soc-copilot');
+  const platform = await openPlatform(name, platformEnv, options);
+  const started: StartedService[] = [];
+  try {
+    for (const [i, m] of modules.entries()) started.push(await m.start(platform, configs[i]));
+  } catch (error) {
+    await Promise.allSettled(started.map((s) => s.close()));
+    await platform.close();
+    throw error;
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLogging(platform.log, { metrics: platform.metrics }));
+  const metricsToken = platformEnv.SOC_METRICS_TOKEN;
+  app.use(
+    healthRoutes({
+      ready: async () => {
+        const checks: Record<string, { ok: boolean; detail?: string }> = {};
+        try {
+          await platform.state.get('health', 'probe');
+          checks.state = { ok: true };
+        } catch (error) {
+          checks.state = { ok: false, detail: String(error) };
+        }
+        return { ok: Object.values(checks).every((c) => c.ok), checks };
+      },
+      metrics: platform.metrics.registry,
+      metricsAuth: metricsToken === 'open' ? 'open' : { tokens: metricsToken ? [{ name: 'metrics', token: metricsToken }] : platform.apiTokens },
+      logger: platform.log,
+    }),
+  );
+  app.use('/api', bearerAuth({ tokens: platform.apiTokens }));
+  for (const s of started) if (s.routes) app.use(s.routes);
+  app.use(notFound());
+  app.use(errorHandler({ logger: platform.log }));
+
+  const http = await listen(app, platformEnv.PORT, platformEnv.HOST);
+  platform.log.info({ url: http.url, services: modules.map((m) => m.name), bus: platformEnv.SOC_BUS, state: platformEnv.SOC_STATE }, 'SOC Copilot is running');
+
+  const closers: Closer[] = [() => http.close(), ...started.map((s) => () => s.close()), () => platform.close()];
+  const close = async (): Promise<void> => {
+    for (const c of closers) await c();
+  };
+  if (options.handleSignals ?? true) onShutdown(platform.log, close);
+  return { platform, http, url: http.url, close };
+}
