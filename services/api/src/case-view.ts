@@ -54,6 +54,9 @@ export interface CaseView {
   timeline: TimelineEntry[];
 }
 
+/** An event's type and data, discriminated, without the envelope. */
+type TypedData = SocEvent extends infer E ? (E extends SocEvent ? { type: E['type']; data: E['data'] } : never) : never;
+
 /** The alert an event belongs to, when the event names it. */
 export function alertIdOf(event: SocEvent): string | undefined {
   switch (event.type) {
@@ -119,65 +122,64 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
   };
   const requests = new Map<string, CaseContainment>();
   for (const e of events) {
-    const d = e.data as Record<string, never>;
-    switch (e.type) {
+    // Stored events passed the contracts at the bus edge, so their data matches their type.
+    const ev = { type: e.type, data: e.data } as TypedData;
+    switch (ev.type) {
       case 'soc.alert.received.v1':
-        view.alert = d.alert;
-        view.receivedAt = d.receivedAt;
+        view.alert = ev.data.alert;
+        view.receivedAt = ev.data.receivedAt;
         break;
       case 'soc.alert.enriched.v1':
-        view.alert = d.alert;
-        view.enrichment = d.enrichment;
+        view.alert = ev.data.alert;
+        view.enrichment = ev.data.enrichment;
         view.stage = maxStage(view.stage, 'enriched');
         break;
       case 'soc.alert.triaged.v1':
-        view.triage = d.triage;
-        view.enrichment = d.enrichment;
+        view.triage = ev.data.triage;
+        view.enrichment = ev.data.enrichment;
         view.stage = maxStage(view.stage, 'triaged');
         break;
       case 'soc.decision.made.v1':
-        view.decision = { policy: d.policy, actions: d.actions, rejected: d.rejected, decidedAt: e.time };
-        view.triage ??= d.triage;
+        view.decision = { policy: ev.data.policy, actions: ev.data.actions, rejected: ev.data.rejected, decidedAt: e.time };
+        view.triage ??= ev.data.triage;
         view.stage = 'decided';
         break;
       case 'soc.notification.sent.v1':
-        view.notifications.push({ channel: d.channel, destinations: d.destinations, subject: d.subject, deliveryId: d.deliveryId, time: e.time });
+        view.notifications.push({ channel: ev.data.channel, destinations: ev.data.destinations, subject: ev.data.subject, deliveryId: ev.data.deliveryId, time: e.time });
         break;
       case 'soc.ticket.created.v1':
-        view.tickets.push({ system: d.system, ticketId: d.ticketId, ...(d.url ? { url: d.url } : {}), status: d.status, priority: d.priority, time: e.time });
+        view.tickets.push({ system: ev.data.system, ticketId: ev.data.ticketId, ...(ev.data.url ? { url: ev.data.url } : {}), status: ev.data.status, priority: ev.data.priority, time: e.time });
         break;
       case 'soc.ticket.updated.v1': {
-        const t = view.tickets.find((x) => x.ticketId === d.ticketId);
-        if (t) t.status = d.status;
+        const t = view.tickets.find((x) => x.ticketId === ev.data.ticketId);
+        if (t) t.status = ev.data.status;
         break;
       }
       case 'soc.containment.requested.v1':
-        requests.set(d.requestId, { requestId: d.requestId, runbook: d.runbook, target: d.target, status: 'pending-approval', expiresAt: d.expiresAt });
+        requests.set(ev.data.requestId, { requestId: ev.data.requestId, runbook: ev.data.runbook, target: ev.data.target, status: 'pending-approval', expiresAt: ev.data.expiresAt });
         break;
       case 'soc.containment.approved.v1':
       case 'soc.containment.denied.v1': {
-        const r = requests.get(d.requestId);
+        const r = requests.get(ev.data.requestId);
         if (r && r.status === 'pending-approval') {
-          r.status = e.type === 'soc.containment.approved.v1' ? 'approved' : 'denied';
-          r.decidedBy = d.approver;
-          r.comment = d.comment;
+          r.status = ev.type === 'soc.containment.approved.v1' ? 'approved' : 'denied';
+          r.decidedBy = ev.data.approver;
+          r.comment = ev.data.comment;
         }
         break;
       }
       case 'soc.containment.executed.v1': {
-        const r = requests.get(d.requestId);
-        if (r) Object.assign(r, { status: 'executed', result: d.result, dryRun: d.dryRun });
+        const r = requests.get(ev.data.requestId);
+        if (r) Object.assign(r, { status: 'executed', result: ev.data.result, dryRun: ev.data.dryRun });
         break;
       }
       case 'soc.containment.failed.v1': {
-        const r = requests.get(d.requestId);
-        if (r) Object.assign(r, { status: 'failed', result: d.error });
+        const r = requests.get(ev.data.requestId);
+        if (r) Object.assign(r, { status: 'failed', result: ev.data.error });
         break;
       }
       case 'soc.processing.failed.v1':
-        view.failures.push({ subscription: d.subscription, failedEventType: d.failedEventType, reason: d.reason, description: d.description, time: e.time });
-        break;
-      default:
+        view.failures.push({ subscription: ev.data.subscription, failedEventType: ev.data.failedEventType, reason: ev.data.reason, description: ev.data.description, time: e.time });
         break;
     }
   }

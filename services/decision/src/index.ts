@@ -3,3 +3,5 @@ export type { Recommendation, Rejection } from './decide.ts';
 export { decide, makeDecisionHandler } from './handler.ts';
 export type { DecisionContext } from './handler.ts';
 export { DEFAULT_POLICY_PATH, DecisionPolicy, atLeast, loadPolicy } from './policy.ts';
+export { decisionService } from './service.ts';
+export { DecisionConfig } from './config.ts';

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { ContainmentApprovedV1, ContainmentDeniedV1, createEvent } from '@soc/contracts';
+import type { Bus } from '@soc/bus';
+import { jsonBody, problem, problemType } from '@soc/http';
+import type { Clock } from '@soc/runtime';
+import { foldCase } from './case-view.ts';
+import type { CaseStore } from './ports.ts';
+
+/** What the API routes need. */
+export interface ApiRoutesDeps {
+  cases: CaseStore;
+  bus: Bus;
+  clock: Clock;
+}
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
+});
+const DecisionBody = z.object({ comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
+
+/** The analyst API: cases and human containment decisions. Every route is behind the bearer check. */
+export function apiRoutes(deps: ApiRoutesDeps): Router {
+  const router = express.Router();
+
+  router.get('/api/v1/alerts', async (req, res) => {
+    const query = ListQuery.parse(req.query);
+    res.json({ items: await deps.cases.listSummaries(query) });
+  });
+
+  router.get('/api/v1/alerts/:alertId', async (req, res) => {
+    const events = await deps.cases.events(req.params.alertId);
+    if (events.length === 0) {
+      problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
+      return;
+    }
+    res.json(foldCase(req.params.alertId, events));
+  });
+
+  const decide = (verdict: 'approve' | 'deny') =>
+    async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
+      const body = DecisionBody.parse(req.body ?? {});
+      const requested = await deps.cases.findRequest(req.params.requestId);
+      if (!requested) {
+        problem(res, 404, { type: problemType('unknown-request'), title: 'Unknown containment request', detail: 'No pending containment request has this id.' });
+        return;
+      }
+      const view = foldCase(requested.alertId, await deps.cases.events(requested.alertId));
+      const current = view.containment.find((c) => c.requestId === req.params.requestId);
+      if (current && current.status !== 'pending-approval') {
+        problem(res, 409, { type: problemType('already-decided'), title: 'Already decided', detail: `This request is ${current.status}${current.decidedBy ? ` (by ${current.decidedBy})` : ''}.` });
+        return;
+      }
+      const now = deps.clock.now();
+      const approver = String(res.locals.principal);
+      const data = {
+        requestId: req.params.requestId,
+        alertId: requested.alertId,
+        approver,
+        decidedAt: now.toISOString(),
+        comment: body.comment,
+        ...(body.changeRef ? { changeRef: body.changeRef } : {}),
+      };
+      const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: requested.correlationid, causationid: requested.eventId, tenantid: view.alert?.tenantId ?? 'default', subject: requested.alertId };
+      await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV1, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
+      res.status(202).json({ requestId: data.requestId, decision: verdict === 'approve' ? 'approved' : 'denied', approver });
+    };
+  const body = jsonBody({ limitBytes: 16 * 1024 });
+  router.post('/api/v1/containment/:requestId/approve', body, decide('approve'));
+  router.post('/api/v1/containment/:requestId/deny', body, decide('deny'));
+  return router;
+}
