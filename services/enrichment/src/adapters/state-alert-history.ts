@@ -2,8 +2,11 @@ import type { Alert } from '@soc/contracts';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import type { AlertHistory, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
+import { CoalescingWriter } from './coalescing-writer.ts';
 
 const RECENT_LIMIT = 50;
+
+type Sighting = { alertId: string; at: string };
 const ENTITY_COLLECTION = 'entity-sightings';
 const RULE_COLLECTION = 'rule-sightings';
 
@@ -20,6 +23,10 @@ interface SightingDoc {
 export class StateAlertHistory implements AlertHistory {
   private readonly store: StateStore;
   private readonly retentionSeconds: number;
+
+  // Busy hosts and rules are named by many alerts at once: one writer per document, coalescing what queues up
+  // behind it, instead of optimistic-concurrency retries piling up on the same document.
+  private readonly writer = new CoalescingWriter<Sighting>((docKey, items) => this.flush(docKey, items));
 
   constructor(store: StateStore, options: { retentionDays: number }) {
     this.store = store;
@@ -55,21 +62,19 @@ export class StateAlertHistory implements AlertHistory {
   }
 
   async record(alert: Alert, at: Date): Promise<void> {
-    const keys: [string, string][] = [
-      ...alert.entities.map((e): [string, string] => [ENTITY_COLLECTION, e.id]),
-      [RULE_COLLECTION, ruleKeyOf(alert)],
-    ];
-    await Promise.all(
-      keys.map(([collection, key]) =>
-        updateWithRetry<SightingDoc>(
-          this.store,
-          collection,
-          key,
-          (current) => addSighting(current, key, alert.alertId, at.toISOString()),
-          { ttlSeconds: this.retentionSeconds },
-        ),
-      ),
-    );
+    const sighting = { alertId: alert.alertId, at: at.toISOString() };
+    await Promise.all([
+      ...alert.entities.map((e) => this.writer.add(`${ENTITY_COLLECTION}\u0000${e.id}`, sighting)),
+      this.writer.add(`${RULE_COLLECTION}\u0000${ruleKeyOf(alert)}`, sighting),
+    ]);
+  }
+
+  /** Writes every sighting queued for one document in a single read-modify-write. */
+  private async flush(docKey: string, sightings: readonly Sighting[]): Promise<void> {
+    const [collection, key] = docKey.split('\u0000') as [string, string];
+    await updateWithRetry<SightingDoc>(this.store, collection, key, (current) => addSightings(current, key, sightings), {
+      ttlSeconds: this.retentionSeconds,
+    });
   }
 }
 
@@ -89,14 +94,21 @@ function priorOf(doc: SightingDoc, alertId: string): { count: number; recent: Si
   };
 }
 
-function addSighting(current: SightingDoc | undefined, key: string, alertId: string, at: string): SightingDoc | undefined {
-  if (!current) return { key, count: 1, firstSeenAt: at, lastSeenAt: at, recent: [{ alertId, at }] };
-  if (current.recent.some((r) => r.alertId === alertId)) return undefined; // already recorded: no write
-  return {
-    key,
-    count: current.count + 1,
-    firstSeenAt: current.firstSeenAt < at ? current.firstSeenAt : at,
-    lastSeenAt: current.lastSeenAt > at ? current.lastSeenAt : at,
-    recent: [{ alertId, at }, ...current.recent].slice(0, RECENT_LIMIT),
-  };
+function addSightings(current: SightingDoc | undefined, key: string, sightings: readonly Sighting[]): SightingDoc | undefined {
+  let doc = current;
+  for (const { alertId, at } of sightings) {
+    if (!doc) {
+      doc = { key, count: 1, firstSeenAt: at, lastSeenAt: at, recent: [{ alertId, at }] };
+      continue;
+    }
+    if (doc.recent.some((r) => r.alertId === alertId)) continue; // already recorded
+    doc = {
+      key,
+      count: doc.count + 1,
+      firstSeenAt: doc.firstSeenAt < at ? doc.firstSeenAt : at,
+      lastSeenAt: doc.lastSeenAt > at ? doc.lastSeenAt : at,
+      recent: [{ alertId, at }, ...doc.recent].slice(0, RECENT_LIMIT),
+    };
+  }
+  return doc === current ? undefined : doc;
 }
