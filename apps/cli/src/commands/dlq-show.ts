@@ -17,7 +17,7 @@ Options:
   async run(args, io) {
     const { positionals } = parseCommandArgs(args, {}, 1);
     const id = positionals[0];
-    if (id === undefined) throw new UsageError('Missing <id> (see soc dlq list)');
+    if (id === undefined) throw new UsageError('Missing <id>: an ID from soc dlq list');
     // Loaded on use: the bus adapters bring the Azure SDK, which `soc --help` should not wait for.
     const { withDeadLetters } = await import('../dead-letters.ts');
     const deadLetter = await withDeadLetters(io, (admin) => admin.get(id));
