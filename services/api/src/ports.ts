@@ -15,7 +15,7 @@ export interface CaseSummary {
   actions: string[];
 }
 
-/** The case view's storage: events per alert, summaries, and the correlation index. */
+/** The case view's storage: events per alert and summaries. */
 export interface CaseStore {
   /** Stores an event of a case; storing the same event twice changes nothing. */
   append(doc: CaseEventDoc): Promise<void>;
@@ -25,6 +25,4 @@ export interface CaseStore {
   /** Creates the summary, or replaces it when `replace` (decisions overwrite the received stub). */
   putSummary(summary: CaseSummary, replace: boolean): Promise<void>;
   listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]>;
-  rememberCorrelation(correlationId: string, alertId: string): Promise<void>;
-  alertIdForCorrelation(correlationId: string): Promise<string | undefined>;
 }

@@ -48,14 +48,13 @@ export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boo
 }
 
 /**
- * The case view's bus handler: records every event under its alert. Events that do not name their alert
- * (a dead-letter notice) are filed through the journey's correlation id.
+ * The case view's bus handler: records every event under its alert.
  */
 export function makeCaseProjector(store: CaseStore): EventHandler {
   return async (event) => {
-    let alertId = alertIdOf(event);
-    if (event.type === 'soc.alert.received.v1' && alertId) await store.rememberCorrelation(event.correlationid, alertId);
-    alertId ??= (await store.alertIdForCorrelation(event.correlationid)) ?? `correlation:${event.correlationid}`;
+    // Every event of a journey carries the alert id as its CloudEvents subject (causedBy copies it), so even a
+    // dead-letter notice finds its case; an event with neither is filed under its correlation id.
+    const alertId = alertIdOf(event) ?? event.subject ?? `correlation:${event.correlationid}`;
     await store.append(toCaseEvent(event, alertId));
     const summary = summaryOf(event);
     if (summary) {

@@ -40,7 +40,7 @@ const triage = {
   attack: [],
 };
 const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
-const received = createEvent(AlertReceivedV1, { alert, receivedAt: at(0).toISOString(), receivedVia: 'http', sender: 't', priority: 'high' }, { id: 'r', source: '/soc/ingestion', time: at(0), correlationid: 'corr-v', tenantid: 'contoso' });
+const received = createEvent(AlertReceivedV1, { alert, receivedAt: at(0).toISOString(), receivedVia: 'http', sender: 't', priority: 'high' }, { id: 'r', source: '/soc/ingestion', time: at(0), correlationid: 'corr-v', tenantid: 'contoso', subject: 'alt-v' });
 const decision = causedBy(received, DecisionMadeV1, { alert, triage, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: at(1) });
 const requested = causedBy(decision, ContainmentRequestedV1, { requestId: 'cr-1', alertId: 'alt-v', actionId: 'a', runbook: 'isolate-host', target: { entityId: 'host:web01', type: 'host', value: 'web01' }, reason: 'r', status: 'pending-approval', expiresAt: at(100).toISOString() }, { source: '/soc/containment', time: at(2) });
 const approved = causedBy(requested, ContainmentApprovedV1, { requestId: 'cr-1', alertId: 'alt-v', approver: 'alice', decidedAt: at(3).toISOString(), comment: 'go' }, { source: '/soc/api', time: at(3) });
@@ -67,7 +67,7 @@ describe('case view', () => {
     expect(summary).toMatchObject({ alertId: 'alt-v', stage: 'decided', riskScore: 90, receivedAt: at(0).toISOString() });
   });
 
-  it('files an event without an alert id under the alert of its correlation id', async () => {
+  it('files an event naming neither alert nor subject under its correlation id, and the case still shows it', async () => {
     const store = new StateCaseStore(new MemoryStateStore());
     const project = makeCaseProjector(store);
     await project(received, delivery);

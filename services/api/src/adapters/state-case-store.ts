@@ -5,7 +5,6 @@ import type { CaseStore, CaseSummary } from '../ports.ts';
 
 const EVENTS = 'case-events';
 const SUMMARIES = 'cases';
-const CORRELATIONS = 'correlations';
 
 const isConflict = (e: unknown): boolean => isAppError(e) && e.code === ErrorCode.CONFLICT;
 
@@ -49,6 +48,14 @@ export class StateCaseStore implements CaseStore {
   }
 
   async putSummary(summary: CaseSummary, replace: boolean): Promise<void> {
+    if (!replace) {
+      try {
+        await this.store.put(SUMMARIES, summary.alertId, summary, { ifNoneMatch: '*', ...this.ttl() });
+        return;
+      } catch (error) {
+        if (!isConflict(error)) throw error; // a decision or a redelivery got there first: merge below
+      }
+    }
     await updateWithRetry<CaseSummary>(
       this.store,
       SUMMARIES,
@@ -69,13 +76,5 @@ export class StateCaseStore implements CaseStore {
       limit: query.limit,
     });
     return docs.map((d) => d.value);
-  }
-
-  async rememberCorrelation(correlationId: string, alertId: string): Promise<void> {
-    await this.store.put(CORRELATIONS, correlationId, { alertId }, this.ttl());
-  }
-
-  async alertIdForCorrelation(correlationId: string): Promise<string | undefined> {
-    return (await this.store.get<{ alertId: string }>(CORRELATIONS, correlationId))?.value.alertId;
   }
 }
