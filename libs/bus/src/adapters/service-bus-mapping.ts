@@ -1,0 +1,174 @@
+import { isServiceBusError, type ServiceBusMessage, type ServiceBusReceivedMessage } from '@azure/service-bus';
+import type { SocEvent, SubscriptionSpec } from '@soc/contracts';
+import { AppError, describeError, ErrorCode, isAppError } from '@soc/runtime';
+
+/** The topic every SOC Copilot event goes to unless configured otherwise. */
+export const DEFAULT_TOPIC = 'soc-events';
+
+/** Structured-mode CloudEvents content type: the body is the whole event, envelope included. */
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
+
+/** Name of the one rule the bus manages on each subscription. */
+export const SUBSCRIPTION_RULE_NAME = 'soc-types';
+
+/**
+ * Application property that aims a message at one subscription only (replays and test injections). Normal
+ * publishes never set it; the subscription rule routes them by `type`.
+ */
+export const TARGET_SUBSCRIPTION_PROPERTY = 'targetsubscription';
+
+/** Application property stamped on a dead letter with the time it was dead-lettered (Service Bus keeps none). */
+export const DEAD_LETTERED_AT_PROPERTY = 'deadletteredat';
+
+/**
+ * The SQL filter of a subscription: its event types, or anything aimed at it by name. A message aimed at
+ * another subscription is excluded even when its type matches, so a replay reaches only its own subscription.
+ */
+export function subscriptionFilterSql(spec: SubscriptionSpec): string {
+  const types = [...new Set(spec.types)].map(sqlString).join(', ');
+  const target = TARGET_SUBSCRIPTION_PROPERTY;
+  const byType = types.length === 0 ? '1 = 0' : `type IN (${types})`;
+  return `(${target} IS NULL AND ${byType}) OR ${target} = ${sqlString(spec.name)}`;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * An event as a Service Bus message: messageId = event id (the topic's duplicate detection makes publish
+ * idempotent), body = the CloudEvent (structured mode), and `type`, `correlationid`, `causationid`, `tenantid`
+ * mirrored into application properties so rules and tools can filter without parsing the body.
+ */
+export function toServiceBusMessage(event: SocEvent): ServiceBusMessage {
+  const applicationProperties: Record<string, string> = {
+    type: event.type,
+    correlationid: event.correlationid,
+    tenantid: event.tenantid,
+  };
+  if (event.causationid !== undefined) applicationProperties.causationid = event.causationid;
+  return {
+    messageId: event.id,
+    body: event,
+    contentType: CLOUDEVENTS_CONTENT_TYPE,
+    correlationId: event.correlationid,
+    subject: event.type,
+    applicationProperties,
+  };
+}
+
+/** Properties Service Bus or this adapter added on dead-lettering: dropped when the message is replayed. */
+const DEAD_LETTER_PROPERTIES = new Set(['DeadLetterReason', 'DeadLetterErrorDescription', DEAD_LETTERED_AT_PROPERTY]);
+
+/**
+ * The copy of a dead letter that replays it: the same body and properties, aimed at its subscription only, with a
+ * new messageId — the original id is still in the topic's duplicate-detection window and would be dropped.
+ */
+export function toReplayMessage(
+  dead: ServiceBusReceivedMessage,
+  subscription: string,
+  replayId: string,
+): ServiceBusMessage {
+  const applicationProperties: Record<string, string | number | boolean | Date | null> = {};
+  for (const [key, value] of Object.entries(dead.applicationProperties ?? {})) {
+    if (!DEAD_LETTER_PROPERTIES.has(key)) applicationProperties[key] = value;
+  }
+  applicationProperties[TARGET_SUBSCRIPTION_PROPERTY] = subscription;
+  const message: ServiceBusMessage = {
+    messageId: replayId,
+    body: dead.body,
+    applicationProperties,
+  };
+  if (dead.contentType !== undefined) message.contentType = dead.contentType;
+  if (dead.correlationId !== undefined) message.correlationId = dead.correlationId;
+  if (dead.subject !== undefined) message.subject = dead.subject;
+  return message;
+}
+
+/**
+ * The received body as the validator should see it. The SDK decodes JSON it sent itself; bytes or text from a
+ * foreign producer are decoded here, and anything that is not JSON is passed on as text to be rejected.
+ */
+export function decodeServiceBusBody(body: unknown): unknown {
+  if (body instanceof Uint8Array)
+    return parseJsonOr(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  if (typeof body === 'string') return parseJsonOr(body);
+  return body;
+}
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** The 1-based delivery count: the JS SDK exposes the raw AMQP header, which counts *prior* attempts (0 first). */
+export function deliveryCountOf(message: Pick<ServiceBusReceivedMessage, 'deliveryCount'>): number {
+  return (message.deliveryCount ?? 0) + 1;
+}
+
+/** An ISO-8601 duration Service Bus accepts, clamped to the entity limits (lock: 5 s … 5 min). */
+export function lockDurationIso(ms: number): string {
+  const seconds = Math.min(300, Math.max(5, Math.ceil(ms / 1000)));
+  return `PT${seconds}S`;
+}
+
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'ServiceBusy',
+  'ServiceTimeout',
+  'ServiceCommunicationProblem',
+  'MessageLockLost',
+  'SessionLockLost',
+  'QuotaExceeded',
+  'GeneralError',
+]);
+
+const CODE_MAP: Readonly<Record<string, ErrorCode>> = {
+  MessagingEntityNotFound: ErrorCode.NOT_FOUND,
+  MessageNotFound: ErrorCode.NOT_FOUND,
+  MessagingEntityAlreadyExists: ErrorCode.CONFLICT,
+  MessageLockLost: ErrorCode.CONFLICT,
+  SessionLockLost: ErrorCode.CONFLICT,
+  UnauthorizedAccess: ErrorCode.UNAUTHORIZED,
+  MessageSizeExceeded: ErrorCode.PAYLOAD_TOO_LARGE,
+  QuotaExceeded: ErrorCode.RATE_LIMITED,
+  ServiceBusy: ErrorCode.RATE_LIMITED,
+  ServiceTimeout: ErrorCode.TIMEOUT,
+  MessagingEntityDisabled: ErrorCode.DEPENDENCY_UNAVAILABLE,
+  ServiceCommunicationProblem: ErrorCode.DEPENDENCY_UNAVAILABLE,
+};
+
+/**
+ * Translates an SDK error once, at the adapter boundary, into an AppError with a retry verdict: throttling,
+ * timeouts, lost connections and lost locks are retryable; a missing entity, bad credentials or an oversized
+ * message are not. Errors that are not Service Bus errors keep the SDK's own `retryable` flag when it has one.
+ */
+export function translateServiceBusError(error: unknown, action: string): AppError {
+  if (isAppError(error)) return error;
+  if (isServiceBusError(error)) {
+    const retryable = TRANSIENT_CODES.has(error.code);
+    return new AppError(
+      CODE_MAP[error.code] ?? ErrorCode.DEPENDENCY_UNAVAILABLE,
+      `Service Bus could not ${action}: ${error.code}: ${error.message}`,
+      {
+        retryable,
+        cause: error,
+        details: { serviceBusCode: error.code },
+      },
+    );
+  }
+  const flagged = (error as { retryable?: unknown } | null)?.retryable;
+  const retryable = typeof flagged === 'boolean' ? flagged : true;
+  return new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Service Bus could not ${action}: ${describeError(error)}`, {
+    retryable,
+    cause: error,
+  });
+}
+
+/** True for the error Service Bus raises when settling a message whose lock has expired. */
+export function isLockLost(error: unknown): boolean {
+  const cause = isAppError(error) ? error.cause : error;
+  return isServiceBusError(cause) && (cause.code === 'MessageLockLost' || cause.code === 'SessionLockLost');
+}

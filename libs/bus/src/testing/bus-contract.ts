@@ -1,0 +1,512 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventByType, SocEvent, SubscriptionSpec } from '@soc/contracts';
+import { AppError, ErrorCode } from '@soc/runtime';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Bus, BusObserver, Consumer, DeadLetter, EventHandler, HandledDelivery, RetryPolicy } from '../port.ts';
+import { sampleAlertEnriched, sampleAlertReceived } from './events.ts';
+
+/** Topic the contract suite uses where the broker needs one declared up front (the Service Bus emulator). */
+export const CONTRACT_TOPIC = 'soc-contract';
+
+/** The topology every contract run declares. */
+export const CONTRACT_SUBSCRIPTIONS = [
+  { name: 'c-alerts', types: ['soc.alert.received.v1'] },
+  { name: 'c-enriched', types: ['soc.alert.enriched.v1'] },
+  { name: 'c-audit', types: ['soc.alert.received.v1', 'soc.alert.enriched.v1'] },
+  { name: 'c-failures', types: ['soc.processing.failed.v1'] },
+] as const satisfies readonly SubscriptionSpec[];
+
+/** Short backoffs so retry tests take milliseconds; 5 s locks because that is Service Bus's minimum. */
+export const CONTRACT_RETRY_POLICY: RetryPolicy = {
+  maxDeliveryCount: 3,
+  initialBackoffMs: 20,
+  maxBackoffMs: 100,
+  lockDurationMs: 5_000,
+};
+
+/** What the suite passes to the factory. */
+export interface BusFixtureOptions {
+  readonly retry: RetryPolicy;
+  readonly observer: BusObserver;
+}
+
+/** A bus under test plus the back door each adapter needs for the invalid-message test. */
+export interface BusFixture {
+  readonly bus: Bus;
+  /** Puts a raw (possibly invalid) body on one subscription, as a foreign producer could. */
+  injectRaw(subscription: string, body: unknown, messageId: string): Promise<void>;
+  /** Extra teardown after `bus.close()` (temporary files …). */
+  dispose?(): Promise<void>;
+}
+
+/** Builds a fresh bus for each test. */
+export type MakeBus = (options: BusFixtureOptions) => Promise<BusFixture>;
+
+/** Options of {@link describeBusContract}. */
+export interface BusContractOptions {
+  /** Skip the whole suite (e.g. no container runtime); say why with a console.warn where you decide it. */
+  readonly skip?: boolean;
+  /**
+   * False when tests share one broker (an emulator): counts are then checked as lower bounds and every
+   * assertion filters by the test's own ids. Default true (a fresh bus per test).
+   */
+  readonly isolated?: boolean;
+  /** How long to wait for an asynchronous outcome. Default 10 s. */
+  readonly waitMs?: number;
+}
+
+/** A W3C traceparent the recording observer stamps, so tests can see stamping happened. */
+export const CONTRACT_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+interface RecordingObserver {
+  readonly observer: BusObserver;
+  readonly handled: HandledDelivery[];
+  readonly deadLettered: DeadLetter[];
+  /** Ids stamped while a handler's `around` was running (outcome events). */
+  readonly stampedInside: Set<string>;
+}
+
+function recordingObserver(): RecordingObserver {
+  const rec: RecordingObserver = {
+    handled: [],
+    deadLettered: [],
+    stampedInside: new Set(),
+    observer: {
+      around: async (_subscription, _event, fn) => {
+        depth++;
+        try {
+          return await fn();
+        } finally {
+          depth--;
+        }
+      },
+      handled: (h) => rec.handled.push(h),
+      deadLettered: (d) => rec.deadLettered.push(d),
+      stamp: (event) => {
+        if (depth > 0) rec.stampedInside.add(event.id);
+        return event.traceparent === undefined ? { ...event, traceparent: CONTRACT_TRACEPARENT } : event;
+      },
+    },
+  };
+  let depth = 0;
+  return rec;
+}
+
+type Received = EventByType<'soc.alert.received.v1'>;
+type Failed = EventByType<'soc.processing.failed.v1'>;
+
+/**
+ * The one conformance suite every Bus adapter passes (STYLE §20): routing, correlation, idempotent publish,
+ * validation at the edge, retry and dead-lettering, processing.failed, replay, graceful close, concurrency
+ * and depth. Call it from an adapter's test file with a factory that returns a fresh bus.
+ */
+export function describeBusContract(name: string, makeBus: MakeBus, options: BusContractOptions = {}): void {
+  const isolated = options.isolated ?? true;
+  const waitMs = options.waitMs ?? 10_000;
+
+  describe.skipIf(options.skip === true)(`Bus contract: ${name}`, () => {
+    let fixture: BusFixture;
+    let bus: Bus;
+    let run: string;
+    let rec: RecordingObserver;
+    const consumers: Consumer[] = [];
+
+    beforeEach(async () => {
+      run = `t${randomUUID().slice(0, 8)}`;
+      rec = recordingObserver();
+      fixture = await makeBus({ retry: CONTRACT_RETRY_POLICY, observer: rec.observer });
+      bus = fixture.bus;
+      await bus.ensureTopology(CONTRACT_SUBSCRIPTIONS);
+    });
+
+    afterEach(async () => {
+      await Promise.all(consumers.splice(0).map((c) => c.close()));
+      await bus.close();
+      await fixture.dispose?.();
+    });
+
+    const mine = (e: SocEvent): boolean => e.correlationid.startsWith(run);
+    const alert = (n: number): Received => sampleAlertReceived(n, { run });
+    const consume = (subscription: string, handler: EventHandler, maxConcurrency?: number): Consumer => {
+      const c = bus.subscribe({ subscription, ...(maxConcurrency === undefined ? {} : { maxConcurrency }) }, handler);
+      consumers.push(c);
+      return c;
+    };
+    /** Records this test's events on a subscription and completes everything else untouched. */
+    const collect = (subscription: string): SocEvent[] => {
+      const seen: SocEvent[] = [];
+      consume(subscription, async (e) => {
+        if (mine(e)) seen.push(e);
+        return { emit: [] };
+      });
+      return seen;
+    };
+    const eventually = async <T>(
+      probe: () => T | undefined | false | Promise<T | undefined | false>,
+      what: string,
+    ): Promise<T> => {
+      const deadline = Date.now() + waitMs;
+      let last: unknown;
+      for (;;) {
+        try {
+          const value = await probe();
+          if (value) return value;
+        } catch (error) {
+          last = error;
+        }
+        if (Date.now() > deadline)
+          throw new Error(`Timed out after ${waitMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+        await sleep(10);
+      }
+    };
+    const myDeadLetters = async (subscription: string): Promise<DeadLetter[]> =>
+      (await bus.deadLetters.list({ subscription, limit: 1_000 })).filter(
+        (d) => d.messageId.startsWith(run) || (d.correlationId?.startsWith(run) ?? false),
+      );
+    const settle = (): Promise<void> => sleep(250);
+
+    it('delivers each event only to the subscriptions of its type', async () => {
+      const seen = { alerts: collect('c-alerts'), enriched: collect('c-enriched'), audit: collect('c-audit') };
+      const received = alert(1);
+      await bus.publish([received, sampleAlertEnriched(received)]);
+      await eventually(
+        () => seen.audit.length === 2 && seen.alerts.length === 1 && seen.enriched.length === 1,
+        'fan-out',
+      );
+      await settle();
+      expect(seen.alerts.map((e) => e.type)).toEqual(['soc.alert.received.v1']);
+      expect(seen.enriched.map((e) => e.type)).toEqual(['soc.alert.enriched.v1']);
+      expect(seen.audit.map((e) => e.type).sort()).toEqual(['soc.alert.enriched.v1', 'soc.alert.received.v1']);
+    });
+
+    it('publishes outcome events with correlation and causation from their cause, stamped inside around', async () => {
+      consume('c-alerts', async (e) => ({ emit: mine(e) ? [sampleAlertEnriched(e as Received)] : [] }));
+      const outcomes = collect('c-enriched');
+      const received = alert(1);
+      await bus.publish([received]);
+      const [outcome] = await eventually(() => (outcomes.length === 1 ? outcomes : undefined), 'the outcome event');
+      expect(outcome).toMatchObject({
+        type: 'soc.alert.enriched.v1',
+        correlationid: received.correlationid,
+        causationid: received.id,
+        tenantid: received.tenantid,
+        traceparent: CONTRACT_TRACEPARENT,
+      });
+      expect(rec.stampedInside.has(outcome?.id ?? '')).toBe(true);
+      await eventually(
+        () => rec.handled.some((h) => h.event.id === received.id && h.subscription === 'c-alerts'),
+        'the handled report',
+      );
+      const handled = rec.handled.find((h) => h.event.id === received.id && h.subscription === 'c-alerts');
+      expect(handled).toMatchObject({ result: 'completed', deliveryCount: 1 });
+    });
+
+    it('is idempotent by event id: a re-published id is not delivered again', async () => {
+      const seen = collect('c-alerts');
+      const received = alert(1);
+      await bus.publish([received]);
+      await bus.publish([received, received]);
+      await eventually(() => seen.length >= 1, 'the first delivery');
+      await bus.publish([received]);
+      await settle();
+      expect(seen.map((e) => e.id)).toEqual([received.id]);
+    });
+
+    it('rejects an invalid event at publish with a non-retryable VALIDATION_FAILED and stores nothing', async () => {
+      const seen = collect('c-alerts');
+      const good = alert(1);
+      const bad = { ...alert(2), data: { alert: 'not an alert' } } as unknown as SocEvent;
+      const rejection = await bus.publish([good, bad]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(rejection).toMatchObject({ name: 'AppError', code: ErrorCode.VALIDATION_FAILED, retryable: false });
+      expect((rejection as Error).message).toContain(bad.id);
+      await settle();
+      expect(seen).toEqual([]);
+    });
+
+    it('dead-letters invalid messages at once with the rejection reason, without calling the handler', async () => {
+      let calls = 0;
+      consume('c-alerts', async (e) => {
+        if (mine(e)) calls++;
+        return { emit: [] };
+      });
+      const failures = collect('c-failures');
+      const valid = alert(1);
+      await fixture.injectRaw('c-alerts', { ...valid, id: `${run}-schema`, data: { alert: 42 } }, `${run}-schema`);
+      await fixture.injectRaw(
+        'c-alerts',
+        { ...valid, id: `${run}-type`, type: 'soc.alert.unheard-of.v1' },
+        `${run}-type`,
+      );
+      await fixture.injectRaw('c-alerts', `${run} is not JSON {`, `${run}-malformed`);
+      const dead = await eventually(async () => {
+        const list = await myDeadLetters('c-alerts');
+        return list.length === 3 ? list : undefined;
+      }, 'three dead letters');
+      const byId = new Map(dead.map((d) => [d.messageId, d]));
+      expect(byId.get(`${run}-schema`)).toMatchObject({
+        reason: 'SchemaValidationFailed',
+        type: 'soc.alert.received.v1',
+        correlationId: valid.correlationid,
+      });
+      expect(byId.get(`${run}-type`)).toMatchObject({ reason: 'UnknownEventType', type: 'soc.alert.unheard-of.v1' });
+      expect(byId.get(`${run}-malformed`)).toMatchObject({ reason: 'MalformedEnvelope' });
+      for (const d of dead) {
+        expect(d.description.length).toBeGreaterThan(0);
+        expect(d.subscription).toBe('c-alerts');
+      }
+      expect(byId.get(`${run}-type`)?.description).toContain('soc.alert.unheard-of.v1');
+      expect(calls).toBe(0);
+      expect(rec.deadLettered.filter((d) => d.messageId.startsWith(run))).toHaveLength(3);
+      const depth = (await bus.depth()).find((d) => d.subscription === 'c-alerts');
+      expect(depth?.deadLettered).toBeGreaterThanOrEqual(3);
+      await settle();
+      // A message that never parsed has no trustworthy journey to report a failure on.
+      expect(failures).toEqual([]);
+    });
+
+    it('retries a retryable failure with backoff, then completes it', async () => {
+      const attempts: { count: number; at: number }[] = [];
+      consume('c-alerts', async (e, delivery) => {
+        if (!mine(e)) return { emit: [] };
+        attempts.push({ count: delivery.deliveryCount, at: Date.now() });
+        if (delivery.deliveryCount < 3)
+          throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'threat intel is down', { retryable: true });
+        return { emit: [sampleAlertEnriched(e as Received)] };
+      });
+      const outcomes = collect('c-enriched');
+      const received = alert(1);
+      await bus.publish([received]);
+      await eventually(() => outcomes.length === 1, 'the outcome after retries');
+      expect(attempts.map((a) => a.count)).toEqual([1, 2, 3]);
+      const gap = (attempts[1]?.at ?? 0) - (attempts[0]?.at ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(CONTRACT_RETRY_POLICY.initialBackoffMs * 0.8 - 5);
+      const results = rec.handled
+        .filter((h) => h.event.id === received.id && h.subscription === 'c-alerts')
+        .map((h) => h.result);
+      expect(results).toEqual(['retried', 'retried', 'completed']);
+      expect(await myDeadLetters('c-alerts')).toEqual([]);
+    });
+
+    it('dead-letters with MaxDeliveryCountExceeded when retries run out, and publishes soc.processing.failed.v1', async () => {
+      consume('c-alerts', async (e) => {
+        if (mine(e)) throw new Error(`enrichment crashed for ${run}`);
+        return { emit: [] };
+      });
+      const failures = collect('c-failures');
+      const received = alert(1);
+      await bus.publish([received]);
+      const [dead] = await eventually(async () => {
+        const list = await myDeadLetters('c-alerts');
+        return list.length === 1 ? list : undefined;
+      }, 'the dead letter');
+      expect(dead).toMatchObject({
+        subscription: 'c-alerts',
+        reason: 'MaxDeliveryCountExceeded',
+        type: received.type,
+        correlationId: received.correlationid,
+        deliveryCount: CONTRACT_RETRY_POLICY.maxDeliveryCount,
+      });
+      expect(dead?.description).toContain(`enrichment crashed for ${run}`);
+      expect(dead?.body).toMatchObject({ id: received.id, type: received.type });
+      expect(rec.deadLettered.some((d) => d.id === dead?.id)).toBe(true);
+      const [failed] = (await eventually(
+        () => (failures.length === 1 ? failures : undefined),
+        'processing.failed',
+      )) as Failed[];
+      expect(failed).toMatchObject({
+        type: 'soc.processing.failed.v1',
+        correlationid: received.correlationid,
+        causationid: received.id,
+        data: {
+          subscription: 'c-alerts',
+          failedEventId: received.id,
+          failedEventType: received.type,
+          alertId: received.data.alert.alertId,
+          reason: 'MaxDeliveryCountExceeded',
+          deliveryCount: CONTRACT_RETRY_POLICY.maxDeliveryCount,
+        },
+      });
+      const results = rec.handled.filter((h) => h.event.id === received.id).map((h) => h.result);
+      expect(results).toEqual(['retried', 'retried', 'dead-lettered']);
+    });
+
+    it('dead-letters a non-retryable AppError at once, with its code and message', async () => {
+      let calls = 0;
+      consume('c-alerts', async (e) => {
+        if (!mine(e)) return { emit: [] };
+        calls++;
+        throw new AppError(ErrorCode.POLICY_VIOLATION, 'tenant tenant-a is suspended', { retryable: false });
+      });
+      const failures = collect('c-failures');
+      const received = alert(1);
+      await bus.publish([received]);
+      const [dead] = await eventually(async () => {
+        const list = await myDeadLetters('c-alerts');
+        return list.length === 1 ? list : undefined;
+      }, 'the dead letter');
+      expect(dead).toMatchObject({
+        reason: 'POLICY_VIOLATION',
+        description: 'tenant tenant-a is suspended',
+        deliveryCount: 1,
+      });
+      await eventually(() => failures.length === 1, 'processing.failed');
+      expect((failures[0] as Failed).data.reason).toBe('POLICY_VIOLATION');
+      expect(calls).toBe(1);
+    });
+
+    it('does not publish soc.processing.failed.v1 for a failed soc.processing.failed.v1', async () => {
+      consume('c-alerts', async (e) => {
+        if (mine(e)) throw new AppError(ErrorCode.POLICY_VIOLATION, 'refused', { retryable: false });
+        return { emit: [] };
+      });
+      const seen: SocEvent[] = [];
+      consume('c-failures', async (e) => {
+        if (!mine(e)) return { emit: [] };
+        seen.push(e);
+        throw new AppError(ErrorCode.INTERNAL, 'the case store rejected it', { retryable: false });
+      });
+      await bus.publish([alert(1)]);
+      await eventually(
+        async () => (await myDeadLetters('c-failures')).length === 1,
+        'the processing.failed dead letter',
+      );
+      await settle();
+      expect(seen).toHaveLength(1);
+    });
+
+    it('replays a dead letter with a fresh delivery count, and it is then processed', async () => {
+      let broken = true;
+      const counts: number[] = [];
+      consume('c-alerts', async (e, delivery) => {
+        if (!mine(e)) return { emit: [] };
+        counts.push(delivery.deliveryCount);
+        if (broken)
+          throw new AppError(ErrorCode.CONFIGURATION_INVALID, 'no enrichment source configured', { retryable: false });
+        return { emit: [sampleAlertEnriched(e as Received)] };
+      });
+      const outcomes = collect('c-enriched');
+      const received = alert(1);
+      await bus.publish([received]);
+      const [dead] = await eventually(async () => {
+        const list = await myDeadLetters('c-alerts');
+        return list.length === 1 ? list : undefined;
+      }, 'the dead letter');
+      const id = (dead as DeadLetter).id;
+      expect(await bus.deadLetters.get(id)).toMatchObject({
+        id,
+        reason: 'CONFIGURATION_INVALID',
+        messageId: dead?.messageId,
+      });
+      broken = false;
+      expect(await bus.deadLetters.replay(id)).toBe(true);
+      await eventually(() => outcomes.length === 1, 'the outcome after replay');
+      expect(counts).toEqual([1, 1]);
+      expect(outcomes[0]).toMatchObject({ causationid: received.id, correlationid: received.correlationid });
+      await eventually(async () => (await bus.deadLetters.get(id)) === undefined, 'the dead letter to be gone');
+      expect(await bus.deadLetters.replay(id)).toBe(false);
+      expect(await bus.deadLetters.replay('c-alerts/999999999')).toBe(false);
+    });
+
+    it('replayAll re-drives every dead letter of a subscription', async () => {
+      let broken = true;
+      consume('c-alerts', async (e) => {
+        if (mine(e) && broken) throw new AppError(ErrorCode.CONFIGURATION_INVALID, 'not yet', { retryable: false });
+        return { emit: mine(e) ? [sampleAlertEnriched(e as Received)] : [] };
+      });
+      const outcomes = collect('c-enriched');
+      await bus.publish([alert(1), alert(2), alert(3)]);
+      await eventually(async () => (await myDeadLetters('c-alerts')).length === 3, 'three dead letters');
+      broken = false;
+      const replayed = await bus.deadLetters.replayAll({ subscription: 'c-alerts' });
+      if (isolated) expect(replayed).toBe(3);
+      else expect(replayed).toBeGreaterThanOrEqual(3);
+      await eventually(() => outcomes.length === 3, 'three outcomes');
+      expect(await myDeadLetters('c-alerts')).toEqual([]);
+    });
+
+    it('consumer.close() waits for in-flight handlers and their settlement', async () => {
+      let finished = false;
+      let started!: () => void;
+      const isStarted = new Promise<void>((resolve) => (started = resolve));
+      const consumer = consume('c-alerts', async (e) => {
+        if (!mine(e)) return { emit: [] };
+        started();
+        await sleep(300);
+        finished = true;
+        return { emit: [sampleAlertEnriched(e as Received)] };
+      });
+      const received = alert(1);
+      await bus.publish([received]);
+      await isStarted;
+      await consumer.close();
+      expect(finished).toBe(true);
+      expect(rec.handled.find((h) => h.event.id === received.id)?.result).toBe('completed');
+      const outcomes = collect('c-enriched');
+      await eventually(() => outcomes.length === 1, 'the outcome published before close returned');
+    });
+
+    it('bus.close() waits for in-flight handlers and pending commits', async () => {
+      let finished = false;
+      let started!: () => void;
+      const isStarted = new Promise<void>((resolve) => (started = resolve));
+      consume('c-alerts', async (e) => {
+        if (!mine(e)) return { emit: [] };
+        started();
+        await sleep(300);
+        finished = true;
+        return { emit: [sampleAlertEnriched(e as Received)] };
+      });
+      const received = alert(1);
+      await bus.publish([received]);
+      await isStarted;
+      await bus.close();
+      expect(finished).toBe(true);
+      expect(rec.handled.find((h) => h.event.id === received.id)?.result).toBe('completed');
+      await expect(bus.publish([alert(2)])).rejects.toMatchObject({ code: ErrorCode.PRECONDITION_FAILED });
+    });
+
+    it('honours the concurrency limit', async () => {
+      let active = 0;
+      let peak = 0;
+      let done = 0;
+      consume(
+        'c-alerts',
+        async (e) => {
+          if (!mine(e)) return { emit: [] };
+          active++;
+          peak = Math.max(peak, active);
+          await sleep(40);
+          active--;
+          done++;
+          return { emit: [] };
+        },
+        3,
+      );
+      await bus.publish(Array.from({ length: 12 }, (_, i) => alert(i)));
+      await eventually(() => done === 12, 'all twelve handled');
+      expect(peak).toBeLessThanOrEqual(3);
+      expect(peak).toBeGreaterThanOrEqual(2);
+    });
+
+    it('reports depth per subscription', async () => {
+      await bus.publish([alert(1), alert(2)]);
+      const depth = await eventually(async () => {
+        const d = await bus.depth();
+        return (d.find((x) => x.subscription === 'c-alerts')?.active ?? 0) >= 2 ? d : undefined;
+      }, 'two active messages');
+      const of = (s: string) => depth.find((d) => d.subscription === s);
+      expect(depth.map((d) => d.subscription).sort()).toEqual(CONTRACT_SUBSCRIPTIONS.map((s) => s.name).sort());
+      if (isolated) {
+        expect(of('c-alerts')).toEqual({ subscription: 'c-alerts', active: 2, deadLettered: 0 });
+        expect(of('c-audit')).toEqual({ subscription: 'c-audit', active: 2, deadLettered: 0 });
+        expect(of('c-enriched')).toEqual({ subscription: 'c-enriched', active: 0, deadLettered: 0 });
+      } else {
+        expect(of('c-audit')?.active).toBeGreaterThanOrEqual(2);
+      }
+    });
+  });
+}
