@@ -104,6 +104,7 @@ async function run(bus: 'memory' | 'sqlite'): Promise<void> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
+  const steadySendSeconds = (performance.now() - tStart) / 1000;
   await waitFor(steadyStart + total);
   const steady = [...latencies].sort((a, b) => a - b);
 
@@ -116,7 +117,7 @@ async function run(bus: 'memory' | 'sqlite'): Promise<void> {
       alerts: ALERTS,
       alertsPerSecond: Math.round(ALERTS / seconds),
       burstLatencyMs: { p50: round(percentile(burst, 50)), p99: round(percentile(burst, 99)) },
-      steady: { rate: STEADY_RATE, seconds: STEADY_SECONDS, p50Ms: round(percentile(steady, 50)), p99Ms: round(percentile(steady, 99)), maxMs: round(steady[steady.length - 1] ?? NaN) },
+      steady: { rate: STEADY_RATE, achievedRate: Math.round(total / steadySendSeconds), seconds: STEADY_SECONDS, p50Ms: round(percentile(steady, 50)), p99Ms: round(percentile(steady, 99)), maxMs: round(steady[steady.length - 1] ?? NaN) },
       node: process.version,
       cpus: cpus().length,
       cpu: cpus()[0]?.model,
