@@ -11,26 +11,18 @@ import {
   causedBy,
   createEvent,
 } from '@soc/contracts';
+import { sampleAlert } from '@soc/contracts/testing';
 import type { DeliveryInfo } from '@soc/bus';
 import { MemoryStateStore } from '@soc/state';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { foldCase } from '../src/case-view.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 
-const alert: Alert = {
-  schemaVersion: 1,
+const alert: Alert = sampleAlert({
   alertId: 'alt-v',
-  tenantId: 'contoso',
-  source: { name: 'generic', vendorAlertId: 'v' },
   title: 'Possible credential dumping detected',
-  description: '',
-  severity: 'high',
-  status: 'new',
-  detectedAt: '2026-11-23T09:00:00.000Z',
-  attack: [],
   entities: [{ id: 'host:web01', type: 'host', value: 'web01', origin: 'source' }],
-  labels: [],
-};
+});
 const triage = {
   engine: { name: 'deterministic' as const, version: 't' },
   risk: { score: 90, level: 'critical' as const, factors: [] },

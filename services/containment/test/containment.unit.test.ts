@@ -9,6 +9,7 @@ import {
   parseEvent,
 } from '@soc/contracts';
 import type { DeliveryInfo } from '@soc/bus';
+import { SAMPLE_ENTITIES, sampleAlert } from '@soc/contracts/testing';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { DryRunRunbooks } from '../src/adapters/dry-run-runbooks.ts';
@@ -16,20 +17,7 @@ import { StateRequestStore } from '../src/adapters/state-request-store.ts';
 import { makeContainmentHandler, requestIdFor } from '../src/handler.ts';
 import type { ContainmentRequest, RunbookExecutor } from '../src/ports.ts';
 
-const alert: Alert = {
-  schemaVersion: 1,
-  alertId: 'alt-c',
-  tenantId: 'contoso',
-  source: { name: 'generic', vendorAlertId: 'v' },
-  title: 'Network communication with a malicious machine detected',
-  description: '',
-  severity: 'high',
-  status: 'new',
-  detectedAt: '2026-11-23T09:00:00.000Z',
-  attack: [],
-  entities: [{ id: 'ip:185.220.101.4', type: 'ip', value: '185.220.101.4', isInternal: false, origin: 'source' }],
-  labels: [],
-};
+const alert: Alert = sampleAlert({ alertId: 'alt-c', entities: [SAMPLE_ENTITIES.externalIp] });
 const env = { source: '/test', time: new Date('2026-11-23T10:00:00Z'), correlationid: 'corr-c', tenantid: 'contoso' };
 const decision = createEvent(
   DecisionMadeV1,

@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { AlertTriagedV1, type Alert, type Triage, createEvent, parseEvent } from '@soc/contracts';
+import { SAMPLE_ENTITIES, sampleAlert } from '@soc/contracts/testing';
 import { manualClock } from '@soc/runtime';
 import { applyPolicy, recommend, refusalOf } from '../src/decide.ts';
 import { decide } from '../src/handler.ts';
 import { DecisionPolicy, loadPolicy } from '../src/policy.ts';
 
 const policy = loadPolicy();
-const alert: Alert = {
-  schemaVersion: 1,
+const alert: Alert = sampleAlert({
   alertId: 'alt-9',
-  tenantId: 'contoso',
-  source: { name: 'generic', vendorAlertId: 'v-9' },
-  title: 'Network communication with a malicious machine detected',
-  description: '',
-  severity: 'high',
-  status: 'new',
-  detectedAt: '2026-11-23T09:00:00.000Z',
-  attack: [],
-  entities: [
-    { id: 'ip:185.220.101.4', type: 'ip', value: '185.220.101.4', isInternal: false, origin: 'source' },
-    { id: 'ip:10.0.0.7', type: 'ip', value: '10.0.0.7', isInternal: true, origin: 'source' },
-    { id: 'host:web01', type: 'host', value: 'web01', origin: 'source' },
-  ],
-  labels: [],
-};
+  entities: [SAMPLE_ENTITIES.externalIp, SAMPLE_ENTITIES.internalIp, { id: 'host:web01', type: 'host', value: 'web01', origin: 'source' }],
+});
 const triageAt = (level: Triage['risk']['level'], tp: number, cls: Triage['verdict']['class'] = 'true-positive'): Triage => ({
   engine: { name: 'deterministic', version: 'test' },
   risk: { score: { low: 10, medium: 40, high: 70, critical: 90 }[level], level, factors: [] },
