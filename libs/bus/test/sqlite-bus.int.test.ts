@@ -89,7 +89,8 @@ describe('SqliteBus (one file, several consumers)', () => {
     let startedA!: () => void;
     const isStartedA = new Promise<void>((resolve) => (startedA = resolve));
     let abortedBeforeReturn = false;
-    busA.subscribe({ subscription: 'work' }, async (event, delivery) => {
+    // One slot: while A's handler overruns, only B can take the expired lock (timing-independent on a loaded CI box).
+    busA.subscribe({ subscription: 'work', maxConcurrency: 1 }, async (event, delivery) => {
       startedA();
       await sleep(1_000); // overruns the 300 ms lock
       abortedBeforeReturn = delivery.signal.aborted;
@@ -109,10 +110,11 @@ describe('SqliteBus (one file, several consumers)', () => {
       return { emit: [] };
     });
     await until(() => b.handled.some((h) => h.subscription === 'work' && h.result === 'completed'), 'B to complete it');
-    expect(countsB).toEqual([2]);
-    await until(() => a.handled.length === 1, "A's late settlement");
+    expect(countsB).toHaveLength(1);
+    expect(countsB[0]).toBeGreaterThanOrEqual(2);
+    await until(() => a.handled.length >= 1, "A's late settlement");
     expect(abortedBeforeReturn).toBe(true);
-    expect(a.handled[0]).toMatchObject({ result: 'retried', error: { code: 'CONFLICT' } });
+    for (const late of a.handled) expect(late).toMatchObject({ result: 'retried', error: { code: 'CONFLICT' } });
     await until(() => outcomes.length === 1, 'the outcome');
     await sleep(100);
     expect(outcomes.map((e) => e.causationid)).toEqual([received.id]);
