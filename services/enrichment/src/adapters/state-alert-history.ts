@@ -4,7 +4,10 @@ import type { AlertHistory, EntitySighting, HistorySnapshot } from '../ports.ts'
 import { ruleKeyOf } from '../handler.ts';
 import { CoalescingWriter } from './coalescing-writer.ts';
 
-const RECENT_LIMIT = 50;
+// Recent sightings kept per document: enough to list recent alerts and to recognise a redelivery, small enough
+// that hot entities (read on every alert naming them) stay cheap to parse. A redelivery arriving after 20 newer
+// sightings of the same entity would count once more; the count is context, not a key.
+const RECENT_LIMIT = 20;
 
 type Sighting = { alertId: string; at: string };
 const ENTITY_COLLECTION = 'entity-sightings';
