@@ -38,6 +38,8 @@ export const PlatformEnv = z.object({
   SOC_API_TOKENS: z.string().optional(),
   /** Token for `/metrics`; absent: the API tokens are accepted. `open` disables auth for scrapers on a private network. */
   SOC_METRICS_TOKEN: z.string().min(1).optional(),
+  /** A directory of mounted secrets (Key Vault CSI), one file per variable; read before this schema applies. */
+  SOC_SECRETS_DIR: z.string().min(1).optional(),
 });
 export type PlatformEnv = z.infer<typeof PlatformEnv>;
 
@@ -48,5 +50,9 @@ export const CheckedPlatformEnv = PlatformEnv.superRefine((env, ctx) => {
   }
   if (env.SOC_STATE === 'cosmos' && !env.COSMOS_ENDPOINT) {
     ctx.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'SOC_STATE=cosmos needs COSMOS_ENDPOINT' });
+  }
+  // Outside the embedded default there is no local file to keep a generated token in: tokens must be configured.
+  if ((env.SOC_BUS === 'servicebus' || env.SOC_STATE === 'cosmos') && !env.SOC_API_TOKEN && !env.SOC_API_TOKENS) {
+    ctx.addIssue({ code: 'custom', path: ['SOC_API_TOKEN'], message: 'set SOC_API_TOKEN or SOC_API_TOKENS (from Key Vault) when running on Azure backends' });
   }
 });

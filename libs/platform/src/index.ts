@@ -5,3 +5,4 @@ export { runServices } from './run-services.ts';
 export type { RunServicesOptions, RunningSystem, ServiceModule, StartedService } from './run-services.ts';
 export { generatedTokenPath, resolveApiTokens } from './tokens.ts';
 export type { NamedToken } from './tokens.ts';
+export { withMountedSecrets } from './secrets-dir.ts';

@@ -4,6 +4,7 @@ import { type HttpServer, bearerAuth, errorHandler, healthRoutes, listen, notFou
 import { type Closer, loadConfig, onShutdown } from '@soc/runtime';
 import { CheckedPlatformEnv } from './env.ts';
 import { type OpenPlatformOptions, type Platform, openPlatform } from './open-platform.ts';
+import { withMountedSecrets } from './secrets-dir.ts';
 
 /** What a started service hands back to its host. */
 export interface StartedService {
@@ -45,7 +46,7 @@ export interface RunServicesOptions extends OpenPlatformOptions {
  * server, and shuts down in order (HTTP, consumers, bus, state).
  */
 export async function runServices(modules: readonly ServiceModule[], options: RunServicesOptions = {}): Promise<RunningSystem> {
-  const env = options.env ?? process.env;
+  const env = withMountedSecrets(options.env ?? process.env);
   const platformEnv = loadConfig(CheckedPlatformEnv, env);
   const configs = modules.map((m) => loadConfig(m.config, env));
   const name = options.name ?? (modules.length === 1 ? modules[0]!.name : 'soc-copilot');

@@ -1,0 +1,69 @@
+import { mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@soc/runtime';
+import { CheckedPlatformEnv, busConfigOf, resolveApiTokens, stateConfigOf, withMountedSecrets } from '../src/index.ts';
+
+const load = (env: Record<string, string>) => loadConfig(CheckedPlatformEnv, env);
+
+describe('platform configuration', () => {
+  it('defaults to the embedded adapters under ./data', () => {
+    const env = load({});
+    expect(busConfigOf(env)).toMatchObject({ kind: 'sqlite', path: join('data', 'bus.sqlite') });
+    expect(stateConfigOf(env)).toMatchObject({ kind: 'sqlite', path: join('data', 'state.sqlite') });
+  });
+
+  it('selects Azure adapters by configuration alone, and lists every missing setting at once', () => {
+    expect(() => load({ SOC_BUS: 'servicebus', SOC_STATE: 'cosmos' })).toThrow(/SERVICEBUS_NAMESPACE[\s\S]*COSMOS_ENDPOINT[\s\S]*SOC_API_TOKEN/);
+    const env = load({
+      SOC_BUS: 'servicebus',
+      SERVICEBUS_NAMESPACE: 'sb-soc.servicebus.windows.net',
+      SOC_STATE: 'cosmos',
+      COSMOS_ENDPOINT: 'https://cosmos-soc.documents.azure.com:443/',
+      SOC_API_TOKEN: 'a'.repeat(32),
+    });
+    expect(busConfigOf(env)).toMatchObject({ kind: 'servicebus', fullyQualifiedNamespace: 'sb-soc.servicebus.windows.net', topic: 'soc-events' });
+    expect(stateConfigOf(env)).toMatchObject({ kind: 'cosmos', database: 'soc-copilot', container: 'state' });
+  });
+
+  it('never echoes a secret value in a configuration error', () => {
+    try {
+      load({ SOC_API_TOKEN: 'short-secret', PORT: 'eighty' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).toMatch(/SOC_API_TOKEN/);
+      expect(String(error)).toMatch(/PORT/);
+      expect(String(error)).not.toContain('short-secret');
+    }
+  });
+
+  it('generates an API token once into the data directory, readable by the owner only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soc-token-'));
+    const first = resolveApiTokens(load({ SOC_DATA_DIR: dir }));
+    const again = resolveApiTokens(load({ SOC_DATA_DIR: dir }));
+    expect(first.tokens[0]!.token).toHaveLength(64);
+    expect(again.tokens).toEqual(first.tokens);
+    expect(statSync(join(dir, 'api-token')).mode & 0o077).toBe(0);
+    expect(readFileSync(join(dir, 'api-token'), 'utf8').trim()).toBe(first.tokens[0]!.token);
+  });
+
+  it('reads named tokens and refuses short ones without showing them', () => {
+    const { tokens } = resolveApiTokens(load({ SOC_API_TOKENS: `alice:${'a'.repeat(20)},siem:${'b'.repeat(20)}` }));
+    expect(tokens.map((t) => t.name)).toEqual(['alice', 'siem']);
+    expect(() => resolveApiTokens(load({ SOC_API_TOKENS: 'alice:tooshort' }))).toThrow(/entry 1/);
+    expect(() => resolveApiTokens(load({ SOC_API_TOKENS: 'alice:tooshort' }))).not.toThrow(/tooshort/);
+  });
+
+  it('takes secrets from a mounted Key Vault directory, without overriding what is set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soc-secrets-'));
+    writeFileSync(join(dir, 'COSMOS_KEY'), 'from-key-vault\n');
+    writeFileSync(join(dir, 'SOC_API_TOKEN'), 'mounted-token-0123456789');
+    writeFileSync(join(dir, '.hidden'), 'x');
+    mkdirSync(join(dir, '..data'));
+    const env = withMountedSecrets({ SOC_SECRETS_DIR: dir, SOC_API_TOKEN: 'explicit-token-0123456789' });
+    expect(env).toMatchObject({ COSMOS_KEY: 'from-key-vault', SOC_API_TOKEN: 'explicit-token-0123456789' });
+    expect(Object.keys(env)).not.toContain('.hidden');
+    expect(() => withMountedSecrets({ SOC_SECRETS_DIR: join(dir, 'missing') })).toThrow(/does not exist/);
+  });
+});
