@@ -2,7 +2,7 @@ import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, createMetrics } from '@soc/observability';
 import { healthRoutes, listen, type HttpServer, type MetricsAuth, type Readiness } from '../src/index.ts';
-import { memoryLog } from './memory-log.ts';
+import { memoryLog } from '@soc/observability/testing';
 
 const SCRAPE_TOKEN = 'prometheus-scrape-token-42';
 let server: HttpServer | undefined;

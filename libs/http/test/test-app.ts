@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createLogger, createMetrics, type Logger, type SocMetrics } from '@soc/observability';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { bearerAuth, errorHandler, jsonBody, listen, notFound, requestLogging, type HttpServer } from '../src/index.ts';
-import { memoryLog, type MemoryLog } from './memory-log.ts';
+import { memoryLog, type MemoryLog } from '@soc/observability/testing';
 
 /** Tokens for tests: long enough to pass validation, distinctive enough to search logs for. */
 export const CLI_TOKEN = 'cli-token-9f8e7d6c5b4a3210';

@@ -18,4 +18,4 @@ export type { TraceCarrier, TraceIds } from './tracing.ts';
 export { HANDLER_DURATION_BUCKETS, HTTP_DURATION_BUCKETS, createMetrics } from './metrics.ts';
 export type { MetricsOptions, ProcessedResult, QueueDepth, QueueDepthSource, SocMetrics } from './metrics.ts';
 export { createBusObserver } from './observer.ts';
-export type { BusObserverOptions, EventObserver, ObservedDeadLetter, ObservedDelivery } from './observer.ts';
+export type { BusObserverOptions } from './observer.ts';

@@ -1,40 +1,8 @@
+import type { BusObserver } from '@soc/bus';
 import type { Logger } from './logger.ts';
-import { messageContextOf, withMessageContext, type ObservedEvent } from './message-context.ts';
-import type { ProcessedResult, SocMetrics } from './metrics.ts';
-import { stampTraceContext, startConsumerSpan, type TraceCarrier } from './tracing.ts';
-
-/** One settled delivery; structurally the bus's `HandledDelivery`. */
-export interface ObservedDelivery {
-  readonly subscription: string;
-  readonly event: ObservedEvent;
-  readonly deliveryCount: number;
-  readonly durationMs: number;
-  readonly result: ProcessedResult;
-  readonly error?: unknown;
-}
-
-/** One dead letter; the subset of the bus's `DeadLetter` worth a log line (never the body). */
-export interface ObservedDeadLetter {
-  readonly id: string;
-  readonly subscription: string;
-  readonly messageId: string;
-  readonly type: string;
-  readonly correlationId: string | undefined;
-  readonly reason: string;
-  readonly description: string;
-  readonly deliveryCount: number;
-}
-
-/**
- * The bus observer, declared here by shape because `@soc/bus` depends on this package; it is assignable to the
- * bus's `BusObserver`, so the composition root passes it straight to the bus adapter.
- */
-export interface EventObserver {
-  around<T>(subscription: string, event: ObservedEvent, fn: () => Promise<T>): Promise<T>;
-  handled(delivery: ObservedDelivery): void;
-  deadLettered(deadLetter: ObservedDeadLetter): void;
-  stamp<E extends ObservedEvent>(event: E): E & TraceCarrier;
-}
+import { messageContextOf, withMessageContext } from './message-context.ts';
+import type { SocMetrics } from './metrics.ts';
+import { stampTraceContext, startConsumerSpan } from './tracing.ts';
 
 /** Options of {@link createBusObserver}. */
 export interface BusObserverOptions {
@@ -47,7 +15,7 @@ export interface BusObserverOptions {
  * metrics per settlement (`handled`), a warning and a metric per dead letter (`deadLettered`), and trace context
  * on every published event (`stamp`).
  */
-export function createBusObserver({ logger, metrics }: BusObserverOptions): EventObserver {
+export function createBusObserver({ logger, metrics }: BusObserverOptions): BusObserver {
   const service = metrics.service;
   return {
     around: (subscription, event, fn) =>

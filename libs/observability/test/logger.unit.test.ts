@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createLogger, messageContextOf, withMessageContext } from '../src/index.ts';
 import { INCOMING_TRACEPARENT, INCOMING_TRACE_ID, fixtureEvent } from './fixtures.ts';
-import { memoryLog } from './memory-log.ts';
+import { memoryLog } from '../src/testing.ts';
 
 const setup = (extra?: { redact?: string[] }) => {
   const log = memoryLog();

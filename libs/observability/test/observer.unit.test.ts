@@ -1,37 +1,9 @@
 import { parseEvent, type SocEvent } from '@soc/contracts';
+import type { BusObserver, DeadLetter } from '@soc/bus';
 import { describe, expect, it } from 'vitest';
 import { createBusObserver, createLogger, createMetrics } from '../src/index.ts';
 import { INCOMING_TRACEPARENT, INCOMING_TRACE_ID, fixtureEvent } from './fixtures.ts';
-import { memoryLog } from './memory-log.ts';
-
-// A verbatim copy of the observer types in libs/bus/src/port.ts. Importing @soc/bus here would create a cycle
-// (the bus depends on this package), so the copy pins the shape; keep it in sync when the port changes.
-interface HandledDelivery {
-  readonly subscription: string;
-  readonly event: SocEvent;
-  readonly deliveryCount: number;
-  readonly durationMs: number;
-  readonly result: 'completed' | 'retried' | 'dead-lettered';
-  readonly error?: unknown;
-}
-interface DeadLetter {
-  readonly id: string;
-  readonly subscription: string;
-  readonly messageId: string;
-  readonly type: string;
-  readonly correlationId: string | undefined;
-  readonly reason: string;
-  readonly description: string;
-  readonly deliveryCount: number;
-  readonly deadLetteredAt: string;
-  readonly body: unknown;
-}
-interface BusObserver {
-  around<T>(subscription: string, event: SocEvent, fn: () => Promise<T>): Promise<T>;
-  handled(delivery: HandledDelivery): void;
-  deadLettered(deadLetter: DeadLetter): void;
-  stamp(event: SocEvent): SocEvent;
-}
+import { memoryLog } from '../src/testing.ts';
 
 const setup = () => {
   const log = memoryLog();

@@ -13,7 +13,7 @@ import {
   withMessageContext,
 } from '../src/index.ts';
 import { INCOMING_TRACEPARENT, INCOMING_TRACESTATE, INCOMING_TRACE_ID, fixtureEvent } from './fixtures.ts';
-import { memoryLog } from './memory-log.ts';
+import { memoryLog } from '../src/testing.ts';
 
 // An in-memory exporter is a real SDK with a fake backend: spans are recorded exactly as they would be exported.
 const exporter = new InMemorySpanExporter();

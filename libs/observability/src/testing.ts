@@ -9,6 +9,7 @@ export interface MemoryLog {
   text(): string;
 }
 
+/** Creates an empty in-memory log; pass `destination` to `createLogger`. */
 export function memoryLog(): MemoryLog {
   const chunks: string[] = [];
   return {
