@@ -100,16 +100,11 @@ export function toCaseEvent(event: SocEvent, alertId: string): CaseEventDoc {
  * event, and only the new part of the later ones (about half the bytes the case view writes).
  */
 function storedData(event: SocEvent): unknown {
-  switch (event.type) {
-    case 'soc.alert.enriched.v1':
-    case 'soc.alert.triaged.v1':
-    case 'soc.decision.made.v1': {
-      const { alert: _alert, ...rest } = event.data;
-      return rest;
-    }
-    default:
-      return event.data;
+  if (event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v1') {
+    const { alert: _alert, ...rest } = event.data;
+    return rest;
   }
+  return event.data;
 }
 
 const STAGE_RANK: Readonly<Record<string, number>> = {
