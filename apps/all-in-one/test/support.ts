@@ -17,6 +17,7 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       HOST: '127.0.0.1',
       SOC_API_TOKENS: `siem:${TOKEN},alice:${APPROVER_TOKEN}`,
       LOG_LEVEL: 'silent',
+      CONTAINMENT_APPROVERS: 'alice',
       ...extraEnv,
     },
     handleSignals: false,

@@ -76,6 +76,8 @@ describe('the whole system on the embedded default (one process)', () => {
       return v.containment?.length === 2 ? v.containment : undefined;
     });
     const ip = pending.find((c: { runbook: string }) => c.runbook === 'block-ip');
+    const sender = await api(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'approve myself' } });
+    expect(sender.status).toBe(403); // the SIEM's sending token is not an approver
     const approver = client(system.url, APPROVER_TOKEN);
     const approved = await approver(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'C2 confirmed', changeRef: 'CRQ-42', approver: 'mallory' } });
     expect(approved.status).toBe(400); // the approver comes from the token, never from the body

@@ -4,5 +4,14 @@ import { z } from 'zod';
 export const ApiConfig = z.object({
   /** How long case events and summaries are kept; 0 keeps them forever. */
   CASE_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
+  /**
+   * Token names (principals) allowed to approve or deny containment, comma-separated. Default `api`, the
+   * principal of SOC_API_TOKEN; a SIEM's sending token must not be able to approve its own containment.
+   */
+  CONTAINMENT_APPROVERS: z
+    .string()
+    .default('api')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, 'name at least one approver')),
 });
 export type ApiConfig = z.infer<typeof ApiConfig>;

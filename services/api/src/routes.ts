@@ -13,6 +13,8 @@ export interface ApiRoutesDeps {
   cases: CaseStore;
   bus: Bus;
   clock: Clock;
+  /** Principals allowed to decide containment requests. */
+  approvers: readonly string[];
 }
 
 const ListQuery = z.object({
@@ -41,6 +43,15 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
 
   const decide = (verdict: 'approve' | 'deny') =>
     async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
+      const approver = String(res.locals.principal);
+      if (!deps.approvers.includes(approver)) {
+        problem(res, 403, {
+          type: problemType('not-an-approver'),
+          title: 'Not allowed to decide containment',
+          detail: 'This token may not approve or deny containment; an administrator adds its name to CONTAINMENT_APPROVERS.',
+        });
+        return;
+      }
       const body = DecisionBody.parse(req.body ?? {});
       const requested = await deps.cases.findRequest(req.params.requestId);
       if (!requested) {
@@ -54,7 +65,6 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
         return;
       }
       const now = deps.clock.now();
-      const approver = String(res.locals.principal);
       const data = {
         requestId: req.params.requestId,
         alertId: requested.alertId,

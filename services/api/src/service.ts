@@ -15,6 +15,6 @@ export const apiService: ServiceModule<ApiConfig> = {
       { subscription: SUBSCRIPTIONS.caseView.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeCaseProjector(cases),
     );
-    return { routes: apiRoutes({ cases, bus: platform.bus, clock: platform.clock }), close: () => consumer.close() };
+    return { routes: apiRoutes({ cases, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }), close: () => consumer.close() };
   },
 };
