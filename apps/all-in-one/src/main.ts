@@ -6,6 +6,8 @@ import { selectServices } from './services.ts';
 try {
   await runServices(selectServices(process.env.SOC_SERVICE));
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  // Configuration errors already list every problem; anything else needs its stack to be diagnosed.
+  const isConfig = (error as { code?: unknown }).code === 'CONFIGURATION_INVALID';
+  console.error(isConfig && error instanceof Error ? error.message : error);
   process.exit(1);
 }

@@ -1,21 +1,21 @@
-import type { SocEvent } from '@soc/contracts';
+import type { Alert, SocEvent } from '@soc/contracts';
 import type { EventHandler } from '@soc/bus';
 import { NOTHING } from '@soc/bus';
 import { alertIdOf, toCaseEvent } from './case-view.ts';
 import type { CaseStore, CaseSummary } from './ports.ts';
 
+/** The summary fields every event that carries the alert can fill. */
+function alertFields(alert: Alert, correlationId: string): Pick<CaseSummary, 'alertId' | 'correlationId' | 'title' | 'severity' | 'source'> {
+  return { alertId: alert.alertId, correlationId, title: alert.title, severity: alert.severity, source: alert.source.name };
+}
+
 /** The summary a journey's first and decisive events give. */
 export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boolean } | undefined {
   if (event.type === 'soc.alert.received.v1') {
-    const a = event.data.alert;
     return {
       replace: false,
       summary: {
-        alertId: a.alertId,
-        correlationId: event.correlationid,
-        title: a.title,
-        severity: a.severity,
-        source: a.source.name,
+        ...alertFields(event.data.alert, event.correlationid),
         receivedAt: event.data.receivedAt,
         stage: 'received',
         riskScore: null,
@@ -26,16 +26,13 @@ export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boo
     };
   }
   if (event.type === 'soc.decision.made.v1') {
-    const { alert: a, triage, actions } = event.data;
+    const { alert, triage, actions } = event.data;
     return {
       replace: true,
       summary: {
-        alertId: a.alertId,
-        correlationId: event.correlationid,
-        title: a.title,
-        severity: a.severity,
-        source: a.source.name,
-        receivedAt: a.detectedAt,
+        ...alertFields(alert, event.correlationid),
+        // Replaced by the received time when the received stub is already stored (see StateCaseStore.putSummary).
+        receivedAt: alert.detectedAt,
         stage: 'decided',
         riskScore: triage.risk.score,
         riskLevel: triage.risk.level,
@@ -57,10 +54,7 @@ export function makeCaseProjector(store: CaseStore): EventHandler {
     const alertId = alertIdOf(event) ?? event.subject ?? `correlation:${event.correlationid}`;
     await store.append(toCaseEvent(event, alertId));
     const summary = summaryOf(event);
-    if (summary) {
-      // The decision's summary carries the received time from the stub when it is there.
-      await store.putSummary(summary.summary, summary.replace);
-    }
+    if (summary) await store.putSummary(summary.summary, summary.replace);
     return NOTHING;
   };
 }

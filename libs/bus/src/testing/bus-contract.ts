@@ -428,7 +428,8 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       expect(await myDeadLetters('c-alerts')).toEqual([]);
     });
 
-    it('consumer.close() waits for in-flight handlers and their settlement', async () => {
+    /** A handler still busy (300 ms) with a published alert when this returns. */
+    async function startSlowHandler() {
       let finished = false;
       let started!: () => void;
       const isStarted = new Promise<void>((resolve) => (started = resolve));
@@ -442,29 +443,24 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       const received = alert(1);
       await bus.publish([received]);
       await isStarted;
-      await consumer.close();
-      expect(finished).toBe(true);
+      return { consumer, received, isFinished: () => finished };
+    }
+
+    it('consumer.close() waits for in-flight handlers and their settlement', async () => {
+      const slow = await startSlowHandler();
+      await slow.consumer.close();
+      const { received } = slow;
+      expect(slow.isFinished()).toBe(true);
       expect(rec.handled.find((h) => h.event.id === received.id)?.result).toBe('completed');
       const outcomes = collect('c-enriched');
       await eventually(() => outcomes.length === 1, 'the outcome published before close returned');
     });
 
     it('bus.close() waits for in-flight handlers and pending commits', async () => {
-      let finished = false;
-      let started!: () => void;
-      const isStarted = new Promise<void>((resolve) => (started = resolve));
-      consume('c-alerts', async (e) => {
-        if (!mine(e)) return { emit: [] };
-        started();
-        await sleep(300);
-        finished = true;
-        return { emit: [sampleAlertEnriched(e as Received)] };
-      });
-      const received = alert(1);
-      await bus.publish([received]);
-      await isStarted;
+      const slow = await startSlowHandler();
       await bus.close();
-      expect(finished).toBe(true);
+      const { received } = slow;
+      expect(slow.isFinished()).toBe(true);
       expect(rec.handled.find((h) => h.event.id === received.id)?.result).toBe('completed');
       await expect(bus.publish([alert(2)])).rejects.toMatchObject({ code: ErrorCode.PRECONDITION_FAILED });
     });
