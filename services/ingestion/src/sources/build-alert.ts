@@ -1,0 +1,85 @@
+import { Alert, AttackRef, deriveAlertId, type SourceName } from '@soc/contracts';
+import { type EntityDraft, finalizeEntities } from '../entities.ts';
+import type { AlertDraft } from './types.ts';
+
+/** Where an alert came from and when it arrived. */
+export interface BuildContext {
+  tenantId: string;
+  receivedAt: Date;
+  /** Key of the stored request body in the raw-reference store; the alert's `rawRef` points into it. */
+  rawKey?: string | undefined;
+}
+
+const LIMITS = { title: 1024, description: 32_768, label: 256, labels: 64, attack: 64, entities: 500, entityValue: 2048 } as const;
+
+function clamp(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+function httpUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && value.length <= 4096 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function validAttack(refs: readonly AttackRef[]): AttackRef[] {
+  const out: AttackRef[] = [];
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    const parsed = AttackRef.safeParse(ref);
+    // A malformed technique id from the product is dropped, the tactic it came with is kept.
+    const kept = parsed.success ? parsed.data : AttackRef.safeParse({ tactic: ref.tactic, techniqueName: ref.techniqueName }).data;
+    if (!kept || (kept.tactic === undefined && kept.techniqueId === undefined)) continue;
+    const key = `${kept.tactic ?? ''}|${kept.techniqueId ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(kept);
+  }
+  return out.slice(0, LIMITS.attack);
+}
+
+function clampEntity(draft: EntityDraft): EntityDraft {
+  return draft.value.length > LIMITS.entityValue ? { ...draft, value: clamp(draft.value, LIMITS.entityValue) } : draft;
+}
+
+/**
+ * Turns a parser's draft into a common alert: deterministic alert id from tenant, source and vendor id (so a
+ * re-send keeps its id), text clamped to the schema's limits instead of refusing a real alert for a long title,
+ * entities canonicalised and de-duplicated, then the schema check. Throws the schema's ZodError only for a draft
+ * a parser should never have produced.
+ */
+export function buildAlert(source: SourceName, draft: AlertDraft, ctx: BuildContext): Alert {
+  const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels);
+  const entities = finalizeEntities(draft.entities.map(clampEntity)).slice(0, LIMITS.entities);
+  const candidate = {
+    schemaVersion: 1 as const,
+    alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId),
+    tenantId: ctx.tenantId,
+    source: {
+      name: source,
+      product: draft.product === undefined ? undefined : clamp(draft.product, 256),
+      vendor: draft.vendor === undefined ? undefined : clamp(draft.vendor, 256),
+      vendorAlertId: clamp(draft.vendorAlertId, 512),
+      url: httpUrl(draft.url),
+    },
+    title: clamp(draft.title.trim() || '(untitled alert)', LIMITS.title),
+    description: clamp(draft.description ?? '', LIMITS.description),
+    severity: draft.severity,
+    status: draft.status ?? 'new',
+    detectedAt: draft.detectedAt ?? ctx.receivedAt.toISOString(),
+    firstSeenAt: draft.firstSeenAt,
+    lastSeenAt: draft.lastSeenAt,
+    rule: draft.rule && (draft.rule.id !== undefined || draft.rule.name !== undefined)
+      ? { id: draft.rule.id === undefined ? undefined : clamp(draft.rule.id, 512), name: draft.rule.name === undefined ? undefined : clamp(draft.rule.name, 1024) }
+      : undefined,
+    attack: validAttack(draft.attack ?? []),
+    entities,
+    labels,
+    rawRef: ctx.rawKey === undefined ? undefined : { store: 'raw', key: `${ctx.rawKey}#${draft.rawPointer}` },
+  };
+  return Alert.parse(candidate);
+}

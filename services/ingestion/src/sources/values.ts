@@ -1,0 +1,59 @@
+/** Small, total conversions source parsers share: they never throw and return `undefined` for "not there". */
+
+/** A non-empty trimmed string, or undefined (numbers and booleans are stringified). */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const t = value.trim();
+    return t === '' ? undefined : t;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/** A plain object (not an array, not null), or undefined. */
+export function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** An array, or an empty one. */
+export function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+const LA_EXPORT = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))? ?(AM|PM)?$/i;
+
+/**
+ * An ISO 8601 instant with offset from the forms alert sources use: ISO strings (offset or `Z`; a bare one is
+ * taken as UTC, as Log Analytics and Splunk export them), epoch seconds or milliseconds (number or numeric
+ * string), and the Log Analytics portal export `11/27/2020, 10:09:35.587 PM` (UTC). Undefined when unparseable.
+ */
+export function toIso(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d{9,13}(\.\d+)?$/.test(value.trim()))) {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) return undefined;
+    const ms = n < 1e11 ? n * 1000 : n;
+    const d = new Date(ms);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
+  if (typeof value !== 'string') return undefined;
+  const s = value.trim();
+  if (s === '') return undefined;
+  const la = LA_EXPORT.exec(s);
+  if (la) {
+    const [, mo, dd, yyyy, hh, mi, ss, frac, ampm] = la;
+    let hour = Number(hh);
+    if (ampm?.toUpperCase() === 'PM' && hour < 12) hour += 12;
+    if (ampm?.toUpperCase() === 'AM' && hour === 12) hour = 0;
+    const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
+    const d = new Date(Date.UTC(Number(yyyy), Number(mo) - 1, Number(dd), hour, Number(mi), Number(ss), ms));
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
+  // ISO without an offset: read as UTC rather than as this machine's local time.
+  const isoNoZone = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s);
+  const d = new Date(isoNoZone ? `${s.replace(' ', 'T')}Z` : s);
+  if (Number.isNaN(d.getTime())) return undefined;
+  const year = d.getUTCFullYear();
+  return year < 1970 || year > 9999 ? undefined : d.toISOString();
+}
