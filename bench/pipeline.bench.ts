@@ -13,7 +13,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ALL_SERVICES } from '@soc/all-in-one';
 import { ALL_SUBSCRIPTIONS } from '@soc/contracts';
-import { acceptGeneric } from '@soc/ingestion';
+import { acceptBody, genericParser } from '@soc/ingestion';
 import { runServices } from '@soc/platform';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 10_000);
@@ -69,7 +69,7 @@ async function run(bus: 'memory' | 'sqlite'): Promise<void> {
   let seq = 0;
   const ingest = async (count: number): Promise<void> => {
     const batch = Array.from({ length: count }, () => ({ ...templates[seq % templates.length], id: `bench-${bus}-${seq++}` }));
-    const outcome = acceptGeneric(batch, { tenantId: 'bench', sender: 'bench', receivedAt: clock.now(), receivedVia: 'http' }, 10_000);
+    const outcome = acceptBody(genericParser, batch, { tenantId: 'bench', sender: 'bench', receivedAt: clock.now(), receivedVia: 'http', maxBatch: 10_000 });
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors[0]));
     await eventBus.publish(outcome.events);
     const now = performance.now();

@@ -10,6 +10,11 @@ import { withMountedSecrets } from './secrets-dir.ts';
 export interface StartedService {
   /** Routes mounted at the root; everything under `/api` requires a bearer token. */
   readonly routes?: Router;
+  /**
+   * Routes that authenticate their callers themselves (e.g. alert senders with per-source bearer, HMAC or Entra ID
+   * credentials), mounted before the `/api` bearer check. Every such route must reject unauthenticated requests.
+   */
+  readonly publicRoutes?: Router;
   /** Stops consumers and timers; the host closes the bus and state afterwards. */
   close(): Promise<void>;
 }
@@ -82,6 +87,7 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
       logger: platform.log,
     }),
   );
+  for (const s of started) if (s.publicRoutes) app.use(s.publicRoutes);
   app.use('/api', bearerAuth({ tokens: platform.apiTokens }));
   for (const s of started) if (s.routes) app.use(s.routes);
   app.use(notFound());

@@ -1,30 +1,15 @@
+import { createHash } from 'node:crypto';
 import { AlertReceivedV1, type Alert, createEvent, deriveEventId, deriveKey } from '@soc/contracts';
-import type { z } from 'zod';
-import { GenericAlertV1, normalizeGeneric } from './sources/generic.ts';
-
-/** A field-level reason a payload was refused. `index` is the position in a batch. */
-export interface FieldError {
-  index: number;
-  path: string;
-  message: string;
-}
-
-/** What ingestion tells the sender about each accepted alert. */
-export interface Receipt {
-  alertId: string;
-  correlationId: string;
-}
-
-export type AcceptOutcome =
-  | { ok: true; events: ReturnType<typeof receivedEvent>[]; receipts: Receipt[] }
-  | { ok: false; errors: FieldError[] };
+import type { Receipt, ReceivedVia } from './ports.ts';
+import { normalize } from './sources/normalize.ts';
+import type { FieldError, SourceParser } from './sources/types.ts';
 
 /** Everything an acceptance needs besides the payload: who sent it, for which tenant, and when. */
 export interface AcceptContext {
   tenantId: string;
   sender: string;
   receivedAt: Date;
-  receivedVia: 'http' | 'cli' | 'eventhubs';
+  receivedVia: ReceivedVia;
 }
 
 /** Lanes follow severity until enrichment knows the asset's criticality. */
@@ -72,41 +57,27 @@ export function receivedEvent(alert: Alert, ctx: AcceptContext) {
   );
 }
 
-function fieldErrors(index: number, error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ index, path: i.path.join('.') || '(root)', message: i.message }));
+/** The content address of a body in the payload store: the same source and bytes always give the same key. */
+export function payloadKeyOf(source: string, rawText: string): string {
+  return `p-${createHash('sha256').update(source).update('\n').update(rawText).digest('hex').slice(0, 40)}`;
 }
+
+export type AcceptOutcome =
+  | { ok: true; events: ReturnType<typeof receivedEvent>[]; receipts: Receipt[] }
+  | { ok: false; tooMany?: { alerts: number; limit: number }; errors: FieldError[] };
 
 /**
- * Validates and normalises a generic alert POST body (one alert or an array). All or nothing: a batch with
- * one bad alert is refused whole, with every reason, so the sender can fix and resend it as it was.
+ * Normalises a body with its source's parser and builds one `soc.alert.received.v1` per alert. Pure. All or
+ * nothing: a body with one bad record is refused whole, with every reason, so the sender can fix and resend it.
  */
-export function acceptGeneric(body: unknown, ctx: AcceptContext, maxBatch = 1000): AcceptOutcome {
-  const items = Array.isArray(body) ? body : [body];
-  if (items.length === 0) return { ok: false, errors: [{ index: 0, path: '(root)', message: 'Empty batch: send one alert object or a non-empty array' }] };
-  if (items.length > maxBatch) {
-    return { ok: false, errors: [{ index: maxBatch, path: '(root)', message: `Batch of ${items.length} exceeds the limit of ${maxBatch} alerts; split it` }] };
+export function acceptBody(parser: SourceParser, body: unknown, ctx: AcceptContext & { payloadKey?: string | undefined; maxBatch: number }): AcceptOutcome {
+  const outcome = normalize(parser, body, { tenantId: ctx.tenantId, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey });
+  if (!outcome.ok) return outcome;
+  if (outcome.alerts.length > ctx.maxBatch) {
+    const message = `The body holds ${outcome.alerts.length} alerts; the limit is ${ctx.maxBatch} (INGEST_MAX_BATCH): split it`;
+    return { ok: false, tooMany: { alerts: outcome.alerts.length, limit: ctx.maxBatch }, errors: [{ index: ctx.maxBatch, path: '(root)', message }] };
   }
-  const errors: FieldError[] = [];
-  const alerts: Alert[] = [];
-  items.forEach((item, index) => {
-    const parsed = GenericAlertV1.safeParse(item);
-    if (!parsed.success) {
-      errors.push(...fieldErrors(index, parsed.error));
-      return;
-    }
-    try {
-      alerts.push(normalizeGeneric(parsed.data, { tenantId: ctx.tenantId, receivedAt: ctx.receivedAt }));
-    } catch (error) {
-      if (isZodError(error)) errors.push(...fieldErrors(index, error));
-      else throw error;
-    }
-  });
-  if (errors.length > 0) return { ok: false, errors };
-  const events = alerts.map((a) => receivedEvent(a, ctx));
+  const events = outcome.alerts.map((a) => receivedEvent(a, ctx));
   const receipts = events.map((e) => ({ alertId: e.data.alert.alertId, correlationId: e.correlationid }));
   return { ok: true, events, receipts };
-}
-
-function isZodError(error: unknown): error is z.ZodError {
-  return typeof error === 'object' && error !== null && (error as { name?: string }).name === 'ZodError';
 }

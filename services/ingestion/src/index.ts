@@ -1,7 +1,11 @@
-export { acceptGeneric, correlationIdFor, receivedEvent } from './handler.ts';
-export type { AcceptContext, AcceptOutcome, FieldError, Receipt } from './handler.ts';
-export { GenericAlertV1, normalizeGeneric } from './sources/generic.ts';
+export { acceptBody, correlationIdFor, payloadKeyOf, receivedEvent } from './handler.ts';
+export type { AcceptContext, AcceptOutcome } from './handler.ts';
+export type { IngestRequest, IngestResult, Ingestor, Receipt } from './ports.ts';
+export { PipelineIngestor } from './ingestor.ts';
+export { GenericAlertV1, genericParser } from './sources/generic.ts';
+export { PARSERS, parserFor } from './sources/registry.ts';
+export { normalize } from './sources/normalize.ts';
+export type { AlertDraft, FieldError, SourceParser } from './sources/types.ts';
 export { finalizeEntities, isInternalIp } from './entities.ts';
 export { ingestionService } from './service.ts';
 export { IngestionConfig } from './config.ts';
-export { ingestionRoutes } from './routes.ts';

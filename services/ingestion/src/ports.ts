@@ -23,7 +23,9 @@ export interface Receipt {
 export type IngestResult =
   | { kind: 'accepted'; receipts: Receipt[] }
   /** Refused as unparseable for its source; the body is in quarantine under `quarantineId` with the reasons. */
-  | { kind: 'quarantined'; quarantineId: string; errors: FieldError[] };
+  | { kind: 'quarantined'; quarantineId: string; errors: FieldError[] }
+  /** HTTP only: more alerts in one body than INGEST_MAX_BATCH; nothing was stored, the sender splits the batch. */
+  | { kind: 'too-many'; alerts: number; limit: number; errors: FieldError[] };
 
 /**
  * The ingestion pipeline behind every edge (HTTP, Event Hubs, CLI): normalise, keep the raw body, publish
@@ -35,4 +37,51 @@ export interface Ingestor {
   ingest(request: IngestRequest): Promise<IngestResult>;
   /** Keeps a payload that could not even be routed to a source (e.g. an Event Hubs record of an unknown `Type`). */
   quarantine(entry: { source: string; body: unknown; sender: string; receivedVia: ReceivedVia; reason: string }): Promise<string>;
+}
+
+/** A request body as it arrived, kept so fields the common schema has no place for are never lost. */
+export interface StoredPayload {
+  source: string;
+  /** `application/json` or `text/plain`. */
+  mediaType: string;
+  /** The body exactly as received (UTF-8). */
+  body: string;
+  receivedAt: string;
+}
+
+/**
+ * Content-addressed store of raw request bodies (the "raw-reference store"): an alert's `rawRef` is
+ * `<key>#<JSON pointer>`. Keys derive from source and body, so a re-send overwrites, never duplicates.
+ */
+export interface PayloadStore {
+  put(key: string, payload: StoredPayload): Promise<void>;
+  get(key: string): Promise<StoredPayload | undefined>;
+}
+
+/** Why a payload is in quarantine, and what became of it. */
+export interface QuarantineEntry {
+  id: string;
+  source: string;
+  sender: string;
+  receivedVia: ReceivedVia;
+  receivedAt: string;
+  /** One line for listings. */
+  reason: string;
+  errors: FieldError[];
+  /** Key of the body in the {@link PayloadStore}. */
+  payloadKey: string;
+  bytes: number;
+  status: 'quarantined' | 'replayed';
+  /** Set by a successful replay. */
+  replayedAt?: string | undefined;
+  alertIds?: string[] | undefined;
+  /** Failed replays keep the newest reasons here, so `show` tells whether the fix worked. */
+  lastReplayErrors?: FieldError[] | undefined;
+}
+
+/** Payloads refused as unparseable, kept with their reasons until they are replayed after a parser fix. */
+export interface QuarantineStore {
+  put(entry: QuarantineEntry): Promise<void>;
+  get(id: string): Promise<QuarantineEntry | undefined>;
+  list(options: { status?: QuarantineEntry['status']; source?: string; limit: number }): Promise<QuarantineEntry[]>;
 }

@@ -1,19 +1,35 @@
 import type { ServiceModule } from '@soc/platform';
+import { StatePayloadStore } from './adapters/state-payload-store.ts';
+import { StateQuarantineStore } from './adapters/state-quarantine-store.ts';
 import { IngestionConfig } from './config.ts';
-import { ingestionRoutes } from './routes.ts';
+import { alertRoutes } from './http/alert-routes.ts';
+import { SenderAuthenticator } from './http/authenticator.ts';
+import { loadIngestAuth } from './http/credentials.ts';
+import { quarantineRoutes } from './http/quarantine-routes.ts';
+import { SenderRateLimiter } from './http/rate-limiter.ts';
+import { PipelineIngestor } from './ingestor.ts';
 
-/** Composition of the ingestion service: HTTP edge only (the Event Hubs consumer arrives with its issue). */
+/** Composition of the ingestion service: stores, the ingestor, and its HTTP edges. */
 export const ingestionService: ServiceModule<IngestionConfig> = {
   name: 'ingestion',
   config: IngestionConfig,
   async start(platform, config) {
-    const routes = ingestionRoutes({
-      bus: platform.bus,
-      clock: platform.clock,
-      tenantId: platform.env.SOC_TENANT_ID,
-      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
-      maxBatch: config.INGEST_MAX_BATCH,
+    const payloads = new StatePayloadStore(platform.state, config.INGEST_RAW_RETENTION_DAYS);
+    const quarantine = new StateQuarantineStore(platform.state, config.INGEST_QUARANTINE_RETENTION_DAYS);
+    const ingestor = new PipelineIngestor({ bus: platform.bus, payloads, quarantine, clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID, maxBatch: config.INGEST_MAX_BATCH });
+    const auth = loadIngestAuth(config.INGEST_AUTH_FILE);
+    const authenticator = new SenderAuthenticator({
+      credentials: auth.credentials,
+      apiTokens: auth.acceptApiTokens ? platform.apiTokens : [],
+      now: () => platform.clock.now().getTime(),
     });
-    return { routes, close: async () => undefined };
+    const publicRoutes = alertRoutes({
+      ingestor,
+      auth: authenticator,
+      limiter: new SenderRateLimiter(config.INGEST_RATE_PER_SECOND, config.INGEST_RATE_BURST),
+      clock: platform.clock,
+      maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
+    });
+    return { publicRoutes, routes: quarantineRoutes({ ingestor, quarantine, payloads }), close: async () => undefined };
   },
 };

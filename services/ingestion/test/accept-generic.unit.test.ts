@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '@soc/contracts';
-import { acceptGeneric } from '../src/handler.ts';
+import { acceptBody } from '../src/handler.ts';
+import { genericParser } from '../src/sources/generic.ts';
 
 const ctx = { tenantId: 'contoso', sender: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z'), receivedVia: 'http' as const };
+const acceptGeneric = (body: unknown, c: typeof ctx = ctx, maxBatch = 1000) => acceptBody(genericParser, body, { ...c, maxBatch });
 const realAlerts: unknown[] = readFileSync(new URL('../../../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l) as unknown);
 
-describe('acceptGeneric', () => {
+describe('acceptBody with the generic parser', () => {
   it('accepts every real alert of the fixture batch and each event passes its schema', () => {
     const outcome = acceptGeneric(realAlerts, ctx);
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors.slice(0, 3)));

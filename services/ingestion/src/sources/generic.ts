@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { Alert, AttackRef, EntityType, Severity, deriveAlertId } from '@soc/contracts';
-import { type EntityDraft, finalizeEntities } from '../entities.ts';
+import { AttackRef, EntityType, Severity } from '@soc/contracts';
+import type { EntityDraft } from '../entities.ts';
+import type { AlertDraft, FieldError, SourceParser } from './types.ts';
 
 /**
  * The documented generic JSON alert (version 1): what any product or script can POST to
@@ -38,41 +39,45 @@ export const GenericAlertV1 = z
   .strict();
 export type GenericAlertV1 = z.infer<typeof GenericAlertV1>;
 
-/** Context a normaliser needs: whose alert, and when it arrived (the default detection time). */
-export interface NormalizeContext {
-  tenantId: string;
-  receivedAt: Date;
+function fieldErrors(index: number, error: z.ZodError): FieldError[] {
+  return error.issues.map((i) => ({ index, path: i.path.join('.') || '(root)', message: i.message }));
 }
 
-/** Normalises a validated generic alert into the common alert schema. Pure. */
-export function normalizeGeneric(input: GenericAlertV1, ctx: NormalizeContext): Alert {
-  const severity = input.severity === 'info' ? 'informational' : (input.severity.toLowerCase() as Severity);
-  const techniques = (input.techniques ?? []).map((techniqueId) => ({ techniqueId }));
-  const tactics = (input.tactics ?? []).map((tactic) => ({ tactic }));
-  const drafts = (input.entities ?? []).map((e) => e as unknown as EntityDraft);
-  const candidate = {
-    schemaVersion: 1 as const,
-    alertId: deriveAlertId(ctx.tenantId, 'generic', input.id),
-    tenantId: ctx.tenantId,
-    source: {
-      name: 'generic' as const,
-      product: input.product,
-      vendor: input.vendor,
-      vendorAlertId: input.id,
-      url: input.url,
-    },
+/** Maps a validated generic alert to a draft. Entity extras are free-form here; the common schema decides what survives. */
+function draftOf(input: GenericAlertV1, rawPointer: string): AlertDraft {
+  return {
+    vendorAlertId: input.id,
+    product: input.product,
+    vendor: input.vendor,
+    url: input.url,
     title: input.title,
-    description: input.description ?? '',
-    severity,
-    status: input.status ?? 'new',
-    detectedAt: input.detectedAt ?? ctx.receivedAt.toISOString(),
+    description: input.description,
+    severity: input.severity === 'info' ? 'informational' : (input.severity.toLowerCase() as Severity),
+    status: input.status,
+    detectedAt: input.detectedAt,
     firstSeenAt: input.firstSeenAt,
     lastSeenAt: input.lastSeenAt,
     rule: input.rule,
-    attack: [...tactics, ...techniques],
-    entities: finalizeEntities(drafts),
-    labels: input.labels ?? [],
+    attack: [...(input.tactics ?? []).map((tactic) => ({ tactic })), ...(input.techniques ?? []).map((techniqueId) => ({ techniqueId }))],
+    entities: (input.entities ?? []).map((e) => e as unknown as EntityDraft),
+    labels: input.labels,
+    rawPointer,
   };
-  // Entity extras are free-form in the generic format; the common schema decides what survives.
-  return Alert.parse(candidate);
 }
+
+/** The documented generic JSON alert: one object or an array of them. */
+export const genericParser: SourceParser = {
+  name: 'generic',
+  mediaTypes: ['application/json'],
+  parse(body) {
+    const items = Array.isArray(body) ? body : [body];
+    const errors: FieldError[] = [];
+    const drafts: AlertDraft[] = [];
+    items.forEach((item, index) => {
+      const parsed = GenericAlertV1.safeParse(item);
+      if (parsed.success) drafts.push(draftOf(parsed.data, Array.isArray(body) ? `/${index}` : ''));
+      else errors.push(...fieldErrors(index, parsed.error));
+    });
+    return errors.length > 0 ? { ok: false, errors } : { ok: true, drafts };
+  },
+};

@@ -1,0 +1,164 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { type BearerToken, tokenMatcher } from '@soc/http';
+import type { ResolvedCredential } from './credentials.ts';
+
+/** What a request shows before its body is read. */
+export interface CredentialsShown {
+  authorization?: string | undefined;
+  signature?: string | undefined;
+  timestamp?: string | undefined;
+  queryToken?: string | undefined;
+}
+
+export type AuthResult = { ok: true; principal: string } | { ok: false; reason: string };
+/** Header credentials are settled before the body is read; an HMAC signature needs the body. */
+export type AuthStep = AuthResult | { ok: 'needs-body'; verify: (rawBody: Buffer) => AuthResult };
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
+const MAX_TOKEN_LENGTH = 8192;
+
+interface EntraVerifier {
+  name: string;
+  sources: readonly string[] | undefined;
+  keys: JWTVerifyGetKey;
+  issuer: string | string[];
+  audience: string | string[];
+  allowedClients: ReadonlySet<string>;
+}
+
+const allows = (sources: readonly string[] | undefined, source: string): boolean => sources === undefined || sources.includes(source);
+
+/**
+ * Authenticates alert senders per source: bearer tokens (the platform's API tokens and per-source ones, compared
+ * in constant time), HMAC-SHA-256 signatures over `<timestamp>.<body>` with a bounded clock skew, and Microsoft Entra
+ * ID access tokens verified against a JWKS (file or URI), issuer, audience and an allow-list of client ids.
+ * Reasons name what was wrong, never what was sent.
+ */
+export class SenderAuthenticator {
+  private readonly match: ((presented: string) => string | undefined) | undefined;
+  private readonly bearerSources = new Map<string, readonly string[] | undefined>();
+  private readonly queryTokenNames = new Set<string>();
+  private readonly hmac: { name: string; secret: string; sources: readonly string[] | undefined; maxSkewSeconds: number }[] = [];
+  private readonly entra: EntraVerifier[] = [];
+  private readonly now: () => number;
+
+  constructor(options: { credentials: readonly ResolvedCredential[]; apiTokens: readonly BearerToken[]; now: () => number }) {
+    this.now = options.now;
+    const bearer: BearerToken[] = [...options.apiTokens];
+    for (const t of options.apiTokens) this.bearerSources.set(t.name, undefined);
+    for (const c of options.credentials) {
+      switch (c.kind) {
+        case 'bearer':
+          bearer.push({ name: c.name, token: c.token });
+          this.bearerSources.set(c.name, c.sources);
+          if (c.allowQueryToken) this.queryTokenNames.add(c.name);
+          break;
+        case 'hmac':
+          this.hmac.push({ name: c.name, secret: c.secret, sources: c.sources, maxSkewSeconds: c.maxSkewSeconds });
+          break;
+        case 'entra':
+          this.entra.push({
+            name: c.name,
+            sources: c.sources,
+            keys: c.jwksFile !== undefined ? createLocalJWKSet(JSON.parse(readFileSync(c.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]) : createRemoteJWKSet(new URL(c.jwksUri ?? '')),
+            issuer: c.issuer,
+            audience: c.audience,
+            allowedClients: new Set(c.allowedClients),
+          });
+          break;
+      }
+    }
+    this.match = bearer.length > 0 ? tokenMatcher(bearer) : undefined;
+  }
+
+  /** True when no credential of any kind can post to this source (misconfiguration shows as 401 with this reason). */
+  hasCredentialsFor(source: string): boolean {
+    return [...this.bearerSources.values()].some((s) => allows(s, source)) || this.hmac.some((h) => allows(h.sources, source)) || this.entra.some((e) => allows(e.sources, source));
+  }
+
+  async check(shown: CredentialsShown, source: string): Promise<AuthStep> {
+    if (shown.authorization !== undefined) {
+      const token = shown.authorization.length > MAX_TOKEN_LENGTH ? undefined : BEARER.exec(shown.authorization)?.[1];
+      if (token === undefined) return { ok: false, reason: 'The Authorization header is not a Bearer token.' };
+      return JWT_SHAPE.test(token) && this.entra.length > 0 ? this.checkJwt(token, source) : this.checkBearer(token, source);
+    }
+    if (shown.signature !== undefined) return this.checkSignatureHeaders(shown, source);
+    if (shown.queryToken !== undefined) {
+      const result = this.checkBearer(shown.queryToken, source);
+      return result.ok && !this.queryTokenNames.has(result.principal) ? { ok: false, reason: 'This token may not be sent in the URL; use the Authorization header.' } : result;
+    }
+    return { ok: false, reason: 'Send credentials: Authorization: Bearer <token>, or X-Soc-Timestamp and X-Soc-Signature.' };
+  }
+
+  private checkBearer(token: string, source: string): AuthResult {
+    const principal = token.length > MAX_TOKEN_LENGTH ? undefined : this.match?.(token);
+    if (principal === undefined) return { ok: false, reason: 'The bearer token is not valid.' };
+    if (!allows(this.bearerSources.get(principal), source)) return { ok: false, reason: `This token may not post ${source} alerts.` };
+    return { ok: true, principal };
+  }
+
+  private async checkJwt(token: string, source: string): Promise<AuthResult> {
+    const candidates = this.entra.filter((e) => allows(e.sources, source));
+    if (candidates.length === 0) return { ok: false, reason: `No Entra ID credential is configured for ${source}.` };
+    let reason = 'The Entra ID token is not valid.';
+    for (const v of candidates) {
+      try {
+        const { payload } = await jwtVerify(token, v.keys, { issuer: v.issuer, audience: v.audience, currentDate: new Date(this.now()), clockTolerance: 120 });
+        const client = [payload.oid, payload.azp, payload.appid].find((id): id is string => typeof id === 'string' && v.allowedClients.has(id));
+        if (client === undefined) {
+          reason = 'The Entra ID token is valid, but its client is not allowed to post alerts (allowedClients).';
+          continue;
+        }
+        return { ok: true, principal: `${v.name}:${client}` };
+      } catch (error) {
+        reason = `The Entra ID token is not valid (${jwtReason(error)}).`;
+      }
+    }
+    return { ok: false, reason };
+  }
+
+  private checkSignatureHeaders(shown: CredentialsShown, source: string): AuthStep {
+    const signature = SIGNATURE.exec(shown.signature ?? '')?.[1];
+    if (signature === undefined) return { ok: false, reason: 'X-Soc-Signature must be sha256=<64 hex digits>.' };
+    const timestamp = shown.timestamp ?? '';
+    if (!/^\d{9,11}$/.test(timestamp)) return { ok: false, reason: 'X-Soc-Timestamp must be the signing time in Unix seconds.' };
+    const skew = Math.abs(this.now() / 1000 - Number(timestamp));
+    const candidates = this.hmac.filter((h) => allows(h.sources, source) && skew <= h.maxSkewSeconds);
+    if (candidates.length === 0) {
+      return { ok: false, reason: this.hmac.some((h) => allows(h.sources, source)) ? 'X-Soc-Timestamp is too far from the current time; sign each request when sending it.' : `No HMAC credential is configured for ${source}.` };
+    }
+    const presented = Buffer.from(signature, 'hex');
+    return {
+      ok: 'needs-body',
+      verify: (rawBody) => {
+        let principal: string | undefined;
+        // Every candidate is checked, so timing does not tell which secret (if any) matched.
+        for (const h of candidates) {
+          const expected = createHmac('sha256', h.secret).update(`${timestamp}.`).update(rawBody).digest();
+          if (timingSafeEqual(expected, presented)) principal ??= h.name;
+        }
+        return principal === undefined ? { ok: false, reason: 'The HMAC signature does not match the body.' } : { ok: true, principal };
+      },
+    };
+  }
+}
+
+function jwtReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `claim ${String((error as { claim?: unknown }).claim)} does not match`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'signature does not verify';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'signed with an unknown key';
+    default:
+      return typeof code === 'string' ? code : 'malformed';
+  }
+}

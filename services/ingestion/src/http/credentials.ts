@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SourceName } from '@soc/contracts';
+import { AppError, ErrorCode } from '@soc/runtime';
+
+const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits, . _ : - (it names the sender in logs and events)');
+const Sources = z.array(SourceName).min(1).optional().describe('Sources this credential may post to; all when absent');
+/** A secret given inline or, better, as a file (a Key Vault secret mounted by the CSI driver, a Kubernetes secret). */
+const Secret = (min: number) => z.union([z.object({ value: z.string().min(min) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
+
+export const BearerCredential = z.object({
+  kind: z.literal('bearer'),
+  name: Name,
+  token: Secret(16),
+  sources: Sources,
+  /** For products that cannot set headers (Splunk's webhook action): accept the token as `?token=`. */
+  allowQueryToken: z.boolean().default(false),
+});
+export const HmacCredential = z.object({
+  kind: z.literal('hmac'),
+  name: Name,
+  secret: Secret(32),
+  sources: Sources,
+  /** Accepted clock skew of `X-Soc-Timestamp`; bounds how long a captured request can be replayed. */
+  maxSkewSeconds: z.number().int().min(10).max(3600).default(300),
+});
+export const EntraCredential = z
+  .object({
+    kind: z.literal('entra'),
+    name: Name,
+    /** A JWKS document on disk (offline, air-gapped, tests) … */
+    jwksFile: z.string().min(1).optional(),
+    /** … or Entra ID's keys endpoint, e.g. https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys. */
+    jwksUri: z.url({ protocol: /^https$/ }).optional(),
+    issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** Object ids or app ids (`oid`, `azp`, `appid`) allowed to call, e.g. the Logic App's managed identity. */
+    allowedClients: z.array(z.string().min(1)).min(1),
+    sources: Sources,
+  })
+  .refine((c) => (c.jwksFile === undefined) !== (c.jwksUri === undefined), { message: 'Give exactly one of jwksFile or jwksUri' });
+
+export const Credential = z.union([BearerCredential, HmacCredential, EntraCredential]);
+export type Credential = z.infer<typeof Credential>;
+
+/** `INGEST_AUTH_FILE`: who may send alerts to which source. */
+export const IngestAuthFile = z
+  .object({
+    credentials: z.array(Credential).default([]),
+    /** Whether the platform's API tokens (SOC_API_TOKENS) may also post alerts. Default true. */
+    acceptApiTokens: z.boolean().default(true),
+  })
+  .strict();
+export type IngestAuthFile = z.infer<typeof IngestAuthFile>;
+
+/** A credential with its secrets resolved, ready for the authenticator. */
+export type ResolvedCredential =
+  | (Omit<z.infer<typeof BearerCredential>, 'token'> & { token: string })
+  | (Omit<z.infer<typeof HmacCredential>, 'secret'> & { secret: string })
+  | z.infer<typeof EntraCredential>;
+
+function invalid(message: string): AppError {
+  return new AppError(ErrorCode.CONFIGURATION_INVALID, `INGEST_AUTH_FILE: ${message}`, { retryable: false });
+}
+
+function resolveSecret(secret: { value: string } | { file: string }, what: string, min: number): string {
+  if ('value' in secret) return secret.value;
+  let value: string;
+  try {
+    value = readFileSync(secret.file, 'utf8').trim();
+  } catch {
+    throw invalid(`${what}: cannot read the secret file ${secret.file}`);
+  }
+  if (value.length < min) throw invalid(`${what}: the secret in ${secret.file} is shorter than ${min} characters`);
+  return value;
+}
+
+/** Reads and checks the credentials file; every problem is a configuration error naming the credential, never a secret. */
+export function loadIngestAuth(path: string | undefined): { credentials: ResolvedCredential[]; acceptApiTokens: boolean } {
+  if (path === undefined) return { credentials: [], acceptApiTokens: true };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw invalid(`cannot read ${path} as JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  const parsed = IngestAuthFile.safeParse(raw);
+  if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const names = new Set<string>();
+  const credentials = parsed.data.credentials.map((c): ResolvedCredential => {
+    if (names.has(c.name)) throw invalid(`credential name "${c.name}" is used twice`);
+    names.add(c.name);
+    switch (c.kind) {
+      case 'bearer':
+        return { ...c, token: resolveSecret(c.token, `credential "${c.name}"`, 16) };
+      case 'hmac':
+        return { ...c, secret: resolveSecret(c.secret, `credential "${c.name}"`, 32) };
+      case 'entra':
+        return c;
+    }
+  });
+  return { credentials, acceptApiTokens: parsed.data.acceptApiTokens };
+}

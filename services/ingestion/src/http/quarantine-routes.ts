@@ -1,0 +1,81 @@
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { problem, problemType } from '@soc/http';
+import type { PipelineIngestor } from '../ingestor.ts';
+import type { PayloadStore, QuarantineEntry, QuarantineStore } from '../ports.ts';
+
+const ListQuery = z.object({
+  status: z.enum(['quarantined', 'replayed']).optional(),
+  source: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Bodies larger than this are shown truncated by `show`; `replay` always uses the whole stored body. */
+const PREVIEW_CHARS = 64 * 1024;
+
+/**
+ * Operator routes over the quarantine (under `/api`, so they need an API token): list, show (reasons and the
+ * stored body), replay one or all after a parser fix. A replay that parses publishes exactly what a fresh POST
+ * would, with the same alert ids, so replaying twice never duplicates an alert.
+ */
+export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine: QuarantineStore; payloads: PayloadStore }): Router {
+  const router = express.Router();
+  router.get('/api/v1/quarantine', async (req, res) => {
+    const query = ListQuery.safeParse(req.query);
+    if (!query.success) {
+      problem(res, 400, { type: problemType('invalid-query'), title: 'Invalid query', errors: query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      return;
+    }
+    const entries = await deps.quarantine.list({ limit: query.data.limit, ...(query.data.status ? { status: query.data.status } : {}), ...(query.data.source ? { source: query.data.source } : {}) });
+    res.json({ items: entries.map(summaryOf) });
+  });
+  router.get('/api/v1/quarantine/:id', async (req, res) => {
+    const entry = await deps.quarantine.get(req.params.id);
+    if (entry === undefined) {
+      notFound(res, req.params.id);
+      return;
+    }
+    const payload = await deps.payloads.get(entry.payloadKey);
+    res.json({
+      ...entry,
+      body: payload === undefined ? null : payload.body.slice(0, PREVIEW_CHARS),
+      bodyTruncated: payload !== undefined && payload.body.length > PREVIEW_CHARS,
+      mediaType: payload?.mediaType ?? null,
+    });
+  });
+  router.post('/api/v1/quarantine/:id/replay', async (req, res) => {
+    const replayed = await deps.ingestor.replay(req.params.id);
+    if (replayed === undefined) {
+      notFound(res, req.params.id);
+      return;
+    }
+    res.status(replayed.result.kind === 'accepted' ? 200 : 422).json(replayOutcome(replayed.entry, replayed.result.kind));
+  });
+  router.post('/api/v1/quarantine/replay', async (_req, res) => {
+    const items = [];
+    for (const entry of await deps.quarantine.list({ status: 'quarantined', limit: 1000 })) {
+      const replayed = await deps.ingestor.replay(entry.id);
+      if (replayed) items.push(replayOutcome(replayed.entry, replayed.result.kind));
+    }
+    res.json({ items });
+  });
+  return router;
+}
+
+function summaryOf(e: QuarantineEntry) {
+  return { id: e.id, source: e.source, sender: e.sender, receivedVia: e.receivedVia, receivedAt: e.receivedAt, reason: e.reason, bytes: e.bytes, status: e.status, ...(e.replayedAt ? { replayedAt: e.replayedAt } : {}) };
+}
+
+function replayOutcome(entry: QuarantineEntry, kind: string) {
+  return {
+    id: entry.id,
+    outcome: kind === 'accepted' ? 'replayed' : 'still-refused',
+    status: entry.status,
+    ...(entry.alertIds ? { alertIds: entry.alertIds } : {}),
+    ...(kind !== 'accepted' ? { errors: entry.lastReplayErrors ?? [] } : {}),
+  };
+}
+
+function notFound(res: express.Response, id: string): void {
+  problem(res, 404, { type: problemType('not-found'), title: 'No such quarantine entry', detail: `No quarantine entry '${id.slice(0, 80)}' (GET /api/v1/quarantine lists them; entries expire after INGEST_QUARANTINE_RETENTION_DAYS).` });
+}
