@@ -4,9 +4,11 @@ import { dlqList } from './commands/dlq-list.ts';
 import { dlqReplay } from './commands/dlq-replay.ts';
 import { dlqShow } from './commands/dlq-show.ts';
 import { ingest } from './commands/ingest.ts';
+import { normalizeCommand } from './commands/normalize.ts';
+import { quarantineList, quarantineReplay, quarantineShow } from './commands/quarantine.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, ingest];
+export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, ingest, normalizeCommand, quarantineList, quarantineShow, quarantineReplay];
 
 const OVERVIEW = `Usage: soc <command> [options]
 

@@ -1,9 +1,9 @@
 import { alertsFormatOf, readAlertsFile, type SourcedAlert } from '../alerts-file.ts';
 import { parseCommandArgs, positiveInt } from '../args.ts';
+import { apiBase, DEFAULT_URL } from '../api-client.ts';
 import { CliFailure, UsageError, type Command } from '../cli-io.ts';
 import { displayUrl, postBatch, type BatchResult } from '../ingest-client.ts';
 
-const DEFAULT_URL = 'http://localhost:8080';
 const DEFAULT_BATCH = 100;
 /** Generous: a batch is acknowledged only once it is durably on the bus, which can take a while under load. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -69,19 +69,6 @@ Token: SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-t
     }
   },
 };
-
-/** The base URL with a trailing slash, so a path prefix (`https://proxy/soc`) is kept when the route is appended. */
-function apiBase(flag: string | undefined, env: string | undefined): URL {
-  const raw = flag ?? env ?? DEFAULT_URL;
-  const url = URL.parse(raw.endsWith('/') ? raw : `${raw}/`);
-  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    const what = flag === undefined ? 'SOC_API_URL' : '--url';
-    const message = `${what} must be an http(s) URL such as ${DEFAULT_URL}`;
-    // A bad flag is a usage error; a bad variable is configuration, like any other invalid setting.
-    throw flag === undefined ? new CliFailure(message) : new UsageError(message);
-  }
-  return url;
-}
 
 interface RefusalContext {
   readonly batch: readonly SourcedAlert[];
