@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { EventHubsConfig } from './adapters/event-hubs/index.ts';
 
-/** The ingestion service's own settings. */
-export const IngestionConfig = z.object({
+/** The ingestion service's own settings, with the Event Hubs consumer's (off unless a hub is configured). */
+export const IngestionConfig = EventHubsConfig.extend({
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
   /** Alerts in one HTTP body; Event Hubs batches are bounded by the hub instead. */
   INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),

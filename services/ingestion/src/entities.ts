@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import type { Entity, EntityType } from '@soc/contracts';
 
 /** An entity as a source adapter found it, before canonical ids and de-duplication. */
-export type EntityDraft = Omit<Entity, 'id' | 'origin'> & { origin?: Entity['origin'] };
+export type EntityDraft = DistributiveOmit<Entity, 'id' | 'origin'> & { origin?: Entity['origin'] };
+/** `Omit` per member of a union, so each entity type keeps its own fields (`hostname`, `upn` …). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Canonical value per type, so the same thing named twice (case, trailing dot, brackets) is one entity. */
 export function canonicalValue(type: EntityType, value: string): string {

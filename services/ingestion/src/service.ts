@@ -1,4 +1,5 @@
 import type { ServiceModule } from '@soc/platform';
+import { startEventHubsIngestion } from './adapters/event-hubs/index.ts';
 import { StatePayloadStore } from './adapters/state-payload-store.ts';
 import { StateQuarantineStore } from './adapters/state-quarantine-store.ts';
 import { IngestionConfig } from './config.ts';
@@ -9,7 +10,7 @@ import { quarantineRoutes } from './http/quarantine-routes.ts';
 import { SenderRateLimiter } from './http/rate-limiter.ts';
 import { PipelineIngestor } from './ingestor.ts';
 
-/** Composition of the ingestion service: stores, the ingestor, and its HTTP edges. */
+/** Composition of the ingestion service: stores, the ingestor, and its edges (HTTP, and Event Hubs when configured). */
 export const ingestionService: ServiceModule<IngestionConfig> = {
   name: 'ingestion',
   config: IngestionConfig,
@@ -30,6 +31,8 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
       clock: platform.clock,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
     });
-    return { publicRoutes, routes: quarantineRoutes({ ingestor, quarantine, payloads }), close: async () => undefined };
+    const eventHubs = await startEventHubsIngestion({ config, ingestor, clock: platform.clock, logger: platform.log.child({ component: 'eventhubs' }), maxRecordsPerIngest: config.INGEST_MAX_BATCH });
+    if (eventHubs.running) platform.log.info({ hub: config.EVENTHUB_NAME }, 'Consuming alerts from Event Hubs');
+    return { publicRoutes, routes: quarantineRoutes({ ingestor, quarantine, payloads }), close: () => eventHubs.close() };
   },
 };

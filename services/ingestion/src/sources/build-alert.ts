@@ -1,5 +1,6 @@
 import { Alert, AttackRef, deriveAlertId, type SourceName } from '@soc/contracts';
 import { type EntityDraft, finalizeEntities } from '../entities.ts';
+import { scanTextForIocs } from '../ioc-scan.ts';
 import type { AlertDraft } from './types.ts';
 
 /** Where an alert came from and when it arrived. */
@@ -42,6 +43,13 @@ function validAttack(refs: readonly AttackRef[]): AttackRef[] {
   return out.slice(0, LIMITS.attack);
 }
 
+/** Free text the source did not structure: IOCs in it become `extracted` entities after the source's own. */
+function extractedEntities(draft: AlertDraft): EntityDraft[] {
+  const texts = [draft.title, draft.description ?? '', ...(draft.freeText ?? [])];
+  for (const e of draft.entities) if (e.type === 'process' && typeof e.commandLine === 'string') texts.push(e.commandLine);
+  return texts.filter((t) => t !== '').flatMap((t) => scanTextForIocs(t));
+}
+
 function clampEntity(draft: EntityDraft): EntityDraft {
   return draft.value.length > LIMITS.entityValue ? { ...draft, value: clamp(draft.value, LIMITS.entityValue) } : draft;
 }
@@ -54,7 +62,7 @@ function clampEntity(draft: EntityDraft): EntityDraft {
  */
 export function buildAlert(source: SourceName, draft: AlertDraft, ctx: BuildContext): Alert {
   const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels);
-  const entities = finalizeEntities(draft.entities.map(clampEntity)).slice(0, LIMITS.entities);
+  const entities = finalizeEntities([...draft.entities, ...extractedEntities(draft)].map(clampEntity)).slice(0, LIMITS.entities);
   const candidate = {
     schemaVersion: 1 as const,
     alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId),

@@ -1,0 +1,67 @@
+/**
+ * Ingestion benchmark: HTTP POSTs of real alerts to the ingestion service running alone in a child process (so the
+ * load generator does not share its event loop), on the embedded default (SQLite bus and state) and in memory.
+ * Counts what a sender sees: 202s per second, with parsing, validation, the raw-body write and the durable publish
+ * included. Prints one JSON line per bus and mode.
+ *
+ *   npm run bench:ingestion
+ *   BENCH_SECONDS=20 BENCH_CONNECTIONS=64 npm run bench:ingestion
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const BUSES = (process.env.BENCH_BUSES ?? 'sqlite,memory').split(',');
+const TOKEN = 'bench-token-0123456789abcdef';
+
+const templates = readFileSync(new URL('../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+async function startServer(bus: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('./ingestion-server.ts', import.meta.url).pathname], { env: { ...process.env, BENCH_BUS: bus }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`ingestion server exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+let seq = 0;
+const nextAlert = (tag: string) => ({ ...templates[seq % templates.length], id: `bench-${tag}-${seq++}` });
+
+async function load(url: string, tag: string, batch: number): Promise<{ requestsPerSecond: number; alertsPerSecond: number; p99Ms: number; non2xx: number }> {
+  const result = await autocannon({
+    url: `${url}/api/v1/alerts/generic`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(batch === 1 ? nextAlert(tag) : Array.from({ length: batch }, () => nextAlert(tag))) }),
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  return { requestsPerSecond: Math.round(ok / SECONDS), alertsPerSecond: Math.round((ok * batch) / SECONDS), p99Ms: result.latency.p99, non2xx: result.non2xx };
+}
+
+for (const bus of BUSES) {
+  const server = await startServer(bus);
+  try {
+    await load(server.url, `${bus}-warm`, 10); // JIT and SQLite caches; not reported
+    const single = await load(server.url, `${bus}-single`, 1);
+    const batched = await load(server.url, `${bus}-batch`, BATCH);
+    const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model.split(' ').slice(0, 2).join(' '), memGiB: Math.round(totalmem() / 2 ** 30) };
+    console.log(JSON.stringify({ bench: 'ingestion', bus, mode: 'single', connections: CONNECTIONS, seconds: SECONDS, ...single, target: 3000, ...machine }));
+    console.log(JSON.stringify({ bench: 'ingestion', bus, mode: `batch-${BATCH}`, connections: CONNECTIONS, seconds: SECONDS, ...batched, target: 15000, ...machine }));
+  } finally {
+    server.stop();
+  }
+}

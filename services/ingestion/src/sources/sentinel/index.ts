@@ -1,0 +1,86 @@
+import { record, text } from '../values.ts';
+import type { AlertDraft, FieldError, ParseResult, SourceParser } from '../types.ts';
+import { isIncident, parseIncident } from './incident.ts';
+import type { RecordResult } from './record-result.ts';
+import { isSecurityAlertRow, parseSecurityAlert } from './security-alert.ts';
+import { isSecurityIncidentRow, parseSecurityIncident } from './security-incident.ts';
+
+const TABLES = new Set(['SecurityAlert', 'SecurityIncident']);
+
+const ACCEPTED =
+  'expected a Microsoft Sentinel SecurityAlert row (SystemAlertId, AlertName, AlertSeverity …) or SecurityIncident row, ' +
+  'the "Microsoft Sentinel incident" trigger body ({"object": {"id", "properties": {"title", "severity" …}}}) ' +
+  'or an incident as the REST API returns it ({"id", "properties"}), alone, in an array, ' +
+  'or in a {"records": […]} (data export to Event Hubs) or {"value": […]} batch';
+
+interface Item {
+  value: unknown;
+  pointer: string;
+}
+
+/** The records of a body and their JSON pointers: one object, an array, `{records: […]}` or `{value: […]}`. */
+function itemsOf(body: unknown): Item[] | undefined {
+  if (Array.isArray(body)) return body.map((value, i) => ({ value, pointer: `/${i}` }));
+  const obj = record(body);
+  if (!obj) return undefined;
+  for (const key of ['records', 'value'] as const) {
+    const batch = obj[key];
+    if (Array.isArray(batch)) return batch.map((value, i) => ({ value, pointer: `/${key}/${i}` }));
+  }
+  return [{ value: obj, pointer: '' }];
+}
+
+function parseRecord(value: unknown, index: number, pointer: string): RecordResult {
+  const obj = record(value);
+  if (!obj)
+    return {
+      ok: false,
+      errors: [{ index, path: '(root)', message: `is ${value === null ? 'null' : typeof value}; ${ACCEPTED}` }],
+    };
+  const table = text(obj['Type']);
+  if (table !== undefined && !TABLES.has(table) && obj['properties'] === undefined) {
+    return {
+      ok: false,
+      errors: [
+        {
+          index,
+          path: 'Type',
+          message: `is ${JSON.stringify(table)}: only SecurityAlert and SecurityIncident rows are accepted; export only those tables to this destination`,
+        },
+      ],
+    };
+  }
+  if (isSecurityIncidentRow(obj)) return parseSecurityIncident(obj, index, pointer);
+  if (isSecurityAlertRow(obj)) return parseSecurityAlert(obj, index, pointer);
+  if (isIncident(obj)) return parseIncident(obj, index, pointer);
+  return {
+    ok: false,
+    errors: [{ index, path: '(root)', message: `is not a recognised Sentinel payload; ${ACCEPTED}` }],
+  };
+}
+
+/**
+ * Microsoft Sentinel: SecurityAlert rows (Log Analytics export, data export to Event Hubs, the alert trigger),
+ * SecurityIncident rows (data export), and incidents (the incident trigger an automation rule sends, or the
+ * REST API's incident resource).
+ */
+export const sentinelParser: SourceParser = {
+  name: 'sentinel',
+  mediaTypes: ['application/json'],
+  parse(body: unknown): ParseResult {
+    const items = itemsOf(body);
+    if (!items)
+      return {
+        ok: false,
+        errors: [{ index: 0, path: '(root)', message: `is ${body === null ? 'null' : typeof body}; ${ACCEPTED}` }],
+      };
+    const drafts: AlertDraft[] = [];
+    const errors: FieldError[] = [];
+    items.forEach((item, index) => {
+      const result = parseRecord(item.value, index, item.pointer);
+      if (result.ok) drafts.push(result.draft);
+      else errors.push(...result.errors);
+    });
+    return errors.length > 0 ? { ok: false, errors } : { ok: true, drafts };
+  },
+};
