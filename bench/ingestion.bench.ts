@@ -23,21 +23,34 @@ const templates = readFileSync(new URL('../test/fixtures/generic-alerts.jsonl', 
   .split('\n')
   .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-async function startServer(bus: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [new URL('./ingestion-server.ts', import.meta.url).pathname], { env: { ...process.env, BENCH_BUS: bus }, stdio: ['ignore', 'pipe', 'inherit'] });
+interface Server {
+  url: string;
+  /** The server process's CPU time so far, in µs (user + system). */
+  cpu(): Promise<number>;
+  stop(): void;
+}
+
+async function startServer(bus: string): Promise<Server> {
+  const child = spawn(process.execPath, [new URL('./ingestion-server.ts', import.meta.url).pathname], { env: { ...process.env, BENCH_BUS: bus }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`ingestion server exited with ${code}`)));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  const cpu = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m) => resolve((m as NodeJS.CpuUsage).user + (m as NodeJS.CpuUsage).system));
+      child.send('cpu');
+    });
+  return { url, cpu, stop: () => child.kill('SIGTERM') };
 }
 
 let seq = 0;
 const nextAlert = (tag: string) => ({ ...templates[seq % templates.length], id: `bench-${tag}-${seq++}` });
 
-async function load(url: string, tag: string, batch: number): Promise<{ requestsPerSecond: number; alertsPerSecond: number; p99Ms: number; non2xx: number }> {
+async function load(server: Server, tag: string, batch: number) {
+  const cpu0 = await server.cpu();
   const result = await autocannon({
-    url: `${url}/api/v1/alerts/generic`,
+    url: `${server.url}/api/v1/alerts/generic`,
     method: 'POST',
     connections: CONNECTIONS,
     duration: SECONDS,
@@ -49,15 +62,25 @@ async function load(url: string, tag: string, batch: number): Promise<{ requests
     ],
   });
   const ok = result['2xx'];
-  return { requestsPerSecond: Math.round(ok / SECONDS), alertsPerSecond: Math.round((ok * batch) / SECONDS), p99Ms: result.latency.p99, non2xx: result.non2xx };
+  const serverCpuUs = (await server.cpu()) - cpu0;
+  const cpuUsPerAlert = serverCpuUs / (ok * batch);
+  return {
+    requestsPerSecond: Math.round(ok / SECONDS),
+    alertsPerSecond: Math.round((ok * batch) / SECONDS),
+    // What one core running only the server would sustain: the load generator shares this machine's two cores.
+    serverCpuUsPerAlert: Math.round(cpuUsPerAlert),
+    alertsPerServerCpuSecond: Math.round(1e6 / cpuUsPerAlert),
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+  };
 }
 
 for (const bus of BUSES) {
   const server = await startServer(bus);
   try {
-    await load(server.url, `${bus}-warm`, 10); // JIT and SQLite caches; not reported
-    const single = await load(server.url, `${bus}-single`, 1);
-    const batched = await load(server.url, `${bus}-batch`, BATCH);
+    await load(server, `${bus}-warm`, 10); // JIT and SQLite caches; not reported
+    const single = await load(server, `${bus}-single`, 1);
+    const batched = await load(server, `${bus}-batch`, BATCH);
     const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model.split(' ').slice(0, 2).join(' '), memGiB: Math.round(totalmem() / 2 ** 30) };
     console.log(JSON.stringify({ bench: 'ingestion', bus, mode: 'single', connections: CONNECTIONS, seconds: SECONDS, ...single, target: 3000, ...machine }));
     console.log(JSON.stringify({ bench: 'ingestion', bus, mode: `batch-${BATCH}`, connections: CONNECTIONS, seconds: SECONDS, ...batched, target: 15000, ...machine }));

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Formats the first 128 bits of a SHA-256 as a UUID-shaped string (deterministic, not random). */
 function hashToUuid(input: string): string {
-  const h = createHash('sha256').update(input).digest('hex');
+  // One-shot `hash` is several times cheaper than createHash().update().digest() for short inputs (hot path).
+  const h = hash('sha256', input, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { problem, problemType } from './problem.ts';
@@ -52,7 +52,8 @@ function validate(tokens: readonly BearerToken[]): void {
  */
 export function tokenMatcher(tokens: readonly BearerToken[]): (presented: string) => string | undefined {
   validate(tokens);
-  const key = randomBytes(32);
+  // A KeyObject, made once: HMAC with a raw Buffer key re-imports it on every call (~5× slower per request).
+  const key = createSecretKey(randomBytes(32));
   const digest = (value: string): Buffer => createHmac('sha256', key).update(value, 'utf8').digest();
   const expected = tokens.map(({ name, token }) => ({ name, digest: digest(token) }));
   return (presented) => {

@@ -81,8 +81,8 @@ function refangToken(token: string): string {
 
 interface Refanged {
   text: string;
-  /** markedBefore[i] = how many characters before i came from a defang marker. */
-  markedBefore: Uint32Array;
+  /** Spans of `text` that came from defang markers (usually none). */
+  marked: readonly Span[];
 }
 
 function refang(input: string): Refanged {
@@ -101,16 +101,20 @@ function refang(input: string): Refanged {
     last = m.index + m[0].length;
   }
   pieces.push(input.slice(last));
-  const text = pieces.join('');
-  const flags = new Uint8Array(text.length);
-  for (const span of marked) flags.fill(1, span.start, span.end);
-  const markedBefore = new Uint32Array(text.length + 1);
-  for (let i = 0; i < text.length; i++) markedBefore[i + 1] = markedBefore[i]! + flags[i]!;
-  return { text, markedBefore };
+  return { text: pieces.join(''), marked };
 }
 
 function isDefanged(r: Refanged, start: number, end: number): boolean {
-  return r.markedBefore[end]! - r.markedBefore[start]! > 0;
+  // Spans are in text order: binary-search the first one ending after `start` (hostile text may hold thousands).
+  let lo = 0;
+  let hi = r.marked.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (r.marked[mid]!.end <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const span = r.marked[lo];
+  return span !== undefined && span.start < end;
 }
 
 /** Blanks found spans (same length, so positions stay valid) so later extractors do not re-read their parts. */
@@ -440,26 +444,30 @@ export function scanTextForIocs(text: string): EntityDraft[] {
   const r = refang(text.slice(0, MAX_SCAN_CHARS));
   // Each extractor reads the text with what earlier ones found blanked out, so a URL's path is not also read as
   // domains, an e-mail's domain is not a second domain, and an IPv4-mapped IPv6 address is not also an IPv4 one.
-  const urls = extractUrls(r.text);
-  let rest = mask(r.text, urls);
-  const emails = extractEmails(rest);
+  // Cheap necessary conditions skip extractors that cannot match: most alert text has no e-mail, registry key,
+  // drive path or IPv6 address, and each regex pass costs a scan of the whole text.
+  const t = r.text;
+  const urls = t.includes('://') ? extractUrls(t) : [];
+  let rest = mask(t, urls);
+  const emails = rest.includes('@') ? extractEmails(rest) : [];
   rest = mask(rest, emails);
-  const keys = extractRegistryKeys(rest);
+  const keys = /hk/i.test(rest) ? extractRegistryKeys(rest) : [];
   rest = mask(rest, keys);
-  const files = extractExecutablePaths(rest);
+  const files = rest.includes(':\\') ? extractExecutablePaths(rest) : [];
   rest = mask(rest, files);
-  const ipv6 = extractIpv6(rest);
+  const ipv6 = rest.includes(':') ? extractIpv6(rest) : [];
   rest = mask(rest, ipv6);
+  const hasDot = rest.includes('.');
   const found = [
     ...urls,
     ...emails,
     ...keys,
     ...files,
     ...ipv6,
-    ...extractIpv4(rest),
-    ...extractDomains(rest, r),
+    ...(hasDot ? extractIpv4(rest) : []),
+    ...(hasDot ? extractDomains(rest, r) : []),
     // Digests are unambiguous, and one inside a URL (a sandbox or VirusTotal link) is an indicator too.
-    ...extractHashes(r.text),
+    ...(t.length >= 32 ? extractHashes(t) : []),
   ];
   found.sort((a, b) => a.start - b.start);
 

@@ -1,6 +1,6 @@
 import type { ServiceModule } from '@soc/platform';
 import { startEventHubsIngestion } from './adapters/event-hubs/index.ts';
-import { StatePayloadStore } from './adapters/state-payload-store.ts';
+import { openPayloadStore } from './adapters/open-payload-store.ts';
 import { StateQuarantineStore } from './adapters/state-quarantine-store.ts';
 import { IngestionConfig } from './config.ts';
 import { alertRoutes } from './http/alert-routes.ts';
@@ -15,9 +15,18 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
   name: 'ingestion',
   config: IngestionConfig,
   async start(platform, config) {
-    const payloads = new StatePayloadStore(platform.state, config.INGEST_RAW_RETENTION_DAYS);
+    const { store: payloads, close: closePayloads } = openPayloadStore(config, platform.env.SOC_DATA_DIR, (err) =>
+      platform.log.warn({ err }, 'Purging expired raw payloads failed; retrying in an hour'),
+    );
     const quarantine = new StateQuarantineStore(platform.state, config.INGEST_QUARANTINE_RETENTION_DAYS);
-    const ingestor = new PipelineIngestor({ bus: platform.bus, payloads, quarantine, clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID, maxBatch: config.INGEST_MAX_BATCH });
+    const ingestor = new PipelineIngestor({
+      bus: platform.bus,
+      payloads,
+      quarantine,
+      clock: platform.clock,
+      tenantId: platform.env.SOC_TENANT_ID,
+      maxBatch: config.INGEST_MAX_BATCH,
+    });
     const auth = loadIngestAuth(config.INGEST_AUTH_FILE);
     const authenticator = new SenderAuthenticator({
       credentials: auth.credentials,
@@ -31,8 +40,21 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
       clock: platform.clock,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
     });
-    const eventHubs = await startEventHubsIngestion({ config, ingestor, clock: platform.clock, logger: platform.log.child({ component: 'eventhubs' }), maxRecordsPerIngest: config.INGEST_MAX_BATCH });
+    const eventHubs = await startEventHubsIngestion({
+      config,
+      ingestor,
+      clock: platform.clock,
+      logger: platform.log.child({ component: 'eventhubs' }),
+      maxRecordsPerIngest: config.INGEST_MAX_BATCH,
+    });
     if (eventHubs.running) platform.log.info({ hub: config.EVENTHUB_NAME }, 'Consuming alerts from Event Hubs');
-    return { publicRoutes, routes: quarantineRoutes({ ingestor, quarantine, payloads }), close: () => eventHubs.close() };
+    return {
+      publicRoutes,
+      routes: quarantineRoutes({ ingestor, quarantine, payloads }),
+      close: async () => {
+        closePayloads();
+        await eventHubs.close();
+      },
+    };
   },
 };

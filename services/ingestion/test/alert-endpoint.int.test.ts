@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SqlitePayloadStore } from '../src/adapters/sqlite-payload-store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_TOKEN, bearer, post, startIngestion, until } from './support/ingestion-system.ts';
 
@@ -191,7 +192,7 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
     const event = sys.received.find((e) => e.subject === ok.body.items[1].alertId)!;
     const rawRef = (event.data as { alert: { rawRef: { store: string; key: string } } }).alert.rawRef;
     expect(rawRef.key).toMatch(/^p-[0-9a-f]{40}#\/1$/);
-    const stored = await sys.platform.state.get<{ body: string }>('ingest-payloads', rawRef.key.split('#')[0]!);
-    expect(JSON.parse(stored!.value.body)[1].id).toBe('raw-1');
+    const stored = await new SqlitePayloadStore(join(sys.dataDir, 'payloads.sqlite')).get(rawRef.key.split('#')[0]!);
+    expect(JSON.parse(stored!.body)[1].id).toBe('raw-1');
   });
 });

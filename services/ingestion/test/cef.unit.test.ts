@@ -76,7 +76,7 @@ const one = (body: unknown): Alert => {
 };
 
 const sourceEntities = (alert: Alert) => alert.entities.filter((e) => e.origin === 'source');
-const line = (file: string, n: number): string => (fixture(file, SAMPLES).split(/\r?\n/)[n] as string);
+const line = (file: string, n: number): string => fixture(file, SAMPLES).split(/\r?\n/)[n] as string;
 const rows = (file: string): Record<string, unknown>[] => sample(file).body as Record<string, unknown>[];
 
 describe('cef parser: every Sentinel CEF sample file', () => {
@@ -92,17 +92,12 @@ describe('cef parser: every Sentinel CEF sample file', () => {
     expect(alerts).toHaveLength(records);
     expect(records).toBeGreaterThan(0);
     if (typeof body === 'string') {
-      const lines = body.split(/\r?\n/);
-      for (const d of drafts) expect(lines[Number(d.rawPointer.replace('/lines/', ''))]?.trim()).not.toBe('');
+      const nonBlank = body.split(/\r?\n/).flatMap((l, n) => (l.trim() === '' ? [] : [`/lines/${n}`]));
+      expect(drafts.map((d) => d.rawPointer)).toEqual(nonBlank);
     } else {
       expect(drafts.map((d) => d.rawPointer)).toEqual((body as unknown[]).map((_, i) => `/${i}`));
     }
     for (const a of alerts) expect(a.source).toMatchObject({ name: 'cef' });
-  });
-
-  it('normalises 5,569 records in total', () => {
-    const total = files.reduce((n, f) => n + accepted(sample(f).body).alerts.length, 0);
-    expect(total).toBe(5569);
   });
 });
 
@@ -125,7 +120,11 @@ describe('cef parser: CEF lines', () => {
 
   it('unescapes \\= inside a real request URL (Citrix line 3)', () => {
     const alert = one(line('CitrixADC.txt', 2));
-    expect(alert.entities).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'url', value: 'http://test.example.com/css/login_post.html?usr=admin' })]));
+    expect(alert.entities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'url', value: 'http://test.example.com/css/login_post.html?usr=admin' }),
+      ]),
+    );
   });
 
   it('reads a syslog-framed Check Point line with the Sentinel "CEF: 0|" spelling', () => {
@@ -154,20 +153,32 @@ describe('cef parser: CEF lines', () => {
     expect(rfc3164.alertId).toBe(raw.alertId);
     expect(rfc5424.alertId).toBe(raw.alertId);
     expect(raw.detectedAt).toBe('2018-11-26T22:17:32.000Z');
-    expect(sourceEntities(raw).map((e) => `${e.id}/${e.role}`)).toEqual(['ip:192.168.101.100/actor', 'ip:192.168.103.254/related', 'ip:52.173.84.157/target']);
+    expect(sourceEntities(raw).map((e) => `${e.id}/${e.role}`)).toEqual([
+      'ip:192.168.101.100/actor',
+      'ip:192.168.103.254/related',
+      'ip:52.173.84.157/target',
+    ]);
     // The framing's host stands for the device when the record names none.
-    expect(rfc5424.entities).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'ip:192.168.101.254', role: 'related' })]));
+    expect(rfc5424.entities).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'ip:192.168.101.254', role: 'related' })]),
+    );
   });
 
   it('uses the RFC 5424 timestamp when the record has no time of its own', () => {
     const alert = one('<14>1 2024-06-20T11:22:33.5+02:00 fw01 app - - - CEF:0|Acme|Gate|1|42|Blocked|5|src=10.1.1.1');
     expect(alert.detectedAt).toBe('2024-06-20T09:22:33.500Z');
-    expect(alert.entities).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'host:fw01', role: 'related' })]));
+    expect(alert.entities).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'host:fw01', role: 'related' })]),
+    );
   });
 
   it('reads an RFC 3164 timestamp (no year, no zone) in UTC, in the year that is not in the future', () => {
-    expect(one('<134>Nov 20 08:00:00 fw01 CEF:0|Acme|Gate|1|42|Blocked|5|src=10.1.1.1').detectedAt).toBe('2026-11-20T08:00:00.000Z');
-    expect(one('<134>Dec 31 23:00:00 fw01 CEF:0|Acme|Gate|1|42|Blocked|5|src=10.1.1.1').detectedAt).toBe('2025-12-31T23:00:00.000Z');
+    expect(one('<134>Nov 20 08:00:00 fw01 CEF:0|Acme|Gate|1|42|Blocked|5|src=10.1.1.1').detectedAt).toBe(
+      '2026-11-20T08:00:00.000Z',
+    );
+    expect(one('<134>Dec 31 23:00:00 fw01 CEF:0|Acme|Gate|1|42|Blocked|5|src=10.1.1.1').detectedAt).toBe(
+      '2025-12-31T23:00:00.000Z',
+    );
   });
 
   it('maps a Barracuda WAF line: rt in epoch ms, placeholders dropped, a user agent with spaces before the next key', () => {
@@ -204,7 +215,11 @@ describe('cef parser: CEF lines', () => {
     expect(audit.title).toBe('IP Protection was configured successfully');
     expect(sourceEntities(audit)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: 'user:manish_kumar7610@yahoo.com', type: 'user', upn: 'manish_kumar7610@yahoo.com' }),
+        expect.objectContaining({
+          id: 'user:manish_kumar7610@yahoo.com',
+          type: 'user',
+          upn: 'manish_kumar7610@yahoo.com',
+        }),
         expect.objectContaining({ id: 'domain:soartesting.net', type: 'domain' }),
       ]),
     );
@@ -214,7 +229,11 @@ describe('cef parser: CEF lines', () => {
     const alert = one(line('IllumioCore', 0));
     expect(alert.detectedAt).toBe('2022-05-11T07:11:59.900Z');
     expect(alert.severity).toBe('low');
-    expect(sourceEntities(alert).map((e) => `${e.id}/${e.role}`)).toEqual(['ip:10.6.5.4/target', 'user:system/target', 'host:demohost.local/related']);
+    expect(sourceEntities(alert).map((e) => `${e.id}/${e.role}`)).toEqual([
+      'ip:10.6.5.4/target',
+      'user:system/target',
+      'host:demohost.local/related',
+    ]);
   });
 
   it('maps an ArcSight correlation event: eventId as the id, severity High, escapes, full-key custom labels', () => {
@@ -255,7 +274,9 @@ describe('cef parser: escaping (ArcSight CEF rules)', () => {
       'CEF:0|Acme|Gate|1.0|100|Test|5|msg=a\\=b and c\\\\d first\\nsecond\\rthird | piped suser=John Smith cs1Label=Rule Name cs1=Block all dvchost=gw01',
     );
     expect(alert.description.split('\n\n')[0]).toBe('a=b and c\\d first\nsecond\rthird | piped');
-    expect(alert.entities).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'user:john smith', name: 'John Smith', role: 'actor' })]));
+    expect(alert.entities).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'user:john smith', name: 'John Smith', role: 'actor' })]),
+    );
     expect(alert.description).toContain('Rule Name: Block all');
     expect(alert.entities).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'host:gw01' })]));
   });
@@ -266,7 +287,9 @@ describe('cef parser: escaping (ArcSight CEF rules)', () => {
   });
 
   it('takes full key names (sourceAddress, destinationUserName, deviceCustomString1) as their short keys', () => {
-    const { alert } = parse('CEF:0|Acme|Gate|1.0|100|Test|5|sourceAddress=10.9.9.9 destinationUserName=CORP\\\\alice deviceCustomString1Label=Zone deviceCustomString1=DMZ');
+    const { alert } = parse(
+      'CEF:0|Acme|Gate|1.0|100|Test|5|sourceAddress=10.9.9.9 destinationUserName=CORP\\\\alice deviceCustomString1Label=Zone deviceCustomString1=DMZ',
+    );
     expect(alert.entities).toEqual([
       expect.objectContaining({ id: 'ip:10.9.9.9', role: 'actor' }),
       expect.objectContaining({ id: 'user:corp\\alice', name: 'alice', domain: 'CORP', role: 'target' }),
@@ -311,7 +334,12 @@ describe('cef parser: CommonSecurityLog and ASIM-style rows', () => {
     const alert = one((JSON.parse(fixture('CrowdStrikeFalconEndpointProtection.json', SAMPLES)) as unknown[])[0]);
     expect(sourceEntities(alert)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: 'user:abc company\\testuser011', name: 'TESTUSER011', domain: 'ABC COMPANY', role: 'target' }),
+        expect.objectContaining({
+          id: 'user:abc company\\testuser011',
+          name: 'TESTUSER011',
+          domain: 'ABC COMPANY',
+          role: 'target',
+        }),
         expect.objectContaining({ id: 'host:testuser011b001', role: 'target' }),
         expect.objectContaining({ id: 'file:GCC.exe', name: 'GCC.exe' }),
       ]),
@@ -323,7 +351,7 @@ describe('cef parser: CommonSecurityLog and ASIM-style rows', () => {
     expect(one(rows('InfobloxCloudDataConnector-sampledata.csv')[0]).detectedAt).toBe('2021-10-26T21:16:58.298Z'); // 2:16:58 PM PDT
   });
 
-  it('prefers the row\'s ReceiptTime (rt) over TimeGenerated, and skips an ambiguous zone (IST)', () => {
+  it("prefers the row's ReceiptTime (rt) over TimeGenerated, and skips an ambiguous zone (IST)", () => {
     const fireEye = rows('FireEyeNX.json')[0] as Record<string, unknown>;
     expect(fireEye.ReceiptTime).toBe('Feb 02 2014 16:57:47 Z');
     expect(one(fireEye).detectedAt).toBe('2014-02-02T16:57:47.000Z');
@@ -337,7 +365,11 @@ describe('cef parser: CommonSecurityLog and ASIM-style rows', () => {
     const { alerts, drafts } = accepted(body);
     expect(drafts.map((d) => d.rawPointer)).toEqual(['/records/0', '/records/1']);
     expect(alerts[0]?.source.vendorAlertId).toBe('Fortinet|Fortigate|FGVM4VTM21000724|14430578');
-    expect(sourceEntities(alerts[0] as Alert).slice(0, 2).map((e) => e.id)).toEqual(['ip:213.252.245.73', 'ip:192.168.20.58']);
+    expect(
+      sourceEntities(alerts[0] as Alert)
+        .slice(0, 2)
+        .map((e) => e.id),
+    ).toEqual(['ip:213.252.245.73', 'ip:192.168.20.58']);
   });
 
   it('maps ASIM-style rows: Nozomi source/destination, tactics and original id; OSSEC rule and hashes', () => {
@@ -345,9 +377,18 @@ describe('cef parser: CommonSecurityLog and ASIM-style rows', () => {
     expect(nozomi.source.vendorAlertId).toBe('Nozomi Networks|N2OS|123e4567-e89b-12d3-a456-426614174000');
     expect(nozomi.title).toBe('Link RST sent by Producer');
     expect(nozomi.severity).toBe('low');
-    expect(nozomi.attack.map((a) => a.tactic)).toEqual(['Impair Process Control', 'Inhibit Response Function', 'Persistance']);
+    expect(nozomi.attack.map((a) => a.tactic)).toEqual([
+      'Impair Process Control',
+      'Inhibit Response Function',
+      'Persistance',
+    ]);
     expect(sourceEntities(nozomi).map((e) => `${e.id}/${e.role}`)).toEqual(
-      expect.arrayContaining(['ip:192.168.1.1/actor', 'host:c-dfir-win7-x86/actor', 'ip:192.168.1.2/target', 'host:dfir-win7/target']),
+      expect.arrayContaining([
+        'ip:192.168.1.1/actor',
+        'host:c-dfir-win7-x86/actor',
+        'ip:192.168.1.2/target',
+        'host:dfir-win7/target',
+      ]),
     );
 
     const ossec = one(rows('OSSECEvents.json')[0]);
@@ -356,7 +397,10 @@ describe('cef parser: CommonSecurityLog and ASIM-style rows', () => {
     expect(ossec.severity).toBe('high');
     expect(sourceEntities(ossec)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: 'file:C:/testdir/test_doc.txt', hashes: [{ algorithm: 'sha1', value: 'c4d871ad13ad00fde9a7bb7ff7ed2543aec54241' }] }),
+        expect.objectContaining({
+          id: 'file:C:/testdir/test_doc.txt',
+          hashes: [{ algorithm: 'sha1', value: 'c4d871ad13ad00fde9a7bb7ff7ed2543aec54241' }],
+        }),
         expect.objectContaining({ id: 'hash:c4d871ad13ad00fde9a7bb7ff7ed2543aec54241', algorithm: 'sha1' }),
         expect.objectContaining({ id: 'hash:6f5cf05b54960687fddf71331396e0f7', algorithm: 'md5' }), // cs1Label=OldMD5
       ]),
@@ -390,9 +434,12 @@ describe('cef parser: severity', () => {
     expect(cefSeverity(raw)).toEqual({ severity: expected, known: true });
   });
 
-  it.each(['Unknown', '', '11', 'Substantial', 'Unapproved', 'constructor'])('defaults %j to medium and says so', (raw) => {
-    expect(cefSeverity(raw)).toEqual({ severity: 'medium', known: false });
-  });
+  it.each(['Unknown', '', '11', 'Substantial', 'Unapproved', 'constructor'])(
+    'defaults %j to medium and says so',
+    (raw) => {
+      expect(cefSeverity(raw)).toEqual({ severity: 'medium', known: false });
+    },
+  );
 });
 
 describe('cef parser: ids', () => {
@@ -406,7 +453,9 @@ describe('cef parser: ids', () => {
   });
 
   it('does not depend on extension order', () => {
-    expect(one('CEF:0|Acme|Gate|1.0|100|Blocked|5|spt=1234 src=10.0.0.1 rt=1700000000000').alertId).toBe(one(base).alertId);
+    expect(one('CEF:0|Acme|Gate|1.0|100|Blocked|5|spt=1234 src=10.0.0.1 rt=1700000000000').alertId).toBe(
+      one(base).alertId,
+    );
   });
 
   it('qualifies externalId with vendor, product and the device id', () => {
@@ -417,7 +466,10 @@ describe('cef parser: ids', () => {
   it('gives distinct sample rows distinct ids and identical rows the same id', () => {
     for (const file of ['barracudaWAFCEF.txt', 'wirex_sample_dataDatabase.csv']) {
       const { body } = sample(file);
-      const records = typeof body === 'string' ? body.split('\n').filter((l) => l.trim() !== '') : (body as unknown[]).map((r) => JSON.stringify(r));
+      const records =
+        typeof body === 'string'
+          ? body.split('\n').filter((l) => l.trim() !== '')
+          : (body as unknown[]).map((r) => JSON.stringify(r));
       const { alerts } = accepted(body);
       expect(new Set(alerts.map((a) => a.alertId)).size).toBe(new Set(records).size);
     }
@@ -426,7 +478,12 @@ describe('cef parser: ids', () => {
 
 describe('cef parser: refusals', () => {
   it('refuses a batch with non-CEF lines, naming each line (blank lines and CRLF are fine)', () => {
-    const body = [line('CitrixADC.txt', 0), '', '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - An application event', 'CEF:0|Acme|Gate|only three'].join('\r\n');
+    const body = [
+      line('CitrixADC.txt', 0),
+      '',
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - An application event',
+      'CEF:0|Acme|Gate|only three',
+    ].join('\r\n');
     const outcome = normalize(cefParser, body, ctx);
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
@@ -440,16 +497,24 @@ describe('cef parser: refusals', () => {
 
   it('refuses unsupported CEF versions', () => {
     const outcome = cefParser.parse('CEF:7|a|b|c|d|e|5|x=1', { receivedAt });
-    expect(outcome.ok ? [] : outcome.errors.map((e) => e.message)).toEqual([expect.stringContaining('CEF version 7 is not supported')]);
+    expect(outcome.ok ? [] : outcome.errors.map((e) => e.message)).toEqual([
+      expect.stringContaining('CEF version 7 is not supported'),
+    ]);
   });
 
   it('refuses wrong shapes at (root) naming the accepted ones, and non-rows by position', () => {
     for (const body of [42, null, { hello: 'world' }]) {
       const outcome = cefParser.parse(body, { receivedAt });
       expect(outcome.ok).toBe(false);
-      if (!outcome.ok) expect(outcome.errors).toEqual([expect.objectContaining({ index: 0, path: '(root)', message: expect.stringContaining('CommonSecurityLog') })]);
+      if (!outcome.ok)
+        expect(outcome.errors).toEqual([
+          expect.objectContaining({ index: 0, path: '(root)', message: expect.stringContaining('CommonSecurityLog') }),
+        ]);
     }
-    const mixed = cefParser.parse([rows('Fortigate.json')[0], 7, { DeviceVendor: 'Acme', Activity: { nested: true } }], { receivedAt });
+    const mixed = cefParser.parse(
+      [rows('Fortigate.json')[0], 7, { DeviceVendor: 'Acme', Activity: { nested: true } }],
+      { receivedAt },
+    );
     expect(mixed.ok ? [] : mixed.errors.map((e) => [e.index, e.path])).toEqual([
       [1, '(root)'],
       [2, 'Activity'],
@@ -463,9 +528,18 @@ describe('cef parser: refusals', () => {
 
   it('never throws on random text, mangled CEF lines or arbitrary JSON', () => {
     const cefish = fc
-      .tuple(fc.constantFrom('', '<13>', 'Mar  1 10:00:00 h ', '<1>1 - - - - - - '), fc.array(fc.string(), { maxLength: 9 }), fc.string())
+      .tuple(
+        fc.constantFrom('', '<13>', 'Mar  1 10:00:00 h ', '<1>1 - - - - - - '),
+        fc.array(fc.string(), { maxLength: 9 }),
+        fc.string(),
+      )
       .map(([prefix, fields, ext]) => `${prefix}CEF:0|${fields.join('|')}|${ext.replace(/\|/g, '\\|')}`);
-    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), cefish, fc.array(cefish).map((ls) => ls.join('\n')));
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      cefish,
+      fc.array(cefish).map((ls) => ls.join('\n')),
+    );
     fc.assert(
       fc.property(text, (body) => {
         const outcome = normalize(cefParser, body, ctx);
@@ -500,9 +574,12 @@ describe('cef parser: time forms', () => {
     expect(at(value, zone)).toBe(expected);
   });
 
-  it.each([['Nov 19, 2014 18:21:13 IST'], ['1.61248E+12'], ['1/1/1970, 12:00:00.000 AM'], ['yesterday']])('refuses %s', (value) => {
-    expect(at(value)).toBeUndefined();
-  });
+  it.each([['Nov 19, 2014 18:21:13 IST'], ['1.61248E+12'], ['1/1/1970, 12:00:00.000 AM'], ['yesterday']])(
+    'refuses %s',
+    (value) => {
+      expect(at(value)).toBeUndefined();
+    },
+  );
 
   it('refuses zone-less times when the stated zone cannot be placed', () => {
     expect(at('Mar 01 2021 21:06:06', 'IST')).toBeUndefined();

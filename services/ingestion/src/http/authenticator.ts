@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type JWTVerifyGetKey, createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { type BearerToken, tokenMatcher } from '@soc/http';
@@ -42,7 +42,7 @@ export class SenderAuthenticator {
   private readonly match: ((presented: string) => string | undefined) | undefined;
   private readonly bearerSources = new Map<string, readonly string[] | undefined>();
   private readonly queryTokenNames = new Set<string>();
-  private readonly hmac: { name: string; secret: string; sources: readonly string[] | undefined; maxSkewSeconds: number }[] = [];
+  private readonly hmac: { name: string; key: KeyObject; sources: readonly string[] | undefined; maxSkewSeconds: number }[] = [];
   private readonly entra: EntraVerifier[] = [];
   private readonly now: () => number;
 
@@ -58,7 +58,7 @@ export class SenderAuthenticator {
           if (c.allowQueryToken) this.queryTokenNames.add(c.name);
           break;
         case 'hmac':
-          this.hmac.push({ name: c.name, secret: c.secret, sources: c.sources, maxSkewSeconds: c.maxSkewSeconds });
+          this.hmac.push({ name: c.name, key: createSecretKey(Buffer.from(c.secret, 'utf8')), sources: c.sources, maxSkewSeconds: c.maxSkewSeconds });
           break;
         case 'entra':
           this.entra.push({
@@ -138,7 +138,7 @@ export class SenderAuthenticator {
         let principal: string | undefined;
         // Every candidate is checked, so timing does not tell which secret (if any) matched.
         for (const h of candidates) {
-          const expected = createHmac('sha256', h.secret).update(`${timestamp}.`).update(rawBody).digest();
+          const expected = createHmac('sha256', h.key).update(`${timestamp}.`).update(rawBody).digest();
           if (timingSafeEqual(expected, presented)) principal ??= h.name;
         }
         return principal === undefined ? { ok: false, reason: 'The HMAC signature does not match the body.' } : { ok: true, principal };

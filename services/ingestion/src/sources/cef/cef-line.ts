@@ -27,7 +27,14 @@ export type CefLineResult = { ok: true; header: CefHeader; extension: CefPair[] 
 
 /** CEF versions this parser reads: 0 (CEF 0.x) and 1 (CEF 1.x, the same syntax). */
 const VERSIONS = new Set([0, 1]);
-const HEADER_FIELDS = ['Device Vendor', 'Device Product', 'Device Version', 'Device Event Class ID', 'Name', 'Severity'] as const;
+const HEADER_FIELDS = [
+  'Device Vendor',
+  'Device Product',
+  'Device Version',
+  'Device Event Class ID',
+  'Name',
+  'Severity',
+] as const;
 
 /** Splits the six header fields after the version, honouring `\|` and `\\`; returns the extension's offset too. */
 function readHeaderFields(text: string, start: number): { fields: string[]; extensionStart: number } {
@@ -65,9 +72,19 @@ export function parseCefLine(cef: string): CefLineResult {
   if (fields.length < HEADER_FIELDS.length) {
     // The text after the last separator is one more (unterminated) field.
     const missing = HEADER_FIELDS.slice(fields.length + 1).join(', ');
-    return { ok: false, message: `the CEF header has ${fields.length + 2} of its 7 "|"-separated fields: missing ${missing} (a literal "|" in a header field must be written "\\|")` };
+    return {
+      ok: false,
+      message: `the CEF header has ${fields.length + 2} of its 7 "|"-separated fields: missing ${missing} (a literal "|" in a header field must be written "\\|")`,
+    };
   }
-  const [vendor, product, deviceVersion, classId, name, severity] = fields as [string, string, string, string, string, string];
+  const [vendor, product, deviceVersion, classId, name, severity] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return {
     ok: true,
     header: { version, vendor, product, deviceVersion, classId, name, severity },
@@ -80,7 +97,7 @@ const SPACE = /\s/;
 
 /** Undoes the extension-value escapes `\=`, `\\`, `\n`, `\r`; other backslashes stay as written. */
 export function unescapeValue(raw: string): string {
-  return raw; raw.replace(/\\([=\\nr])/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c));
+  return raw.replace(/\\([=\\nr])/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : c));
 }
 
 /**

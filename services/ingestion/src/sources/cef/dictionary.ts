@@ -51,7 +51,12 @@ const FULL_NAMES: Readonly<Record<string, string>> = {
 };
 
 const CUSTOM_FULL = /^deviceCustom(String|Number|FloatingPoint|IPv6Address)(\d+)(Label)?$/;
-const CUSTOM_SHORT: Readonly<Record<string, string>> = { String: 'cs', Number: 'cn', FloatingPoint: 'cfp', IPv6Address: 'c6a' };
+const CUSTOM_SHORT: Readonly<Record<string, string>> = {
+  String: 'cs',
+  Number: 'cn',
+  FloatingPoint: 'cfp',
+  IPv6Address: 'c6a',
+};
 
 /** The short key of a CEF extension key (full names such as `sourceAddress` become `src`; others are kept). */
 export function shortKey(key: string): string {
@@ -72,7 +77,14 @@ export const HEADER_COLUMNS = {
 } as const;
 
 /** Columns whose presence makes an object a CEF row (CommonSecurityLog or ASIM-style). */
-export const IDENTIFYING_COLUMNS = ['DeviceVendor', 'DeviceProduct', 'DeviceEventClassID', 'Activity', 'EventVendor', 'EventProduct'] as const;
+export const IDENTIFYING_COLUMNS = [
+  'DeviceVendor',
+  'DeviceProduct',
+  'DeviceEventClassID',
+  'Activity',
+  'EventVendor',
+  'EventProduct',
+] as const;
 
 /** Log Analytics' ingestion time and the syslog HOSTNAME the agent recorded: a CEF line's syslog header. */
 export const TIME_GENERATED = 'TimeGenerated';
@@ -214,7 +226,8 @@ const ASIM_COLUMNS: Readonly<Record<string, string>> = {
   Classification: 'cat',
 };
 
-const CSL_CUSTOM = /^(DeviceCustom(?:String|Number|FloatingPoint|IPv6Address|Date)|Flex(?:String|Number|Date))(\d+)(Label)?$/;
+const CSL_CUSTOM =
+  /^(DeviceCustom(?:String|Number|FloatingPoint|IPv6Address|Date)|Flex(?:String|Number|Date))(\d+)(Label)?$/;
 const CSL_CUSTOM_SHORT: Readonly<Record<string, string>> = {
   DeviceCustomString: 'cs',
   DeviceCustomNumber: 'cn',

@@ -26,8 +26,34 @@ const DETAILS: readonly (readonly [key: string, label: string])[] = [
 const USED = new Set([
   ...DETAILS.map(([key]) => key),
   ...['msg', 'rt', 'start', 'end', 'dtz', 'externalId', 'eventId', 'deviceExternalId'],
-  ...['src', 'dst', 'shost', 'dhost', 'suser', 'duser', 'suid', 'duid', 'sntdom', 'dntdom', 'sproc', 'dproc', 'spid', 'dpid'],
-  ...['dvc', 'dvchost', 'dvcpid', 'deviceProcessName', 'fname', 'filePath', 'fileHash', 'oldFileName', 'oldFilePath', 'oldFileHash'],
+  ...[
+    'src',
+    'dst',
+    'shost',
+    'dhost',
+    'suser',
+    'duser',
+    'suid',
+    'duid',
+    'sntdom',
+    'dntdom',
+    'sproc',
+    'dproc',
+    'spid',
+    'dpid',
+  ],
+  ...[
+    'dvc',
+    'dvchost',
+    'dvcpid',
+    'deviceProcessName',
+    'fname',
+    'filePath',
+    'fileHash',
+    'oldFileName',
+    'oldFilePath',
+    'oldFileHash',
+  ],
   ...['destinationDnsDomain', 'sourceTranslatedAddress', 'destinationTranslatedAddress', 'smac', 'dmac', 'dvcmac'],
 ]);
 
@@ -44,7 +70,12 @@ export function cefVendorAlertId(event: CefEvent): string {
   const id = present(event.fields.get('externalId')) ?? present(event.fields.get('eventId'));
   if (id !== undefined) {
     const device = present(event.fields.get('deviceExternalId'));
-    return [event.vendor ?? '', event.product ?? '', ...(device === undefined ? [] : [device]), id].join('|');
+    return [
+      present(event.vendor) ?? '',
+      present(event.product) ?? '',
+      ...(device === undefined ? [] : [device]),
+      id,
+    ].join('|');
   }
   const byKey = (a: [string, string], b: [string, string]): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
   const canonical = JSON.stringify([
@@ -69,7 +100,8 @@ function description(event: CefEvent): string {
     const value = present(event.fields.get(key));
     if (value !== undefined) lines.push(`${label}: ${value}`);
   }
-  for (const { label, value } of customFields(event)) if (present(value) !== undefined) lines.push(`${label}: ${value}`);
+  for (const { label, value } of customFields(event))
+    if (present(value) !== undefined) lines.push(`${label}: ${value}`);
   const msg = event.fields.get('msg')?.trim();
   return [msg, lines.join('\n')].filter((part) => part !== undefined && part !== '').join('\n\n');
 }
@@ -87,7 +119,9 @@ function labels(event: CefEvent, severityKnown: boolean): string[] {
 
 function freeText(event: CefEvent): string[] {
   const custom = new Set(customFields(event).flatMap(({ key }) => [key, `${key}Label`]));
-  const values = [...event.fields].filter(([key]) => !USED.has(key) && !custom.has(key) && !key.endsWith('Label')).map(([, value]) => value);
+  const values = [...event.fields]
+    .filter(([key]) => !USED.has(key) && !custom.has(key) && !key.endsWith('Label'))
+    .map(([, value]) => value);
   return [...values, ...event.extra.values()].filter((v) => (present(v)?.length ?? 0) >= 4).slice(0, MAX_FREE_TEXT);
 }
 

@@ -58,7 +58,15 @@ export function hostEntity(value: string | undefined, role: Role): EntityDraft[]
   if (!HOSTNAME.test(withoutPort)) return [];
   const name = withoutPort.replace(/\.$/, '');
   const dotted = name.includes('.');
-  return [defined({ type: 'host', value: name, hostname: dotted ? name.split('.')[0] : name, fqdn: dotted ? name : undefined, role })];
+  return [
+    defined({
+      type: 'host',
+      value: name,
+      hostname: dotted ? name.split('.')[0] : name,
+      fqdn: dotted ? name : undefined,
+      role,
+    }),
+  ];
 }
 
 const DOMAIN = /^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,62}\.?$/;
@@ -75,7 +83,12 @@ const SID = /^S-1-\d+(-\d+)+$/i;
  * address-like `name@domain` is a UPN, a SID a SID. `suid`/`duid` complete the user as its SID, or name it when the
  * user name is missing; `sntdom`/`dntdom` give the NT domain.
  */
-export function userEntity(user: string | undefined, id: string | undefined, ntDomain: string | undefined, role: Role): EntityDraft[] {
+export function userEntity(
+  user: string | undefined,
+  id: string | undefined,
+  ntDomain: string | undefined,
+  role: Role,
+): EntityDraft[] {
   const userName = present(user);
   const userId = present(id);
   const value = userName ?? userId;
@@ -109,7 +122,12 @@ export function hashEntity(value: string | undefined, role: Role): EntityDraft[]
 }
 
 /** `fname` is the file's name, `filePath` its full path (some products give only the folder). */
-export function fileEntity(name: string | undefined, path: string | undefined, hash: string | undefined, role: Role): EntityDraft[] {
+export function fileEntity(
+  name: string | undefined,
+  path: string | undefined,
+  hash: string | undefined,
+  role: Role,
+): EntityDraft[] {
   const fname = present(name);
   const fpath = present(path);
   const value = fpath !== undefined && (fname === undefined || fpath.endsWith(fname)) ? fpath : (fname ?? fpath);
@@ -122,13 +140,17 @@ export function processEntity(name: string | undefined, pid: string | undefined,
   const value = present(name);
   if (value === undefined) return [];
   const id = present(pid);
-  return [defined({ type: 'process', value, pid: id !== undefined && /^\d{1,10}$/.test(id) ? Number(id) : undefined, role })];
+  return [
+    defined({ type: 'process', value, pid: id !== undefined && /^\d{1,10}$/.test(id) ? Number(id) : undefined, role }),
+  ];
 }
 
 /** Absolute URLs only: CEF's `request` is often a bare path, which names no resource without its host. */
 export function urlEntity(value: string | undefined, role: Role): EntityDraft[] {
   const v = present(value);
-  return v !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^\s/]+\S*$/i.test(v) ? [defined({ type: 'url', value: v, role })] : [];
+  return v !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^\s/]+\S*$/i.test(v)
+    ? [defined({ type: 'url', value: v, role })]
+    : [];
 }
 
 /** Custom fields whose label says what they hold; the value must still parse as that kind of thing. */
@@ -139,11 +161,13 @@ function customEntities(event: CefEvent): EntityDraft[] {
     if (/md5|sha-?1|sha-?256|sha-?512|hash/i.test(label)) out.push(...hashEntity(value, 'related'));
     if (/url|uri|link/i.test(label)) out.push(...urlEntity(value, 'related'));
     if (/domain|fqdn/i.test(label)) out.push(...domainEntity(value, 'related'));
-    if (/user\s*name|account\s*name|^user$/i.test(label)) out.push(...userEntity(value, undefined, undefined, 'related'));
+    if (/user\s*name|account\s*name|^user$/i.test(label))
+      out.push(...userEntity(value, undefined, undefined, 'related'));
     if (/host\s*name|computer\s*name|machine\s*name/i.test(label)) out.push(...hostEntity(value, 'related'));
   }
   // IPv6 custom addresses without a label are still addresses.
-  for (const [key, value] of event.fields) if (/^c6a\d+$/.test(key) && !event.fields.has(`${key}Label`)) out.push(...ipEntity(value, 'related'));
+  for (const [key, value] of event.fields)
+    if (/^c6a\d+$/.test(key) && !event.fields.has(`${key}Label`)) out.push(...ipEntity(value, 'related'));
   return out;
 }
 

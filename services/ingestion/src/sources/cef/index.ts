@@ -7,7 +7,8 @@ import { parseRow } from './rows.ts';
 /**
  * CEF (ArcSight Common Event Format) alerts, as
  *  - text: one CEF record per line (LF or CRLF, blank lines ignored), raw or in RFC 3164 / RFC 5424 syslog
- *    framing, as rsyslog/syslog-ng `omhttp` or a log forwarder POSTs them; alert i of line n points at `/lines/n`;
+ *    framing, as rsyslog `omhttp`, syslog-ng `http()` or a log forwarder POSTs them; the alert of line n (counted
+ *    from 0, blank lines included) points at `/lines/n`;
  *  - JSON: Log Analytics `CommonSecurityLog` rows (one object, an array, or Sentinel data export's
  *    `{"records":[…]}`), ASIM-style rows, or an array of CEF line strings.
  * Every line or row becomes one alert draft; a body with any line or row that is not CEF is refused with the reason
@@ -24,7 +25,10 @@ const SHAPES =
 function capped(errors: FieldError[], what: string): FieldError[] {
   if (errors.length <= MAX_ERRORS) return errors;
   const rest = errors[MAX_ERRORS] as FieldError;
-  return [...errors.slice(0, MAX_ERRORS), { index: rest.index, path: rest.path, message: `…and ${errors.length - MAX_ERRORS} more ${what} refused` }];
+  return [
+    ...errors.slice(0, MAX_ERRORS),
+    { index: rest.index, path: rest.path, message: `…and ${errors.length - MAX_ERRORS} more ${what} refused` },
+  ];
 }
 
 function parseText(body: string, ctx: ParseContext): ParseResult {
@@ -60,7 +64,11 @@ function parseItems(items: readonly unknown[], pointer: (i: number) => string, c
     }
     const row = record(item);
     if (row === undefined) {
-      errors.push({ index, path: '(root)', message: `expected a CommonSecurityLog row object or a CEF line string, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}` });
+      errors.push({
+        index,
+        path: '(root)',
+        message: `expected a CommonSecurityLog row object or a CEF line string, got ${item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item}`,
+      });
       return;
     }
     const parsed = parseRow(row);
@@ -74,12 +82,16 @@ function parseJson(body: unknown, ctx: ParseContext): ParseResult {
   if (typeof body === 'string') return parseText(body, ctx);
   if (Array.isArray(body)) return parseItems(body, (i) => `/${i}`, ctx);
   const object = record(body);
-  if (object === undefined) return { ok: false, errors: [{ index: 0, path: '(root)', message: `Unreadable body. ${SHAPES}.` }] };
+  if (object === undefined)
+    return { ok: false, errors: [{ index: 0, path: '(root)', message: `Unreadable body. ${SHAPES}.` }] };
   if (Array.isArray(object.records)) return parseItems(object.records, (i) => `/records/${i}`, ctx);
   const single = parseItems([object], () => '', ctx);
   // An object that is no row at all is a wrong body, not a wrong row: name every shape accepted.
   if (!single.ok && single.errors.length === 1 && single.errors[0]?.path === '(root)') {
-    return { ok: false, errors: [{ index: 0, path: '(root)', message: `Unreadable body: ${single.errors[0].message}. ${SHAPES}.` }] };
+    return {
+      ok: false,
+      errors: [{ index: 0, path: '(root)', message: `Unreadable body: ${single.errors[0].message}. ${SHAPES}.` }],
+    };
   }
   return single;
 }

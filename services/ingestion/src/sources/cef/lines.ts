@@ -19,7 +19,8 @@ export function parseLine(line: string): LineResult {
   const located = locateCef(text);
   if (located === undefined) return { ok: false, message: `not a CEF record: ${EXPECTED}; got ${excerpt(text)}` };
   const parsed = parseCefLine(located.cef);
-  if (!parsed.ok) return { ok: false, message: `not a valid CEF record: ${parsed.message}; got ${excerpt(located.cef)}` };
+  if (!parsed.ok)
+    return { ok: false, message: `not a valid CEF record: ${parsed.message}; got ${excerpt(located.cef)}` };
   const { header } = parsed;
   const event = emptyEvent();
   event.vendor = header.vendor;

@@ -1,5 +1,12 @@
 import type { AttackRef } from '@soc/contracts';
-import { columnKey, HEADER_COLUMNS, IDENTIFYING_COLUMNS, METADATA_COLUMNS, SYSLOG_HOST, TIME_GENERATED } from './dictionary.ts';
+import {
+  columnKey,
+  HEADER_COLUMNS,
+  IDENTIFYING_COLUMNS,
+  METADATA_COLUMNS,
+  SYSLOG_HOST,
+  TIME_GENERATED,
+} from './dictionary.ts';
 import { addField, addPairs, emptyEvent, parseAdditionalExtensions, type CefEvent } from './event.ts';
 
 /**
@@ -29,7 +36,11 @@ function splitColumn(column: string): { name: string; zone?: string } {
 }
 
 function isKnownColumn(name: string): boolean {
-  return HEADER_NAMES.has(name) || columnKey(name) !== undefined || [TIME_GENERATED, SYSLOG_HOST, ADDITIONAL_EXTENSIONS, TACTICS, TECHNIQUES].includes(name);
+  return (
+    HEADER_NAMES.has(name) ||
+    columnKey(name) !== undefined ||
+    [TIME_GENERATED, SYSLOG_HOST, ADDITIONAL_EXTENSIONS, TACTICS, TECHNIQUES].includes(name)
+  );
 }
 
 /** A cell as text; `null` (and the string "null" that CSV exports write for it) is no value. */
@@ -41,7 +52,11 @@ function cell(value: unknown): string | undefined | { invalid: string } {
 }
 
 function attackRefs(tactics: string | undefined, techniques: string | undefined): AttackRef[] {
-  const list = (v: string | undefined): string[] => (v ?? '').split(/[,;]/).map((s) => s.trim()).filter((s) => s !== '');
+  const list = (v: string | undefined): string[] =>
+    (v ?? '')
+      .split(/[,;]/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   // Invalid technique ids (`T843`) are dropped by the common build step, not here: they are what the product said.
   return [...list(tactics).map((tactic) => ({ tactic })), ...list(techniques).map((techniqueId) => ({ techniqueId }))];
 }
@@ -62,7 +77,8 @@ export function parseRow(row: Record<string, unknown>): RowResult {
     const value = cell(raw);
     if (value === undefined || METADATA_COLUMNS.has(name)) continue;
     if (typeof value !== 'string') {
-      if (isKnownColumn(name)) errors.push({ path: column, message: `expected a string or a number, got ${value.invalid}` });
+      if (isKnownColumn(name))
+        errors.push({ path: column, message: `expected a string or a number, got ${value.invalid}` });
       continue;
     }
     if (HEADER_NAMES.has(name)) header.set(name, value);
@@ -86,7 +102,8 @@ export function parseRow(row: Record<string, unknown>): RowResult {
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const first = (columns: readonly string[]): string | undefined => columns.map((c) => header.get(c)).find((v) => v !== undefined && v.trim() !== '');
+  const first = (columns: readonly string[]): string | undefined =>
+    columns.map((c) => header.get(c)).find((v) => v !== undefined && v.trim() !== '');
   event.vendor = first(HEADER_COLUMNS.vendor);
   event.product = first(HEADER_COLUMNS.product);
   event.deviceVersion = first(HEADER_COLUMNS.deviceVersion);

@@ -71,7 +71,14 @@ function ianaOffsetMinutes(name: string, utcMs: number): number {
   const formatter = ianaFormatter(name);
   if (formatter === undefined) return 0;
   const parts = Object.fromEntries(formatter.formatToParts(new Date(utcMs)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60_000);
 }
 
@@ -99,7 +106,15 @@ function inferYear(month: number, day: number, reference: Date): number {
   return Date.UTC(year, month, day) > reference.getTime() + 86_400_000 ? year - 1 : year;
 }
 
-function wallMs(year: number, month: number, day: number, hh: string, mi: string, ss: string, frac: string | undefined): number | undefined {
+function wallMs(
+  year: number,
+  month: number,
+  day: number,
+  hh: string,
+  mi: string,
+  ss: string,
+  frac: string | undefined,
+): number | undefined {
   if (month < 0 || day < 1 || day > 31 || Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 60) return undefined;
   const ms = frac === undefined ? 0 : Math.round(Number(`0.${frac}`) * 1000);
   const wall = Date.UTC(year, month, day, Number(hh), Number(mi), Number(ss), ms);
@@ -108,7 +123,8 @@ function wallMs(year: number, month: number, day: number, hh: string, mi: string
 }
 
 // `MMM dd yyyy HH:mm:ss[.SSS] [zzz]` and `MMM dd, yyyy …` (Aruba), optionally led by a weekday.
-const MONTH_FIRST = /^(?:[A-Za-z]{3},? )?([A-Za-z]{3})\s+(\d{1,2}),?\s+(?:(\d{4})\s+)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:\s+(\S+))?$/;
+const MONTH_FIRST =
+  /^(?:[A-Za-z]{3},? )?([A-Za-z]{3})\s+(\d{1,2}),?\s+(?:(\d{4})\s+)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:\s+(\S+))?$/;
 // C asctime: `Wed Jun 2 09:04:46 2021` [zzz].
 const ASCTIME = /^[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})(?:\s+(\S+))?$/;
 const LA_EXPORT = /^\d{1,2}\/\d{1,2}\/\d{4},? \d{1,2}:\d{2}:\d{2}/;
@@ -126,7 +142,8 @@ export function parseCefTime(value: string | undefined, options: TimeOptions): s
   const s = value?.trim();
   if (s === undefined || s === '') return undefined;
   // An unplaceable default zone makes zone-less values unusable; values that carry their own zone still parse.
-  const defaultZone: Zone | undefined = options.zone === undefined || options.zone.trim() === '' ? { offsetMinutes: 0 } : parseZone(options.zone);
+  const defaultZone: Zone | undefined =
+    options.zone === undefined || options.zone.trim() === '' ? { offsetMinutes: 0 } : parseZone(options.zone);
 
   if (/^\d{9,13}(\.\d+)?$/.test(s)) {
     const iso = toIso(s);
@@ -135,7 +152,16 @@ export function parseCefTime(value: string | undefined, options: TimeOptions): s
 
   const asctime = ASCTIME.exec(s);
   if (asctime) {
-    const [, mon, dd, hh, mi, ss, yyyy, zoneToken] = asctime as unknown as [string, string, string, string, string, string, string, string | undefined];
+    const [, mon, dd, hh, mi, ss, yyyy, zoneToken] = asctime as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string | undefined,
+    ];
     const zone = zoneToken === undefined ? defaultZone : parseZone(zoneToken);
     const wall = wallMs(Number(yyyy), monthIndex(mon), Number(dd), hh, mi, ss, undefined);
     return zone === undefined || wall === undefined ? undefined : finish(wallToUtc(wall, zone));
@@ -143,7 +169,17 @@ export function parseCefTime(value: string | undefined, options: TimeOptions): s
 
   const monthFirst = MONTH_FIRST.exec(s);
   if (monthFirst) {
-    const [, mon, dd, yyyy, hh, mi, ss, frac, zoneToken] = monthFirst as unknown as [string, string, string, string | undefined, string, string, string, string | undefined, string | undefined];
+    const [, mon, dd, yyyy, hh, mi, ss, frac, zoneToken] = monthFirst as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ];
     const month = monthIndex(mon);
     const day = Number(dd);
     const zone = zoneToken === undefined ? defaultZone : parseZone(zoneToken);
