@@ -37,6 +37,7 @@ export function correlationIdFor(alertId: string): string {
 
 /** Builds the `soc.alert.received.v1` event for a normalised alert. Its id is derived from the alert id: a re-send is a no-op on the bus. */
 export function receivedEvent(alert: Alert, ctx: AcceptContext) {
+  const priority = priorityOf(alert);
   return createEvent(
     AlertReceivedV1,
     {
@@ -44,7 +45,7 @@ export function receivedEvent(alert: Alert, ctx: AcceptContext) {
       receivedAt: ctx.receivedAt.toISOString(),
       receivedVia: ctx.receivedVia,
       sender: ctx.sender,
-      priority: priorityOf(alert),
+      priority,
     },
     {
       id: deriveEventId(alert.alertId, AlertReceivedV1.type),
@@ -53,6 +54,8 @@ export function receivedEvent(alert: Alert, ctx: AcceptContext) {
       correlationid: correlationIdFor(alert.alertId),
       tenantid: alert.tenantId,
       subject: alert.alertId,
+      // The envelope's lane: every hop of this alert's journey inherits it, so a backlog is served critical first.
+      priority,
     },
   );
 }

@@ -14,6 +14,8 @@ export interface IngestorDeps {
   clock: Clock;
   tenantId: string;
   maxBatch: number;
+  /** Told every outcome, for metrics and logs. */
+  onOutcome?: ((request: { source: string; sender: string; receivedVia: ReceivedVia }, result: IngestResult) => void) | undefined;
 }
 
 /** A request plus the body exactly as received, when the edge has it (HTTP does; Event Hubs records are re-serialised). */
@@ -29,6 +31,12 @@ export class PipelineIngestor implements Ingestor {
   }
 
   async ingest(request: RawIngestRequest): Promise<IngestResult> {
+    const result = await this.ingestOnce(request);
+    this.deps.onOutcome?.(request, result);
+    return result;
+  }
+
+  private async ingestOnce(request: RawIngestRequest): Promise<IngestResult> {
     const parser = parserFor(request.source);
     const rawText = request.rawText ?? (typeof request.body === 'string' ? request.body : JSON.stringify(request.body));
     const receivedAt = this.deps.clock.now();

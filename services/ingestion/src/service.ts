@@ -1,3 +1,4 @@
+import { Counter } from 'prom-client';
 import type { ServiceModule } from '@soc/platform';
 import { startEventHubsIngestion } from './adapters/event-hubs/index.ts';
 import { openPayloadStore } from './adapters/open-payload-store.ts';
@@ -19,6 +20,12 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
       platform.log.warn({ err }, 'Purging expired raw payloads failed; retrying in an hour'),
     );
     const quarantine = new StateQuarantineStore(platform.state, config.INGEST_QUARANTINE_RETENTION_DAYS);
+    const alerts = new Counter({
+      name: 'soc_ingest_alerts_total',
+      help: 'Alerts accepted, and payloads quarantined or refused as too many, by source and edge',
+      labelNames: ['source', 'via', 'outcome'],
+      registers: [platform.metrics.registry],
+    });
     const ingestor = new PipelineIngestor({
       bus: platform.bus,
       payloads,
@@ -26,6 +33,16 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
       clock: platform.clock,
       tenantId: platform.env.SOC_TENANT_ID,
       maxBatch: config.INGEST_MAX_BATCH,
+      onOutcome: (request, result) => {
+        alerts.inc({ source: request.source, via: request.receivedVia, outcome: result.kind }, result.kind === 'accepted' ? result.receipts.length : 1);
+        // Quarantine is an operator's to-do: say what, from whom, and how to look at it.
+        if (result.kind === 'quarantined') {
+          platform.log.warn(
+            { quarantineId: result.quarantineId, source: request.source, sender: request.sender, via: request.receivedVia, reason: result.errors[0]?.message },
+            'Payload quarantined: it does not parse as its source (soc quarantine show <id>)',
+          );
+        }
+      },
     });
     const auth = loadIngestAuth(config.INGEST_AUTH_FILE);
     const authenticator = new SenderAuthenticator({

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { SqlitePayloadStore } from '../src/adapters/sqlite-payload-store.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqlitePayloadStore } from '../src/adapters/sqlite-payload-store.ts';
 import { API_TOKEN, bearer, post, startIngestion, until } from './support/ingestion-system.ts';
 
 const alert = (id: string, extra: object = {}) => ({ id, title: `Suspicious sign-in ${id}`, severity: 'high', ...extra });
@@ -168,6 +168,12 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
     expect(a.body.quarantineId).toBe(b.body.quarantineId);
   });
 
+  it('counts accepted alerts and quarantined payloads per source in /metrics', async () => {
+    const res = await fetch(`${sys.url}/metrics`, { headers: bearer(API_TOKEN) });
+    const text = await res.text();
+    expect(text).toMatch(/soc_ingest_alerts_total\{source="generic",via="http",outcome="quarantined"\} [1-9]/);
+  });
+
   it('404 for an unknown quarantine id; the quarantine routes need an API token', async () => {
     expect((await api('/api/v1/quarantine/q-nothing')).status).toBe(404);
     expect((await fetch(`${sys.url}/api/v1/quarantine`)).status).toBe(401);
@@ -195,4 +201,36 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
     const stored = await new SqlitePayloadStore(join(sys.dataDir, 'payloads.sqlite')).get(rawRef.key.split('#')[0]!);
     expect(JSON.parse(stored!.body)[1].id).toBe('raw-1');
   });
+});
+
+describe('every source end to end over HTTP, with its real payloads', () => {
+  let sys: Awaited<ReturnType<typeof startIngestion>>;
+  beforeAll(async () => {
+    sys = await startIngestion();
+  });
+  afterAll(async () => sys.close());
+  const fixture = (path: string) => readFileSync(new URL(`../../../test/fixtures/alerts/${path}`, import.meta.url), 'utf8');
+  const cases: [string, string, string, number][] = [
+    ['sentinel', 'sentinel/incident-trigger.json', 'application/json', 1],
+    ['defender', 'defender/graph_list_alerts_v2_example.json', 'application/json', 1],
+    ['defender', 'defender/streaming_eventhubs_alertinfo_alertevidence.json', 'application/json', 1],
+    ['splunk', 'splunk/es-notable-event.json', 'application/json', 1],
+    ['wazuh', 'wazuh/sysmon-process-create.json', 'application/json', 1],
+    ['cef', 'cef/sentinel-sample-data/CitrixADC.txt', 'text/plain; charset=utf-8', 0],
+    ['cef', 'cef/checkpoint-syslog.log', 'text/plain', 0],
+  ];
+  for (const [source, file, contentType, expected] of cases) {
+    it(`${source}: ${file} is accepted and on the bus`, async () => {
+      const body = fixture(file);
+      const res = await post(`${sys.url}/api/v1/alerts/${source}`, body, { ...bearer(API_TOKEN), 'content-type': contentType });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      const ids: string[] = res.body.items ? res.body.items.map((r: { alertId: string }) => r.alertId) : [res.body.alertId];
+      if (expected > 0) expect(ids).toHaveLength(expected);
+      else expect(ids.length).toBe(body.split('\n').filter((l) => l.trim() !== '').length);
+      await until(() => ids.every((id) => sys.received.some((e) => e.subject === id)), 'the alerts on the bus');
+      const alert = (sys.received.find((e) => e.subject === ids[0])!.data as { alert: { source: { name: string }; entities: unknown[] } }).alert;
+      expect(alert.source.name).toBe(source);
+      expect(alert.entities.length).toBeGreaterThan(0);
+    });
+  }
 });
