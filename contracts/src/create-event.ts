@@ -1,4 +1,4 @@
-import type { CloudEvent, DataOf, EventDefinition, EventOf } from './envelope.ts';
+import type { CloudEvent, DataOf, EventDefinition, EventOf, Priority } from './envelope.ts';
 import { deriveEventId } from './ids.ts';
 
 /** What every new event needs besides its data. */
@@ -13,6 +13,8 @@ export interface NewEventOptions {
   subject?: string;
   traceparent?: string;
   tracestate?: string;
+  /** Processing lane; left out means `normal`. */
+  priority?: Priority;
 }
 
 /** Builds an event of a definition. The data is typed, not re-validated: validation happens at the bus edge. */
@@ -32,6 +34,7 @@ export function createEvent<D extends EventDefinition>(def: D, data: DataOf<D>, 
   if (opts.subject !== undefined) event.subject = opts.subject;
   if (opts.traceparent !== undefined) event.traceparent = opts.traceparent;
   if (opts.tracestate !== undefined) event.tracestate = opts.tracestate;
+  if (opts.priority !== undefined) event.priority = opts.priority;
   return event as EventOf<D>;
 }
 
@@ -42,11 +45,13 @@ export interface CausedByOptions {
   /** Distinguishes several events of one type from one cause (e.g. the action id). */
   key?: string;
   subject?: string;
+  /** Moves the event to another lane; by default it stays in its cause's (so a journey keeps its lane). */
+  priority?: Priority;
 }
 
 /**
- * Builds the next event of a journey: copies `correlationid`, `tenantid` and trace context from its cause,
- * sets `causationid` to the cause's id and derives its own id deterministically (idempotent on redelivery).
+ * Builds the next event of a journey: copies `correlationid`, `tenantid`, trace context and `priority` from its
+ * cause, sets `causationid` to the cause's id and derives its own id deterministically (idempotent on redelivery).
  */
 export function causedBy<D extends EventDefinition>(
   cause: CloudEvent,
@@ -66,5 +71,7 @@ export function causedBy<D extends EventDefinition>(
   if (subject !== undefined) next.subject = subject;
   if (cause.traceparent !== undefined) next.traceparent = cause.traceparent;
   if (cause.tracestate !== undefined) next.tracestate = cause.tracestate;
+  const priority = opts.priority ?? cause.priority;
+  if (priority !== undefined) next.priority = priority;
   return createEvent(def, data, next);
 }

@@ -1,9 +1,31 @@
 import { z } from 'zod';
 
 /**
+ * Processing lanes, highest first (this order is the lane order: index 0 is served first). Under a backlog a
+ * consumer takes every visible event of a higher lane before any of a lower one, and keeps publish order within a
+ * lane. An event without `priority` travels in `normal`.
+ */
+export const Priority = z.enum(['critical', 'high', 'normal', 'low']);
+export type Priority = z.infer<typeof Priority>;
+
+/** The lane of an event that carries no `priority`. */
+export const DEFAULT_PRIORITY: Priority = 'normal';
+
+/** An event's lane, `normal` when it has none. */
+export function eventPriority(event: { readonly priority?: Priority | undefined }): Priority {
+  return event.priority ?? DEFAULT_PRIORITY;
+}
+
+/** Lane index of a priority: 0 (critical) … 3 (low); lower is served first. */
+export function laneOf(priority: Priority): number {
+  return Priority.options.indexOf(priority);
+}
+
+/**
  * CloudEvents 1.0 envelope shared by every SOC Copilot event.
  * Extensions: `correlationid` (one per alert journey), `causationid` (the id of the event that caused this one),
- * `tenantid`, and W3C trace context (`traceparent`, `tracestate`) so traces survive every hop.
+ * `tenantid`, W3C trace context (`traceparent`, `tracestate`) so traces survive every hop, and `priority` (the
+ * processing lane, inherited along the journey by `causedBy`).
  */
 export const EnvelopeFields = {
   specversion: z.literal('1.0'),
@@ -18,6 +40,7 @@ export const EnvelopeFields = {
   tenantid: z.string().min(1).max(128),
   traceparent: z.string().max(55).optional(),
   tracestate: z.string().max(512).optional(),
+  priority: Priority.optional(),
 };
 
 /** Envelope without a typed payload: what the bus can check before it knows the event type. */

@@ -1,4 +1,12 @@
-export { CloudEventEnvelope, EnvelopeFields, defineEvent } from './envelope.ts';
+export {
+  CloudEventEnvelope,
+  DEFAULT_PRIORITY,
+  EnvelopeFields,
+  Priority,
+  defineEvent,
+  eventPriority,
+  laneOf,
+} from './envelope.ts';
 export type { CloudEvent, DataOf, EventDefinition, EventOf } from './envelope.ts';
 export * from './alert.ts';
 export * from './triage.ts';

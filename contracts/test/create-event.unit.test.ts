@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   AlertEnrichedV1,
+  DEFAULT_PRIORITY,
   NotificationSentV1,
+  Priority,
   TicketCreatedV1,
   causedBy,
   createEvent,
   deriveEventId,
+  eventPriority,
+  laneOf,
   parseEvent,
   type CloudEvent,
 } from '../src/index.ts';
@@ -124,5 +128,43 @@ describe('causedBy', () => {
 
   it('builds an event that passes parseEvent', () => {
     expect(parseEvent(JSON.parse(JSON.stringify(next)))).toMatchObject({ ok: true });
+  });
+});
+
+describe('priority (processing lane)', () => {
+  const ticket = { alertId: 'alt-1', actionId: 'a-1', system: 'local', ticketId: 'T-1', priority: 3, status: 'open' };
+  const base = { id: 'e-1', source: '/soc/ticketing', time, correlationid: 'c-1', tenantid: 'contoso' };
+
+  it('orders the lanes critical, high, normal, low; an event without one is normal', () => {
+    expect(Priority.options).toEqual(['critical', 'high', 'normal', 'low']);
+    expect(Priority.options.map(laneOf)).toEqual([0, 1, 2, 3]);
+    expect(DEFAULT_PRIORITY).toBe('normal');
+    expect(eventPriority(cause)).toBe('normal');
+    expect(eventPriority({ ...cause, priority: 'low' })).toBe('low');
+  });
+
+  it('createEvent sets it when given, and it passes parseEvent', () => {
+    const event = createEvent(TicketCreatedV1, ticket as never, { ...base, priority: 'critical' });
+    expect(event.priority).toBe('critical');
+    expect(parseEvent(JSON.parse(JSON.stringify(event)))).toMatchObject({ ok: true, event: { priority: 'critical' } });
+  });
+
+  it('causedBy keeps the cause priority, so a whole journey stays in its lane, unless told otherwise', () => {
+    const critical = { ...cause, priority: 'critical' as const };
+    const next = causedBy(critical, NotificationSentV1, sent('a'), { source: '/soc/notification', time });
+    expect(next.priority).toBe('critical');
+    const moved = causedBy(critical, NotificationSentV1, sent('a'), {
+      source: '/soc/notification',
+      time,
+      priority: 'low',
+    });
+    expect(moved.priority).toBe('low');
+    const plain = causedBy(cause, NotificationSentV1, sent('a'), { source: '/soc/notification', time });
+    expect('priority' in plain).toBe(false);
+  });
+
+  it('rejects a value outside the lanes as a malformed envelope', () => {
+    const event = { ...createEvent(TicketCreatedV1, ticket as never, base), priority: 'urgent' };
+    expect(parseEvent(event)).toMatchObject({ ok: false, reason: 'MalformedEnvelope' });
   });
 });

@@ -53,15 +53,20 @@ export {
   CLOUDEVENTS_CONTENT_TYPE,
   DEFAULT_TOPIC,
   SUBSCRIPTION_RULE_NAME,
+  PRIORITY_PROPERTY,
   TARGET_SUBSCRIPTION_PROPERTY,
   decodeServiceBusBody,
   deliveryCountOf,
   isLockLost,
+  laneFilterSql,
+  laneSubscriptionName,
+  laneSubscriptions,
   lockDurationIso,
   subscriptionFilterSql,
   toReplayMessage,
   toServiceBusMessage,
   translateServiceBusError,
 } from './adapters/service-bus-mapping.ts';
+export type { LaneSubscription } from './adapters/service-bus-mapping.ts';
 export { EMULATOR_NAMESPACE, serviceBusEmulatorConfig } from './adapters/service-bus-emulator-config.ts';
 export { translateSqliteError } from './adapters/sqlite-errors.ts';

@@ -5,6 +5,9 @@ import {
   decodeServiceBusBody,
   deliveryCountOf,
   isLockLost,
+  laneFilterSql,
+  laneSubscriptionName,
+  laneSubscriptions,
   lockDurationIso,
   serviceBusEmulatorConfig,
   subscriptionFilterSql,
@@ -14,6 +17,8 @@ import {
   DEFAULT_RETRY_POLICY,
 } from '@soc/bus';
 import { sampleAlertEnriched, sampleAlertReceived } from '@soc/bus/testing';
+import type { SubscriptionSpec } from '@soc/contracts';
+import { ErrorCode } from '@soc/runtime';
 
 describe('subscriptionFilterSql', () => {
   it('routes by type unless the message is aimed at a subscription, and quotes names', () => {
@@ -23,6 +28,40 @@ describe('subscriptionFilterSql', () => {
     expect(subscriptionFilterSql({ name: "o'brien", types: [] })).toBe(
       "(targetsubscription IS NULL AND 1 = 0) OR targetsubscription = 'o''brien'",
     );
+  });
+});
+
+describe('lane subscriptions', () => {
+  const triage: SubscriptionSpec = { name: 'triage', types: ['soc.alert.enriched.v1'] };
+  const base = "(targetsubscription IS NULL AND type IN ('soc.alert.enriched.v1')) OR targetsubscription = 'triage'";
+
+  it('keeps the bare name for the normal lane and suffixes the others', () => {
+    expect(laneSubscriptions(triage).map((l) => [l.name, l.priority, l.lane])).toEqual([
+      ['triage.critical', 'critical', 0],
+      ['triage.high', 'high', 1],
+      ['triage', 'normal', 2],
+      ['triage.low', 'low', 3],
+    ]);
+    expect(laneSubscriptionName('case-view', 'low')).toBe('case-view.low');
+  });
+
+  it("adds the lane's priority to the subscription's own filter; normal also takes a missing or unknown priority", () => {
+    expect(laneFilterSql(triage, 'critical')).toBe(`(${base}) AND priority = 'critical'`);
+    expect(laneFilterSql(triage, 'low')).toBe(`(${base}) AND priority = 'low'`);
+    expect(laneFilterSql(triage, 'normal')).toBe(
+      `(${base}) AND (priority IS NULL OR priority NOT IN ('critical', 'high', 'low'))`,
+    );
+    expect(laneSubscriptions(triage).map((l) => l.filter)).toEqual(
+      (['critical', 'high', 'normal', 'low'] as const).map((p) => laneFilterSql(triage, p)),
+    );
+  });
+
+  it('refuses names that could collide with a lane or exceed 50 characters on Service Bus', () => {
+    expect(() => laneSubscriptions({ name: 'triage.v2', types: [] })).toThrow(/reserves for lane subscriptions/);
+    expect(() => laneSubscriptions({ name: 'x'.repeat(42), types: [] })).toThrow(
+      expect.objectContaining({ code: ErrorCode.CONFIGURATION_INVALID, retryable: false }),
+    );
+    expect(laneSubscriptions({ name: 'x'.repeat(41), types: [] })[0]?.name).toHaveLength(50);
   });
 });
 
@@ -41,9 +80,18 @@ describe('toServiceBusMessage', () => {
         correlationid: cause.correlationid,
         causationid: cause.id,
         tenantid: 'tenant-a',
+        priority: 'normal',
       },
     });
     expect(toServiceBusMessage(cause).applicationProperties).not.toHaveProperty('causationid');
+  });
+
+  it("mirrors the envelope's priority, which the lane rules filter on", () => {
+    const critical = sampleAlertReceived(2, { run: 'sb', priority: 'critical' });
+    expect(toServiceBusMessage(critical).applicationProperties).toMatchObject({ priority: 'critical' });
+    expect(toServiceBusMessage(sampleAlertEnriched(critical)).applicationProperties).toMatchObject({
+      priority: 'critical',
+    });
   });
 });
 
@@ -139,7 +187,7 @@ describe('translateServiceBusError', () => {
 });
 
 describe('serviceBusEmulatorConfig', () => {
-  it('declares the topic with duplicate detection and one SQL rule per subscription', () => {
+  it('declares the topic with duplicate detection and one subscription with one SQL rule per lane', () => {
     const config = serviceBusEmulatorConfig(
       'soc-events',
       [{ name: 'triage', types: ['soc.alert.enriched.v1'] }],
@@ -160,18 +208,23 @@ describe('serviceBusEmulatorConfig', () => {
     expect(ns?.Name).toBe('sbemulatorns');
     const topic = ns?.Topics[0];
     expect(topic).toMatchObject({ Name: 'soc-events', Properties: { RequiresDuplicateDetection: true } });
-    expect(topic?.Subscriptions[0]).toMatchObject({
+    const triage: SubscriptionSpec = { name: 'triage', types: ['soc.alert.enriched.v1'] };
+    expect(topic?.Subscriptions.map((s) => s.Name)).toEqual(['triage.critical', 'triage.high', 'triage', 'triage.low']);
+    expect(topic?.Subscriptions[2]).toMatchObject({
       Name: 'triage',
       Properties: { LockDuration: 'PT30S', MaxDeliveryCount: 5 },
       Rules: [
         {
           Name: 'soc-types',
-          Properties: {
-            FilterType: 'Sql',
-            SqlFilter: { SqlExpression: subscriptionFilterSql({ name: 'triage', types: ['soc.alert.enriched.v1'] }) },
-          },
+          Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: laneFilterSql(triage, 'normal') } },
         },
       ],
     });
+    expect(topic?.Subscriptions[0]?.Rules).toEqual([
+      {
+        Name: 'soc-types',
+        Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: laneFilterSql(triage, 'critical') } },
+      },
+    ]);
   });
 });

@@ -1,4 +1,11 @@
-import type { SocEvent, SubscriptionSpec } from '@soc/contracts';
+import {
+  DEFAULT_PRIORITY,
+  eventPriority,
+  laneOf,
+  Priority,
+  type SocEvent,
+  type SubscriptionSpec,
+} from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { resolveBusDeps, type BusDeps, type ResolvedBusDeps } from '../deps.ts';
 import { DeliveryRunner, type LockedDelivery } from '../delivery-runner.ts';
@@ -40,6 +47,8 @@ interface Entry {
   readonly messageId: string;
   readonly body: unknown;
   readonly event: SocEvent | undefined;
+  /** 0 (critical) … 3 (low), fixed at publish. */
+  readonly lane: number;
   deliveryCount: number;
   lock: number;
   lockedUntil: number;
@@ -101,10 +110,34 @@ class Fifo<T> {
   }
 }
 
+/** Visible entries, one FIFO per lane: shift() serves the highest non-empty lane, each lane in arrival order. */
+class Lanes {
+  readonly #lanes: Fifo<Entry>[] = Priority.options.map(() => new Fifo<Entry>());
+  #size = 0;
+  get size(): number {
+    return this.#size;
+  }
+  push(entry: Entry): void {
+    (this.#lanes[entry.lane] as Fifo<Entry>).push(entry);
+    this.#size++;
+  }
+  shift(): Entry | undefined {
+    if (this.#size === 0) return undefined;
+    for (const lane of this.#lanes) {
+      const entry = lane.shift();
+      if (entry !== undefined) {
+        this.#size--;
+        return entry;
+      }
+    }
+    return undefined;
+  }
+}
+
 class MemorySubscription {
   readonly name: string;
   types: ReadonlySet<string>;
-  readonly ready = new Fifo<Entry>();
+  readonly ready = new Lanes();
   /** Retries waiting for their backoff, and nothing else. */
   readonly waiting = new Set<Entry>();
   readonly locked = new Set<Entry>();
@@ -120,9 +153,9 @@ class MemorySubscription {
 
 /**
  * The single-process bus for tests, benchmarks and the all-in-one demo. Same semantics as the durable adapters
- * (idempotent publish, peek-lock with expiry, retry with backoff, dead letters, replay) but nothing survives
- * the process. Events travel as objects: validated once at publish, never re-serialised per hop, so handlers
- * must treat them as immutable (several subscriptions receive the same object).
+ * (idempotent publish, priority lanes, peek-lock with expiry, retry with backoff, dead letters, replay) but
+ * nothing survives the process. Events travel as objects: validated once at publish, never re-serialised per hop,
+ * so handlers must treat them as immutable (several subscriptions receive the same object).
  */
 export class MemoryBus implements Bus {
   readonly deadLetters: DeadLetterAdmin;
@@ -234,7 +267,8 @@ export class MemoryBus implements Bus {
   [INJECT_RAW](subscription: string, body: unknown, messageId: string): void {
     const sub = this.#subs.get(subscription);
     if (!sub) throw new Error(`Unknown subscription ${subscription}`);
-    sub.ready.push(newEntry(messageId, body, undefined, this.#now()));
+    // A foreign body has no trustworthy priority: it waits in the default lane, as on the other adapters.
+    sub.ready.push(newEntry(messageId, body, undefined, this.#now(), laneOf(DEFAULT_PRIORITY)));
     this.#markDirty(sub);
   }
 
@@ -253,8 +287,9 @@ export class MemoryBus implements Bus {
       if (!this.#published.add(event.id, now)) continue;
       const subs = this.#byType.get(event.type);
       if (subs === undefined) continue;
+      const lane = laneOf(eventPriority(event));
       for (const sub of subs) {
-        sub.ready.push(newEntry(event.id, event, event, now));
+        sub.ready.push(newEntry(event.id, event, event, now, lane));
         this.#markDirty(sub);
       }
     }
@@ -425,14 +460,16 @@ export class MemoryBus implements Bus {
     if (!found) return false;
     found.sub.dead.delete(id);
     // A fresh delivery count: the operator fixed the cause, so the message gets its full allowance again.
-    found.sub.ready.push(newEntry(found.entry.messageId, found.entry.body, found.entry.event, this.#now()));
+    found.sub.ready.push(
+      newEntry(found.entry.messageId, found.entry.body, found.entry.event, this.#now(), found.entry.lane),
+    );
     this.#markDirty(found.sub);
     return true;
   }
 }
 
-function newEntry(messageId: string, body: unknown, event: SocEvent | undefined, now: number): Entry {
-  return { messageId, body, event, deliveryCount: 0, lock: 0, lockedUntil: 0, visibleAt: now };
+function newEntry(messageId: string, body: unknown, event: SocEvent | undefined, now: number, lane: number): Entry {
+  return { messageId, body, event, lane, deliveryCount: 0, lock: 0, lockedUntil: 0, visibleAt: now };
 }
 
 /** Dead-letter ids are `<subscription>/<messageId>`: unique per subscription and message, and readable. */

@@ -1,13 +1,13 @@
 import type { SubscriptionSpec } from '@soc/contracts';
 import type { RetryPolicy } from '../port.ts';
-import { lockDurationIso, SUBSCRIPTION_RULE_NAME, subscriptionFilterSql } from './service-bus-mapping.ts';
+import { laneSubscriptions, lockDurationIso, SUBSCRIPTION_RULE_NAME } from './service-bus-mapping.ts';
 
 /** The one namespace name the Service Bus emulator accepts. */
 export const EMULATOR_NAMESPACE = 'sbemulatorns';
 
 /**
- * The emulator's `Config.json` for a topic and its subscriptions, with the same rules and limits
- * `ServiceBusBus.ensureTopology` provisions on Azure. The emulator has no admin API, so its entities must be
+ * The emulator's `Config.json` for a topic and its subscriptions — one per lane of each, as for
+ * `ServiceBusBus.ensureTopology` — with the same rules and limits it provisions on Azure. The emulator has no admin API, so its entities must be
  * declared up front; generating the file from the topology keeps the two from drifting.
  */
 export function serviceBusEmulatorConfig(
@@ -29,8 +29,8 @@ export function serviceBusEmulatorConfig(
                 DuplicateDetectionHistoryTimeWindow: 'PT5M',
                 RequiresDuplicateDetection: true,
               },
-              Subscriptions: subscriptions.map((spec) => ({
-                Name: spec.name,
+              Subscriptions: subscriptions.flatMap(laneSubscriptions).map((lane) => ({
+                Name: lane.name,
                 Properties: {
                   DeadLetteringOnMessageExpiration: false,
                   DefaultMessageTimeToLive: 'PT1H',
@@ -43,7 +43,7 @@ export function serviceBusEmulatorConfig(
                 Rules: [
                   {
                     Name: SUBSCRIPTION_RULE_NAME,
-                    Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: subscriptionFilterSql(spec) } },
+                    Properties: { FilterType: 'Sql', SqlFilter: { SqlExpression: lane.filter } },
                   },
                 ],
               })),

@@ -1,5 +1,12 @@
 import { isServiceBusError, type ServiceBusMessage, type ServiceBusReceivedMessage } from '@azure/service-bus';
-import type { SocEvent, SubscriptionSpec } from '@soc/contracts';
+import {
+  DEFAULT_PRIORITY,
+  eventPriority,
+  laneOf,
+  Priority,
+  type SocEvent,
+  type SubscriptionSpec,
+} from '@soc/contracts';
 import { AppError, describeError, ErrorCode, isAppError } from '@soc/runtime';
 
 /** The topic every SOC Copilot event goes to unless configured otherwise. */
@@ -17,6 +24,12 @@ export const SUBSCRIPTION_RULE_NAME = 'soc-types';
  */
 export const TARGET_SUBSCRIPTION_PROPERTY = 'targetsubscription';
 
+/** Application property mirroring the envelope's `priority` (always set, `normal` when absent): lanes filter on it. */
+export const PRIORITY_PROPERTY = 'priority';
+
+/** Service Bus limits subscription names to 50 characters. */
+const MAX_SUBSCRIPTION_NAME_LENGTH = 50;
+
 /** Application property stamped on a dead letter with the time it was dead-lettered (Service Bus keeps none). */
 export const DEAD_LETTERED_AT_PROPERTY = 'deadletteredat';
 
@@ -31,20 +44,84 @@ export function subscriptionFilterSql(spec: SubscriptionSpec): string {
   return `(${target} IS NULL AND ${byType}) OR ${target} = ${sqlString(spec.name)}`;
 }
 
+/** One Service Bus subscription of a lane of a logical subscription. */
+export interface LaneSubscription {
+  /** The Service Bus entity: `<subscription>` for `normal`, `<subscription>.<priority>` for the other lanes. */
+  readonly name: string;
+  /** The logical subscription (the `SubscriptionSpec` name handlers subscribe to). */
+  readonly subscription: string;
+  readonly priority: Priority;
+  /** 0 (critical) … 3 (low). */
+  readonly lane: number;
+  /** The SQL filter of its one rule. */
+  readonly filter: string;
+}
+
+/**
+ * The Service Bus subscription of one lane. `normal` keeps the bare name, so a deployment from before lanes keeps
+ * its subscription (backlog and dead letters included) as the normal lane; the others get a `.<priority>` suffix
+ * (periods are allowed in Service Bus subscription names; {@link laneSubscriptions} refuses them in ours).
+ */
+export function laneSubscriptionName(subscription: string, priority: Priority): string {
+  return priority === DEFAULT_PRIORITY ? subscription : `${subscription}.${priority}`;
+}
+
+/**
+ * The SQL filter of one lane: the subscription's own filter, and the message's `priority` property. The normal
+ * lane also takes messages without the property or with a value it does not know (foreign producers, messages
+ * published before lanes, raw injections), so the lanes partition the subscription's messages: each lands in
+ * exactly one lane and none is dropped.
+ */
+export function laneFilterSql(spec: SubscriptionSpec, priority: Priority): string {
+  const others = Priority.options.filter((p) => p !== DEFAULT_PRIORITY);
+  const lane =
+    priority === DEFAULT_PRIORITY
+      ? `(${PRIORITY_PROPERTY} IS NULL OR ${PRIORITY_PROPERTY} NOT IN (${others.map(sqlString).join(', ')}))`
+      : `${PRIORITY_PROPERTY} = ${sqlString(priority)}`;
+  return `(${subscriptionFilterSql(spec)}) AND ${lane}`;
+}
+
+/**
+ * The Service Bus subscriptions a logical subscription is made of, one per lane, highest lane first. Throws a
+ * non-retryable CONFIGURATION_INVALID error for a name with a period (it could collide with another's lane) or
+ * one whose lane names would exceed Service Bus's 50 characters.
+ */
+export function laneSubscriptions(spec: SubscriptionSpec): LaneSubscription[] {
+  if (spec.name.includes('.')) {
+    throw new AppError(
+      ErrorCode.CONFIGURATION_INVALID,
+      `Subscription "${spec.name}" contains a period, which the Service Bus adapter reserves for lane subscriptions (<name>.<priority>); rename it`,
+      { retryable: false },
+    );
+  }
+  return Priority.options.map((priority) => {
+    const name = laneSubscriptionName(spec.name, priority);
+    if (name.length > MAX_SUBSCRIPTION_NAME_LENGTH) {
+      throw new AppError(
+        ErrorCode.CONFIGURATION_INVALID,
+        `Subscription "${spec.name}" is too long for Service Bus lanes: "${name}" exceeds ${MAX_SUBSCRIPTION_NAME_LENGTH} characters; shorten the subscription name`,
+        { retryable: false },
+      );
+    }
+    return { name, subscription: spec.name, priority, lane: laneOf(priority), filter: laneFilterSql(spec, priority) };
+  });
+}
+
 function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
 /**
  * An event as a Service Bus message: messageId = event id (the topic's duplicate detection makes publish
- * idempotent), body = the CloudEvent (structured mode), and `type`, `correlationid`, `causationid`, `tenantid`
- * mirrored into application properties so rules and tools can filter without parsing the body.
+ * idempotent), body = the CloudEvent (structured mode), and `type`, `correlationid`, `causationid`, `tenantid` and
+ * `priority` mirrored into application properties so rules (the lanes) and tools can filter without parsing the body.
  */
 export function toServiceBusMessage(event: SocEvent): ServiceBusMessage {
   const applicationProperties: Record<string, string> = {
     type: event.type,
     correlationid: event.correlationid,
     tenantid: event.tenantid,
+    [PRIORITY_PROPERTY]: eventPriority(event),
   };
   if (event.causationid !== undefined) applicationProperties.causationid = event.causationid;
   return {

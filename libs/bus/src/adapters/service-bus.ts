@@ -4,13 +4,12 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import {
   ServiceBusAdministrationClient,
   ServiceBusClient,
-  type ProcessErrorArgs,
   type ServiceBusMessageBatch,
   type ServiceBusReceivedMessage,
   type ServiceBusReceiver,
   type ServiceBusSender,
 } from '@azure/service-bus';
-import type { SocEvent, SubscriptionSpec } from '@soc/contracts';
+import { DEFAULT_PRIORITY, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import Long from 'long';
 import { resolveBusDeps, type BusDeps, type ResolvedBusDeps } from '../deps.ts';
@@ -37,6 +36,7 @@ import {
   type SettleResult,
 } from '../settlement.ts';
 import { validateEvents } from '../validation.ts';
+import { LaneReceiveLoop } from './lane-receive-loop.ts';
 import { DEFAULT_MAX_CONCURRENCY } from './memory-bus.ts';
 import {
   DEAD_LETTERED_AT_PROPERTY,
@@ -44,10 +44,11 @@ import {
   DEFAULT_TOPIC,
   deliveryCountOf,
   isLockLost,
+  laneSubscriptions,
   lockDurationIso,
   SUBSCRIPTION_RULE_NAME,
-  subscriptionFilterSql,
   toReplayMessage,
+  type LaneSubscription,
   toServiceBusMessage,
   translateServiceBusError,
 } from './service-bus-mapping.ts';
@@ -71,6 +72,12 @@ export interface ServiceBusBusOptions {
   readonly depthPeekLimit?: number;
 }
 
+/** The receiver a message came from and its lane subscription's name: it is settled through that receiver. */
+interface LaneReceiverRef {
+  readonly receiver: ServiceBusReceiver;
+  readonly entity: string;
+}
+
 /** Time after which a handler's signal fires, ahead of the end of lock renewal, so it can stop cleanly. */
 const SIGNAL_MARGIN_MS = 5_000;
 const PEEK_PAGE = 250;
@@ -78,8 +85,10 @@ const RECEIVE_PAGE = 50;
 const RECEIVE_WAIT_MS = 1_000;
 
 /**
- * The Azure Service Bus adapter: one topic (default `soc-events`) and a subscription per {@link SubscriptionSpec}
- * with a SQL rule on the `type` application property.
+ * The Azure Service Bus adapter: one topic (default `soc-events`) and, per {@link SubscriptionSpec}, one Service Bus
+ * subscription per priority lane (`<name>` for normal, `<name>.critical`, `<name>.high`, `<name>.low`), each with
+ * one SQL rule on the `type` and `priority` application properties. A consumer reads all four through a
+ * {@link LaneReceiveLoop}: higher lanes first, within its `maxConcurrency`.
  *
  * Retry backoff is served by **holding the lock, then abandoning**: the handler's slot waits out the delay (the
  * SDK renews the lock meanwhile) and the abandoned message is redelivered at once with the broker's delivery
@@ -99,6 +108,8 @@ export class ServiceBusBus implements Bus {
   readonly #lockRenewalMs: number;
   readonly #depthPeekLimit: number;
   readonly #subscriptions = new Map<string, SubscriptionSpec>();
+  /** Lane subscriptions (Service Bus entities) by entity name, for dead-letter ids. */
+  readonly #entities = new Map<string, LaneSubscription>();
   readonly #consumers = new Set<Consumer>();
   #sender: ServiceBusSender | undefined;
   #closing: Promise<void> | undefined;
@@ -138,7 +149,12 @@ export class ServiceBusBus implements Bus {
   }
 
   async ensureTopology(subscriptions: readonly SubscriptionSpec[]): Promise<void> {
-    for (const spec of subscriptions) this.#subscriptions.set(spec.name, spec);
+    // Computed first: a name that cannot have lanes fails before anything is recorded or provisioned.
+    const lanes = subscriptions.map((spec) => ({ spec, lanes: laneSubscriptions(spec) }));
+    for (const { spec, lanes: entities } of lanes) {
+      this.#subscriptions.set(spec.name, spec);
+      for (const entity of entities) this.#entities.set(entity.name, entity);
+    }
     const admin = this.#admin;
     if (admin === undefined) return;
     try {
@@ -150,20 +166,29 @@ export class ServiceBusBus implements Bus {
           }),
         );
       }
-      for (const spec of subscriptions) await this.#ensureSubscription(admin, spec);
+      // The normal lane last: it is the subscription a deployment from before lanes already has, and narrowing its
+      // rule before the other lanes exist would drop their messages meanwhile (the other order only duplicates a
+      // few, which duplicate detection and idempotent handlers absorb).
+      const entities = lanes.flatMap((l) => l.lanes);
+      const ordered = [
+        ...entities.filter((e) => e.priority !== DEFAULT_PRIORITY),
+        ...entities.filter((e) => e.priority === DEFAULT_PRIORITY),
+      ];
+      for (const entity of ordered) await this.#ensureSubscription(admin, entity);
     } catch (error) {
       throw translateServiceBusError(error, `provision topic ${this.#topic}`);
     }
   }
 
-  async #ensureSubscription(admin: ServiceBusAdministrationClient, spec: SubscriptionSpec): Promise<void> {
-    const filter = { sqlExpression: subscriptionFilterSql(spec) };
+  async #ensureSubscription(admin: ServiceBusAdministrationClient, entity: LaneSubscription): Promise<void> {
+    const filter = { sqlExpression: entity.filter };
+    const name = entity.name;
     const lockDuration = lockDurationIso(this.#policy.lockDurationMs);
     // The broker's own limit equals the policy's, so both dead-letter at the same count with the same reason.
     const maxDeliveryCount = this.#policy.maxDeliveryCount;
-    if (!(await admin.subscriptionExists(this.#topic, spec.name))) {
+    if (!(await admin.subscriptionExists(this.#topic, name))) {
       await ignoreAlreadyExists(
-        admin.createSubscription(this.#topic, spec.name, {
+        admin.createSubscription(this.#topic, name, {
           lockDuration,
           maxDeliveryCount,
           deadLetteringOnFilterEvaluationExceptions: true,
@@ -172,25 +197,25 @@ export class ServiceBusBus implements Bus {
       );
       return;
     }
-    const props = await admin.getSubscription(this.#topic, spec.name);
+    const props = await admin.getSubscription(this.#topic, name);
     if (props.lockDuration !== lockDuration || props.maxDeliveryCount !== maxDeliveryCount) {
       await admin.updateSubscription({ ...props, lockDuration, maxDeliveryCount });
     }
     let hasRule = false;
-    for await (const rule of admin.listRules(this.#topic, spec.name)) {
+    for await (const rule of admin.listRules(this.#topic, name)) {
       if (rule.name === SUBSCRIPTION_RULE_NAME) {
         hasRule = true;
         const current = (rule.filter as { sqlExpression?: string }).sqlExpression;
         if (current !== filter.sqlExpression) {
-          const full = await admin.getRule(this.#topic, spec.name, rule.name);
-          await admin.updateRule(this.#topic, spec.name, { ...full, filter });
+          const full = await admin.getRule(this.#topic, name, rule.name);
+          await admin.updateRule(this.#topic, name, { ...full, filter });
         }
       } else {
         // `$Default` (1=1) or a stale rule would deliver every event type to this subscription.
-        await admin.deleteRule(this.#topic, spec.name, rule.name);
+        await admin.deleteRule(this.#topic, name, rule.name);
       }
     }
-    if (!hasRule) await admin.createRule(this.#topic, spec.name, SUBSCRIPTION_RULE_NAME, filter);
+    if (!hasRule) await admin.createRule(this.#topic, name, SUBSCRIPTION_RULE_NAME, filter);
   }
 
   async publish(events: readonly SocEvent[]): Promise<void> {
@@ -246,49 +271,58 @@ export class ServiceBusBus implements Bus {
       );
     }
     const subscription = options.subscription;
-    const receiver = this.#client.createReceiver(this.#topic, subscription, {
-      receiveMode: 'peekLock',
-      maxAutoLockRenewalDurationInMs: this.#lockRenewalMs,
-    });
+    const spec = this.#subscriptions.get(subscription) as SubscriptionSpec;
+    const lanes = laneSubscriptions(spec);
+    const receivers = lanes.map((lane) =>
+      this.#client.createReceiver(this.#topic, lane.name, {
+        receiveMode: 'peekLock',
+        maxAutoLockRenewalDurationInMs: this.#lockRenewalMs,
+      }),
+    );
     const ctx: SettlementContext = { subscription, handler, policy: this.#policy, deps: this.#deps };
     const inflight = new Set<AbortController>();
-    const running = new Set<Promise<void>>();
     let closing = false;
-    const handle = async (message: ServiceBusReceivedMessage): Promise<void> => {
-      const controller = new AbortController();
-      inflight.add(controller);
-      const timer = setTimeout(
-        () =>
-          controller.abort(new AppError(ErrorCode.TIMEOUT, 'The message lock is about to expire', { retryable: true })),
-        Math.max(0, this.#lockRenewalMs - SIGNAL_MARGIN_MS),
-      );
-      try {
-        await this.#process(ctx, receiver, message, controller.signal, () => closing);
-      } finally {
-        clearTimeout(timer);
-        inflight.delete(controller);
-      }
-    };
-    const sdkSubscription = receiver.subscribe(
-      {
-        processMessage: (message) => {
-          const run = handle(message);
-          running.add(run);
-          return run.finally(() => running.delete(run));
-        },
-        processError: async (args: ProcessErrorArgs) => {
-          this.#deps.logger.error(
-            {
-              err: translateServiceBusError(args.error, `receive from ${subscription}`),
-              subscription,
-              errorSource: args.errorSource,
-            },
-            'Service Bus receiver error; the SDK keeps retrying',
-          );
-        },
+    const loop = new LaneReceiveLoop<ServiceBusReceivedMessage>({
+      receivers,
+      capacity: options.maxConcurrency ?? this.#defaultConcurrency,
+      handle: async (lane, message) => {
+        const controller = new AbortController();
+        inflight.add(controller);
+        const timer = setTimeout(
+          () =>
+            controller.abort(
+              new AppError(ErrorCode.TIMEOUT, 'The message lock is about to expire', { retryable: true }),
+            ),
+          Math.max(0, this.#lockRenewalMs - SIGNAL_MARGIN_MS),
+        );
+        try {
+          const from = {
+            receiver: receivers[lane] as ServiceBusReceiver,
+            entity: (lanes[lane] as LaneSubscription).name,
+          };
+          await this.#process(ctx, from, message, controller.signal, () => closing);
+        } finally {
+          clearTimeout(timer);
+          inflight.delete(controller);
+        }
       },
-      { maxConcurrentCalls: options.maxConcurrency ?? this.#defaultConcurrency, autoCompleteMessages: false },
-    );
+      onError: (error, lane, during) => {
+        this.#deps.logger.error(
+          {
+            err: translateServiceBusError(
+              error,
+              `${during === 'receive' ? 'receive from' : 'handle a message of'} ${subscription}`,
+            ),
+            subscription,
+            lane: lanes[lane]?.name,
+          },
+          during === 'receive'
+            ? 'Service Bus receive failed; retrying that lane after a back-off'
+            : 'Service Bus message handling failed unexpectedly',
+        );
+      },
+    });
+    loop.start();
     let closed: Promise<void> | undefined;
     const consumer: Consumer = {
       close: () => {
@@ -296,11 +330,9 @@ export class ServiceBusBus implements Bus {
           closing = true;
           for (const c of inflight)
             c.abort(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'The consumer is closing', { retryable: true }));
-          await sdkSubscription.close();
-          // The receiver must stay open until in-flight messages are settled through it. A run that failed was
-          // already reported to processError by the SDK; here we only wait.
-          await Promise.allSettled([...running]);
-          await receiver.close();
+          // The receivers must stay open until in-flight messages are settled through them.
+          await loop.close();
+          await Promise.allSettled(receivers.map((r) => r.close()));
           this.#consumers.delete(consumer);
         })();
         return closed;
@@ -312,7 +344,7 @@ export class ServiceBusBus implements Bus {
 
   async #process(
     ctx: SettlementContext,
-    receiver: ServiceBusReceiver,
+    from: LaneReceiverRef,
     message: ServiceBusReceivedMessage,
     signal: AbortSignal,
     isClosing: () => boolean,
@@ -328,7 +360,7 @@ export class ServiceBusBus implements Bus {
     const decision = await decideSettlement(ctx, received, info);
     let outcome: SettleResult | { kind: 'failed'; error: unknown };
     try {
-      outcome = await this.#apply(ctx.subscription, receiver, message, received, decision, signal, isClosing);
+      outcome = await this.#apply(ctx.subscription, from, message, received, decision, signal, isClosing);
     } catch (error) {
       outcome = isLockLost(error)
         ? { kind: 'lock-lost' }
@@ -352,13 +384,14 @@ export class ServiceBusBus implements Bus {
    */
   async #apply(
     subscription: string,
-    receiver: ServiceBusReceiver,
+    from: LaneReceiverRef,
     message: ServiceBusReceivedMessage,
     received: ReceivedMessage,
     decision: Decision,
     signal: AbortSignal,
     isClosing: () => boolean,
   ): Promise<SettleResult> {
+    const { receiver } = from;
     const s = decision.settlement;
     switch (s.kind) {
       case 'complete':
@@ -378,7 +411,7 @@ export class ServiceBusBus implements Bus {
           [DEAD_LETTERED_AT_PROPERTY]: deadLetteredAt,
         });
         const deadLetter = buildDeadLetter({
-          id: deadLetterIdOf(subscription, message),
+          id: deadLetterIdOf(from.entity, message),
           subscription,
           messageId: received.messageId,
           body: received.body,
@@ -395,38 +428,34 @@ export class ServiceBusBus implements Bus {
     }
   }
 
+  /** Per logical subscription, the sum over its lanes. */
   async depth(): Promise<readonly SubscriptionDepth[]> {
     const out: SubscriptionDepth[] = [];
-    for (const name of this.#subscriptions.keys()) {
-      if (this.#admin !== undefined) {
-        try {
-          const props = await this.#admin.getSubscriptionRuntimeProperties(this.#topic, name);
-          out.push({
-            subscription: name,
-            active: props.activeMessageCount,
-            deadLettered: props.deadLetterMessageCount,
-          });
-        } catch (error) {
-          throw translateServiceBusError(error, `read the depth of ${name}`);
+    for (const spec of this.#subscriptions.values()) {
+      let active = 0;
+      let deadLettered = 0;
+      for (const { name } of laneSubscriptions(spec)) {
+        if (this.#admin !== undefined) {
+          try {
+            const props = await this.#admin.getSubscriptionRuntimeProperties(this.#topic, name);
+            active += props.activeMessageCount;
+            deadLettered += props.deadLetterMessageCount;
+          } catch (error) {
+            throw translateServiceBusError(error, `read the depth of ${name}`);
+          }
+        } else {
+          // No Manage rights (or the emulator, which has no admin API): count by peeking, bounded.
+          active += await this.#countByPeek(name, false);
+          deadLettered += await this.#countByPeek(name, true);
         }
-      } else {
-        // No Manage rights (or the emulator, which has no admin API): count by peeking, bounded.
-        out.push({
-          subscription: name,
-          active: await this.#countByPeek(name, false),
-          deadLettered: await this.#countByPeek(name, true),
-        });
       }
+      out.push({ subscription: spec.name, active, deadLettered });
     }
     return out;
   }
 
-  async #countByPeek(subscription: string, deadLetter: boolean): Promise<number> {
-    const receiver = this.#client.createReceiver(
-      this.#topic,
-      subscription,
-      deadLetter ? { subQueueType: 'deadLetter' } : {},
-    );
+  async #countByPeek(entity: string, deadLetter: boolean): Promise<number> {
+    const receiver = this.#client.createReceiver(this.#topic, entity, deadLetter ? { subQueueType: 'deadLetter' } : {});
     try {
       let count = 0;
       while (count < this.#depthPeekLimit) {
@@ -436,7 +465,7 @@ export class ServiceBusBus implements Bus {
       }
       return count;
     } catch (error) {
-      throw translateServiceBusError(error, `peek ${subscription}`);
+      throw translateServiceBusError(error, `peek ${entity}`);
     } finally {
       await receiver.close();
     }
@@ -460,23 +489,28 @@ export class ServiceBusBus implements Bus {
       throw new AppError(ErrorCode.PRECONDITION_FAILED, 'The bus is closed', { retryable: false });
   }
 
-  #subscriptionsFor(query: DeadLetterQuery): string[] {
-    return query.subscription === undefined ? [...this.#subscriptions.keys()] : [query.subscription];
+  /** The lane subscriptions a dead-letter query covers, highest lane first within each logical subscription. */
+  #entitiesFor(query: DeadLetterQuery): LaneSubscription[] {
+    const specs =
+      query.subscription === undefined
+        ? [...this.#subscriptions.values()]
+        : [this.#subscriptions.get(query.subscription) ?? { name: query.subscription, types: [] }];
+    return specs.flatMap(laneSubscriptions);
   }
 
   async #listDead(query: DeadLetterQuery = {}): Promise<readonly DeadLetter[]> {
     const limit = query.limit ?? 100;
     const out: DeadLetter[] = [];
-    for (const subscription of this.#subscriptionsFor(query)) {
-      const dlq = this.#client.createReceiver(this.#topic, subscription, { subQueueType: 'deadLetter' });
+    for (const entity of this.#entitiesFor(query)) {
+      const dlq = this.#client.createReceiver(this.#topic, entity.name, { subQueueType: 'deadLetter' });
       try {
         while (out.length < limit) {
           const page = await dlq.peekMessages(Math.min(PEEK_PAGE, limit - out.length));
-          out.push(...page.map((m) => toDeadLetter(subscription, m)));
+          out.push(...page.map((m) => toDeadLetter(entity, m)));
           if (page.length === 0) break;
         }
       } catch (error) {
-        throw translateServiceBusError(error, `peek the dead letters of ${subscription}`);
+        throw translateServiceBusError(error, `peek the dead letters of ${entity.name}`);
       } finally {
         await dlq.close();
       }
@@ -486,13 +520,13 @@ export class ServiceBusBus implements Bus {
   }
 
   async #getDead(id: string): Promise<DeadLetter | undefined> {
-    const key = parseDeadLetterId(id);
-    if (key === undefined || !this.#subscriptions.has(key.subscription)) return undefined;
-    const dlq = this.#client.createReceiver(this.#topic, key.subscription, { subQueueType: 'deadLetter' });
+    const key = this.#parseDeadLetterId(id);
+    if (key === undefined) return undefined;
+    const dlq = this.#client.createReceiver(this.#topic, key.entity.name, { subQueueType: 'deadLetter' });
     try {
       const [message] = await dlq.peekMessages(1, { fromSequenceNumber: key.sequenceNumber });
       return message !== undefined && message.sequenceNumber?.equals(key.sequenceNumber) === true
-        ? toDeadLetter(key.subscription, message)
+        ? toDeadLetter(key.entity, message)
         : undefined;
     } catch (error) {
       throw translateServiceBusError(error, `peek dead letter ${id}`);
@@ -503,12 +537,13 @@ export class ServiceBusBus implements Bus {
 
   /**
    * Receives the dead-letter queue with peek-lock until the wanted sequence number shows up, resends it to its
-   * subscription, completes it, and abandons the rest (abandoning in a DLQ has no delivery limit).
+   * subscription (its `priority` property puts it back in its lane), completes it, and abandons the rest
+   * (abandoning in a DLQ has no delivery limit).
    */
   async #replay(id: string): Promise<boolean> {
-    const key = parseDeadLetterId(id);
-    if (key === undefined || !this.#subscriptions.has(key.subscription)) return false;
-    const dlq = this.#client.createReceiver(this.#topic, key.subscription, {
+    const key = this.#parseDeadLetterId(id);
+    if (key === undefined) return false;
+    const dlq = this.#client.createReceiver(this.#topic, key.entity.name, {
       subQueueType: 'deadLetter',
       receiveMode: 'peekLock',
     });
@@ -519,7 +554,7 @@ export class ServiceBusBus implements Bus {
         if (page.length === 0) return false;
         for (const message of page) {
           if (message.sequenceNumber?.equals(key.sequenceNumber) === true) {
-            await this.#resend(key.subscription, message);
+            await this.#resend(key.entity.subscription, message);
             await dlq.completeMessage(message);
             return true;
           }
@@ -541,8 +576,8 @@ export class ServiceBusBus implements Bus {
   async #replayAll(query: DeadLetterQuery = {}): Promise<number> {
     const limit = query.limit ?? Infinity;
     let replayed = 0;
-    for (const subscription of this.#subscriptionsFor(query)) {
-      const dlq = this.#client.createReceiver(this.#topic, subscription, {
+    for (const entity of this.#entitiesFor(query)) {
+      const dlq = this.#client.createReceiver(this.#topic, entity.name, {
         subQueueType: 'deadLetter',
         receiveMode: 'peekLock',
       });
@@ -553,13 +588,13 @@ export class ServiceBusBus implements Bus {
           });
           if (page.length === 0) break;
           for (const message of page) {
-            await this.#resend(subscription, message);
+            await this.#resend(entity.subscription, message);
             await dlq.completeMessage(message);
             replayed++;
           }
         }
       } catch (error) {
-        throw translateServiceBusError(error, `replay the dead letters of ${subscription}`);
+        throw translateServiceBusError(error, `replay the dead letters of ${entity.name}`);
       } finally {
         await dlq.close();
       }
@@ -572,6 +607,15 @@ export class ServiceBusBus implements Bus {
     await sender.sendMessages(
       toReplayMessage(dead, subscription, `${String(dead.messageId ?? 'message')}:replay:${randomUUID()}`),
     );
+  }
+
+  /** `<lane subscription>/<sequence number>` → the lane subscription (declared through ensureTopology) and number. */
+  #parseDeadLetterId(id: string): { entity: LaneSubscription; sequenceNumber: Long } | undefined {
+    const slash = id.indexOf('/');
+    const seq = id.slice(slash + 1);
+    if (slash <= 0 || !/^\d+$/.test(seq)) return undefined;
+    const entity = this.#entities.get(id.slice(0, slash));
+    return entity === undefined ? undefined : { entity, sequenceNumber: Long.fromString(seq) };
   }
 }
 
@@ -588,24 +632,20 @@ async function ignoreAlreadyExists(p: Promise<unknown>): Promise<void> {
   }
 }
 
-/** Dead-letter ids are `<subscription>/<sequence number>`: the broker's key for a message in a DLQ. */
-function deadLetterIdOf(subscription: string, message: ServiceBusReceivedMessage): string {
-  return `${subscription}/${message.sequenceNumber?.toString() ?? 'unknown'}`;
+/**
+ * Dead-letter ids are `<lane subscription>/<sequence number>` (`triage/42`, `triage.critical/43`): the broker's
+ * entity and key of a message in a DLQ, so an operator finds it in the portal under the same name.
+ */
+function deadLetterIdOf(entity: string, message: ServiceBusReceivedMessage): string {
+  return `${entity}/${message.sequenceNumber?.toString() ?? 'unknown'}`;
 }
 
-function parseDeadLetterId(id: string): { subscription: string; sequenceNumber: Long } | undefined {
-  const slash = id.indexOf('/');
-  const seq = id.slice(slash + 1);
-  if (slash <= 0 || !/^\d+$/.test(seq)) return undefined;
-  return { subscription: id.slice(0, slash), sequenceNumber: Long.fromString(seq) };
-}
-
-function toDeadLetter(subscription: string, message: ServiceBusReceivedMessage): DeadLetter {
+function toDeadLetter(entity: LaneSubscription, message: ServiceBusReceivedMessage): DeadLetter {
   const props = message.applicationProperties ?? {};
   const at = props[DEAD_LETTERED_AT_PROPERTY];
   return buildDeadLetter({
-    id: deadLetterIdOf(subscription, message),
-    subscription,
+    id: deadLetterIdOf(entity.name, message),
+    subscription: entity.subscription,
     messageId: String(message.messageId ?? ''),
     body: decodeServiceBusBody(message.body),
     event: undefined,

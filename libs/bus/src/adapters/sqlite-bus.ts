@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { SocEvent, SubscriptionSpec } from '@soc/contracts';
+import { eventPriority, laneOf, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { resolveBusDeps, type BusDeps, type ResolvedBusDeps } from '../deps.ts';
 import { DeliveryRunner, type LockedDelivery } from '../delivery-runner.ts';
@@ -19,7 +19,7 @@ import { resolveRetryPolicy } from '../retry-policy.ts';
 import { buildDeadLetter, type Settlement, type SettleResult } from '../settlement.ts';
 import { validateEvents } from '../validation.ts';
 import { DEFAULT_MAX_CONCURRENCY, deadLetterId } from './memory-bus.ts';
-import { DeliveryState, prepareSqliteBusDatabase } from './sqlite-schema.ts';
+import { DeliveryState, HAS_READY_SQL, LOCK_BATCH_SQL, prepareSqliteBusDatabase } from './sqlite-schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 
@@ -67,6 +67,8 @@ interface PreparedEvent {
   readonly id: string;
   readonly type: string;
   readonly correlationid: string;
+  /** 0 (critical) … 3 (low): every delivery of the event is stored in this lane. */
+  readonly lane: number;
   readonly body: string;
   readonly event: SocEvent;
 }
@@ -104,6 +106,7 @@ interface LockedRow {
   id: number;
   message_id: string;
   delivery_count: number;
+  lane: number;
 }
 
 interface DeadRow {
@@ -118,7 +121,8 @@ interface DeadRow {
 
 /**
  * The durable embedded bus on `node:sqlite`: a topic with subscriptions in one file, safe to share between
- * processes. Peek-lock receive, lock expiry, retry with backoff, dead letters, replay — the Service Bus model.
+ * processes. Peek-lock receive in priority-lane order, lock expiry, retry with backoff, dead letters, replay — the
+ * Service Bus model.
  *
  * Writes go through a group-commit queue: every publish, completion (with the events it emits), abandon,
  * dead letter and receive requested during one event-loop turn is applied in one `BEGIN IMMEDIATE`
@@ -441,12 +445,12 @@ export class SqliteBus implements Bus {
       for (const subscription of subs) {
         const claimer = this.#claimerFor(subscription, tx);
         if (claimer === undefined) {
-          this.#st.insertDelivery.run(subscription, row.id, tx.now);
+          this.#st.insertDelivery.run(subscription, row.id, tx.now, row.lane);
           tx.touched.add(subscription);
           continue;
         }
         const rowId = Number(
-          this.#st.insertLockedDelivery.run(subscription, row.id, tx.lockedUntil, tx.token).lastInsertRowid,
+          this.#st.insertLockedDelivery.run(subscription, row.id, tx.lockedUntil, tx.token, row.lane).lastInsertRowid,
         );
         handOver(tx, claimer, {
           rowId,
@@ -462,7 +466,10 @@ export class SqliteBus implements Bus {
     }
   }
 
-  /** A local consumer that may take a new delivery directly: caught up (not dirty, so no older backlog to pass) and with a free slot. */
+  /**
+   * A local consumer that may take a new delivery directly: caught up (not dirty, so no visible backlog of any lane
+   * to pass) and with a free slot.
+   */
   #claimerFor(subscription: string, tx: FlushContext): ConsumerState | undefined {
     for (const c of this.#consumers) {
       if (c.subscription === subscription && !c.dirty && remainingSlots(c, tx) > 0) return c;
@@ -508,11 +515,15 @@ export class SqliteBus implements Bus {
     }
   }
 
-  /** Locks up to `max` visible deliveries in one statement and loads their bodies (or reuses the validated event). */
+  /**
+   * Locks up to `max` visible deliveries in one statement, highest lane first, and loads their bodies (or reuses
+   * the validated event). They are started in lane, then publish (id), order.
+   */
   #lockBatch(subscription: string, tx: FlushContext, max: number): SqliteDelivery[] {
     const { token, lockedUntil } = tx;
     const rows = this.#st.lock.all(token, lockedUntil, subscription, tx.now, max) as unknown as LockedRow[];
-    rows.sort((a, b) => a.id - b.id);
+    // RETURNING order is unspecified: restore the lane order the statement selected by.
+    rows.sort((a, b) => a.lane - b.lane || a.id - b.id);
     const out: SqliteDelivery[] = new Array<SqliteDelivery>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as LockedRow;
@@ -699,7 +710,14 @@ function wantsMessages(c: ConsumerState): boolean {
 }
 
 function prepare(event: SocEvent): PreparedEvent {
-  return { id: event.id, type: event.type, correlationid: event.correlationid, body: JSON.stringify(event), event };
+  return {
+    id: event.id,
+    type: event.type,
+    correlationid: event.correlationid,
+    lane: laneOf(eventPriority(event)),
+    body: JSON.stringify(event),
+    event,
+  };
 }
 
 /** Stored bodies are JSON text; one that is not (written by a foreign producer) is handed on as a string and rejected by validation. */
@@ -783,24 +801,18 @@ class Statements {
       'INSERT INTO bus_messages (id, type, correlation_id, body, published_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
     );
     this.insertDelivery = db.prepare(
-      `INSERT INTO bus_deliveries (subscription, message_id, state, visible_at, delivery_count) VALUES (?, ?, ${active}, ?, 0)`,
+      `INSERT INTO bus_deliveries (subscription, message_id, state, visible_at, delivery_count, lane) VALUES (?, ?, ${active}, ?, 0, ?)`,
     );
     this.insertLockedDelivery = db.prepare(
-      `INSERT INTO bus_deliveries (subscription, message_id, state, visible_at, lock_token, delivery_count) VALUES (?, ?, ${active}, ?, ?, 1)`,
+      `INSERT INTO bus_deliveries (subscription, message_id, state, visible_at, lock_token, delivery_count, lane) VALUES (?, ?, ${active}, ?, ?, 1, ?)`,
     );
     this.topologyVersion = db.prepare("SELECT value FROM bus_meta WHERE key = 'topology_version'");
     this.bumpTopologyVersion = db.prepare(
       "INSERT INTO bus_meta (key, value) VALUES ('topology_version', '1') ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
     );
-    this.lock = db.prepare(
-      `UPDATE bus_deliveries SET lock_token = ?1, visible_at = ?2, delivery_count = delivery_count + 1
-       WHERE id IN (SELECT id FROM bus_deliveries WHERE subscription = ?3 AND state = ${active} AND visible_at <= ?4 ORDER BY visible_at LIMIT ?5)
-       RETURNING id, message_id, delivery_count`,
-    );
+    this.lock = db.prepare(LOCK_BATCH_SQL);
     this.body = db.prepare('SELECT body FROM bus_messages WHERE id = ?');
-    this.hasReady = db.prepare(
-      `SELECT 1 AS found FROM bus_deliveries WHERE subscription = ? AND state = ${active} AND visible_at <= ? LIMIT 1`,
-    );
+    this.hasReady = db.prepare(HAS_READY_SQL);
     this.complete = db.prepare('DELETE FROM bus_deliveries WHERE id = ? AND lock_token = ?');
     this.abandon = db.prepare(
       'UPDATE bus_deliveries SET lock_token = NULL, visible_at = ? WHERE id = ? AND lock_token = ?',

@@ -1,22 +1,33 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { DEFAULT_PRIORITY, laneOf, Priority } from '@soc/contracts';
 
 /** Bumped when the layout changes; a file with a newer version is refused rather than misread. */
-export const SQLITE_BUS_SCHEMA_VERSION = 1;
+export const SQLITE_BUS_SCHEMA_VERSION = 2;
+
+/** Lane of a delivery stored before lanes existed (schema 1), or of a row written without one: `normal`. */
+const DEFAULT_LANE = laneOf(DEFAULT_PRIORITY);
+
+/** Every lane, highest first, as an SQL list: `IN (0, 1, 2, 3)` turns receive into one range scan per lane. */
+const ALL_LANES = Priority.options.map(laneOf).join(', ');
 
 /**
  * The durable bus layout. A message is stored once (`bus_messages`, keyed by event id, which is also the
- * idempotency record) and fans out to one `bus_deliveries` row per matching subscription.
+ * idempotency record) and fans out to one `bus_deliveries` row per matching subscription, carrying the lane of
+ * the event's priority (0 critical … 3 low), fixed at publish.
  *
  * A delivery is receivable when `state = 0 AND visible_at <= now`. `visible_at` is deliberately one column for
  * three moments: when a new or replayed delivery becomes visible, when a retry's backoff ends, and — while
- * `lock_token` is set — when the lock expires (its `locked_until`). One column keeps receive a single range
- * scan of `bus_deliveries_ready` and makes lock expiry free: an expired lock is simply visible again.
+ * `lock_token` is set — when the lock expires (its `locked_until`). One column makes lock expiry free (an expired
+ * lock is simply visible again) and keeps receive ({@link LOCK_BATCH_SQL}) a range scan of
+ * `bus_deliveries_ready_by_lane` (subscription, lane, visible_at, then the rowid): `lane IN (…)` makes SQLite
+ * walk one range per lane in lane order, so the rows come out already sorted by lane, visible_at and id and the
+ * scan stops at the batch size — no sort, and invisible rows of a lane are never read past its visible ones.
  *
  * Indexes are kept to what the hot path needs: every index is one more B-tree write per message or delivery,
  * and an id-keyed index means a random page per write. Dead-letter look-ups go through the small
  * `bus_deliveries_dead` index; retention purges walk `bus_messages` in rowid (publish) order from a cursor.
  */
-const DDL = `
+const TABLES = `
 CREATE TABLE IF NOT EXISTS bus_meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -52,14 +63,45 @@ CREATE TABLE IF NOT EXISTS bus_deliveries (
   delivery_count INTEGER NOT NULL DEFAULT 0,
   dl_reason      TEXT,
   dl_description TEXT,
-  dl_at          INTEGER
+  dl_at          INTEGER,
+  lane           INTEGER NOT NULL DEFAULT ${DEFAULT_LANE}
 ) STRICT;
-CREATE INDEX IF NOT EXISTS bus_deliveries_ready ON bus_deliveries (subscription, visible_at) WHERE state = 0;
+`;
+
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS bus_deliveries_ready_by_lane ON bus_deliveries (subscription, lane, visible_at) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS bus_deliveries_dead ON bus_deliveries (subscription, dl_at) WHERE state = 1;
 `;
 
+/**
+ * Upgrades from each version to the next, applied in order inside the opening transaction (the indexes of the
+ * current layout are created after them). Version 1 had no lanes: its deliveries become `normal`, and its ready
+ * index (subscription, visible_at) is replaced, since keeping it would cost a B-tree write per delivery for nothing.
+ */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: `
+ALTER TABLE bus_deliveries ADD COLUMN lane INTEGER NOT NULL DEFAULT ${DEFAULT_LANE};
+DROP INDEX IF EXISTS bus_deliveries_ready;
+`,
+};
+
 /** Delivery states stored in `bus_deliveries.state`. */
 export const DeliveryState = { active: 0, deadLettered: 1 } as const;
+
+/**
+ * Receive: locks up to `?5` visible deliveries of subscription `?3` at `?4` with token `?1` until `?2` — the
+ * highest lane first, FIFO (visible_at, then id) within a lane — in one statement. See the layout comment for
+ * why it stays a range scan; a test checks its query plan.
+ */
+export const LOCK_BATCH_SQL = `UPDATE bus_deliveries SET lock_token = ?1, visible_at = ?2, delivery_count = delivery_count + 1
+ WHERE id IN (SELECT id FROM bus_deliveries
+   WHERE subscription = ?3 AND state = ${DeliveryState.active} AND lane IN (${ALL_LANES}) AND visible_at <= ?4
+   ORDER BY lane, visible_at, id LIMIT ?5)
+ RETURNING id, message_id, delivery_count, lane`;
+
+/** The poll's read-only probe: is anything of subscription `?1` visible at `?2`? Same range scans, one row. */
+export const HAS_READY_SQL = `SELECT 1 AS found FROM bus_deliveries
+ WHERE subscription = ?1 AND state = ${DeliveryState.active} AND lane IN (${ALL_LANES}) AND visible_at <= ?2 LIMIT 1`;
 
 /** Options of {@link openSqliteBusDatabase}. */
 export interface SqlitePragmas {
@@ -70,9 +112,11 @@ export interface SqlitePragmas {
 }
 
 /**
- * Applies the pragmas and creates the schema. WAL lets readers (polls, admin) run beside the one writer;
- * `synchronous=NORMAL` in WAL survives a process crash and only risks the last commits on power loss;
- * `busy_timeout` makes competing processes wait for the write lock instead of failing.
+ * Applies the pragmas and creates or upgrades the schema. WAL lets readers (polls, admin) run beside the one
+ * writer; `synchronous=NORMAL` in WAL survives a process crash and only risks the last commits on power loss;
+ * `busy_timeout` makes competing processes wait for the write lock instead of failing. The upgrade runs in the
+ * same `BEGIN IMMEDIATE` as the creation, so of several processes opening an old file one migrates it and the
+ * others find it done.
  */
 export function prepareSqliteBusDatabase(db: DatabaseSync, pragmas: SqlitePragmas): void {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(pragmas.busyTimeoutMs))}`);
@@ -84,17 +128,25 @@ export function prepareSqliteBusDatabase(db: DatabaseSync, pragmas: SqlitePragma
   db.exec(`PRAGMA wal_autocheckpoint = ${pragmas.walAutocheckpointPages}`);
   db.exec('BEGIN IMMEDIATE');
   try {
-    db.exec(DDL);
+    db.exec(TABLES);
     const row = db.prepare("SELECT value FROM bus_meta WHERE key = 'schema_version'").get() as
       { value: string } | undefined;
-    if (row === undefined) {
-      db.prepare("INSERT INTO bus_meta (key, value) VALUES ('schema_version', ?)").run(
-        String(SQLITE_BUS_SCHEMA_VERSION),
-      );
-    } else if (Number(row.value) > SQLITE_BUS_SCHEMA_VERSION) {
+    const version = row === undefined ? SQLITE_BUS_SCHEMA_VERSION : Number(row.value);
+    if (version > SQLITE_BUS_SCHEMA_VERSION) {
       throw new Error(
-        `The bus file has schema version ${row.value}; this build understands up to ${SQLITE_BUS_SCHEMA_VERSION}`,
+        `The bus file has schema version ${version}; this build understands up to ${SQLITE_BUS_SCHEMA_VERSION}: upgrade SOC Copilot`,
       );
+    }
+    for (let v = version; v < SQLITE_BUS_SCHEMA_VERSION; v++) {
+      const step = MIGRATIONS[v];
+      if (step === undefined) throw new Error(`No migration of the bus file from schema version ${v}`);
+      db.exec(step);
+    }
+    db.exec(INDEXES);
+    if (row === undefined || version < SQLITE_BUS_SCHEMA_VERSION) {
+      db.prepare(
+        "INSERT INTO bus_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(String(SQLITE_BUS_SCHEMA_VERSION));
     }
     db.exec('COMMIT');
   } catch (error) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventByType, SocEvent, SubscriptionSpec } from '@soc/contracts';
+import type { EventByType, Priority, SocEvent, SubscriptionSpec } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, BusObserver, Consumer, DeadLetter, EventHandler, HandledDelivery, RetryPolicy } from '../port.ts';
@@ -98,8 +98,8 @@ type Failed = EventByType<'soc.processing.failed.v1'>;
 
 /**
  * The one conformance suite every Bus adapter passes (STYLE §20): routing, correlation, idempotent publish,
- * validation at the edge, retry and dead-lettering, processing.failed, replay, graceful close, concurrency
- * and depth. Call it from an adapter's test file with a factory that returns a fresh bus.
+ * validation at the edge, retry and dead-lettering, processing.failed, replay, graceful close, concurrency,
+ * priority lanes and depth. Call it from an adapter's test file with a factory that returns a fresh bus.
  */
 export function describeBusContract(name: string, makeBus: MakeBus, options: BusContractOptions = {}): void {
   const isolated = options.isolated ?? true;
@@ -127,7 +127,8 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
     });
 
     const mine = (e: SocEvent): boolean => e.correlationid.startsWith(run);
-    const alert = (n: number): Received => sampleAlertReceived(n, { run });
+    const alert = (n: number, priority?: Priority): Received =>
+      sampleAlertReceived(n, priority === undefined ? { run } : { run, priority });
     const consume = (subscription: string, handler: EventHandler, maxConcurrency?: number): Consumer => {
       const c = bus.subscribe({ subscription, ...(maxConcurrency === undefined ? {} : { maxConcurrency }) }, handler);
       consumers.push(c);
@@ -486,6 +487,59 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       await eventually(() => done === 12, 'all twelve handled');
       expect(peak).toBeLessThanOrEqual(3);
       expect(peak).toBeGreaterThanOrEqual(2);
+    });
+
+    it('serves higher lanes first: a critical event published after many low ones is in the first batch, and each lane stays FIFO', async () => {
+      // Bound: the consumer starts with a backlog, so its first receive (up to maxConcurrency messages) must
+      // already take the critical event: fewer than maxConcurrency events may be handled before it.
+      const maxConcurrency = 4;
+      const lows = Array.from({ length: 40 }, (_, i) => alert(i, 'low'));
+      const critical = alert(40, 'critical');
+      await bus.publish(lows);
+      await bus.publish([critical]);
+      const started: string[] = [];
+      consume(
+        'c-alerts',
+        async (e) => {
+          if (mine(e)) started.push(e.id);
+          return { emit: [] };
+        },
+        maxConcurrency,
+      );
+      await eventually(() => started.length === lows.length + 1, 'every alert handled');
+      expect(started.indexOf(critical.id)).toBeGreaterThanOrEqual(0);
+      expect(started.indexOf(critical.id)).toBeLessThan(maxConcurrency);
+      expect(started.filter((id) => id !== critical.id)).toEqual(lows.map((e) => e.id));
+    });
+
+    it('with one slot, takes every lane in order (critical, high, normal — with or without the attribute — low), each in publish order', async () => {
+      const lows = [alert(0, 'low'), alert(1, 'low')];
+      const unmarked = [alert(2), alert(3)];
+      const highs = [alert(4, 'high'), alert(5, 'high')];
+      const criticals = [alert(6, 'critical'), alert(7, 'critical')];
+      const late = { low: alert(8, 'low'), normal: alert(9, 'normal') };
+      await bus.publish([...lows, ...unmarked, ...highs, ...criticals, late.low, late.normal]);
+      const started: string[] = [];
+      consume(
+        'c-alerts',
+        async (e) => {
+          if (mine(e)) started.push(e.id);
+          return { emit: [] };
+        },
+        1,
+      );
+      const expected = [...criticals, ...highs, ...unmarked, late.normal, ...lows, late.low].map((e) => e.id);
+      await eventually(() => started.length === expected.length, 'every alert handled');
+      expect(started).toEqual(expected);
+    });
+
+    it('keeps a journey in its lane: an outcome built with causedBy carries its cause priority', async () => {
+      consume('c-alerts', async (e) => ({ emit: mine(e) ? [sampleAlertEnriched(e as Received)] : [] }));
+      const outcomes = collect('c-enriched');
+      const received = alert(1, 'critical');
+      await bus.publish([received]);
+      const [outcome] = await eventually(() => (outcomes.length === 1 ? outcomes : undefined), 'the outcome event');
+      expect(outcome).toMatchObject({ causationid: received.id, priority: 'critical' });
     });
 
     it('reports depth per subscription', async () => {

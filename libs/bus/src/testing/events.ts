@@ -7,6 +7,7 @@ import {
   deriveAlertId,
   type AlertInput,
   type EventOf,
+  type Priority,
 } from '@soc/contracts';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -57,6 +58,8 @@ export interface SampleEventOptions {
   readonly tenantId?: string;
   /** Prefix of ids and correlation ids, so runs sharing one broker (an emulator) never see each other's events. */
   readonly run?: string;
+  /** The envelope's lane (and the alert's `data.priority`); left out, the event carries none (`normal`). */
+  readonly priority?: Priority;
 }
 
 /** A valid `soc.alert.received.v1` for alert number `n`: the head of a journey. */
@@ -64,9 +67,16 @@ export function sampleAlertReceived(n: number, options: SampleEventOptions = {})
   const tenantId = options.tenantId ?? 'tenant-a';
   const run = options.run ?? 'sample';
   const alert = sampleAlert(n, tenantId);
+  const priority = options.priority;
   return createEvent(
     AlertReceivedV1,
-    { alert: alert as never, receivedAt: T0.toISOString(), receivedVia: 'http', sender: 'bench', priority: 'normal' },
+    {
+      alert: alert as never,
+      receivedAt: T0.toISOString(),
+      receivedVia: 'http',
+      sender: 'bench',
+      priority: priority ?? 'normal',
+    },
     {
       id: `${run}-received-${n}`,
       source: '/soc/ingestion',
@@ -74,6 +84,7 @@ export function sampleAlertReceived(n: number, options: SampleEventOptions = {})
       correlationid: `${run}-corr-${n}`,
       tenantid: tenantId,
       subject: alert.alertId,
+      ...(priority === undefined ? {} : { priority }),
     },
   );
 }
