@@ -1,7 +1,7 @@
 // Builds the published schema documents (JSON Schema per event version, the AsyncAPI document and the README
 // event catalogue) from the zod definitions. Pure: `generate-schemas.ts` writes them, a unit test compares them.
 import { z } from 'zod';
-import { ALL_SUBSCRIPTIONS, EVENT_DEFINITIONS, type EventDefinition, type SocEventType } from '../src/index.ts';
+import { ALL_SUBSCRIPTIONS, DEFAULT_PRIORITY, EVENT_DEFINITIONS, Priority, type EventDefinition, type SocEventType } from '../src/index.ts';
 
 /** Base URI of the published JSON Schemas; a schema's `$id` is this plus `<type>.json`. */
 export const SCHEMA_BASE_URI = 'https://soc-copilot.dev/schemas/';
@@ -165,7 +165,16 @@ export function buildAsyncApi(opts: BuildAsyncApiOptions): JsonObject {
       title: `Subscription ${sub.name}`,
       summary: `The durable subscription "${sub.name}" on ${TOPIC_NAME}.`,
       messages: sub.types.map(messageRef),
-      'x-servicebus-subscription': { name: sub.name, sqlFilter: subscriptionSqlFilter(sub.types) },
+      'x-servicebus-subscription': {
+        name: sub.name,
+        sqlFilter: subscriptionSqlFilter(sub.types),
+        // Priority lanes: one Service Bus subscription per lane, highest served first (libs/bus README).
+        lanes: Priority.options.map((p) => ({
+          name: p === DEFAULT_PRIORITY ? sub.name : `${sub.name}.${p}`,
+          priority: p,
+          sqlFilterAnd: p === DEFAULT_PRIORITY ? `(user.priority IS NULL OR user.priority NOT IN (${Priority.options.filter((o) => o !== DEFAULT_PRIORITY).map((o) => `'${o}'`).join(', ')}))` : `user.priority = '${p}'`,
+        })),
+      },
     };
   }
   const byProducer = new Map<string, string[]>();
