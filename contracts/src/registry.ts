@@ -66,6 +66,34 @@ function describeIssues(error: z.ZodError): string {
 }
 
 /** Validates an incoming message against its envelope and event schema and upcasts it. Never throws. */
+/**
+ * Events this module validated (and nobody has replaced since: events are never mutated after creation). The bus
+ * trusts them instead of validating the same object twice — ingestion's hot path validates each new alert once.
+ */
+const VALIDATED = new WeakSet<object>();
+
+/** True for an event object returned by {@link parseEvent} or {@link validateEvent}. */
+export function isValidatedEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && VALIDATED.has(event);
+}
+
+/** Why {@link validateEvent} refused a candidate: every failing field with its path. */
+export interface EventIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * Validates a candidate event of a known definition (defaults applied) and marks the result as validated, so
+ * publishing it costs no second validation. Field-level issues, for producers that report them to a sender.
+ */
+export function validateEvent<D extends EventDefinition>(def: D, candidate: unknown): { ok: true; event: EventOf<D> } | { ok: false; issues: EventIssue[] } {
+  const parsed = def.schema.safeParse(candidate);
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })) };
+  VALIDATED.add(parsed.data as object);
+  return { ok: true, event: parsed.data as EventOf<D> };
+}
+
 export function parseEvent(input: unknown): ParseEventResult {
   const envelope = CloudEventEnvelope.safeParse(input);
   if (!envelope.success) {
@@ -85,7 +113,9 @@ export function parseEvent(input: unknown): ParseEventResult {
   }
   const event = parsed.data as SocEvent;
   const upcast = UPCASTERS.get(event.type);
-  return { ok: true, event: upcast ? upcast(event) : event };
+  const result = upcast ? upcast(event) : event;
+  VALIDATED.add(result);
+  return { ok: true, event: result };
 }
 
 /** The definition of a known event type. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { AlertReceivedV1, type Alert, createEvent, deriveEventId, deriveKey } from '@soc/contracts';
+import { AlertReceivedV1, type Alert, createEvent, deriveEventId, deriveKey, validateEvent } from '@soc/contracts';
 import type { Receipt, ReceivedVia } from './ports.ts';
-import { normalize } from './sources/normalize.ts';
+import { alertCandidate } from './sources/build-alert.ts';
 import type { FieldError, SourceParser } from './sources/types.ts';
 
 /** Everything an acceptance needs besides the payload: who sent it, for which tenant, and when. */
@@ -74,13 +74,30 @@ export type AcceptOutcome =
  * nothing: a body with one bad record is refused whole, with every reason, so the sender can fix and resend it.
  */
 export function acceptBody(parser: SourceParser, body: unknown, ctx: AcceptContext & { payloadKey?: string | undefined; maxBatch: number }): AcceptOutcome {
-  const outcome = normalize(parser, body, { tenantId: ctx.tenantId, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey });
-  if (!outcome.ok) return outcome;
-  if (outcome.alerts.length > ctx.maxBatch) {
-    const message = `The body holds ${outcome.alerts.length} alerts; the limit is ${ctx.maxBatch} (INGEST_MAX_BATCH): split it`;
-    return { ok: false, tooMany: { alerts: outcome.alerts.length, limit: ctx.maxBatch }, errors: [{ index: ctx.maxBatch, path: '(root)', message }] };
+  const parsed = parser.parse(body, { receivedAt: ctx.receivedAt });
+  if (!parsed.ok) return parsed;
+  const { drafts } = parsed;
+  if (drafts.length === 0) return { ok: false, errors: [{ index: 0, path: '(root)', message: 'The payload holds no alert' }] };
+  if (drafts.length > ctx.maxBatch) {
+    const message = `The body holds ${drafts.length} alerts; the limit is ${ctx.maxBatch} (INGEST_MAX_BATCH): split it`;
+    return { ok: false, tooMany: { alerts: drafts.length, limit: ctx.maxBatch }, errors: [{ index: ctx.maxBatch, path: '(root)', message }] };
   }
-  const events = outcome.alerts.map((a) => receivedEvent(a, ctx));
+  const build = { tenantId: ctx.tenantId, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey };
+  const errors: FieldError[] = [];
+  const events: ReturnType<typeof receivedEvent>[] = [];
+  drafts.forEach((draft, index) => {
+    // The alert is checked once, as part of its event; the bus then trusts the validated event.
+    const checked = validateEvent(AlertReceivedV1, receivedEvent(alertCandidate(parser.name, draft, build) as Alert, ctx));
+    if (checked.ok) events.push(checked.event);
+    else for (const i of checked.issues) errors.push({ index, path: alertPath(i.path), message: i.message });
+  });
+  if (errors.length > 0) return { ok: false, errors };
   const receipts = events.map((e) => ({ alertId: e.data.alert.alertId, correlationId: e.correlationid }));
   return { ok: true, events, receipts };
+}
+
+/** An issue's path inside the event as the sender knows it: relative to the alert. */
+function alertPath(path: readonly PropertyKey[]): string {
+  const inAlert = path[0] === 'data' && path[1] === 'alert' ? path.slice(2) : path;
+  return inAlert.map(String).join('.') || '(root)';
 }

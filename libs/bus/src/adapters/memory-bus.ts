@@ -203,8 +203,8 @@ export class MemoryBus implements Bus {
   publish(events: readonly SocEvent[]): Promise<void> {
     try {
       this.#assertOpen();
-      const stamped = events.map((e) => this.#deps.observer.stamp(e));
-      this.#route(validateEvents(stamped));
+      // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
+      this.#route(validateEvents(events).map((e) => this.#deps.observer.stamp(e)));
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error as Error);

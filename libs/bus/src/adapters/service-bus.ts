@@ -220,7 +220,8 @@ export class ServiceBusBus implements Bus {
 
   async publish(events: readonly SocEvent[]): Promise<void> {
     this.#assertOpen();
-    await this.#send(validateEvents(events.map((e) => this.#deps.observer.stamp(e))));
+    // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
+    await this.#send(validateEvents(events).map((e) => this.#deps.observer.stamp(e)));
   }
 
   /** Sends validated events in as few batches as fit. */

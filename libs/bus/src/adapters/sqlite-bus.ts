@@ -212,7 +212,8 @@ export class SqliteBus implements Bus {
     let rows: PreparedEvent[];
     try {
       this.#assertOpen();
-      rows = validateEvents(events.map((e) => this.#deps.observer.stamp(e))).map(prepare);
+      // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
+      rows = validateEvents(events).map((e) => prepare(this.#deps.observer.stamp(e)));
     } catch (error) {
       return Promise.reject(error as Error);
     }

@@ -1,4 +1,4 @@
-import { Alert, AttackRef, deriveAlertId, type SourceName } from '@soc/contracts';
+import { Alert, type AlertInput, AttackRef, deriveAlertId, type SourceName } from '@soc/contracts';
 import { type EntityDraft, finalizeEntities } from '../entities.ts';
 import { scanTextForIocs } from '../ioc-scan.ts';
 import type { AlertDraft } from './types.ts';
@@ -61,9 +61,13 @@ function clampEntity(draft: EntityDraft): EntityDraft {
  * a parser should never have produced.
  */
 export function buildAlert(source: SourceName, draft: AlertDraft, ctx: BuildContext): Alert {
-  const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels);
+  return Alert.parse(alertCandidate(source, draft, ctx));
+}
+
+/** {@link buildAlert} without the schema check, for callers that validate the whole event the alert goes into. */
+export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: BuildContext): AlertInput {  const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels);
   const entities = finalizeEntities([...draft.entities, ...extractedEntities(draft)].map(clampEntity)).slice(0, LIMITS.entities);
-  const candidate = {
+  return {
     schemaVersion: 1 as const,
     alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId),
     tenantId: ctx.tenantId,
@@ -89,5 +93,4 @@ export function buildAlert(source: SourceName, draft: AlertDraft, ctx: BuildCont
     labels,
     rawRef: ctx.rawKey === undefined ? undefined : { store: 'raw', key: `${ctx.rawKey}#${draft.rawPointer}` },
   };
-  return Alert.parse(candidate);
 }
