@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AlertReceivedV1, type Alert, createEvent, deriveEventId, deriveKey, validateEvent } from '@soc/contracts';
 import type { Receipt, ReceivedVia } from './ports.ts';
 import { alertCandidate } from './sources/build-alert.ts';
@@ -62,7 +62,7 @@ export function receivedEvent(alert: Alert, ctx: AcceptContext) {
 
 /** The content address of a body in the payload store: the same source and bytes always give the same key. */
 export function payloadKeyOf(source: string, rawText: string): string {
-  return `p-${createHash('sha256').update(source).update('\n').update(rawText).digest('hex').slice(0, 40)}`;
+  return `p-${hash('sha256', `${source}\n${rawText}`, 'hex').slice(0, 40)}`;
 }
 
 export type AcceptOutcome =
