@@ -46,6 +46,20 @@ export interface FieldError {
 
 export type ParseResult = { ok: true; drafts: AlertDraft[] } | { ok: false; errors: FieldError[] };
 
+/** One record of a batch mapped to a draft, or every reason it cannot be. */
+export type RecordOutcome = { ok: true; draft: AlertDraft } | { ok: false; errors: FieldError[] };
+
+/** A batch's result from its records' outcomes: every draft, or every error of every refused record. */
+export function collectOutcomes(outcomes: readonly RecordOutcome[]): ParseResult {
+  const drafts: AlertDraft[] = [];
+  const errors: FieldError[] = [];
+  for (const o of outcomes) {
+    if (o.ok) drafts.push(o.draft);
+    else errors.push(...o.errors);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, drafts };
+}
+
 /** What a parser may know besides the body. */
 export interface ParseContext {
   receivedAt: Date;

@@ -57,3 +57,10 @@ export function toIso(value: unknown): string | undefined {
   const year = d.getUTCFullYear();
   return year < 1970 || year > 9999 ? undefined : d.toISOString();
 }
+
+/** A process id from decimal text or `0x` hex (Windows Security events and Sentinel write them in hex). */
+export function processId(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^0x[0-9a-f]+$/i.test(value) ? Number.parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}

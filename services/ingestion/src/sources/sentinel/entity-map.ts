@@ -1,5 +1,5 @@
 import type { Entity } from '@soc/contracts';
-import { list, text } from '../values.ts';
+import { list, processId, text } from '../values.ts';
 import type { EntityNode } from './entity-graph.ts';
 
 /**
@@ -61,16 +61,6 @@ function filePath(n: EntityNode): string | undefined {
   return `${dir.replace(/[\\/]+$/, '')}${sep}${name}`;
 }
 
-/** Process ids come as `0x1558` (Windows alerts) or decimal text. */
-function pidOf(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^0x[0-9a-f]+$/i.test(value)
-    ? Number.parseInt(value, 16)
-    : /^\d+$/.test(value)
-      ? Number(value)
-      : Number.NaN;
-  return Number.isSafeInteger(n) ? n : undefined;
-}
 
 function registryKey(n: EntityNode): string | undefined {
   const hive = n.fields.text('Hive');
@@ -167,7 +157,7 @@ const processEntity: Mapper = (n) => {
       value,
       name,
       commandLine,
-      pid: pidOf(n.fields.text('ProcessId')),
+      pid: processId(n.fields.text('ProcessId')),
       parentName: parentImage && fileName(parentImage),
     },
   ];

@@ -12,7 +12,7 @@ import {
   severityOf,
   stringList,
 } from './fields.ts';
-import { Problems, type RecordResult } from './record-result.ts';
+import { Problems, type RecordOutcome } from './record-result.ts';
 
 /**
  * The body of the "Microsoft Sentinel incident" trigger an automation rule runs a playbook with
@@ -36,7 +36,7 @@ function alertText(alertProps: Record<string, unknown>): string[] {
 }
 
 /** One common alert per incident: its entities are the incident's `relatedEntities` plus any its alerts carry. */
-export function parseIncident(body: Record<string, unknown>, index: number, rawPointer: string): RecordResult {
+export function parseIncident(body: Record<string, unknown>, index: number, rawPointer: string): RecordOutcome {
   const wrapped = record(body['object']);
   const prefix = wrapped ? 'object.' : '';
   const p = new Problems(index, prefix);

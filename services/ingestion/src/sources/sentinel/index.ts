@@ -1,7 +1,7 @@
 import { record, text } from '../values.ts';
-import type { AlertDraft, FieldError, ParseResult, SourceParser } from '../types.ts';
+import { type ParseResult, type SourceParser, collectOutcomes } from '../types.ts';
 import { isIncident, parseIncident } from './incident.ts';
-import type { RecordResult } from './record-result.ts';
+import type { RecordOutcome } from './record-result.ts';
 import { isSecurityAlertRow, parseSecurityAlert } from './security-alert.ts';
 import { isSecurityIncidentRow, parseSecurityIncident } from './security-incident.ts';
 
@@ -30,7 +30,7 @@ function itemsOf(body: unknown): Item[] | undefined {
   return [{ value: obj, pointer: '' }];
 }
 
-function parseRecord(value: unknown, index: number, pointer: string): RecordResult {
+function parseRecord(value: unknown, index: number, pointer: string): RecordOutcome {
   const obj = record(value);
   if (!obj)
     return {
@@ -74,13 +74,6 @@ export const sentinelParser: SourceParser = {
         ok: false,
         errors: [{ index: 0, path: '(root)', message: `is ${body === null ? 'null' : typeof body}; ${ACCEPTED}` }],
       };
-    const drafts: AlertDraft[] = [];
-    const errors: FieldError[] = [];
-    items.forEach((item, index) => {
-      const result = parseRecord(item.value, index, item.pointer);
-      if (result.ok) drafts.push(result.draft);
-      else errors.push(...result.errors);
-    });
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, drafts };
+    return collectOutcomes(items.map((item, index) => parseRecord(item.value, index, item.pointer)));
   },
 };

@@ -1,9 +1,8 @@
 import { toIso } from '../values.ts';
-import type { AlertDraft, FieldError } from '../types.ts';
+import type { FieldError } from '../types.ts';
 import type { Fields } from './fields.ts';
 
-/** One record of a batch mapped to a draft, or every reason it cannot be. */
-export type RecordResult = { ok: true; draft: AlertDraft } | { ok: false; errors: FieldError[] };
+export type { RecordOutcome } from '../types.ts';
 
 /** Collects the field errors of one record (`index` in the batch, paths under `prefix`). */
 export class Problems {

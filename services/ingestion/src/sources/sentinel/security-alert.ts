@@ -10,7 +10,7 @@ import {
   severityOf,
   stringList,
 } from './fields.ts';
-import { Problems, type RecordResult } from './record-result.ts';
+import { Problems, type RecordOutcome } from './record-result.ts';
 
 /** A row of the Log Analytics `SecurityAlert` table (or the alert trigger body, which has the same fields). */
 export function isSecurityAlertRow(row: Record<string, unknown>): boolean {
@@ -67,7 +67,7 @@ function evidenceText(ext: Record<string, unknown>): string[] {
  * `StartTime`, `EndTime`) and the older export and alert-trigger names (`Severity`, `AlertDisplayName`,
  * `StartTimeUtc`, `EndTimeUtc`); `Entities` and `ExtendedProperties` may be JSON text or decoded.
  */
-export function parseSecurityAlert(row: Record<string, unknown>, index: number, rawPointer: string): RecordResult {
+export function parseSecurityAlert(row: Record<string, unknown>, index: number, rawPointer: string): RecordOutcome {
   const f = fieldsOf(row);
   const p = new Problems(index);
 

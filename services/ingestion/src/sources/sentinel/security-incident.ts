@@ -9,7 +9,7 @@ import {
   severityOf,
   stringList,
 } from './fields.ts';
-import { Problems, type RecordResult } from './record-result.ts';
+import { Problems, type RecordOutcome } from './record-result.ts';
 
 /** A row of the Log Analytics `SecurityIncident` table (data export sends it beside SecurityAlert). */
 export function isSecurityIncidentRow(row: Record<string, unknown>): boolean {
@@ -31,7 +31,7 @@ function incidentId(name: string, url: string | undefined): string {
  * Maps one SecurityIncident row. The table holds no entities (those are on the incident's alerts, which data
  * export sends as SecurityAlert rows); dynamic columns may be JSON text.
  */
-export function parseSecurityIncident(row: Record<string, unknown>, index: number, rawPointer: string): RecordResult {
+export function parseSecurityIncident(row: Record<string, unknown>, index: number, rawPointer: string): RecordOutcome {
   const f = fieldsOf(row);
   const p = new Problems(index);
   const name = f.text('IncidentName') ?? p.add('IncidentName', "is missing: the incident's resource name is required");

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Entity } from '@soc/contracts';
 import type { EntityDraft } from '../../entities.ts';
+import { processId } from '../values.ts';
 import { type Row, first, values } from './fields.ts';
 
 /**
@@ -51,15 +52,6 @@ function basename(path: string): string {
   return path.split(/[\\/]/).pop() || path;
 }
 
-function pid(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^0x[0-9a-f]+$/i.test(value)
-    ? Number.parseInt(value, 16)
-    : /^\d+$/.test(value)
-      ? Number(value)
-      : Number.NaN;
-  return Number.isSafeInteger(n) ? n : undefined;
-}
 
 /** Sysmon's `Hashes` field: `SHA1=…,MD5=…,SHA256=…,IMPHASH=…` (IMPHASH is not a file digest and is skipped). */
 function sysmonHashes(value: string): { algorithm: HashAlgorithm; value: string }[] {
@@ -182,7 +174,7 @@ function processEntities(row: Row): TypedDraft[] {
       value,
       name,
       commandLine,
-      pid: pid(first(row, 'process_id', 'ProcessId')),
+      pid: processId(first(row, 'process_id', 'ProcessId')),
       parentName,
     });
   const parentValue = parentPath ?? parentName ?? parentCommandLine;
@@ -192,7 +184,7 @@ function processEntities(row: Row): TypedDraft[] {
       value: parentValue,
       name: parentName,
       commandLine: parentCommandLine,
-      pid: pid(first(row, 'parent_process_id', 'ParentProcessId')),
+      pid: processId(first(row, 'parent_process_id', 'ParentProcessId')),
       role: 'related',
     });
   return out;

@@ -1,5 +1,5 @@
 import type { Severity } from '@soc/contracts';
-import type { AlertDraft, FieldError } from '../types.ts';
+import type { AlertDraft, FieldError, RecordOutcome } from '../types.ts';
 import { text } from '../values.ts';
 import { cimEntities } from './cim-entities.ts';
 import { type Row, first, values, withRawFields } from './fields.ts';
@@ -12,7 +12,6 @@ import { rowDiscriminator } from './record-id.ts';
  */
 export const DEFAULT_SEVERITY: Severity = 'medium';
 
-export type DraftOutcome = { ok: true; draft: AlertDraft } | { ok: false; errors: FieldError[] };
 
 /** A notable event (ES) rather than a plain search result. */
 function isNotable(row: Row): boolean {
@@ -82,7 +81,7 @@ function rowParts(c: Common, result: Row): Omit<AlertDraft, 'vendorAlertId' | 't
 }
 
 /** A notable event or an exported result row; it must name its search or rule, there is nothing else to call it. */
-export function rowDraft(result: Row, index: number, pathPrefix: string, rawPointer: string): DraftOutcome {
+export function rowDraft(result: Row, index: number, pathPrefix: string, rawPointer: string): RecordOutcome {
   const c = common(result, index, pathPrefix);
   if (!c.ok) return c;
   const { row, notable } = c.value;
@@ -122,7 +121,7 @@ export function webhookDraft(
   sid: string,
   index: number,
   rawPointer: string,
-): DraftOutcome {
+): RecordOutcome {
   const c = common(result, index, 'result.');
   if (!c.ok) return c;
   const { row } = c.value;

@@ -1,6 +1,6 @@
-import type { AlertDraft, FieldError, SourceParser } from '../types.ts';
+import { type FieldError, type RecordOutcome, type SourceParser, collectOutcomes } from '../types.ts';
 import { record, text } from '../values.ts';
-import { type DraftOutcome, rowDraft, webhookDraft } from './drafts.ts';
+import { rowDraft, webhookDraft } from './drafts.ts';
 
 /**
  * Splunk: the webhook alert action body, Splunk Enterprise Security notable events, and search exports
@@ -25,7 +25,7 @@ const ROW_FIELDS = [
   '_serial',
 ];
 
-function parseOne(value: unknown, index: number, pointer: string): DraftOutcome[] {
+function parseOne(value: unknown, index: number, pointer: string): RecordOutcome[] {
   const body = record(value);
   if (body === undefined) return [{ ok: false, errors: [{ index, path: '(root)', message: SHAPES }] }];
   if ('sid' in body || 'results_link' in body) {
@@ -68,12 +68,6 @@ export const splunkParser: SourceParser = {
     const outcomes = Array.isArray(body)
       ? body.flatMap((item, i) => parseOne(item, i, `/${i}`))
       : parseOne(body, 0, '');
-    const drafts: AlertDraft[] = [];
-    const errors: FieldError[] = [];
-    for (const o of outcomes) {
-      if (o.ok) drafts.push(o.draft);
-      else errors.push(...o.errors);
-    }
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, drafts };
+    return collectOutcomes(outcomes);
   },
 };

@@ -1,12 +1,11 @@
 import type { AttackRef } from '@soc/contracts';
-import type { AlertDraft, FieldError } from '../types.ts';
+import type { FieldError, RecordOutcome } from '../types.ts';
 import { record, text, toIso } from '../values.ts';
 import { wazuhEntities } from './entities.ts';
 import { present } from './entity-drafts.ts';
 import { ruleLevel, severityForLevel } from './severity.ts';
 import { windowsMessage } from './windows.ts';
 
-export type DraftOutcome = { ok: true; draft: AlertDraft } | { ok: false; errors: FieldError[] };
 
 // Compliance mappings Wazuh rules carry; each becomes a `<framework>:<control>` label.
 const COMPLIANCE = ['pci_dss', 'gdpr', 'hipaa', 'nist_800_53', 'tsc', 'gpg13'] as const;
@@ -62,7 +61,7 @@ function vendorIdOf(alert: Record<string, unknown>, id: string): string {
 }
 
 /** One Wazuh alert as written to `alerts.json` or handed to an integration. */
-export function wazuhDraft(alert: Record<string, unknown>, index: number, rawPointer: string): DraftOutcome {
+export function wazuhDraft(alert: Record<string, unknown>, index: number, rawPointer: string): RecordOutcome {
   const errors: FieldError[] = [];
   const rule = record(alert.rule);
   const level = ruleLevel(rule?.level);

@@ -1,5 +1,5 @@
 import type { EntityDraft } from '../../entities.ts';
-import { record, text } from '../values.ts';
+import { processId, record, text } from '../values.ts';
 import {
   type TypedDraft,
   basename,
@@ -7,7 +7,6 @@ import {
   hostDraft,
   ipDraft,
   present,
-  processId,
   userDraft,
 } from './entity-drafts.ts';
 import { windowsEntities } from './windows.ts';

@@ -25,16 +25,6 @@ export function hashAlgorithm(value: string): HashAlgorithm | undefined {
   return /^[0-9a-f]+$/i.test(value) ? HEX_BY_LENGTH[value.length] : undefined;
 }
 
-/** Decimal or `0x` hex (Windows Security events write process ids in hex). */
-export function processId(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = /^0x[0-9a-f]+$/i.test(value)
-    ? Number.parseInt(value, 16)
-    : /^\d+$/.test(value)
-      ? Number(value)
-      : Number.NaN;
-  return Number.isSafeInteger(n) ? n : undefined;
-}
 
 export function ipDraft(value: string | undefined, role?: Role): TypedDraft[] {
   const v = present(value);

@@ -1,6 +1,6 @@
-import type { AlertDraft, FieldError, SourceParser } from '../types.ts';
+import { type RecordOutcome, type SourceParser, collectOutcomes } from '../types.ts';
 import { record } from '../values.ts';
-import { type DraftOutcome, wazuhDraft } from './alert.ts';
+import { wazuhDraft } from './alert.ts';
 
 /**
  * Wazuh alerts as the manager writes them to `alerts.json` and hands them to integrations (`alert_format` json):
@@ -13,7 +13,7 @@ const SHAPES =
   'Expected a Wazuh alert ({"timestamp", "rule": {"level", …}, "agent", "id", …}), an array of alerts, ' +
   'an indexer document ({"_source": alert}) or search response ({"hits": {"hits": […]}}).';
 
-function parseAlert(value: unknown, index: number, pointer: string): DraftOutcome[] {
+function parseAlert(value: unknown, index: number, pointer: string): RecordOutcome[] {
   const body = record(value);
   if (body === undefined) return [{ ok: false, errors: [{ index, path: '(root)', message: SHAPES }] }];
   if ('rule' in body) return [wazuhDraft(body, index, pointer)];
@@ -32,8 +32,8 @@ function parseAlert(value: unknown, index: number, pointer: string): DraftOutcom
 }
 
 /** `alerts.json`: one alert per line; blank lines are skipped, a line that is not JSON is an error for that line. */
-function parseLines(textBody: string): DraftOutcome[] {
-  return textBody.split(/\r?\n/).flatMap((line, n): DraftOutcome[] => {
+function parseLines(textBody: string): RecordOutcome[] {
+  return textBody.split(/\r?\n/).flatMap((line, n): RecordOutcome[] => {
     if (line.trim() === '') return [];
     let value: unknown;
     try {
@@ -66,12 +66,6 @@ export const wazuhParser: SourceParser = {
         : Array.isArray(body)
           ? body.flatMap((item, i) => parseAlert(item, i, `/${i}`))
           : parseAlert(body, 0, '');
-    const drafts: AlertDraft[] = [];
-    const errors: FieldError[] = [];
-    for (const o of outcomes) {
-      if (o.ok) drafts.push(o.draft);
-      else errors.push(...o.errors);
-    }
-    return errors.length > 0 ? { ok: false, errors } : { ok: true, drafts };
+    return collectOutcomes(outcomes);
   },
 };

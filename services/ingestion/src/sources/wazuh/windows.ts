@@ -1,11 +1,10 @@
-import { record, text } from '../values.ts';
+import { processId, record, text } from '../values.ts';
 import {
   type TypedDraft,
   basename,
   hostDraft,
   ipDraft,
   present,
-  processId,
   sysmonHashes,
   userDraft,
 } from './entity-drafts.ts';
