@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Bus } from '@soc/bus';
+import type { SourceName } from '@soc/contracts';
 import type { Clock } from '@soc/runtime';
 import { acceptBody, payloadKeyOf } from './handler.ts';
 import type { IngestRequest, IngestResult, Ingestor, PayloadStore, QuarantineEntry, QuarantineStore, ReceivedVia } from './ports.ts';
@@ -61,14 +62,18 @@ export class PipelineIngestor implements Ingestor {
     return this.keep(entry, rawText, [{ index: 0, path: '(root)', message: entry.reason }], this.deps.clock.now());
   }
 
-  /** Re-runs a quarantined body through today's parser; on success it is published and the entry marked replayed. */
-  async replay(id: string): Promise<{ entry: QuarantineEntry; result: IngestResult } | undefined> {
+  /**
+   * Re-runs a quarantined body through today's parser; on success it is published and the entry marked replayed.
+   * `asSource` parses it as another source: for records nothing could route (an Event Hubs record of an unknown
+   * `Type`, quarantined under `eventhubs`) or that were posted to the wrong endpoint.
+   */
+  async replay(id: string, asSource?: SourceName): Promise<{ entry: QuarantineEntry; result: IngestResult } | undefined> {
     const entry = await this.deps.quarantine.get(id);
     if (entry === undefined) return undefined;
     const payload = await this.deps.payloads.get(entry.payloadKey);
     if (payload === undefined) throw new Error(`The body of quarantine entry ${id} is no longer stored (retention expired); ask the sender to resend it`);
     const body: unknown = payload.mediaType === 'text/plain' ? payload.body : JSON.parse(payload.body);
-    const result = await this.ingest({ source: entry.source as IngestRequest['source'], body, rawText: payload.body, mediaType: payload.mediaType, sender: entry.sender, receivedVia: entry.receivedVia });
+    const result = await this.ingest({ source: asSource ?? (entry.source as SourceName), body, rawText: payload.body, mediaType: payload.mediaType, sender: entry.sender, receivedVia: entry.receivedVia });
     const updated: QuarantineEntry =
       result.kind === 'accepted'
         ? { ...entry, status: 'replayed', replayedAt: this.deps.clock.now().toISOString(), alertIds: result.receipts.map((r) => r.alertId), lastReplayErrors: undefined }

@@ -45,6 +45,20 @@ describe('PipelineIngestor', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('replays a record quarantined under no known source as the source an operator names', async () => {
+    const { ingestor, seen } = await setup();
+    const body = { id: 'eh-1', title: 'Unrouted record', severity: 'high' };
+    const id = await ingestor.quarantine({ source: 'eventhubs', body, sender: 'eventhubs:siem/1', receivedVia: 'eventhubs', reason: 'Record of Type Foo has no source' });
+    const blind = await ingestor.replay(id);
+    expect(blind?.result.kind).toBe('quarantined');
+    expect(blind?.entry.status).toBe('quarantined');
+    const named = await ingestor.replay(id, 'generic');
+    expect(named?.result.kind).toBe('accepted');
+    expect(named?.entry.status).toBe('replayed');
+    await settle();
+    expect(seen.map((e) => e.subject)).toEqual(named?.entry.alertIds);
+  });
+
   it('refuses an HTTP batch larger than the limit without storing anything; Event Hubs batches are not bound by it', async () => {
     const { ingestor, quarantine } = await setup();
     const batch = [1, 2, 3].map((n) => ({ id: `b${n}`, title: 't', severity: 'low' }));

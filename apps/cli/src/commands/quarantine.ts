@@ -112,7 +112,7 @@ interface ReplayItem {
 export const quarantineReplay: Command = {
   path: ['quarantine', 'replay'],
   summary: 'Re-run quarantined payloads through the current parsers',
-  help: `Usage: soc quarantine replay <id> [--url <base>]
+  help: `Usage: soc quarantine replay <id> [--source <name>] [--url <base>]
        soc quarantine replay --all [--url <base>]
 
 Run quarantined bodies through the parsers of the running instance again, after
@@ -121,21 +121,25 @@ it had just been posted (same alert ids, so a second replay changes nothing) and
 its entry is marked replayed; one that still fails stays, with the new reasons.
 
 Options:
-  --all         replay every entry still quarantined
+  --all            replay every entry still quarantined
+  --source <name>  with <id>: parse the body as this source instead (e.g. an Event Hubs
+                   record of an unknown Type, kept under source 'eventhubs')
 ${URL_HELP}
   -h, --help    show this help
 
 Exit code 1 when any replayed body is still refused.
 ${TOKEN_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { all: { type: 'boolean' }, url: { type: 'string' } }, 1);
+    const { values, positionals } = parseCommandArgs(args, { all: { type: 'boolean' }, source: { type: 'string' }, url: { type: 'string' } }, 1);
     const id = positionals[0];
     if (values.all === true && id !== undefined) throw new UsageError('Give either <id> or --all, not both');
+    if (values.all === true && values.source !== undefined) throw new UsageError('--source applies to one <id> only');
+    const as = values.source === undefined ? '' : `?source=${encodeURIComponent(values.source)}`;
     if (values.all !== true && id === undefined) throw new UsageError('Missing <id> or --all');
     const items: ReplayItem[] =
       values.all === true
         ? ((await callApi(io, values.url, 'POST', 'api/v1/quarantine/replay')).body as { items: ReplayItem[] }).items
-        : [(await callApi(io, values.url, 'POST', `api/v1/quarantine/${encodeURIComponent(id ?? '')}/replay`, [200, 422])).body as ReplayItem];
+        : [(await callApi(io, values.url, 'POST', `api/v1/quarantine/${encodeURIComponent(id ?? '')}/replay${as}`, [200, 422])).body as ReplayItem];
     const refused = items.filter((i) => i.outcome === 'still-refused');
     for (const item of items) {
       io.out(item.outcome === 'replayed' ? `${item.id} replayed: ${item.alertIds?.length ?? 0} alerts accepted` : `${item.id} still refused`);

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { SourceName } from '@soc/contracts';
 import { problem, problemType } from '@soc/http';
 import type { PipelineIngestor } from '../ingestor.ts';
 import type { PayloadStore, QuarantineEntry, QuarantineStore } from '../ports.ts';
@@ -44,7 +45,13 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
     });
   });
   router.post('/api/v1/quarantine/:id/replay', async (req, res) => {
-    const replayed = await deps.ingestor.replay(req.params.id);
+    const as = req.query.source;
+    const asSource = typeof as === 'string' ? SourceName.safeParse(as) : undefined;
+    if (as !== undefined && !asSource?.success) {
+      problem(res, 400, { type: problemType('invalid-query'), title: 'Unknown source', detail: `?source= must be one of ${SourceName.options.join(', ')}.` });
+      return;
+    }
+    const replayed = await deps.ingestor.replay(req.params.id, asSource?.success ? asSource.data : undefined);
     if (replayed === undefined) {
       notFound(res, req.params.id);
       return;
