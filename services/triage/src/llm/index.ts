@@ -1,0 +1,35 @@
+export type { CopilotFacts } from './facts.ts';
+export { evidenceIds, factorId, originalIds } from './facts.ts';
+export { REDACTED_SECRET, isHighEntropyToken, redact, redactionDefaults, restoreDeep } from './redact.ts';
+export type { PlaceholderKind, RedactOptions, Redaction } from './redact.ts';
+export {
+  DEFAULT_BUDGET_TOKENS,
+  DEFAULT_MAX_UNTRUSTED_CHARS,
+  buildPrompt,
+  estimateMessagesTokens,
+  estimateTokens,
+  neutraliseFences,
+} from './prompt.ts';
+export type { BuildPromptOptions, ChatMessage, Prompt, PromptCut } from './prompt.ts';
+export {
+  CopilotOutput,
+  RUNBOOK_TARGETS,
+  RecommendedAction,
+  checkOutput,
+  copilotOutputJsonSchema,
+  mapOutput,
+  parseCopilotOutput,
+  resolveRefs,
+} from './output.ts';
+export type { CheckedOutput, ParsedOutput, Removal, RemovalReason } from './output.ts';
+export { copilotError, copilotFailureOf } from './errors.ts';
+export type { CopilotFailure } from './errors.ts';
+export { OpenAiCopilot, toCopilotError, usageOf } from './openai-copilot.ts';
+export type {
+  AzureOpenAiProvider,
+  CopilotAdvice,
+  CopilotUsage,
+  OpenAiCompatibleProvider,
+  OpenAiCopilotOptions,
+  TokenPrices,
+} from './openai-copilot.ts';

@@ -1,0 +1,22 @@
+export {
+  ATTACK_TACTICS,
+  AttackTactic,
+  DEFAULT_PLAYBOOKS_DIR,
+  PLAYBOOK_SECTIONS,
+  PlaybookError,
+  PlaybookFrontMatter,
+  TechniqueId,
+  loadPlaybooks,
+  parsePlaybook,
+} from './playbook.ts';
+export type { Playbook, PlaybookSection } from './playbook.ts';
+export { FrontMatterSyntaxError, parseFrontMatter, splitFrontMatter } from './front-matter.ts';
+export type { FrontMatter, FrontMatterValue } from './front-matter.ts';
+export { TechniqueDocument, createPlaybookIndex } from './playbook-index.ts';
+export type {
+  PlaybookIndex,
+  PlaybookMatch,
+  PlaybookQuery,
+  PlaybookSearchResult,
+  TechniqueMatch,
+} from './playbook-index.ts';
