@@ -1,13 +1,26 @@
 import type { Alert, Enrichment, Entity, Fact, RiskFactor, Triage, VerdictClass } from '@soc/contracts';
+import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
+import { type PlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
 
+/** What the engine knows besides the alert: the ATT&CK catalog and the playbooks. Loaded once at start-up. */
+export interface TriageKnowledge {
+  attack: AttackCatalog;
+  playbooks: PlaybookIndex;
+}
+
+/** The bundled ATT&CK data and playbooks; a malformed file stops start-up with its name. */
+export function loadTriageKnowledge(): TriageKnowledge {
+  return { attack: loadAttackCatalog(), playbooks: createPlaybookIndex(loadPlaybooks()) };
+}
+
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.0.0';
+export const ENGINE_VERSION = '1.1.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
 /** Every named factor with its points and the evidence behind it. Pure. */
-export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights): RiskFactor[] {
+export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights, attack: readonly MappedTechnique[] = []): RiskFactor[] {
   const factors: RiskFactor[] = [
     {
       name: 'source-severity',
@@ -56,12 +69,14 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
-  const techniques = alert.attack.filter((a) => a.techniqueId !== undefined);
-  if (techniques.length > 0) {
+  // Low-confidence text matches inform the analyst but do not move the score.
+  const confident = new Map<string, MappedTechnique>();
+  for (const m of attack) if (m.confidence !== 'low' && !confident.has(m.techniqueId)) confident.set(m.techniqueId, m);
+  if (confident.size > 0) {
     factors.push({
       name: 'attack-technique',
       points: w.attackTechnique.points,
-      evidence: `Mapped to ATT&CK ${techniques.map((t) => t.techniqueId).join(', ')} by the source`,
+      evidence: `Mapped to ATT&CK ${[...confident.values()].map((m) => `${m.techniqueId} (${m.basis})`).join(', ')}`,
       factIds: [],
     });
   }
@@ -114,15 +129,32 @@ const STEPS: Partial<Record<Entity['type'], (e: Entity) => string>> = {
   mailbox: (e) => `Review recent mail flow and inbox rules for ${e.value}`,
 };
 
-/** Next investigation steps from the alert's entities and ATT&CK tags (bounded, deterministic order). */
-export function nextSteps(alert: Alert): string[] {
-  const steps = alert.entities.flatMap((e) => {
+const PLAYBOOK_STEPS = 8;
+
+/** The best-fitting playbook's investigation steps, each naming the playbook they come from. */
+function playbookSteps(alert: Alert, attack: readonly MappedTechnique[], playbooks: PlaybookIndex): string[] {
+  const [best] = playbooks.findPlaybooks(
+    {
+      techniques: [...new Set(attack.map((m) => m.techniqueId))],
+      tactics: [...new Set(attack.map((m) => m.tactic))],
+      entityTypes: [...new Set(alert.entities.map((e) => e.type))],
+      text: [alert.title, alert.rule?.name ?? '', alert.description].join('\n'),
+    },
+    1,
+  );
+  if (best?.kind !== 'playbook') return [];
+  return best.steps.slice(0, PLAYBOOK_STEPS).map((step) => `[${best.title}] ${step}`);
+}
+
+/** Next investigation steps: the fitting playbook's, then the alert's own entities' (bounded, deterministic order). */
+export function nextSteps(alert: Alert, fromPlaybook: readonly string[] = []): string[] {
+  const steps = [...fromPlaybook, ...alert.entities.flatMap((e) => {
     const step = STEPS[e.type];
     return step ? [step(e)] : [];
-  });
+  })];
   if (alert.source.url) steps.push(`Open the alert in ${alert.source.product ?? 'its source'} for the raw events`);
   if (steps.length === 0) steps.push('Open the alert in its source product and identify the affected host and account');
-  return steps.slice(0, 12);
+  return steps.slice(0, 20);
 }
 
 function summaryOf(alert: Alert, score: number, level: string, factors: RiskFactor[], verdict: Triage['verdict']): string {
@@ -139,8 +171,9 @@ function summaryOf(alert: Alert, score: number, level: string, factors: RiskFact
 }
 
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
-export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights): Triage {
-  const factors = scoreFactors(alert, enrichment, weights);
+export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge): Triage {
+  const mapped = mapAttack(alert, knowledge.attack);
+  const factors = scoreFactors(alert, enrichment, weights, mapped);
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
   const verdict = verdictOf(score, factors, weights);
@@ -149,7 +182,7 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
     risk: { score, level, factors },
     verdict,
     summary: summaryOf(alert, score, level, factors, verdict),
-    nextSteps: nextSteps(alert),
-    attack: alert.attack.map((a) => ({ ...a, confidence: 1, basis: 'source' as const })),
+    nextSteps: nextSteps(alert, playbookSteps(alert, mapped, knowledge.playbooks)),
+    attack: mapped.map((m) => ({ tactic: m.tactic, techniqueId: m.techniqueId, techniqueName: m.techniqueName, confidence: ATTACK_CONFIDENCE_SCORE[m.confidence], basis: m.basis })),
   };
 }

@@ -1,12 +1,13 @@
 import { AlertTriagedV1, type EventByType, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
-import { triageAlert } from './engine.ts';
+import { type TriageKnowledge, triageAlert } from './engine.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the triage handler needs. */
 export interface TriageContext {
   weights: TriageWeights;
+  knowledge: TriageKnowledge;
   clock: Clock;
 }
 
@@ -16,7 +17,7 @@ export function triage(event: EventByType<'soc.alert.enriched.v1'>, ctx: TriageC
   return causedBy(
     event,
     AlertTriagedV1,
-    { alert, enrichment, triage: triageAlert(alert, enrichment, ctx.weights) },
+    { alert, enrichment, triage: triageAlert(alert, enrichment, ctx.weights, ctx.knowledge) },
     { source: '/soc/triage', time: ctx.clock.now() },
   );
 }

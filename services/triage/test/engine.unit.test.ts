@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AlertEnrichedV1, type Alert, type Enrichment, createEvent, parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
-import { triageAlert } from '../src/engine.ts';
+import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { triage } from '../src/handler.ts';
 import { TriageWeights, loadWeights } from '../src/weights.ts';
 
 const weights = loadWeights();
+const knowledge = loadTriageKnowledge();
 
 // Modelled on the real "Detected suspicious credentials in commandline" SecurityAlert row of the msticpy sample.
 const alert: Alert = {
@@ -39,18 +40,39 @@ const historyFact = (entityId: string, n: number) => ({
 
 describe('deterministic triage engine', () => {
   it('explains its score: the factors sum to the score and each has evidence', () => {
-    const t = triageAlert(alert, noFacts, weights);
+    const t = triageAlert(alert, noFacts, weights, knowledge);
     expect(t.risk.factors.map((f) => f.name)).toEqual(['source-severity', 'external-ip', 'attack-technique']);
     expect(t.risk.score).toBe(60 + 4 + 5);
     expect(t.risk.level).toBe('high');
     for (const f of t.risk.factors) expect(f.evidence.length).toBeGreaterThan(10);
     expect(t.summary).toContain('Detected suspicious credentials in commandline');
     expect(t.nextSteps.some((s) => s.includes('msticalertswin1'))).toBe(true);
-    expect(t.attack).toEqual([{ techniqueId: 'T1059.001', confidence: 1, basis: 'source' }]);
+    // The source's technique, validated against the catalog, and its parent (a sub-technique implies it).
+    expect(t.attack).toEqual(
+      expect.arrayContaining([
+        { tactic: 'Execution', techniqueId: 'T1059.001', techniqueName: 'PowerShell', confidence: 0.9, basis: 'source' },
+        expect.objectContaining({ techniqueId: 'T1059', basis: 'source' }),
+      ]),
+    );
+  });
+
+  it('maps ATT&CK from the text when the source names none, and leads the next steps with the fitting playbook', () => {
+    const dumping: Alert = {
+      ...alert,
+      title: 'Possible credential dumping detected',
+      description: 'The process procdump.exe was started with -ma lsass.exe, a common way to dump credentials from memory (mimikatz-style).',
+      attack: [],
+      entities: [{ id: 'host:ws-042', type: 'host', value: 'ws-042', origin: 'source' }],
+    };
+    const t = triageAlert(dumping, noFacts, weights, knowledge);
+    expect(t.attack).toEqual(expect.arrayContaining([expect.objectContaining({ techniqueId: 'T1003.001', basis: 'text', tactic: 'Credential Access' })]));
+    expect(t.risk.factors.find((f) => f.name === 'attack-technique')?.evidence).toContain('T1003.001 (text)');
+    expect(t.nextSteps[0]).toMatch(/^\[Malware or attacker tooling on an endpoint\] /);
+    expect(t.nextSteps.some((s) => s.includes('ws-042'))).toBe(true);
   });
 
   it('raises the score with entity history and cites the facts', () => {
-    const t = triageAlert(alert, { facts: [historyFact('host:msticalertswin1', 2), historyFact('user:msticadmin', 1)], missing: [] }, weights);
+    const t = triageAlert(alert, { facts: [historyFact('host:msticalertswin1', 2), historyFact('user:msticadmin', 1)], missing: [] }, weights, knowledge);
     const f = t.risk.factors.find((x) => x.name === 'entity-history');
     expect(f).toMatchObject({ points: 9, factIds: ['history:host:msticalertswin1', 'history:user:msticadmin'] });
   });
@@ -61,7 +83,7 @@ describe('deterministic triage engine', () => {
       missing: [],
     };
     const low = { ...alert, severity: 'low' as const, attack: [], entities: [] };
-    const t = triageAlert(low, noisy, weights);
+    const t = triageAlert(low, noisy, weights, knowledge);
     expect(t.risk.score).toBe(5);
     expect(t.verdict.class).toBe('false-positive');
     expect(t.verdict.likelihoods.falsePositive).toBeGreaterThan(t.verdict.likelihoods.benignPositive);
@@ -69,7 +91,7 @@ describe('deterministic triage engine', () => {
 
   it('says needs-more-information when no class reaches the confidence bar', () => {
     const mid = { ...alert, severity: 'medium' as const, attack: [], entities: [] };
-    const t = triageAlert(mid, noFacts, weights);
+    const t = triageAlert(mid, noFacts, weights, knowledge);
     expect(t.verdict.class).toBe('needs-more-information');
     const sum = t.verdict.likelihoods.truePositive + t.verdict.likelihoods.benignPositive + t.verdict.likelihoods.falsePositive;
     expect(sum).toBeCloseTo(1, 2);
@@ -77,8 +99,8 @@ describe('deterministic triage engine', () => {
 
   it('takes its weights from the file: a change of weights changes the score', () => {
     const heavier = TriageWeights.parse({ ...weights, severityBase: { ...weights.severityBase, high: 70 } });
-    expect(triageAlert(alert, noFacts, heavier).risk.score).toBe(79);
-    expect(triageAlert(alert, noFacts, heavier).engine.version).toContain(weights.version);
+    expect(triageAlert(alert, noFacts, heavier, knowledge).risk.score).toBe(79);
+    expect(triageAlert(alert, noFacts, heavier, knowledge).engine.version).toContain(weights.version);
   });
 
   it('refuses a weights file with unknown or missing keys', () => {
@@ -96,8 +118,8 @@ describe('deterministic triage engine', () => {
       tenantid: 'contoso',
     });
     const clock = manualClock('2026-11-23T10:00:01Z');
-    const a = triage(enriched, { weights, clock });
-    const b = triage(enriched, { weights, clock });
+    const a = triage(enriched, { weights, knowledge, clock });
+    const b = triage(enriched, { weights, knowledge, clock });
     expect(a).toEqual(b);
     expect(a).toMatchObject({ correlationid: 'corr-1', causationid: 'e-1', type: 'soc.alert.triaged.v1' });
     expect(parseEvent(JSON.parse(JSON.stringify(a))).ok).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Alert, Severity, type AlertInput, type Enrichment, type Entity, type Fact } from '@soc/contracts';
-import { triageAlert } from '../../src/engine.ts';
+import { loadTriageKnowledge, triageAlert } from '../../src/engine.ts';
 import { loadWeights } from '../../src/weights.ts';
 import type { CopilotFacts } from '../../src/llm/index.ts';
 
@@ -95,10 +95,12 @@ export function fact(id: string, kind: Fact['kind'], statement: string, attribut
   return { id, kind, source: 'test-enrichment', observedAt: '2019-01-15T05:16:00Z', statement, attributes, ...(entityId === undefined ? {} : { entityId }) };
 }
 
+const knowledge = loadTriageKnowledge();
+
 /** Alert + enrichment + the deterministic engine's triage: what the copilot gets. */
 export function caseOf(alert: Alert, facts: Fact[] = []): CopilotFacts {
   const enrichment: Enrichment = { facts, missing: [] };
-  return { alert, enrichment, triage: triageAlert(alert, enrichment, loadWeights()) };
+  return { alert, enrichment, triage: triageAlert(alert, enrichment, loadWeights(), knowledge) };
 }
 
 /** The SAS-signed threat report link of a row ("Report: BORON" in ExtendedProperties, or the first ExtendedLinks href). */

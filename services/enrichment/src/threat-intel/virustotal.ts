@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { AppError, ErrorCode, type Clock } from '@soc/runtime';
+import { canonicalIndicators, isNonPublicIp } from './canonical.ts';
+import type {
+  CanonicalIndicator,
+  Indicator,
+  IntelAttributes,
+  IntelFinding,
+  IntelVerdict,
+  ThreatIntel,
+} from './port.ts';
+
+const Count = z.number().int().min(0);
+
+/** `last_analysis_stats`: how many engines put the object in each category. */
+export const VtAnalysisStats = z.object({
+  malicious: Count.default(0),
+  suspicious: Count.default(0),
+  harmless: Count.default(0),
+  undetected: Count.default(0),
+  timeout: Count.default(0),
+});
+export type VtAnalysisStats = z.infer<typeof VtAnalysisStats>;
+
+const Epoch = z.number().int().min(0);
+
+/** The part of a v3 object (`file`, `url`, `domain`, `ip_address`) this adapter reads. */
+export const VtObject = z.object({
+  type: z.enum(['file', 'url', 'domain', 'ip_address']),
+  id: z.string().min(1).max(2048),
+  attributes: z.object({
+    last_analysis_stats: VtAnalysisStats.optional(),
+    last_analysis_date: Epoch.optional(),
+    first_submission_date: Epoch.optional(),
+    reputation: z.number().int().optional(),
+    tags: z.array(z.string().max(256)).max(256).default([]),
+    threat_names: z.array(z.string().max(256)).max(256).optional(),
+    meaningful_name: z.string().max(1024).optional(),
+    popular_threat_classification: z
+      .object({
+        suggested_threat_label: z.string().max(256).optional(),
+        popular_threat_name: z.array(z.object({ value: z.string().max(256), count: Count })).optional(),
+      })
+      .optional(),
+  }),
+});
+export type VtObject = z.infer<typeof VtObject>;
+
+/** A v3 object response: `{ data: { type, id, attributes } }`. */
+export const VtObjectResponse = z.object({ data: VtObject });
+
+/** Engines needed for a verdict; see {@link verdictFromStats}. */
+export interface VtThresholds {
+  /** At least this many engines saying `malicious` make the verdict malicious. Default 3. */
+  maliciousEngines: number;
+}
+
+export const DEFAULT_VT_THRESHOLDS: VtThresholds = { maliciousEngines: 3 };
+
+/**
+ * The verdict from `last_analysis_stats`. Engines that answered are malicious + suspicious + harmless +
+ * undetected (timeouts, failures and unsupported types are not answers). No answer: `unknown`;
+ * ≥ `maliciousEngines` malicious: `malicious`; any malicious or suspicious: `suspicious`; else `harmless`.
+ * Confidence is the share (0–100) of answering engines that back the verdict.
+ */
+export function verdictFromStats(
+  stats: VtAnalysisStats,
+  thresholds: VtThresholds = DEFAULT_VT_THRESHOLDS,
+): { verdict: IntelVerdict; confidence: number } {
+  const answered = stats.malicious + stats.suspicious + stats.harmless + stats.undetected;
+  const share = (n: number): number => Math.round((100 * n) / answered);
+  if (answered === 0) return { verdict: 'unknown', confidence: 0 };
+  if (stats.malicious >= thresholds.maliciousEngines)
+    return { verdict: 'malicious', confidence: share(stats.malicious) };
+  if (stats.malicious + stats.suspicious > 0)
+    return { verdict: 'suspicious', confidence: share(stats.malicious + stats.suspicious) };
+  return { verdict: 'harmless', confidence: share(stats.harmless + stats.undetected) };
+}
+
+/** Options of {@link VirusTotalThreatIntel}; all from configuration, never from alert content. */
+export interface VirusTotalThreatIntelOptions {
+  apiKey: string;
+  /** Default `https://www.virustotal.com`. */
+  baseUrl?: string;
+  fetch?: typeof globalThis.fetch;
+  clock: Clock;
+  thresholds?: VtThresholds;
+  /** Per request. Default 10 s. */
+  timeoutMs?: number;
+  /** Larger bodies are refused. Default 8 MiB (file reports with full engine results are large). */
+  maxResponseBytes?: number;
+}
+
+const GUI = 'https://www.virustotal.com/gui';
+
+function endpointOf(i: CanonicalIndicator): { path: string; gui: string } {
+  switch (i.type) {
+    case 'ip':
+      return { path: `ip_addresses/${encodeURIComponent(i.value)}`, gui: 'ip-address' };
+    case 'domain':
+      return { path: `domains/${encodeURIComponent(i.value)}`, gui: 'domain' };
+    case 'url':
+      // The v3 URL identifier: unpadded base64url of the URL.
+      return { path: `urls/${Buffer.from(i.value, 'utf8').toString('base64url')}`, gui: 'url' };
+    case 'hash':
+      return { path: `files/${i.value}`, gui: 'file' };
+  }
+}
+
+const toIso = (epochSeconds: number | undefined): string | undefined =>
+  epochSeconds === undefined ? undefined : new Date(epochSeconds * 1000).toISOString();
+
+/** Turns a parsed v3 object into a finding. Pure. */
+export function findingFromVtObject(
+  indicator: CanonicalIndicator,
+  data: VtObject,
+  fetchedAt: string,
+  thresholds: VtThresholds = DEFAULT_VT_THRESHOLDS,
+): IntelFinding {
+  const a = data.attributes;
+  const stats = a.last_analysis_stats ?? VtAnalysisStats.parse({});
+  const { verdict, confidence } = verdictFromStats(stats, thresholds);
+  const ptc = a.popular_threat_classification;
+  const threatNames = [
+    ...(ptc?.suggested_threat_label ? [ptc.suggested_threat_label] : []),
+    ...(ptc?.popular_threat_name ?? []).map((n) => n.value),
+    ...(a.threat_names ?? []),
+  ];
+  const attributes: IntelAttributes = {
+    malicious: stats.malicious,
+    suspicious: stats.suspicious,
+    harmless: stats.harmless,
+    undetected: stats.undetected,
+  };
+  if (a.reputation !== undefined) attributes['reputation'] = a.reputation;
+  if (a.meaningful_name) attributes['meaningfulName'] = a.meaningful_name;
+  const firstSeen = toIso(a.first_submission_date);
+  const lastSeen = toIso(a.last_analysis_date);
+  return {
+    indicator,
+    verdict,
+    threatNames: [...new Set(threatNames)],
+    tags: [...a.tags],
+    ...(firstSeen ? { firstSeen } : {}),
+    ...(lastSeen ? { lastSeen } : {}),
+    reference: `${GUI}/${endpointOf(indicator).gui}/${data.id}`,
+    provenance: { source: 'virustotal', fetchedAt, confidence, cacheHit: false },
+    attributes,
+  };
+}
+
+const failure = (
+  code: ErrorCode,
+  message: string,
+  retryable: boolean,
+  cause?: unknown,
+  details?: Record<string, unknown>,
+): AppError =>
+  new AppError(code, message, {
+    retryable,
+    ...(cause !== undefined ? { cause } : {}),
+    ...(details ? { details } : {}),
+  });
+
+/**
+ * VirusTotal API v3 lookups (`/api/v3/ip_addresses/{ip}`, `/domains/{d}`, `/urls/{id}`, `/files/{hash}`,
+ * header `x-apikey`), one request per canonical indicator, in order. 404 (and 400, an identifier VirusTotal
+ * refuses) is a finding with verdict `unknown`;
+ * 429 throws a retryable `RATE_LIMITED`, 401/403 a non-retryable `UNAUTHORIZED`, 5xx, network faults and
+ * timeouts retryable errors, so a circuit breaker around this adapter counts them. Redirects are not followed.
+ * Private, loopback and other non-public addresses are never sent (no request, no finding).
+ */
+export class VirusTotalThreatIntel implements ThreatIntel {
+  readonly #apiKey: string;
+  readonly #base: URL;
+  readonly #fetch: typeof globalThis.fetch;
+  readonly #clock: Clock;
+  readonly #thresholds: VtThresholds;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number;
+
+  constructor(opts: VirusTotalThreatIntelOptions) {
+    if (opts.apiKey.trim() === '') throw failure(ErrorCode.CONFIGURATION_INVALID, 'VirusTotal API key is empty', false);
+    const base = new URL('/api/v3/', opts.baseUrl ?? 'https://www.virustotal.com');
+    if (base.protocol !== 'https:' && base.protocol !== 'http:')
+      throw failure(ErrorCode.CONFIGURATION_INVALID, 'VirusTotal base URL must be http(s)', false);
+    this.#apiKey = opts.apiKey;
+    this.#base = base;
+    this.#fetch = opts.fetch ?? globalThis.fetch;
+    this.#clock = opts.clock;
+    this.#thresholds = opts.thresholds ?? DEFAULT_VT_THRESHOLDS;
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    this.#maxBytes = opts.maxResponseBytes ?? 8 * 1024 * 1024;
+  }
+
+  async lookup(indicators: readonly Indicator[]): Promise<IntelFinding[]> {
+    const findings: IntelFinding[] = [];
+    for (const indicator of canonicalIndicators(indicators)) {
+      if (indicator.type === 'ip' && isNonPublicIp(indicator.value)) continue;
+      findings.push(await this.#lookupOne(indicator));
+    }
+    return findings;
+  }
+
+  async #lookupOne(indicator: CanonicalIndicator): Promise<IntelFinding> {
+    const { path } = endpointOf(indicator);
+    const what = `VirusTotal ${indicator.type} lookup`;
+    let res: Response;
+    try {
+      res = await this.#fetch(new URL(path, this.#base), {
+        headers: { 'x-apikey': this.#apiKey, accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      if (name === 'TimeoutError' || name === 'AbortError')
+        throw failure(ErrorCode.TIMEOUT, `${what} timed out`, true, error);
+      throw failure(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} failed to connect`, true, error);
+    }
+    const fetchedAt = this.#clock.now().toISOString();
+    // 404: VirusTotal has never seen it. 400: it refuses the identifier (a URL or name it will not parse);
+    // either way it has no opinion, and one odd indicator must not fail the others.
+    if (res.status === 404 || res.status === 400) {
+      await res.body?.cancel();
+      return {
+        indicator,
+        verdict: 'unknown',
+        threatNames: [],
+        tags: [],
+        reference: `${GUI}/${endpointOf(indicator).gui}/${indicator.type === 'url' ? path.slice('urls/'.length) : indicator.value}`,
+        provenance: { source: 'virustotal', fetchedAt, confidence: 0, cacheHit: false },
+        attributes: res.status === 404 ? { notFound: true } : { rejected: true },
+      };
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      if (res.status === 429) {
+        const retryAfter = Number(res.headers.get('retry-after'));
+        throw failure(
+          ErrorCode.RATE_LIMITED,
+          `${what} was rate limited (429)`,
+          true,
+          undefined,
+          Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : undefined,
+        );
+      }
+      if (res.status === 401 || res.status === 403)
+        throw failure(ErrorCode.UNAUTHORIZED, `${what} was refused (${res.status}); check the API key`, false);
+      throw failure(
+        ErrorCode.DEPENDENCY_UNAVAILABLE,
+        `${what} answered ${res.status}`,
+        res.status >= 500 || res.status === 408,
+      );
+    }
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > this.#maxBytes) {
+      await res.body?.cancel();
+      throw failure(ErrorCode.PAYLOAD_TOO_LARGE, `${what} answered ${declared} bytes`, false);
+    }
+    const text = await res.text();
+    if (text.length > this.#maxBytes)
+      throw failure(ErrorCode.PAYLOAD_TOO_LARGE, `${what} answered more than ${this.#maxBytes} bytes`, false);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw failure(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} answered invalid JSON`, false, error);
+    }
+    const parsed = VtObjectResponse.safeParse(body);
+    if (!parsed.success)
+      throw failure(
+        ErrorCode.DEPENDENCY_UNAVAILABLE,
+        `${what} answered an unexpected shape: ${z.prettifyError(parsed.error).slice(0, 500)}`,
+        false,
+      );
+    return findingFromVtObject(indicator, parsed.data.data, fetchedAt, this.#thresholds);
+  }
+}
