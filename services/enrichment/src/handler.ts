@@ -1,6 +1,7 @@
 import { AlertEnrichedV1, type Alert, type EventByType, type Fact, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
+import { type IntelSource, lookUpIntel } from './intel-lookup.ts';
 import type { AlertHistory, HistorySnapshot } from './ports.ts';
 
 /** The rule key history is kept under: the rule id, else its name, else the title. */
@@ -37,16 +38,17 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
   return facts;
 }
 
-/** Pure: the enriched event for a received alert and what history knew about it. */
+/** Pure: the enriched event for a received alert, what history knew about it, and what threat intel said. */
 export function enrich(
   event: EventByType<'soc.alert.received.v1'>,
   history: HistorySnapshot,
   now: Date,
+  intel: { facts: Fact[]; missing: { source: string; reason: string }[] } = { facts: [], missing: [] },
 ): EventByType<'soc.alert.enriched.v1'> {
   return causedBy(
     event,
     AlertEnrichedV1,
-    { alert: event.data.alert, enrichment: { facts: historyFacts(history, now), missing: [] } },
+    { alert: event.data.alert, enrichment: { facts: [...historyFacts(history, now), ...intel.facts], missing: intel.missing } },
     { source: '/soc/enrichment', time: now },
   );
 }
@@ -54,6 +56,8 @@ export function enrich(
 /** Dependencies of the enrichment handler. */
 export interface EnrichmentDeps {
   history: AlertHistory;
+  /** Threat-intel sources (local feeds, VirusTotal …); none configured is fine. */
+  intel?: readonly IntelSource[] | undefined;
   clock: Clock;
 }
 
@@ -62,8 +66,8 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
   return dispatch('enrichment', {
     'soc.alert.received.v1': async (event) => {
       const alert = event.data.alert;
-      const history = await deps.history.lookup(alert);
-      const enriched = enrich(event, history, deps.clock.now());
+      const [history, intel] = await Promise.all([deps.history.lookup(alert), lookUpIntel(alert.entities, deps.intel ?? [])]);
+      const enriched = enrich(event, history, deps.clock.now(), intel);
       await deps.history.record(alert, new Date(event.data.receivedAt));
       return { emit: [enriched] };
     },

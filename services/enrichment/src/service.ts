@@ -3,6 +3,8 @@ import type { ServiceModule } from '@soc/platform';
 import { StateAlertHistory } from './adapters/state-alert-history.ts';
 import { EnrichmentConfig } from './config.ts';
 import { makeEnrichmentHandler } from './handler.ts';
+import type { IntelSource } from './intel-lookup.ts';
+import { CachingThreatIntel, LocalFeedThreatIntel, VirusTotalThreatIntel, withBreaker } from './threat-intel/index.ts';
 
 /** Composition of the enrichment service. */
 export const enrichmentService: ServiceModule<EnrichmentConfig> = {
@@ -10,10 +12,29 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
   config: EnrichmentConfig,
   async start(platform, config) {
     const history = new StateAlertHistory(platform.state, { retentionDays: config.HISTORY_RETENTION_DAYS });
+    const intel: IntelSource[] = [];
+    const closers: (() => void)[] = [];
+    if (config.TI_FEEDS.length > 0) {
+      const feeds = await LocalFeedThreatIntel.load(config.TI_FEEDS.map((path) => ({ path })), { clock: platform.clock });
+      platform.log.info({ feeds: feeds.report }, 'threat-intel feeds loaded');
+      intel.push({ name: 'local-feeds', intel: feeds });
+    }
+    if (config.VIRUSTOTAL_API_KEY !== undefined) {
+      // The cache sits outside the breaker: hits never touch it, and each breaker call is one request.
+      const guarded = withBreaker(new VirusTotalThreatIntel({ apiKey: config.VIRUSTOTAL_API_KEY, baseUrl: config.VIRUSTOTAL_BASE_URL, clock: platform.clock }), { name: 'virustotal', timeoutMs: 12_000 });
+      closers.push(() => guarded.breaker.shutdown());
+      const cached = new CachingThreatIntel(guarded, { clock: platform.clock, ttlMs: config.TI_CACHE_TTL_MINUTES * 60_000, negativeTtlMs: config.TI_NEGATIVE_TTL_MINUTES * 60_000 });
+      intel.push({ name: 'virustotal', intel: cached, maxIndicatorsPerAlert: config.VIRUSTOTAL_MAX_INDICATORS });
+    }
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.enrichment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeEnrichmentHandler({ history, clock: platform.clock }),
+      makeEnrichmentHandler({ history, intel, clock: platform.clock }),
     );
-    return { close: () => consumer.close() };
+    return {
+      close: async () => {
+        await consumer.close();
+        for (const close of closers) close();
+      },
+    };
   },
 };

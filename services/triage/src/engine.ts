@@ -69,6 +69,17 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
+  const intelFacts = enrichment.facts.filter((f) => f.kind === 'threat-intel' && (f.attributes.verdict === 'malicious' || f.attributes.verdict === 'suspicious'));
+  if (intelFacts.length > 0) {
+    const points = intelFacts.reduce((n, f) => n + (f.attributes.verdict === 'malicious' ? w.threatIntel.maliciousPoints : w.threatIntel.suspiciousPoints) * (f.confidence ?? 1), 0);
+    factors.push({
+      name: 'threat-intel',
+      points: Math.round(Math.min(w.threatIntel.max, points)),
+      evidence: intelFacts.map((f) => f.statement).slice(0, 5).join('; '),
+      factIds: intelFacts.map((f) => f.id),
+    });
+  }
+
   // Low-confidence text matches inform the analyst but do not move the score.
   const confident = new Map<string, MappedTechnique>();
   for (const m of attack) if (m.confidence !== 'low' && !confident.has(m.techniqueId)) confident.set(m.techniqueId, m);

@@ -17,6 +17,8 @@ export const TriageWeights = z
     noisyRule: z.object({ minPriorAlerts: z.number().int().min(1), points: z.number() }),
     externalIp: z.object({ pointsEach: z.number(), max: z.number() }),
     attackTechnique: z.object({ points: z.number() }),
+    /** Per threat-intel finding, times the source's confidence; capped. */
+    threatIntel: z.object({ maliciousPoints: z.number(), suspiciousPoints: z.number(), max: z.number() }),
     levels: z.object({ medium: z.number(), high: z.number(), critical: z.number() }),
     verdict: z.object({
       midpoint: z.number(),
