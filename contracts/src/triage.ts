@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ContainmentRunbook } from './actions.ts';
 import { AttackRef } from './alert.ts';
 
 /** A verdict class; `needs-more-information` when the evidence does not support any other. */
@@ -45,6 +46,47 @@ export const AttackMapping = AttackRef.extend({
   basis: z.enum(['source', 'rule', 'text']),
 });
 
+const copilotReason = z.string().max(1024);
+const entityRef = z.string().min(1).max(2100);
+
+/**
+ * An action the LLM copilot recommends, in the action-contract vocabulary. Targets are entity ids of the case;
+ * destinations and recipients are never the model's to choose — the decision policy fills and validates them.
+ */
+export const CopilotRecommendation = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('RunContainment'), runbook: ContainmentRunbook, target: entityRef, reason: copilotReason }),
+  z.object({ kind: z.literal('GenerateHunt'), entityIds: z.array(entityRef).max(50), reason: copilotReason }),
+  z.object({ kind: z.literal('CreateTicket'), priority: z.number().int().min(1).max(5), reason: copilotReason }),
+  z.object({ kind: z.literal('Suppress'), reason: copilotReason }),
+  z.object({ kind: z.literal('SendEmail'), reason: copilotReason }),
+  z.object({ kind: z.literal('PostChat'), reason: copilotReason }),
+]);
+export type CopilotRecommendation = z.infer<typeof CopilotRecommendation>;
+
+/**
+ * What the LLM copilot added to a triage, or why it added nothing. The copilot only advises: the deterministic
+ * score and verdict stand, and the decision policy validates anything it recommends.
+ */
+export const CopilotNote = z.object({
+  /** `advised`: a model call for this case group; `cached`: the group's earlier advice; `skipped`/`failed`: none. */
+  status: z.enum(['advised', 'cached', 'skipped', 'failed']),
+  reason: z.string().max(1024).optional(),
+  model: z.string().max(128).optional(),
+  /** The case group (rule plus key entities) the advice was given for. */
+  fingerprint: z.string().max(128).optional(),
+  summary: z.string().max(4000).optional(),
+  verdict: z.object({ class: VerdictClass, confidence: z.number().min(0).max(1) }).optional(),
+  /** Fact, entity or factor ids the verdict cites. */
+  evidence: z.array(entityRef).max(50).default([]),
+  investigationSteps: z.array(z.string().max(1024)).max(20).default([]),
+  recommendedActions: z.array(CopilotRecommendation).max(20).default([]),
+  huntQueries: z.array(z.string().max(4000)).max(10).default([]),
+  /** What the safety check removed from the model's answer, and why. */
+  removed: z.array(z.object({ path: z.string().max(256), reason: z.string().max(64), value: z.string().max(2100) })).max(100).default([]),
+  usage: z.object({ promptTokens: z.number().int().min(0), completionTokens: z.number().int().min(0), cost: z.number().min(0).optional() }).optional(),
+});
+export type CopilotNote = z.infer<typeof CopilotNote>;
+
 /** The triage outcome: explainable score, verdict likelihoods and what to do next. */
 export const Triage = z.object({
   engine: z.object({ name: z.enum(['deterministic', 'llm']), version: z.string().max(64) }),
@@ -64,5 +106,7 @@ export const Triage = z.object({
   summary: z.string().max(8192),
   nextSteps: z.array(z.string().max(1024)).max(32),
   attack: z.array(AttackMapping).max(64).default([]),
+  /** The LLM copilot's advice on top of the facts, when one is configured. */
+  copilot: CopilotNote.optional(),
 });
 export type Triage = z.infer<typeof Triage>;

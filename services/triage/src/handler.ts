@@ -1,4 +1,5 @@
-import { AlertTriagedV1, type EventByType, causedBy } from '@soc/contracts';
+import { AlertTriagedV1, type CopilotNote, type EventByType, type Triage, causedBy } from '@soc/contracts';
+import type { CopilotStep } from './copilot-step.ts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
 import { type TriageKnowledge, triageAlert } from './engine.ts';
@@ -9,20 +10,31 @@ export interface TriageContext {
   weights: TriageWeights;
   knowledge: TriageKnowledge;
   clock: Clock;
+  /** The LLM copilot layer, when one is configured. */
+  copilot?: CopilotStep | undefined;
 }
 
-/** Pure: enriched alert in, triaged alert out. */
-export function triage(event: EventByType<'soc.alert.enriched.v1'>, ctx: TriageContext): EventByType<'soc.alert.triaged.v1'> {
+/** Pure: enriched alert in, triaged alert out (with the copilot's note when there is one). */
+export function triage(event: EventByType<'soc.alert.enriched.v1'>, ctx: TriageContext, copilot?: CopilotNote, computed?: Triage): EventByType<'soc.alert.triaged.v1'> {
   const { alert, enrichment } = event.data;
+  const result = computed ?? triageAlert(alert, enrichment, ctx.weights, ctx.knowledge);
   return causedBy(
     event,
     AlertTriagedV1,
-    { alert, enrichment, triage: triageAlert(alert, enrichment, ctx.weights, ctx.knowledge) },
+    { alert, enrichment, triage: copilot === undefined ? result : { ...result, copilot } },
     { source: '/soc/triage', time: ctx.clock.now() },
   );
 }
 
-/** The bus handler of the triage service. */
+/** The bus handler of the triage service: the deterministic triage, then the copilot's note (I/O) when configured. */
 export function makeTriageHandler(ctx: TriageContext): EventHandler {
-  return dispatch('triage', { 'soc.alert.enriched.v1': (event) => ({ emit: [triage(event, ctx)] }) });
+  return dispatch('triage', {
+    'soc.alert.enriched.v1': async (event) => {
+      if (ctx.copilot === undefined) return { emit: [triage(event, ctx)] };
+      const { alert, enrichment } = event.data;
+      const computed = triageAlert(alert, enrichment, ctx.weights, ctx.knowledge);
+      const note = await ctx.copilot.note(alert, enrichment, computed);
+      return { emit: [triage(event, ctx, note, computed)] };
+    },
+  });
 }

@@ -1,8 +1,10 @@
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { TriageConfig } from './config.ts';
+import { CopilotStep } from './copilot-step.ts';
 import { loadTriageKnowledge } from './engine.ts';
 import { makeTriageHandler } from './handler.ts';
+import { openCopilot } from './open-copilot.ts';
 import { loadWeights } from './weights.ts';
 
 /** Composition of the triage service. */
@@ -13,10 +15,21 @@ export const triageService: ServiceModule<TriageConfig> = {
     const weights = loadWeights(config.TRIAGE_WEIGHTS_FILE);
     const knowledge = loadTriageKnowledge();
     platform.log.info({ weightsVersion: weights.version, playbooks: knowledge.playbooks.size }, 'triage weights, ATT&CK catalog and playbooks loaded');
+    const model = openCopilot(config);
+    const copilot =
+      model === undefined
+        ? undefined
+        : new CopilotStep({ copilot: model, state: platform.state, clock: platform.clock, cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60, tokensPerHour: config.LLM_TOKENS_PER_HOUR });
+    if (model) platform.log.info({ provider: config.LLM_PROVIDER, model: model.model }, 'LLM copilot on: it advises on top of the deterministic triage');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeTriageHandler({ weights, knowledge, clock: platform.clock }),
+      makeTriageHandler({ weights, knowledge, clock: platform.clock, copilot }),
     );
-    return { close: () => consumer.close() };
+    return {
+      close: async () => {
+        await consumer.close();
+        model?.close();
+      },
+    };
   },
 };

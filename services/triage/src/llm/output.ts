@@ -1,23 +1,10 @@
 import { z } from 'zod';
-import { ContainmentRunbook, EntityType, VerdictClass, type ActionKind, type Entity } from '@soc/contracts';
+import { type ContainmentRunbook, CopilotRecommendation, EntityType, VerdictClass, type Entity } from '@soc/contracts';
 import { entitiesById, evidenceIds, type CopilotFacts } from './facts.ts';
 
-const reason = z.string().max(1024);
 const id = z.string().min(1).max(2100);
-const kind = <K extends ActionKind>(k: K) => z.literal(k);
-
-/**
- * An action the copilot recommends, in the action-contract vocabulary. Targets are entity ids; destinations,
- * recipients and action ids are never the model's to choose (the decision policy fills and validates them).
- */
-export const RecommendedAction = z.discriminatedUnion('kind', [
-  z.object({ kind: kind('RunContainment'), runbook: ContainmentRunbook, target: id, reason }),
-  z.object({ kind: kind('GenerateHunt'), entityIds: z.array(id).max(50), reason }),
-  z.object({ kind: kind('CreateTicket'), priority: z.number().int().min(1).max(5), reason }),
-  z.object({ kind: kind('Suppress'), reason }),
-  z.object({ kind: kind('SendEmail'), reason }),
-  z.object({ kind: kind('PostChat'), reason }),
-]);
+/** An action the copilot recommends (the contract's vocabulary; see `CopilotRecommendation`). */
+export const RecommendedAction = CopilotRecommendation;
 export type RecommendedAction = z.infer<typeof RecommendedAction>;
 
 /** What the copilot must answer: a summary, a verdict citing evidence, steps, actions and hunt queries. */

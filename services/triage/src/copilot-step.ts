@@ -1,0 +1,111 @@
+import { hash } from 'node:crypto';
+import type { Alert, CopilotNote, Enrichment, Triage } from '@soc/contracts';
+import type { Clock } from '@soc/runtime';
+import { type StateStore, updateWithRetry } from '@soc/state';
+import type { CopilotAdvice, CopilotFacts } from './llm/index.ts';
+
+/** The model behind the step (an `OpenAiCopilot`, wrapped in a circuit breaker by the composition root). */
+export interface Copilot {
+  readonly model: string;
+  advise(facts: CopilotFacts): Promise<CopilotAdvice>;
+}
+
+/** Options of {@link CopilotStep}. */
+export interface CopilotStepOptions {
+  copilot: Copilot;
+  state: StateStore;
+  clock: Clock;
+  /** How long a case group's advice is reused. */
+  cacheTtlSeconds: number;
+  /** Model tokens (prompt + completion) allowed per clock hour, across replicas; beyond it the step skips. */
+  tokensPerHour: number;
+}
+
+const ADVICE = 'llm-advice';
+const BUDGET = 'llm-budget';
+const KEY_ENTITY_TYPES = new Set(['host', 'user', 'ip', 'hash', 'domain', 'url', 'mailbox']);
+
+/**
+ * The case group an alert belongs to for the copilot: tenant, detection rule and the entities the source named.
+ * A storm of near-identical alerts (same rule, same host and account, new ids and times) is one group and gets
+ * one model call; text the attacker controls (titles, descriptions) is deliberately not part of it.
+ */
+export function groupFingerprint(alert: Alert): string {
+  const rule = (alert.rule?.id ?? alert.rule?.name ?? alert.title).toLowerCase();
+  const entities = alert.entities
+    .filter((e) => e.origin === 'source' && KEY_ENTITY_TYPES.has(e.type))
+    .map((e) => e.id)
+    .sort()
+    .slice(0, 20);
+  return `grp-${hash('sha256', JSON.stringify([alert.tenantId, alert.source.name, rule, entities]), 'hex').slice(0, 32)}`;
+}
+
+interface StoredAdvice {
+  note: CopilotNote;
+}
+
+/** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */
+function noteOf(advice: CopilotAdvice, fingerprint: string): CopilotNote {
+  const { output, removed, usage } = advice;
+  return {
+    status: 'advised',
+    model: usage.model.slice(0, 128),
+    fingerprint,
+    summary: output.summary,
+    verdict: output.verdict,
+    evidence: output.evidence,
+    investigationSteps: output.investigationSteps,
+    recommendedActions: output.recommendedActions,
+    huntQueries: output.huntQueries,
+    removed: removed.slice(0, 100).map((r) => ({ path: r.path.slice(0, 256), reason: r.reason, value: r.value.slice(0, 2100) })),
+    usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, ...(usage.cost === undefined ? {} : { cost: usage.cost }) },
+  };
+}
+
+/**
+ * The copilot layer of triage: one model call per case group (cached in the state store for `cacheTtlSeconds`,
+ * concurrent alerts of one group share the call), within an hourly token budget. Whatever happens — budget spent,
+ * model slow or down, breaker open — the deterministic triage stands and the note says why nothing was added.
+ */
+export class CopilotStep {
+  private readonly o: CopilotStepOptions;
+  private readonly inFlight = new Map<string, Promise<CopilotNote>>();
+
+  constructor(options: CopilotStepOptions) {
+    this.o = options;
+  }
+
+  async note(alert: Alert, enrichment: Enrichment, triage: Triage): Promise<CopilotNote> {
+    const fingerprint = groupFingerprint(alert);
+    const cached = await this.o.state.get<StoredAdvice>(ADVICE, fingerprint);
+    if (cached !== undefined) return { ...cached.value.note, status: 'cached' };
+    const pending = this.inFlight.get(fingerprint);
+    if (pending !== undefined) {
+      // Another alert of the group is asking right now: share its answer instead of a second call.
+      const shared = await pending;
+      return shared.status === 'advised' ? { ...shared, status: 'cached' } : shared;
+    }
+    const call = this.advise(fingerprint, { alert, enrichment, triage }).finally(() => this.inFlight.delete(fingerprint));
+    this.inFlight.set(fingerprint, call);
+    return call;
+  }
+
+  private async advise(fingerprint: string, facts: CopilotFacts): Promise<CopilotNote> {
+    const hour = this.o.clock.now().toISOString().slice(0, 13);
+    const spent = (await this.o.state.get<{ tokens: number }>(BUDGET, hour))?.value.tokens ?? 0;
+    if (spent >= this.o.tokensPerHour) {
+      return { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) is spent; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+    }
+    let advice: CopilotAdvice;
+    try {
+      advice = await this.o.copilot.advise(facts);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.slice(0, 300) : 'the model call failed';
+      return { status: 'failed', fingerprint, model: this.o.copilot.model.slice(0, 128), reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+    }
+    const note = noteOf(advice, fingerprint);
+    await updateWithRetry<{ tokens: number }>(this.o.state, BUDGET, hour, (b) => ({ tokens: (b?.tokens ?? 0) + advice.usage.totalTokens }), { ttlSeconds: 7200 });
+    await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
+    return note;
+  }
+}

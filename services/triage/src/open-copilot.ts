@@ -1,0 +1,59 @@
+import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
+import { breaker } from '@soc/runtime';
+import type { TriageConfig } from './config.ts';
+import type { Copilot } from './copilot-step.ts';
+import { OpenAiCopilot } from './llm/index.ts';
+
+/**
+ * The copilot the configuration selects, wrapped in a circuit breaker (a slow or failing model fails fast and the
+ * deterministic triage stands), or undefined for `LLM_PROVIDER=none`.
+ */
+export function openCopilot(config: TriageConfig): (Copilot & { close(): void }) | undefined {
+  if (config.LLM_PROVIDER === 'none') return undefined;
+  const prices =
+    config.LLM_PRICE_PROMPT_PER_1K !== undefined && config.LLM_PRICE_COMPLETION_PER_1K !== undefined
+      ? { promptPer1k: config.LLM_PRICE_PROMPT_PER_1K, completionPer1k: config.LLM_PRICE_COMPLETION_PER_1K }
+      : undefined;
+  const provider =
+    config.LLM_PROVIDER === 'azure'
+      ? {
+          kind: 'azure' as const,
+          endpoint: config.AZURE_OPENAI_ENDPOINT ?? '',
+          deployment: config.AZURE_OPENAI_DEPLOYMENT ?? '',
+          apiVersion: config.AZURE_OPENAI_API_VERSION,
+          ...(config.AZURE_OPENAI_API_KEY !== undefined
+            ? { apiKey: config.AZURE_OPENAI_API_KEY }
+            : { azureADTokenProvider: getBearerTokenProvider(new DefaultAzureCredential(), 'https://cognitiveservices.azure.com/.default') }),
+        }
+      : { kind: 'openai-compatible' as const, baseURL: config.OPENAI_BASE_URL ?? '', model: config.LLM_MODEL ?? '', ...(config.OPENAI_API_KEY !== undefined ? { apiKey: config.OPENAI_API_KEY } : {}) };
+  const copilot = new OpenAiCopilot({
+    provider,
+    timeoutMs: config.LLM_TIMEOUT_MS,
+    budgetTokens: config.LLM_MAX_INPUT_TOKENS,
+    redaction: { ips: config.LLM_REDACT_IPS ? 'redact' : 'keep', hostnames: 'redact' },
+    ...(prices ? { prices } : {}),
+  });
+  const guarded = breaker((facts: Parameters<OpenAiCopilot['advise']>[0]) => copilot.advise(facts), { name: 'llm', timeoutMs: config.LLM_TIMEOUT_MS + 1000, capacity: 10_000 });
+  // Calls beyond the limit wait their turn instead of being refused: a refusal would count as a failure and open the
+  // breaker during a storm of distinct case groups.
+  const limit = limiter(config.LLM_MAX_CONCURRENCY);
+  return { model: copilot.model, advise: (facts) => limit(() => guarded(facts)), close: () => guarded.breaker.shutdown() };
+}
+
+/** At most `max` calls at once; the rest wait in arrival order. */
+function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    // A finished call hands its slot straight to the next waiter, so `active` never exceeds `max`.
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
