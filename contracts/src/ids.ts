@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { Alert } from './alert.ts';
 
 /** Formats the first 128 bits of a SHA-256 as a UUID-shaped string (deterministic, not random). */
 function hashToUuid(input: string): string {
@@ -23,4 +24,21 @@ export function deriveAlertId(tenantId: string, source: string, vendorAlertId: s
 /** A stable key for anything derived from several parts (action ids, idempotency keys). */
 export function deriveKey(...parts: readonly string[]): string {
   return hashToUuid(parts.join('\u0000'));
+}
+
+const GROUP_ENTITY_TYPES = new Set(['host', 'user', 'ip', 'hash', 'domain', 'url', 'mailbox']);
+
+/**
+ * The case group of an alert: tenant, source, detection rule and the key entities the source named. A storm of
+ * near-identical alerts (same rule, same host and account, new ids and times) is one group — one case with a
+ * count, one LLM call. Text the attacker controls (title when a rule is known, description) is not part of it.
+ */
+export function caseGroupKey(alert: Pick<Alert, 'tenantId' | 'source' | 'rule' | 'title' | 'entities'>): string {
+  const rule = (alert.rule?.id ?? alert.rule?.name ?? alert.title).toLowerCase();
+  const entities = alert.entities
+    .filter((e) => e.origin === 'source' && GROUP_ENTITY_TYPES.has(e.type))
+    .map((e) => e.id)
+    .sort()
+    .slice(0, 20);
+  return `grp-${hash('sha256', JSON.stringify([alert.tenantId, alert.source.name, rule, entities]), 'hex').slice(0, 32)}`;
 }

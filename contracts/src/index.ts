@@ -28,6 +28,6 @@ export { EVENT_DEFINITIONS, eventDefinition, isKnownEventType, isValidatedEvent,
 export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEvent, SocEventType } from './registry.ts';
 export { causedBy, createEvent } from './create-event.ts';
 export type { CausedByOptions, NewEventOptions } from './create-event.ts';
-export { deriveAlertId, deriveEventId, deriveKey } from './ids.ts';
+export { caseGroupKey, deriveAlertId, deriveEventId, deriveKey } from './ids.ts';
 export { ALL_SUBSCRIPTIONS, SUBSCRIPTIONS } from './topology.ts';
 export type { SubscriptionSpec } from './topology.ts';

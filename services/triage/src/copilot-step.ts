@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto';
-import type { Alert, CopilotNote, Enrichment, Triage } from '@soc/contracts';
+import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey } from '@soc/contracts';
 import type { Clock } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import type { CopilotAdvice, CopilotFacts } from './llm/index.ts';
@@ -23,22 +22,8 @@ export interface CopilotStepOptions {
 
 const ADVICE = 'llm-advice';
 const BUDGET = 'llm-budget';
-const KEY_ENTITY_TYPES = new Set(['host', 'user', 'ip', 'hash', 'domain', 'url', 'mailbox']);
-
-/**
- * The case group an alert belongs to for the copilot: tenant, detection rule and the entities the source named.
- * A storm of near-identical alerts (same rule, same host and account, new ids and times) is one group and gets
- * one model call; text the attacker controls (titles, descriptions) is deliberately not part of it.
- */
-export function groupFingerprint(alert: Alert): string {
-  const rule = (alert.rule?.id ?? alert.rule?.name ?? alert.title).toLowerCase();
-  const entities = alert.entities
-    .filter((e) => e.origin === 'source' && KEY_ENTITY_TYPES.has(e.type))
-    .map((e) => e.id)
-    .sort()
-    .slice(0, 20);
-  return `grp-${hash('sha256', JSON.stringify([alert.tenantId, alert.source.name, rule, entities]), 'hex').slice(0, 32)}`;
-}
+/** The case group an alert belongs to for the copilot (see `caseGroupKey`): one model call per group. */
+export const groupFingerprint = caseGroupKey;
 
 interface StoredAdvice {
   note: CopilotNote;
