@@ -18,5 +18,34 @@ export const EnrichmentConfig = z.object({
   /** Cache of external threat-intel answers, and of "nothing known" answers. */
   TI_CACHE_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(360),
   TI_NEGATIVE_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** Asset inventories: comma-separated CSV/JSON files or directories (hostname, fqdn, ip, criticality, owner, location, tags). */
+  ASSET_INVENTORY_FILES: csv,
+  /** ServiceNow CMDB (Table API, `cmdb_ci_computer`): off without an instance URL. */
+  SERVICENOW_INSTANCE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Basic auth of an integration user with read access to the CMDB (the password is a secret). */
+  SERVICENOW_USER: z.string().min(1).optional(),
+  SERVICENOW_PASSWORD: z.string().min(1).optional(),
+  /** An OAuth bearer token instead of basic auth (a secret). */
+  SERVICENOW_TOKEN: z.string().min(1).optional(),
+  /** User directories: comma-separated CSV/JSON files or directories (upn, objectId, account, department, …). */
+  USER_DIRECTORY_FILES: csv,
+  /** Microsoft Graph users, memberOf and Entra ID Protection risky users, with DefaultAzureCredential. */
+  GRAPH_ENABLED: z.union([z.boolean(), z.stringbool()]).default(false),
+  GRAPH_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.microsoft.com'),
+  /** Group display names that make a member privileged; empty: the AD protected groups (Domain Admins …). */
+  GRAPH_PRIVILEGED_GROUPS: csv,
+  /** Allowlists: comma-separated JSON files or directories (entries with reason and expiresAt). */
+  ALLOWLIST_FILES: csv,
+  /** Cache of CMDB and Graph answers, and of "not known" answers. */
+  CONTEXT_CACHE_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  CONTEXT_NEGATIVE_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
+  /** Host/IP and user entities of one alert looked up at most (each), so one alert cannot flood the CMDB or Graph. */
+  CONTEXT_MAX_ENTITIES: z.coerce.number().int().min(1).max(500).default(25),
+})
+.superRefine((c, ctx) => {
+  if (c.SERVICENOW_INSTANCE_URL === undefined) return;
+  const basic = c.SERVICENOW_USER !== undefined && c.SERVICENOW_PASSWORD !== undefined;
+  if (basic === (c.SERVICENOW_TOKEN !== undefined))
+    ctx.addIssue({ code: 'custom', path: ['SERVICENOW_INSTANCE_URL'], message: 'set SERVICENOW_USER and SERVICENOW_PASSWORD, or SERVICENOW_TOKEN (one of the two)' });
 });
 export type EnrichmentConfig = z.infer<typeof EnrichmentConfig>;

@@ -1,6 +1,7 @@
 import { AlertEnrichedV1, type Alert, type EventByType, type Fact, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
+import { type ContextSources, lookUpContext } from './context/index.ts';
 import { type IntelSource, lookUpIntel } from './intel-lookup.ts';
 import type { AlertHistory, HistorySnapshot } from './ports.ts';
 
@@ -38,7 +39,9 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
   return facts;
 }
 
-/** Pure: the enriched event for a received alert, what history knew about it, and what threat intel said. */
+const MAX_FACTS = 1000;
+
+/** Pure: the enriched event for a received alert, what history knew about it, and what the other sources said (threat intel, assets, users, allowlists). */
 export function enrich(
   event: EventByType<'soc.alert.received.v1'>,
   history: HistorySnapshot,
@@ -48,7 +51,8 @@ export function enrich(
   return causedBy(
     event,
     AlertEnrichedV1,
-    { alert: event.data.alert, enrichment: { facts: [...historyFacts(history, now), ...intel.facts], missing: intel.missing } },
+    // The contract bounds facts per alert; history comes first, as every alert has it.
+    { alert: event.data.alert, enrichment: { facts: [...historyFacts(history, now), ...intel.facts].slice(0, MAX_FACTS), missing: intel.missing } },
     { source: '/soc/enrichment', time: now },
   );
 }
@@ -58,6 +62,8 @@ export interface EnrichmentDeps {
   history: AlertHistory;
   /** Threat-intel sources (local feeds, VirusTotal …); none configured is fine. */
   intel?: readonly IntelSource[] | undefined;
+  /** Asset directories, user directories and allowlists; none configured is fine. */
+  context?: ContextSources | undefined;
   clock: Clock;
 }
 
@@ -66,8 +72,12 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
   return dispatch('enrichment', {
     'soc.alert.received.v1': async (event) => {
       const alert = event.data.alert;
-      const [history, intel] = await Promise.all([deps.history.lookup(alert), lookUpIntel(alert.entities, deps.intel ?? [])]);
-      const enriched = enrich(event, history, deps.clock.now(), intel);
+      const [history, intel, context] = await Promise.all([
+        deps.history.lookup(alert),
+        lookUpIntel(alert.entities, deps.intel ?? []),
+        lookUpContext(alert, deps.context ?? {}),
+      ]);
+      const enriched = enrich(event, history, deps.clock.now(), { facts: [...intel.facts, ...context.facts], missing: [...intel.missing, ...context.missing] });
       await deps.history.record(alert, new Date(event.data.receivedAt));
       return { emit: [enriched] };
     },

@@ -4,3 +4,18 @@ export { StateAlertHistory } from './adapters/state-alert-history.ts';
 export type { AlertHistory, EntitySighting, HistorySnapshot, RuleSighting } from './ports.ts';
 export { enrichmentService } from './service.ts';
 export { EnrichmentConfig } from './config.ts';
+export {
+  CachingLookup,
+  FileAllowlist,
+  FileAssetDirectory,
+  FileUserDirectory,
+  GraphUserDirectory,
+  ServiceNowAssetDirectory,
+  allowlistFact,
+  assetFact,
+  lookUpContext,
+  userFact,
+  withLookupBreaker,
+} from './context/index.ts';
+export type { Allowlist, AssetDirectory, ContextSources, TokenProvider, UserDirectory } from './context/index.ts';
+export { openContextSources } from './context-sources.ts';

@@ -2,6 +2,7 @@ import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { StateAlertHistory } from './adapters/state-alert-history.ts';
 import { EnrichmentConfig } from './config.ts';
+import { openContextSources } from './context-sources.ts';
 import { makeEnrichmentHandler } from './handler.ts';
 import type { IntelSource } from './intel-lookup.ts';
 import { CachingThreatIntel, LocalFeedThreatIntel, VirusTotalThreatIntel, withBreaker } from './threat-intel/index.ts';
@@ -26,9 +27,11 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
       const cached = new CachingThreatIntel(guarded, { clock: platform.clock, ttlMs: config.TI_CACHE_TTL_MINUTES * 60_000, negativeTtlMs: config.TI_NEGATIVE_TTL_MINUTES * 60_000 });
       intel.push({ name: 'virustotal', intel: cached, maxIndicatorsPerAlert: config.VIRUSTOTAL_MAX_INDICATORS });
     }
+    const context = await openContextSources(config, { clock: platform.clock, log: platform.log });
+    closers.push(context.close);
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.enrichment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeEnrichmentHandler({ history, intel, clock: platform.clock }),
+      makeEnrichmentHandler({ history, intel, context: context.sources, clock: platform.clock }),
     );
     return {
       close: async () => {

@@ -80,6 +80,51 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
+  const assetFacts = enrichment.facts.filter((f) => f.kind === 'asset' && isCriticality(f.attributes.criticality));
+  const topCriticality = CRITICALITY_ORDER.findLast((c) => assetFacts.some((f) => f.attributes.criticality === c));
+  if (topCriticality !== undefined && w.assetCriticality[topCriticality] !== 0) {
+    const top = assetFacts.filter((f) => f.attributes.criticality === topCriticality);
+    factors.push({
+      name: 'asset-criticality',
+      points: w.assetCriticality[topCriticality],
+      evidence: clip(`Asset criticality ${topCriticality}: ${top.map((f) => f.statement).slice(0, 3).join('; ')}`),
+      factIds: top.map((f) => f.id),
+    });
+  }
+
+  const userFacts = enrichment.facts.filter((f) => f.kind === 'user');
+  const privileged = userFacts.filter((f) => f.attributes.privileged === true);
+  if (privileged.length > 0) {
+    factors.push({
+      name: 'privileged-user',
+      points: w.privilegedUser.points,
+      evidence: clip(`Privileged account(s) involved: ${privileged.map((f) => `${f.entityId ?? f.source}${typeof f.attributes.privilegedGroups === 'string' && f.attributes.privilegedGroups !== '' ? ` (${f.attributes.privilegedGroups})` : ''}`).join(', ')}`),
+      factIds: privileged.map((f) => f.id),
+    });
+  }
+  const topRisk = RISK_ORDER.findLast((r) => userFacts.some((f) => f.attributes.riskLevel === r));
+  if (topRisk !== undefined && w.userRisk[topRisk] !== 0) {
+    const risky = userFacts.filter((f) => f.attributes.riskLevel === topRisk);
+    factors.push({
+      name: 'user-risk',
+      points: w.userRisk[topRisk],
+      evidence: clip(`User risk level ${topRisk} per ${[...new Set(risky.map((f) => f.source))].join(', ')}: ${risky.map((f) => f.entityId ?? f.id).join(', ')}`),
+      factIds: risky.map((f) => f.id),
+    });
+  }
+
+  // An allowlist entry is a human's statement that this activity is expected: it lowers the score, which moves
+  // the likelihoods from true positive toward benign positive.
+  const allowlisted = enrichment.facts.filter((f) => f.kind === 'allowlist');
+  if (allowlisted.length > 0) {
+    factors.push({
+      name: 'allowlisted',
+      points: w.allowlisted.points,
+      evidence: clip(`Allowlisted: ${allowlisted.map((f) => `${f.entityId ?? 'entity'} — ${typeof f.attributes.reason === 'string' ? f.attributes.reason : f.statement}${typeof f.attributes.expiresAt === 'string' ? ` (until ${f.attributes.expiresAt})` : ''}`).join('; ')}`),
+      factIds: allowlisted.map((f) => f.id),
+    });
+  }
+
   // Low-confidence text matches inform the analyst but do not move the score.
   const confident = new Map<string, MappedTechnique>();
   for (const m of attack) if (m.confidence !== 'low' && !confident.has(m.techniqueId)) confident.set(m.techniqueId, m);
@@ -93,6 +138,11 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
   }
   return factors;
 }
+
+const CRITICALITY_ORDER = ['low', 'medium', 'high', 'critical'] as const;
+const RISK_ORDER = ['low', 'medium', 'high'] as const;
+const isCriticality = (v: unknown): v is (typeof CRITICALITY_ORDER)[number] => CRITICALITY_ORDER.some((c) => c === v);
+const clip = (s: string): string => (s.length <= 2048 ? s : `${s.slice(0, 2047)}…`);
 
 function numberAttr(fact: Fact, key: string): number {
   const v = fact.attributes[key];

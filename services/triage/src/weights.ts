@@ -19,6 +19,14 @@ export const TriageWeights = z
     attackTechnique: z.object({ points: z.number() }),
     /** Per threat-intel finding, times the source's confidence; capped. */
     threatIntel: z.object({ maliciousPoints: z.number(), suspiciousPoints: z.number(), max: z.number() }),
+    /** Points for the most critical asset among the alert's hosts and addresses. */
+    assetCriticality: z.object({ low: z.number(), medium: z.number(), high: z.number(), critical: z.number() }),
+    /** Once, when an involved account is privileged (privileged group or directory role). */
+    privilegedUser: z.object({ points: z.number() }),
+    /** Points for the highest Entra ID Protection risk level among the alert's users. */
+    userRisk: z.object({ low: z.number(), medium: z.number(), high: z.number() }),
+    /** Once, when an entity is on an unexpired allowlist; never positive, so it lowers the score toward benign. */
+    allowlisted: z.object({ points: z.number().max(0) }),
     levels: z.object({ medium: z.number(), high: z.number(), critical: z.number() }),
     verdict: z.object({
       midpoint: z.number(),

@@ -124,4 +124,62 @@ describe('deterministic triage engine', () => {
     expect(a).toMatchObject({ correlationid: 'corr-1', causationid: 'e-1', type: 'soc.alert.triaged.v1' });
     expect(parseEvent(JSON.parse(JSON.stringify(a))).ok).toBe(true);
   });
+  // Facts as enrichment states them for the demo alert's entities (services/enrichment/data samples).
+  const contextFact = (id: string, kind: 'asset' | 'user' | 'allowlist', entityId: string, attributes: Record<string, string | number | boolean | null>) => ({
+    id,
+    kind,
+    entityId,
+    source: kind === 'asset' ? 'assets:assets.sample.csv' : kind === 'user' ? 'graph' : 'allowlist:allowlist.sample.json',
+    observedAt: '2026-11-23T10:00:00.000Z',
+    statement: `${entityId} ${kind}`,
+    attributes,
+  });
+
+  it('scores asset criticality, a privileged account and user risk, citing their facts', () => {
+    const facts = [
+      contextFact('asset:a:1', 'asset', 'host:msticalertswin1', { criticality: 'high', tags: 'server, windows' }),
+      contextFact('asset:a:2', 'asset', 'ip:10.0.1.77', { criticality: 'critical', tags: 'domain controller, never auto-isolate' }),
+      contextFact('user:g:1', 'user', 'user:msticadmin', { privileged: true, privilegedGroups: 'Global Administrator', riskLevel: 'high' }),
+      contextFact('user:g:2', 'user', 'user:brians@contososi.onmicrosoft.com', { privileged: false, privilegedGroups: '', riskLevel: 'medium' }),
+    ];
+    const t = triageAlert(alert, { facts, missing: [] }, weights, knowledge);
+    const byName = Object.fromEntries(t.risk.factors.map((f) => [f.name, f]));
+    expect(byName['asset-criticality']).toMatchObject({ points: 15, factIds: ['asset:a:2'] });
+    expect(byName['asset-criticality']?.evidence).toMatch(/^Asset criticality critical: ip:10\.0\.1\.77 asset/);
+    expect(byName['privileged-user']).toMatchObject({ points: 10, factIds: ['user:g:1'], evidence: 'Privileged account(s) involved: user:msticadmin (Global Administrator)' });
+    expect(byName['user-risk']).toMatchObject({ points: 15, factIds: ['user:g:1'], evidence: 'User risk level high per graph: user:msticadmin' });
+    expect(t.risk.score).toBe(Math.min(100, 60 + 4 + 5 + 15 + 10 + 15));
+    expect(t.risk.level).toBe('critical');
+  });
+
+  it('a low-criticality asset and a user without risk add nothing', () => {
+    const facts = [
+      contextFact('asset:a:3', 'asset', 'host:vm1', { criticality: 'low' }),
+      contextFact('user:g:3', 'user', 'user:adelev@contoso.com', { privileged: false, riskLevel: 'none' }),
+    ];
+    const t = triageAlert(alert, { facts, missing: [] }, weights, knowledge);
+    expect(t.risk.factors.map((f) => f.name)).toEqual(['source-severity', 'external-ip', 'attack-technique']);
+  });
+
+  it('an allowlisted entity lowers the score citing the reason, and moves the verdict toward benign positive', () => {
+    const scanner = { ...alert, severity: 'medium' as const, attack: [], entities: [{ id: 'ip:10.0.9.7', type: 'ip' as const, value: '10.0.9.7', isInternal: true, origin: 'source' as const }] };
+    const facts = [contextFact('allowlist:f:1', 'allowlist', 'ip:10.0.9.7', { reason: 'Qualys vulnerability scanners probe every host weekly', expiresAt: '2027-06-30T00:00:00Z', owner: 'vuln-mgmt@contoso.com' })];
+    const without = triageAlert(scanner, noFacts, weights, knowledge);
+    const t = triageAlert(scanner, { facts, missing: [] }, weights, knowledge);
+    expect(t.risk.factors.find((f) => f.name === 'allowlisted')).toEqual({
+      name: 'allowlisted',
+      points: -30,
+      evidence: 'Allowlisted: ip:10.0.9.7 — Qualys vulnerability scanners probe every host weekly (until 2027-06-30T00:00:00Z)',
+      factIds: ['allowlist:f:1'],
+    });
+    expect(t.risk.score).toBe(10);
+    expect(without.verdict.class).toBe('needs-more-information');
+    expect(t.verdict.class).toBe('benign-positive');
+    expect(t.verdict.likelihoods.benignPositive).toBeGreaterThan(without.verdict.likelihoods.benignPositive);
+  });
+
+  it('ships weights 1.2.0 and refuses an allowlist weight that would raise the score', () => {
+    expect(weights.version).toBe('1.2.0');
+    expect(TriageWeights.safeParse({ ...weights, allowlisted: { points: 5 } }).success).toBe(false);
+  });
 });
