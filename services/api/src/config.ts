@@ -5,6 +5,11 @@ export const ApiConfig = z.object({
   /** How long case events and summaries are kept; 0 keeps them forever. */
   CASE_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
   /**
+   * Case grouping: an alert joins the open case group of its key (tenant, source, rule, key entities) while its
+   * receipt time is within this many minutes of the group's alerts; later, it opens a new group.
+   */
+  CASE_GROUP_WINDOW_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /**
    * Token names (principals) allowed to approve or deny containment, comma-separated. Default `api`, the
    * principal of SOC_API_TOKEN; a SIEM's sending token must not be able to approve its own containment.
    */

@@ -1,3 +1,4 @@
+import type { CaseGroup, GroupObservation } from './case-group.ts';
 import type { CaseEventDoc } from './case-view.ts';
 
 /** The one-line view of a case, for lists. */
@@ -25,4 +26,20 @@ export interface CaseStore {
   /** Creates the summary, or replaces it when `replace` (decisions overwrite the received stub). */
   putSummary(summary: CaseSummary, replace: boolean): Promise<void>;
   listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]>;
+  /** The summary of one case, if it has one. */
+  summary(alertId: string): Promise<CaseSummary | undefined>;
+}
+
+/** Case groups: near-identical alerts (same `caseGroupKey`) within a window, as one case with a count. */
+export interface CaseGroupStore {
+  /**
+   * Files an observation under its alert's group (joining the key's open group within the window, or opening one)
+   * and returns the group afterwards. Safe to repeat and to run concurrently: an alert is counted once.
+   */
+  observe(obs: GroupObservation): Promise<CaseGroup>;
+  get(groupId: string): Promise<CaseGroup | undefined>;
+  /** The group an alert belongs to, if it has been grouped. */
+  groupOf(alertId: string): Promise<CaseGroup | undefined>;
+  /** Groups by latest activity, newest first. */
+  list(query: { limit: number; severity?: string }): Promise<CaseGroup[]>;
 }

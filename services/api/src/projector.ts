@@ -1,8 +1,9 @@
 import type { Alert, SocEvent } from '@soc/contracts';
 import type { EventHandler } from '@soc/bus';
 import { NOTHING } from '@soc/bus';
+import { observationOf } from './case-group.ts';
 import { alertIdOf, toCaseEvent } from './case-view.ts';
-import type { CaseStore, CaseSummary } from './ports.ts';
+import type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
 
 /** The summary fields every event that carries the alert can fill. */
 function alertFields(alert: Alert, correlationId: string): Pick<CaseSummary, 'alertId' | 'correlationId' | 'title' | 'severity' | 'source'> {
@@ -45,9 +46,10 @@ export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boo
 }
 
 /**
- * The case view's bus handler: records every event under its alert.
+ * The case view's bus handler: records every event under its alert, and files alert arrivals and decisions under
+ * the alert's case group.
  */
-export function makeCaseProjector(store: CaseStore): EventHandler {
+export function makeCaseProjector(store: CaseStore, groups: CaseGroupStore): EventHandler {
   return async (event) => {
     // Every event of a journey carries the alert id as its CloudEvents subject (causedBy copies it), so even a
     // dead-letter notice finds its case; an event with neither is filed under its correlation id.
@@ -55,6 +57,9 @@ export function makeCaseProjector(store: CaseStore): EventHandler {
     await store.append(toCaseEvent(event, alertId));
     const summary = summaryOf(event);
     if (summary) await store.putSummary(summary.summary, summary.replace);
+    // Last, so a contended group write (retryable) redelivers an event whose other writes are already no-ops.
+    const observation = observationOf(event);
+    if (observation) await groups.observe(observation);
     return NOTHING;
   };
 }

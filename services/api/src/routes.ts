@@ -6,11 +6,12 @@ import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { foldCase } from './case-view.ts';
-import type { CaseStore } from './ports.ts';
+import type { CaseGroupStore, CaseStore } from './ports.ts';
 
 /** What the API routes need. */
 export interface ApiRoutesDeps {
   cases: CaseStore;
+  groups: CaseGroupStore;
   bus: Bus;
   clock: Clock;
   /** Principals allowed to decide containment requests. */
@@ -38,7 +39,24 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
       return;
     }
-    res.json(foldCase(req.params.alertId, events));
+    const group = await deps.groups.groupOf(req.params.alertId);
+    res.json({ ...foldCase(req.params.alertId, events), group: group ? { id: group.groupId, count: group.count } : null });
+  });
+
+  router.get('/api/v1/cases', async (req, res) => {
+    const query = ListQuery.parse(req.query);
+    res.json({ items: await deps.groups.list(query) });
+  });
+
+  router.get('/api/v1/cases/:groupId', async (req, res) => {
+    const group = await deps.groups.get(req.params.groupId);
+    if (!group) {
+      problem(res, 404, { type: problemType('unknown-case'), title: 'Unknown case', detail: 'No case group has this id (ids come from GET /api/v1/cases).' });
+      return;
+    }
+    // Members whose summary is not written yet are left out here; `memberIds` still names them.
+    const members = (await Promise.all(group.memberIds.map((id) => deps.cases.summary(id)))).filter((s) => s !== undefined);
+    res.json({ ...group, members });
   });
 
   const decide = (verdict: 'approve' | 'deny') =>

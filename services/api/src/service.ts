@@ -1,5 +1,6 @@
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
+import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
 import { makeCaseProjector } from './projector.ts';
@@ -10,11 +11,13 @@ export const apiService: ServiceModule<ApiConfig> = {
   name: 'api',
   config: ApiConfig,
   async start(platform, config) {
-    const cases = new StateCaseStore(platform.state, config.CASE_RETENTION_DAYS > 0 ? { retentionDays: config.CASE_RETENTION_DAYS } : {});
+    const retention = config.CASE_RETENTION_DAYS > 0 ? { retentionDays: config.CASE_RETENTION_DAYS } : {};
+    const cases = new StateCaseStore(platform.state, retention);
+    const groups = new StateCaseGroupStore(platform.state, { windowMinutes: config.CASE_GROUP_WINDOW_MINUTES, ...retention });
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.caseView.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeCaseProjector(cases),
+      makeCaseProjector(cases, groups),
     );
-    return { routes: apiRoutes({ cases, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }), close: () => consumer.close() };
+    return { routes: apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }), close: () => consumer.close() };
   },
 };

@@ -14,6 +14,7 @@ import {
 import { sampleAlert } from '@soc/contracts/testing';
 import type { DeliveryInfo } from '@soc/bus';
 import { MemoryStateStore } from '@soc/state';
+import { StateCaseGroupStore } from '../src/adapters/state-case-group-store.ts';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { foldCase } from '../src/case-view.ts';
 import { makeCaseProjector } from '../src/projector.ts';
@@ -42,8 +43,9 @@ const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, si
 
 describe('case view', () => {
   it('folds a journey into the case, in causal order, whatever order events arrived in', async () => {
-    const store = new StateCaseStore(new MemoryStateStore());
-    const project = makeCaseProjector(store);
+    const state = new MemoryStateStore();
+    const store = new StateCaseStore(state);
+    const project = makeCaseProjector(store, new StateCaseGroupStore(state, { windowMinutes: 60 }));
     const events: SocEvent[] = [received, decision, requested, approved, executed, failed];
     for (const e of [...events].reverse()) await project(e, delivery);
     for (const e of events) await project(e, delivery); // redeliveries change nothing
@@ -60,8 +62,9 @@ describe('case view', () => {
   });
 
   it('files an event naming neither alert nor subject under its correlation id, and the case still shows it', async () => {
-    const store = new StateCaseStore(new MemoryStateStore());
-    const project = makeCaseProjector(store);
+    const state = new MemoryStateStore();
+    const store = new StateCaseStore(state);
+    const project = makeCaseProjector(store, new StateCaseGroupStore(state, { windowMinutes: 60 }));
     await project(received, delivery);
     const orphan = createEvent(ProcessingFailedV1, { subscription: 'triage', failedEventId: 'e', failedEventType: 'soc.alert.enriched.v1', reason: 'SchemaValidationFailed', description: 'd', deliveryCount: 1 }, { id: 'pf', source: '/soc/bus', time: at(9), correlationid: 'corr-v', tenantid: 'contoso' });
     await project(orphan, delivery);

@@ -69,6 +69,10 @@ export class StateCaseStore implements CaseStore {
     );
   }
 
+  async summary(alertId: string): Promise<CaseSummary | undefined> {
+    return (await this.store.get<CaseSummary>(SUMMARIES, alertId))?.value;
+  }
+
   async listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]> {
     const docs = await this.store.query<CaseSummary>(SUMMARIES, {
       ...(query.severity ? { where: { severity: query.severity } } : {}),
