@@ -33,6 +33,7 @@ export const EVENT_PRODUCERS = {
   'soc.containment.requested.v1': 'containment',
   'soc.containment.approved.v1': 'api',
   'soc.containment.denied.v1': 'api',
+  'soc.alert.dispositioned.v1': 'api',
   'soc.containment.executed.v1': 'containment',
   'soc.containment.failed.v1': 'containment',
   'soc.processing.failed.v1': 'bus',

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CloudEventEnvelope, type EventDefinition, type EventOf } from './envelope.ts';
+import { AlertDispositionedV1 } from './events/alert-dispositioned.v1.ts';
 import { AlertEnrichedV1 } from './events/alert-enriched.v1.ts';
 import { AlertReceivedV1 } from './events/alert-received.v1.ts';
 import { AlertTriagedV1 } from './events/alert-triaged.v1.ts';
@@ -29,6 +30,7 @@ export const EVENT_DEFINITIONS = [
   ContainmentExecutedV1,
   ContainmentFailedV1,
   ProcessingFailedV1,
+  AlertDispositionedV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */

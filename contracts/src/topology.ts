@@ -14,7 +14,7 @@ const ALL_TYPES = EVENT_DEFINITIONS.map((d) => d.type);
  * its consumer first runs is still delivered (as with Service Bus subscriptions provisioned by IaC).
  */
 export const SUBSCRIPTIONS = {
-  enrichment: { name: 'enrichment', types: ['soc.alert.received.v1'] },
+  enrichment: { name: 'enrichment', types: ['soc.alert.received.v1', 'soc.alert.dispositioned.v1'] },
   triage: { name: 'triage', types: ['soc.alert.enriched.v1'] },
   decision: { name: 'decision', types: ['soc.alert.triaged.v1'] },
   notification: { name: 'notification', types: ['soc.decision.made.v1'] },

@@ -3,12 +3,13 @@ import { CliFailure, ExitCode, UsageError, type CliIo, type Command } from './cl
 import { dlqList } from './commands/dlq-list.ts';
 import { dlqReplay } from './commands/dlq-replay.ts';
 import { dlqShow } from './commands/dlq-show.ts';
+import { evalCommand } from './commands/eval.ts';
 import { ingest } from './commands/ingest.ts';
 import { normalizeCommand } from './commands/normalize.ts';
 import { quarantineList, quarantineReplay, quarantineShow } from './commands/quarantine.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, ingest, normalizeCommand, quarantineList, quarantineShow, quarantineReplay];
+export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, normalizeCommand, quarantineList, quarantineShow, quarantineReplay];
 
 const OVERVIEW = `Usage: soc <command> [options]
 

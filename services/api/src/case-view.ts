@@ -1,4 +1,4 @@
-import type { Action, Alert, Enrichment, SocEvent, Triage } from '@soc/contracts';
+import type { Action, Alert, Disposition, Enrichment, SocEvent, Triage } from '@soc/contracts';
 
 /** One event of a case, as the case view stores it. */
 export interface CaseEventDoc {
@@ -51,6 +51,8 @@ export interface CaseView {
   tickets: { system: string; ticketId: string; url?: string; status: string; priority: number; time: string }[];
   containment: CaseContainment[];
   failures: { subscription: string; failedEventType: string; reason: string; description: string; time: string }[];
+  /** The analyst's latest disposition; a changed one supersedes the earlier. */
+  disposition: { disposition: Disposition; note?: string; analyst: string; at: string } | null;
   timeline: TimelineEntry[];
 }
 
@@ -75,6 +77,8 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.containment.failed.v1':
       return event.data.alertId;
     case 'soc.processing.failed.v1':
+      return event.data.alertId;
+    case 'soc.alert.dispositioned.v1':
       return event.data.alertId;
   }
 }
@@ -130,6 +134,7 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
     tickets: [],
     containment: [],
     failures: [],
+    disposition: null,
     timeline: events.map((e) => ({ type: e.type, time: e.time, id: e.eventId, source: e.source, correlationid: e.correlationid, causationid: e.causationid })),
   };
   const requests = new Map<string, CaseContainment>();
@@ -191,6 +196,10 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
       }
       case 'soc.processing.failed.v1':
         view.failures.push({ subscription: ev.data.subscription, failedEventType: ev.data.failedEventType, reason: ev.data.reason, description: ev.data.description, time: e.time });
+        break;
+      case 'soc.alert.dispositioned.v1':
+        // Events are in time order, so the last one stands.
+        view.disposition = { disposition: ev.data.disposition, ...(ev.data.note !== undefined ? { note: ev.data.note } : {}), analyst: ev.data.analyst, at: ev.data.at };
         break;
     }
   }

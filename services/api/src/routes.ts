@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { ContainmentApprovedV1, ContainmentDeniedV1, createEvent } from '@soc/contracts';
+import { AlertDispositionedV1, ContainmentApprovedV1, ContainmentDeniedV1, Disposition, createEvent } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType } from '@soc/http';
 import type { Clock } from '@soc/runtime';
@@ -22,6 +22,7 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
 });
+const DispositionBody = z.object({ disposition: Disposition, note: z.string().max(2000).optional() }).strict();
 const DecisionBody = z.object({ comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
 
 /** The analyst API: cases and human containment decisions. Every route is behind the bearer check. */
@@ -96,6 +97,55 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       res.status(202).json({ requestId: data.requestId, decision: verdict === 'approve' ? 'approved' : 'denied', approver });
     };
   const body = jsonBody({ limitBytes: 16 * 1024 });
+
+  // The analyst's verdict on an alert; enrichment counts it per rule, entity and tenant for the next triage.
+  router.post('/api/v1/alerts/:alertId/disposition', body, async (req: express.Request<{ alertId: string }>, res: express.Response) => {
+    const input = DispositionBody.parse(req.body ?? {});
+    const events = await deps.cases.events(req.params.alertId);
+    const view = foldCase(req.params.alertId, events);
+    const received = events.find((e) => e.type === 'soc.alert.received.v1');
+    if (!view.alert) {
+      problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
+      return;
+    }
+    const analyst = String(res.locals.principal);
+    const current = view.disposition;
+    // The same answer again changes nothing (no event); a different one supersedes the earlier.
+    if (current && current.disposition === input.disposition && current.note === input.note) {
+      res.status(200).json({ alertId: view.alertId, ...current, changed: false });
+      return;
+    }
+    const now = deps.clock.now();
+    const { alert } = view;
+    const data = {
+      alertId: alert.alertId,
+      tenantId: alert.tenantId,
+      rule: {
+        source: alert.source.name,
+        ...(alert.rule?.id !== undefined ? { id: alert.rule.id } : {}),
+        ...(alert.rule?.name !== undefined ? { name: alert.rule.name } : {}),
+        title: alert.title,
+      },
+      entityIds: alert.entities.map((e) => e.id),
+      disposition: input.disposition,
+      ...(input.note !== undefined ? { note: input.note } : {}),
+      analyst,
+      at: now.toISOString(),
+    };
+    await deps.bus.publish([
+      createEvent(AlertDispositionedV1, data, {
+        id: randomUUID(),
+        source: '/soc/api',
+        time: now,
+        correlationid: view.correlationId,
+        ...(received ? { causationid: received.eventId } : {}),
+        tenantid: alert.tenantId,
+        subject: alert.alertId,
+      }),
+    ]);
+    res.status(202).json({ alertId: alert.alertId, disposition: data.disposition, ...(data.note !== undefined ? { note: data.note } : {}), analyst, at: data.at, changed: true });
+  });
+
   router.post('/api/v1/containment/:requestId/approve', body, decide('approve'));
   router.post('/api/v1/containment/:requestId/deny', body, decide('deny'));
   return router;

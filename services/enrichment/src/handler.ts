@@ -1,20 +1,38 @@
 import { AlertEnrichedV1, type Alert, type EventByType, type Fact, causedBy } from '@soc/contracts';
-import { dispatch, type EventHandler } from '@soc/bus';
+import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
 import { type ContextSources, lookUpContext } from './context/index.ts';
 import { type IntelSource, lookUpIntel } from './intel-lookup.ts';
-import type { AlertHistory, HistorySnapshot } from './ports.ts';
+import type { AlertHistory, DispositionCounts, DispositionRecord, HistorySnapshot } from './ports.ts';
 
 /** The rule key history is kept under: the rule id, else its name, else the title. */
 export function ruleKeyOf(alert: Alert): string {
-  return `${alert.source.name}:${alert.rule?.id ?? alert.rule?.name ?? alert.title}`.toLowerCase();
+  return ruleKeyFrom({ source: alert.source.name, id: alert.rule?.id, name: alert.rule?.name, title: alert.title });
 }
 
-/** Turns a history snapshot into citeable facts. Pure. */
+/** The same key from a disposition's rule reference. */
+export function ruleKeyFrom(rule: { source: string; id?: string | undefined; name?: string | undefined; title: string }): string {
+  return `${rule.source}:${rule.id ?? rule.name ?? rule.title}`.toLowerCase();
+}
+
+/** What history records of a `soc.alert.dispositioned.v1`. Pure. */
+export function dispositionRecordOf(event: EventByType<'soc.alert.dispositioned.v1'>): DispositionRecord {
+  const d = event.data;
+  return { alertId: d.alertId, tenantId: d.tenantId, ruleKey: ruleKeyFrom(d.rule), entityIds: d.entityIds, disposition: d.disposition, at: d.at };
+}
+
+const judged = (c: DispositionCounts | undefined): number => (c ? c.truePositives + c.benignPositives + c.falsePositives : 0);
+const countsOf = (c: DispositionCounts | undefined): DispositionCounts => ({
+  truePositives: c?.truePositives ?? 0,
+  benignPositives: c?.benignPositives ?? 0,
+  falsePositives: c?.falsePositives ?? 0,
+});
+
+/** Turns a history snapshot into citeable facts, with analysts' dispositions of the earlier alerts. Pure. */
 export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
   const observedAt = now.toISOString();
   const facts: Fact[] = history.entities
-    .filter((s) => s.priorAlertCount > 0)
+    .filter((s) => s.priorAlertCount > 0 || judged(s.dispositions) > 0)
     .map((s) => ({
       id: `history:${s.entityId}`,
       kind: 'history' as const,
@@ -22,21 +40,36 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
       source: 'soc-history',
       observedAt,
       confidence: 1,
-      statement: `${s.entityId} appeared in ${s.priorAlertCount} earlier alert(s), first ${s.firstSeenAt}, last ${s.lastSeenAt}`,
-      attributes: { priorAlertCount: s.priorAlertCount, firstSeenAt: s.firstSeenAt, lastSeenAt: s.lastSeenAt },
+      statement: `${s.entityId} appeared in ${s.priorAlertCount} earlier alert(s), first ${s.firstSeenAt}, last ${s.lastSeenAt}${judgedText(s.dispositions)}`,
+      attributes: { priorAlertCount: s.priorAlertCount, firstSeenAt: s.firstSeenAt, lastSeenAt: s.lastSeenAt, ...countsOf(s.dispositions) },
     }));
-  if (history.rule && history.rule.priorAlertCount > 0) {
+  if (history.rule && (history.rule.priorAlertCount > 0 || judged(history.rule.dispositions) > 0)) {
     facts.push({
       id: `rule-history:${history.rule.ruleKey}`,
       kind: 'rule-history',
       source: 'soc-history',
       observedAt,
       confidence: 1,
-      statement: `This detection fired ${history.rule.priorAlertCount} time(s) before, last ${history.rule.lastSeenAt}`,
-      attributes: { priorAlertCount: history.rule.priorAlertCount, lastSeenAt: history.rule.lastSeenAt },
+      statement: `This detection fired ${history.rule.priorAlertCount} time(s) before, last ${history.rule.lastSeenAt}${judgedText(history.rule.dispositions)}`,
+      attributes: { priorAlertCount: history.rule.priorAlertCount, lastSeenAt: history.rule.lastSeenAt, ...countsOf(history.rule.dispositions) },
+    });
+  }
+  if (history.tenant && judged(history.tenant.dispositions) > 0) {
+    facts.push({
+      id: `tenant-history:${history.tenant.tenantId}`,
+      kind: 'history',
+      source: 'soc-history',
+      observedAt,
+      confidence: 1,
+      statement: `Analysts of this tenant dispositioned earlier alerts${judgedText(history.tenant.dispositions)}`,
+      attributes: { scope: 'tenant', ...countsOf(history.tenant.dispositions) },
     });
   }
   return facts;
+}
+
+function judgedText(c: DispositionCounts | undefined): string {
+  return judged(c) === 0 || !c ? '' : `; analysts judged ${c.truePositives} true, ${c.benignPositives} benign and ${c.falsePositives} false positive(s)`;
 }
 
 const MAX_FACTS = 1000;
@@ -67,7 +100,7 @@ export interface EnrichmentDeps {
   clock: Clock;
 }
 
-/** Looks up history (I/O at the edge), enriches (pure), then records the sighting for later alerts. */
+/** Looks up history (I/O at the edge), enriches (pure), then records the sighting for later alerts; counts analysts' dispositions. */
 export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
   return dispatch('enrichment', {
     'soc.alert.received.v1': async (event) => {
@@ -80,6 +113,10 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
       const enriched = enrich(event, history, deps.clock.now(), { facts: [...intel.facts, ...context.facts], missing: [...intel.missing, ...context.missing] });
       await deps.history.record(alert, new Date(event.data.receivedAt));
       return { emit: [enriched] };
+    },
+    'soc.alert.dispositioned.v1': async (event) => {
+      await deps.history.recordDisposition(dispositionRecordOf(event));
+      return NOTHING;
     },
   });
 }

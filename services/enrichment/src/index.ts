@@ -1,7 +1,7 @@
-export { enrich, historyFacts, makeEnrichmentHandler, ruleKeyOf } from './handler.ts';
+export { dispositionRecordOf, enrich, historyFacts, makeEnrichmentHandler, ruleKeyFrom, ruleKeyOf } from './handler.ts';
 export type { EnrichmentDeps } from './handler.ts';
 export { StateAlertHistory } from './adapters/state-alert-history.ts';
-export type { AlertHistory, EntitySighting, HistorySnapshot, RuleSighting } from './ports.ts';
+export type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot, RuleSighting } from './ports.ts';
 export { enrichmentService } from './service.ts';
 export { EnrichmentConfig } from './config.ts';
 export {

@@ -1,4 +1,11 @@
-import type { Alert } from '@soc/contracts';
+import type { Alert, Disposition } from '@soc/contracts';
+
+/** How analysts dispositioned earlier alerts of an entity, a rule or a tenant. */
+export interface DispositionCounts {
+  truePositives: number;
+  benignPositives: number;
+  falsePositives: number;
+}
 
 /** Earlier sightings of one entity. */
 export interface EntitySighting {
@@ -9,6 +16,8 @@ export interface EntitySighting {
   lastSeenAt: string;
   /** Most recent earlier alert ids, newest first (bounded). */
   recentAlertIds: string[];
+  /** Analysts' dispositions of earlier alerts naming this entity. */
+  dispositions?: DispositionCounts;
 }
 
 /** Earlier firings of the alert's detection rule. */
@@ -16,12 +25,26 @@ export interface RuleSighting {
   ruleKey: string;
   priorAlertCount: number;
   lastSeenAt: string;
+  /** Analysts' dispositions of earlier alerts of this rule. */
+  dispositions?: DispositionCounts;
 }
 
 /** What history knows about an alert's entities and rule, excluding the alert itself. */
 export interface HistorySnapshot {
   entities: EntitySighting[];
   rule: RuleSighting | undefined;
+  /** Analysts' dispositions of the tenant's earlier alerts (a prior for rules and entities not judged yet). */
+  tenant?: { tenantId: string; dispositions: DispositionCounts };
+}
+
+/** An analyst's disposition of one alert, as history records it. */
+export interface DispositionRecord {
+  alertId: string;
+  tenantId: string;
+  ruleKey: string;
+  entityIds: readonly string[];
+  disposition: Disposition;
+  at: string;
 }
 
 /** History of the same entities and rule across alerts. */
@@ -29,4 +52,6 @@ export interface AlertHistory {
   lookup(alert: Alert): Promise<HistorySnapshot>;
   /** Records the alert's sightings; recording the same alert twice changes nothing. */
   record(alert: Alert, at: Date): Promise<void>;
+  /** Counts an analyst's disposition per rule, entity and tenant; the same one again changes nothing, a changed one moves the count. */
+  recordDisposition(record: DispositionRecord): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { Alert, Enrichment, Entity, Fact, RiskFactor, Triage, VerdictClass } from '@soc/contracts';
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
-import { type PlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
+import { type PlaybookIndex, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the engine knows besides the alert: the ATT&CK catalog and the playbooks. Loaded once at start-up. */
@@ -11,11 +11,11 @@ export interface TriageKnowledge {
 
 /** The bundled ATT&CK data and playbooks; a malformed file stops start-up with its name. */
 export function loadTriageKnowledge(): TriageKnowledge {
-  return { attack: loadAttackCatalog(), playbooks: createPlaybookIndex(loadPlaybooks()) };
+  return { attack: loadAttackCatalog(), playbooks: cachedPlaybookIndex(createPlaybookIndex(loadPlaybooks())) };
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.1.0';
+export const ENGINE_VERSION = '1.2.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -30,7 +30,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     },
   ];
 
-  const historyFacts = enrichment.facts.filter((f) => f.kind === 'history');
+  const historyFacts = enrichment.facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant');
   const priorSightings = historyFacts.reduce((n, f) => n + numberAttr(f, 'priorAlertCount'), 0);
   if (priorSightings > 0) {
     factors.push({
@@ -125,6 +125,9 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
+  const analyst = analystHistoryFactor(enrichment.facts, w);
+  if (analyst) factors.push(analyst);
+
   // Low-confidence text matches inform the analyst but do not move the score.
   const confident = new Map<string, MappedTechnique>();
   for (const m of attack) if (m.confidence !== 'low' && !confident.has(m.techniqueId)) confident.set(m.techniqueId, m);
@@ -137,6 +140,47 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
   return factors;
+}
+
+type DispositionCounts = { truePositives: number; benignPositives: number; falsePositives: number };
+
+function dispositionCounts(facts: readonly Fact[]): DispositionCounts & { total: number } {
+  const c = { truePositives: 0, benignPositives: 0, falsePositives: 0 };
+  for (const f of facts) {
+    c.truePositives += numberAttr(f, 'truePositives');
+    c.benignPositives += numberAttr(f, 'benignPositives');
+    c.falsePositives += numberAttr(f, 'falsePositives');
+  }
+  return { ...c, total: c.truePositives + c.benignPositives + c.falsePositives };
+}
+
+/**
+ * Analysts' earlier dispositions as a prior, per scope — the rule, the alert's entities (pooled), the tenant — each
+ * as its net confirmed rate, shrunk toward zero while few alerts were judged: repeat false and benign positives
+ * lower the score (toward the benign and false-positive likelihoods), confirmed attacks raise it.
+ */
+function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights): RiskFactor | undefined {
+  const scopes = [
+    { label: 'rule', points: w.analystHistory.rulePoints, facts: facts.filter((f) => f.kind === 'rule-history') },
+    { label: 'entities', points: w.analystHistory.entityPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant') },
+    { label: 'tenant', points: w.analystHistory.tenantPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope === 'tenant') },
+  ]
+    .map((scope) => ({ ...scope, facts: scope.facts.filter((f) => dispositionCounts([f]).total > 0) }))
+    .filter((scope) => scope.facts.length > 0);
+  if (scopes.length === 0) return undefined;
+  let raw = 0;
+  const parts: string[] = [];
+  for (const scope of scopes) {
+    const c = dispositionCounts(scope.facts);
+    raw += (scope.points * (c.truePositives - c.benignPositives - c.falsePositives)) / (c.total + w.analystHistory.pseudoCount);
+    parts.push(`${scope.label} ${c.truePositives} true / ${c.benignPositives} benign / ${c.falsePositives} false positive(s)`);
+  }
+  return {
+    name: 'analyst-history',
+    points: Math.round(clamp(raw, -w.analystHistory.max, w.analystHistory.max)),
+    evidence: clip(`Analysts' dispositions of earlier alerts — ${parts.join('; ')}`),
+    factIds: scopes.flatMap((scope) => scope.facts.map((f) => f.id)),
+  };
 }
 
 const CRITICALITY_ORDER = ['low', 'medium', 'high', 'critical'] as const;
@@ -157,10 +201,29 @@ function levelOf(score: number, w: TriageWeights): Triage['risk']['level'] {
 }
 
 /** Likelihoods from the score: a logistic for true positive, the rest split by how noisy the rule is. */
-function verdictOf(score: number, factors: RiskFactor[], w: TriageWeights): Triage['verdict'] {
-  const tp = 1 / (1 + Math.exp(-w.verdict.steepness * (score - w.verdict.midpoint)));
+/**
+ * How the non-true-positive mass splits between false and benign positive: the analysts' own benign / false
+ * dispositions on this rule, these entities and this tenant, smoothed toward the configured share (a rule analysts
+ * keep closing as false positive is predicted false positive, not benign).
+ */
+function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights): number {
   const noisy = factors.some((f) => f.name === 'noisy-rule');
-  const fpShare = noisy ? w.verdict.noisyRuleFalsePositiveShare : w.verdict.falsePositiveShare;
+  const base = noisy ? w.verdict.noisyRuleFalsePositiveShare : w.verdict.falsePositiveShare;
+  const d = w.verdict.dispositions;
+  let benign = 0;
+  let falsePositives = 0;
+  for (const f of enrichment.facts) {
+    const weight = f.kind === 'rule-history' ? d.ruleWeight : f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : d.entityWeight) : 0;
+    if (weight === 0) continue;
+    benign += weight * numberAttr(f, 'benignPositives');
+    falsePositives += weight * numberAttr(f, 'falsePositives');
+  }
+  return (falsePositives + d.prior * base) / (benign + falsePositives + d.prior);
+}
+
+function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights): Triage['verdict'] {
+  const tp = 1 / (1 + Math.exp(-w.verdict.steepness * (score - w.verdict.midpoint)));
+  const fpShare = falsePositiveShare(factors, enrichment, w);
   const round = (n: number): number => Math.round(n * 1000) / 1000;
   const likelihoods = {
     truePositive: round(tp),
@@ -237,7 +300,7 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const factors = scoreFactors(alert, enrichment, weights, mapped);
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
-  const verdict = verdictOf(score, factors, weights);
+  const verdict = verdictOf(score, factors, enrichment, weights);
   return {
     engine: { name: 'deterministic', version: `${ENGINE_VERSION}+weights.${weights.version}` },
     risk: { score, level, factors },

@@ -4,3 +4,7 @@ export type { TriageContext } from './handler.ts';
 export { DEFAULT_WEIGHTS_PATH, TriageWeights, loadWeights } from './weights.ts';
 export { triageService } from './service.ts';
 export { TriageConfig } from './config.ts';
+export { loadTriageKnowledge } from './engine.ts';
+export type { TriageKnowledge } from './engine.ts';
+export { LabelledFileError, evaluate, formatReport, readGuideCsv, readLabelledJsonl } from './eval/index.ts';
+export type { EvalReport, LabelledAlert, LabelledSet, PredictorReport } from './eval/index.ts';

@@ -27,6 +27,17 @@ export const TriageWeights = z
     userRisk: z.object({ low: z.number(), medium: z.number(), high: z.number() }),
     /** Once, when an entity is on an unexpired allowlist; never positive, so it lowers the score toward benign. */
     allowlisted: z.object({ points: z.number().max(0) }),
+    /**
+     * Analysts' dispositions of earlier alerts of the same rule, entities and tenant: each scope's net confirmed rate
+     * (true minus benign and false positives, over the count plus `pseudoCount`) times its points; capped at ±`max`.
+     */
+    analystHistory: z.object({
+      rulePoints: z.number().min(0),
+      entityPoints: z.number().min(0),
+      tenantPoints: z.number().min(0),
+      pseudoCount: z.number().min(0),
+      max: z.number().min(0),
+    }),
     levels: z.object({ medium: z.number(), high: z.number(), critical: z.number() }),
     verdict: z.object({
       midpoint: z.number(),
@@ -34,6 +45,8 @@ export const TriageWeights = z
       falsePositiveShare: z.number().min(0).max(1),
       noisyRuleFalsePositiveShare: z.number().min(0).max(1),
       minConfidence: z.number().min(0).max(1),
+      /** Analysts' benign / false-positive dispositions per scope split the non-TP likelihood; `prior` smooths toward the share above. */
+      dispositions: z.object({ ruleWeight: z.number().min(0), entityWeight: z.number().min(0), tenantWeight: z.number().min(0), prior: z.number().positive() }),
     }),
   })
   .strict();

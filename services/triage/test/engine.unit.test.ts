@@ -178,8 +178,64 @@ describe('deterministic triage engine', () => {
     expect(t.verdict.likelihoods.benignPositive).toBeGreaterThan(without.verdict.likelihoods.benignPositive);
   });
 
-  it('ships weights 1.2.0 and refuses an allowlist weight that would raise the score', () => {
-    expect(weights.version).toBe('1.2.0');
+  it('ships weights 1.4.0 and refuses an allowlist weight that would raise the score', () => {
+    expect(weights.version).toBe('1.4.0');
     expect(TriageWeights.safeParse({ ...weights, allowlisted: { points: 5 } }).success).toBe(false);
+  });
+
+  describe('analyst history', () => {
+    const fact = (id: string, kind: 'history' | 'rule-history', attributes: Record<string, string | number>) => ({
+      id,
+      kind,
+      source: 'soc-history',
+      observedAt: '2026-11-23T10:00:00.000Z',
+      statement: 'earlier dispositions',
+      attributes,
+    });
+    const user = { id: 'user:svc-backup', type: 'user' as const, value: 'svc-backup', origin: 'source' as const };
+    const mid = { ...alert, severity: 'medium' as const, attack: [], entities: [user] };
+
+    it('repeat false and benign positives on the rule, the entity and the tenant lower the score and, mostly false, make it a false positive, citing each fact', () => {
+      const facts: Enrichment = {
+        facts: [
+          fact('rule-history:generic:r-17', 'rule-history', { priorAlertCount: 6, truePositives: 0, benignPositives: 1, falsePositives: 5 }),
+          { ...fact('history:user:svc-backup', 'history', { priorAlertCount: 2, falsePositives: 2 }), entityId: 'user:svc-backup' },
+          fact('tenant-history:contoso', 'history', { scope: 'tenant', truePositives: 3, benignPositives: 3, falsePositives: 4 }),
+        ],
+        missing: [],
+      };
+      const t = triageAlert(mid, facts, weights, knowledge);
+      const analyst = t.risk.factors.find((f) => f.name === 'analyst-history');
+      // rule 20 × (0 − 6)/(6 + 1) + entities 10 × (0 − 2)/(2 + 1) + tenant 15 × (3 − 7)/(10 + 1) = −29.3
+      expect(analyst).toMatchObject({
+        points: -29,
+        factIds: ['rule-history:generic:r-17', 'history:user:svc-backup', 'tenant-history:contoso'],
+      });
+      expect(analyst?.evidence).toContain('rule 0 true / 1 benign / 5 false positive(s)');
+      // The tenant prior is not an entity sighting.
+      expect(t.risk.factors.find((f) => f.name === 'entity-history')).toMatchObject({ points: 6, factIds: ['history:user:svc-backup'] });
+      expect(t.risk.score).toBe(40 + 5 + 6 - 29);
+      // Analysts closed these as false rather than benign positives (rule 5:1, entity 2:0, tenant 4:3), so the
+      // non-true-positive likelihood leans false positive: (5 + 0.5·2 + 4 + 1·0.4) / (1 + 5 + 0.5·2 + 3 + 4 + 1).
+      expect(t.verdict.likelihoods.falsePositive).toBeGreaterThan(t.verdict.likelihoods.benignPositive);
+      expect(t.verdict.class).toBe('false-positive');
+      expect(triageAlert(mid, noFacts, weights, knowledge).verdict.class).toBe('needs-more-information');
+    });
+
+    it('confirmed true positives on the rule raise the score to a true positive', () => {
+      const facts: Enrichment = { facts: [fact('rule-history:generic:r-17', 'rule-history', { priorAlertCount: 4, truePositives: 4 })], missing: [] };
+      const t = triageAlert(mid, facts, weights, knowledge);
+      expect(t.risk.factors.find((f) => f.name === 'analyst-history')).toMatchObject({ points: 16, factIds: ['rule-history:generic:r-17'] });
+      expect(t.risk.score).toBe(40 + 5 + 16);
+      expect(t.verdict.class).toBe('true-positive');
+    });
+
+    it('adds nothing without dispositions, and its weights cap the points', () => {
+      const sightingsOnly: Enrichment = { facts: [fact('rule-history:x', 'rule-history', { priorAlertCount: 4 })], missing: [] };
+      expect(triageAlert(mid, sightingsOnly, weights, knowledge).risk.factors.map((f) => f.name)).toEqual(['source-severity', 'recurring-rule']);
+      const capped = TriageWeights.parse({ ...weights, analystHistory: { ...weights.analystHistory, max: 10 } });
+      const many: Enrichment = { facts: [fact('rule-history:x', 'rule-history', { priorAlertCount: 99, falsePositives: 99 })], missing: [] };
+      expect(triageAlert(mid, many, capped, knowledge).risk.factors.find((f) => f.name === 'analyst-history')?.points).toBe(-10);
+    });
   });
 });

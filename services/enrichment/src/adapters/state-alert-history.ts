@@ -1,6 +1,6 @@
-import type { Alert } from '@soc/contracts';
+import type { Alert, Disposition } from '@soc/contracts';
 import { type StateStore, updateWithRetry } from '@soc/state';
-import type { AlertHistory, EntitySighting, HistorySnapshot } from '../ports.ts';
+import type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
 import { CoalescingWriter } from './coalescing-writer.ts';
 
@@ -9,9 +9,21 @@ import { CoalescingWriter } from './coalescing-writer.ts';
 // sightings of the same entity would count once more; the count is context, not a key.
 const RECENT_LIMIT = 20;
 
+// Dispositions remembered per document, newest first: what makes counting idempotent per alert and lets a changed
+// disposition move its count. A change to an alert older than the last 500 judged ones of a hot rule counts the new
+// answer without removing the old one; the counts are a prior, not a ledger.
+const DISPOSITION_LIMIT = 500;
+
 type Sighting = { alertId: string; at: string };
 const ENTITY_COLLECTION = 'entity-sightings';
 const RULE_COLLECTION = 'rule-sightings';
+const TENANT_COLLECTION = 'tenant-dispositions';
+
+/** Analysts' dispositions counted in a document, with the latest per recent alert. */
+interface DispositionTally {
+  counts: DispositionCounts;
+  byAlert: { alertId: string; disposition: Disposition; at: string }[];
+}
 
 interface SightingDoc {
   key: string;
@@ -20,6 +32,12 @@ interface SightingDoc {
   lastSeenAt: string;
   /** Newest first; also what makes recording idempotent for recent alerts. */
   recent: { alertId: string; at: string }[];
+  dispositions?: DispositionTally;
+}
+
+interface TenantDoc {
+  key: string;
+  dispositions: DispositionTally;
 }
 
 /** Alert history kept in the state store: one small document per entity and per rule. */
@@ -37,31 +55,48 @@ export class StateAlertHistory implements AlertHistory {
   }
 
   async lookup(alert: Alert): Promise<HistorySnapshot> {
-    const [entityDocs, ruleDoc] = await Promise.all([
+    const [entityDocs, ruleDoc, tenantDoc] = await Promise.all([
       Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, e.id))),
       this.store.get<SightingDoc>(RULE_COLLECTION, ruleKeyOf(alert)),
+      this.store.get<TenantDoc>(TENANT_COLLECTION, alert.tenantId),
     ]);
     const entities: EntitySighting[] = [];
     for (const doc of entityDocs) {
       if (!doc) continue;
       const prior = priorOf(doc.value, alert.alertId);
-      if (prior.count === 0) continue;
+      const dispositions = priorDispositions(doc.value.dispositions, alert.alertId);
+      if (prior.count === 0 && !dispositions) continue;
       entities.push({
         entityId: doc.id,
         priorAlertCount: prior.count,
         firstSeenAt: prior.firstSeenAt,
         lastSeenAt: prior.lastSeenAt,
         recentAlertIds: prior.recent.slice(0, 10).map((r) => r.alertId),
+        ...(dispositions ? { dispositions } : {}),
       });
     }
     const rulePrior = ruleDoc ? priorOf(ruleDoc.value, alert.alertId) : undefined;
+    const ruleDispositions = priorDispositions(ruleDoc?.value.dispositions, alert.alertId);
+    const tenantDispositions = priorDispositions(tenantDoc?.value.dispositions, alert.alertId);
     return {
       entities,
       rule:
-        ruleDoc && rulePrior && rulePrior.count > 0
-          ? { ruleKey: ruleDoc.id, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt }
+        ruleDoc && rulePrior && (rulePrior.count > 0 || ruleDispositions)
+          ? { ruleKey: ruleDoc.id, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}) }
           : undefined,
+      ...(tenantDispositions ? { tenant: { tenantId: alert.tenantId, dispositions: tenantDispositions } } : {}),
     };
+  }
+
+  async recordDisposition(record: DispositionRecord): Promise<void> {
+    const options = { ttlSeconds: this.retentionSeconds };
+    await Promise.all([
+      ...[...new Set(record.entityIds)].map((id) =>
+        updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, id, (current) => withDisposition(current ?? emptySightings(id, record.at), record), options),
+      ),
+      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, record.ruleKey, (current) => withDisposition(current ?? emptySightings(record.ruleKey, record.at), record), options),
+      updateWithRetry<TenantDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
+    ]);
   }
 
   async record(alert: Alert, at: Date): Promise<void> {
@@ -106,6 +141,7 @@ function addSightings(current: SightingDoc | undefined, key: string, sightings: 
     }
     if (doc.recent.some((r) => r.alertId === alertId)) continue; // already recorded
     doc = {
+      ...doc,
       key,
       count: doc.count + 1,
       firstSeenAt: doc.firstSeenAt < at ? doc.firstSeenAt : at,
@@ -114,4 +150,37 @@ function addSightings(current: SightingDoc | undefined, key: string, sightings: 
     };
   }
   return doc === current ? undefined : doc;
+}
+
+const COUNT_OF: Readonly<Record<Disposition, keyof DispositionCounts>> = {
+  'true-positive': 'truePositives',
+  'benign-positive': 'benignPositives',
+  'false-positive': 'falsePositives',
+};
+
+const emptyTally = (): DispositionTally => ({ counts: { truePositives: 0, benignPositives: 0, falsePositives: 0 }, byAlert: [] });
+// An entity or rule whose sightings expired still carries its dispositions; it has no prior alerts of its own.
+const emptySightings = (key: string, at: string): SightingDoc => ({ key, count: 0, firstSeenAt: at, lastSeenAt: at, recent: [] });
+
+/** The document with the alert's disposition counted once: unchanged when already so, moved when it changed. */
+function withDisposition<D extends { dispositions?: DispositionTally }>(doc: D, record: DispositionRecord): D | undefined {
+  const tally = doc.dispositions ?? emptyTally();
+  const earlier = tally.byAlert.find((d) => d.alertId === record.alertId);
+  if (earlier?.disposition === record.disposition) return undefined;
+  // An older answer delivered after a newer one must not overwrite it.
+  if (earlier && earlier.at > record.at) return undefined;
+  const counts = { ...tally.counts };
+  if (earlier) counts[COUNT_OF[earlier.disposition]] = Math.max(0, counts[COUNT_OF[earlier.disposition]] - 1);
+  counts[COUNT_OF[record.disposition]] += 1;
+  const byAlert = [{ alertId: record.alertId, disposition: record.disposition, at: record.at }, ...tally.byAlert.filter((d) => d.alertId !== record.alertId)].slice(0, DISPOSITION_LIMIT);
+  return { ...doc, dispositions: { counts, byAlert } };
+}
+
+/** The counts without the current alert's own disposition (a redelivered, already judged alert is not its own prior); undefined when none. */
+function priorDispositions(tally: DispositionTally | undefined, alertId: string): DispositionCounts | undefined {
+  if (!tally) return undefined;
+  const counts = { ...tally.counts };
+  const own = tally.byAlert.find((d) => d.alertId === alertId);
+  if (own) counts[COUNT_OF[own.disposition]] = Math.max(0, counts[COUNT_OF[own.disposition]] - 1);
+  return counts.truePositives + counts.benignPositives + counts.falsePositives > 0 ? counts : undefined;
 }

@@ -20,3 +20,4 @@ export type {
   PlaybookSearchResult,
   TechniqueMatch,
 } from './playbook-index.ts';
+export { cachedPlaybookIndex } from './cached-index.ts';

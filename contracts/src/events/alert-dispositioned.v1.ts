@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineEvent } from '../envelope.ts';
+
+/** An analyst's verdict on an alert: a real attack, real but expected activity, or a detection that was wrong. */
+export const Disposition = z.enum(['true-positive', 'benign-positive', 'false-positive']);
+export type Disposition = z.infer<typeof Disposition>;
+
+/**
+ * Emitted by the analyst API when an analyst records (or changes) the disposition of an alert. Consumed by
+ * enrichment, whose per-rule, per-entity and per-tenant counts feed the next triage, and by the case view.
+ */
+export const AlertDispositionedV1 = defineEvent(
+  'soc.alert.dispositioned.v1',
+  z.object({
+    alertId: z.string().min(1).max(128),
+    tenantId: z.string().min(1).max(128),
+    /** What enrichment keys rule history by: the alert's source name and rule id, else rule name, else title. */
+    rule: z.object({
+      source: z.string().min(1).max(64),
+      id: z.string().max(512).optional(),
+      name: z.string().max(1024).optional(),
+      title: z.string().min(1).max(1024),
+    }),
+    /** The alert's entity ids (`<type>:<value>`), so entity history can count the disposition. */
+    entityIds: z.array(z.string().min(1).max(2100)).max(500),
+    disposition: Disposition,
+    note: z.string().max(2000).optional(),
+    /** The authenticated principal who recorded it, never a credential. */
+    analyst: z.string().min(1).max(256),
+    at: z.iso.datetime({ offset: true }),
+  }),
+  'Emitted by the analyst API when an analyst records or changes the disposition of an alert. Consumed by enrichment (history) and the case view.',
+);

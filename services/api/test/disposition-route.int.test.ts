@@ -1,0 +1,113 @@
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Bus, type DeliveryInfo, MemoryBus } from '@soc/bus';
+import { type SocEvent, parseEvent } from '@soc/contracts';
+import { type HttpServer, errorHandler, listen } from '@soc/http';
+import { createLogger } from '@soc/observability';
+import { manualClock } from '@soc/runtime';
+import { MemoryStateStore } from '@soc/state';
+import { StateCaseGroupStore } from '../src/adapters/state-case-group-store.ts';
+import { StateCaseStore } from '../src/adapters/state-case-store.ts';
+import { makeCaseProjector } from '../src/projector.ts';
+import { apiRoutes } from '../src/routes.ts';
+import { receivedEvent, sentinelAlerts } from './support/sentinel-alerts.ts';
+
+const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
+const alert = sentinelAlerts().find((a) => a.rule?.name === 'Suspicious Powershell Activity Detected')!;
+const published: SocEvent[] = [];
+const clock = manualClock('2026-11-23T11:00:00Z');
+
+let http: HttpServer;
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, unknown> };
+};
+const caseOf = async (alertId: string) => (await (await fetch(`${http.url}/api/v1/alerts/${alertId}`)).json()) as { disposition: unknown; timeline: { type: string }[] };
+
+beforeAll(async () => {
+  const state = new MemoryStateStore();
+  const cases = new StateCaseStore(state);
+  const project = makeCaseProjector(cases, new StateCaseGroupStore(state, { windowMinutes: 60 }));
+  await project(receivedEvent(alert, new Date('2026-11-23T10:00:00Z')), delivery);
+  // The case view's subscription, in-line: every published event is recorded and projected before publish resolves.
+  const inner = new MemoryBus();
+  const bus: Bus = {
+    ensureTopology: (s) => inner.ensureTopology(s),
+    publish: async (events) => {
+      for (const e of events) {
+        published.push(e);
+        await project(e, delivery);
+      }
+    },
+    subscribe: (o, h) => inner.subscribe(o, h),
+    deadLetters: inner.deadLetters,
+    depth: () => inner.depth(),
+    close: () => inner.close(),
+  };
+  const app = express();
+  app.use((_req, res, next) => {
+    res.locals.principal = 'a.khan@contoso.com';
+    next();
+  });
+  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, approvers: ['api'] }));
+  app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
+  http = await listen(app, 0, '127.0.0.1');
+});
+afterAll(() => http.close());
+
+describe('POST /api/v1/alerts/{alertId}/disposition', () => {
+  it('records the analyst disposition as soc.alert.dispositioned.v1, caused by the received alert, and the case shows it', async () => {
+    const res = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'false-positive', note: 'Admin script run by the patching job' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ alertId: alert.alertId, disposition: 'false-positive', analyst: 'a.khan@contoso.com', changed: true });
+    expect(published).toHaveLength(1);
+    const parsed = parseEvent(JSON.parse(JSON.stringify(published[0])));
+    expect(parsed.ok).toBe(true);
+    expect(published[0]).toMatchObject({
+      type: 'soc.alert.dispositioned.v1',
+      source: '/soc/api',
+      subject: alert.alertId,
+      tenantid: alert.tenantId,
+      correlationid: `corr-${alert.alertId}`,
+      causationid: `rcv-${alert.alertId}`,
+      data: {
+        alertId: alert.alertId,
+        tenantId: alert.tenantId,
+        rule: { source: alert.source.name, name: 'Suspicious Powershell Activity Detected', title: alert.title },
+        entityIds: alert.entities.map((e) => e.id),
+        disposition: 'false-positive',
+        note: 'Admin script run by the patching job',
+        analyst: 'a.khan@contoso.com',
+        at: '2026-11-23T11:00:00.000Z',
+      },
+    });
+    const view = await caseOf(alert.alertId);
+    expect(view.disposition).toEqual({ disposition: 'false-positive', note: 'Admin script run by the patching job', analyst: 'a.khan@contoso.com', at: '2026-11-23T11:00:00.000Z' });
+  });
+
+  it('is idempotent for the same disposition, and a changed one supersedes', async () => {
+    const again = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'false-positive', note: 'Admin script run by the patching job' });
+    expect(again).toMatchObject({ status: 200, body: { changed: false, disposition: 'false-positive' } });
+    expect(published).toHaveLength(1);
+
+    clock.advance(60_000);
+    const changed = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'true-positive' });
+    expect(changed).toMatchObject({ status: 202, body: { changed: true, disposition: 'true-positive' } });
+    expect(published).toHaveLength(2);
+    const view = await caseOf(alert.alertId);
+    expect(view.disposition).toEqual({ disposition: 'true-positive', analyst: 'a.khan@contoso.com', at: '2026-11-23T11:01:00.000Z' });
+    expect(view.timeline.filter((t) => t.type === 'soc.alert.dispositioned.v1')).toHaveLength(2);
+  });
+
+  it('answers 404 for an unknown alert and 400 with field errors for bad input', async () => {
+    const unknown = await post('/api/v1/alerts/alt-nope/disposition', { disposition: 'true-positive' });
+    expect(unknown.status).toBe(404);
+    const bad = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'maybe', note: 'x'.repeat(2001), extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toContain('application/problem+json');
+    const fields = (bad.body.errors as { field?: string; pointer?: string; path?: string }[]).map((e) => JSON.stringify(e));
+    expect(fields.some((f) => f.includes('disposition'))).toBe(true);
+    expect(fields.some((f) => f.includes('note'))).toBe(true);
+    expect(published).toHaveLength(2);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { AlertDispositionedV1, AlertReceivedV1, type Alert, type Disposition, type Fact, createEvent, parseEvent } from '@soc/contracts';
+import type { DeliveryInfo } from '@soc/bus';
+import { manualClock } from '@soc/runtime';
+import { MemoryStateStore } from '@soc/state';
+import { StateAlertHistory } from '../src/adapters/state-alert-history.ts';
+import { makeEnrichmentHandler } from '../src/handler.ts';
+
+// Modelled on the msticpy sample's "Detected suspicious credentials in commandline" alert on msticalertswin1.
+const delivery: DeliveryInfo = { subscription: 'enrichment', deliveryCount: 1, signal: new AbortController().signal };
+const host = { id: 'host:msticalertswin1', type: 'host' as const, value: 'msticalertswin1', origin: 'source' as const };
+const user = { id: 'user:msticadmin', type: 'user' as const, value: 'msticadmin', origin: 'source' as const };
+const alertOf = (n: number, entities: Alert['entities'], tenantId = 'contoso'): Alert => ({
+  schemaVersion: 1,
+  alertId: `alt-${n}`,
+  tenantId,
+  source: { name: 'generic', vendorAlertId: `v-${n}` },
+  title: 'Detected suspicious credentials in commandline',
+  description: '',
+  severity: 'medium',
+  status: 'new',
+  detectedAt: '2026-11-23T09:00:00.000Z',
+  rule: { id: 'ASC-CRED-CMDLINE' },
+  attack: [],
+  entities,
+  labels: [],
+});
+const received = (alert: Alert, minute: number) =>
+  createEvent(
+    AlertReceivedV1,
+    { alert, receivedAt: `2026-11-23T09:${String(minute).padStart(2, '0')}:00.000Z`, receivedVia: 'http', sender: 't', priority: 'normal' },
+    { id: `r-${alert.alertId}`, source: '/soc/ingestion', time: new Date(`2026-11-23T09:${String(minute).padStart(2, '0')}:00Z`), correlationid: `c-${alert.alertId}`, tenantid: alert.tenantId },
+  );
+const dispositioned = (alert: Alert, disposition: Disposition, minute: number) =>
+  createEvent(
+    AlertDispositionedV1,
+    {
+      alertId: alert.alertId,
+      tenantId: alert.tenantId,
+      rule: { source: alert.source.name, id: 'ASC-CRED-CMDLINE', title: alert.title },
+      entityIds: alert.entities.map((e) => e.id),
+      disposition,
+      analyst: 'a.khan@contoso.com',
+      at: `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`,
+    },
+    { id: `d-${alert.alertId}-${minute}`, source: '/soc/api', time: new Date(`2026-11-23T10:${String(minute).padStart(2, '0')}:00Z`), correlationid: `c-${alert.alertId}`, causationid: `r-${alert.alertId}`, tenantid: alert.tenantId },
+  );
+
+function setup() {
+  const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 30 });
+  const handle = makeEnrichmentHandler({ history, clock: manualClock('2026-11-23T11:00:00Z') });
+  return async (e: ReturnType<typeof received> | ReturnType<typeof dispositioned>) => handle(e, delivery);
+}
+const factsOf = (out: { emit: readonly unknown[] }): Fact[] => (out.emit[0] as { data: { enrichment: { facts: Fact[] } } }).data.enrichment.facts;
+const counts = (facts: Fact[]) =>
+  Object.fromEntries(facts.map((f) => [f.id, [f.attributes.truePositives, f.attributes.benignPositives, f.attributes.falsePositives]]));
+
+describe('enrichment: analyst dispositions', () => {
+  it('counts dispositions per rule, entity and tenant, idempotently, and a changed one moves the count', async () => {
+    const handle = setup();
+    const a1 = alertOf(1, [host, user]);
+    const a2 = alertOf(2, [host]);
+    await handle(received(a1, 1));
+    await handle(received(a2, 2));
+    expect(await handle(dispositioned(a1, 'false-positive', 1))).toEqual({ emit: [] });
+    await handle(dispositioned(a1, 'false-positive', 1)); // redelivered
+    await handle(dispositioned(a2, 'benign-positive', 2));
+
+    const next = factsOf(await handle(received(alertOf(3, [host, user]), 3)));
+    expect(counts(next)).toEqual({
+      'history:host:msticalertswin1': [0, 1, 1],
+      'history:user:msticadmin': [0, 0, 1],
+      'rule-history:generic:asc-cred-cmdline': [0, 1, 1],
+      'tenant-history:contoso': [0, 1, 1],
+    });
+    expect(next.find((f) => f.id === 'tenant-history:contoso')?.attributes.scope).toBe('tenant');
+    expect(next.find((f) => f.kind === 'rule-history')?.statement).toContain('analysts judged 0 true, 1 benign and 1 false positive(s)');
+
+    // The analyst changes their mind on alt-1: the count moves instead of growing; a stale older answer is ignored.
+    await handle(dispositioned(a1, 'true-positive', 5));
+    await handle(dispositioned(a1, 'false-positive', 4));
+    const after = factsOf(await handle(received(alertOf(4, [host, user]), 4)));
+    expect(counts(after)).toEqual({
+      'history:host:msticalertswin1': [1, 1, 0],
+      'history:user:msticadmin': [1, 0, 0],
+      'rule-history:generic:asc-cred-cmdline': [1, 1, 0],
+      'tenant-history:contoso': [1, 1, 0],
+    });
+    expect(after.find((f) => f.id === 'history:host:msticalertswin1')?.attributes.priorAlertCount).toBe(3);
+  });
+
+  it('a judged alert redelivered is not its own prior, and tenants do not share their prior', async () => {
+    const handle = setup();
+    const a1 = alertOf(1, [host]);
+    await handle(received(a1, 1));
+    await handle(dispositioned(a1, 'true-positive', 1));
+    expect(factsOf(await handle(received(a1, 1)))).toEqual([]);
+    const other = factsOf(await handle(received(alertOf(9, [], 'fabrikam'), 9)));
+    expect(other.map((f) => f.id)).toEqual(['rule-history:generic:asc-cred-cmdline']);
+  });
+
+  it('the disposition event parses at the edge and records for an entity whose sightings expired', async () => {
+    const handle = setup();
+    const gone = alertOf(7, [user]);
+    const event = dispositioned(gone, 'false-positive', 7);
+    const parsed = parseEvent(JSON.parse(JSON.stringify(event)));
+    expect(parsed.ok).toBe(true);
+    await handle(event);
+    const facts = factsOf(await handle(received(alertOf(8, [user]), 8)));
+    expect(facts.find((f) => f.id === 'history:user:msticadmin')?.attributes).toMatchObject({ priorAlertCount: 0, falsePositives: 1 });
+  });
+});

@@ -1,0 +1,103 @@
+import type { Alert, Disposition, Fact } from '@soc/contracts';
+
+/** Sightings and analyst dispositions of one entity, rule or tenant. */
+interface Tally {
+  alerts: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  truePositives: number;
+  benignPositives: number;
+  falsePositives: number;
+}
+
+const COUNT_KEY: Readonly<Record<Disposition, 'truePositives' | 'benignPositives' | 'falsePositives'>> = {
+  'true-positive': 'truePositives',
+  'benign-positive': 'benignPositives',
+  'false-positive': 'falsePositives',
+};
+
+/**
+ * The rule key enrichment keeps history under (`ruleKeyOf` in @soc/enrichment, which triage may not import):
+ * the source name and the rule id, else its name, else the title, lower-cased.
+ */
+export function ruleKeyOf(alert: Alert): string {
+  return `${alert.source.name}:${alert.rule?.id ?? alert.rule?.name ?? alert.title}`.toLowerCase();
+}
+
+/**
+ * What enrichment would know after the alerts and dispositions seen so far, in memory: per entity, per rule and per
+ * tenant the number of earlier alerts and of each disposition. `factsFor` states it as the facts enrichment emits
+ * (`history`, `rule-history` and the tenant prior, with `priorAlertCount`, `truePositives`, `benignPositives`,
+ * `falsePositives`); `record` feeds one alert's label back, as an analyst's disposition would.
+ */
+export class FeedbackMemory {
+  private readonly entities = new Map<string, Tally>();
+  private readonly rules = new Map<string, Tally>();
+  private readonly tenants = new Map<string, Tally>();
+
+  /** Facts about earlier alerts for `alert`, observed at `at`. */
+  factsFor(alert: Alert, at: string): Fact[] {
+    const facts: Fact[] = [];
+    for (const entity of alert.entities) {
+      const t = this.entities.get(entity.id);
+      if (!t) continue;
+      facts.push({
+        id: `history:${entity.id}`,
+        kind: 'history',
+        entityId: entity.id,
+        source: 'soc-history',
+        observedAt: at,
+        confidence: 1,
+        statement: `${entity.id} appeared in ${t.alerts} earlier alert(s), first ${t.firstSeenAt}, last ${t.lastSeenAt}`,
+        attributes: { priorAlertCount: t.alerts, firstSeenAt: t.firstSeenAt, lastSeenAt: t.lastSeenAt, ...counts(t) },
+      });
+    }
+    const ruleKey = ruleKeyOf(alert);
+    const rule = this.rules.get(ruleKey);
+    if (rule) {
+      facts.push({
+        id: `rule-history:${ruleKey}`,
+        kind: 'rule-history',
+        source: 'soc-history',
+        observedAt: at,
+        confidence: 1,
+        statement: `This detection fired ${rule.alerts} time(s) before, last ${rule.lastSeenAt}`,
+        attributes: { priorAlertCount: rule.alerts, lastSeenAt: rule.lastSeenAt, ...counts(rule) },
+      });
+    }
+    const tenant = this.tenants.get(alert.tenantId);
+    if (tenant) {
+      facts.push({
+        id: `tenant-history:${alert.tenantId}`,
+        kind: 'history',
+        source: 'soc-history',
+        observedAt: at,
+        confidence: 1,
+        statement: `Analysts of tenant ${alert.tenantId} dispositioned ${tenant.truePositives + tenant.benignPositives + tenant.falsePositives} earlier alert(s)`,
+        attributes: { scope: 'tenant', ...counts(tenant) },
+      });
+    }
+    return facts;
+  }
+
+  /** Records the alert as seen at `at` and the analyst's disposition of it. */
+  record(alert: Alert, label: Disposition, at: string): void {
+    const add = (map: Map<string, Tally>, key: string): void => {
+      const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, truePositives: 0, benignPositives: 0, falsePositives: 0 };
+      t.alerts += 1;
+      if (at < t.firstSeenAt) t.firstSeenAt = at;
+      if (at > t.lastSeenAt) t.lastSeenAt = at;
+      t[COUNT_KEY[label]] += 1;
+      map.set(key, t);
+    };
+    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, id);
+    add(this.rules, ruleKeyOf(alert));
+    add(this.tenants, alert.tenantId);
+  }
+}
+
+const counts = (t: Tally): { truePositives: number; benignPositives: number; falsePositives: number } => ({
+  truePositives: t.truePositives,
+  benignPositives: t.benignPositives,
+  falsePositives: t.falsePositives,
+});
