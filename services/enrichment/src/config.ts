@@ -15,6 +15,9 @@ export const EnrichmentConfig = z.object({
   VIRUSTOTAL_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://www.virustotal.com'),
   /** Indicators of one alert sent to VirusTotal at most (its quota is per request). */
   VIRUSTOTAL_MAX_INDICATORS: z.coerce.number().int().min(1).max(100).default(8),
+  /** MISP (`POST /attributes/restSearch`): on when both the instance URL and an auth key (a secret) are set. */
+  MISP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  MISP_API_KEY: z.string().min(16).optional(),
   /** Cache of external threat-intel answers, and of "nothing known" answers. */
   TI_CACHE_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(360),
   TI_NEGATIVE_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

@@ -5,7 +5,7 @@ import { EnrichmentConfig } from './config.ts';
 import { openContextSources } from './context-sources.ts';
 import { makeEnrichmentHandler } from './handler.ts';
 import type { IntelSource } from './intel-lookup.ts';
-import { CachingThreatIntel, LocalFeedThreatIntel, VirusTotalThreatIntel, withBreaker } from './threat-intel/index.ts';
+import { CachingThreatIntel, LocalFeedThreatIntel, MispRestThreatIntel, VirusTotalThreatIntel, withBreaker } from './threat-intel/index.ts';
 
 /** Composition of the enrichment service. */
 export const enrichmentService: ServiceModule<EnrichmentConfig> = {
@@ -26,6 +26,12 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
       closers.push(() => guarded.breaker.shutdown());
       const cached = new CachingThreatIntel(guarded, { clock: platform.clock, ttlMs: config.TI_CACHE_TTL_MINUTES * 60_000, negativeTtlMs: config.TI_NEGATIVE_TTL_MINUTES * 60_000 });
       intel.push({ name: 'virustotal', intel: cached, maxIndicatorsPerAlert: config.VIRUSTOTAL_MAX_INDICATORS });
+    }
+    if (config.MISP_URL !== undefined && config.MISP_API_KEY !== undefined) {
+      const guarded = withBreaker(new MispRestThreatIntel({ baseUrl: config.MISP_URL, apiKey: config.MISP_API_KEY, clock: platform.clock }), { name: 'misp', timeoutMs: 12_000 });
+      closers.push(() => guarded.breaker.shutdown());
+      const cached = new CachingThreatIntel(guarded, { clock: platform.clock, ttlMs: config.TI_CACHE_TTL_MINUTES * 60_000, negativeTtlMs: config.TI_NEGATIVE_TTL_MINUTES * 60_000 });
+      intel.push({ name: 'misp', intel: cached });
     }
     const context = await openContextSources(config, { clock: platform.clock, log: platform.log });
     closers.push(context.close);

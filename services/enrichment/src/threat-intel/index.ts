@@ -17,6 +17,8 @@ export { LocalFeedThreatIntel } from './local-feed.ts';
 export type { FeedLoadReport, FeedSpec, LoadedFeed, LocalFeedThreatIntelOptions } from './local-feed.ts';
 export { DEFAULT_VT_THRESHOLDS, VirusTotalThreatIntel, verdictFromStats } from './virustotal.ts';
 export type { VirusTotalThreatIntelOptions, VtThresholds } from './virustotal.ts';
+export { MispRestThreatIntel } from './misp-rest.ts';
+export type { MispRestThreatIntelOptions } from './misp-rest.ts';
 export { CachingThreatIntel } from './caching.ts';
 export type { CachingThreatIntelOptions } from './caching.ts';
 export { withBreaker } from './with-breaker.ts';

@@ -20,7 +20,8 @@ const MispBool = z.union([
   z.literal(1).transform(() => true),
 ]);
 
-const MispAttribute = z.object({
+/** A MISP attribute as exports and `attributes/restSearch` write it (the fields read here). */
+export const MispAttribute = z.object({
   id: z.string().optional(),
   uuid: z.string().max(64).optional(),
   type: z.string().max(64),
@@ -33,7 +34,7 @@ const MispAttribute = z.object({
   comment: z.string().max(4096).optional(),
   Tag: z.array(MispTag).optional(),
 });
-type MispAttribute = z.infer<typeof MispAttribute>;
+export type MispAttribute = z.infer<typeof MispAttribute>;
 
 const MispEvent = z.object({
   id: z.string().optional(),
@@ -73,7 +74,7 @@ export function mispEvents(doc: unknown): unknown[] | undefined {
 }
 
 /** The indicators a MISP attribute carries; composite types (`ip-dst|port`, `filename|sha256`, `domain|ip`) are split. */
-function indicatorsOf(a: MispAttribute): CanonicalIndicator[] | string {
+export function mispAttributeIndicators(a: MispAttribute): CanonicalIndicator[] | string {
   const [left = '', right = ''] = a.type.includes('|')
     ? [a.value.slice(0, a.value.lastIndexOf('|')), a.value.slice(a.value.lastIndexOf('|') + 1)]
     : [a.value];
@@ -116,6 +117,58 @@ const THREAT_LEVEL: Readonly<Record<string, string>> = { '1': 'high', '2': 'medi
 // `misp-galaxy:threat-actor="APT41"` names a threat; other tags are kept as tags.
 const GALAXY_TAG = /^misp-galaxy:[a-z0-9-]{1,64}="([^"]{1,256})"$/;
 
+/** What an attribute inherits from its event (and object), and how the source is labelled. */
+export interface MispAttributeContext {
+  /** Event uuid, else id: the reference is `misp:event/<eventRef>/attribute/<uuid>`. */
+  eventRef: string;
+  eventInfo: string;
+  /** Event-level tags (restSearch with `includeEventTags` puts them into the attribute's `Tag` instead). */
+  eventTags: readonly string[];
+  /** Galaxy cluster names of the event. */
+  galaxyNames: readonly string[];
+  /** ISO date used as first seen when the attribute has none. */
+  eventDate?: string;
+  /** MISP `threat_level_id` (`1`–`4`). */
+  threatLevelId?: string;
+  /** Name of the MISP object holding the attribute. */
+  object?: string;
+  /** Default {@link DEFAULT_FEED_CONFIDENCE}: MISP states no per-attribute confidence. */
+  confidence?: number;
+  threatNames?: readonly string[];
+}
+
+/**
+ * Maps one MISP attribute to entries (one per indicator it carries; `domain|ip` gives two), or returns why it is
+ * skipped (`deleted`, `unsupported type …`, `invalid indicator`). `to_ids` → malicious, else suspicious; threat
+ * names from galaxy clusters and `misp-galaxy:` tags; first/last seen from the attribute, else the event date.
+ */
+export function mispAttributeEntries(a: MispAttribute, ctx: MispAttributeContext): FeedEntry[] | string {
+  if (a.deleted) return 'deleted';
+  const indicators = mispAttributeIndicators(a);
+  if (typeof indicators === 'string') return indicators;
+  const tags = [...ctx.eventTags, ...(a.Tag ?? []).map((t) => t.name)];
+  const tagNames = tags.map((t) => GALAXY_TAG.exec(t)?.[1]).filter((n): n is string => n !== undefined);
+  const firstSeen = parseFeedDate(a.first_seen ?? undefined) ?? ctx.eventDate;
+  const lastSeen = parseFeedDate(a.last_seen ?? undefined);
+  const level = THREAT_LEVEL[ctx.threatLevelId ?? ''];
+  const attrs: IntelAttributes = { mispType: a.type, event: ctx.eventInfo, toIds: a.to_ids ?? false };
+  if (a.category) attrs['category'] = a.category;
+  if (ctx.object) attrs['mispObject'] = ctx.object;
+  if (level) attrs['threatLevel'] = level;
+  if (a.type.startsWith('filename|')) attrs['filename'] = a.value.slice(0, a.value.lastIndexOf('|'));
+  return indicators.map((indicator) => ({
+    indicator,
+    verdict: a.to_ids === true ? 'malicious' : 'suspicious',
+    confidence: ctx.confidence ?? DEFAULT_FEED_CONFIDENCE,
+    threatNames: uniq([...ctx.galaxyNames, ...tagNames, ...(ctx.threatNames ?? [])]),
+    tags: uniq(tags.filter((t) => !GALAXY_TAG.test(t))),
+    ...(firstSeen ? { firstSeen } : {}),
+    ...(lastSeen ? { lastSeen } : {}),
+    reference: `misp:event/${ctx.eventRef}/attribute/${a.uuid ?? a.id ?? '?'}`,
+    attributes: { ...attrs },
+  }));
+}
+
 /**
  * Parses MISP events: `Event.Attribute[]` and `Event.Object[].Attribute[]`. `to_ids` attributes are
  * `malicious`, the others `suspicious` (MISP marks context that should not alert with `to_ids: false`).
@@ -137,7 +190,6 @@ export function parseMispEvents(rawEvents: readonly unknown[], opts: FeedParseOp
     const eventTags = (ev.Tag ?? []).map((t) => t.name);
     const galaxyNames = ev.Galaxy.flatMap((g) => g.GalaxyCluster.map((c) => c.value));
     const eventDate = parseFeedDate(ev.date);
-    const level = THREAT_LEVEL[ev.threat_level_id ?? ''];
     const attributes = [
       ...ev.Attribute.map((a) => ({ raw: a, object: undefined as string | undefined })),
       ...ev.Object.flatMap((o) => o.Attribute.map((a) => ({ raw: a, object: o.name as string | undefined }))),
@@ -148,38 +200,22 @@ export function parseMispEvents(rawEvents: readonly unknown[], opts: FeedParseOp
         skip(skipped, 'invalid attribute');
         continue;
       }
-      const a = attr.data;
-      if (a.deleted) {
-        skip(skipped, 'deleted');
+      const mapped = mispAttributeEntries(attr.data, {
+        eventRef,
+        eventInfo: ev.info,
+        eventTags,
+        galaxyNames,
+        ...(eventDate ? { eventDate } : {}),
+        ...(ev.threat_level_id ? { threatLevelId: ev.threat_level_id } : {}),
+        ...(object ? { object } : {}),
+        ...(opts.confidence !== undefined ? { confidence: opts.confidence } : {}),
+        ...(opts.threatNames ? { threatNames: opts.threatNames } : {}),
+      });
+      if (typeof mapped === 'string') {
+        skip(skipped, mapped);
         continue;
       }
-      const indicators = indicatorsOf(a);
-      if (typeof indicators === 'string') {
-        skip(skipped, indicators);
-        continue;
-      }
-      const tags = [...eventTags, ...(a.Tag ?? []).map((t) => t.name)];
-      const tagNames = tags.map((t) => GALAXY_TAG.exec(t)?.[1]).filter((n): n is string => n !== undefined);
-      const firstSeen = parseFeedDate(a.first_seen ?? undefined) ?? eventDate;
-      const lastSeen = parseFeedDate(a.last_seen ?? undefined);
-      const attrs: IntelAttributes = { mispType: a.type, event: ev.info, toIds: a.to_ids ?? false };
-      if (a.category) attrs['category'] = a.category;
-      if (object) attrs['mispObject'] = object;
-      if (level) attrs['threatLevel'] = level;
-      if (a.type.startsWith('filename|')) attrs['filename'] = a.value.slice(0, a.value.lastIndexOf('|'));
-      for (const indicator of indicators) {
-        entries.push({
-          indicator,
-          verdict: a.to_ids === true ? 'malicious' : 'suspicious',
-          confidence: opts.confidence ?? DEFAULT_FEED_CONFIDENCE,
-          threatNames: uniq([...galaxyNames, ...tagNames, ...(opts.threatNames ?? [])]),
-          tags: uniq(tags.filter((t) => !GALAXY_TAG.test(t))),
-          ...(firstSeen ? { firstSeen } : {}),
-          ...(lastSeen ? { lastSeen } : {}),
-          reference: `misp:event/${eventRef}/attribute/${a.uuid ?? a.id ?? '?'}`,
-          attributes: attrs,
-        });
-      }
+      entries.push(...mapped);
     }
   }
   return { kind: 'feed', format: 'misp', entries, skipped };
