@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Clock } from '@soc/runtime';
-import { configuredBase, getJson, unexpectedShape } from './http.ts';
+import { configuredBase, requestJson, unexpectedShape } from '../http-json.ts';
 import { objectIdKey, upnKey } from './keys.ts';
 import type { UserDirectory, UserKey, UserMatch, UserRecord, UserRiskLevel } from './ports.ts';
 
@@ -156,7 +156,7 @@ export class GraphUserDirectory implements UserDirectory {
 
   async #get(url: URL, what: string, passStatuses: readonly number[] = []): Promise<{ status: number; body: unknown }> {
     const token = await this.#tokens.getToken();
-    return getJson(url, {
+    return requestJson(url, {
       fetch: this.#fetch,
       headers: { authorization: `Bearer ${token}` },
       timeoutMs: this.#timeoutMs,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, ErrorCode, type Clock } from '@soc/runtime';
 import { criticalityOf } from './file-assets.ts';
-import { configuredBase, getJson, unexpectedShape } from './http.ts';
+import { configuredBase, requestJson, unexpectedShape } from '../http-json.ts';
 import { hostKey, ipKey } from './keys.ts';
 import type { AssetDirectory, AssetKey, AssetMatch, AssetRecord } from './ports.ts';
 
@@ -175,7 +175,7 @@ export class ServiceNowAssetDirectory implements AssetDirectory {
 
   async #fetchChunk(keys: readonly AssetKey[]): Promise<AssetRecord[]> {
     const what = 'ServiceNow CMDB lookup';
-    const { body } = await getJson(this.urlFor(keys), {
+    const { body } = await requestJson(this.urlFor(keys), {
       fetch: this.#fetch,
       headers: { authorization: this.#authorization },
       timeoutMs: this.#timeoutMs,

@@ -3,6 +3,7 @@ import { AppError, ErrorCode, type Clock } from '@soc/runtime';
 import { canonicalIndicators, isNonPublicIp } from './canonical.ts';
 import { parseFeedDate } from './feed-entry.ts';
 import { MispAttribute, mispAttributeEntries } from './misp-feed.ts';
+import { requestJson, unexpectedShape } from '../http-json.ts';
 import type { CanonicalIndicator, Indicator, IntelFinding, ThreatIntel } from './port.ts';
 
 /** The event summary restSearch embeds in each attribute (`Event: { id, uuid, info, threat_level_id, … }`). */
@@ -114,54 +115,18 @@ export class MispRestThreatIntel implements ThreatIntel {
       limit: this.#limit,
     };
     const what = 'MISP attribute search';
-    let res: Response;
-    try {
-      res = await this.#fetch(this.#url, {
-        method: 'POST',
-        headers: { authorization: this.#apiKey, accept: 'application/json', 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (error) {
-      const name = (error as { name?: unknown }).name;
-      if (name === 'TimeoutError' || name === 'AbortError')
-        throw failure(ErrorCode.TIMEOUT, `${what} timed out`, true, error);
-      throw failure(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} failed to connect`, true, error);
-    }
+    const { body: json } = await requestJson(this.#url, {
+      fetch: this.#fetch,
+      headers: { authorization: this.#apiKey },
+      postJson: body,
+      timeoutMs: this.#timeoutMs,
+      maxBytes: this.#maxBytes,
+      what,
+      refusedHint: 'check the API key',
+    });
     const fetchedAt = this.#clock.now().toISOString();
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      if (res.status === 401 || res.status === 403)
-        throw failure(ErrorCode.UNAUTHORIZED, `${what} was refused (${res.status}); check the API key`, false);
-      if (res.status === 429) throw failure(ErrorCode.RATE_LIMITED, `${what} was rate limited (429)`, true);
-      throw failure(
-        ErrorCode.DEPENDENCY_UNAVAILABLE,
-        `${what} answered ${res.status}`,
-        res.status >= 500 || res.status === 408,
-      );
-    }
-    const declared = Number(res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > this.#maxBytes) {
-      await res.body?.cancel();
-      throw failure(ErrorCode.PAYLOAD_TOO_LARGE, `${what} answered ${declared} bytes`, false);
-    }
-    const text = await res.text();
-    if (text.length > this.#maxBytes)
-      throw failure(ErrorCode.PAYLOAD_TOO_LARGE, `${what} answered more than ${this.#maxBytes} bytes`, false);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw failure(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} answered invalid JSON`, false, error);
-    }
     const parsed = MispRestSearchResponse.safeParse(json);
-    if (!parsed.success)
-      throw failure(
-        ErrorCode.DEPENDENCY_UNAVAILABLE,
-        `${what} answered an unexpected shape: ${z.prettifyError(parsed.error).slice(0, 500)}`,
-        false,
-      );
+    if (!parsed.success) throw unexpectedShape(what, z.prettifyError(parsed.error));
     const findings: IntelFinding[] = [];
     for (const raw of parsed.data.response.Attribute) {
       // One odd attribute (an over-long value, a new field shape) must not hide the others.

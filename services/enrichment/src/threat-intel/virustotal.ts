@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError, ErrorCode, type Clock } from '@soc/runtime';
 import { canonicalIndicators, isNonPublicIp } from './canonical.ts';
+import { requestJson, unexpectedShape } from '../http-json.ts';
 import type {
   CanonicalIndicator,
   Indicator,
@@ -205,24 +206,19 @@ export class VirusTotalThreatIntel implements ThreatIntel {
   async #lookupOne(indicator: CanonicalIndicator): Promise<IntelFinding> {
     const { path } = endpointOf(indicator);
     const what = `VirusTotal ${indicator.type} lookup`;
-    let res: Response;
-    try {
-      res = await this.#fetch(new URL(path, this.#base), {
-        headers: { 'x-apikey': this.#apiKey, accept: 'application/json' },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (error) {
-      const name = (error as { name?: unknown }).name;
-      if (name === 'TimeoutError' || name === 'AbortError')
-        throw failure(ErrorCode.TIMEOUT, `${what} timed out`, true, error);
-      throw failure(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} failed to connect`, true, error);
-    }
+    const { status, body } = await requestJson(new URL(path, this.#base), {
+      fetch: this.#fetch,
+      headers: { 'x-apikey': this.#apiKey },
+      timeoutMs: this.#timeoutMs,
+      maxBytes: this.#maxBytes,
+      what,
+      refusedHint: 'check the API key',
+      // 404: VirusTotal has never seen it. 400: it refuses the identifier (a URL or name it will not parse);
+      // either way it has no opinion, and one odd indicator must not fail the others.
+      passStatuses: [404, 400],
+    });
     const fetchedAt = this.#clock.now().toISOString();
-    // 404: VirusTotal has never seen it. 400: it refuses the identifier (a URL or name it will not parse);
-    // either way it has no opinion, and one odd indicator must not fail the others.
-    if (res.status === 404 || res.status === 400) {
-      await res.body?.cancel();
+    if (status === 404 || status === 400) {
       return {
         indicator,
         verdict: 'unknown',
@@ -230,50 +226,11 @@ export class VirusTotalThreatIntel implements ThreatIntel {
         tags: [],
         reference: `${GUI}/${endpointOf(indicator).gui}/${indicator.type === 'url' ? path.slice('urls/'.length) : indicator.value}`,
         provenance: { source: 'virustotal', fetchedAt, confidence: 0, cacheHit: false },
-        attributes: res.status === 404 ? { notFound: true } : { rejected: true },
+        attributes: status === 404 ? { notFound: true } : { rejected: true },
       };
     }
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      if (res.status === 429) {
-        const retryAfter = Number(res.headers.get('retry-after'));
-        throw failure(
-          ErrorCode.RATE_LIMITED,
-          `${what} was rate limited (429)`,
-          true,
-          undefined,
-          Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : undefined,
-        );
-      }
-      if (res.status === 401 || res.status === 403)
-        throw failure(ErrorCode.UNAUTHORIZED, `${what} was refused (${res.status}); check the API key`, false);
-      throw failure(
-        ErrorCode.DEPENDENCY_UNAVAILABLE,
-        `${what} answered ${res.status}`,
-        res.status >= 500 || res.status === 408,
-      );
-    }
-    const declared = Number(res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > this.#maxBytes) {
-      await res.body?.cancel();
-      throw failure(ErrorCode.PAYLOAD_TOO_LARGE, `${what} answered ${declared} bytes`, false);
-    }
-    const text = await res.text();
-    if (text.length > this.#maxBytes)
-      throw failure(ErrorCode.PAYLOAD_TOO_LARGE, `${what} answered more than ${this.#maxBytes} bytes`, false);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      throw failure(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} answered invalid JSON`, false, error);
-    }
     const parsed = VtObjectResponse.safeParse(body);
-    if (!parsed.success)
-      throw failure(
-        ErrorCode.DEPENDENCY_UNAVAILABLE,
-        `${what} answered an unexpected shape: ${z.prettifyError(parsed.error).slice(0, 500)}`,
-        false,
-      );
+    if (!parsed.success) throw unexpectedShape(what, z.prettifyError(parsed.error));
     return findingFromVtObject(indicator, parsed.data.data, fetchedAt, this.#thresholds);
   }
 }

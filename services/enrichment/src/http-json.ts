@@ -10,6 +10,10 @@ export interface JsonRequestOptions {
   what: string;
   /** Statuses answered as `{ status, body: undefined }` instead of thrown (e.g. 404 "not known"). */
   passStatuses?: readonly number[];
+  /** POST this JSON body instead of a GET. */
+  postJson?: unknown;
+  /** Said after a 401/403; default "check the credentials and permissions". */
+  refusedHint?: string;
 }
 
 const failure = (
@@ -26,15 +30,18 @@ const failure = (
   });
 
 /**
- * GET a JSON document. Redirects are not followed (a redirect could point anywhere); 429 throws a retryable
+ * GETs (or POSTs `postJson` and reads) a JSON document — every outbound call of enrichment goes through here. Redirects are not followed (a redirect could point anywhere); 429 throws a retryable
  * `RATE_LIMITED`, 401/403 a non-retryable `UNAUTHORIZED`, 5xx, timeouts and network faults retryable errors, so a
  * circuit breaker counts them; bodies over `maxBytes` are refused.
  */
-export async function getJson(url: URL, opts: JsonRequestOptions): Promise<{ status: number; body: unknown }> {
+export async function requestJson(url: URL, opts: JsonRequestOptions): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
+    const post = opts.postJson !== undefined;
     res = await opts.fetch(url, {
-      headers: { accept: 'application/json', ...opts.headers },
+      method: post ? 'POST' : 'GET',
+      headers: { accept: 'application/json', ...(post ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      ...(post ? { body: JSON.stringify(opts.postJson) } : {}),
       redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
@@ -63,7 +70,7 @@ export async function getJson(url: URL, opts: JsonRequestOptions): Promise<{ sta
     if (res.status === 401 || res.status === 403)
       throw failure(
         ErrorCode.UNAUTHORIZED,
-        `${opts.what} was refused (${res.status}); check the credentials and permissions`,
+        `${opts.what} was refused (${res.status}); ${opts.refusedHint ?? 'check the credentials and permissions'}`,
         false,
       );
     throw failure(
