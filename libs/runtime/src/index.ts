@@ -7,3 +7,4 @@ export { onShutdown } from './shutdown.ts';
 export type { Closer, ShutdownLogger } from './shutdown.ts';
 export { breaker } from './breaker.ts';
 export type { BreakerOptions } from './breaker.ts';
+export { concurrencyLimit } from './limiter.ts';

@@ -1,5 +1,5 @@
 import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
-import { breaker } from '@soc/runtime';
+import { breaker, concurrencyLimit } from '@soc/runtime';
 import type { TriageConfig } from './config.ts';
 import type { Copilot } from './copilot-step.ts';
 import { OpenAiCopilot } from './llm/index.ts';
@@ -36,24 +36,7 @@ export function openCopilot(config: TriageConfig): (Copilot & { close(): void })
   const guarded = breaker((facts: Parameters<OpenAiCopilot['advise']>[0]) => copilot.advise(facts), { name: 'llm', timeoutMs: config.LLM_TIMEOUT_MS + 1000, capacity: 10_000 });
   // Calls beyond the limit wait their turn instead of being refused: a refusal would count as a failure and open the
   // breaker during a storm of distinct case groups.
-  const limit = limiter(config.LLM_MAX_CONCURRENCY);
+  const limit = concurrencyLimit(config.LLM_MAX_CONCURRENCY);
   return { model: copilot.model, advise: (facts) => limit(() => guarded(facts)), close: () => guarded.breaker.shutdown() };
 }
 
-/** At most `max` calls at once; the rest wait in arrival order. */
-function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    // A finished call hands its slot straight to the next waiter, so `active` never exceeds `max`.
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}

@@ -1,4 +1,5 @@
-import { breaker, type BreakerOptions, type Clock } from '@soc/runtime';
+import { breaker, concurrencyLimit, type BreakerOptions, type Clock } from '@soc/runtime';
+import { LruTtlCache } from '../lru-ttl-cache.ts';
 import type { BreakerHandle } from '../threat-intel/index.ts';
 import type { AssetMatch, KeyedLookup, UserMatch } from './ports.ts';
 
@@ -15,31 +16,6 @@ export interface CachingLookupOptions {
   concurrency?: number;
 }
 
-interface Entry<M> {
-  matches: M[];
-  expiresAt: number;
-}
-
-/** Runs at most `limit` tasks at once, the rest in arrival order. */
-class Limiter {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-  constructor(limit: number) {
-    this.#free = Math.max(1, Math.floor(limit));
-  }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
-}
-
 /**
  * A caching decorator for a batch {@link KeyedLookup} (asset and user directories): per key, a TTL cache with a
  * shorter TTL for "not known", bounded by LRU eviction. The keys one call misses go to the inner lookup in one
@@ -54,10 +30,8 @@ export class CachingLookup<K extends { key: string }, M extends { key: string }>
   readonly #clock: Clock;
   readonly #ttl: number;
   readonly #negativeTtl: number;
-  readonly #max: number;
-  readonly #limiter: Limiter;
-  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
-  readonly #cache = new Map<string, Entry<M>>();
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #cache: LruTtlCache<M[]>;
   readonly #inFlight = new Map<string, Promise<M[]>>();
 
   constructor(inner: KeyedLookup<K, M>, markHit: (match: M) => M, opts: CachingLookupOptions) {
@@ -67,8 +41,8 @@ export class CachingLookup<K extends { key: string }, M extends { key: string }>
     this.#clock = opts.clock;
     this.#ttl = opts.ttlMs ?? 60 * 60 * 1000;
     this.#negativeTtl = opts.negativeTtlMs ?? 10 * 60 * 1000;
-    this.#max = Math.max(1, opts.maxEntries ?? 10_000);
-    this.#limiter = new Limiter(opts.concurrency ?? 4);
+    this.#cache = new LruTtlCache(opts.maxEntries ?? 10_000);
+    this.#limit = concurrencyLimit(opts.concurrency ?? 4);
   }
 
   /** Keys currently cached (expired ones are dropped when next touched). */
@@ -84,27 +58,23 @@ export class CachingLookup<K extends { key: string }, M extends { key: string }>
     for (const k of keys) {
       if (seen.has(k.key)) continue;
       seen.add(k.key);
-      const hit = this.#cache.get(k.key);
+      const hit = this.#cache.get(k.key, now);
       if (hit) {
-        this.#cache.delete(k.key);
-        if (hit.expiresAt > now) {
-          this.#cache.set(k.key, hit);
-          answers.push(hit.matches.map((m) => this.#markHit(m)));
-          continue;
-        }
+        answers.push(hit.map((m) => this.#markHit(m)));
+        continue;
       }
       const pending = this.#inFlight.get(k.key);
       if (pending) answers.push(pending);
       else misses.push(k);
     }
     if (misses.length > 0) {
-      const batch = this.#limiter.run(() => this.#inner.lookup(misses));
+      const batch = this.#limit(() => this.#inner.lookup(misses));
       for (const k of misses) {
         const one = batch
           .then((matches) => {
             const mine = matches.filter((m) => m.key === k.key);
             const ttl = mine.length > 0 ? this.#ttl : this.#negativeTtl;
-            this.#store(k.key, { matches: mine, expiresAt: this.#clock.now().getTime() + ttl });
+            this.#cache.set(k.key, mine, this.#clock.now().getTime() + ttl);
             return mine;
           })
           .finally(() => this.#inFlight.delete(k.key));
@@ -113,16 +83,6 @@ export class CachingLookup<K extends { key: string }, M extends { key: string }>
       }
     }
     return (await Promise.all(answers)).flat();
-  }
-
-  #store(key: string, entry: Entry<M>): void {
-    this.#cache.delete(key);
-    this.#cache.set(key, entry);
-    while (this.#cache.size > this.#max) {
-      const oldest = this.#cache.keys().next();
-      if (oldest.done) break;
-      this.#cache.delete(oldest.value);
-    }
   }
 }
 

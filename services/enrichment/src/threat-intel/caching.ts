@@ -1,4 +1,5 @@
-import type { Clock } from '@soc/runtime';
+import { type Clock, concurrencyLimit } from '@soc/runtime';
+import { LruTtlCache } from '../lru-ttl-cache.ts';
 import { canonicalIndicators } from './canonical.ts';
 import type { CanonicalIndicator, Indicator, IntelFinding, ThreatIntel } from './port.ts';
 
@@ -15,31 +16,6 @@ export interface CachingThreatIntelOptions {
   concurrency?: number;
 }
 
-interface CacheEntry {
-  findings: IntelFinding[];
-  expiresAt: number;
-}
-
-/** Runs at most `limit` tasks at once, the rest in arrival order. */
-class Limiter {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-  constructor(limit: number) {
-    this.#free = Math.max(1, Math.floor(limit));
-  }
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
-}
-
 /**
  * A caching decorator for any {@link ThreatIntel}: per canonical indicator, a TTL cache with a shorter TTL
  * for negative answers, bounded by LRU eviction; concurrent lookups of the same indicator share one inner
@@ -51,10 +27,8 @@ export class CachingThreatIntel implements ThreatIntel {
   readonly #clock: Clock;
   readonly #ttl: number;
   readonly #negativeTtl: number;
-  readonly #max: number;
-  readonly #limiter: Limiter;
-  // A Map iterates in insertion order; re-inserting on use keeps the least recently used first.
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
+  readonly #cache: LruTtlCache<IntelFinding[]>;
   readonly #inFlight = new Map<string, Promise<IntelFinding[]>>();
 
   constructor(inner: ThreatIntel, opts: CachingThreatIntelOptions) {
@@ -62,8 +36,8 @@ export class CachingThreatIntel implements ThreatIntel {
     this.#clock = opts.clock;
     this.#ttl = opts.ttlMs ?? 6 * 60 * 60 * 1000;
     this.#negativeTtl = opts.negativeTtlMs ?? 15 * 60 * 1000;
-    this.#max = Math.max(1, opts.maxEntries ?? 10_000);
-    this.#limiter = new Limiter(opts.concurrency ?? 4);
+    this.#cache = new LruTtlCache(opts.maxEntries ?? 10_000);
+    this.#limit = concurrencyLimit(opts.concurrency ?? 4);
   }
 
   /** Indicators currently cached (expired ones are dropped when next touched). */
@@ -77,48 +51,33 @@ export class CachingThreatIntel implements ThreatIntel {
   }
 
   #one(indicator: CanonicalIndicator): Promise<IntelFinding[]> {
-    const now = this.#clock.now().getTime();
-    const hit = this.#cache.get(indicator.key);
+    const hit = this.#cache.get(indicator.key, this.#clock.now().getTime());
     if (hit) {
-      this.#cache.delete(indicator.key);
-      if (hit.expiresAt > now) {
-        this.#cache.set(indicator.key, hit);
-        // Copies, so a caller that edits its findings cannot change what later callers get.
-        return Promise.resolve(
-          hit.findings.map((f) => ({
-            ...f,
-            threatNames: [...f.threatNames],
-            tags: [...f.tags],
-            attributes: { ...f.attributes },
-            provenance: { ...f.provenance, cacheHit: true },
-          })),
-        );
-      }
+      // Copies, so a caller that edits its findings cannot change what later callers get.
+      return Promise.resolve(
+        hit.map((f) => ({
+          ...f,
+          threatNames: [...f.threatNames],
+          tags: [...f.tags],
+          attributes: { ...f.attributes },
+          provenance: { ...f.provenance, cacheHit: true },
+        })),
+      );
     }
     const pending = this.#inFlight.get(indicator.key);
     if (pending) return pending;
-    const fetching = this.#limiter
-      .run(() => this.#inner.lookup([{ type: indicator.type, value: indicator.value }]))
+    const fetching = this.#limit(() => this.#inner.lookup([{ type: indicator.type, value: indicator.value }]))
       .then((findings) => {
         const negative = findings.every((f) => f.verdict === 'unknown');
-        this.#store(indicator.key, {
+        this.#cache.set(
+          indicator.key,
           findings,
-          expiresAt: this.#clock.now().getTime() + (negative ? this.#negativeTtl : this.#ttl),
-        });
+          this.#clock.now().getTime() + (negative ? this.#negativeTtl : this.#ttl),
+        );
         return findings;
       })
       .finally(() => this.#inFlight.delete(indicator.key));
     this.#inFlight.set(indicator.key, fetching);
     return fetching;
-  }
-
-  #store(key: string, entry: CacheEntry): void {
-    this.#cache.delete(key);
-    this.#cache.set(key, entry);
-    while (this.#cache.size > this.#max) {
-      const oldest = this.#cache.keys().next();
-      if (oldest.done) break;
-      this.#cache.delete(oldest.value);
-    }
   }
 }
