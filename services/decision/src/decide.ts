@@ -1,4 +1,4 @@
-import type { Action, Alert, Triage } from '@soc/contracts';
+import type { Action, Alert, CopilotRecommendation, Enrichment, Triage } from '@soc/contracts';
 import { deriveKey } from '@soc/contracts';
 import { type DecisionPolicy, atLeast } from './policy.ts';
 
@@ -10,6 +10,16 @@ export interface Rejection {
   kind: string;
   reason: string;
 }
+
+/** What a decision is made on: the triaged alert with its enrichment facts. */
+export interface DecisionInput {
+  alert: Alert;
+  enrichment: Enrichment;
+  triage: Triage;
+}
+
+/** Who proposed an action: the policy's own recommender, or the LLM copilot (which may never suppress). */
+export type Origin = 'policy' | 'copilot';
 
 const actionId = (decisionKey: string, ...parts: string[]): string => `act-${deriveKey(decisionKey, ...parts)}`;
 
@@ -64,7 +74,8 @@ export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, 
  * Checks one recommended action against the policy and the alert. Returns the reason to refuse it, or
  * undefined. This is the guardrail: whatever recommended the action, it must pass here.
  */
-export function refusalOf(action: Recommendation, alert: Alert, triage: Triage, policy: DecisionPolicy): string | undefined {
+export function refusalOf(action: Recommendation, input: DecisionInput, policy: DecisionPolicy, origin: Origin = 'policy'): string | undefined {
+  const { alert, triage } = input;
   const level = triage.risk.level;
   switch (action.kind) {
     case 'SendEmail': {
@@ -89,6 +100,7 @@ export function refusalOf(action: Recommendation, alert: Alert, triage: Triage, 
       const target = alert.entities.find((e) => e.id === action.target.entityId);
       if (!target || target.value !== action.target.value) return `target ${action.target.entityId} is not an entity of this alert`;
       if (target.type === 'ip' && target.isInternal !== false && !policy.containment.internalIps) return `target ${target.value} is an internal address`;
+      if (action.runbook === 'isolate-host') return noIsolateRefusal(target.id, target.value, input.enrichment, policy);
       return undefined;
     }
     case 'GenerateHunt': {
@@ -97,22 +109,89 @@ export function refusalOf(action: Recommendation, alert: Alert, triage: Triage, 
       return unknown.length > 0 ? `unknown entities: ${unknown.join(', ')}` : undefined;
     }
     case 'Suppress':
+      if (origin === 'copilot') return 'the copilot may not suppress: suppression follows the deterministic verdict';
       return policy.suppress.verdicts.includes(triage.verdict.class) ? undefined : `verdict ${triage.verdict.class} may not be suppressed`;
   }
 }
 
-/** Splits recommendations into the allowed actions and the refusals. Pure. */
+const tagKey = (tag: string): string => tag.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+
+/** The refusal for isolating a host whose asset record carries one of the policy's no-isolate tags, if any. */
+function noIsolateRefusal(entityId: string, value: string, enrichment: Enrichment, policy: DecisionPolicy): string | undefined {
+  const protectedTags = new Set(policy.containment.noIsolateTags.map(tagKey));
+  for (const fact of enrichment.facts) {
+    if (fact.kind !== 'asset' || fact.entityId !== entityId) continue;
+    const tags = typeof fact.attributes.tags === 'string' ? fact.attributes.tags.split(',') : [];
+    const hit = tags.find((t) => protectedTags.has(tagKey(t)));
+    if (hit !== undefined) {
+      return `host ${value} is tagged '${hit.trim()}' in ${fact.source} (fact ${fact.id}); isolate it by hand if it must be`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The copilot's recommendations as actions of the contract, with every destination, recipient and ticket system
+ * taken from the policy (the model only names a kind, a runbook and entity ids of the case), skipping those the
+ * policy already recommends. They then pass `refusalOf` like any other. Pure.
+ */
+export function fromCopilot(input: DecisionInput, own: readonly Action[], policy: DecisionPolicy, decisionKey: string): Recommendation[] {
+  const advice = input.triage.copilot;
+  if (!policy.copilot.acceptRecommendations || advice === undefined || advice.status === 'skipped' || advice.status === 'failed') return [];
+  const out: Recommendation[] = [];
+  for (const rec of advice.recommendedActions) {
+    const action = copilotAction(rec, input.alert, policy, decisionKey, own);
+    if (action !== undefined && !out.some((a) => a.actionId === action.actionId)) out.push(action);
+  }
+  return out;
+}
+
+function copilotAction(
+  rec: CopilotRecommendation,
+  alert: Alert,
+  policy: DecisionPolicy,
+  decisionKey: string,
+  own: readonly Action[],
+): Recommendation | undefined {
+  const has = (kind: Action['kind']) => own.some((a) => a.kind === kind);
+  const reason = `Copilot: ${rec.reason}`.slice(0, 1024);
+  const id = (...parts: string[]) => actionId(decisionKey, 'copilot', ...parts);
+  switch (rec.kind) {
+    case 'RunContainment': {
+      const target = alert.entities.find((e) => e.id === rec.target);
+      // An unknown target stays unknown (and is refused as such) rather than being silently dropped.
+      const value = target?.value ?? rec.target;
+      const type = target?.type ?? 'unknown';
+      if (own.some((a) => a.kind === 'RunContainment' && a.runbook === rec.runbook && a.target.entityId === rec.target)) return undefined;
+      return { kind: 'RunContainment', actionId: id('contain', rec.runbook, rec.target), runbook: rec.runbook, target: { entityId: rec.target, type, value }, requiresApproval: true, reason };
+    }
+    case 'GenerateHunt':
+      return has('GenerateHunt') ? undefined : { kind: 'GenerateHunt', actionId: id('hunt'), entityIds: rec.entityIds, reason };
+    case 'CreateTicket':
+      return has('CreateTicket') ? undefined : { kind: 'CreateTicket', actionId: id('ticket'), system: policy.ticket.system, priority: rec.priority, reason };
+    case 'SendEmail':
+      return has('SendEmail') || policy.email.to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: policy.email.to, template: 'alert-summary', reason };
+    case 'PostChat': {
+      const d = policy.chat.destinations[0];
+      return has('PostChat') || d === undefined ? undefined : { kind: 'PostChat', actionId: id('chat', d.name), channel: d.channel, destination: d.name, reason };
+    }
+    case 'Suppress':
+      return { kind: 'Suppress', actionId: id('suppress'), reason };
+  }
+}
+
+/** Splits recommendations into the allowed actions and the refusals; a copilot refusal says so. Pure. */
 export function applyPolicy(
   recommendations: readonly Recommendation[],
-  alert: Alert,
-  triage: Triage,
+  input: DecisionInput,
   policy: DecisionPolicy,
+  origin: Origin = 'policy',
 ): { actions: Action[]; rejected: Rejection[] } {
   const actions: Action[] = [];
   const rejected: Rejection[] = [];
   for (const rec of recommendations) {
-    const refusal = refusalOf(rec, alert, triage, policy);
-    if (refusal) rejected.push({ kind: rec.kind, reason: refusal });
+    const refusal = refusalOf(rec, input, policy, origin);
+    if (refusal) rejected.push({ kind: rec.kind, reason: origin === 'copilot' ? `copilot recommendation refused: ${refusal}` : refusal });
     else actions.push(rec);
   }
   return { actions, rejected };

@@ -1,7 +1,7 @@
 import { DecisionMadeV1, type EventByType, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
-import { applyPolicy, recommend } from './decide.ts';
+import { applyPolicy, fromCopilot, recommend } from './decide.ts';
 import type { DecisionPolicy } from './policy.ts';
 
 /** What the decision handler needs. */
@@ -12,8 +12,15 @@ export interface DecisionContext {
 
 /** Pure: triaged alert in, decision with policy-checked actions out. Action ids derive from the triage event id. */
 export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: DecisionContext): EventByType<'soc.decision.made.v1'> {
-  const { alert, triage } = event.data;
-  const { actions, rejected } = applyPolicy(recommend(alert, triage, ctx.policy, event.id), alert, triage, ctx.policy);
+  const input = event.data;
+  const { alert, triage } = input;
+  const own = applyPolicy(recommend(alert, triage, ctx.policy, event.id), input, ctx.policy);
+  // The copilot's advice is checked after the policy's own, so a suppression stands alone and duplicates are skipped.
+  const suppressed = own.actions.some((a) => a.kind === 'Suppress');
+  const ignored = (triage.copilot?.recommendedActions ?? []).map((r) => ({ kind: r.kind, reason: 'copilot recommendation not considered: the policy suppresses this alert' }));
+  const advised = suppressed ? { actions: [], rejected: ignored } : applyPolicy(fromCopilot(input, own.actions, ctx.policy, event.id), input, ctx.policy, 'copilot');
+  const actions = [...own.actions, ...advised.actions];
+  const rejected = [...own.rejected, ...advised.rejected];
   return causedBy(
     event,
     DecisionMadeV1,

@@ -37,8 +37,19 @@ export const DecisionPolicy = z
       allowedRunbooks: z.array(ContainmentRunbook),
       /** Blocking internal addresses cuts off our own systems; off unless a team opts in. */
       internalIps: z.boolean(),
+      /**
+       * Asset tags (from the CMDB or inventory file, compared case-, space- and dash-insensitively) under which a
+       * host is never isolated, whoever recommends it: isolating a domain controller or a plant controller is an
+       * outage the SOC must choose by hand, outside this pipeline.
+       */
+      noIsolateTags: z.array(z.string().min(1).max(128)).max(50).default(['never auto-isolate']),
     }),
     hunt: z.object({ enabled: z.boolean(), minLevel: Level }),
+    /**
+     * The LLM copilot's recommended actions. They pass the same checks as the policy's own, plus: the copilot can
+     * never suppress (suppression follows the deterministic verdict), and destinations always come from this policy.
+     */
+    copilot: z.object({ acceptRecommendations: z.boolean() }).default({ acceptRecommendations: true }),
   })
   .strict();
 export type DecisionPolicy = z.infer<typeof DecisionPolicy>;
