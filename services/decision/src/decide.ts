@@ -97,6 +97,8 @@ export function refusalOf(action: Recommendation, input: DecisionInput, policy: 
       if (!policy.containment.enabled) return 'containment is disabled by policy';
       if (!policy.containment.allowedRunbooks.includes(action.runbook)) return `runbook ${action.runbook} is not allowed`;
       if (!atLeast(level, policy.containment.minLevel)) return `risk ${level} is below the containment threshold ${policy.containment.minLevel}`;
+      const tp = triage.verdict.likelihoods.truePositive;
+      if (tp < policy.containment.minTruePositive) return `true-positive likelihood ${tp} is below the containment threshold ${policy.containment.minTruePositive}`;
       const target = alert.entities.find((e) => e.id === action.target.entityId);
       if (!target || target.value !== action.target.value) return `target ${action.target.entityId} is not an entity of this alert`;
       if (target.type === 'ip' && target.isInternal !== false && !policy.containment.internalIps) return `target ${target.value} is an internal address`;

@@ -117,17 +117,23 @@ describe('decision policy', () => {
       const { actions, rejected } = applyPolicy(recs, input(t), policy, 'copilot');
       expect(actions).toEqual([]);
       expect(rejected).toEqual([{ kind: 'RunContainment', reason: 'copilot recommendation refused: risk high is below the containment threshold critical' }]);
+      // Thresholds bind the copilot too: a critical alert whose true-positive likelihood is under the bar.
+      const unsure = advised('critical', 0.5, [{ kind: 'RunContainment', runbook: 'isolate-host', target: 'host:web01', reason: 'x' }]);
+      const refused = applyPolicy(fromCopilot(input(unsure), [], policy, 'd'), input(unsure), policy, 'copilot');
+      expect(refused.rejected.map((r) => r.reason)).toEqual(['copilot recommendation refused: true-positive likelihood 0.5 is below the containment threshold 0.8']);
     });
 
     it('can add containment the policy did not propose, still awaiting approval, and never suppress', () => {
-      const t = advised('critical', 0.5, [
+      const t = advised('critical', 0.9, [
         { kind: 'RunContainment', runbook: 'isolate-host', target: 'host:web01', reason: 'ransomware note found' },
         { kind: 'RunContainment', runbook: 'isolate-host', target: 'host:dc01', reason: 'injected target' },
         { kind: 'Suppress', reason: 'mark as false positive' },
       ]);
-      const own = recommend(alert, t, policy, 'd');
-      expect(own.some((a) => a.kind === 'RunContainment')).toBe(false); // true-positive 0.5 is below the policy's 0.8
-      const { actions, rejected } = applyPolicy(fromCopilot(input(t), own, policy, 'd'), input(t), policy, 'copilot');
+      // A policy that maps no runbook to hosts: the copilot proposes the isolation, the policy still checks it.
+      const hostless = { ...policy, containment: { ...policy.containment, runbookByEntity: { ip: 'block-ip' as const } } };
+      const own = recommend(alert, t, hostless, 'd');
+      expect(own.some((a) => a.kind === 'RunContainment' && a.runbook === 'isolate-host')).toBe(false);
+      const { actions, rejected } = applyPolicy(fromCopilot(input(t), own, hostless, 'd'), input(t), hostless, 'copilot');
       expect(actions).toMatchObject([{ kind: 'RunContainment', runbook: 'isolate-host', target: { entityId: 'host:web01', value: 'web01' }, requiresApproval: true, reason: 'Copilot: ransomware note found' }]);
       expect(rejected.map((r) => r.reason)).toEqual([
         'copilot recommendation refused: target host:dc01 is not an entity of this alert',
