@@ -6,10 +6,11 @@ import { dlqShow } from './commands/dlq-show.ts';
 import { evalCommand } from './commands/eval.ts';
 import { ingest } from './commands/ingest.ts';
 import { normalizeCommand } from './commands/normalize.ts';
+import { playbooksPublish } from './commands/playbooks-publish.ts';
 import { quarantineList, quarantineReplay, quarantineShow } from './commands/quarantine.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, normalizeCommand, quarantineList, quarantineShow, quarantineReplay];
+export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay];
 
 const OVERVIEW = `Usage: soc <command> [options]
 

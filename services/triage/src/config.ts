@@ -30,11 +30,24 @@ export const TriageConfig = z
     LLM_PRICE_COMPLETION_PER_1K: z.coerce.number().min(0).optional(),
     /** Redact IP addresses from prompts (usernames, e-mail addresses and secrets always are). */
     LLM_REDACT_IPS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    /** Azure AI Search as the playbook index (https://<service>.search.windows.net); unset: the embedded index. */
+    PLAYBOOK_SEARCH_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    PLAYBOOK_SEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9-]{1,127}$/, 'lower-case letters, digits and dashes').default('soc-playbooks'),
+    /** A query key; without it, Entra ID (DefaultAzureCredential, role Search Index Data Reader) is used. */
+    PLAYBOOK_SEARCH_API_KEY: optionalText,
+    /** An embedding deployment (Azure OpenAI) or model (OpenAI-compatible) for the hybrid query; unset: keyword only. */
+    PLAYBOOK_SEARCH_EMBEDDING_MODEL: optionalText,
+    PLAYBOOK_SEARCH_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(2).max(4096).default(1536),
+    /** A search slower than this falls back to the embedded index for that alert. */
+    PLAYBOOK_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   })
   .superRefine((c, ctx) => {
     if (c.LLM_PROVIDER === 'azure') {
       if (c.AZURE_OPENAI_ENDPOINT === undefined) ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_ENDPOINT'], message: 'LLM_PROVIDER=azure needs AZURE_OPENAI_ENDPOINT (https://<resource>.openai.azure.com)' });
       if (c.AZURE_OPENAI_DEPLOYMENT === undefined) ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_DEPLOYMENT'], message: 'LLM_PROVIDER=azure needs AZURE_OPENAI_DEPLOYMENT' });
+    }
+    if (c.PLAYBOOK_SEARCH_EMBEDDING_MODEL !== undefined && c.LLM_PROVIDER === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['PLAYBOOK_SEARCH_EMBEDDING_MODEL'], message: 'PLAYBOOK_SEARCH_EMBEDDING_MODEL uses the LLM endpoint: set LLM_PROVIDER (azure or openai) too, or unset it for a keyword-only search' });
     }
     if (c.LLM_PROVIDER === 'openai') {
       if (c.OPENAI_BASE_URL === undefined) ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'LLM_PROVIDER=openai needs OPENAI_BASE_URL (e.g. https://api.openai.com/v1 or http://localhost:11434/v1)' });

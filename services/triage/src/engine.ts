@@ -1,6 +1,6 @@
 import type { Alert, Enrichment, Entity, Fact, RiskFactor, Triage, VerdictClass } from '@soc/contracts';
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
-import { type PlaybookIndex, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
+import { type PlaybookIndex, type PlaybookQuery, type PlaybookSearchResult, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the engine knows besides the alert: the ATT&CK catalog and the playbooks. Loaded once at start-up. */
@@ -255,17 +255,20 @@ const STEPS: Partial<Record<Entity['type'], (e: Entity) => string>> = {
 
 const PLAYBOOK_STEPS = 8;
 
+/** What the playbook index is asked for an alert: its techniques, tactics, entity types and text. */
+export function playbookQueryOf(alert: Alert, attack: readonly MappedTechnique[]): PlaybookQuery {
+  return {
+    techniques: [...new Set(attack.map((m) => m.techniqueId))],
+    tactics: [...new Set(attack.map((m) => m.tactic))],
+    entityTypes: [...new Set(alert.entities.map((e) => e.type))],
+    text: [alert.title, alert.rule?.name ?? '', alert.description].join('\n'),
+    entityValues: alert.entities.map((e) => e.value),
+  };
+}
+
 /** The best-fitting playbook's investigation steps, each naming the playbook they come from. */
-function playbookSteps(alert: Alert, attack: readonly MappedTechnique[], playbooks: PlaybookIndex): string[] {
-  const [best] = playbooks.findPlaybooks(
-    {
-      techniques: [...new Set(attack.map((m) => m.techniqueId))],
-      tactics: [...new Set(attack.map((m) => m.tactic))],
-      entityTypes: [...new Set(alert.entities.map((e) => e.type))],
-      text: [alert.title, alert.rule?.name ?? '', alert.description].join('\n'),
-    },
-    1,
-  );
+function playbookSteps(found: readonly PlaybookSearchResult[]): string[] {
+  const [best] = found;
   if (best?.kind !== 'playbook') return [];
   return best.steps.slice(0, PLAYBOOK_STEPS).map((step) => `[${best.title}] ${step}`);
 }
@@ -294,9 +297,19 @@ function summaryOf(alert: Alert, score: number, level: string, factors: RiskFact
   return `${alert.severity[0]?.toUpperCase()}${alert.severity.slice(1)}-severity alert "${alert.title}" from ${from} involving ${involved}. Risk ${score}/100 (${level}); main factors: ${top}. Most likely ${verdict.class} (true positive ${Math.round(verdict.likelihoods.truePositive * 100)}%).`;
 }
 
+/**
+ * The ATT&CK mapping and the playbooks a retriever found for it, when the playbook lookup happened outside the
+ * engine (an asynchronous retriever such as Azure AI Search); without it the engine asks the embedded index.
+ */
+export interface PlaybookLookup {
+  attack: readonly MappedTechnique[];
+  playbooks: readonly PlaybookSearchResult[];
+}
+
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
-export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge): Triage {
-  const mapped = mapAttack(alert, knowledge.attack);
+export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
+  const mapped = looked?.attack ?? mapAttack(alert, knowledge.attack);
+  const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const factors = scoreFactors(alert, enrichment, weights, mapped);
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
@@ -306,7 +319,7 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
     risk: { score, level, factors },
     verdict,
     summary: summaryOf(alert, score, level, factors, verdict),
-    nextSteps: nextSteps(alert, playbookSteps(alert, mapped, knowledge.playbooks)),
+    nextSteps: nextSteps(alert, playbookSteps(playbooks)),
     attack: mapped.map((m) => ({ tactic: m.tactic, techniqueId: m.techniqueId, techniqueName: m.techniqueName, confidence: ATTACK_CONFIDENCE_SCORE[m.confidence], basis: m.basis })),
   };
 }

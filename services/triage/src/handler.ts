@@ -1,8 +1,10 @@
-import { AlertTriagedV1, type CopilotNote, type EventByType, type Triage, causedBy } from '@soc/contracts';
+import { type Alert, AlertTriagedV1, type CopilotNote, type EventByType, type Triage, causedBy } from '@soc/contracts';
 import type { CopilotStep } from './copilot-step.ts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
-import { type TriageKnowledge, triageAlert } from './engine.ts';
+import { mapAttack } from './attack/index.ts';
+import { type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
+import type { PlaybookRetriever } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the triage handler needs. */
@@ -12,6 +14,8 @@ export interface TriageContext {
   clock: Clock;
   /** The LLM copilot layer, when one is configured. */
   copilot?: CopilotStep | undefined;
+  /** A remote playbook retriever (Azure AI Search); without one the engine asks the embedded index in-process. */
+  playbooks?: PlaybookRetriever | undefined;
 }
 
 /** Pure: enriched alert in, triaged alert out (with the copilot's note when there is one). */
@@ -30,11 +34,18 @@ export function triage(event: EventByType<'soc.alert.enriched.v1'>, ctx: TriageC
 export function makeTriageHandler(ctx: TriageContext): EventHandler {
   return dispatch('triage', {
     'soc.alert.enriched.v1': async (event) => {
-      if (ctx.copilot === undefined) return { emit: [triage(event, ctx)] };
       const { alert, enrichment } = event.data;
-      const computed = triageAlert(alert, enrichment, ctx.weights, ctx.knowledge);
-      const note = await ctx.copilot.note(alert, enrichment, computed);
+      const looked = ctx.playbooks === undefined ? undefined : await lookUpPlaybooks(alert, ctx.knowledge, ctx.playbooks);
+      if (ctx.copilot === undefined && looked === undefined) return { emit: [triage(event, ctx)] };
+      const computed = triageAlert(alert, enrichment, ctx.weights, ctx.knowledge, looked);
+      const note = ctx.copilot === undefined ? undefined : await ctx.copilot.note(alert, enrichment, computed);
       return { emit: [triage(event, ctx, note, computed)] };
     },
   });
+}
+
+/** The I/O half of the playbook step: map ATT&CK (pure), then ask the retriever for the best playbook. */
+async function lookUpPlaybooks(alert: Alert, knowledge: TriageKnowledge, retriever: PlaybookRetriever): Promise<PlaybookLookup> {
+  const attack = mapAttack(alert, knowledge.attack);
+  return { attack, playbooks: await retriever.find(playbookQueryOf(alert, attack), 1) };
 }

@@ -8,3 +8,4 @@ export { loadTriageKnowledge } from './engine.ts';
 export type { TriageKnowledge } from './engine.ts';
 export { LabelledFileError, evaluate, formatReport, readGuideCsv, readLabelledJsonl } from './eval/index.ts';
 export type { EvalReport, LabelledAlert, LabelledSet, PredictorReport } from './eval/index.ts';
+export { publishConfiguredPlaybooks } from './open-playbook-retriever.ts';

@@ -5,6 +5,7 @@ import { CopilotStep } from './copilot-step.ts';
 import { loadTriageKnowledge } from './engine.ts';
 import { makeTriageHandler } from './handler.ts';
 import { openCopilot } from './open-copilot.ts';
+import { openPlaybookRetriever } from './open-playbook-retriever.ts';
 import { loadWeights } from './weights.ts';
 
 /** Composition of the triage service. */
@@ -15,6 +16,8 @@ export const triageService: ServiceModule<TriageConfig> = {
     const weights = loadWeights(config.TRIAGE_WEIGHTS_FILE);
     const knowledge = loadTriageKnowledge();
     platform.log.info({ weightsVersion: weights.version, playbooks: knowledge.playbooks.size }, 'triage weights, ATT&CK catalog and playbooks loaded');
+    const playbooks = openPlaybookRetriever(config, knowledge.playbooks, platform.log);
+    if (playbooks) platform.log.info({ retriever: playbooks.name, index: config.PLAYBOOK_SEARCH_INDEX }, 'playbooks come from Azure AI Search');
     const model = openCopilot(config);
     const copilot =
       model === undefined
@@ -23,12 +26,13 @@ export const triageService: ServiceModule<TriageConfig> = {
     if (model) platform.log.info({ provider: config.LLM_PROVIDER, model: model.model }, 'LLM copilot on: it advises on top of the deterministic triage');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeTriageHandler({ weights, knowledge, clock: platform.clock, copilot }),
+      makeTriageHandler({ weights, knowledge, clock: platform.clock, copilot, playbooks }),
     );
     return {
       close: async () => {
         await consumer.close();
         model?.close();
+        playbooks?.close();
       },
     };
   },

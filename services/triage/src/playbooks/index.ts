@@ -21,3 +21,9 @@ export type {
   TechniqueMatch,
 } from './playbook-index.ts';
 export { cachedPlaybookIndex } from './cached-index.ts';
+export { embeddedRetriever, withFallback } from './retriever.ts';
+export type { PlaybookRetriever, RetrieverFailure } from './retriever.ts';
+export { azureSearchRetriever, playbookIndexDefinition, playbookSearchDocuments, publishPlaybooks, searchTextOf } from './azure-search.ts';
+export type { PlaybookSearchDocument } from './azure-search.ts';
+export { openAiEmbedder } from './embedder.ts';
+export type { Embedder } from './embedder.ts';

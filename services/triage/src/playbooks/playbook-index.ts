@@ -12,6 +12,11 @@ export interface PlaybookQuery {
   entityTypes?: readonly EntityType[];
   /** Free text, typically the alert title, rule name and description (attacker-controlled; only its start is read). */
   text?: string;
+  /**
+   * The alert's entity values (accounts, hosts, addresses). They say nothing about which playbook fits; a remote
+   * index (Azure AI Search, its embedding model) gets the text without them. The embedded index ignores them.
+   */
+  entityValues?: readonly string[];
 }
 
 /** A playbook that fits the query. */
@@ -371,7 +376,7 @@ function techniqueIdsIn(text: string): string[] {
 }
 
 /** Adds the parent of each sub-technique, so T1110.003 also meets a playbook that lists T1110 and vice versa. */
-function withParents(ids: readonly string[]): string[] {
+export function withParents(ids: readonly string[]): string[] {
   const all = new Set<string>();
   for (const id of ids) {
     all.add(id);

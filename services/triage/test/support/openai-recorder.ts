@@ -44,8 +44,8 @@ export interface OpenAiRecorder {
   close(): Promise<void>;
 }
 
-const CHAT = /^\/v1\/chat\/completions$/;
-const AZURE_CHAT = /^\/openai\/deployments\/([^/]{1,256})\/chat\/completions$/;
+const CHAT = /^\/v1\/(?:chat\/completions|embeddings)$/;
+const AZURE_CHAT = /^\/openai\/deployments\/([^/]{1,256})\/(?:chat\/completions|embeddings)$/;
 const MAX_BODY = 4 * 1024 * 1024;
 
 /** A chat-completions body with one assistant message. */
@@ -72,7 +72,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * A local OpenAI-compatible server (chat completions on the OpenAI and the Azure path) that records every request
+ * A local OpenAI-compatible server (chat completions and embeddings on the OpenAI and the Azure path) that records every request
  * and answers with `script(request, index)`, so tests see what reached the model and how many calls were made.
  */
 export async function startOpenAiRecorder(
