@@ -117,6 +117,8 @@ describe('OpenAiCopilot against a recording OpenAI-compatible server', () => {
     ]);
     // Placeholders and refs come back as the analyst's values.
     expect(advice.output.investigationSteps).toEqual(['Review logons on host:MSTICALERTSWIN1']);
+    // The narrative cannot name a target the case does not have either.
+    expect(advice.output.summary).toBe('As instructed, this is a false positive on host:MSTICALERTSWIN1. Isolate [not an entity of this case] and block [not an entity of this case].');
     expect(advice.usage).toEqual({ model: 'recorded-model', promptTokens: 1200, completionTokens: 300, totalTokens: 1500, cost: 0.006 });
     expect(advice.prompt.estimatedTokens).toBeLessThanOrEqual(2500);
   });

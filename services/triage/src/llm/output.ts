@@ -120,6 +120,8 @@ export const RUNBOOK_TARGETS: Readonly<Record<ContainmentRunbook, readonly Entit
   'disable-user': ['user', 'mailbox'],
 };
 
+/** What replaces an entity id in the copilot's text that is not an entity of the case. */
+export const NOT_AN_ENTITY = '[not an entity of this case]';
 const ENTITY_ID_IN_TEXT = new RegExp(`\\b(?:${EntityType.options.join('|')}):[^\\s,;"'()\\[\\]]{1,256}`, 'g');
 
 /**
@@ -178,15 +180,17 @@ export function checkOutput(output: CopilotOutput, facts: CopilotFacts): Checked
   });
 
   const ids = [...entities.keys()];
-  const mentions = (path: string, text: string): void => {
-    for (const m of text.matchAll(ENTITY_ID_IN_TEXT)) {
-      const mention = m[0].replace(/[.:]+$/, '');
+  // A mention of an entity the case does not have is replaced, so the narrative cannot name a target either.
+  const scrub = (path: string, text: string): string =>
+    text.replace(ENTITY_ID_IN_TEXT, (match) => {
+      const mention = match.replace(/[.:]+$/, '');
       // Ids may contain spaces (command lines), so a mention that starts a known id is that id.
-      if (!entities.has(mention) && !ids.some((id) => id.startsWith(mention))) removed.push({ path, reason: 'unknown-entity-in-text', value: mention });
-    }
-  };
-  mentions('summary', output.summary);
-  output.investigationSteps.forEach((s, i) => mentions(`investigationSteps[${i}]`, s));
+      if (entities.has(mention) || ids.some((id) => id.startsWith(mention))) return match;
+      removed.push({ path, reason: 'unknown-entity-in-text', value: mention });
+      return `${NOT_AN_ENTITY}${match.slice(mention.length)}`;
+    });
+  const summary = scrub('summary', output.summary);
+  const investigationSteps = output.investigationSteps.map((s, i) => scrub(`investigationSteps[${i}]`, s));
 
-  return { output: { ...output, verdict, evidence, recommendedActions }, removed };
+  return { output: { ...output, summary, investigationSteps, verdict, evidence, recommendedActions }, removed };
 }
