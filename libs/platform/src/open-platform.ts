@@ -21,7 +21,7 @@ export interface Platform {
 }
 
 /** Fields the case view and services filter or order by; SQLite gets an expression index on each. */
-const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt'];
+const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt', 'receivedHour', 'receivedMinute', 'auditPage'];
 
 /** The bus configuration the environment selects. */
 export function busConfigOf(env: PlatformEnv): BusConfig {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LogAnalyticsConfig } from '@soc/log-analytics';
 
 /** The analyst API's own settings. */
 export const ApiConfig = z.object({
@@ -18,5 +19,14 @@ export const ApiConfig = z.object({
     .default('api')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string()).min(1, 'name at least one approver')),
-});
+  /**
+   * Token names allowed to run hunt queries (`/api/v1/hunt`) and read their audit trail, comma-separated; `*` for
+   * every API token. Default `api`: hunting reads the workspace's logs, which a SIEM's sending token must not.
+   */
+  HUNT_PRINCIPALS: z
+    .string()
+    .default('api')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, 'name at least one principal, or *')),
+}).extend(LogAnalyticsConfig.shape);
 export type ApiConfig = z.infer<typeof ApiConfig>;

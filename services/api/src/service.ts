@@ -1,12 +1,19 @@
+import express from 'express';
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { openKqlExecutor } from '@soc/log-analytics';
 import type { ServiceModule } from '@soc/platform';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
+import { caseHuntRoutes } from './case-hunt-routes.ts';
+import { huntRoutes } from './hunt-routes.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
 
-/** Composition of the analyst API: the case-view consumer and the HTTP routes. */
+/**
+ * Composition of the analyst API: the case-view consumer, the HTTP routes, and hunting (validate-only by default,
+ * Log Analytics when LOG_ANALYTICS_WORKSPACE_ID is set).
+ */
 export const apiService: ServiceModule<ApiConfig> = {
   name: 'api',
   config: ApiConfig,
@@ -18,6 +25,11 @@ export const apiService: ServiceModule<ApiConfig> = {
       { subscription: SUBSCRIPTIONS.caseView.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeCaseProjector(cases, groups),
     );
-    return { routes: apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }), close: () => consumer.close() };
+    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock });
+    const routes = express.Router();
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
+    routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
+    routes.use(caseHuntRoutes({ cases, guard: hunting.guard }));
+    return { routes, close: () => consumer.close() };
   },
 };

@@ -1,0 +1,14 @@
+export type { ExecutorBackend, KqlExecutor, KqlRunRequest, KqlRunResult, KqlRunStatus, ResultColumn, ResultTable, RunError } from './executor.ts';
+export type { AuditedTable, KqlAuditEntry, KqlAuditLog, KqlAuditPage, KqlAuditRecord } from './audit.ts';
+export { AUDIT_COLLECTION, AUDIT_PAGE_SIZE, StateKqlAuditLog, auditIdOf } from './adapters/state-kql-audit-log.ts';
+export type { StateKqlAuditLogOptions } from './adapters/state-kql-audit-log.ts';
+export { LogAnalyticsExecutor, PUBLIC_LOGS_ENDPOINT, logsEndpointOf, logsScopeOf, outcomeOf } from './adapters/log-analytics-executor.ts';
+export type { LogAnalyticsExecutorOptions, LogsCredential } from './adapters/log-analytics-executor.ts';
+export { NOT_CONFIGURED_REASON, ValidateOnlyExecutor } from './adapters/validate-only-executor.ts';
+export { denialReason, runGuarded } from './guarded-run.ts';
+export type { BackendOutcome, GuardedRunDeps, RunAllowed } from './guarded-run.ts';
+export { isRestError, isThrottled, retryAfterMsOf, runErrorOf } from './errors.ts';
+export { LogAnalyticsConfig } from './config.ts';
+export { openKqlExecutor } from './open-kql-executor.ts';
+export type { KqlExecution, OpenKqlExecutorDeps } from './open-kql-executor.ts';
+export type { KqlColumnWarning, KqlGuard, KqlReason, KqlVerdict } from './kql-guard.ts';
