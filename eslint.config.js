@@ -2,7 +2,7 @@
 // contracts → libs → services is enforced by no-restricted-imports.
 import tseslint from 'typescript-eslint';
 
-const services = ['ingestion', 'enrichment', 'triage', 'decision', 'notification', 'ticketing', 'containment', 'api'];
+const services = ['ingestion', 'enrichment', 'triage', 'decision', 'notification', 'ticketing', 'containment', 'api', 'reporting'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.tsbuild/**', 'data/**', '**/*.js', 'docs/**'] },

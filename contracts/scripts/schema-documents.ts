@@ -37,6 +37,7 @@ export const EVENT_PRODUCERS = {
   'soc.containment.executed.v1': 'containment',
   'soc.containment.failed.v1': 'containment',
   'soc.processing.failed.v1': 'bus',
+  'soc.report.generated.v1': 'reporting',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

@@ -25,6 +25,7 @@ export { ContainmentExecutedV1 } from './events/containment-executed.v1.ts';
 export { ContainmentFailedV1 } from './events/containment-failed.v1.ts';
 export { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
 export { AlertDispositionedV1, Disposition } from './events/alert-dispositioned.v1.ts';
+export { MAX_REPORT_HTML_CHARS, ReportGeneratedV1 } from './events/report-generated.v1.ts';
 export { EVENT_DEFINITIONS, eventDefinition, isKnownEventType, isValidatedEvent, parseEvent, validateEvent } from './registry.ts';
 export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEvent, SocEventType } from './registry.ts';
 export { causedBy, createEvent } from './create-event.ts';

@@ -12,6 +12,7 @@ import { ContainmentRequestedV1 } from './events/containment-requested.v1.ts';
 import { DecisionMadeV1 } from './events/decision-made.v1.ts';
 import { NotificationSentV1 } from './events/notification-sent.v1.ts';
 import { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
+import { ReportGeneratedV1 } from './events/report-generated.v1.ts';
 import { TicketCreatedV1 } from './events/ticket-created.v1.ts';
 import { TicketUpdatedV1 } from './events/ticket-updated.v1.ts';
 
@@ -31,6 +32,7 @@ export const EVENT_DEFINITIONS = [
   ContainmentFailedV1,
   ProcessingFailedV1,
   AlertDispositionedV1,
+  ReportGeneratedV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */

@@ -7,7 +7,9 @@ export interface SubscriptionSpec {
   readonly types: readonly SocEventType[];
 }
 
-const ALL_TYPES = EVENT_DEFINITIONS.map((d) => d.type);
+/** Events that belong to no alert's journey (reports), so the case view does not record them. */
+const NOT_OF_A_JOURNEY: readonly SocEventType[] = ['soc.report.generated.v1'];
+const ALL_TYPES = EVENT_DEFINITIONS.map((d) => d.type).filter((t) => !NOT_OF_A_JOURNEY.includes(t));
 
 /**
  * Who listens to what. Every process declares this whole table at start-up, so a message published before
@@ -17,12 +19,14 @@ export const SUBSCRIPTIONS = {
   enrichment: { name: 'enrichment', types: ['soc.alert.received.v1', 'soc.alert.dispositioned.v1'] },
   triage: { name: 'triage', types: ['soc.alert.enriched.v1'] },
   decision: { name: 'decision', types: ['soc.alert.triaged.v1'] },
-  notification: { name: 'notification', types: ['soc.decision.made.v1'] },
+  notification: { name: 'notification', types: ['soc.decision.made.v1', 'soc.report.generated.v1'] },
   ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },
   containment: {
     name: 'containment',
     types: ['soc.decision.made.v1', 'soc.containment.approved.v1', 'soc.containment.denied.v1'],
   },
+  /** Reporting keeps a row per alert (received, triaged, dispositioned) to compute its periods' figures. */
+  reporting: { name: 'reporting', types: ['soc.alert.received.v1', 'soc.alert.triaged.v1', 'soc.alert.dispositioned.v1'] },
   /** The analyst API's case view records every event of every journey. */
   caseView: { name: 'case-view', types: ALL_TYPES },
 } as const satisfies Record<string, SubscriptionSpec>;

@@ -5,6 +5,7 @@ import { enrichmentService } from '@soc/enrichment';
 import { ingestionService } from '@soc/ingestion';
 import { notificationService } from '@soc/notification';
 import type { ServiceModule } from '@soc/platform';
+import { reportingService } from '@soc/reporting';
 import { ticketingService } from '@soc/ticketing';
 import { triageService } from '@soc/triage';
 
@@ -17,6 +18,7 @@ export const ALL_SERVICES: readonly ServiceModule[] = [
   notificationService,
   ticketingService,
   containmentService,
+  reportingService,
   apiService,
 ] as ServiceModule[];
 

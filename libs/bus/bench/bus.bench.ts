@@ -155,6 +155,10 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
     };
     return { emit: [causedBy(e, ContainmentRequestedV1, data, { source: '/soc/containment', time: now() })] };
   },
+  reporting: async (e) => {
+    hop(e);
+    return { emit: [] };
+  },
   caseView: async (e) => {
     hop(e);
     caseViewSeen++;

@@ -80,6 +80,8 @@ export function alertIdOf(event: SocEvent): string | undefined {
       return event.data.alertId;
     case 'soc.alert.dispositioned.v1':
       return event.data.alertId;
+    case 'soc.report.generated.v1':
+      return undefined; // a report belongs to no journey (the case view does not subscribe to it)
   }
 }
 
@@ -201,6 +203,8 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
         // Events are in time order, so the last one stands.
         view.disposition = { disposition: ev.data.disposition, ...(ev.data.note !== undefined ? { note: ev.data.note } : {}), analyst: ev.data.analyst, at: ev.data.at };
         break;
+      case 'soc.report.generated.v1':
+        break; // not part of a case (the case view does not subscribe to reports)
     }
   }
   view.containment = [...requests.values()];

@@ -42,5 +42,12 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
     }
     return { emit };
   };
-  return dispatch('notification', { 'soc.decision.made.v1': handle });
+  // A report goes to its recipients once per report id (the mailer's idempotency key). It belongs to no alert, so
+  // no soc.notification.sent.v1 (an alert-journey event) follows.
+  const sendReport = async (event: EventByType<'soc.report.generated.v1'>) => {
+    const { reportId, recipients, subject, html, text } = event.data;
+    await deps.mailer.send({ idempotencyKey: `report-${reportId}`, to: recipients, subject, html, text });
+    return { emit: [] };
+  };
+  return dispatch('notification', { 'soc.decision.made.v1': handle, 'soc.report.generated.v1': sendReport });
 }

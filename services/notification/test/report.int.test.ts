@@ -1,0 +1,34 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '@soc/contracts';
+import { manualClock } from '@soc/runtime';
+import { OutboxChatPoster, OutboxMailer } from '../src/adapters/outbox-mailer.ts';
+import { makeNotificationHandler } from '../src/handler.ts';
+
+const delivery = { subscription: 'notification', deliveryCount: 1, signal: new AbortController().signal };
+
+describe('notification of soc.report.generated.v1', () => {
+  it('emails the report (HTML and text) to its recipients once per report id', async () => {
+    const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.report.generated.v1.json', import.meta.url), 'utf8')));
+    if (!parsed.ok) throw new Error(parsed.description);
+    const report = parsed.event;
+    if (report.type !== 'soc.report.generated.v1') throw new Error('wrong fixture');
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    const handle = makeNotificationHandler({
+      mailer: new OutboxMailer({ dir, from: 'soc-copilot@contoso.com' }),
+      chat: new OutboxChatPoster({ dir }),
+      clock: manualClock(),
+      caseBaseUrl: 'http://localhost:8080',
+    });
+    expect(await handle(report, delivery)).toEqual({ emit: [] });
+    expect(await handle(report, { ...delivery, deliveryCount: 2 })).toEqual({ emit: [] }); // a redelivery
+    expect(readdirSync(dir)).toEqual(['report-daily_2025-03-18T00_00_00.000Z.eml']);
+    const eml = readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8');
+    expect(eml).toContain('To: soc-leads@contoso.com\r\n');
+    expect(eml).toContain(`Subject: ${report.data.subject}\r\n`);
+    expect(eml).toContain(report.data.html);
+    expect(eml).toContain(report.data.text);
+  });
+});
