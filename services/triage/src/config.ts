@@ -30,6 +30,8 @@ export const TriageConfig = z
     LLM_PRICE_COMPLETION_PER_1K: z.coerce.number().min(0).optional(),
     /** Redact IP addresses from prompts (usernames, e-mail addresses and secrets always are). */
     LLM_REDACT_IPS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+    /** The KQL guard policy the model's hunt queries must pass (the same file as the API's); default the built-in. */
+    KQL_POLICY_FILE: optionalText,
     /** Azure AI Search as the playbook index (https://<service>.search.windows.net); unset: the embedded index. */
     PLAYBOOK_SEARCH_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
     PLAYBOOK_SEARCH_INDEX: z.string().regex(/^[a-z0-9][a-z0-9-]{1,127}$/, 'lower-case letters, digits and dashes').default('soc-playbooks'),

@@ -18,7 +18,16 @@ export interface CopilotStepOptions {
   cacheTtlSeconds: number;
   /** Model tokens (prompt + completion) allowed per clock hour, across replicas; beyond it the step skips. */
   tokensPerHour: number;
+  /**
+   * The KQL guard, grounded in the table schemas, for the model's hunt queries: only accepted ones reach the case,
+   * as they would run (row cap appended); the rest are listed as removed with the guard's reasons. Without it the
+   * model's hunt queries are dropped, never kept unchecked.
+   */
+  groundHuntQuery?: HuntQueryGrounder | undefined;
 }
+
+/** Checks one hunt query from the model (see `groundKqlCandidate` in `@soc/hunt`). */
+export type HuntQueryGrounder = (query: string) => { accepted: boolean; query: string; problems: readonly string[] };
 
 const ADVICE = 'llm-advice';
 const BUDGET = 'llm-budget';
@@ -29,9 +38,26 @@ interface StoredAdvice {
   note: CopilotNote;
 }
 
+/** The model's hunt queries that pass the guard, as they would run, and what was removed and why. */
+function groundedHunts(queries: readonly string[], ground: HuntQueryGrounder | undefined): { kept: string[]; removed: CopilotAdvice['removed'] } {
+  const kept: string[] = [];
+  const removed: CopilotAdvice['removed'] = [];
+  queries.forEach((query, i) => {
+    const verdict = ground?.(query);
+    if (verdict?.accepted === true && verdict.query.length <= 4000) kept.push(verdict.query);
+    else {
+      const why = verdict === undefined ? 'no KQL guard configured' : verdict.accepted ? 'longer than 4000 characters with the row cap' : verdict.problems.join('; ');
+      removed.push({ path: `huntQueries[${i}]`, reason: 'hunt-query-denied', value: `${why.slice(0, 1000)} :: ${query}` });
+    }
+  });
+  return { kept, removed };
+}
+
 /** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */
-function noteOf(advice: CopilotAdvice, fingerprint: string): CopilotNote {
-  const { output, removed, usage } = advice;
+function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQueryGrounder | undefined): CopilotNote {
+  const { output, usage } = advice;
+  const hunts = groundedHunts(output.huntQueries, ground);
+  const removed = [...advice.removed, ...hunts.removed];
   return {
     status: 'advised',
     model: usage.model.slice(0, 128),
@@ -41,7 +67,7 @@ function noteOf(advice: CopilotAdvice, fingerprint: string): CopilotNote {
     evidence: output.evidence,
     investigationSteps: output.investigationSteps,
     recommendedActions: output.recommendedActions,
-    huntQueries: output.huntQueries,
+    huntQueries: hunts.kept,
     removed: removed.slice(0, 100).map((r) => ({ path: r.path.slice(0, 256), reason: r.reason, value: r.value.slice(0, 2100) })),
     usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, ...(usage.cost === undefined ? {} : { cost: usage.cost }) },
   };
@@ -88,7 +114,7 @@ export class CopilotStep {
       const reason = error instanceof Error ? error.message.slice(0, 300) : 'the model call failed';
       return { status: 'failed', fingerprint, model: this.o.copilot.model.slice(0, 128), reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
     }
-    const note = noteOf(advice, fingerprint);
+    const note = noteOf(advice, fingerprint, this.o.groundHuntQuery);
     await updateWithRetry<{ tokens: number }>(this.o.state, BUDGET, hour, (b) => ({ tokens: (b?.tokens ?? 0) + advice.usage.totalTokens }), { ttlSeconds: 7200 });
     await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
     return note;

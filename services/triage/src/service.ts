@@ -2,6 +2,7 @@ import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { TriageConfig } from './config.ts';
 import { CopilotStep } from './copilot-step.ts';
+import { huntQueryGrounder } from './hunt-grounder.ts';
 import { loadTriageKnowledge } from './engine.ts';
 import { makeTriageHandler } from './handler.ts';
 import { openCopilot } from './open-copilot.ts';
@@ -22,7 +23,7 @@ export const triageService: ServiceModule<TriageConfig> = {
     const copilot =
       model === undefined
         ? undefined
-        : new CopilotStep({ copilot: model, state: platform.state, clock: platform.clock, cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60, tokensPerHour: config.LLM_TOKENS_PER_HOUR });
+        : new CopilotStep({ copilot: model, state: platform.state, clock: platform.clock, cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: huntQueryGrounder(config.KQL_POLICY_FILE) });
     if (model) platform.log.info({ provider: config.LLM_PROVIDER, model: model.model }, 'LLM copilot on: it advises on top of the deterministic triage');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },

@@ -4,10 +4,11 @@ import type { DeliveryInfo } from '@soc/bus';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { TriageConfig } from '../src/config.ts';
-import { CopilotStep, groupFingerprint } from '../src/copilot-step.ts';
+import { type HuntQueryGrounder, CopilotStep, groupFingerprint } from '../src/copilot-step.ts';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { makeTriageHandler } from '../src/handler.ts';
 import { type ChatMessage, estimateMessagesTokens } from '../src/llm/index.ts';
+import { huntQueryGrounder } from '../src/hunt-grounder.ts';
 import { openCopilot } from '../src/open-copilot.ts';
 import { loadWeights } from '../src/weights.ts';
 import { startOpenAiRecorder, type OpenAiRecorder, type RecordedRequest, type ScriptedResponse } from './support/openai-recorder.ts';
@@ -72,11 +73,11 @@ afterEach(async () => {
   recorder = undefined;
 });
 
-async function setup(script: (req: RecordedRequest) => ScriptedResponse, env: Record<string, string> = {}) {
+async function setup(script: (req: RecordedRequest) => ScriptedResponse, env: Record<string, string> = {}, groundHuntQuery?: HuntQueryGrounder) {
   recorder = await startOpenAiRecorder(script);
   const config = TriageConfig.parse({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: recorder.baseURL, LLM_MODEL: 'llama3.1:8b', LLM_TIMEOUT_MS: '2000', ...env });
   const copilot = openCopilot(config)!;
-  const step = new CopilotStep({ copilot, state: new MemoryStateStore(), clock: manualClock('2026-11-23T10:00:00Z'), cacheTtlSeconds: 3600, tokensPerHour: config.LLM_TOKENS_PER_HOUR });
+  const step = new CopilotStep({ copilot, state: new MemoryStateStore(), clock: manualClock('2026-11-23T10:00:00Z'), cacheTtlSeconds: 3600, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery });
   const handle = makeTriageHandler({ weights, knowledge, clock: manualClock('2026-11-23T10:00:01Z'), copilot: step });
   const triageOf = async (alert: Alert) => {
     const { emit } = await handle(enriched(alert), delivery);
@@ -86,6 +87,46 @@ async function setup(script: (req: RecordedRequest) => ScriptedResponse, env: Re
 }
 
 describe('the LLM copilot layer of triage', () => {
+  it("keeps only the model's hunt queries the KQL guard allows and the schemas ground, as they would run", async () => {
+    const hunts = [
+      'SecurityEvent | where Computer has "msticalertswin1" and EventID == 4688 | project TimeGenerated, Account, CommandLine',
+      'externaldata(x:string) [@"https://evil.example/x.csv"] | take 1',
+      'SecurityEvent | where NoSuchColumn == 1',
+      '.drop table SecurityEvent',
+    ];
+    const withHunts = (req: RecordedRequest): ScriptedResponse => {
+      const answer = JSON.parse(model(req).content ?? '{}') as Record<string, unknown>;
+      return { content: JSON.stringify({ ...answer, huntQueries: hunts }) };
+    };
+    const { triageOf, close } = await setup(withHunts, {}, huntQueryGrounder());
+    try {
+      const note = (await triageOf(alertOf(1))).copilot!;
+      expect(note.huntQueries).toEqual([`${hunts[0]}\n| take 10000`]);
+      const denied = note.removed.filter((r) => r.reason === 'hunt-query-denied');
+      expect(denied.map((r) => r.path)).toEqual(['huntQueries[1]', 'huntQueries[2]', 'huntQueries[3]']);
+      expect(denied[0]?.value).toMatch(/externaldata/);
+      expect(denied[1]?.value).toMatch(/unknown-column: SecurityEvent\.NoSuchColumn/);
+      expect(denied[2]?.value).toMatch(/control/i);
+    } finally {
+      close();
+    }
+  });
+
+  it('drops the hunt queries when no guard is configured, never keeping them unchecked', async () => {
+    const withHunts = (req: RecordedRequest): ScriptedResponse => {
+      const answer = JSON.parse(model(req).content ?? '{}') as Record<string, unknown>;
+      return { content: JSON.stringify({ ...answer, huntQueries: ['SecurityEvent | take 5'] }) };
+    };
+    const { triageOf, close } = await setup(withHunts);
+    try {
+      const note = (await triageOf(alertOf(2))).copilot!;
+      expect(note.huntQueries).toEqual([]);
+      expect(note.removed).toContainEqual({ path: 'huntQueries[0]', reason: 'hunt-query-denied', value: 'no KQL guard configured :: SecurityEvent | take 5' });
+    } finally {
+      close();
+    }
+  });
+
   it('a storm of 10,000 near-identical alerts makes at most 5 model calls, each within 2,500 prompt tokens', async () => {
     const { triageOf, close, recorder: r } = await setup(model);
     const statuses = new Map<string, number>();

@@ -94,7 +94,8 @@ export type RemovalReason =
   | 'target-type-mismatch'
   | 'unknown-hunt-entity'
   | 'suppress-without-benign-verdict'
-  | 'unknown-entity-in-text';
+  | 'unknown-entity-in-text'
+  | 'hunt-query-denied';
 
 /** One thing removed (or, for text, ignored) by {@link checkOutput}. */
 export interface Removal {
