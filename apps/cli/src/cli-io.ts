@@ -13,6 +13,8 @@ export interface CliIo {
   out(line: string): void;
   /** Writes one line of diagnostics to stderr (a newline is appended). */
   err(line: string): void;
+  /** Standard input, for commands that read a stream (`soc kql check`); process.stdin when absent. */
+  readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
 /** The command line was wrong (unknown option, missing argument): exit 2, with a pointer to `--help`. */

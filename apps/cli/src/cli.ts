@@ -5,12 +5,14 @@ import { dlqReplay } from './commands/dlq-replay.ts';
 import { dlqShow } from './commands/dlq-show.ts';
 import { evalCommand } from './commands/eval.ts';
 import { ingest } from './commands/ingest.ts';
+import { kqlCheck } from './commands/kql-check.ts';
 import { normalizeCommand } from './commands/normalize.ts';
 import { playbooksPublish } from './commands/playbooks-publish.ts';
 import { quarantineList, quarantineReplay, quarantineShow } from './commands/quarantine.ts';
+import { reportCommand } from './commands/report.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay];
+export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand];
 
 const OVERVIEW = `Usage: soc <command> [options]
 
