@@ -150,18 +150,6 @@ export function findingFromVtObject(
   };
 }
 
-const failure = (
-  code: ErrorCode,
-  message: string,
-  retryable: boolean,
-  cause?: unknown,
-  details?: Record<string, unknown>,
-): AppError =>
-  new AppError(code, message, {
-    retryable,
-    ...(cause !== undefined ? { cause } : {}),
-    ...(details ? { details } : {}),
-  });
 
 /**
  * VirusTotal API v3 lookups (`/api/v3/ip_addresses/{ip}`, `/domains/{d}`, `/urls/{id}`, `/files/{hash}`,
@@ -181,10 +169,10 @@ export class VirusTotalThreatIntel implements ThreatIntel {
   readonly #maxBytes: number;
 
   constructor(opts: VirusTotalThreatIntelOptions) {
-    if (opts.apiKey.trim() === '') throw failure(ErrorCode.CONFIGURATION_INVALID, 'VirusTotal API key is empty', false);
+    if (opts.apiKey.trim() === '') throw new AppError(ErrorCode.CONFIGURATION_INVALID, 'VirusTotal API key is empty', { retryable: false });
     const base = new URL('/api/v3/', opts.baseUrl ?? 'https://www.virustotal.com');
     if (base.protocol !== 'https:' && base.protocol !== 'http:')
-      throw failure(ErrorCode.CONFIGURATION_INVALID, 'VirusTotal base URL must be http(s)', false);
+      throw new AppError(ErrorCode.CONFIGURATION_INVALID, 'VirusTotal base URL must be http(s)', { retryable: false });
     this.#apiKey = opts.apiKey;
     this.#base = base;
     this.#fetch = opts.fetch ?? globalThis.fetch;
