@@ -31,7 +31,8 @@ const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
 
 async function run(bus: 'memory' | 'sqlite'): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `soc-bench-${bus}-`));
-  const system = await runServices(ALL_SERVICES, {
+  const services = process.env.BENCH_WITHOUT ? ALL_SERVICES.filter((s) => !process.env.BENCH_WITHOUT?.split(',').includes(s.name)) : ALL_SERVICES;
+  const system = await runServices(services, {
     env: {
       SOC_DATA_DIR: dataDir,
       SOC_BUS: bus,

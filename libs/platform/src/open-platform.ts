@@ -21,7 +21,9 @@ export interface Platform {
 }
 
 /** Fields the case view and services filter or order by; SQLite gets an expression index on each. */
-const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt', 'receivedHour', 'receivedMinute', 'auditPage'];
+const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt'];
+/** Fields only filtered by equality, in one collection each: partial indexes, free for every other document. */
+const FILTER_FIELDS = ['receivedHour', 'receivedMinute', 'auditPage'];
 
 /** The bus configuration the environment selects. */
 export function busConfigOf(env: PlatformEnv): BusConfig {
@@ -49,7 +51,7 @@ export function stateConfigOf(env: PlatformEnv): StateStoreConfig {
     case 'memory':
       return { kind: 'memory' };
     case 'sqlite':
-      return { kind: 'sqlite', path: env.SOC_STATE_FILE ?? join(env.SOC_DATA_DIR, 'state.sqlite'), indexedFields: INDEXED_FIELDS };
+      return { kind: 'sqlite', path: env.SOC_STATE_FILE ?? join(env.SOC_DATA_DIR, 'state.sqlite'), indexedFields: INDEXED_FIELDS, filterFields: FILTER_FIELDS };
     case 'cosmos':
       return {
         kind: 'cosmos',

@@ -11,6 +11,8 @@ export const SqliteStateStoreConfig = z.object({
   busyTimeoutMs: z.number().int().nonnegative().optional(),
   /** Top-level fields to give an expression index (the fields services filter or order by). */
   indexedFields: z.array(FieldName).optional(),
+  /** Top-level fields only filtered by equality: a partial index that documents without the field do not maintain. */
+  filterFields: z.array(FieldName).optional(),
   purgeIntervalMs: z.number().int().nonnegative().optional(),
   /** Group commit of writes issued in the same event-loop turn (default true). */
   batchWrites: z.boolean().optional(),

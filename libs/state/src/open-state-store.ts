@@ -33,6 +33,7 @@ export async function openStateStore(
         path: config.path,
         ...(config.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: config.busyTimeoutMs }),
         ...(config.indexedFields === undefined ? {} : { indexedFields: config.indexedFields }),
+        ...(config.filterFields === undefined ? {} : { filterFields: config.filterFields }),
         ...(config.purgeIntervalMs === undefined ? {} : { purgeIntervalMs: config.purgeIntervalMs }),
         ...(config.batchWrites === undefined ? {} : { batchWrites: config.batchWrites }),
         ...(options.onBackgroundError === undefined ? {} : { onBackgroundError: options.onBackgroundError }),

@@ -161,6 +161,25 @@ describe('SqliteStateStore', () => {
     await store.close();
   });
 
+  it('serves equality on a filter field from a partial index that documents without the field do not fill', async () => {
+    const path = freshPath();
+    const store = new SqliteStateStore({ path, filterFields: ['receivedHour'], purgeIntervalMs: 0 });
+    expect(store.explainQuery('report-rows', { where: { receivedHour: '2026-11-23T10' } }).join('\n')).toMatch(/USING INDEX documents_by_receivedHour_\w+_partial/);
+    await store.put('report-rows', 'a', { receivedHour: '2026-11-23T10' });
+    await store.put('report-rows', 'b', { receivedHour: '2026-11-23T11' });
+    await store.put('cases', 'c', { title: 'no hour' });
+    expect((await store.query('report-rows', { where: { receivedHour: '2026-11-23T10' } })).map((d) => d.id)).toEqual(['a']);
+    await store.close();
+    // Two of the three documents are in the partial index; the case without the field is not.
+    const { DatabaseSync } = await import('node:sqlite');
+    const raw = new DatabaseSync(path);
+    const indexes = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'documents_by_receivedHour%'").all().map((r) => r.name);
+    expect(indexes).toEqual([expect.stringMatching(/_partial$/)]);
+    const indexed = raw.prepare(`SELECT count(*) AS n FROM documents INDEXED BY ${String(indexes[0])} WHERE json_extract(value, '$.receivedHour') IS NOT NULL`).get();
+    expect(Number(indexed?.n)).toBe(2);
+    raw.close();
+  });
+
   it('opens from a parsed config through openStateStore', async () => {
     const config = StateStoreConfig.parse({
       kind: 'sqlite',

@@ -29,6 +29,12 @@ export interface SqliteStateStoreOptions {
    * equality and `orderBy` on them avoid a scan of the collection. Add the fields services query by.
    */
   readonly indexedFields?: readonly string[];
+  /**
+   * Top-level fields only ever filtered by equality (never ordered by alone): a partial expression index, `WHERE
+   * json_extract(value, '$.field') IS NOT NULL`. A document without the field costs the index nothing on write, which
+   * matters when one collection's field would otherwise be maintained for every document of every collection.
+   */
+  readonly filterFields?: readonly string[];
   /** How often expired documents and idempotency keys are deleted. Default 60 000 ms; 0 turns the timer off. */
   readonly purgeIntervalMs?: number;
   /** Called when a background purge fails (the next one retries; reads hide expired rows regardless). */
@@ -79,7 +85,7 @@ export class SqliteStateStore implements StateStore {
   constructor(options: SqliteStateStoreOptions) {
     this.#clock = options.clock ?? systemClock;
     this.#batchWrites = options.batchWrites ?? true;
-    for (const field of options.indexedFields ?? []) assertFieldName(field);
+    for (const field of [...(options.indexedFields ?? []), ...(options.filterFields ?? [])]) assertFieldName(field);
     this.#db = guard(() => {
       // The timeout is SQLite's busy handler: a write waits for a sibling process's lock instead of failing.
       const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -94,6 +100,11 @@ export class SqliteStateStore implements StateStore {
         for (const field of options.indexedFields ?? []) {
           // Trailing id: the default (and tie-break) order, so a filtered page needs no sort step either.
           db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(field)} ON documents (collection, ${jsonPath(field)}, id)`);
+        }
+        for (const field of options.filterFields ?? []) {
+          // An equality term on the field implies IS NOT NULL, so SQLite's planner may use the partial index for it.
+          db.exec(`DROP INDEX IF EXISTS ${indexName(field)}`);
+          db.exec(`CREATE INDEX IF NOT EXISTS ${indexName(field)}_partial ON documents (collection, ${jsonPath(field)}, id) WHERE ${jsonPath(field)} IS NOT NULL`);
         }
         return db;
       } catch (error) {
