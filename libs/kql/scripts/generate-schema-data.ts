@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCHEMAS = resolve(process.argv[2] ?? join(HERE, '../../../../shared/fixtures/kql/schemas'));
@@ -20,37 +21,9 @@ function kustoType(raw: string): string | undefined {
   return TYPE_ALIASES[raw.trim().toLowerCase()];
 }
 
-/** A minimal RFC 4180 reader: the fixtures quote every field and some descriptions span lines. */
+/** RFC 4180 (the fixtures quote every field and some descriptions span lines); rows of another width are skipped. */
 function readCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
+  const [header, ...body] = parse(text, { bom: true, relax_column_count: true }) as string[][];
   if (header === undefined) return [];
   return body.filter((r) => r.length === header.length).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }

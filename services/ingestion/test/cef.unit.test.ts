@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '@soc/contracts';
@@ -16,34 +17,8 @@ const ctx = { tenantId: 'contoso', receivedAt };
 const fixture = (name: string, dir: URL = FIXTURES): string => readFileSync(new URL(name, dir), 'utf8');
 
 /** RFC 4180 CSV (quoted fields, doubled quotes, CRLF, a leading BOM) → one object per row, keyed by the header. */
-function readCsv(input: string): Record<string, string>[] {
-  const text = input.replace(/^\uFEFF/, '');
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i += 1;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  const [header = [], ...body] = rows.filter((r) => !(r.length === 1 && r[0] === ''));
+function readCsv(text: string): Record<string, string>[] {
+  const [header = [], ...body] = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }) as string[][];
   return body.map((r) => Object.fromEntries(header.map((h, k) => [h, r[k] ?? ''])));
 }
 
