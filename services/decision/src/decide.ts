@@ -86,6 +86,7 @@ export function refusalOf(action: Recommendation, input: DecisionInput, policy: 
     }
     case 'PostChat': {
       if (!policy.chat.enabled) return 'chat is disabled by policy';
+      if (!atLeast(level, policy.chat.minLevel)) return `risk ${level} is below the chat threshold ${policy.chat.minLevel}`;
       const known = policy.chat.destinations.some((d) => d.name === action.destination && d.channel === action.channel);
       return known ? undefined : `chat destination ${action.channel}:${action.destination} is not configured`;
     }
@@ -142,14 +143,32 @@ export function fromCopilot(input: DecisionInput, own: readonly Action[], policy
   if (!policy.copilot.acceptRecommendations || advice === undefined || advice.status === 'skipped' || advice.status === 'failed') return [];
   const out: Recommendation[] = [];
   for (const rec of advice.recommendedActions) {
-    const action = copilotAction(rec, input.alert, policy, decisionKey, own);
-    if (action !== undefined && !out.some((a) => a.actionId === action.actionId)) out.push(action);
+    for (const action of copilotActions(rec, input.alert, policy, decisionKey, own)) {
+      if (!out.some((a) => a.actionId === action.actionId)) out.push(action);
+    }
   }
   return out;
 }
 
-function copilotAction(
+function copilotActions(
   rec: CopilotRecommendation,
+  alert: Alert,
+  policy: DecisionPolicy,
+  decisionKey: string,
+  own: readonly Action[],
+): Recommendation[] {
+  // Chat goes to every configured destination, as the policy's own post does; the model names none.
+  if (rec.kind === 'PostChat') {
+    if (own.some((a) => a.kind === 'PostChat')) return [];
+    const reason = `Copilot: ${rec.reason}`.slice(0, 1024);
+    return policy.chat.destinations.map((d) => ({ kind: 'PostChat', actionId: actionId(decisionKey, 'copilot', 'chat', d.name), channel: d.channel, destination: d.name, reason }));
+  }
+  const action = copilotAction(rec, alert, policy, decisionKey, own);
+  return action === undefined ? [] : [action];
+}
+
+function copilotAction(
+  rec: Exclude<CopilotRecommendation, { kind: 'PostChat' }>,
   alert: Alert,
   policy: DecisionPolicy,
   decisionKey: string,
@@ -173,10 +192,6 @@ function copilotAction(
       return has('CreateTicket') ? undefined : { kind: 'CreateTicket', actionId: id('ticket'), system: policy.ticket.system, priority: rec.priority, reason };
     case 'SendEmail':
       return has('SendEmail') || policy.email.to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: policy.email.to, template: 'alert-summary', reason };
-    case 'PostChat': {
-      const d = policy.chat.destinations[0];
-      return has('PostChat') || d === undefined ? undefined : { kind: 'PostChat', actionId: id('chat', d.name), channel: d.channel, destination: d.name, reason };
-    }
     case 'Suppress':
       return { kind: 'Suppress', actionId: id('suppress'), reason };
   }

@@ -123,6 +123,20 @@ describe('decision policy', () => {
       expect(refused.rejected.map((r) => r.reason)).toEqual(['copilot recommendation refused: true-positive likelihood 0.5 is below the containment threshold 0.8']);
     });
 
+    it('post to every configured chat destination, within the chat threshold', () => {
+      const chatty = { ...policy, chat: { enabled: true, minLevel: 'high' as const, destinations: [{ name: 'soc-teams', channel: 'teams' as const }, { name: 'soc-slack', channel: 'slack' as const }] } };
+      const high = advised('high', 0.7, [{ kind: 'PostChat', reason: 'tell the team' }]);
+      // The policy posts itself at high risk, so the copilot's post duplicates it.
+      expect(fromCopilot(input(high), recommend(alert, high, chatty, 'd'), chatty, 'd')).toEqual([]);
+      const medium = advised('medium', 0.7, [{ kind: 'PostChat', reason: 'tell the team' }]);
+      const recs = fromCopilot(input(medium), recommend(alert, medium, chatty, 'd'), chatty, 'd');
+      expect(recs.map((r) => r.kind === 'PostChat' && r.destination)).toEqual(['soc-teams', 'soc-slack']);
+      expect(applyPolicy(recs, input(medium), chatty, 'copilot').rejected.map((r) => r.reason)).toEqual([
+        'copilot recommendation refused: risk medium is below the chat threshold high',
+        'copilot recommendation refused: risk medium is below the chat threshold high',
+      ]);
+    });
+
     it('can add containment the policy did not propose, still awaiting approval, and never suppress', () => {
       const t = advised('critical', 0.9, [
         { kind: 'RunContainment', runbook: 'isolate-host', target: 'host:web01', reason: 'ransomware note found' },
