@@ -54,9 +54,19 @@ export function openPlaybookRetriever(config: TriageConfig, embedded: PlaybookIn
   if (clients === undefined) return undefined;
   const remote = azureSearchRetriever({ client: clients.search, embedder: playbookEmbedder(config) });
   const guarded = breaker((...args: Parameters<PlaybookRetriever['find']>) => remote.find(...args), { name: 'playbook-search', timeoutMs: config.PLAYBOOK_SEARCH_TIMEOUT_MS });
-  const retriever = withFallback({ name: remote.name, find: guarded }, embeddedRetriever(embedded), (error) =>
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'Azure AI Search playbook lookup failed; this alert uses the embedded playbook index'),
-  );
+  // One warning a minute with the count since the last: an unpublished index or an outage fails every alert of a storm.
+  let failedSince = 0;
+  let lastWarned = -Infinity;
+  const retriever = withFallback({ name: remote.name, find: guarded }, embeddedRetriever(embedded), (error) => {
+    failedSince++;
+    if (Date.now() - lastWarned < 60_000) return;
+    log.warn(
+      { err: error instanceof Error ? error.message : String(error), failedLookups: failedSince },
+      'Azure AI Search playbook lookup failed (run `npx soc playbooks publish` if the index is missing); alerts use the embedded playbook index meanwhile',
+    );
+    lastWarned = Date.now();
+    failedSince = 0;
+  });
   return { ...retriever, close: () => guarded.breaker.shutdown() };
 }
 

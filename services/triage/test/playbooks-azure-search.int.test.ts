@@ -124,7 +124,10 @@ describe('Azure AI Search as the playbook index', () => {
       const steps = (r: typeof up) => (r.emit[0]?.data as { triage: { nextSteps: string[] } }).triage.nextSteps;
       expect(steps(up)[0]).toMatch(/^\[Brute force and password spray\] /);
       expect(steps(down)).toEqual(steps(up));
-      expect(lines.join('\n')).toMatch(/Azure AI Search playbook lookup failed; this alert uses the embedded playbook index/);
+      expect(lines.join('\n')).toMatch(/Azure AI Search playbook lookup failed \(run `npx soc playbooks publish` if the index is missing\); alerts use the embedded playbook index meanwhile/);
+      // A second failure within the minute is counted, not logged again.
+      await handle(event, delivery);
+      expect(lines.filter((l) => l.includes('playbook lookup failed'))).toHaveLength(1);
     } finally {
       search.failWith(undefined);
       retriever?.close();
