@@ -71,6 +71,9 @@ describe('crash recovery (real child process, kill -9)', () => {
       eventually(async () => {
         const v = (await api(`/api/v1/alerts/${alertId}`)).body;
         if (!v || v.stage !== 'decided') return undefined;
+        // An event the killed process held locked is redelivered only when its 30 s lock expires, so the case view
+        // may project the decision before the received event it had in flight: wait for the whole journey.
+        if (!v.timeline.some((t: { type: string }) => t.type === 'soc.alert.received.v1')) return undefined;
         const wantEmail = v.decision.actions.filter((a: { kind: string }) => a.kind === 'SendEmail').length;
         const wantTicket = v.decision.actions.filter((a: { kind: string }) => a.kind === 'CreateTicket').length;
         return v.notifications.length === wantEmail && v.tickets.length === wantTicket ? v : undefined;
