@@ -54,7 +54,10 @@ describe('hunt queries of a case', () => {
   it('gives a Sentinel incident KQL only, and 404 for an unknown alert', async () => {
     const alertId = await decided('sentinel', fixture('sentinel/incident-trigger.json'));
     const api = client(system.url);
-    const hunts = (await api(`/api/v1/alerts/${encodeURIComponent(alertId)}/hunts`)).body;
+    // Two analysts open the case at once: one computation on the guard's thread, the same answer, kept for the next.
+    const [hunts, twin] = await Promise.all([0, 1].map(async () => (await api(`/api/v1/alerts/${encodeURIComponent(alertId)}/hunts`)).body));
+    expect(twin).toEqual(hunts);
+    expect((await api(`/api/v1/alerts/${encodeURIComponent(alertId)}/hunts`)).body).toEqual(hunts);
     expect(hunts.queries.length).toBeGreaterThan(0);
     expect(hunts.queries.every((q: { language: string; verdict: { verdict: string } }) => q.language === 'kql' && q.verdict.verdict === 'allow')).toBe(true);
     expect((await api('/api/v1/alerts/no-such-alert/hunts')).status).toBe(404);

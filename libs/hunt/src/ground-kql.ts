@@ -28,7 +28,11 @@ export interface GroundKqlOptions {
  * when the guard allows it and it is fully grounded. Never throws.
  */
 export function groundKqlCandidate(candidate: string, guard: KqlGuardLike, options: GroundKqlOptions = {}): GroundedKql {
-  const verdict = guard.check(typeof candidate === 'string' ? candidate : '');
+  return groundKqlVerdict(candidate, guard.check(typeof candidate === 'string' ? candidate : ''), options);
+}
+
+/** {@link groundKqlCandidate} for a verdict the guard already gave on `candidate` (e.g. on a worker thread). */
+export function groundKqlVerdict(candidate: string, verdict: KqlVerdictLike, options: GroundKqlOptions = {}): GroundedKql {
   const unknownTables = options.knownTables ? [...new Set(verdict.tables.filter((t) => !options.knownTables?.has(t)))] : [];
   const problems: string[] = [];
   if (typeof candidate !== 'string' || candidate.trim() === '') problems.push('The candidate is empty; write a KQL query');

@@ -11,7 +11,9 @@ export { MAX_LOOKBACK_DAYS, renderKql, renderSpl, templateApplies } from './rend
 export type { RenderResult } from './render.ts';
 export { huntQueriesFor } from './hunt-queries.ts';
 export type { DroppedHunt, HuntQueries, HuntQueriesOptions, HuntQuery } from './hunt-queries.ts';
-export { groundKqlCandidate } from './ground-kql.ts';
+export { groundKqlCandidate, groundKqlVerdict } from './ground-kql.ts';
+export { HuntThread } from './hunt-thread.ts';
+export type { HuntThreadConfig, HuntThreadOptions } from './hunt-thread.ts';
 export type { GroundKqlOptions, GroundedKql } from './ground-kql.ts';
 export type { KqlGuardLike, KqlVerdictLike } from './kql-guard.ts';
 export { checkSpl, defaultSplPolicy, DENIED_SPL_COMMANDS, relativeLookbackSeconds } from './spl/guard.ts';

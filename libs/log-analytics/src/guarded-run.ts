@@ -3,7 +3,7 @@ import type { Logger } from '@soc/observability';
 import { AppError, ErrorCode, type Clock, describeError } from '@soc/runtime';
 import type { KqlAuditEntry, KqlAuditLog, KqlAuditRecord } from './audit.ts';
 import type { ExecutorBackend, KqlRunRequest, KqlRunResult, ResultTable, RunError } from './executor.ts';
-import type { KqlGuard, KqlVerdict } from './kql-guard.ts';
+import type { KqlVerdict, QueryGuard } from './kql-guard.ts';
 
 /** What a backend made of an allowed query. */
 export interface BackendOutcome {
@@ -18,7 +18,7 @@ export type RunAllowed = (verdict: KqlVerdict, signal: AbortSignal | undefined) 
 
 /** What every executor shares: the guard, the audit trail, time and the log. */
 export interface GuardedRunDeps {
-  readonly guard: KqlGuard;
+  readonly guard: QueryGuard;
   readonly audit: KqlAuditLog;
   readonly clock: Clock;
   readonly log: Logger;
@@ -57,7 +57,7 @@ export async function runGuarded(request: KqlRunRequest, deps: GuardedRunDeps, b
   if (typeof request.query !== 'string') throw new AppError(ErrorCode.VALIDATION_FAILED, 'A KQL run needs the query text as a string.', { retryable: false });
   const started = performance.now();
   const at = deps.clock.now().toISOString();
-  const verdict = deps.guard.check(request.query);
+  const verdict = await deps.guard.check(request.query);
   const entry: KqlAuditEntry = {
     at,
     finishedAt: null,

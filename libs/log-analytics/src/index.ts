@@ -9,6 +9,6 @@ export { denialReason, runGuarded } from './guarded-run.ts';
 export type { BackendOutcome, GuardedRunDeps, RunAllowed } from './guarded-run.ts';
 export { isRestError, isThrottled, retryAfterMsOf, runErrorOf } from './errors.ts';
 export { LogAnalyticsConfig } from './config.ts';
-export { openKqlExecutor } from './open-kql-executor.ts';
+export { kqlPolicyOf, openKqlExecutor } from './open-kql-executor.ts';
 export type { KqlExecution, OpenKqlExecutorDeps } from './open-kql-executor.ts';
-export type { KqlColumnWarning, KqlGuard, KqlReason, KqlVerdict } from './kql-guard.ts';
+export type { KqlColumnWarning, KqlGuard, KqlReason, KqlVerdict, QueryGuard } from './kql-guard.ts';

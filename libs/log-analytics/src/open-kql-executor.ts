@@ -1,5 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import { createKqlGuard, defaultKqlPolicy, loadKqlPolicy } from '@soc/kql';
+import { type KqlPolicy, createKqlGuard, defaultKqlPolicy, loadKqlPolicy } from '@soc/kql';
 import type { Logger } from '@soc/observability';
 import type { Clock } from '@soc/runtime';
 import type { StateStore } from '@soc/state';
@@ -9,15 +9,18 @@ import { ValidateOnlyExecutor } from './adapters/validate-only-executor.ts';
 import type { LogAnalyticsConfig } from './config.ts';
 import type { KqlAuditLog } from './audit.ts';
 import type { KqlExecutor } from './executor.ts';
-import type { KqlGuard } from './kql-guard.ts';
+import type { KqlGuard, QueryGuard } from './kql-guard.ts';
 
 /** What {@link openKqlExecutor} needs besides configuration. */
 export interface OpenKqlExecutorDeps {
   readonly state: StateStore;
   readonly log: Logger;
   readonly clock: Clock;
-  /** Default: `@soc/kql`'s guard with KQL_POLICY_FILE, else the built-in policy, built on the first query. */
-  readonly guard?: KqlGuard;
+  /**
+   * Default: `@soc/kql`'s guard with {@link kqlPolicyOf} the configuration, built on the first query. A service that
+   * answers requests passes `HuntThread` (`@soc/hunt`), so checks run off its event loop.
+   */
+  readonly guard?: QueryGuard;
   /** Default `DefaultAzureCredential` (workload identity on AKS, managed identity, Azure CLI locally). */
   readonly credential?: LogsCredential;
 }
@@ -26,7 +29,12 @@ export interface OpenKqlExecutorDeps {
 export interface KqlExecution {
   readonly executor: KqlExecutor;
   readonly audit: KqlAuditLog;
-  readonly guard: KqlGuard;
+  readonly guard: QueryGuard;
+}
+
+/** The KQL policy of the configuration: KQL_POLICY_FILE, else the built-in one. A bad file throws CONFIGURATION_INVALID. */
+export function kqlPolicyOf(config: Pick<LogAnalyticsConfig, 'KQL_POLICY_FILE'>): KqlPolicy {
+  return config.KQL_POLICY_FILE === undefined ? defaultKqlPolicy : loadKqlPolicy(config.KQL_POLICY_FILE);
 }
 
 /**
@@ -37,9 +45,9 @@ export function openKqlExecutor(config: LogAnalyticsConfig, deps: OpenKqlExecuto
   const audit = new StateKqlAuditLog(deps.state, { retentionDays: config.KQL_AUDIT_RETENTION_DAYS });
   // The policy is read now, so a bad file stops start-up; the guard is built on the first query, so a process that
   // never hunts never loads Kusto.Language (about a second and tens of MB).
-  const policy = config.KQL_POLICY_FILE === undefined ? defaultKqlPolicy : loadKqlPolicy(config.KQL_POLICY_FILE);
+  const policy = kqlPolicyOf(config);
   let built: KqlGuard | undefined;
-  const guard: KqlGuard = deps.guard ?? { check: (query) => (built ??= createKqlGuard(policy)).check(query) };
+  const guard: QueryGuard = deps.guard ?? { check: (query) => (built ??= createKqlGuard(policy)).check(query) };
   const common = { guard, audit, clock: deps.clock, log: deps.log };
   if (config.LOG_ANALYTICS_WORKSPACE_ID === undefined) return { executor: new ValidateOnlyExecutor(common), audit, guard };
   const executor = new LogAnalyticsExecutor({

@@ -1,16 +1,19 @@
 import express, { type Router } from 'express';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { huntQueriesFor } from '@soc/hunt';
+import type { Alert } from '@soc/contracts';
+import type { HuntQueries, HuntThreadOptions } from '@soc/hunt';
 import { problem, problemType } from '@soc/http';
-import type { KqlGuard } from '@soc/kql';
 import { foldCase } from './case-view.ts';
 import type { CaseStore } from './ports.ts';
 
 /** What the case hunt route needs. */
 export interface CaseHuntRoutesDeps {
   cases: CaseStore;
-  /** The same guard (and policy) the executor applies: a query shown here runs as shown. */
-  guard: KqlGuard;
+  /** `HuntThread` with the same policy the executor applies (a query shown here runs as shown), off the event loop. */
+  hunts: { huntQueriesFor(alert: Alert, options: HuntThreadOptions): Promise<HuntQueries> };
+  /** Hunt lists kept for repeat views (default 500). */
+  cacheSize?: number;
 }
 
 const HuntQuery = z.object({
@@ -21,11 +24,25 @@ const HuntQuery = z.object({
 /**
  * The hunt queries of a case: the vetted KQL (and, for Splunk alerts, SPL) templates filled with the case's
  * entities as escaped literals, each one passed through the guard; what the guard denied is listed with its
- * reasons, never shown as runnable. Computed on request (a guard check costs milliseconds per query, too much to
- * pay for every alert of a storm), so the queries always reflect the current templates and policy.
+ * reasons, never shown as runnable. Computed on the first request for a case (a guard check costs ~20 ms a query,
+ * too much to pay for every alert of a storm) on the guard's worker thread, then kept: an alert never changes, and
+ * templates and policy change only with a restart. Concurrent requests for one case share one computation.
  */
 export function caseHuntRoutes(deps: CaseHuntRoutesDeps): Router {
   const router = express.Router();
+  const cache = new LRUCache<string, Promise<HuntQueries>>({ max: deps.cacheSize ?? 500 });
+  const huntsOf = (alert: Alert, options: HuntThreadOptions): Promise<HuntQueries> => {
+    const key = JSON.stringify([alert.alertId, options.lookbackDays, options.maxQueries]);
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const computed = deps.hunts.huntQueriesFor(alert, options);
+    cache.set(key, computed);
+    // A failure (a busy or restarted worker) is not kept: the next request tries again.
+    computed.catch(() => {
+      if (cache.get(key) === computed) cache.delete(key);
+    });
+    return computed;
+  };
   router.get('/api/v1/alerts/:alertId/hunts', async (req, res) => {
     const options = HuntQuery.parse(req.query);
     const events = await deps.cases.events(req.params.alertId);
@@ -34,7 +51,7 @@ export function caseHuntRoutes(deps: CaseHuntRoutesDeps): Router {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
       return;
     }
-    const { queries, dropped } = huntQueriesFor(view.alert, deps.guard, { lookbackDays: options.lookbackDays, maxQueries: options.limit, maxPerEntity: 4 });
+    const { queries, dropped } = await huntsOf(view.alert, { lookbackDays: options.lookbackDays, maxQueries: options.limit, maxPerEntity: 4 });
     res.json({
       alertId: view.alertId,
       correlationId: view.correlationId,

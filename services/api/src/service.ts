@@ -1,6 +1,7 @@
 import express from 'express';
 import { SUBSCRIPTIONS } from '@soc/contracts';
-import { openKqlExecutor } from '@soc/log-analytics';
+import { HuntThread } from '@soc/hunt';
+import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
 import type { ServiceModule } from '@soc/platform';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
@@ -25,11 +26,19 @@ export const apiService: ServiceModule<ApiConfig> = {
       { subscription: SUBSCRIPTIONS.caseView.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeCaseProjector(cases, groups),
     );
-    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock });
+    // One guard for both hunting routes, on a worker thread: a check must not stall the API and the case view.
+    const guard = new HuntThread({ policy: kqlPolicyOf(config) });
+    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard });
     const routes = express.Router();
     routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
     routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
-    routes.use(caseHuntRoutes({ cases, guard: hunting.guard }));
-    return { routes, close: () => consumer.close() };
+    routes.use(caseHuntRoutes({ cases, hunts: guard }));
+    return {
+      routes,
+      close: async () => {
+        await consumer.close();
+        await guard.close();
+      },
+    };
   },
 };

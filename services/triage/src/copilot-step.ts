@@ -26,8 +26,15 @@ export interface CopilotStepOptions {
   groundHuntQuery?: HuntQueryGrounder | undefined;
 }
 
-/** Checks one hunt query from the model (see `groundKqlCandidate` in `@soc/hunt`). */
-export type HuntQueryGrounder = (query: string) => { accepted: boolean; query: string; problems: readonly string[] };
+/** A hunt query from the model after the guard and schema grounding. */
+export interface GroundedHuntQuery {
+  accepted: boolean;
+  query: string;
+  problems: readonly string[];
+}
+
+/** Checks one hunt query from the model (see `groundKqlCandidate` in `@soc/hunt`); may throw when the guard is unavailable. */
+export type HuntQueryGrounder = (query: string) => GroundedHuntQuery | Promise<GroundedHuntQuery>;
 
 const ADVICE = 'llm-advice';
 const BUDGET = 'llm-budget';
@@ -39,24 +46,31 @@ interface StoredAdvice {
 }
 
 /** The model's hunt queries that pass the guard, as they would run, and what was removed and why. */
-function groundedHunts(queries: readonly string[], ground: HuntQueryGrounder | undefined): { kept: string[]; removed: CopilotAdvice['removed'] } {
+async function groundedHunts(queries: readonly string[], ground: HuntQueryGrounder | undefined): Promise<{ kept: string[]; removed: CopilotAdvice['removed'] }> {
   const kept: string[] = [];
   const removed: CopilotAdvice['removed'] = [];
-  queries.forEach((query, i) => {
-    const verdict = ground?.(query);
+  for (const [i, query] of queries.entries()) {
+    let verdict: GroundedHuntQuery | undefined;
+    let unchecked: string | undefined;
+    try {
+      verdict = await ground?.(query);
+    } catch (error) {
+      // A busy or failed guard costs the suggestion, never the triage (and never lets it through unchecked).
+      unchecked = `the KQL guard could not check it (${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'})`;
+    }
     if (verdict?.accepted === true && verdict.query.length <= 4000) kept.push(verdict.query);
     else {
-      const why = verdict === undefined ? 'no KQL guard configured' : verdict.accepted ? 'longer than 4000 characters with the row cap' : verdict.problems.join('; ');
+      const why = unchecked ?? (verdict === undefined ? 'no KQL guard configured' : verdict.accepted ? 'longer than 4000 characters with the row cap' : verdict.problems.join('; '));
       removed.push({ path: `huntQueries[${i}]`, reason: 'hunt-query-denied', value: `${why.slice(0, 1000)} :: ${query}` });
     }
-  });
+  }
   return { kept, removed };
 }
 
 /** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */
-function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQueryGrounder | undefined): CopilotNote {
+async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQueryGrounder | undefined): Promise<CopilotNote> {
   const { output, usage } = advice;
-  const hunts = groundedHunts(output.huntQueries, ground);
+  const hunts = await groundedHunts(output.huntQueries, ground);
   const removed = [...advice.removed, ...hunts.removed];
   return {
     status: 'advised',
@@ -114,7 +128,7 @@ export class CopilotStep {
       const reason = error instanceof Error ? error.message.slice(0, 300) : 'the model call failed';
       return { status: 'failed', fingerprint, model: this.o.copilot.model.slice(0, 128), reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
     }
-    const note = noteOf(advice, fingerprint, this.o.groundHuntQuery);
+    const note = await noteOf(advice, fingerprint, this.o.groundHuntQuery);
     await updateWithRetry<{ tokens: number }>(this.o.state, BUDGET, hour, (b) => ({ tokens: (b?.tokens ?? 0) + advice.usage.totalTokens }), { ttlSeconds: 7200 });
     await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
     return note;

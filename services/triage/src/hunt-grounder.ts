@@ -1,17 +1,25 @@
-import { groundKqlCandidate } from '@soc/hunt';
-import { type KqlGuard, createKqlGuard, defaultKqlPolicy, loadKqlPolicy } from '@soc/kql';
+import { HuntThread } from '@soc/hunt';
+import { defaultKqlPolicy, loadKqlPolicy } from '@soc/kql';
 import type { HuntQueryGrounder } from './copilot-step.ts';
+
+/** The copilot's hunt-query grounder and what stops it. */
+export interface HuntQueryGrounding {
+  readonly ground: HuntQueryGrounder;
+  close(): Promise<void>;
+}
 
 /**
  * The grounder for the copilot's hunt queries: `@soc/kql`'s guard with the policy file (read now, so a bad file stops
- * start-up), built on the first query (Kusto.Language takes about a second and tens of MB to load), and
- * `groundKqlCandidate`: allowed by the guard, every column in the table schemas.
+ * start-up) on a worker thread (`HuntThread`: Kusto.Language's load, ~1 s, and its ~20 ms checks stay off the bus's
+ * event loop), then `groundKqlVerdict`: allowed by the guard, every column in the table schemas.
  */
-export function huntQueryGrounder(policyFile?: string): HuntQueryGrounder {
-  const policy = policyFile === undefined ? defaultKqlPolicy : loadKqlPolicy(policyFile);
-  let guard: KqlGuard | undefined;
-  return (query) => {
-    const grounded = groundKqlCandidate(query, (guard ??= createKqlGuard(policy)));
-    return { accepted: grounded.accepted, query: grounded.query, problems: grounded.problems };
+export function huntQueryGrounder(policyFile?: string): HuntQueryGrounding {
+  const thread = new HuntThread({ policy: policyFile === undefined ? defaultKqlPolicy : loadKqlPolicy(policyFile) });
+  return {
+    ground: async (query) => {
+      const grounded = await thread.groundKqlCandidate(query);
+      return { accepted: grounded.accepted, query: grounded.query, problems: grounded.problems };
+    },
+    close: () => thread.close(),
   };
 }

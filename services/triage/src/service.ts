@@ -20,10 +20,11 @@ export const triageService: ServiceModule<TriageConfig> = {
     const playbooks = openPlaybookRetriever(config, knowledge.playbooks, platform.log);
     if (playbooks) platform.log.info({ retriever: playbooks.name, index: config.PLAYBOOK_SEARCH_INDEX }, 'playbooks come from Azure AI Search');
     const model = openCopilot(config);
+    const grounding = model === undefined ? undefined : huntQueryGrounder(config.KQL_POLICY_FILE);
     const copilot =
       model === undefined
         ? undefined
-        : new CopilotStep({ copilot: model, state: platform.state, clock: platform.clock, cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: huntQueryGrounder(config.KQL_POLICY_FILE) });
+        : new CopilotStep({ copilot: model, state: platform.state, clock: platform.clock, cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: grounding?.ground });
     if (model) platform.log.info({ provider: config.LLM_PROVIDER, model: model.model }, 'LLM copilot on: it advises on top of the deterministic triage');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
@@ -34,6 +35,7 @@ export const triageService: ServiceModule<TriageConfig> = {
         await consumer.close();
         model?.close();
         playbooks?.close();
+        await grounding?.close();
       },
     };
   },

@@ -98,7 +98,8 @@ describe('the LLM copilot layer of triage', () => {
       const answer = JSON.parse(model(req).content ?? '{}') as Record<string, unknown>;
       return { content: JSON.stringify({ ...answer, huntQueries: hunts }) };
     };
-    const { triageOf, close } = await setup(withHunts, {}, huntQueryGrounder());
+    const grounding = huntQueryGrounder();
+    const { triageOf, close } = await setup(withHunts, {}, grounding.ground);
     try {
       const note = (await triageOf(alertOf(1))).copilot!;
       expect(note.huntQueries).toEqual([`${hunts[0]}\n| take 10000`]);
@@ -107,6 +108,28 @@ describe('the LLM copilot layer of triage', () => {
       expect(denied[0]?.value).toMatch(/externaldata/);
       expect(denied[1]?.value).toMatch(/unknown-column: SecurityEvent\.NoSuchColumn/);
       expect(denied[2]?.value).toMatch(/control/i);
+    } finally {
+      close();
+      await grounding.close();
+    }
+  });
+
+  it('drops a hunt query the guard cannot check (busy, failed), and still triages', async () => {
+    const withHunts = (req: RecordedRequest): ScriptedResponse => {
+      const answer = JSON.parse(model(req).content ?? '{}') as Record<string, unknown>;
+      return { content: JSON.stringify({ ...answer, huntQueries: ['SecurityEvent | take 5'] }) };
+    };
+    const busy: HuntQueryGrounder = () => Promise.reject(new Error('The KQL guard has 64 queries queued (the limit); retry in a few seconds'));
+    const { triageOf, close } = await setup(withHunts, {}, busy);
+    try {
+      const triage = await triageOf(alertOf(3));
+      expect(triage.copilot?.status).toBe('advised');
+      expect(triage.copilot?.huntQueries).toEqual([]);
+      expect(triage.copilot?.removed).toContainEqual({
+        path: 'huntQueries[0]',
+        reason: 'hunt-query-denied',
+        value: 'the KQL guard could not check it (The KQL guard has 64 queries queued (the limit); retry in a few seconds) :: SecurityEvent | take 5',
+      });
     } finally {
       close();
     }

@@ -1,0 +1,22 @@
+import type { Alert } from '@soc/contracts';
+import type { KqlVerdict } from '@soc/kql';
+import type { ErrorCode } from '@soc/runtime';
+import type { HuntQueries } from './hunt-queries.ts';
+
+/** The bounds of a case's hunt list that cross the thread boundary (templates and SPL policy stay the defaults). */
+export interface HuntThreadOptions {
+  lookbackDays?: number;
+  maxQueries?: number;
+  maxPerEntity?: number;
+}
+
+/** A message to the hunt worker. */
+export type HuntThreadRequest =
+  | { kind: 'check'; id: number; query: string }
+  | { kind: 'hunts'; id: number; alert: Alert; options: HuntThreadOptions };
+
+/** A message from the hunt worker. */
+export type HuntThreadReply =
+  | { kind: 'ready' }
+  | { kind: 'result'; id: number; result: KqlVerdict | HuntQueries }
+  | { kind: 'failure'; id: number; error: { code: ErrorCode; message: string; retryable: boolean } };
