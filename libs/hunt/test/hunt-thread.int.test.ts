@@ -26,7 +26,8 @@ afterEach(async () => {
   await Promise.all(threads.splice(0).map((t) => t.close()));
 });
 
-describe('HuntThread: the guard off the event loop', () => {
+// Each test starts a worker that loads Kusto.Language (~1 s idle, several under a loaded CI machine).
+describe('HuntThread: the guard off the event loop', { timeout: 120_000 }, () => {
   it('gives the same verdicts, grounding and hunt lists as the guard on the calling thread', async () => {
     const thread = open();
     const guard = createKqlGuard();
