@@ -17,7 +17,7 @@ export interface HuntThreadConfig {
   readonly requestTimeoutMs?: number;
   /** How long the worker may take to load Kusto.Language and the schemas. Default 60 s. */
   readonly startTimeoutMs?: number;
-  /** The worker's heap: a query that needs more ends the worker, never the process. Default 512 MB. */
+  /** The worker's heap: a query that needs more ends the worker, never the process. Default 256 MB (the guard holds ~90–130 MB). */
   readonly maxHeapMb?: number;
 }
 
@@ -55,7 +55,7 @@ export class HuntThread {
     this.#maxPending = config.maxPending ?? 64;
     this.#requestTimeoutMs = config.requestTimeoutMs ?? 15_000;
     this.#startTimeoutMs = config.startTimeoutMs ?? 60_000;
-    this.#maxHeapMb = config.maxHeapMb ?? 512;
+    this.#maxHeapMb = config.maxHeapMb ?? 256;
   }
 
   /** The guard's verdict on one query (see `createKqlGuard`). */
