@@ -73,6 +73,11 @@ export class HuntThread {
     return this.#send({ kind: 'hunts', id: 0, alert, options }) as Promise<HuntQueries>;
   }
 
+  /** Starts the worker now rather than on the first request, so the first one does not wait for Kusto.Language to load. */
+  warmUp(): void {
+    if (!this.#isClosed && this.#worker === undefined) this.#spawn().unref();
+  }
+
   /** Fails what is pending and stops the worker. */
   async close(): Promise<void> {
     this.#isClosed = true;

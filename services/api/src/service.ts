@@ -28,6 +28,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     );
     // One guard for both hunting routes, on a worker thread: a check must not stall the API and the case view.
     const guard = new HuntThread({ policy: kqlPolicyOf(config) });
+    guard.warmUp(); // an analyst's first hunt list should not wait a second for Kusto.Language to load
     const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard });
     const routes = express.Router();
     routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
