@@ -47,8 +47,16 @@ export function caseHuntRoutes(deps: CaseHuntRoutesDeps): Router {
     const options = HuntQuery.parse(req.query);
     const events = await deps.cases.events(req.params.alertId);
     const view = events.length === 0 ? undefined : foldCase(req.params.alertId, events);
-    if (view?.alert == null) {
+    if (view === undefined) {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
+      return;
+    }
+    if (view.alert === null) {
+      // Later events of the journey are on record but not the received one, which carries the alert: after a
+      // restart it comes back once the dead process's bus lock on it expires (30 s by default).
+      res.setHeader('Retry-After', '5');
+      const detail = 'The case view has not recorded this alert yet (it is being redelivered); retry in a few seconds.';
+      problem(res, 503, { type: problemType('case-catching-up'), title: 'Case not complete yet', detail });
       return;
     }
     const { queries, dropped } = await huntsOf(view.alert, { lookbackDays: options.lookbackDays, maxQueries: options.limit, maxPerEntity: 4 });
