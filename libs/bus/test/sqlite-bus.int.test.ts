@@ -179,4 +179,34 @@ describe('SqliteBus (one file, several consumers)', () => {
     const work = (await bus.depth()).find((d) => d.subscription === 'work');
     expect(work?.deadLettered).toBe(0);
   }, 60_000);
+
+  it('a bus opened after a process died holding locks redelivers its messages at once; a live one keeps its locks', async () => {
+    const publisher = openBus(60_000);
+    await publisher.ensureTopology(WORKER_SUBSCRIPTIONS);
+    const events = Array.from({ length: 8 }, (_, i) => sampleAlertReceived(i, { run: 'takeover' }));
+    await publisher.publish(events);
+    // The worker locks all 8 (60 s locks) and never finishes them.
+    const worker = startWorker(['consume', path, '60000', 'forever']);
+    await until(() => worker.lines.filter((l) => l.startsWith('handled ')).length === 8, 'the worker to lock every message', 30_000);
+
+    const seen = new Map<string, number>();
+    const consume = (bus: SqliteBus) =>
+      bus.subscribe({ subscription: 'work', maxConcurrency: 8 }, async (event, delivery) => {
+        seen.set(event.id, delivery.deliveryCount);
+        return { emit: [] };
+      });
+    // A bus opened beside the live worker must not take its messages.
+    consume(openBus(60_000));
+    await sleep(1_500);
+    expect(seen.size).toBe(0);
+
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    // Opened after the death (as a restarted all-in-one would be): the dead process's locks are freed now, not in 60 s.
+    consume(openBus(60_000));
+    await until(() => seen.size === 8, "the dead process's messages, long before its 60 s locks expire", 20_000);
+    expect([...seen.keys()].sort()).toEqual(events.map((e) => e.id).sort());
+    // The killed attempt counts as a delivery.
+    expect([...seen.values()]).toEqual(Array(8).fill(2));
+  }, 60_000);
 });

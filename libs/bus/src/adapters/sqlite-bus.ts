@@ -19,6 +19,7 @@ import { resolveRetryPolicy } from '../retry-policy.ts';
 import { buildDeadLetter, type Settlement, type SettleResult } from '../settlement.ts';
 import { validateEvents } from '../validation.ts';
 import { DEFAULT_MAX_CONCURRENCY, deadLetterId } from './memory-bus.ts';
+import { registerBusInstance, unregisterBusInstance } from './sqlite-instances.ts';
 import { DeliveryState, HAS_READY_SQL, LOCK_BATCH_SQL, prepareSqliteBusDatabase } from './sqlite-schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
@@ -165,12 +166,17 @@ export class SqliteBus implements Bus {
       synchronous: options.synchronous ?? DEFAULTS.synchronous,
       validatedCacheSize: options.validatedCacheSize ?? DEFAULTS.validatedCacheSize,
     };
+    let freed = 0;
     try {
       this.#db = new DatabaseSync(options.path, { timeout: this.#opts.busyTimeoutMs });
       prepareSqliteBusDatabase(this.#db, { ...this.#opts, walAutocheckpointPages: WAL_SAFETY_AUTOCHECKPOINT_PAGES });
       this.#st = new Statements(this.#db);
+      freed = registerBusInstance(this.#db, this.#instanceId, this.#now());
     } catch (error) {
       throw translateSqliteError(error, `open ${options.path}`);
+    }
+    if (freed > 0) {
+      this.#deps.logger.warn({ path: options.path, deliveries: freed }, 'SQLite bus: freed the locks of a process that died holding them; those messages are redelivered now');
     }
     this.#loadTypeIndex();
     this.#checkpointer =
@@ -286,6 +292,11 @@ export class SqliteBus implements Bus {
       while (this.#ops.length > 0) this.#flush();
       clearTimeout(this.#retryFlushTimer);
       await this.#checkpointer?.stop();
+      try {
+        unregisterBusInstance(this.#db, this.#instanceId);
+      } catch {
+        // A busy file at shutdown leaves the row behind; the next start on this host removes it (the pid is gone).
+      }
       this.#dbOpen = false;
       this.#db.close();
     })();

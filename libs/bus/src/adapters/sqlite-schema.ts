@@ -23,6 +23,9 @@ const ALL_LANES = Priority.options.map(laneOf).join(', ');
  * walk one range per lane in lane order, so the rows come out already sorted by lane, visible_at and id and the
  * scan stops at the batch size — no sort, and invisible rows of a lane are never read past its visible ones.
  *
+ * `bus_instances` names the processes that have the file open (host, pid), so one that starts after a crash can
+ * free the dead one's locks at once (see `registerBusInstance`); a file of an older build simply gains the table.
+ *
  * Indexes are kept to what the hot path needs: every index is one more B-tree write per message or delivery,
  * and an id-keyed index means a random page per write. Dead-letter look-ups go through the small
  * `bus_deliveries_dead` index; retention purges walk `bus_messages` in rowid (publish) order from a cursor.
@@ -65,6 +68,13 @@ CREATE TABLE IF NOT EXISTS bus_deliveries (
   dl_description TEXT,
   dl_at          INTEGER,
   lane           INTEGER NOT NULL DEFAULT ${DEFAULT_LANE}
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS bus_instances (
+  instance_id TEXT PRIMARY KEY,
+  host        TEXT NOT NULL,
+  pid         INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL
 ) STRICT;
 `;
 

@@ -37,10 +37,11 @@ const bus = new SqliteBus(
   { observer },
 );
 await bus.ensureTopology(WORKER_SUBSCRIPTIONS);
-const maxSleep = Number(sleepArg ?? 0);
+const maxSleep = sleepArg === 'forever' ? 0 : Number(sleepArg ?? 0);
 const consumer = bus.subscribe({ subscription: 'work', maxConcurrency: 8 }, async (event, delivery) => {
   out(`handled ${event.id} ${delivery.deliveryCount}`);
   // Deliberately ignores delivery.signal: a slow handler that overruns its lock is what these tests provoke.
+  if (sleepArg === 'forever') await new Promise(() => undefined); // holds its lock until the process dies
   if (maxSleep > 0) await sleep(Math.random() * maxSleep);
   return { emit: [sampleAlertEnriched(event as EventByType<'soc.alert.received.v1'>)] };
 });
