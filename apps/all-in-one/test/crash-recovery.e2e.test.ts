@@ -71,8 +71,9 @@ describe('crash recovery (real child process, kill -9)', () => {
       eventually(async () => {
         const v = (await api(`/api/v1/alerts/${alertId}`)).body;
         if (!v || v.stage !== 'decided') return undefined;
-        // An event the killed process held locked is redelivered only when its 30 s lock expires, so the case view
-        // may project the decision before the received event it had in flight: wait for the whole journey.
+        // The events the killed process held are redelivered after the restart (at once on this host, else when
+        // their locks expire), concurrently with new ones: the case view may project a decision before the
+        // received event that was in flight, so wait for the whole journey.
         if (!v.timeline.some((t: { type: string }) => t.type === 'soc.alert.received.v1')) return undefined;
         const wantEmail = v.decision.actions.filter((a: { kind: string }) => a.kind === 'SendEmail').length;
         const wantTicket = v.decision.actions.filter((a: { kind: string }) => a.kind === 'CreateTicket').length;
