@@ -53,7 +53,7 @@ export function caseHuntRoutes(deps: CaseHuntRoutesDeps): Router {
     }
     if (view.alert === null) {
       // Later events of the journey are on record but not the received one, which carries the alert: after a
-      // restart it comes back once the dead process's bus lock on it expires (30 s by default).
+      // crash it is redelivered alongside newer events (on Service Bus, once the dead replica's lock expires).
       res.setHeader('Retry-After', '5');
       const detail = 'The case view has not recorded this alert yet (it is being redelivered); retry in a few seconds.';
       problem(res, 503, { type: problemType('case-catching-up'), title: 'Case not complete yet', detail });
