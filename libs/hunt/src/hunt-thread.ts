@@ -95,9 +95,17 @@ export class HuntThread {
     const numbered = { ...request, id };
     return new Promise((resolve, reject) => {
       const wasIdle = this.#pending.size === 0;
+      let worker: Worker;
+      try {
+        worker = this.#worker ?? this.#spawn();
+        worker.postMessage(numbered);
+      } catch (error) {
+        // A worker that cannot start, or a request that cannot be cloned: this request fails, nothing is left queued.
+        const message = `The KQL guard's worker could not take the request (${error instanceof Error ? error.message : String(error)})`;
+        reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, message, { retryable: false, cause: error }));
+        return;
+      }
       this.#pending.set(id, { request: numbered, resolve, reject });
-      const worker = this.#worker ?? this.#spawn();
-      worker.postMessage(numbered);
       if (wasIdle) {
         worker.ref(); // a pending answer must keep the process alive (a CLI awaiting it)
         if (this.#isReady) this.#arm(this.#requestTimeoutMs);

@@ -103,6 +103,13 @@ describe('HuntThread: the guard off the event loop', { timeout: 120_000 }, () =>
     await expect(thread.check('SigninLogs | take 1')).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
   });
 
+  it('refuses a request that cannot cross to the worker, and keeps working', async () => {
+    const thread = open();
+    const uncloneable = { ...alerts[0]!, extra: () => 'a function' } as unknown as Alert;
+    await expect(thread.huntQueriesFor(uncloneable)).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.stringContaining('could not take the request') });
+    expect((await thread.check('SigninLogs | take 1')).verdict).toBe('allow');
+  });
+
   it('fails what is pending when closed, and refuses new work', async () => {
     const thread = open();
     const pending = expect(thread.check('SigninLogs | take 1')).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.stringContaining('closed') });
