@@ -16,7 +16,7 @@ export { HuntThread } from './hunt-thread.ts';
 export type { HuntThreadConfig, HuntThreadOptions } from './hunt-thread.ts';
 export type { GroundKqlOptions, GroundedKql } from './ground-kql.ts';
 export type { KqlGuardLike, KqlVerdictLike } from './kql-guard.ts';
-export { checkSpl, defaultSplPolicy, DENIED_SPL_COMMANDS, relativeLookbackSeconds } from './spl/guard.ts';
+export { ALLOWED_SPL_COMMANDS, checkSpl, defaultSplPolicy, DENIED_SPL_COMMANDS, relativeLookbackSeconds } from './spl/guard.ts';
 export type { SplCommand, SplPolicy, SplReason, SplReasonCode, SplVerdict } from './spl/guard.ts';
 export { lexSpl, macroTable } from './spl/lexer.ts';
 export type { SplLexIssue, SplLexResult, SplMacro, SplToken } from './spl/lexer.ts';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkSpl, defaultSplPolicy, relativeLookbackSeconds, type SplPolicy } from '../src/spl/guard.ts';
+import { ALLOWED_SPL_COMMANDS, checkSpl, defaultSplPolicy, relativeLookbackSeconds, type SplPolicy } from '../src/spl/guard.ts';
+import { SPL_TEMPLATES } from '../src/spl/templates.ts';
 import type { SplMacro } from '../src/spl/lexer.ts';
 
 const fixture = <T>(name: string): T[] =>
@@ -91,6 +92,20 @@ describe('SPL guard corpus', () => {
     const v = checkSpl(l.query, corpusPolicy);
     expect(v.reasons).toEqual([]);
     expect(v.verdict).toBe('allow');
+  });
+
+  it('denies a command on neither list unless the policy allows it, and the denied list binds whatever the allow-list says', () => {
+    const query = 'index=main | acmeexport target=x | stats count';
+    expect(checkSpl(query).reasons.map((r) => [r.code, query.slice(r.start, r.end)])).toEqual([['command-not-allowed', 'acmeexport']]);
+    const extended = defaultSplPolicy({ allowedCommands: new Set([...ALLOWED_SPL_COMMANDS, 'acmeexport', 'delete']) });
+    expect(checkSpl(query, extended).verdict).toBe('allow');
+    expect(checkSpl('index=main | delete', extended).reasons.map((r) => r.code)).toEqual(['denied-command']);
+    expect(checkSpl(query, defaultSplPolicy({ allowedCommands: '*' })).verdict).toBe('allow');
+    expect(checkSpl('index=main | delete', defaultSplPolicy({ allowedCommands: '*' })).verdict).toBe('deny');
+    // Every command the shipped SPL templates use is on the default list.
+    const used = SPL_TEMPLATES.flatMap((t) => checkSpl(t.body).commands.map((c) => `${t.id}: ${c.name}`));
+    expect(used.length).toBeGreaterThan(SPL_TEMPLATES.length);
+    expect(used.filter((u) => !ALLOWED_SPL_COMMANDS.has(u.split(': ')[1] as string))).toEqual([]);
   });
 
   it('reports a denied command at its position in the query', () => {

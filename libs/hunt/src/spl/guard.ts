@@ -45,6 +45,39 @@ export const DENIED_SPL_COMMANDS: Readonly<Record<string, string>> = {
   snoweventstream: 'creates ServiceNow events',
 };
 
+/**
+ * The commands an SPL query may use by default: Splunk's search commands that only read events, lookups,
+ * metadata or models and compute on results (Search Reference, 9.x). A command on neither list — from an app the
+ * guard has never heard of — is denied: an app command can do anything, and the denied list can only name the
+ * writers we know. `loadjob` is allowed: it reads the stored results of a search that already ran (Splunk's
+ * permissions apply), unlike `savedsearch`, which runs a text the guard cannot see. Left off on purpose although
+ * they only read: `history` (other searches' texts) and `audit` (the audit index). A policy adds its own
+ * (`allowedCommands`).
+ */
+export const ALLOWED_SPL_COMMANDS: ReadonlySet<string> = new Set([
+  // generating and reading
+  'search', 'tstats', 'mstats', 'mcatalog', 'mpreview', 'msearch', 'inputlookup', 'inputcsv', 'from', 'datamodel', 'pivot',
+  'metadata', 'metasearch', 'makeresults', 'gentimes', 'eventcount', 'dbinspect', 'typeahead', 'walklex', 'multisearch',
+  'searchtxn', 'loadjob',
+  // filtering, shaping and enriching results
+  'where', 'regex', 'head', 'tail', 'reverse', 'sort', 'dedup', 'uniq', 'fields', 'table', 'rename', 'eval', 'rex', 'erex',
+  'replace', 'convert', 'fillnull', 'filldown', 'makemv', 'mvexpand', 'mvcombine', 'nomv', 'spath', 'xmlkv', 'xmlunescape',
+  'xpath', 'kvform', 'extract', 'kv', 'multikv', 'fromjson', 'tojson', 'lookup', 'iplocation', 'geom', 'geomfilter',
+  'tags', 'typer', 'strcat', 'fieldformat', 'rangemap', 'reltime', 'localize', 'bin', 'bucket', 'bucketdir', 'addinfo',
+  'setfields', 'format', 'return', 'require', 'highlight', 'iconify', 'abstract', 'untable', 'xyseries', 'transpose',
+  'makecontinuous', 'makejson', 'foreach', 'localop', 'redistribute', 'noop',
+  // combining
+  'append', 'appendcols', 'appendpipe', 'join', 'selfjoin', 'union', 'set',
+  // statistics, reporting and analytics
+  'stats', 'eventstats', 'streamstats', 'chart', 'timechart', 'timewrap', 'top', 'rare', 'addtotals', 'addcoltotals',
+  'accum', 'delta', 'autoregress', 'trendline', 'predict', 'x11', 'concurrency', 'contingency', 'correlate',
+  'associate', 'arules', 'cofilter', 'cluster', 'kmeans', 'anomalies', 'anomalousvalue', 'anomalydetection', 'outlier',
+  'analyzefields', 'fieldsummary', 'findtypes', 'typelearner', 'transaction', 'geostats', 'gauge', 'overlap', 'diff',
+  'sichart', 'sirare', 'sistats', 'sitimechart', 'sitop',
+  // Machine Learning Toolkit commands that apply or describe a model (fit, deletemodel are denied)
+  'apply', 'summary', 'score',
+]);
+
 /** Commands whose `[ … ]` argument is a sub-pipeline: its first word is a command, not a search term. */
 const SUBPIPELINE_COMMANDS = new Set(['appendpipe', 'foreach']);
 /** Commands that take time modifiers (`earliest=`) as search terms. */
@@ -58,6 +91,8 @@ const DEPRECATED_TIME_MODIFIERS = new Set([
 /** What an SPL query may do. */
 export interface SplPolicy {
   deniedCommands: Readonly<Record<string, string>>;
+  /** Commands the query may use; `'*'` allows every command not denied (the denied list alone). */
+  allowedCommands: ReadonlySet<string> | '*';
   /** Appended as a final `| head N`. */
   rowCap: number;
   /** Longest lookback an `earliest=` in the query may ask for, and the `earliest_time` the executor passes. */
@@ -70,11 +105,12 @@ export interface SplPolicy {
   allowUnknownMacros: boolean;
 }
 
-/** The default policy: the denied list, 10,000 rows, 30 days, 20,000 characters, no macros known. */
+/** The default policy: the allowed and denied lists, 10,000 rows, 30 days, 20,000 characters, no macros known. */
 export function defaultSplPolicy(overrides: Partial<Omit<SplPolicy, 'macros'>> & { macros?: Iterable<SplMacro> } = {}): SplPolicy {
   const { macros, ...rest } = overrides;
   return {
     deniedCommands: DENIED_SPL_COMMANDS,
+    allowedCommands: ALLOWED_SPL_COMMANDS,
     rowCap: 10_000,
     maxLookbackSeconds: 30 * 86_400,
     maxQueryLength: 20_000,
@@ -87,6 +123,7 @@ export function defaultSplPolicy(overrides: Partial<Omit<SplPolicy, 'macros'>> &
 
 export type SplReasonCode =
   | 'denied-command'
+  | 'command-not-allowed'
   | 'syntax'
   | 'unknown-macro'
   | 'macro-expansion-limit'
@@ -203,9 +240,12 @@ export function checkSpl(query: string, policy: SplPolicy = defaultSplPolicy()):
     commands.push({ name, start: token.start, end: token.end, depth: stack.length - 1, implicit, ...(token.macro ? { macro: token.macro } : {}) });
     top().current = name;
     const why = Object.hasOwn(policy.deniedCommands, name) ? policy.deniedCommands[name] : undefined;
+    const via = token.macro ? ` (from macro \`${token.macro}\`)` : '';
     if (why !== undefined) {
-      const via = token.macro ? ` (from macro \`${token.macro}\`)` : '';
       reasons.push({ code: 'denied-command', message: `Command '${name}'${via} is not allowed: it ${why}`, start: token.start, end: token.end });
+    } else if (policy.allowedCommands !== '*' && !policy.allowedCommands.has(name)) {
+      const message = `Command '${name}'${via} is not on the SPL allow-list; if it only reads, add it to the policy's allowedCommands`;
+      reasons.push({ code: 'command-not-allowed', message, start: token.start, end: token.end });
     }
   };
   for (let k = 0; k < tokens.length; k++) {
