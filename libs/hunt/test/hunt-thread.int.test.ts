@@ -4,7 +4,7 @@ import { Alert } from '@soc/contracts';
 import { KqlPolicy, createKqlGuard } from '@soc/kql';
 import { groundKqlCandidate } from '../src/ground-kql.ts';
 import { huntQueriesFor } from '../src/hunt-queries.ts';
-import { HuntThread } from '../src/hunt-thread.ts';
+import { HuntThread, sharedHuntThread } from '../src/hunt-thread.ts';
 
 // Normalised fixture alerts of every source (see test/fixtures/hunt/README.md).
 const alerts = readFileSync(new URL('../../../test/fixtures/hunt/normalized-alerts.jsonl', import.meta.url), 'utf8')
@@ -108,6 +108,29 @@ describe('HuntThread: the guard off the event loop', { timeout: 120_000 }, () =>
     const uncloneable = { ...alerts[0]!, extra: () => 'a function' } as unknown as Alert;
     await expect(thread.huntQueriesFor(uncloneable)).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', message: expect.stringContaining('could not take the request') });
     expect((await thread.check('SigninLogs | take 1')).verdict).toBe('allow');
+  });
+
+  it('shares one worker per policy among the services of a process, until the last lease closes', async () => {
+    const api = sharedHuntThread();
+    const triage = sharedHuntThread();
+    const strict = sharedHuntThread(KqlPolicy.parse({ tables: ['SigninLogs'] }));
+    try {
+      expect((await api.check('AuditLogs | take 1')).verdict).toBe('allow');
+      expect((await strict.check('AuditLogs | take 1')).verdict).toBe('deny');
+      await api.close();
+      await api.close(); // a second close of one lease must not end the others'
+      expect((await triage.check('AuditLogs | take 1')).verdict).toBe('allow');
+    } finally {
+      await triage.close();
+      await strict.close();
+    }
+    // After the last lease, a new one starts a fresh worker.
+    const again = sharedHuntThread();
+    try {
+      expect((await again.check('SigninLogs | take 1')).verdict).toBe('allow');
+    } finally {
+      await again.close();
+    }
   });
 
   it('fails what is pending when closed, and refuses new work', async () => {

@@ -1,6 +1,6 @@
 import express from 'express';
 import { SUBSCRIPTIONS } from '@soc/contracts';
-import { HuntThread } from '@soc/hunt';
+import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
 import type { ServiceModule } from '@soc/platform';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
@@ -27,7 +27,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       makeCaseProjector(cases, groups),
     );
     // One guard for both hunting routes, on a worker thread: a check must not stall the API and the case view.
-    const guard = new HuntThread({ policy: kqlPolicyOf(config) });
+    const guard = sharedHuntThread(kqlPolicyOf(config));
     guard.warmUp(); // an analyst's first hunt list should not wait a second for Kusto.Language to load
     const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard });
     const routes = express.Router();
