@@ -28,12 +28,14 @@ interface Context {
   readonly allowedPlugins: ReadonlySet<string>;
   readonly facts: QueryFacts;
   joins: number;
+  /** `let w = workspace("x")`: names that stand for another scope, so `w.T` reads table T there. */
+  readonly scopeNames: Set<string>;
 }
 
 /** Reads every rule's facts from an analysed query; adds nothing for what the policy allows. */
 export function analyzeQuery(code: KustoCode, text: string, policy: KqlPolicy, schema: KqlSchema): QueryFacts {
   const facts: QueryFacts = { reasons: [], tables: new Map(), unknownColumns: [], finalStatement: undefined };
-  const ctx: Context = { text, policy, schema, globals: schema.globals, allowedPlugins: new Set(policy.allowedPlugins), facts, joins: 0 };
+  const ctx: Context = { text, policy, schema, globals: schema.globals, allowedPlugins: new Set(policy.allowedPlugins), facts, joins: 0, scopeNames: new Set() };
   const deny = (code: KqlReasonCode, message: string, at: { start: number; end: number }): void => {
     facts.reasons.push({ code, message, ...at });
   };
@@ -177,6 +179,12 @@ function walk(root: KustoNode, ctx: Context, deny: Deny): void {
       case 'NameReference':
         recordTableReference(node, ctx, at);
         break;
+      case 'LetStatement':
+        if (isScope(node.Expression, ctx)) ctx.scopeNames.add(nameOf(node.Name));
+        break;
+      case 'PathExpression':
+        checkCrossScopePath(node, ctx, deny, at);
+        break;
       case 'FunctionCallExpression': {
         const expansion = checkFunctionCall(node, ctx, deny, at, frame.inDeclaration);
         if (expansion && frame.depth < MAX_EXPANSION_DEPTH) {
@@ -228,6 +236,44 @@ function recordTableReference(node: KustoNode, ctx: Context, at: () => { start: 
   // A wildcard reference binds to one of its matches; the wildcard rule already denies it.
   if (node.ChildCount > 0 && node.GetChild(0) !== null && kindOf(node.GetChild(0)!) === 'WildcardedName') return;
   if (!ctx.facts.tables.has(symbol.Name)) addTable(ctx, symbol.Name, at());
+}
+
+/** `workspace("x")`, `cluster("c").database("d")`, `(app("a"))` or a let name bound to one: another scope. */
+function isScope(node: KustoNode | null | undefined, ctx: Context): boolean {
+  if (node === null || node === undefined) return false;
+  switch (kindOf(node)) {
+    case 'FunctionCallExpression':
+      return crossScope.has(nameOf(node.Name));
+    case 'PathExpression':
+      return isScope(node.Selector, ctx);
+    case 'ParenthesizedExpression':
+      return isScope(node.Expression, ctx);
+    case 'NameReference':
+      return ctx.scopeNames.has(nameOf(node));
+    default:
+      return false;
+  }
+}
+
+function nameOf(node: KustoNode | null | undefined): string {
+  return node?.SimpleName ?? node?.Name?.SimpleName ?? '';
+}
+
+/**
+ * `workspace("x").SecurityEvent`: the binder knows nothing of other scopes, so it neither resolves nor reports the
+ * table. When the policy allows the scope, the table (or function) read there must still pass the allow-list.
+ */
+function checkCrossScopePath(node: KustoNode, ctx: Context, deny: Deny, at: () => { start: number; end: number }): void {
+  if (!isScope(node.Expression, ctx)) return;
+  const selector = node.Selector ?? null;
+  const kind = selector === null ? '' : kindOf(selector);
+  if (kind === 'FunctionCallExpression' && crossScope.has(nameOf(selector?.Name))) return; // cluster("c").database("d"): still the scope
+  const name = kind === 'NameReference' ? nameOf(selector) : kind === 'FunctionCallExpression' ? nameOf(selector?.Name) : '';
+  if (name === '') {
+    deny(KqlReasonCode.dynamicTable, 'A cross-scope reference must name its table so the guard can check it', at());
+    return;
+  }
+  addTable(ctx, name, at());
 }
 
 function addTable(ctx: Context, name: string, at: { start: number; end: number }): void {

@@ -70,6 +70,7 @@ export interface KustoNode extends KustoElement {
   readonly Directives?: BridgeList<KustoNode>;
   readonly Operator?: KustoNode;
   readonly Expression?: KustoNode;
+  readonly Selector?: KustoNode | null;
   GetExpansion?(): KustoNode | null;
 }
 

@@ -70,6 +70,20 @@ describe('what a verdict says', () => {
     expect(open.check('SigninLogs | evaluate bag_unpack(LocationDetails)').reasons.map((r) => r.code)).toEqual(['plugin-not-allowed']);
   });
 
+  it('checks the table an allowed cross-scope reference reads against the allow-list, however the scope is written', () => {
+    const scoped = createKqlGuard(KqlPolicy.parse({ tables: ['SigninLogs'], allowedCrossScope: ['workspace', 'cluster', 'database'] }));
+    const denied = (query: string) => scoped.check(query).reasons.map((r) => [r.code, query.slice(r.start, r.end)]);
+    expect(scoped.check('workspace("other").SigninLogs | take 1')).toMatchObject({ verdict: 'allow', tables: ['SigninLogs'] });
+    expect(denied('workspace("other").SecurityEvent | take 1')).toEqual([['table-not-allowed', 'workspace("other").SecurityEvent']]);
+    expect(denied("union SigninLogs, workspace('x').['AuditLogs'] | take 1")).toEqual([['table-not-allowed', "workspace('x').['AuditLogs']"]]);
+    expect(denied('(workspace("x")).AuditLogs | take 1')).toEqual([['table-not-allowed', '(workspace("x")).AuditLogs']]);
+    expect(denied('cluster("c").database("d").Secrets | take 1')).toEqual([['table-not-allowed', 'cluster("c").database("d").Secrets']]);
+    expect(denied('database("d").ReadSecrets() | take 1')).toEqual([['table-not-allowed', 'database("d").ReadSecrets()']]);
+    expect(denied('let w = workspace("x");\nw.SecurityEvent | take 1')).toEqual([['table-not-allowed', 'w.SecurityEvent']]);
+    // Dynamic property paths are not scopes.
+    expect(scoped.check('SigninLogs | extend city = parse_json(LocationDetails).geoCoordinates.city | take 1').verdict).toBe('allow');
+  });
+
   it('enforces the length limit before parsing', () => {
     const short = createKqlGuard(KqlPolicy.parse({ maxQueryLength: 20 }));
     expect(short.check('SigninLogs | take 1 | take 2')).toMatchObject({ verdict: 'deny', reasons: [{ code: 'query-too-long', start: 20, end: 28 }] });
