@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AlertDispositionedV1, AlertReceivedV1, type Alert, type Disposition, type Fact, createEvent, parseEvent } from '@soc/contracts';
-import type { DeliveryInfo } from '@soc/bus';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateAlertHistory } from '../src/adapters/state-alert-history.ts';
 import { makeEnrichmentHandler } from '../src/handler.ts';
+import { alertOf, delivery, host, user } from './support/cred-alerts.ts';
 
-// Modelled on the msticpy sample's "Detected suspicious credentials in commandline" alert on msticalertswin1.
-const delivery: DeliveryInfo = { subscription: 'enrichment', deliveryCount: 1, signal: new AbortController().signal };
-const host = { id: 'host:msticalertswin1', type: 'host' as const, value: 'msticalertswin1', origin: 'source' as const };
-const user = { id: 'user:msticadmin', type: 'user' as const, value: 'msticadmin', origin: 'source' as const };
-const alertOf = (n: number, entities: Alert['entities'], tenantId = 'contoso'): Alert => ({
-  schemaVersion: 1,
-  alertId: `alt-${n}`,
-  tenantId,
-  source: { name: 'generic', vendorAlertId: `v-${n}` },
-  title: 'Detected suspicious credentials in commandline',
-  description: '',
-  severity: 'medium',
-  status: 'new',
-  detectedAt: '2026-11-23T09:00:00.000Z',
-  rule: { id: 'ASC-CRED-CMDLINE' },
-  attack: [],
-  entities,
-  labels: [],
-});
 const received = (alert: Alert, minute: number) =>
   createEvent(
     AlertReceivedV1,
