@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KqlPolicy, createKqlGuard } from '@soc/kql';
+import { type KqlGuard, KqlPolicy, createKqlGuard } from '@soc/kql';
 import { LogAnalyticsExecutor, StateKqlAuditLog } from '@soc/log-analytics';
 import { type FakeAnswer, type FakeLogAnalytics, type ReceivedQuery, startFakeLogAnalytics } from '@soc/log-analytics/testing';
 import { createLogger } from '@soc/observability';
-import { manualClock } from '@soc/runtime';
+import { type Clock, manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { LogAnalyticsReportSource, reportQueries } from '../src/adapters/log-analytics-report-source.ts';
 import type { ReportPeriod } from '../src/ports.ts';
@@ -72,23 +72,28 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
+/** The real Log Analytics executor against the fake workspace (TLS with the fake's own CA, no retries). */
+function executorOn(check: KqlGuard, audit: StateKqlAuditLog, clock: Clock): LogAnalyticsExecutor {
+  return new LogAnalyticsExecutor({
+    guard: check,
+    audit,
+    clock,
+    log: createLogger({ service: 'reporting-test', level: 'silent' }),
+    workspaceId: '0f4c2a1e-7b9d-4e3f-9a51-3c2d8e6b1f70',
+    credential: { getToken: async () => ({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    endpoint: fake.url,
+    timeoutSeconds: 60,
+    maxThrottleRetries: 0,
+    maxRetryWaitSeconds: 0,
+    clientOptions: { tlsOptions: { ca: fake.ca } },
+  });
+}
+
 describe('LogAnalyticsReportSource', () => {
   it('computes a daily report from SecurityAlert and SecurityIncident through the guarded, audited executor', async () => {
     const clock = manualClock('2019-01-16T06:00:00Z');
     const audit = new StateKqlAuditLog(new MemoryStateStore());
-    const executor = new LogAnalyticsExecutor({
-      guard,
-      audit,
-      clock,
-      log: createLogger({ service: 'reporting-test', level: 'silent' }),
-      workspaceId: '0f4c2a1e-7b9d-4e3f-9a51-3c2d8e6b1f70',
-      credential: { getToken: async () => ({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }) },
-      endpoint: fake.url,
-      timeoutSeconds: 60,
-      maxThrottleRetries: 0,
-      maxRetryWaitSeconds: 0,
-      clientOptions: { tlsOptions: { ca: fake.ca } },
-    });
+    const executor = executorOn(guard, audit, clock);
     const facts = await new LogAnalyticsReportSource({ executor, clock }).collect(period);
 
     expect(facts.source).toBe('log-analytics');
@@ -130,19 +135,7 @@ describe('LogAnalyticsReportSource', () => {
     const clock = manualClock('2019-01-16T06:00:00Z');
     // A policy that allows SecurityAlert only.
     const strict = createKqlGuard(KqlPolicy.parse({ tables: ['SecurityAlert'] }));
-    const executor = new LogAnalyticsExecutor({
-      guard: strict,
-      audit: new StateKqlAuditLog(new MemoryStateStore()),
-      clock,
-      log: createLogger({ service: 'reporting-test', level: 'silent' }),
-      workspaceId: '0f4c2a1e-7b9d-4e3f-9a51-3c2d8e6b1f70',
-      credential: { getToken: async () => ({ token: 'fake-token', expiresOnTimestamp: Date.now() + 3_600_000 }) },
-      endpoint: fake.url,
-      timeoutSeconds: 60,
-      maxThrottleRetries: 0,
-      maxRetryWaitSeconds: 0,
-      clientOptions: { tlsOptions: { ca: fake.ca } },
-    });
+    const executor = executorOn(strict, new StateKqlAuditLog(new MemoryStateStore()), clock);
     await expect(new LogAnalyticsReportSource({ executor, clock }).collect(period)).rejects.toMatchObject({ code: 'POLICY_VIOLATION', retryable: false });
     expect(fake.received.some((q) => q.body.query?.startsWith('SecurityIncident'))).toBe(false);
     expect(Object.keys(reportQueries(period))).toHaveLength(6);
