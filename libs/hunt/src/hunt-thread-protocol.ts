@@ -1,14 +1,10 @@
 import type { Alert } from '@soc/contracts';
 import type { KqlVerdict } from '@soc/kql';
 import type { ErrorCode } from '@soc/runtime';
-import type { HuntQueries } from './hunt-queries.ts';
+import type { HuntQueries, HuntQueriesOptions } from './hunt-queries.ts';
 
 /** The bounds of a case's hunt list that cross the thread boundary (templates and SPL policy stay the defaults). */
-export interface HuntThreadOptions {
-  lookbackDays?: number;
-  maxQueries?: number;
-  maxPerEntity?: number;
-}
+export type HuntThreadOptions = Pick<HuntQueriesOptions, 'lookbackDays' | 'maxQueries' | 'maxPerEntity'>;
 
 /** A message to the hunt worker. */
 export type HuntThreadRequest =
