@@ -16,9 +16,14 @@ export function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-/** An array, or an empty one. */
+/**
+ * A list field as collectors deliver it: an array as is, absent or null as empty, and any other single value as a
+ * one-item list. Collectors that split API pages or convert XML to JSON (Logstash `split`, Cribl, xml2js) turn a
+ * one-element array into the element itself; reading that as "no items" would silently drop evidence.
+ */
 export function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null ? [] : [value];
 }
 
 const LA_EXPORT = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))? ?(AM|PM)?$/i;

@@ -54,11 +54,16 @@ export function requiredSeverity(scope: RecordScope, obj: Record<string, unknown
   return reading;
 }
 
-/** An optional list: absent or null is an empty list, anything else but an array is an error. */
+/**
+ * An optional list of objects: absent or null is an empty list, an array is itself, and one object is a list of
+ * one (collectors that split `/api/alerts` pages deliver a single evidence item that way). Anything else (a
+ * string, a number) is an error with the field named.
+ */
 export function optionalList(scope: RecordScope, obj: Record<string, unknown>, field: string): unknown[] {
   const raw = obj[field];
   if (raw === undefined || raw === null) return [];
   if (Array.isArray(raw)) return raw;
-  fail(scope, field, `${field} must be an array as Microsoft sends it; got ${typeof raw}`);
+  if (typeof raw === 'object') return [raw];
+  fail(scope, field, `${field} must be an array of objects (or one object) as Microsoft sends it; got ${typeof raw}`);
   return [];
 }

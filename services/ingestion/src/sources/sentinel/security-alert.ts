@@ -89,8 +89,9 @@ export function parseSecurityAlert(row: Record<string, unknown>, index: number, 
   const entitiesRaw = decodeJson(f.get('Entities'));
   let entityList: unknown[] = [];
   if (!entitiesRaw.ok) p.add('Entities', `${entitiesRaw.message}; expected a JSON array of Sentinel entities`);
-  else if (entitiesRaw.value !== undefined && !Array.isArray(entitiesRaw.value))
-    p.add('Entities', 'is not an array; expected a JSON array of Sentinel entities');
+  else if (entitiesRaw.value !== undefined && entitiesRaw.value !== null && typeof entitiesRaw.value !== 'object')
+    p.add('Entities', 'is not an array; expected a JSON array of Sentinel entities (or one entity object)');
+  // One entity object is a list of one, as a collector that unwraps single-element arrays delivers it.
   else entityList = list(entitiesRaw.value);
 
   const extRaw = decodeJson(f.get('ExtendedProperties'));
