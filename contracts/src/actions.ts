@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ENTITY_VALUE_LENGTH } from './alert.ts';
 
 /**
  * The strict action contract. The triage engine or the LLM may only recommend these; the decision policy
@@ -37,7 +38,7 @@ export const RunContainmentAction = z.object({
   kind: z.literal('RunContainment'),
   runbook: ContainmentRunbook,
   /** The entity acted on; it must be one of the alert's entities. */
-  target: z.object({ entityId: z.string().min(1), type: z.string(), value: z.string().min(1).max(2048) }),
+  target: z.object({ entityId: z.string().min(1), type: z.string(), value: z.string().min(1).max(MAX_ENTITY_VALUE_LENGTH) }),
   /** Containment never runs without a recorded human approval. */
   requiresApproval: z.literal(true),
 });

@@ -40,11 +40,24 @@ export type EntityType = z.infer<typeof EntityType>;
 /** Where an entity came from: named by the source product, or extracted from free text. */
 export const EntityOrigin = z.enum(['source', 'extracted']);
 
+/**
+ * Longest entity value (an indicator: URL, command line of a process named by it, registry path …). As long as
+ * a process's command line, so no value the edge accepts has to be cut; see ADR 0008.
+ */
+export const MAX_ENTITY_VALUE_LENGTH = 32_768;
+/** Longest entity id: `type:value` for values up to 2048 characters, a hashed form for longer ones. */
+export const MAX_ENTITY_ID_LENGTH = 2100;
+/** Longest vendor alert id and rule id the edge accepts whole (they are identities: never cut). */
+export const MAX_VENDOR_ID_LENGTH = 4096;
+
 const EntityBase = {
-  /** Stable within the alert: `<type>:<normalised value>`; actions and evidence refer to entities by it. */
-  id: z.string().min(1).max(2100),
-  /** The canonical value: an address, a lower-case hostname, a UPN, a hash, a URL … */
-  value: z.string().min(1).max(2048),
+  /**
+   * Stable within the alert: `<type>:<normalised value>`; actions and evidence refer to entities by it. A value
+   * too long for the id keeps a readable head and the hash of the whole value (`boundedId`), never a cut value.
+   */
+  id: z.string().min(1).max(MAX_ENTITY_ID_LENGTH),
+  /** The canonical value: an address, a lower-case hostname, a UPN, a hash, a URL … Whole, never cut. */
+  value: z.string().min(1).max(MAX_ENTITY_VALUE_LENGTH),
   origin: EntityOrigin.default('source'),
   /** OCSF-style role of the entity in the finding. */
   role: z.enum(['actor', 'target', 'related']).optional(),
@@ -150,7 +163,7 @@ export const Alert = z.object({
     product: z.string().max(256).optional(),
     vendor: z.string().max(256).optional(),
     /** The alert's id in its source product. */
-    vendorAlertId: z.string().min(1).max(512),
+    vendorAlertId: z.string().min(1).max(MAX_VENDOR_ID_LENGTH),
     /** Deep link back to the alert in its source product; http(s) only, as analysts open it from the console. */
     url: z.url({ protocol: /^https?$/ }).max(4096).optional(),
   }),
@@ -165,7 +178,7 @@ export const Alert = z.object({
   /** The detection rule / analytic (OCSF `finding_info.analytic`). */
   rule: z
     .object({
-      id: z.string().max(512).optional(),
+      id: z.string().max(MAX_VENDOR_ID_LENGTH).optional(),
       name: z.string().max(1024).optional(),
     })
     .optional(),

@@ -21,6 +21,29 @@ export function deriveAlertId(tenantId: string, source: string, vendorAlertId: s
   return `alt-${hashToUuid(`${tenantId}\u0000${source}\u0000${vendorAlertId}`)}`;
 }
 
+/** Longest id a fact, factor or action may carry (the contracts' `id` limits). */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * An id built from a prefix and a value that came from outside (an entity id, a rule name, a tenant), bounded by
+ * construction: while `prefix + value` fits `max` characters it is exactly that (so ids of short values stay what
+ * they always were — history keyed by them continues); a longer value keeps a readable head and is replaced past
+ * it by `…` and the SHA-256 of the whole value, so distinct values keep distinct ids. The full value belongs in
+ * the document the id names, never only in the id.
+ */
+export function boundedId(prefix: string, value: string, max: number = MAX_ID_LENGTH): string {
+  const whole = `${prefix}${value}`;
+  if (whole.length <= max) return whole;
+  const digest = `…${hash('sha256', value, 'hex').slice(0, 40)}`;
+  const room = max - prefix.length - digest.length;
+  if (room < 0) throw new RangeError(`boundedId: the prefix leaves no room within ${max} characters`);
+  let head = value.slice(0, room);
+  // Never end the readable head on half a surrogate pair.
+  const last = head.charCodeAt(head.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
+  return `${prefix}${head}${digest}`;
+}
+
 /** A stable key for anything derived from several parts (action ids, idempotency keys). */
 export function deriveKey(...parts: readonly string[]): string {
   return hashToUuid(parts.join('\u0000'));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_VENDOR_ID_LENGTH } from '../alert.ts';
 import { defineEvent } from '../envelope.ts';
 
 /** An analyst's verdict on an alert: a real attack, real but expected activity, or a detection that was wrong. */
@@ -17,7 +18,7 @@ export const AlertDispositionedV1 = defineEvent(
     /** What enrichment keys rule history by: the alert's source name and rule id, else rule name, else title. */
     rule: z.object({
       source: z.string().min(1).max(64),
-      id: z.string().max(512).optional(),
+      id: z.string().max(MAX_VENDOR_ID_LENGTH).optional(),
       name: z.string().max(1024).optional(),
       title: z.string().min(1).max(1024),
     }),

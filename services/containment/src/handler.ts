@@ -5,6 +5,7 @@ import {
   type EventByType,
   type SocEvent,
   causedBy,
+  clipText,
   deriveKey,
 } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
@@ -74,11 +75,11 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     causedBy(
       event,
       ContainmentExecutedV1,
-      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.decidedBy ?? 'unknown', dryRun: r.dryRun ?? deps.runbooks.dryRun, result: r.result ?? '' },
+      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.decidedBy ?? 'unknown', dryRun: r.dryRun ?? deps.runbooks.dryRun, result: clipText(r.result ?? '', 4096) },
       { source: SOURCE, time: deps.clock.now() },
     );
   const failed = (event: SocEvent, r: ContainmentRequest, error: string) =>
-    causedBy(event, ContainmentFailedV1, { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, error }, { source: SOURCE, time: deps.clock.now() });
+    causedBy(event, ContainmentFailedV1, { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, error: clipText(error, 4096) }, { source: SOURCE, time: deps.clock.now() });
 
   const onApproved = async (event: EventByType<'soc.containment.approved.v1'>) => {
     const found = await deps.requests.get(event.data.requestId);

@@ -1,5 +1,5 @@
 import type { Action, Alert, CopilotRecommendation, Enrichment, Triage } from '@soc/contracts';
-import { deriveKey } from '@soc/contracts';
+import { MAX_DECISION_ACTIONS_BYTES, clipText, deriveKey, jsonBytes } from '@soc/contracts';
 import { type DecisionPolicy, atLeast } from './policy.ts';
 
 /** An action before the policy has checked it; the recommender (or the LLM) proposes, the policy disposes. */
@@ -208,8 +208,38 @@ export function applyPolicy(
   const rejected: Rejection[] = [];
   for (const rec of recommendations) {
     const refusal = refusalOf(rec, input, policy, origin);
-    if (refusal) rejected.push({ kind: rec.kind, reason: origin === 'copilot' ? `copilot recommendation refused: ${refusal}` : refusal });
+    // A refusal may quote an entity value of any length: it is text for people, cut to the contract's limit.
+    if (refusal) rejected.push({ kind: rec.kind, reason: clipText(origin === 'copilot' ? `copilot recommendation refused: ${refusal}` : refusal, 1024) });
     else actions.push(rec);
   }
   return { actions, rejected };
+}
+
+/** Most actions one decision may hold (the contract's limit). */
+export const MAX_ACTIONS = 32;
+/** Most refusals listed one by one; the rest are counted in one line. */
+export const MAX_REJECTIONS = 32;
+
+/**
+ * Bounds a decision's actions to the contract's count and, with its refusals, to {@link MAX_DECISION_ACTIONS_BYTES}
+ * (an alert of 500 entities would otherwise propose an action per entity): actions are kept in the order they
+ * were recommended (the policy's notifications and ticket first), the ones past the bound are listed as refused
+ * with the reason, and refusals past {@link MAX_REJECTIONS} are counted in one line — never dropped silently. Pure.
+ */
+export function boundDecision(actions: readonly Action[], rejected: readonly Rejection[]): { actions: Action[]; rejected: Rejection[] } {
+  const kept: Action[] = [];
+  const overflow: Rejection[] = [];
+  let budget = MAX_DECISION_ACTIONS_BYTES / 2;
+  for (const action of actions) {
+    const size = jsonBytes(action) + 1;
+    if (kept.length < MAX_ACTIONS && size <= budget) {
+      kept.push(action);
+      budget -= size;
+    } else overflow.push({ kind: action.kind, reason: `not carried out: one decision holds at most ${MAX_ACTIONS} actions (${MAX_DECISION_ACTIONS_BYTES / 2048} KiB); act on the rest by hand` });
+  }
+  const all = [...rejected, ...overflow];
+  if (all.length <= MAX_REJECTIONS) return { actions: kept, rejected: all };
+  const rest = all.slice(MAX_REJECTIONS - 1);
+  const kinds = [...new Set(rest.map((r) => r.kind))].join(', ');
+  return { actions: kept, rejected: [...all.slice(0, MAX_REJECTIONS - 1), { kind: clipText(kinds, 128), reason: clipText(`${rest.length} more refusal(s) not listed (${kinds}); the first: ${rest[0]?.reason ?? ''}`, 1024) }] };
 }

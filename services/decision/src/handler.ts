@@ -1,7 +1,7 @@
 import { DecisionMadeV1, type EventByType, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
-import { applyPolicy, fromCopilot, recommend } from './decide.ts';
+import { applyPolicy, boundDecision, fromCopilot, recommend } from './decide.ts';
 import type { DecisionPolicy } from './policy.ts';
 
 /** What the decision handler needs. */
@@ -19,8 +19,7 @@ export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: Decision
   const suppressed = own.actions.some((a) => a.kind === 'Suppress');
   const ignored = (triage.copilot?.recommendedActions ?? []).map((r) => ({ kind: r.kind, reason: 'copilot recommendation not considered: the policy suppresses this alert' }));
   const advised = suppressed ? { actions: [], rejected: ignored } : applyPolicy(fromCopilot(input, own.actions, ctx.policy, event.id), input, ctx.policy, 'copilot');
-  const actions = [...own.actions, ...advised.actions];
-  const rejected = [...own.rejected, ...advised.rejected];
+  const { actions, rejected } = boundDecision([...own.actions, ...advised.actions], [...own.rejected, ...advised.rejected]);
   return causedBy(
     event,
     DecisionMadeV1,

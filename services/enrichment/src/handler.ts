@@ -1,4 +1,4 @@
-import { AlertEnrichedV1, type Alert, type EventByType, type Fact, causedBy } from '@soc/contracts';
+import { AlertEnrichedV1, type Alert, type Enrichment, type EventByType, type Fact, MAX_ENRICHMENT_BYTES, boundedId, causedBy, clipText, jsonBytes } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
 import { type ContextSources, lookUpContext } from './context/index.ts';
@@ -34,18 +34,18 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
   const facts: Fact[] = history.entities
     .filter((s) => s.priorAlertCount > 0 || judged(s.dispositions) > 0)
     .map((s) => ({
-      id: `history:${s.entityId}`,
+      id: boundedId('history:', s.entityId),
       kind: 'history' as const,
       entityId: s.entityId,
       source: 'soc-history',
       observedAt,
       confidence: 1,
-      statement: `${s.entityId} appeared in ${s.priorAlertCount} earlier alert(s), first ${s.firstSeenAt}, last ${s.lastSeenAt}${judgedText(s.dispositions)}`,
+      statement: `${clipText(s.entityId, 512)} appeared in ${s.priorAlertCount} earlier alert(s), first ${s.firstSeenAt}, last ${s.lastSeenAt}${judgedText(s.dispositions)}`,
       attributes: { priorAlertCount: s.priorAlertCount, firstSeenAt: s.firstSeenAt, lastSeenAt: s.lastSeenAt, ...countsOf(s.dispositions) },
     }));
   if (history.rule && (history.rule.priorAlertCount > 0 || judged(history.rule.dispositions) > 0)) {
     facts.push({
-      id: `rule-history:${history.rule.ruleKey}`,
+      id: boundedId('rule-history:', history.rule.ruleKey),
       kind: 'rule-history',
       source: 'soc-history',
       observedAt,
@@ -56,7 +56,7 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
   }
   if (history.tenant && judged(history.tenant.dispositions) > 0) {
     facts.push({
-      id: `tenant-history:${history.tenant.tenantId}`,
+      id: boundedId('tenant-history:', history.tenant.tenantId),
       kind: 'history',
       source: 'soc-history',
       observedAt,
@@ -74,6 +74,35 @@ function judgedText(c: DispositionCounts | undefined): string {
 
 const MAX_FACTS = 1000;
 
+/** Which facts stay when an alert's enrichment must be cut to its budget: the rarer, weightier kinds first. */
+const KEEP_ORDER: Readonly<Record<Fact['kind'], number>> = { allowlist: 0, 'threat-intel': 1, asset: 2, user: 3, 'rule-history': 4, history: 5 };
+
+/**
+ * Bounds an enrichment to {@link MAX_ENRICHMENT_BYTES} and the contract's fact count (an alert of 500 entities
+ * with several facts each has more): facts are kept by kind (allowlist, threat intel, asset, user, rule history,
+ * entity history), in their order within a kind, and the output keeps the original order; what was left out is
+ * said in `missing`, never silently. Pure.
+ */
+export function boundEnrichment(facts: readonly Fact[], missing: readonly { source: string; reason: string }[]): Enrichment {
+  const bounded = missing.slice(0, 20).map((m) => ({ source: clipText(m.source, 128), reason: clipText(m.reason, 1024) }));
+  const noteRoom = 256;
+  let budget = MAX_ENRICHMENT_BYTES - jsonBytes(bounded) - noteRoom;
+  if (facts.length <= MAX_FACTS && jsonBytes(facts) <= budget) return { facts: [...facts], missing: bounded };
+  const ranked = facts.map((f, i) => ({ f, i })).sort((a, b) => KEEP_ORDER[a.f.kind] - KEEP_ORDER[b.f.kind] || a.i - b.i);
+  const kept = new Set<number>();
+  for (const { f, i } of ranked) {
+    const size = jsonBytes(f) + 1;
+    if (kept.size >= MAX_FACTS || size > budget) continue;
+    kept.add(i);
+    budget -= size;
+  }
+  const left = facts.length - kept.size;
+  return {
+    facts: facts.filter((_, i) => kept.has(i)),
+    missing: [...bounded, { source: 'enrichment', reason: `${left} fact(s) left out: one alert's enrichment is capped at ${MAX_FACTS} facts and ${MAX_ENRICHMENT_BYTES / 1024} KiB (the bus message budget)` }],
+  };
+}
+
 /** Pure: the enriched event for a received alert, what history knew about it, and what the other sources said (threat intel, assets, users, allowlists). */
 export function enrich(
   event: EventByType<'soc.alert.received.v1'>,
@@ -84,8 +113,8 @@ export function enrich(
   return causedBy(
     event,
     AlertEnrichedV1,
-    // The contract bounds facts per alert; history comes first, as every alert has it.
-    { alert: event.data.alert, enrichment: { facts: [...historyFacts(history, now), ...intel.facts].slice(0, MAX_FACTS), missing: intel.missing } },
+    // The contract and the bus bound an alert's enrichment; history comes first, as every alert has it.
+    { alert: event.data.alert, enrichment: boundEnrichment([...historyFacts(history, now), ...intel.facts], intel.missing) },
     { source: '/soc/enrichment', time: now },
   );
 }

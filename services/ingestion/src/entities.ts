@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Entity, EntityType } from '@soc/contracts';
+import { MAX_ENTITY_ID_LENGTH, boundedId, type Entity, type EntityType } from '@soc/contracts';
 
 /** An entity as a source adapter found it, before canonical ids and de-duplication. */
 export type EntityDraft = DistributiveOmit<Entity, 'id' | 'origin'> & { origin?: Entity['origin'] };
@@ -49,13 +49,21 @@ export function isInternalIp(address: string): boolean {
   return false;
 }
 
+/**
+ * The id of an entity: `type:value`, exactly as always for values up to 2048 characters (so history keyed by it
+ * continues); a longer value gets a readable head and the hash of the whole value instead of a cut.
+ */
+export function entityIdOf(type: EntityType, canonical: string): string {
+  return boundedId(`${type}:`, canonical, MAX_ENTITY_ID_LENGTH);
+}
+
 /** Gives every draft its canonical value and id, classifies IPs, and merges duplicates (first one wins, later ones fill gaps). */
 export function finalizeEntities(drafts: readonly EntityDraft[]): Entity[] {
   const byId = new Map<string, Entity>();
   for (const draft of drafts) {
     const value = canonicalValue(draft.type, draft.value);
     if (value === '') continue;
-    const id = `${draft.type}:${value}`;
+    const id = entityIdOf(draft.type, value);
     const entity = { ...draft, value, id, origin: draft.origin ?? 'source' } as Entity;
     if (entity.type === 'ip' && entity.isInternal === undefined) entity.isInternal = isInternalIp(value);
     const existing = byId.get(id);

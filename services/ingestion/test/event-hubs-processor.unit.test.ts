@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { manualClock } from '@soc/runtime';
+import { AppError, ErrorCode, manualClock } from '@soc/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   EventHubsIngestError,
@@ -163,6 +163,24 @@ describe('Event Hubs event processing', () => {
     await handlers.processInitialize(partition);
     await handlers.processEvents(events.slice(1), partition);
     expect(partition.checkpoints.map((e) => e.sequenceNumber)).toEqual([10, 12]);
+  });
+
+  it('quarantines records whose event can never be published (non-retryable) with the reason, and goes on', async () => {
+    const { ingestor, handlers, partition, warnings } = setup({ maxEvents: 1 });
+    await handlers.processInitialize(partition);
+    const alertBId = String(alertB?.['SystemAlertId']);
+    ingestor.failWhen = (request) => JSON.stringify(request.body).includes(alertBId);
+    ingestor.failure = () => new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'Service Bus could not publish: MessageSizeExceeded: the message is larger than 256 KB', { retryable: false });
+    const events = [hubEvent(10, { records: [alertA] }), hubEvent(11, { records: [crowdStrikeA, alertB] }), hubEvent(12, { records: [crowdStrikeB] })];
+
+    await handlers.processEvents(events, partition);
+    // Not retried forever: the records are kept with the reason, the partition moves on and checkpoints past them.
+    expect(ingestor.quarantined).toEqual([
+      expect.objectContaining({ source: 'sentinel', body: { records: [alertB] }, receivedVia: 'eventhubs', reason: expect.stringMatching(/never will be.*MessageSizeExceeded.*event 11 of siem-stream\/3/) }),
+    ]);
+    expect(ingestor.records()).toEqual([alertA, crowdStrikeA, crowdStrikeB]);
+    expect(partition.checkpoints.map((e) => e.sequenceNumber)).toEqual([12]);
+    expect(warnings).toEqual(['Event Hubs records quarantined: their event cannot be published']);
   });
 
   it('checkpoints on the interval, on idle batches, and on close', async () => {

@@ -1,4 +1,4 @@
-import type { Alert, Enrichment, Entity, Fact, RiskFactor, Triage, VerdictClass } from '@soc/contracts';
+import { type Alert, type Enrichment, type Entity, type Fact, type RiskFactor, type Triage, type VerdictClass, clipText } from '@soc/contracts';
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
 import { type PlaybookIndex, type PlaybookQuery, type PlaybookSearchResult, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
@@ -37,7 +37,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
       name: 'entity-history',
       points: Math.min(w.entityHistory.max, priorSightings * w.entityHistory.pointsPerPriorAlert),
       evidence: `Entities of this alert appeared ${priorSightings} time(s) in earlier alerts`,
-      factIds: historyFacts.map((f) => f.id),
+      factIds: historyFacts.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
 
@@ -64,7 +64,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     factors.push({
       name: 'external-ip',
       points: Math.min(w.externalIp.max, externalIps.length * w.externalIp.pointsEach),
-      evidence: `External address(es) involved: ${externalIps.map((e) => e.value).join(', ')}`,
+      evidence: clip(`External address(es) involved: ${externalIps.map((e) => e.value).join(', ')}`),
       factIds: [],
     });
   }
@@ -75,8 +75,8 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     factors.push({
       name: 'threat-intel',
       points: Math.round(Math.min(w.threatIntel.max, points)),
-      evidence: intelFacts.map((f) => f.statement).slice(0, 5).join('; '),
-      factIds: intelFacts.map((f) => f.id),
+      evidence: clip(intelFacts.map((f) => f.statement).slice(0, 5).join('; ')),
+      factIds: intelFacts.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
 
@@ -88,7 +88,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
       name: 'asset-criticality',
       points: w.assetCriticality[topCriticality],
       evidence: clip(`Asset criticality ${topCriticality}: ${top.map((f) => f.statement).slice(0, 3).join('; ')}`),
-      factIds: top.map((f) => f.id),
+      factIds: top.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
 
@@ -99,7 +99,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
       name: 'privileged-user',
       points: w.privilegedUser.points,
       evidence: clip(`Privileged account(s) involved: ${privileged.map((f) => `${f.entityId ?? f.source}${typeof f.attributes.privilegedGroups === 'string' && f.attributes.privilegedGroups !== '' ? ` (${f.attributes.privilegedGroups})` : ''}`).join(', ')}`),
-      factIds: privileged.map((f) => f.id),
+      factIds: privileged.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
   const topRisk = RISK_ORDER.findLast((r) => userFacts.some((f) => f.attributes.riskLevel === r));
@@ -109,7 +109,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
       name: 'user-risk',
       points: w.userRisk[topRisk],
       evidence: clip(`User risk level ${topRisk} per ${[...new Set(risky.map((f) => f.source))].join(', ')}: ${risky.map((f) => f.entityId ?? f.id).join(', ')}`),
-      factIds: risky.map((f) => f.id),
+      factIds: risky.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
 
@@ -121,7 +121,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
       name: 'allowlisted',
       points: w.allowlisted.points,
       evidence: clip(`Allowlisted: ${allowlisted.map((f) => `${f.entityId ?? 'entity'} — ${typeof f.attributes.reason === 'string' ? f.attributes.reason : f.statement}${typeof f.attributes.expiresAt === 'string' ? ` (until ${f.attributes.expiresAt})` : ''}`).join('; ')}`),
-      factIds: allowlisted.map((f) => f.id),
+      factIds: allowlisted.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
 
@@ -135,7 +135,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     factors.push({
       name: 'attack-technique',
       points: w.attackTechnique.points,
-      evidence: `Mapped to ATT&CK ${[...confident.values()].map((m) => `${m.techniqueId} (${m.basis})`).join(', ')}`,
+      evidence: clip(`Mapped to ATT&CK ${[...confident.values()].map((m) => `${m.techniqueId} (${m.basis})`).join(', ')}`),
       factIds: [],
     });
   }
@@ -179,14 +179,16 @@ function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights): RiskFac
     name: 'analyst-history',
     points: Math.round(clamp(raw, -w.analystHistory.max, w.analystHistory.max)),
     evidence: clip(`Analysts' dispositions of earlier alerts — ${parts.join('; ')}`),
-    factIds: scopes.flatMap((scope) => scope.facts.map((f) => f.id)),
+    factIds: scopes.flatMap((scope) => scope.facts.slice(0, MAX_CITED).map((f) => f.id)),
   };
 }
 
 const CRITICALITY_ORDER = ['low', 'medium', 'high', 'critical'] as const;
 const RISK_ORDER = ['low', 'medium', 'high'] as const;
 const isCriticality = (v: unknown): v is (typeof CRITICALITY_ORDER)[number] => CRITICALITY_ORDER.some((c) => c === v);
-const clip = (s: string): string => (s.length <= 2048 ? s : `${s.slice(0, 2047)}…`);
+const clip = (s: string): string => clipText(s, 2048);
+/** Facts a factor cites: the first few (the rest are in the enrichment), so a factor's size does not grow with the alert. */
+const MAX_CITED = 32;
 
 function numberAttr(fact: Fact, key: string): number {
   const v = fact.attributes[key];
@@ -278,7 +280,7 @@ export function nextSteps(alert: Alert, fromPlaybook: readonly string[] = []): s
   const steps = [...fromPlaybook, ...alert.entities.flatMap((e) => {
     const step = STEPS[e.type];
     return step ? [step(e)] : [];
-  })];
+  })].map((s) => clipText(s, 1024));
   if (alert.source.url) steps.push(`Open the alert in ${alert.source.product ?? 'its source'} for the raw events`);
   if (steps.length === 0) steps.push('Open the alert in its source product and identify the affected host and account');
   return steps.slice(0, 20);
@@ -294,7 +296,7 @@ function summaryOf(alert: Alert, score: number, level: string, factors: RiskFact
     .map((f) => `${f.name} ${f.points >= 0 ? '+' : ''}${f.points}`)
     .join(', ');
   const from = alert.source.product ?? alert.source.name;
-  return `${alert.severity[0]?.toUpperCase()}${alert.severity.slice(1)}-severity alert "${alert.title}" from ${from} involving ${involved}. Risk ${score}/100 (${level}); main factors: ${top}. Most likely ${verdict.class} (true positive ${Math.round(verdict.likelihoods.truePositive * 100)}%).`;
+  return clipText(`${alert.severity[0]?.toUpperCase()}${alert.severity.slice(1)}-severity alert "${alert.title}" from ${from} involving ${involved}. Risk ${score}/100 (${level}); main factors: ${top}. Most likely ${verdict.class} (true positive ${Math.round(verdict.likelihoods.truePositive * 100)}%).`, 8192);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CopilotStep } from './copilot-step.ts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
 import { mapAttack } from './attack/index.ts';
+import { boundTriage } from './bound-triage.ts';
 import { type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
 import type { PlaybookRetriever } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
@@ -25,7 +26,7 @@ export function triage(event: EventByType<'soc.alert.enriched.v1'>, ctx: TriageC
   return causedBy(
     event,
     AlertTriagedV1,
-    { alert, enrichment, triage: copilot === undefined ? result : { ...result, copilot } },
+    { alert, enrichment, triage: boundTriage(copilot === undefined ? result : { ...result, copilot }) },
     { source: '/soc/triage', time: ctx.clock.now() },
   );
 }

@@ -1,4 +1,5 @@
-import { Alert, type AlertInput, AttackRef, deriveAlertId, type SourceName } from '@soc/contracts';
+import { Alert, type AlertInput, AttackRef, MAX_ENTITY_VALUE_LENGTH, clipText, deriveAlertId, type SourceName } from '@soc/contracts';
+import { fitAlert } from './fit-alert.ts';
 import { type EntityDraft, finalizeEntities } from '../entities.ts';
 import { scanTextForIocs } from '../ioc-scan.ts';
 import type { AlertDraft } from './types.ts';
@@ -11,11 +12,12 @@ export interface BuildContext {
   rawKey?: string | undefined;
 }
 
-const LIMITS = { title: 1024, description: 32_768, label: 256, labels: 64, attack: 64, entities: 500, entityValue: 2048 } as const;
+const LIMITS = { title: 1024, description: 32_768, label: 256, labels: 64, attack: 64, entities: 500 } as const;
 
-function clamp(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
-}
+/** Label slots kept free for the notes this module adds when it had to leave something out. */
+const NOTE_LABELS = 4;
+
+const clamp = clipText;
 
 function httpUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -50,10 +52,6 @@ function extractedEntities(draft: AlertDraft): EntityDraft[] {
   return texts.filter((t) => t !== '').flatMap((t) => scanTextForIocs(t));
 }
 
-function clampEntity(draft: EntityDraft): EntityDraft {
-  return draft.value.length > LIMITS.entityValue ? { ...draft, value: clamp(draft.value, LIMITS.entityValue) } : draft;
-}
-
 /**
  * Turns a parser's draft into a common alert: deterministic alert id from tenant, source and vendor id (so a
  * re-send keeps its id), text clamped to the schema's limits instead of refusing a real alert for a long title,
@@ -65,9 +63,17 @@ export function buildAlert(source: SourceName, draft: AlertDraft, ctx: BuildCont
 }
 
 /** {@link buildAlert} without the schema check, for callers that validate the whole event the alert goes into. */
-export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: BuildContext): AlertInput {  const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels);
-  const entities = finalizeEntities([...draft.entities, ...extractedEntities(draft)].map(clampEntity)).slice(0, LIMITS.entities);
-  return {
+export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: BuildContext): AlertInput {
+  const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels - NOTE_LABELS);
+  const notes: string[] = [];
+  // An indicator is never cut (a cut URL or hash is another indicator): one longer than the contract allows is
+  // left out, and the alert says so; its raw body stays in the payload store.
+  const finalized = finalizeEntities([...draft.entities, ...extractedEntities(draft)]);
+  const all = finalized.filter((e) => e.value.length <= MAX_ENTITY_VALUE_LENGTH);
+  if (all.length < finalized.length) notes.push(`soc:entity-values-too-long:${finalized.length - all.length}`);
+  // The source's entities come first, then those extracted from free text: the ones past the limit are dropped.
+  if (all.length > LIMITS.entities) notes.push(`soc:entities-over-limit:${all.length - LIMITS.entities}`);
+  const candidate = {
     schemaVersion: 1 as const,
     alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId),
     tenantId: ctx.tenantId,
@@ -75,7 +81,8 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
       name: source,
       product: draft.product === undefined ? undefined : clamp(draft.product, 256),
       vendor: draft.vendor === undefined ? undefined : clamp(draft.vendor, 256),
-      vendorAlertId: clamp(draft.vendorAlertId, 512),
+      // An identity: kept whole; one longer than the contract allows is refused with the reason, never cut.
+      vendorAlertId: draft.vendorAlertId,
       url: httpUrl(draft.url),
     },
     title: clamp(draft.title.trim() || '(untitled alert)', LIMITS.title),
@@ -86,11 +93,12 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     firstSeenAt: draft.firstSeenAt,
     lastSeenAt: draft.lastSeenAt,
     rule: draft.rule && (draft.rule.id !== undefined || draft.rule.name !== undefined)
-      ? { id: draft.rule.id === undefined ? undefined : clamp(draft.rule.id, 512), name: draft.rule.name === undefined ? undefined : clamp(draft.rule.name, 1024) }
+      ? { id: draft.rule.id, name: draft.rule.name === undefined ? undefined : clamp(draft.rule.name, 1024) }
       : undefined,
     attack: validAttack(draft.attack ?? []),
-    entities,
-    labels,
+    entities: all.slice(0, LIMITS.entities),
+    labels: [...labels, ...notes],
     rawRef: ctx.rawKey === undefined ? undefined : { store: 'raw', key: `${ctx.rawKey}#${draft.rawPointer}` },
   };
+  return fitAlert(candidate);
 }

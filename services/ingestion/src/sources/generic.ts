@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AttackRef, EntityType, Severity } from '@soc/contracts';
+import { AttackRef, EntityType, MAX_ENTITY_VALUE_LENGTH, MAX_VENDOR_ID_LENGTH, Severity } from '@soc/contracts';
 import type { EntityDraft } from '../entities.ts';
 import type { AlertDraft, FieldError, SourceParser } from './types.ts';
 
@@ -10,7 +10,7 @@ import type { AlertDraft, FieldError, SourceParser } from './types.ts';
 export const GenericAlertV1 = z
   .object({
     /** The alert's id in the sending system; re-sending the same id is idempotent. */
-    id: z.string().min(1).max(512),
+    id: z.string().min(1).max(MAX_VENDOR_ID_LENGTH),
     title: z.string().min(1).max(1024),
     description: z.string().max(32_768).optional(),
     severity: z.union([Severity, z.enum(['Informational', 'Low', 'Medium', 'High', 'Critical', 'info'])]),
@@ -22,7 +22,7 @@ export const GenericAlertV1 = z
     product: z.string().max(256).optional(),
     vendor: z.string().max(256).optional(),
     url: z.url({ protocol: /^https?$/ }).max(4096).optional(),
-    rule: z.object({ id: z.string().max(512).optional(), name: z.string().max(1024).optional() }).optional(),
+    rule: z.object({ id: z.string().max(MAX_VENDOR_ID_LENGTH).optional(), name: z.string().max(1024).optional() }).optional(),
     tactics: z.array(z.string().max(128)).max(32).optional(),
     techniques: z.array(AttackRef.shape.techniqueId.unwrap()).max(64).optional(),
     labels: z.array(z.string().max(256)).max(64).optional(),
@@ -30,7 +30,7 @@ export const GenericAlertV1 = z
       .array(
         z.looseObject({
           type: EntityType,
-          value: z.string().min(1).max(2048),
+          value: z.string().min(1).max(MAX_ENTITY_VALUE_LENGTH),
         }),
       )
       .max(500)

@@ -1,4 +1,4 @@
-import type { Alert, Disposition, Fact } from '@soc/contracts';
+import { type Alert, type Disposition, type Fact, boundedId, clipText } from '@soc/contracts';
 
 /** Sightings and analyst dispositions of one entity, rule or tenant. */
 interface Tally {
@@ -42,13 +42,13 @@ export class FeedbackMemory {
       const t = this.entities.get(entity.id);
       if (!t) continue;
       facts.push({
-        id: `history:${entity.id}`,
+        id: boundedId('history:', entity.id),
         kind: 'history',
         entityId: entity.id,
         source: 'soc-history',
         observedAt: at,
         confidence: 1,
-        statement: `${entity.id} appeared in ${t.alerts} earlier alert(s), first ${t.firstSeenAt}, last ${t.lastSeenAt}`,
+        statement: `${clipText(entity.id, 512)} appeared in ${t.alerts} earlier alert(s), first ${t.firstSeenAt}, last ${t.lastSeenAt}`,
         attributes: { priorAlertCount: t.alerts, firstSeenAt: t.firstSeenAt, lastSeenAt: t.lastSeenAt, ...counts(t) },
       });
     }
@@ -56,7 +56,7 @@ export class FeedbackMemory {
     const rule = this.rules.get(ruleKey);
     if (rule) {
       facts.push({
-        id: `rule-history:${ruleKey}`,
+        id: boundedId('rule-history:', ruleKey),
         kind: 'rule-history',
         source: 'soc-history',
         observedAt: at,
@@ -68,7 +68,7 @@ export class FeedbackMemory {
     const tenant = this.tenants.get(alert.tenantId);
     if (tenant) {
       facts.push({
-        id: `tenant-history:${alert.tenantId}`,
+        id: boundedId('tenant-history:', alert.tenantId),
         kind: 'history',
         source: 'soc-history',
         observedAt: at,

@@ -1,5 +1,5 @@
 import type { SourceName } from '@soc/contracts';
-import { systemClock, type Clock } from '@soc/runtime';
+import { describeError, isAppError, systemClock, type Clock } from '@soc/runtime';
 import type { Ingestor } from '../../ports.ts';
 import { decodeEventBody } from './decode.ts';
 import { IntervalCheckpointer, type CheckpointPolicy } from './interval-checkpointer.ts';
@@ -140,12 +140,18 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
     }
     const plan = planEvent(records, { defaultSource: options.defaultSource, maxRecordsPerIngest });
     for (const group of plan.ingest) {
-      const result = await options.ingestor.ingest({
-        source: group.source,
-        body: { records: group.records },
-        sender,
-        receivedVia: 'eventhubs',
-      });
+      const request = { source: group.source, body: { records: group.records }, sender, receivedVia: 'eventhubs' as const };
+      let result;
+      try {
+        result = await options.ingestor.ingest(request);
+      } catch (err) {
+        if (!neverPublishable(err)) throw err;
+        // Retrying would fail the same way forever and hold the whole partition: keep the records with the reason.
+        const reason = `Could not be published and never will be as it is: ${describeError(err)} (${at})`;
+        const quarantineId = await options.ingestor.quarantine({ ...request, reason });
+        logger.warn({ source: group.source, quarantineId, sender, sequenceNumber: event.sequenceNumber, code: isAppError(err) ? err.code : undefined }, 'Event Hubs records quarantined: their event cannot be published');
+        continue;
+      }
       if (result.kind === 'quarantined') {
         logger.warn(
           {
@@ -223,6 +229,14 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         );
     },
   };
+}
+
+/**
+ * True for a publish error no retry can cure (an event too large for the bus, or invalid): an `AppError` whose
+ * verdict is not retryable. Outages (timeouts, throttling, a broker down) stay retryable and hold the partition.
+ */
+function neverPublishable(err: unknown): boolean {
+  return isAppError(err) && !err.retryable;
 }
 
 function printable(obj: object): object {

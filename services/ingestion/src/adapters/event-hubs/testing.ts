@@ -19,9 +19,11 @@ export class FakeIngestor implements Ingestor {
   readonly quarantined: QuarantineCall[] = [];
   failWhen: (request: IngestRequest) => boolean = () => false;
   quarantineWhen: (request: IngestRequest) => boolean = () => false;
+  /** What a failing ingest throws: by default an outage (retryable); set it to a non-retryable AppError to test those. */
+  failure: () => Error = () => new Error('bus unavailable: publish timed out');
 
   async ingest(request: IngestRequest): Promise<IngestResult> {
-    if (this.failWhen(request)) throw new Error('bus unavailable: publish timed out');
+    if (this.failWhen(request)) throw this.failure();
     this.ingested.push(request);
     if (this.quarantineWhen(request))
       return {

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { AlertTriagedV1, type Alert, type Entity, MAX_DECISION_ACTIONS_BYTES, type Triage, createEvent, jsonBytes, parseEvent } from '@soc/contracts';
+import { sampleAlert } from '@soc/contracts/testing';
+import { manualClock } from '@soc/runtime';
+import { decide } from '../src/handler.ts';
+import { loadPolicy } from '../src/policy.ts';
+
+const policy = loadPolicy();
+const critical: Triage = {
+  engine: { name: 'deterministic', version: 'test' },
+  risk: { score: 95, level: 'critical', factors: [] },
+  verdict: { class: 'true-positive', likelihoods: { truePositive: 0.97, benignPositive: 0.015, falsePositive: 0.015 } },
+  summary: 's',
+  nextSteps: [],
+  attack: [],
+};
+const decideOn = (alert: Alert) =>
+  decide(
+    createEvent(AlertTriagedV1, { alert, enrichment: { facts: [], missing: [] }, triage: critical }, { id: 'tri-1', source: '/soc/triage', time: new Date('2026-11-23T10:00:00Z'), correlationid: 'c', tenantid: alert.tenantId }),
+    { policy, clock: manualClock('2026-11-23T10:00:00Z') },
+  );
+
+describe('a decision passes its contract whatever the alert holds', () => {
+  it('a critical alert naming 300 external addresses: at most 32 actions, the rest listed as not carried out', () => {
+    const ips: Entity[] = Array.from({ length: 300 }, (_, i) => ({ id: `ip:203.0.${i >> 8}.${i & 255}`, type: 'ip', value: `203.0.${i >> 8}.${i & 255}`, isInternal: false, origin: 'source' }));
+    const out = decideOn(sampleAlert({ entities: ips }));
+    expect(parseEvent(JSON.parse(JSON.stringify(out)))).toMatchObject({ ok: true });
+    expect(out.data.actions.length).toBeLessThanOrEqual(32);
+    expect(out.data.actions.map((a) => a.kind).slice(0, 2)).toEqual(['SendEmail', 'CreateTicket']);
+    expect(jsonBytes({ actions: out.data.actions, rejected: out.data.rejected })).toBeLessThanOrEqual(MAX_DECISION_ACTIONS_BYTES);
+    expect(out.data.rejected.at(-1)!.reason).toMatch(/more refusal\(s\) not listed \(RunContainment\); the first: not carried out: one decision holds at most 32 actions/);
+  });
+
+  it('a refusal quoting a long entity value is cut to the contract', () => {
+    // A sender may mark an address internal itself (the generic alert passes entity extras on); its value is any text.
+    const value = `fe80::1%${'eth'.repeat(600)}`;
+    const ip: Entity = { id: `ip:${value}`, type: 'ip', value, isInternal: true, origin: 'source' };
+    const out = decideOn(sampleAlert({ entities: [ip] }));
+    expect(parseEvent(JSON.parse(JSON.stringify(out)))).toMatchObject({ ok: true });
+    expect(out.data.rejected).toEqual([{ kind: 'RunContainment', reason: expect.stringMatching(/^target fe80::1%etheth.*…$/) }]);
+    for (const r of out.data.rejected) expect(r.reason.length).toBeLessThanOrEqual(1024);
+  });
+});

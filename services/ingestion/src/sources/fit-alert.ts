@@ -1,0 +1,64 @@
+import { type AlertInput, type Entity, MAX_ALERT_BYTES, clipText, jsonBytes } from '@soc/contracts';
+
+/** An alert candidate as `build-alert` makes it: entities final, labels a list. */
+export type AlertCandidate = Omit<AlertInput, 'entities' | 'labels'> & { entities: Entity[]; labels: string[] };
+
+/** Entity attributes that are descriptive text, not the indicator itself (the `value` and `id` are never cut). */
+const ENTITY_TEXT = ['commandLine', 'data', 'displayName', 'os', 'parentName', 'name', 'path', 'hostname', 'fqdn', 'domain', 'upn', 'sid', 'objectId', 'deviceId', 'key', 'valueName', 'provider', 'resourceType'] as const;
+
+/** The note an alert carries when text was cut to fit its budget. */
+export const CLIPPED_NOTE = 'soc:text-clipped-to-fit';
+/** The prefix of the note an alert carries when entities had to be left out to fit its budget. */
+export const DROPPED_NOTE = 'soc:entities-dropped-to-fit:';
+
+function clipEntityText(entity: Entity, max: number): Entity {
+  const out: Record<string, unknown> = { ...entity };
+  for (const key of ENTITY_TEXT) {
+    const v = out[key];
+    if (typeof v === 'string' && v.length > max) out[key] = clipText(v, max);
+  }
+  if (Array.isArray(out.hashes) && out.hashes.length > 8) out.hashes = out.hashes.slice(0, 8);
+  return out as Entity;
+}
+
+/** Free-text steps, gentlest first: each cuts text shown to people (with a marker) and keeps every indicator. */
+const TEXT_STEPS: readonly ((a: AlertCandidate) => AlertCandidate)[] = [
+  (a) => ({ ...a, description: clipText(a.description ?? '', 4096) }),
+  (a) => ({ ...a, entities: a.entities.map((e) => clipEntityText(e, 1024)) }),
+  (a) => ({ ...a, labels: a.labels.map((l) => clipText(l, 64)), attack: (a.attack ?? []).map((r) => ({ ...r, techniqueName: r.techniqueName === undefined ? undefined : clipText(r.techniqueName, 64), tactic: r.tactic === undefined ? undefined : clipText(r.tactic, 64) })) }),
+  (a) => ({ ...a, description: clipText(a.description ?? '', 512), title: clipText(a.title, 256), rule: a.rule === undefined ? undefined : { ...a.rule, name: a.rule.name === undefined ? undefined : clipText(a.rule.name, 256) } }),
+  (a) => ({ ...a, entities: a.entities.map((e) => clipEntityText(e, 128)) }),
+  // Tags and the source's ATT&CK names are context, not indicators: a few are kept (notes of this module stay).
+  (a) => ({ ...a, labels: [...a.labels.filter((l) => !l.startsWith('soc:')).slice(0, 8), ...a.labels.filter((l) => l.startsWith('soc:'))], attack: (a.attack ?? []).slice(0, 16) }),
+];
+
+/**
+ * Shrinks an alert to {@link MAX_ALERT_BYTES} (the share of the bus budget every event of its journey spends on
+ * it), deterministically: free text first, with a visible marker; then entities extracted from free text; then,
+ * only if nothing else can fit, the source's own entities from the last — and the alert says what happened in a
+ * label. The raw body stays in the payload store (`rawRef`). Pure.
+ */
+export function fitAlert(candidate: AlertCandidate): AlertCandidate {
+  let alert = candidate;
+  if (jsonBytes(alert) <= MAX_ALERT_BYTES) return alert;
+  // The note is counted before it is needed, so adding it never pushes the alert back over.
+  const withNote = (a: AlertCandidate): AlertCandidate => (a.labels.includes(CLIPPED_NOTE) ? a : { ...a, labels: [...a.labels, CLIPPED_NOTE] });
+  for (const step of TEXT_STEPS) {
+    alert = withNote(step(alert));
+    if (jsonBytes(alert) <= MAX_ALERT_BYTES) return alert;
+  }
+  // Entities from free text go before the source's own; the last named go first.
+  const order = alert.entities.map((e, i) => ({ e, i })).sort((a, b) => rank(b.e) - rank(a.e) || b.i - a.i);
+  const noteRoom = DROPPED_NOTE.length + 8;
+  let excess = jsonBytes(alert) + noteRoom - MAX_ALERT_BYTES;
+  const dropped = new Set<number>();
+  for (const { e, i } of order) {
+    if (excess <= 0) break;
+    dropped.add(i);
+    excess -= jsonBytes(e) + 1;
+  }
+  const entities = alert.entities.filter((_, i) => !dropped.has(i));
+  return { ...alert, entities, labels: [...alert.labels, `${DROPPED_NOTE}${dropped.size}`] };
+}
+
+const rank = (e: Entity): number => (e.origin === 'extracted' ? 1 : 0);
