@@ -5,6 +5,7 @@ export type { PlaceholderKind, RedactOptions, Redaction } from './redact.ts';
 export {
   DEFAULT_BUDGET_TOKENS,
   DEFAULT_MAX_UNTRUSTED_CHARS,
+  MIN_BUDGET_TOKENS,
   buildPrompt,
   estimateMessagesTokens,
   estimateTokens,
