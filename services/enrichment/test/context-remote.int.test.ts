@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AlertReceivedV1, type Alert, type Fact, createEvent } from '@soc/contracts';
 import type { DeliveryInfo } from '@soc/bus';
-import { manualClock } from '@soc/runtime';
+import { DEFAULT_VOLUME_THRESHOLD, manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateAlertHistory } from '../src/adapters/state-alert-history.ts';
 import { EnrichmentConfig } from '../src/config.ts';
@@ -281,19 +281,25 @@ describe('outages of the remote sources, wired from configuration', () => {
         enrichment: { facts: Fact[]; missing: { source: string; reason: string }[] };
       };
       expect(enrichment.missing.map((m) => m.source).sort()).toEqual(['graph', 'servicenow']);
-      expect(enrichment.missing.find((m) => m.source === 'servicenow')?.reason).toBe(
-        'servicenow is unavailable; the circuit breaker failed fast: ServiceNow CMDB lookup answered 503',
-      );
-      expect(enrichment.missing.find((m) => m.source === 'graph')?.reason).toBe(
-        'graph is unavailable; the circuit breaker failed fast: Microsoft Graph user lookup failed to connect',
-      );
+      expect(enrichment.missing.find((m) => m.source === 'servicenow')?.reason).toBe('ServiceNow CMDB lookup answered 503');
+      expect(enrichment.missing.find((m) => m.source === 'graph')?.reason).toBe('Microsoft Graph user lookup failed to connect: fetch failed');
       expect(enrichment.facts.map((f) => [f.kind, f.source])).toEqual([
         ['asset', 'assets:assets.sample.csv'],
         ['user', 'users:users.sample.csv'],
       ]);
+      // One failure does not open a breaker; the minimum volume of failures does, and its last failure says so.
+      const more: Awaited<ReturnType<typeof handle>>[] = [];
+      for (let n = 2; n <= DEFAULT_VOLUME_THRESHOLD; n++) more.push(await handle(received({ ...alert, alertId: `alt-remote-${n}` }), delivery));
+      const last = (more.at(-1)!.emit[0]!.data as { enrichment: { missing: { source: string; reason: string }[] } }).enrichment;
+      expect(last.missing.find((m) => m.source === 'servicenow')?.reason).toBe(
+        'servicenow is unavailable; the circuit breaker failed fast: ServiceNow CMDB lookup answered 503',
+      );
+      expect(last.missing.find((m) => m.source === 'graph')?.reason).toBe(
+        'graph is unavailable; the circuit breaker failed fast: Microsoft Graph user lookup failed to connect',
+      );
       // The breaker has opened: the next alert fails fast without asking ServiceNow, and is still enriched.
       const before = requests.length;
-      const again = await handle(received({ ...alert, alertId: 'alt-remote-2' }), delivery);
+      const again = await handle(received({ ...alert, alertId: 'alt-remote-next' }), delivery);
       const next = (again.emit[0]!.data as { enrichment: { missing: { source: string; reason: string }[] } })
         .enrichment;
       expect(next.missing.find((m) => m.source === 'servicenow')?.reason).toBe(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AppError, ErrorCode, manualClock } from '@soc/runtime';
+import { AppError, DEFAULT_VOLUME_THRESHOLD, ErrorCode, manualClock } from '@soc/runtime';
 import { CachingThreatIntel } from '../src/threat-intel/caching.ts';
 import { parseFeed } from '../src/threat-intel/feeds.ts';
 import { LocalFeedThreatIntel } from '../src/threat-intel/local-feed.ts';
@@ -159,7 +159,7 @@ describe('CachingThreatIntel', () => {
 });
 
 describe('withBreaker', () => {
-  it('opens on failures and then fails fast with a retryable DEPENDENCY_UNAVAILABLE without calling the source', async () => {
+  it('opens on the minimum volume of failures and then fails fast with a retryable DEPENDENCY_UNAVAILABLE without calling the source', async () => {
     let calls = 0;
     const guarded = withBreaker(
       {
@@ -173,13 +173,17 @@ describe('withBreaker', () => {
       { name: 'virustotal', errorThresholdPercentage: 1, resetTimeoutMs: 3_600_000 },
     );
     try {
+      for (let i = 1; i < DEFAULT_VOLUME_THRESHOLD; i++) {
+        await expect(guarded.lookup([{ type: 'ip', value: '193.56.29.123' }])).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      }
+      expect(guarded.breaker.opened).toBe(false);
       await expect(guarded.lookup([{ type: 'ip', value: '193.56.29.123' }])).rejects.toBeInstanceOf(Error);
       expect(guarded.breaker.opened).toBe(true);
       await expect(guarded.lookup([{ type: 'ip', value: '193.56.29.123' }])).rejects.toMatchObject({
         code: 'DEPENDENCY_UNAVAILABLE',
         retryable: true,
       });
-      expect(calls).toBe(1);
+      expect(calls).toBe(DEFAULT_VOLUME_THRESHOLD);
     } finally {
       guarded.breaker.shutdown();
     }

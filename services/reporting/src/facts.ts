@@ -79,8 +79,10 @@ export class FactsAccumulator {
       if (row.disposition === 'false-positive' && row.dispositionedAt !== null) {
         this.toFpClosure.push(Math.max(0, Date.parse(row.dispositionedAt) - received));
       }
-      if (row.llm) {
-        if (row.llm.status === 'advised') this.llm.calls++;
+      // Only an `advised` note made a model call. A `cached` note repeats the usage of the call its group's first
+      // alert made (so a storm of one group would count that call once per alert); skipped and failed notes made none.
+      if (row.llm?.status === 'advised') {
+        this.llm.calls++;
         this.llm.promptTokens += row.llm.promptTokens;
         this.llm.completionTokens += row.llm.completionTokens;
         this.llm.cost += row.llm.cost;

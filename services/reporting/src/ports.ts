@@ -54,9 +54,10 @@ export interface TrendPoint {
 export interface LlmUsage {
   /** Model calls (`advised` copilot notes; `cached` advice costs no call). */
   calls: number;
+  /** Tokens of those calls: `cached` notes repeat their group's call's usage and are not counted again. */
   promptTokens: number;
   completionTokens: number;
-  /** Sum of the notes' `usage.cost` (USD); notes without a cost count as 0. */
+  /** Sum of the `advised` notes' `usage.cost` (USD); notes without a cost count as 0. */
   cost: number;
 }
 

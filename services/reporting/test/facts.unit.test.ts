@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type EventByType, parseEvent } from '@soc/contracts';
+import { type CopilotNote, type EventByType, parseEvent } from '@soc/contracts';
 import { MemoryStateStore } from '@soc/state';
 import { REPORT_ROWS, StateReportSource } from '../src/adapters/state-report-source.ts';
 import { durationStats } from '../src/facts.ts';
@@ -137,6 +137,33 @@ describe('report rows from the real contract fixtures', () => {
       disposition: dispositioned.data.disposition,
       dispositionedAt: dispositioned.data.at,
     });
+  });
+
+  it('a storm of one case group reports the cost of its one model call, not one per cached note', async () => {
+    // What triage writes: the group's first alert gets the advice (one call), the others the stored note as `cached`.
+    const advised: CopilotNote = {
+      status: 'advised',
+      model: 'gpt-4o-mini',
+      fingerprint: 'grp-storm',
+      summary: 'Password spray against one account.',
+      evidence: [],
+      investigationSteps: [],
+      recommendedActions: [],
+      huntQueries: [],
+      removed: [],
+      usage: { promptTokens: 1500, completionTokens: 250, cost: 0.0045 },
+    };
+    const storm = 50;
+    const rows: ReportRow[] = [];
+    for (let i = 0; i < storm; i++) {
+      const alert = { ...received.data.alert, alertId: `alt-storm-${i}` };
+      const note: CopilotNote = i === 0 ? advised : { ...advised, status: 'cached' };
+      const r = applyToRow(undefined, { ...received, id: `r-${i}`, data: { ...received.data, alert } })!;
+      rows.push(applyToRow(r, { ...triaged, id: `t-${i}`, data: { ...triaged.data, alert, triage: { ...triaged.data.triage, copilot: note } } })!);
+    }
+    const facts = await new StateReportSource(await seed(rows)).collect(periodEndingBy('daily', new Date(Date.parse(received.data.receivedAt) + 86_400_000), 'UTC'));
+    expect(facts.alerts).toBe(storm);
+    expect(facts.llm).toEqual({ calls: 1, promptTokens: 1500, completionTokens: 250, cost: 0.0045 });
   });
 
   it('keeps the latest disposition when an older one arrives late', () => {

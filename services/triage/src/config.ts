@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_BUDGET_TOKENS } from './llm/prompt.ts';
 
 const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().min(1).optional());
 
@@ -22,7 +23,8 @@ export const TriageConfig = z
     /** Model calls in flight at once; more wait their turn. */
     LLM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
     /** Prompt tokens per call at most (the fenced alert text is cut first). */
-    LLM_MAX_INPUT_TOKENS: z.coerce.number().int().min(500).max(100_000).default(2500),
+    // Below MIN_BUDGET_TOKENS not every case fits, and the copilot would refuse the cases it does not fit.
+    LLM_MAX_INPUT_TOKENS: z.coerce.number().int().min(MIN_BUDGET_TOKENS).max(100_000).default(2500),
     LLM_TOKENS_PER_HOUR: z.coerce.number().int().min(1000).default(200_000),
     /** How long a case group's advice is reused. */
     LLM_CACHE_TTL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),

@@ -1,7 +1,7 @@
 import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey } from '@soc/contracts';
-import type { Clock } from '@soc/runtime';
+import { type Clock, breakerFailFastOf, isAppError } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
-import type { CopilotAdvice, CopilotFacts } from './llm/index.ts';
+import { type CopilotAdvice, type CopilotFacts, copilotFailureOf } from './llm/index.ts';
 
 /** The model behind the step (an `OpenAiCopilot`, wrapped in a circuit breaker by the composition root). */
 export interface Copilot {
@@ -24,6 +24,29 @@ export interface CopilotStepOptions {
    * model's hunt queries are dropped, never kept unchecked.
    */
   groundHuntQuery?: HuntQueryGrounder | undefined;
+  /** Where a copilot failure is reported, at `warn`, with its reason (never the prompt, the answer or a secret). */
+  log?: CopilotLog | undefined;
+  /** Called once per alert with its outcome, e.g. to count `soc_llm_calls_total{outcome}`. */
+  onOutcome?: ((outcome: CopilotOutcome) => void) | undefined;
+}
+
+/** What the step needs of a logger (pino's `warn(fields, message)`). */
+export interface CopilotLog {
+  warn(fields: object, message: string): void;
+}
+
+/**
+ * What the copilot step did for one alert: `advised` (a model call answered), `cached` (the case group's earlier
+ * or concurrent advice), `skipped` (hourly token budget spent), `failed` (the call failed, or could not be made),
+ * `breaker-open` (the breaker failed fast: no call was made).
+ */
+export type CopilotOutcome = 'advised' | 'cached' | 'skipped' | 'failed' | 'breaker-open';
+/** Every {@link CopilotOutcome}, e.g. to initialise a metric's series. */
+export const COPILOT_OUTCOMES: readonly CopilotOutcome[] = ['advised', 'cached', 'skipped', 'failed', 'breaker-open'];
+
+interface Noted {
+  note: CopilotNote;
+  outcome: CopilotOutcome;
 }
 
 /** A hunt query from the model after the guard and schema grounding. */
@@ -67,6 +90,16 @@ async function groundedHunts(queries: readonly string[], ground: HuntQueryGround
   return { kept, removed };
 }
 
+/** A log-safe reason: our errors' messages (and the copilot error a breaker wrapped), a bug's type and message. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return 'the model call failed';
+  const cause = error.cause;
+  const inner = isAppError(error) && isAppError(cause) && cause.message !== error.message ? `: ${cause.message}` : '';
+  // A bug is named by its type, so the note and the log say it is ours, not the model's.
+  const text = isAppError(error) ? `${error.message}${inner}` : `${error.name}: ${error.message}`;
+  return text.slice(0, 300);
+}
+
 /** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */
 async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQueryGrounder | undefined): Promise<CopilotNote> {
   const { output, usage } = advice;
@@ -94,43 +127,57 @@ async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQu
  */
 export class CopilotStep {
   private readonly o: CopilotStepOptions;
-  private readonly inFlight = new Map<string, Promise<CopilotNote>>();
+  private readonly inFlight = new Map<string, Promise<Noted>>();
 
   constructor(options: CopilotStepOptions) {
     this.o = options;
   }
 
   async note(alert: Alert, enrichment: Enrichment, triage: Triage): Promise<CopilotNote> {
+    const { note, outcome } = await this.noted(alert, enrichment, triage);
+    this.o.onOutcome?.(outcome);
+    return note;
+  }
+
+  private async noted(alert: Alert, enrichment: Enrichment, triage: Triage): Promise<Noted> {
     const fingerprint = groupFingerprint(alert);
     const cached = await this.o.state.get<StoredAdvice>(ADVICE, fingerprint);
-    if (cached !== undefined) return { ...cached.value.note, status: 'cached' };
+    if (cached !== undefined) return { note: { ...cached.value.note, status: 'cached' }, outcome: 'cached' };
     const pending = this.inFlight.get(fingerprint);
     if (pending !== undefined) {
       // Another alert of the group is asking right now: share its answer instead of a second call.
       const shared = await pending;
-      return shared.status === 'advised' ? { ...shared, status: 'cached' } : shared;
+      return shared.outcome === 'advised' ? { note: { ...shared.note, status: 'cached' }, outcome: 'cached' } : shared;
     }
     const call = this.advise(fingerprint, { alert, enrichment, triage }).finally(() => this.inFlight.delete(fingerprint));
     this.inFlight.set(fingerprint, call);
     return call;
   }
 
-  private async advise(fingerprint: string, facts: CopilotFacts): Promise<CopilotNote> {
+  private async advise(fingerprint: string, facts: CopilotFacts): Promise<Noted> {
     const hour = this.o.clock.now().toISOString().slice(0, 13);
     const spent = (await this.o.state.get<{ tokens: number }>(BUDGET, hour))?.value.tokens ?? 0;
     if (spent >= this.o.tokensPerHour) {
-      return { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) is spent; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+      const note: CopilotNote = { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) is spent; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+      return { note, outcome: 'skipped' };
     }
     let advice: CopilotAdvice;
     try {
       advice = await this.o.copilot.advise(facts);
     } catch (error) {
-      const reason = error instanceof Error ? error.message.slice(0, 300) : 'the model call failed';
-      return { status: 'failed', fingerprint, model: this.o.copilot.model.slice(0, 128), reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+      const reason = reasonOf(error);
+      const outcome: CopilotOutcome = breakerFailFastOf(error) === 'open' ? 'breaker-open' : 'failed';
+      const model = this.o.copilot.model.slice(0, 128);
+      this.o.log?.warn(
+        { outcome, alertId: facts.alert.alertId, fingerprint, model, failure: copilotFailureOf(error) ?? copilotFailureOf((error as { cause?: unknown }).cause), code: isAppError(error) ? error.code : undefined, reason },
+        'LLM copilot gave no advice; the deterministic triage stands',
+      );
+      const note: CopilotNote = { status: 'failed', fingerprint, model, reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+      return { note, outcome };
     }
     const note = await noteOf(advice, fingerprint, this.o.groundHuntQuery);
     await updateWithRetry<{ tokens: number }>(this.o.state, BUDGET, hour, (b) => ({ tokens: (b?.tokens ?? 0) + advice.usage.totalTokens }), { ttlSeconds: 7200 });
     await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
-    return note;
+    return { note, outcome: 'advised' };
   }
 }

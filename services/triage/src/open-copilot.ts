@@ -2,11 +2,15 @@ import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity'
 import { breaker, concurrencyLimit } from '@soc/runtime';
 import type { TriageConfig } from './config.ts';
 import type { Copilot } from './copilot-step.ts';
-import { OpenAiCopilot } from './llm/index.ts';
+import { OpenAiCopilot, isCopilotDependencyFailure } from './llm/index.ts';
+
+/** Model calls in the breaker's window before it may open. */
+export const LLM_BREAKER_VOLUME = 5;
 
 /**
  * The copilot the configuration selects, wrapped in a circuit breaker (a slow or failing model fails fast and the
- * deterministic triage stands), or undefined for `LLM_PROVIDER=none`.
+ * deterministic triage stands), or undefined for `LLM_PROVIDER=none`. The breaker opens when more than half of the
+ * calls of its window failed for the endpoint's sake, after {@link LLM_BREAKER_VOLUME} calls, and tries again after 30 s.
  */
 export function openCopilot(config: TriageConfig): (Copilot & { close(): void }) | undefined {
   if (config.LLM_PROVIDER === 'none') return undefined;
@@ -33,7 +37,19 @@ export function openCopilot(config: TriageConfig): (Copilot & { close(): void })
     redaction: { ips: config.LLM_REDACT_IPS ? 'redact' : 'keep', hostnames: 'redact' },
     ...(prices ? { prices } : {}),
   });
-  const guarded = breaker((facts: Parameters<OpenAiCopilot['advise']>[0]) => copilot.advise(facts), { name: 'llm', timeoutMs: config.LLM_TIMEOUT_MS + 1000, capacity: 10_000 });
+  const timeoutMs = config.LLM_TIMEOUT_MS + 1000;
+  const guarded = breaker((facts: Parameters<OpenAiCopilot['advise']>[0]) => copilot.advise(facts), {
+    name: 'llm',
+    timeoutMs,
+    capacity: 10_000,
+    // Only the endpoint failing counts (timeouts, 429, 5xx, unreachable); a refused request, an answer that does not
+    // validate or a case the prompt cannot take is that call's problem and never shuts the copilot off for others.
+    isDependencyFailure: isCopilotDependencyFailure,
+    volumeThreshold: LLM_BREAKER_VOLUME,
+    // Model calls are slow and few (one per case group, LLM_MAX_CONCURRENCY at once): a window of several timeouts,
+    // so an endpoint that hangs is seen failing LLM_BREAKER_VOLUME times.
+    rollingWindowMs: Math.max(60_000, Math.ceil((3 * timeoutMs) / 10_000) * 10_000),
+  });
   // Calls beyond the limit wait their turn instead of being refused: a refusal would count as a failure and open the
   // breaker during a storm of distinct case groups.
   const limit = concurrencyLimit(config.LLM_MAX_CONCURRENCY);

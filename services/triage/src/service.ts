@@ -1,6 +1,7 @@
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { TriageConfig } from './config.ts';
+import { countLlmCalls } from './copilot-metrics.ts';
 import { CopilotStep } from './copilot-step.ts';
 import { huntQueryGrounder } from './hunt-grounder.ts';
 import { loadTriageKnowledge } from './engine.ts';
@@ -21,10 +22,16 @@ export const triageService: ServiceModule<TriageConfig> = {
     if (playbooks) platform.log.info({ retriever: playbooks.name, index: config.PLAYBOOK_SEARCH_INDEX }, 'playbooks come from Azure AI Search');
     const model = openCopilot(config);
     const grounding = model === undefined ? undefined : huntQueryGrounder(config.KQL_POLICY_FILE);
-    const copilot =
-      model === undefined
-        ? undefined
-        : new CopilotStep({ copilot: model, state: platform.state, clock: platform.clock, cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: grounding?.ground });
+    const copilot = model === undefined ? undefined : new CopilotStep({
+      copilot: model,
+      state: platform.state,
+      clock: platform.clock,
+      cacheTtlSeconds: config.LLM_CACHE_TTL_MINUTES * 60,
+      tokensPerHour: config.LLM_TOKENS_PER_HOUR,
+      groundHuntQuery: grounding?.ground,
+      log: platform.log,
+      onOutcome: countLlmCalls(platform.metrics.registry),
+    });
     if (model) platform.log.info({ provider: config.LLM_PROVIDER, model: model.model }, 'LLM copilot on: it advises on top of the deterministic triage');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },

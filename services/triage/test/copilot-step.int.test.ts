@@ -1,16 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertEnrichedV1, type Alert, type Enrichment, createEvent } from '@soc/contracts';
+import { Registry } from 'prom-client';
+import { AlertEnrichedV1, type Alert, type CopilotNote, type Enrichment, createEvent } from '@soc/contracts';
 import type { DeliveryInfo } from '@soc/bus';
 import { manualClock } from '@soc/runtime';
+import { createLogger } from '@soc/observability';
+import { memoryLog } from '@soc/observability/testing';
 import { MemoryStateStore } from '@soc/state';
 import { TriageConfig } from '../src/config.ts';
-import { type HuntQueryGrounder, CopilotStep, groupFingerprint } from '../src/copilot-step.ts';
+import { countLlmCalls } from '../src/copilot-metrics.ts';
+import { type CopilotOutcome, type CopilotStepOptions, type HuntQueryGrounder, CopilotStep, groupFingerprint } from '../src/copilot-step.ts';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { makeTriageHandler } from '../src/handler.ts';
 import { type ChatMessage, estimateMessagesTokens } from '../src/llm/index.ts';
 import { huntQueryGrounder } from '../src/hunt-grounder.ts';
-import { openCopilot } from '../src/open-copilot.ts';
+import { LLM_BREAKER_VOLUME, openCopilot } from '../src/open-copilot.ts';
 import { loadWeights } from '../src/weights.ts';
+import { SCHEMA_WORDS } from './support/hostile-cases.ts';
 import { startOpenAiRecorder, type OpenAiRecorder, type RecordedRequest, type ScriptedResponse } from './support/openai-recorder.ts';
 
 const weights = loadWeights();
@@ -73,11 +78,16 @@ afterEach(async () => {
   recorder = undefined;
 });
 
-async function setup(script: (req: RecordedRequest) => ScriptedResponse, env: Record<string, string> = {}, groundHuntQuery?: HuntQueryGrounder) {
+async function setup(
+  script: (req: RecordedRequest, index: number) => ScriptedResponse,
+  env: Record<string, string> = {},
+  groundHuntQuery?: HuntQueryGrounder,
+  observe: Pick<CopilotStepOptions, 'log' | 'onOutcome'> = {},
+) {
   recorder = await startOpenAiRecorder(script);
   const config = TriageConfig.parse({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: recorder.baseURL, LLM_MODEL: 'llama3.1:8b', LLM_TIMEOUT_MS: '2000', ...env });
   const copilot = openCopilot(config)!;
-  const step = new CopilotStep({ copilot, state: new MemoryStateStore(), clock: manualClock('2026-11-23T10:00:00Z'), cacheTtlSeconds: 3600, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery });
+  const step = new CopilotStep({ copilot, state: new MemoryStateStore(), clock: manualClock('2026-11-23T10:00:00Z'), cacheTtlSeconds: 3600, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery, ...observe });
   const handle = makeTriageHandler({ weights, knowledge, clock: manualClock('2026-11-23T10:00:01Z'), copilot: step });
   const triageOf = async (alert: Alert) => {
     const { emit } = await handle(enriched(alert), delivery);
@@ -200,5 +210,99 @@ describe('the LLM copilot layer of triage', () => {
     close();
     expect(other.copilot).toMatchObject({ status: 'skipped', reason: expect.stringContaining('budget') });
     expect(r.requests).toHaveLength(1);
+  });
+});
+
+describe('one alert cannot switch the copilot off for everyone', () => {
+  /** A real logger writing to memory, the service's counter on a registry of its own, and every outcome in order. */
+  function observed() {
+    const memory = memoryLog();
+    const registry = new Registry();
+    const count = countLlmCalls(registry);
+    const outcomes: CopilotOutcome[] = [];
+    const observe: Pick<CopilotStepOptions, 'log' | 'onOutcome'> = {
+      log: createLogger({ service: 'triage', destination: memory.destination }),
+      onOutcome: (outcome) => {
+        outcomes.push(outcome);
+        count(outcome);
+      },
+    };
+    const counted = async (outcome: CopilotOutcome) => (await registry.getSingleMetric('soc_llm_calls_total')?.get())?.values.find((v) => v.labels['outcome'] === outcome)?.value;
+    const warnings = () => memory.lines().filter((l) => l['level'] === 'warn');
+    return { memory, outcomes, observe, counted, warnings };
+  }
+  const times = <T>(n: number, v: T): T[] => Array.from({ length: n }, () => v);
+
+  it('accounts and hosts named like schema words (USER, host, ip, target, <USER_1> …) get advice, and so does the next alert', async () => {
+    const o = observed();
+    const { triageOf, close, recorder: r } = await setup(model, {}, undefined, o.observe);
+    try {
+      for (const [i, w] of SCHEMA_WORDS.entries()) {
+        const entities: Alert['entities'] = [
+          ...alertOf(0).entities,
+          { id: `user:${w.toLowerCase()}`, type: 'user', value: w, name: w, origin: 'source', role: 'target' },
+          { id: `host:${w.toLowerCase()}`, type: 'host', value: w, hostname: w, origin: 'extracted' },
+        ];
+        const note = (await triageOf(alertOf(100 + i, { rule: { id: `BRUTE-FORCE-${i}` }, entities }))).copilot!;
+        expect(note.status, w).toBe('advised');
+      }
+      const next = (await triageOf(alertOf(999, { rule: { id: 'NEXT-RULE' } }))).copilot!;
+      expect(next.status).toBe('advised');
+      expect(r.requests).toHaveLength(SCHEMA_WORDS.length + 1);
+      expect(await o.counted('advised')).toBe(SCHEMA_WORDS.length + 1);
+      expect(await o.counted('failed')).toBe(0);
+      expect(o.warnings()).toEqual([]);
+    } finally {
+      close();
+    }
+  });
+
+  it('N refused requests and invalid answers never open the breaker: every alert still reaches the model, each failure is logged and counted', async () => {
+    const n = 3 * LLM_BREAKER_VOLUME;
+    const o = observed();
+    const script = (req: RecordedRequest, i: number): ScriptedResponse =>
+      i >= n ? model(req) : i % 2 === 0 ? { status: 400, json: { error: { message: 'Invalid parameter', type: 'invalid_request_error' } } } : { content: '{"summary":42}' };
+    const { triageOf, close, recorder: r } = await setup(script, {}, undefined, o.observe);
+    try {
+      for (let i = 0; i < n; i++) {
+        const t = await triageOf(alertOf(200 + i, { rule: { id: `RULE-${i}` } }));
+        expect(t.copilot?.status).toBe('failed');
+      }
+      const next = await triageOf(alertOf(300, { rule: { id: 'RULE-NEXT' } }));
+      expect(next.copilot?.status).toBe('advised');
+      expect(r.requests).toHaveLength(n + 1);
+      expect(o.outcomes).toEqual([...times(n, 'failed'), 'advised']);
+      expect(await o.counted('failed')).toBe(n);
+      const warnings = o.warnings();
+      expect(warnings).toHaveLength(n);
+      expect(warnings[0]).toMatchObject({ msg: 'LLM copilot gave no advice; the deterministic triage stands', outcome: 'failed', failure: 'rejected', code: 'VALIDATION_FAILED', alertId: 'alt-200', reason: 'The model endpoint rejected the request (400)' });
+      expect(warnings[1]).toMatchObject({ outcome: 'failed', failure: 'bad-output', reason: expect.stringContaining('does not match the schema') });
+      // Neither the prompt, nor the alert's values, nor the answer reach the log.
+      expect(o.memory.text()).not.toMatch(/UNTRUSTED|msticadmin|40\.76\.43\.124|"summary":42/);
+    } finally {
+      close();
+    }
+  });
+
+  it('connection failures open the breaker once its minimum volume is reached; then alerts fail fast without a request, counted as breaker-open', async () => {
+    const o = observed();
+    const { triageOf, close, recorder: r } = await setup(() => ({ drop: true }), {}, undefined, o.observe);
+    try {
+      const notes: CopilotNote[] = [];
+      for (let i = 0; i < LLM_BREAKER_VOLUME + 3; i++) notes.push((await triageOf(alertOf(400 + i, { rule: { id: `CONN-${i}` } }))).copilot!);
+      expect(r.requests).toHaveLength(LLM_BREAKER_VOLUME);
+      expect(o.outcomes).toEqual([...times(LLM_BREAKER_VOLUME, 'failed'), ...times(3, 'breaker-open')]);
+      expect(notes.map((n) => n.status)).toEqual(times(LLM_BREAKER_VOLUME + 3, 'failed'));
+      expect(notes[0]?.reason).toBe('The model endpoint could not be reached; the deterministic triage stands');
+      expect(notes.at(-1)?.reason).toBe('llm is unavailable; the circuit breaker failed fast; the deterministic triage stands');
+      const warnings = o.warnings();
+      expect(warnings.map((w) => w['outcome'])).toEqual(o.outcomes);
+      expect(warnings[0]).toMatchObject({ failure: 'unavailable', code: 'DEPENDENCY_UNAVAILABLE' });
+      expect(warnings[LLM_BREAKER_VOLUME - 1]).toMatchObject({ reason: 'llm is unavailable; the circuit breaker failed fast: The model endpoint could not be reached' });
+      expect(await o.counted('failed')).toBe(LLM_BREAKER_VOLUME);
+      expect(await o.counted('breaker-open')).toBe(3);
+    } finally {
+      close();
+    }
   });
 });

@@ -5,6 +5,7 @@ export type { PlaceholderKind, RedactOptions, Redaction } from './redact.ts';
 export {
   DEFAULT_BUDGET_TOKENS,
   DEFAULT_MAX_UNTRUSTED_CHARS,
+  MIN_BUDGET_TOKENS,
   buildPrompt,
   estimateMessagesTokens,
   estimateTokens,
@@ -22,7 +23,7 @@ export {
   resolveRefs,
 } from './output.ts';
 export type { CheckedOutput, ParsedOutput, Removal, RemovalReason } from './output.ts';
-export { copilotError, copilotFailureOf } from './errors.ts';
+export { copilotError, copilotFailureOf, isCopilotDependencyFailure } from './errors.ts';
 export type { CopilotFailure } from './errors.ts';
 export { OpenAiCopilot, toCopilotError, usageOf } from './openai-copilot.ts';
 export type {

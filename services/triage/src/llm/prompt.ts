@@ -5,11 +5,20 @@ import { factorId, type CopilotFacts } from './facts.ts';
 
 /** The default hard limit on the estimated input tokens of one call. */
 export const DEFAULT_BUDGET_TOKENS = 2500;
+/**
+ * The smallest budget every case fits into: the rules plus a case cut to its skeleton (severity, score, the title at
+ * {@link MIN_TITLE_CHARS}). {@link buildPrompt} never throws for a budget at least this large; configuration refuses
+ * smaller ones.
+ */
+export const MIN_BUDGET_TOKENS = 1000;
 /** Each untrusted text is cut to this many characters before any budget is considered. */
 export const DEFAULT_MAX_UNTRUSTED_CHARS = 2000;
 const MIN_UNTRUSTED_CHARS = 160;
 const MAX_STATEMENT_CHARS = 512;
 const MAX_ATTRIBUTE_CHARS = 200;
+const MAX_PRODUCT_CHARS = 128;
+const MIN_TITLE_CHARS = 80;
+const MIN_FACTOR_EVIDENCE_CHARS = 80;
 
 /** A chat message as the OpenAI chat-completions API takes it. */
 export interface ChatMessage {
@@ -32,7 +41,10 @@ export type PromptCut =
   | { what: 'untrusted-dropped'; field: string; chars: number }
   | { what: 'fact-dropped'; id: string }
   | { what: 'attack-dropped'; techniqueId: string }
-  | { what: 'entity-dropped'; id: string };
+  | { what: 'entity-dropped'; id: string }
+  | { what: 'factor-evidence-truncated'; toChars: number }
+  | { what: 'factor-dropped'; name: string }
+  | { what: 'missing-dropped'; count: number };
 
 /** A prompt ready to send, with what it cost and what was cut to fit. */
 export interface Prompt {
@@ -169,7 +181,7 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
     severity: alert.severity,
     status: alert.status,
     detectedAt: alert.detectedAt,
-    product: alert.source.product ?? alert.source.name,
+    product: truncate(alert.source.product ?? alert.source.name, MAX_PRODUCT_CHARS),
   };
   const risk = {
     score: triage.risk.score,
@@ -202,20 +214,27 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   const factors = triage.risk.factors.map((f, i) => {
     refs[`R${i + 1}`] = factorId(f.name);
     return {
-      ref: `R${i + 1}`,
-      name: f.name,
-      points: f.points,
-      evidence: truncate(f.evidence, MAX_STATEMENT_CHARS),
-      facts: f.factIds.map((id) => factRef.get(id)).filter((r) => r !== undefined),
+      isDropped: false,
+      full: truncate(f.evidence, MAX_STATEMENT_CHARS),
+      view: {
+        ref: `R${i + 1}`,
+        name: f.name,
+        points: f.points,
+        evidence: truncate(f.evidence, MAX_STATEMENT_CHARS),
+        facts: f.factIds.map((id) => factRef.get(id)).filter((r) => r !== undefined),
+      },
     };
   });
+  let missing = enrichment.missing.map((m) => m.source);
   const factViews = enrichment.facts.map((f: Fact, i) => {
     const ref = `F${i + 1}`;
-    const attributes: Record<string, string | number | boolean | null> = {};
-    for (const [k, v] of Object.entries(f.attributes)) {
-      if (typeof v === 'string' && FREE_TEXT_ATTRIBUTE.test(k)) attributes[k] = fence(`fact ${ref} ${k}`, v) ?? '';
-      else attributes[k] = typeof v === 'string' ? truncate(v, MAX_ATTRIBUTE_CHARS) : v;
-    }
+    // fromEntries defines own properties, so an attribute named __proto__ stays data.
+    const attributes = Object.fromEntries(
+      Object.entries(f.attributes).map(([k, v]): [string, string | number | boolean | null] => [
+        k,
+        typeof v === 'string' && FREE_TEXT_ATTRIBUTE.test(k) ? (fence(`fact ${ref} ${k}`, v) ?? '') : typeof v === 'string' ? truncate(v, MAX_ATTRIBUTE_CHARS) : v,
+      ]),
+    );
     return {
       id: f.id,
       isDropped: false,
@@ -248,10 +267,10 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
         alert: alertView,
         risk,
         entities: entities.filter((e) => !e.isDropped).map((e) => e.view),
-        factors: factors.map((f) => ({ ...f, facts: f.facts.filter((r) => !droppedFacts.has(r)) })),
+        factors: factors.filter((f) => !f.isDropped).map((f) => ({ ...f.view, facts: f.view.facts.filter((r) => !droppedFacts.has(r)) })),
         facts: factViews.filter((f) => !f.isDropped).map((f) => f.view),
         attack: attack.filter((a) => !a.isDropped).map((a) => a.view),
-        missing: enrichment.missing.map((m) => m.source),
+        missing,
       },
       replacer,
     );
@@ -278,7 +297,8 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   // 1. Untrusted text first: the largest cap that fits, never below a floor that keeps it meaningful.
   if (measure() > budgetTokens && untrusted.length > 0) {
     let lo = MIN_UNTRUSTED_CHARS;
-    let hi = Math.max(...untrusted.map((u) => u.full.length));
+    // reduce, not Math.max(...): a case may have more texts than a call may have arguments.
+    let hi = untrusted.reduce((n, u) => Math.max(n, u.full.length), lo);
     withCap(lo);
     if (measure() <= budgetTokens) {
       while (lo < hi) {
@@ -326,6 +346,28 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
     cut.push({ what: 'entity-dropped', id: e.id });
   }
 
+  // 4. Still too large (many factors, many missing sources, a long title): the engine's factor evidence, then the
+  // factors with the fewest points, the list of missing sources and the title down to its floor. The skeleton left
+  // fits MIN_BUDGET_TOKENS, so no case the contracts accept is refused for its size.
+  if (measure() > budgetTokens && factors.length > 0) {
+    for (const f of factors) f.view.evidence = truncate(f.full, MIN_FACTOR_EVIDENCE_CHARS);
+    cut.push({ what: 'factor-evidence-truncated', toChars: MIN_FACTOR_EVIDENCE_CHARS });
+  }
+  for (const f of [...factors].sort((a, b) => Math.abs(a.view.points) - Math.abs(b.view.points))) {
+    if (measure() <= budgetTokens) break;
+    f.isDropped = true;
+    cut.push({ what: 'factor-dropped', name: f.view.name });
+  }
+  if (measure() > budgetTokens && missing.length > 0) {
+    cut.push({ what: 'missing-dropped', count: missing.length });
+    missing = [];
+  }
+  const title = untrusted.find((u) => u.field === 'alert.title');
+  if (measure() > budgetTokens && title !== undefined && title.text.length > MIN_TITLE_CHARS) {
+    cut.push({ what: 'untrusted-truncated', field: title.field, fromChars: title.full.length, toChars: MIN_TITLE_CHARS });
+    title.text = truncate(title.full, MIN_TITLE_CHARS);
+  }
+
   const messages = render();
   const estimatedTokens = estimateMessagesTokens(messages);
   if (estimatedTokens > budgetTokens) {
@@ -335,5 +377,6 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   }
   for (const e of entities) if (e.isDropped) delete refs[e.view.ref];
   for (const f of factViews) if (f.isDropped) delete refs[f.view.ref];
+  for (const f of factors) if (f.isDropped) delete refs[f.view.ref];
   return { messages, nonce, estimatedTokens, budgetTokens, cut, refs };
 }

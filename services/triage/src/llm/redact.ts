@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Entity } from '@soc/contracts';
+import type { Alert, Enrichment, Entity, Fact, Triage } from '@soc/contracts';
 import type { CopilotFacts } from './facts.ts';
 
 /** The kinds of value replaced by a placeholder such as `<USER_1>`. */
@@ -114,6 +114,8 @@ class Redactor {
   readonly vault = new Vault();
   // lower-cased known value → placeholder
   readonly known = new Map<string, string>();
+  // original entity id → redacted entity id
+  readonly entityIds = new Map<string, string>();
   readonly options: RedactOptions;
 
   constructor(options: RedactOptions) {
@@ -196,24 +198,147 @@ class Redactor {
     });
   }
 
-  deep<T>(value: T): T {
-    if (typeof value === 'string') return this.text(value) as T;
-    if (Array.isArray(value)) return value.map((v: unknown) => this.deep(v)) as T;
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.deep(v)])) as T;
+  /**
+   * An entity id, `<type>:<value>`: the type prefix is structure and stays, the value is redacted like any value.
+   * Remembered, so facts and factors that cite the entity get the same redacted id.
+   */
+  entityId(e: Entity): string {
+    const prefix = `${e.type}:`;
+    const redacted = e.id.startsWith(prefix) ? `${prefix}${this.text(e.id.slice(prefix.length))}` : this.text(e.id);
+    this.entityIds.set(e.id, redacted);
+    return redacted;
+  }
+
+  /**
+   * A fact or evidence id: an entity id, `<kind>:…:<entity id>` (history:user:alice) with the entity's redacted id,
+   * or `<kind>:<rest>` with its leading kind kept. Deterministic, so every citation of an id gets the same result.
+   */
+  refId(id: string): string {
+    const entity = this.entityIds.get(id);
+    if (entity !== undefined) return entity;
+    for (let colon = id.indexOf(':'); colon > 0; colon = id.indexOf(':', colon + 1)) {
+      const cited = this.entityIds.get(id.slice(colon + 1));
+      if (cited !== undefined) return `${id.slice(0, colon + 1)}${cited}`;
     }
-    return value;
+    const colon = id.indexOf(':');
+    return colon > 0 ? `${id.slice(0, colon + 1)}${this.text(id.slice(colon + 1))}` : this.text(id);
+  }
+
+  /** Applies a shape: each field of the contract is kept, redacted as a value, or mapped; fields it does not name are dropped. */
+  shaped<T extends object>(value: T, shape: Shape<T>): T {
+    const out: Record<string, unknown> = {};
+    const rules = shape as Record<string, Treatment<string> | undefined>;
+    for (const [k, v] of Object.entries(value)) {
+      const rule = rules[k];
+      // A field the shape does not know (a newer contract) is left out rather than sent unredacted.
+      if (rule === undefined || rule === 'drop' || v === undefined) continue;
+      out[k] = rule === 'keep' ? v : rule === 'value' ? (typeof v === 'string' ? this.text(v) : v) : rule(v as never, this);
+    }
+    return out as T;
+  }
+
+  entity(e: Entity): Entity {
+    return { ...this.shaped(e, ENTITY_SHAPES[e.type] as Shape<Entity>), id: this.entityId(e) };
   }
 }
 
 /**
- * Replaces users, e-mail addresses, secrets and (by option) IP addresses and hostnames in every string of the
- * case with stable placeholders, so no personal data or credential reaches the model. Pure and linear-time.
+ * How redaction treats one field of the contract: `keep` for structure and vocabulary (types, discriminators, enums,
+ * origins, roles, sources, scores, times), `value` for a string an attacker or a person wrote or is named by, a function
+ * for nested values and ids, `drop` for what the copilot never sees. Decided by the field, never by its value.
+ */
+type Treatment<V> = 'keep' | 'drop' | (NonNullable<V> extends string ? 'value' : never) | ((value: NonNullable<V>, r: Redactor) => unknown);
+/** Every field of `T` must be classified, so a field added to the contract does not compile until it is. */
+type Shape<T> = { [K in keyof Required<T>]: Treatment<T[K]> };
+type EntityOf<K extends Entity['type']> = Extract<Entity, { type: K }>;
+
+const texts = (values: readonly string[], r: Redactor): string[] => values.map((v) => r.text(v));
+// The id is set by Redactor.entity(), which needs the entity's type.
+const ENTITY_BASE = { id: 'drop', type: 'keep', value: 'value', origin: 'keep', role: 'keep' } as const;
+const ENTITY_SHAPES: { [K in Entity['type']]: Shape<EntityOf<K>> } = {
+  ip: { ...ENTITY_BASE, isInternal: 'keep' },
+  host: { ...ENTITY_BASE, hostname: 'value', fqdn: 'value', os: 'value', deviceId: 'value' },
+  user: { ...ENTITY_BASE, name: 'value', domain: 'value', upn: 'value', sid: 'value', objectId: 'value' },
+  hash: { ...ENTITY_BASE, algorithm: 'keep' },
+  file: { ...ENTITY_BASE, name: 'value', path: 'value', hashes: (hs, r) => hs.map((h) => ({ algorithm: h.algorithm, value: r.text(h.value) })) },
+  process: { ...ENTITY_BASE, name: 'value', commandLine: 'value', pid: 'keep', parentName: 'value' },
+  url: ENTITY_BASE,
+  domain: ENTITY_BASE,
+  mailbox: { ...ENTITY_BASE, displayName: 'value' },
+  registry: { ...ENTITY_BASE, key: 'value', valueName: 'value', data: 'value' },
+  'cloud-resource': { ...ENTITY_BASE, provider: 'value', resourceType: 'value' },
+};
+
+const ATTACK_REF: Shape<Alert['attack'][number]> = { tactic: 'keep', techniqueId: 'keep', techniqueName: 'keep' };
+const ALERT: Shape<Alert> = {
+  schemaVersion: 'keep',
+  alertId: 'keep',
+  tenantId: 'keep',
+  source: (s, r) => r.shaped(s, { name: 'keep', product: 'value', vendor: 'value', vendorAlertId: 'value', url: 'value' }),
+  title: 'value',
+  description: 'value',
+  severity: 'keep',
+  status: 'keep',
+  detectedAt: 'keep',
+  firstSeenAt: 'keep',
+  lastSeenAt: 'keep',
+  rule: (rule, r) => r.shaped(rule, { id: 'value', name: 'value' }),
+  attack: (attack, r) => attack.map((a) => r.shaped(a, ATTACK_REF)),
+  entities: (entities, r) => entities.map((e) => r.entity(e)),
+  labels: texts,
+  rawRef: 'drop',
+};
+const FACT: Shape<Fact> = {
+  id: (id, r) => r.refId(id),
+  kind: 'keep',
+  entityId: (id, r) => r.refId(id),
+  source: 'keep',
+  observedAt: 'keep',
+  confidence: 'keep',
+  cacheHit: 'keep',
+  statement: 'value',
+  // Attribute names are the enrichment source's vocabulary; their string values are values.
+  attributes: (attributes, r) => Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, typeof v === 'string' ? r.text(v) : v])),
+};
+const ENRICHMENT: Shape<Enrichment> = {
+  facts: (facts, r) => facts.map((f) => r.shaped(f, FACT)),
+  missing: (missing, r) => missing.map((m) => r.shaped(m, { source: 'keep', reason: 'value' })),
+};
+const TRIAGE: Shape<Triage> = {
+  engine: 'keep',
+  risk: (risk, r) =>
+    r.shaped(risk, {
+      score: 'keep',
+      level: 'keep',
+      // Factor names are the engine's vocabulary (factor:<name> is an evidence id); their evidence is text.
+      factors: (factors, r2) => factors.map((f) => r2.shaped(f, { name: 'keep', points: 'keep', evidence: 'value', factIds: (ids, r3) => ids.map((id) => r3.refId(id)) })),
+    }),
+  verdict: 'keep',
+  summary: 'value',
+  nextSteps: texts,
+  attack: (attack, r) => attack.map((a) => r.shaped(a, { ...ATTACK_REF, confidence: 'keep', basis: 'keep' })),
+  // The copilot's own earlier note is not part of what it is asked about.
+  copilot: 'drop',
+};
+
+/**
+ * Replaces users, e-mail addresses, secrets and (by option) IP addresses and hostnames in every value of the case
+ * (entity values and their descriptive fields, free text, fact statements and attribute values, the values inside
+ * ids) with stable placeholders, so no personal data or credential reaches the model. Structure is never touched:
+ * keys, entity types, origins, roles, severities, statuses, algorithms, fact kinds and sources, factor names and
+ * verdicts are kept whatever their value, so an account named `USER` or `host` cannot change what an entity is.
+ * Which fields are values is decided by the contract (each field is classified), never by the value. Pure and
+ * linear-time.
  */
 export function redact(facts: CopilotFacts, options: Partial<RedactOptions> = {}): Redaction<CopilotFacts> {
   const r = new Redactor({ ips: options.ips ?? 'redact', hostnames: options.hostnames ?? 'redact' });
   for (const e of facts.alert.entities) r.learn(e);
-  const redacted = r.deep(facts);
+  // The alert first: its entities' redacted ids are what the facts and factors then cite.
+  const redacted: CopilotFacts = {
+    alert: r.shaped(facts.alert, ALERT),
+    enrichment: r.shaped(facts.enrichment, ENRICHMENT),
+    triage: r.shaped(facts.triage, TRIAGE),
+  };
   return { redacted, restore: (text) => r.vault.restore(text), counts: { ...r.vault.counts } };
 }
 

@@ -32,6 +32,8 @@ export interface ScriptedResponse {
   finishReason?: 'stop' | 'length' | 'content_filter';
   /** Hold the answer back, to provoke a client timeout; the connection is dropped on close(). */
   holdMs?: number;
+  /** Drop the connection without answering (the request is still recorded): a connection failure for the client. */
+  drop?: boolean;
 }
 
 /** A running recorder. */
@@ -102,6 +104,10 @@ export async function startOpenAiRecorder(
     };
     requests.push(recorded);
     const answer = await script(recorded, requests.length - 1);
+    if (answer.drop === true) {
+      req.socket.destroy();
+      return;
+    }
     const send = (): void => {
       const body = answer.json ?? chatCompletion(answer.content ?? '', answer.usage, answer.finishReason);
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers }).end(JSON.stringify(body));
