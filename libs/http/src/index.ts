@@ -19,5 +19,7 @@ export { healthRoutes } from './health.ts';
 export type { HealthRoutesOptions, MetricsAuth, MetricsRegistry, Readiness, ReadinessCheck } from './health.ts';
 export { REQUEST_ID_HEADER, requestLogging } from './request-logging.ts';
 export type { RequestLoggingOptions } from './request-logging.ts';
+export { requestTracing } from './request-tracing.ts';
+export type { RequestTracingOptions } from './request-tracing.ts';
 export { listen } from './listen.ts';
 export type { HttpServer, ListenOptions } from './listen.ts';
