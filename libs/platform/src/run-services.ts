@@ -2,7 +2,9 @@ import express, { type Router } from 'express';
 import type { z } from 'zod';
 import {
   type HttpServer,
+  type ReadinessProbe,
   bearerAuth,
+  checkReadiness,
   errorHandler,
   healthRoutes,
   listen,
@@ -25,6 +27,11 @@ export interface StartedService {
    * credentials), mounted before the `/api` bearer check. Every such route must reject unauthenticated requests.
    */
   readonly publicRoutes?: Router;
+  /**
+   * The dependencies this service needs besides the bus and the state store (a payload store, a stream …), each a
+   * probe that resolves when it can serve; `/readyz` names them `<service>:<name>`. The host adds `bus` and `state`.
+   */
+  readonly readiness?: Readonly<Record<string, ReadinessProbe>>;
   /** Stops consumers and timers; the host closes the bus and state afterwards. */
   close(): Promise<void>;
 }
@@ -53,6 +60,8 @@ export interface RunServicesOptions extends OpenPlatformOptions {
   name?: string;
   /** Install SIGINT/SIGTERM handlers (processes yes, tests no). Default true. */
   handleSignals?: boolean;
+  /** Each readiness probe that has not answered by then counts as not ready (`timed-out`). Default 1500 ms. */
+  readinessTimeoutMs?: number;
 }
 
 /**
@@ -104,18 +113,21 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
   app.use(requestTracing());
   app.use(requestLogging(platform.log, { metrics: platform.metrics }));
   const metricsToken = platformEnv.SOC_METRICS_TOKEN;
+  // Every dependency the process needs to do its work: the platform's own, then each service's.
+  const probes: Record<string, ReadinessProbe> = {
+    bus: () => platform.bus.probe(),
+    state: async () => {
+      await platform.state.get('health', 'probe');
+    },
+  };
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1_500;
+  for (const [i, s] of started.entries()) {
+    for (const [check, probe] of Object.entries(s.readiness ?? {})) probes[`${modules[i]!.name}:${check}`] = probe;
+  }
   app.use(
     healthRoutes({
-      ready: async () => {
-        const checks: Record<string, { ok: boolean; detail?: string }> = {};
-        try {
-          await platform.state.get('health', 'probe');
-          checks.state = { ok: true };
-        } catch (error) {
-          checks.state = { ok: false, detail: String(error) };
-        }
-        return { ok: Object.values(checks).every((c) => c.ok), checks };
-      },
+      ready: () => checkReadiness(probes, { timeoutMs: readinessTimeoutMs }),
+      readyTimeoutMs: readinessTimeoutMs + 500,
       metrics: platform.metrics.registry,
       metricsAuth: metricsToken === 'open' ? 'open' : { tokens: metricsToken ? [{ name: 'metrics', token: metricsToken }] : platform.apiTokens },
       logger: platform.log,
