@@ -10,9 +10,10 @@ import { normalizeCommand } from './commands/normalize.ts';
 import { playbooksPublish } from './commands/playbooks-publish.ts';
 import { quarantineList, quarantineReplay, quarantineShow } from './commands/quarantine.ts';
 import { reportCommand } from './commands/report.ts';
+import { stalledCommand } from './commands/stalled.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand];
+export const COMMANDS: readonly Command[] = [dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, stalledCommand];
 
 const OVERVIEW = `Usage: soc <command> [options]
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '@soc/bus';
 import { alertsFormatOf, parseAlerts } from '../src/alerts-file.ts';
 import { CliFailure, UsageError } from '../src/cli-io.ts';
+import { formatAge } from '../src/commands/stalled.ts';
 import { deadLetterSummary, deadLetterTable, formatTable } from '../src/format.ts';
 
 const deadLetter: DeadLetter = {
@@ -70,5 +71,11 @@ describe('parseAlerts', () => {
     expect(alertsFormatOf('a/B.JSON')).toBe('json');
     expect(alertsFormatOf('b.ndjson')).toBe('jsonl');
     expect(() => alertsFormatOf('c.txt')).toThrow(UsageError);
+  });
+});
+
+describe('formatAge (soc stalled)', () => {
+  it('reads at a glance: seconds, then minutes, then hours', () => {
+    expect([0, 42, 60, 185, 3_600, 3_725, 90_061].map(formatAge)).toEqual(['0s', '42s', '1m 00s', '3m 05s', '1h 00m', '1h 02m', '25h 01m']);
   });
 });

@@ -5,7 +5,7 @@ describe('soc --help', () => {
   it('lists every command and exits 0', async () => {
     const run = await runSoc(['--help']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    for (const command of ['dlq list', 'dlq show', 'dlq replay', 'ingest'])
+    for (const command of ['dlq list', 'dlq show', 'dlq replay', 'ingest', 'stalled'])
       expect(run.stdout).toContain(`  ${command}  `);
     expect(run.stdout).toContain('Exit codes: 0 success, 1 failure (reason on stderr), 2 usage error.');
   });

@@ -109,6 +109,11 @@ export interface Bus {
   subscribe(options: SubscribeOptions, handler: EventHandler): Consumer;
   readonly deadLetters: DeadLetterAdmin;
   depth(): Promise<readonly SubscriptionDepth[]>;
+  /**
+   * Readiness: resolves when the bus can serve (open, and its store or broker answers a cheap read), rejects with the
+   * reason otherwise. Cheaper than {@link Bus.depth}, so a probe every few seconds costs the broker little.
+   */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
 

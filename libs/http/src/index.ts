@@ -15,9 +15,19 @@ export { jsonBody } from './json-body.ts';
 export type { JsonBodyOptions } from './json-body.ts';
 export { MIN_TOKEN_LENGTH, bearerAuth, tokenMatcher } from './bearer-auth.ts';
 export type { BearerAuthOptions, BearerToken } from './bearer-auth.ts';
-export { healthRoutes } from './health.ts';
-export type { HealthRoutesOptions, MetricsAuth, MetricsRegistry, Readiness, ReadinessCheck } from './health.ts';
+export { checkReadiness, healthRoutes } from './health.ts';
+export type {
+  CheckReadinessOptions,
+  HealthRoutesOptions,
+  MetricsAuth,
+  MetricsRegistry,
+  Readiness,
+  ReadinessCheck,
+  ReadinessProbe,
+} from './health.ts';
 export { REQUEST_ID_HEADER, requestLogging } from './request-logging.ts';
 export type { RequestLoggingOptions } from './request-logging.ts';
+export { requestTracing } from './request-tracing.ts';
+export type { RequestTracingOptions } from './request-tracing.ts';
 export { listen } from './listen.ts';
 export type { HttpServer, ListenOptions } from './listen.ts';

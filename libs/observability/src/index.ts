@@ -13,8 +13,15 @@ export {
   serializeError,
 } from './secrets.ts';
 export type { SerializedError } from './secrets.ts';
-export { TRACER_NAME, currentTraceIds, extractTraceContext, stampTraceContext, startConsumerSpan } from './tracing.ts';
-export type { TraceCarrier, TraceIds } from './tracing.ts';
+export {
+  TRACER_NAME,
+  currentTraceIds,
+  extractTraceContext,
+  stampTraceContext,
+  startConsumerSpan,
+  startServerSpan,
+} from './tracing.ts';
+export type { ServerSpan, TraceCarrier, TraceIds } from './tracing.ts';
 export { HANDLER_DURATION_BUCKETS, HTTP_DURATION_BUCKETS, createMetrics } from './metrics.ts';
 export type { MetricsOptions, ProcessedResult, QueueDepth, QueueDepthSource, SocMetrics } from './metrics.ts';
 export { createBusObserver } from './observer.ts';

@@ -9,6 +9,8 @@ export interface TracingOptions {
    * Spans go to `<endpoint>/v1/traces`. When undefined tracing stays off and nothing is loaded.
    */
   readonly endpoint: string | undefined;
+  /** The traces URL itself (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), used as is; wins over `endpoint`. */
+  readonly tracesEndpoint?: string | undefined;
   /** Export each span as it ends instead of in batches (tests, short-lived tools). Default false. */
   readonly exportImmediately?: boolean;
 }
@@ -25,7 +27,8 @@ export interface TracingHandle {
  * consumer spans record from the first message.
  */
 export async function startTracing(options: TracingOptions): Promise<TracingHandle | undefined> {
-  if (options.endpoint === undefined || options.endpoint === '') return undefined;
+  const url = options.tracesEndpoint || (options.endpoint ? `${options.endpoint.replace(/\/+$/, '')}/v1/traces` : '');
+  if (url === '') return undefined;
   const [
     { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor },
     { OTLPTraceExporter },
@@ -39,7 +42,7 @@ export async function startTracing(options: TracingOptions): Promise<TracingHand
     import('@opentelemetry/context-async-hooks'),
     import('@opentelemetry/core'),
   ]);
-  const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/+$/, '')}/v1/traces` });
+  const exporter = new OTLPTraceExporter({ url });
   const processor = options.exportImmediately ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter);
   const provider = new BasicTracerProvider({
     resource: resources.resourceFromAttributes({ 'service.name': options.service }),

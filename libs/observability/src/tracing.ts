@@ -121,3 +121,37 @@ export function currentTraceIds(): TraceIds | undefined {
   if (spanContext === undefined || !isSpanContextValid(spanContext)) return undefined;
   return { traceId: spanContext.traceId, spanId: spanContext.spanId };
 }
+
+/** The SERVER span of one inbound HTTP request; see {@link startServerSpan}. */
+export interface ServerSpan {
+  /** Runs `fn` (the rest of the request's handling) with the span in effect, so events published inside descend from it. */
+  run<T>(fn: () => T): T;
+  /** Binds an emitter's listeners (the request's body stream) to the span's context. */
+  bind<E extends object>(emitter: E): E;
+  /** Names the span by its route template, records the status and ends it. */
+  end(route: string, status: number): void;
+}
+
+/**
+ * Starts a SERVER span for an inbound request, as a new trace: an alert's journey is traced from its POST, and a
+ * caller cannot graft the journey onto a trace of its choosing. Without an SDK the span is non-recording and
+ * nothing changes. `path` must carry no query string (that is where callers put tokens).
+ */
+export function startServerSpan(method: string, path: string): ServerSpan {
+  const span = trace.getTracer(TRACER_NAME).startSpan(
+    method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
+    ROOT_CONTEXT,
+  );
+  const spanContext = trace.setSpan(ROOT_CONTEXT, span);
+  return {
+    run: (fn) => consumerContext.run(spanContext, () => context.with(spanContext, fn)),
+    bind: (emitter) => context.bind(spanContext, emitter),
+    end(route, status) {
+      span.updateName(`${method} ${route}`);
+      span.setAttributes({ 'http.route': route, 'http.response.status_code': status });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    },
+  };
+}

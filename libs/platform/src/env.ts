@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** An optional value where an empty string (a chart's `''` default) means unset. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /**
  * Environment variables every SOC Copilot process reads: where the bus and state live, logging, HTTP and the
@@ -40,6 +42,16 @@ export const PlatformEnv = z.object({
   SOC_METRICS_TOKEN: z.string().min(1).optional(),
   /** A directory of mounted secrets (Key Vault CSI), one file per variable; read before this schema applies. */
   SOC_SECRETS_DIR: z.string().min(1).optional(),
+
+  /** OpenTelemetry's standard variables: traces are exported over OTLP/HTTP (JSON) when an endpoint is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: unsetIfEmpty(z.url({ protocol: /^https?$/ })),
+  /** The traces URL itself (used as is, no `/v1/traces` appended); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: unsetIfEmpty(z.url({ protocol: /^https?$/ })),
+  /** `service.name` of the spans; default the process's name (its one service, or `soc-copilot`). */
+  OTEL_SERVICE_NAME: unsetIfEmpty(z.string().min(1)),
+  OTEL_SDK_DISABLED: bool.default(false),
+  /** `none` turns trace export off; `otlp` is the only exporter. */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
 });
 export type PlatformEnv = z.infer<typeof PlatformEnv>;
 

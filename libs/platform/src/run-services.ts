@@ -1,8 +1,20 @@
 import express, { type Router } from 'express';
 import type { z } from 'zod';
-import { type HttpServer, bearerAuth, errorHandler, healthRoutes, listen, notFound, requestLogging } from '@soc/http';
+import {
+  type HttpServer,
+  type ReadinessProbe,
+  bearerAuth,
+  checkReadiness,
+  errorHandler,
+  healthRoutes,
+  listen,
+  notFound,
+  requestLogging,
+  requestTracing,
+} from '@soc/http';
+import { type TracingHandle, startTracing } from '@soc/observability/otel';
 import { type Closer, loadConfig, onShutdown } from '@soc/runtime';
-import { CheckedPlatformEnv } from './env.ts';
+import { CheckedPlatformEnv, type PlatformEnv } from './env.ts';
 import { type OpenPlatformOptions, type Platform, openPlatform } from './open-platform.ts';
 import { withMountedSecrets } from './secrets-dir.ts';
 
@@ -15,6 +27,11 @@ export interface StartedService {
    * credentials), mounted before the `/api` bearer check. Every such route must reject unauthenticated requests.
    */
   readonly publicRoutes?: Router;
+  /**
+   * The dependencies this service needs besides the bus and the state store (a payload store, a stream …), each a
+   * probe that resolves when it can serve; `/readyz` names them `<service>:<name>`. The host adds `bus` and `state`.
+   */
+  readonly readiness?: Readonly<Record<string, ReadinessProbe>>;
   /** Stops consumers and timers; the host closes the bus and state afterwards. */
   close(): Promise<void>;
 }
@@ -43,6 +60,21 @@ export interface RunServicesOptions extends OpenPlatformOptions {
   name?: string;
   /** Install SIGINT/SIGTERM handlers (processes yes, tests no). Default true. */
   handleSignals?: boolean;
+  /** Each readiness probe that has not answered by then counts as not ready (`timed-out`). Default 1500 ms. */
+  readinessTimeoutMs?: number;
+}
+
+/**
+ * Starts OpenTelemetry trace export when the standard variables ask for it (an OTLP endpoint, the SDK not disabled,
+ * the traces exporter not `none`); undefined otherwise, and then nothing of the SDK is loaded.
+ */
+export function startProcessTracing(env: PlatformEnv, name: string): Promise<TracingHandle | undefined> {
+  if (env.OTEL_SDK_DISABLED || env.OTEL_TRACES_EXPORTER === 'none') return Promise.resolve(undefined);
+  return startTracing({
+    service: env.OTEL_SERVICE_NAME ?? name,
+    endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    tracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+  });
 }
 
 /**
@@ -55,33 +87,47 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
   const platformEnv = loadConfig(CheckedPlatformEnv, env);
   const configs = modules.map((m) => loadConfig(m.config, env));
   const name = options.name ?? (modules.length === 1 ? modules[0]!.name : 'soc-copilot');
-  const platform = await openPlatform(name, platformEnv, options);
+  // Before the bus opens, so consumer spans record from the first message.
+  const tracing = await startProcessTracing(platformEnv, name);
+  let platform: Platform;
+  try {
+    platform = await openPlatform(name, platformEnv, options);
+  } catch (error) {
+    await tracing?.shutdown();
+    throw error;
+  }
   const started: StartedService[] = [];
   try {
     for (const [i, m] of modules.entries()) started.push(await m.start(platform, configs[i]));
   } catch (error) {
     await Promise.allSettled(started.map((s) => s.close()));
     await platform.close();
+    await tracing?.shutdown();
     throw error;
   }
+  if (tracing) platform.log.info({ service: platformEnv.OTEL_SERVICE_NAME ?? name }, 'exporting traces over OTLP/HTTP');
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestTracing());
   app.use(requestLogging(platform.log, { metrics: platform.metrics }));
   const metricsToken = platformEnv.SOC_METRICS_TOKEN;
+  // Every dependency the process needs to do its work: the platform's own, then each service's.
+  const probes: Record<string, ReadinessProbe> = {
+    bus: () => platform.bus.probe(),
+    state: async () => {
+      await platform.state.get('health', 'probe');
+    },
+  };
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1_500;
+  for (const [i, s] of started.entries()) {
+    for (const [check, probe] of Object.entries(s.readiness ?? {})) probes[`${modules[i]!.name}:${check}`] = probe;
+  }
   app.use(
     healthRoutes({
-      ready: async () => {
-        const checks: Record<string, { ok: boolean; detail?: string }> = {};
-        try {
-          await platform.state.get('health', 'probe');
-          checks.state = { ok: true };
-        } catch (error) {
-          checks.state = { ok: false, detail: String(error) };
-        }
-        return { ok: Object.values(checks).every((c) => c.ok), checks };
-      },
+      ready: () => checkReadiness(probes, { timeoutMs: readinessTimeoutMs }),
+      readyTimeoutMs: readinessTimeoutMs + 500,
       metrics: platform.metrics.registry,
       metricsAuth: metricsToken === 'open' ? 'open' : { tokens: metricsToken ? [{ name: 'metrics', token: metricsToken }] : platform.apiTokens },
       logger: platform.log,
@@ -96,7 +142,13 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
   const http = await listen(app, platformEnv.PORT, platformEnv.HOST);
   platform.log.info({ url: http.url, services: modules.map((m) => m.name), bus: platformEnv.SOC_BUS, state: platformEnv.SOC_STATE }, 'SOC Copilot is running');
 
-  const closers: Closer[] = [() => http.close(), ...started.map((s) => () => s.close()), () => platform.close()];
+  // Tracing last: the spans of the last handlers are flushed before the process ends.
+  const closers: Closer[] = [
+    () => http.close(),
+    ...started.map((s) => () => s.close()),
+    () => platform.close(),
+    ...(tracing ? [() => tracing.shutdown()] : []),
+  ];
   const close = async (): Promise<void> => {
     for (const c of closers) await c();
   };

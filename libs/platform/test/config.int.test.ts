@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@soc/runtime';
-import { CheckedPlatformEnv, busConfigOf, resolveApiTokens, stateConfigOf, withMountedSecrets } from '../src/index.ts';
+import { CheckedPlatformEnv, busConfigOf, resolveApiTokens, startProcessTracing, stateConfigOf, withMountedSecrets } from '../src/index.ts';
 
 const load = (env: Record<string, string>) => loadConfig(CheckedPlatformEnv, env);
 
@@ -25,6 +25,16 @@ describe('platform configuration', () => {
     });
     expect(busConfigOf(env)).toMatchObject({ kind: 'servicebus', fullyQualifiedNamespace: 'sb-soc.servicebus.windows.net', topic: 'soc-events' });
     expect(stateConfigOf(env)).toMatchObject({ kind: 'cosmos', database: 'soc-copilot', container: 'state' });
+  });
+
+  it('reads the standard OpenTelemetry variables; the chart\'s empty endpoint means off', async () => {
+    expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(() => load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+    // Off without an endpoint, and when disabled by the standard switches, however the endpoint is set.
+    expect(await startProcessTracing(load({}), 'api')).toBeUndefined();
+    const endpoint = 'http://127.0.0.1:4318';
+    expect(await startProcessTracing(load({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SDK_DISABLED: 'true' }), 'api')).toBeUndefined();
+    expect(await startProcessTracing(load({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_EXPORTER: 'none' }), 'api')).toBeUndefined();
   });
 
   it('never echoes a secret value in a configuration error', () => {

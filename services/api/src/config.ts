@@ -11,6 +11,11 @@ export const ApiConfig = z.object({
    */
   CASE_GROUP_WINDOW_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   /**
+   * Journey watchdog: an alert answered 202 with no decision this many seconds after its receipt is stalled
+   * (`soc_alerts_stalled{stage}`, one warning per alert, `GET /api/v1/alerts/stalled`).
+   */
+  SOC_STALL_AFTER_SECONDS: z.coerce.number().int().min(1).max(604_800).default(300),
+  /**
    * Token names (principals) allowed to approve or deny containment, comma-separated. Default `api`, the
    * principal of SOC_API_TOKEN; a SIEM's sending token must not be able to approve its own containment.
    */

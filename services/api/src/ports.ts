@@ -28,6 +28,8 @@ export interface CaseStore {
   listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]>;
   /** The summary of one case, if it has one. */
   summary(alertId: string): Promise<CaseSummary | undefined>;
+  /** Summaries of cases with no decision yet, oldest receipt first (the journey watchdog reads them). */
+  listUndecided(query: { limit: number }): Promise<CaseSummary[]>;
 }
 
 /** Case groups: near-identical alerts (same `caseGroupKey`) within a window, as one case with a count. */

@@ -8,12 +8,14 @@ import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
+import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
+import { stalledRoutes } from './stalled-routes.ts';
 
 /**
- * Composition of the analyst API: the case-view consumer, the HTTP routes, and hunting (validate-only by default,
- * Log Analytics when LOG_ANALYTICS_WORKSPACE_ID is set).
+ * Composition of the analyst API: the case-view consumer, the HTTP routes, the journey watchdog, and hunting
+ * (validate-only by default, Log Analytics when LOG_ANALYTICS_WORKSPACE_ID is set).
  */
 export const apiService: ServiceModule<ApiConfig> = {
   name: 'api',
@@ -30,13 +32,23 @@ export const apiService: ServiceModule<ApiConfig> = {
     const guard = sharedHuntThread(kqlPolicyOf(config));
     guard.warmUp(); // an analyst's first hunt list should not wait a second for Kusto.Language to load
     const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard });
+    const watchdog = startJourneyWatchdog({
+      cases,
+      clock: platform.clock,
+      log: platform.log,
+      registry: platform.metrics.registry,
+      stallAfterMs: config.SOC_STALL_AFTER_SECONDS * 1000,
+    });
     const routes = express.Router();
+    // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
+    routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
     routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
     routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {
       routes,
       close: async () => {
+        await watchdog.close();
         await consumer.close();
         await guard.close();
       },

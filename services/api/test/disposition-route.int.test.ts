@@ -42,6 +42,7 @@ beforeAll(async () => {
     subscribe: (o, h) => inner.subscribe(o, h),
     deadLetters: inner.deadLetters,
     depth: () => inner.depth(),
+    probe: () => inner.probe(),
     close: () => inner.close(),
   };
   const app = express();

@@ -56,6 +56,8 @@ export interface StoredPayload {
 export interface PayloadStore {
   put(key: string, payload: StoredPayload): Promise<void>;
   get(key: string): Promise<StoredPayload | undefined>;
+  /** Readiness: resolves when the store answers a read, rejects with the reason otherwise. */
+  probe(): Promise<void>;
 }
 
 /** Why a payload is in quarantine, and what became of it. */

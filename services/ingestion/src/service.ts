@@ -68,6 +68,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
     return {
       publicRoutes,
       routes: quarantineRoutes({ ingestor, quarantine, payloads }),
+      readiness: { payloads: () => payloads.probe() },
       close: async () => {
         closePayloads();
         await eventHubs.close();

@@ -24,6 +24,10 @@ function describePayloadStoreContract(name: string, open: () => Promise<PayloadS
       expect(await store.get('p-roundtrip')).toEqual(payload(body));
     });
 
+    it('probe resolves while the store answers', async () => {
+      await expect(store.probe()).resolves.toBeUndefined();
+    });
+
     it('answers undefined for a key never stored', async () => {
       expect(await store.get('p-missing')).toBeUndefined();
     });
@@ -51,6 +55,15 @@ describePayloadStoreContract('BlobPayloadStore on Azurite', async () => {
   return new BlobPayloadStore(container);
 });
 afterAll(async () => azurite?.stop());
+
+describe('SqlitePayloadStore readiness', () => {
+  it('probe rejects once the store is closed', async () => {
+    const store = new SqlitePayloadStore(join(mkdtempSync(join(tmpdir(), 'soc-payloads-')), 'payloads.sqlite'));
+    await expect(store.probe()).resolves.toBeUndefined();
+    store.close();
+    await expect(store.probe()).rejects.toThrow();
+  });
+});
 
 describe('SqlitePayloadStore retention', () => {
   it('purges payloads stored before the cutoff and keeps newer ones', async () => {

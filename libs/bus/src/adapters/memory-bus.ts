@@ -255,6 +255,13 @@ export class MemoryBus implements Bus {
     );
   }
 
+  probe(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#assertOpen();
+      resolve();
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

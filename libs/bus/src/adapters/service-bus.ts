@@ -455,6 +455,32 @@ export class ServiceBusBus implements Bus {
     return out;
   }
 
+  /**
+   * Open, and the namespace answers: with Manage rights a read of the topic's properties, else a peek of one message
+   * on one lane subscription (the data-plane rights every service has). Neither moves or locks a message.
+   */
+  async probe(): Promise<void> {
+    this.#assertOpen();
+    if (this.#admin !== undefined) {
+      try {
+        await this.#admin.getTopic(this.#topic);
+      } catch (error) {
+        throw translateServiceBusError(error, `read the topic ${this.#topic}`);
+      }
+      return;
+    }
+    const [entity] = this.#entities.keys();
+    if (entity === undefined) return; // no topology declared yet: nothing this process consumes or could check
+    const receiver = this.#client.createReceiver(this.#topic, entity);
+    try {
+      await receiver.peekMessages(1);
+    } catch (error) {
+      throw translateServiceBusError(error, `peek ${entity}`);
+    } finally {
+      await receiver.close();
+    }
+  }
+
   async #countByPeek(entity: string, deadLetter: boolean): Promise<number> {
     const receiver = this.#client.createReceiver(this.#topic, entity, deadLetter ? { subQueueType: 'deadLetter' } : {});
     try {

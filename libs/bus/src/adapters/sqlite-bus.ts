@@ -281,6 +281,12 @@ export class SqliteBus implements Bus {
     return rows.map((r) => ({ subscription: r.subscription, active: r.active, deadLettered: r.dead }));
   }
 
+  /** Open, and the file answers a read (a deleted, locked or corrupt file does not). */
+  async probe(): Promise<void> {
+    this.#assertOpen();
+    this.#read('probe the bus file', () => this.#st.probe.get());
+  }
+
   /** Stops the consumers, waits for their handlers and for every queued commit, then closes the file. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -789,6 +795,7 @@ class Statements {
   readonly abandon: StatementSync;
   readonly deadLetter: StatementSync;
   readonly depth: StatementSync;
+  readonly probe: StatementSync;
   readonly listDead: StatementSync;
   readonly listDeadOf: StatementSync;
   readonly getDead: StatementSync;
@@ -838,6 +845,7 @@ class Statements {
          (SELECT count(*) FROM bus_deliveries d WHERE d.subscription = s.name AND d.state = ${deadLettered}) AS dead
        FROM bus_subscriptions s ORDER BY s.name`,
     );
+    this.probe = db.prepare('SELECT name FROM bus_subscriptions LIMIT 1');
     this.listDead = db.prepare(`SELECT ${DEAD_COLUMNS} WHERE d.state = ${deadLettered} ORDER BY d.dl_at, d.id LIMIT ?`);
     this.listDeadOf = db.prepare(
       `SELECT ${DEAD_COLUMNS} WHERE d.state = ${deadLettered} AND d.subscription = ? ORDER BY d.dl_at, d.id LIMIT ?`,

@@ -542,6 +542,12 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       expect(outcome).toMatchObject({ causationid: received.id, priority: 'critical' });
     });
 
+    it('probe resolves while the bus can serve and rejects once it is closed', async () => {
+      await expect(bus.probe()).resolves.toBeUndefined();
+      await bus.close();
+      await expect(bus.probe()).rejects.toThrow(/closed/);
+    });
+
     it('reports depth per subscription', async () => {
       await bus.publish([alert(1), alert(2)]);
       const depth = await eventually(async () => {

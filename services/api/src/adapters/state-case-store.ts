@@ -73,6 +73,15 @@ export class StateCaseStore implements CaseStore {
     return (await this.store.get<CaseSummary>(SUMMARIES, alertId))?.value;
   }
 
+  async listUndecided(query: { limit: number }): Promise<CaseSummary[]> {
+    const docs = await this.store.query<CaseSummary>(SUMMARIES, {
+      where: { stage: 'received' },
+      orderBy: { field: 'receivedAt', direction: 'asc' },
+      limit: query.limit,
+    });
+    return docs.map((d) => d.value);
+  }
+
   async listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]> {
     const docs = await this.store.query<CaseSummary>(SUMMARIES, {
       ...(query.severity ? { where: { severity: query.severity } } : {}),

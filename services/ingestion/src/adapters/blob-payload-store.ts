@@ -21,6 +21,11 @@ export class BlobPayloadStore implements PayloadStore {
     });
   }
 
+  /** A HEAD of a blob that need not exist: needs only the read right `get` needs, and fails on auth or network. */
+  async probe(): Promise<void> {
+    await this.container.getBlockBlobClient('readiness-probe').exists();
+  }
+
   async get(key: string): Promise<StoredPayload | undefined> {
     try {
       const blob = this.container.getBlockBlobClient(key);

@@ -54,6 +54,10 @@ export class SqlitePayloadStore implements PayloadStore {
     });
   }
 
+  async probe(): Promise<void> {
+    this.select.get('');
+  }
+
   get(key: string): Promise<StoredPayload | undefined> {
     const row = this.select.get(key) as { source: string; media_type: string; received_at: string; body: string } | undefined;
     return Promise.resolve(row && { source: row.source, mediaType: row.media_type, receivedAt: row.received_at, body: row.body });
