@@ -149,6 +149,8 @@ interface CaseView {
 
 interface Replay {
   sent: Sent[];
+  /** Each alert id once, by its first sending. */
+  alerts: Map<string, Sent>;
   failures: Failure[];
   views: Map<string, CaseView>;
 }
@@ -170,9 +172,15 @@ async function replayAll(system: System): Promise<Replay> {
 
   await drained(system, 150_000);
 
-  // One case per alert id: a record sent twice (the same row in two exports) is one alert.
+  // One case per alert id: a record sent twice (the same row in two exports) is one alert, named by its first
+  // sending, with the others listed.
   const byAlert = new Map<string, Sent>();
-  for (const s of sent) if (!byAlert.has(s.alertId)) byAlert.set(s.alertId, s);
+  const alsoSent = new Map<string, string[]>();
+  for (const s of sent) {
+    if (!byAlert.has(s.alertId)) byAlert.set(s.alertId, s);
+    else alsoSent.set(s.alertId, [...(alsoSent.get(s.alertId) ?? []), `${s.file} ${s.label}`]);
+  }
+  const also = (alertId: string): string => (alsoSent.has(alertId) ? ` (also sent as ${alsoSent.get(alertId)?.join(', ') ?? ''})` : '');
   const views = new Map<string, CaseView>();
   await inParallel([...byAlert.values()], 8, async (s) => {
     const res = await api(`/api/v1/alerts/${encodeURIComponent(s.alertId)}`);
@@ -184,16 +192,16 @@ async function replayAll(system: System): Promise<Replay> {
     views.set(s.alertId, view);
     if (view.stage !== 'decided') {
       const why = view.failures.map((f) => `${f.subscription}: ${f.reason}: ${f.description}`).join(' | ');
-      failures.push({ file: s.file, label: s.label, alertId: s.alertId, stage: `stopped at ${view.stage}`, reason: why || 'no failure recorded on the case' });
+      failures.push({ file: s.file, label: s.label, alertId: s.alertId, stage: `stopped at ${view.stage}`, reason: `${why || 'no failure recorded on the case'}${also(s.alertId)}` });
     }
   });
 
-  const byCorrelation = new Map(sent.map((s) => [s.correlationId, s]));
+  const byCorrelation = new Map([...byAlert.values()].map((s) => [s.correlationId, s]));
   for (const d of await system.platform.bus.deadLetters.list({ limit: 100_000 })) {
     const s = d.correlationId === undefined ? undefined : byCorrelation.get(d.correlationId);
     failures.push({ file: s?.file ?? '(no fixture)', label: s?.label ?? d.messageId, ...(s ? { alertId: s.alertId } : {}), stage: `dead letter on ${d.subscription} (${d.type})`, reason: `${d.reason}: ${d.description}` });
   }
-  return { sent, failures, views };
+  return { sent, alerts: byAlert, failures, views };
 }
 
 /** The failures as a reader needs them: how many per class (stage + reason without ids), then each one by file. */
@@ -256,8 +264,8 @@ describe('every alert fixture replayed through npm start\'s pipeline (test/fixtu
       // A budget that covers every case group of the replay, so the copilot sees every fixture's alerts.
       const system = await startSystem({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: model.baseURL, LLM_MODEL: 'replay-model', LLM_TOKENS_PER_HOUR: '100000000' });
       try {
-        const { sent, failures, views } = await replayAll(system);
-        for (const s of new Map(sent.map((x) => [x.alertId, x])).values()) {
+        const { sent, alerts, failures, views } = await replayAll(system);
+        for (const s of alerts.values()) {
           const copilot = views.get(s.alertId)?.triage?.copilot;
           if (views.get(s.alertId)?.stage !== 'decided') continue; // already listed with its stage
           if (copilot === undefined) failures.push({ file: s.file, label: s.label, alertId: s.alertId, stage: 'copilot', reason: 'no copilot note on the triage' });
