@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Alert, Disposition } from '@soc/contracts';
-import { type StateStore, updateWithRetry } from '@soc/state';
+import { MAX_ID_LENGTH, type StateStore, updateWithRetry } from '@soc/state';
 import type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
 import { CoalescingWriter } from './coalescing-writer.ts';
@@ -15,6 +16,19 @@ const RECENT_LIMIT = 20;
 const DISPOSITION_LIMIT = 500;
 
 type Sighting = { alertId: string; at: string };
+
+// Entity ids (up to 2,100 characters: a request URL, a command line) and rule keys (a rule name can be a command
+// line) are longer than a document id may be. Such a key is stored under a digest of it, the key itself stays in
+// the document (`key`) and is what lookups report; a key that merely looks like a digest is hashed too, so the two
+// forms never meet.
+const HASHED_PREFIX = 'sha256:';
+
+/** The document id of a history key: the key itself while it fits, else a digest of it. */
+export function historyDocId(key: string): string {
+  if (key.length <= MAX_ID_LENGTH && !key.startsWith(HASHED_PREFIX)) return key;
+  return `${HASHED_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
+
 const ENTITY_COLLECTION = 'entity-sightings';
 const RULE_COLLECTION = 'rule-sightings';
 const TENANT_COLLECTION = 'tenant-dispositions';
@@ -56,8 +70,8 @@ export class StateAlertHistory implements AlertHistory {
 
   async lookup(alert: Alert): Promise<HistorySnapshot> {
     const [entityDocs, ruleDoc, tenantDoc] = await Promise.all([
-      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, e.id))),
-      this.store.get<SightingDoc>(RULE_COLLECTION, ruleKeyOf(alert)),
+      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, historyDocId(e.id)))),
+      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleKeyOf(alert))),
       this.store.get<TenantDoc>(TENANT_COLLECTION, alert.tenantId),
     ]);
     const entities: EntitySighting[] = [];
@@ -67,7 +81,7 @@ export class StateAlertHistory implements AlertHistory {
       const dispositions = priorDispositions(doc.value.dispositions, alert.alertId);
       if (prior.count === 0 && !dispositions) continue;
       entities.push({
-        entityId: doc.id,
+        entityId: doc.value.key,
         priorAlertCount: prior.count,
         firstSeenAt: prior.firstSeenAt,
         lastSeenAt: prior.lastSeenAt,
@@ -82,7 +96,7 @@ export class StateAlertHistory implements AlertHistory {
       entities,
       rule:
         ruleDoc && rulePrior && (rulePrior.count > 0 || ruleDispositions)
-          ? { ruleKey: ruleDoc.id, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}) }
+          ? { ruleKey: ruleDoc.value.key, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}) }
           : undefined,
       ...(tenantDispositions ? { tenant: { tenantId: alert.tenantId, dispositions: tenantDispositions } } : {}),
     };
@@ -92,9 +106,9 @@ export class StateAlertHistory implements AlertHistory {
     const options = { ttlSeconds: this.retentionSeconds };
     await Promise.all([
       ...[...new Set(record.entityIds)].map((id) =>
-        updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, id, (current) => withDisposition(current ?? emptySightings(id, record.at), record), options),
+        updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, historyDocId(id), (current) => withDisposition(current ?? emptySightings(id, record.at), record), options),
       ),
-      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, record.ruleKey, (current) => withDisposition(current ?? emptySightings(record.ruleKey, record.at), record), options),
+      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, historyDocId(record.ruleKey), (current) => withDisposition(current ?? emptySightings(record.ruleKey, record.at), record), options),
       updateWithRetry<TenantDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
     ]);
   }
@@ -110,7 +124,7 @@ export class StateAlertHistory implements AlertHistory {
   /** Writes every sighting queued for one document in a single read-modify-write. */
   private async flush(docKey: string, sightings: readonly Sighting[]): Promise<void> {
     const [collection, key] = docKey.split('\u0000') as [string, string];
-    await updateWithRetry<SightingDoc>(this.store, collection, key, (current) => addSightings(current, key, sightings), {
+    await updateWithRetry<SightingDoc>(this.store, collection, historyDocId(key), (current) => addSightings(current, key, sightings), {
       ttlSeconds: this.retentionSeconds,
     });
   }
