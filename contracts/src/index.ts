@@ -31,5 +31,7 @@ export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEven
 export { causedBy, createEvent } from './create-event.ts';
 export type { CausedByOptions, NewEventOptions } from './create-event.ts';
 export { caseGroupKey, deriveAlertId, deriveEventId, deriveKey } from './ids.ts';
+export { alertRevisionKey, alertRevisionOf, compareRevisions } from './revision.ts';
+export type { RevisionContent } from './revision.ts';
 export { ALL_SUBSCRIPTIONS, SUBSCRIPTIONS } from './topology.ts';
 export type { SubscriptionSpec } from './topology.ts';

@@ -6,6 +6,8 @@ import type { AlertDraft } from './types.ts';
 /** Where an alert came from and when it arrived. */
 export interface BuildContext {
   tenantId: string;
+  /** The sender's stable principal name: part of the alert id, so one sender cannot take another's ids. */
+  senderName: string;
   receivedAt: Date;
   /** Key of the stored request body in the raw-reference store; the alert's `rawRef` points into it. */
   rawKey?: string | undefined;
@@ -55,8 +57,8 @@ function clampEntity(draft: EntityDraft): EntityDraft {
 }
 
 /**
- * Turns a parser's draft into a common alert: deterministic alert id from tenant, source and vendor id (so a
- * re-send keeps its id), text clamped to the schema's limits instead of refusing a real alert for a long title,
+ * Turns a parser's draft into a common alert: deterministic alert id from tenant, source, sender and vendor id
+ * (so a re-send keeps its id), text clamped to the schema's limits instead of refusing a real alert for a long title,
  * entities canonicalised and de-duplicated, then the schema check. Throws the schema's ZodError only for a draft
  * a parser should never have produced.
  */
@@ -69,7 +71,7 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
   const entities = finalizeEntities([...draft.entities, ...extractedEntities(draft)].map(clampEntity)).slice(0, LIMITS.entities);
   return {
     schemaVersion: 1 as const,
-    alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId),
+    alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId, ctx.senderName),
     tenantId: ctx.tenantId,
     source: {
       name: source,
@@ -85,6 +87,7 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     detectedAt: draft.detectedAt ?? ctx.receivedAt.toISOString(),
     firstSeenAt: draft.firstSeenAt,
     lastSeenAt: draft.lastSeenAt,
+    modifiedAt: draft.modifiedAt,
     rule: draft.rule && (draft.rule.id !== undefined || draft.rule.name !== undefined)
       ? { id: draft.rule.id === undefined ? undefined : clamp(draft.rule.id, 512), name: draft.rule.name === undefined ? undefined : clamp(draft.rule.name, 1024) }
       : undefined,
