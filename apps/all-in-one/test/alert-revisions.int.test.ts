@@ -46,7 +46,8 @@ describe('a re-sent alert: same content is idempotent, changed content is a new 
     eventually(async () => {
       const res = await api(`/api/v1/alerts/${alertId}`);
       const v = res.body;
-      return res.status === 200 && v.revisions.length === revisions && v.revisions.every((r: Revision) => r.stage === 'decided') && extra(v) ? v : undefined;
+      const decisions = res.status === 200 ? v.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v1').length : 0;
+      return decisions === revisions && extra(v) ? v : undefined;
     }, 8_000, `${revisions} decided revision(s) of ${alertId}`);
   const settle = () => new Promise((r) => setTimeout(r, 300));
 
