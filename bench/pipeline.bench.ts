@@ -70,7 +70,7 @@ async function run(bus: 'memory' | 'sqlite'): Promise<void> {
   let seq = 0;
   const ingest = async (count: number): Promise<void> => {
     const batch = Array.from({ length: count }, () => ({ ...templates[seq % templates.length], id: `bench-${bus}-${seq++}` }));
-    const outcome = acceptBody(genericParser, batch, { tenantId: 'bench', sender: 'bench', receivedAt: clock.now(), receivedVia: 'http', maxBatch: 10_000 });
+    const outcome = acceptBody(genericParser, batch, { tenantId: 'bench', sender: 'bench', senderName: 'bench', receivedAt: clock.now(), receivedVia: 'http', maxBatch: 10_000 });
     if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors[0]));
     await eventBus.publish(outcome.events);
     const now = performance.now();

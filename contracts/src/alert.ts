@@ -148,13 +148,29 @@ export const AttackRef = z.object({
 export type AttackRef = z.infer<typeof AttackRef>;
 
 /**
+ * Which version of an alert's content this is. A source re-sends an alert under the same vendor id when it changes
+ * (a Sentinel incident update, a Splunk notable update, a Defender status change): the same content is the same
+ * revision (idempotent), changed content is a new revision of the same alert, triaged and decided again. Set by
+ * ingestion (`alertRevisionOf`); absent on alerts from before revisions existed.
+ */
+export const AlertRevision = z.object({
+  /** `rev-` + a hash of what matters for triage (see `alertRevisionKey`); bookkeeping changes keep it. */
+  key: z.string().regex(/^rev-[0-9a-f]{32}$/),
+  /** The source's own time of this version: its modified time, else its last-seen time; orders revisions. */
+  at: z.iso.datetime({ offset: true }).optional(),
+  /** When SOC Copilot received this revision; orders revisions whose source gives no time. */
+  receivedAt: z.iso.datetime({ offset: true }),
+});
+export type AlertRevision = z.infer<typeof AlertRevision>;
+
+/**
  * The common alert every source is normalised into (schema version 1).
  * Field names follow OCSF Detection Finding where that is natural (`finding`-level title, severity,
  * status, first/last seen, analytic rule, attacks, evidence entities).
  */
 export const Alert = z.object({
   schemaVersion: z.literal(1),
-  /** Deterministic from source and vendor id, so a re-sent alert keeps its id. */
+  /** Deterministic from tenant, source, the sender's principal name and the vendor id, so a re-sent alert keeps its id (`deriveAlertId`). */
   alertId: z.string().min(1).max(128),
   tenantId: z.string().min(1).max(128),
   source: z.object({
@@ -175,6 +191,8 @@ export const Alert = z.object({
   detectedAt: z.iso.datetime({ offset: true }),
   firstSeenAt: z.iso.datetime({ offset: true }).optional(),
   lastSeenAt: z.iso.datetime({ offset: true }).optional(),
+  /** When the source last changed the alert (OCSF `finding_info.modified_time`): orders revisions, is not content. */
+  modifiedAt: z.iso.datetime({ offset: true }).optional(),
   /** The detection rule / analytic (OCSF `finding_info.analytic`). */
   rule: z
     .object({
@@ -187,6 +205,8 @@ export const Alert = z.object({
   labels: z.array(z.string().max(256)).max(64).default([]),
   /** Where the untouched source payload is kept, when it is kept. */
   rawRef: z.object({ store: z.string(), key: z.string() }).optional(),
+  /** Which version of the alert's content this is; set by ingestion. */
+  revision: AlertRevision.optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 /** The alert as accepted from a producer, before defaults are applied. */

@@ -16,9 +16,14 @@ export function deriveEventId(causeId: string, type: string, key = ''): string {
   return hashToUuid(`${causeId}\u0000${type}\u0000${key}`);
 }
 
-/** The alert id for a source and its vendor id: re-sending the same alert yields the same id. */
-export function deriveAlertId(tenantId: string, source: string, vendorAlertId: string): string {
-  return `alt-${hashToUuid(`${tenantId}\u0000${source}\u0000${vendorAlertId}`)}`;
+/**
+ * The alert id of a sender's alert: tenant, source, the sender's stable principal name and the vendor id. A re-sent
+ * alert keeps its id (a changed one becomes a new revision of it, see `alertRevisionKey`); the sender is part of it
+ * so one sender can never pre-empt or overwrite another's ids. `senderName` is the credential's configured name
+ * (never its secret, which rotates) or, for Event Hubs, the stream (`eventhubs:<hub>`, without the partition).
+ */
+export function deriveAlertId(tenantId: string, source: string, vendorAlertId: string, senderName: string): string {
+  return `alt-${hashToUuid(`${tenantId}\u0000${source}\u0000${senderName}\u0000${vendorAlertId}`)}`;
 }
 
 /** Longest id a fact, factor or action may carry (the contracts' `id` limits). */

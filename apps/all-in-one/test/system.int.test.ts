@@ -41,7 +41,7 @@ describe('the whole system on the embedded default (one process)', () => {
     const t0 = Date.now();
     const posted = await api('/api/v1/alerts/generic', { body: critical });
     expect(posted.status).toBe(202);
-    expect(posted.body).toEqual({ alertId: expect.stringMatching(/^alt-/), correlationId: expect.stringMatching(/^corr-/) });
+    expect(posted.body).toEqual({ alertId: expect.stringMatching(/^alt-/), correlationId: expect.stringMatching(/^corr-/), revision: expect.stringMatching(/^rev-[0-9a-f]{32}$/) });
     const view = await decided(posted.body.alertId);
     expect(Date.now() - t0).toBeLessThan(2_000);
     const types = view.timeline.map((t: { type: string }) => t.type);

@@ -9,7 +9,7 @@ export const AlertReceivedV1 = defineEvent(
     alert: Alert,
     receivedAt: z.iso.datetime({ offset: true }),
     receivedVia: z.enum(['http', 'eventhubs', 'cli', 'replay']),
-    /** The authenticated sender (token name, HMAC key id or Entra app id), never the credential. */
+    /** The authenticated sender (token name, HMAC key name, `<Entra credential>:<client id>`, `eventhubs:<hub>/<partition>`), never the credential. */
     sender: z.string().max(256),
     /** Processing lane chosen from severity (and later asset criticality); higher lanes are consumed first. */
     priority: z.enum(['critical', 'high', 'normal', 'low']).default('normal'),

@@ -30,17 +30,16 @@ function invalidConfig(message: string): AppError {
 /** Checks the token list once at start-up; messages name tokens, never show them. */
 function validate(tokens: readonly BearerToken[]): void {
   if (tokens.length === 0) throw invalidConfig('at least one token is required');
-  const names = new Set<string>();
   const values = new Set<string>();
+  // A name may have several tokens: while a token rotates, the old and the new one are both live, and both name the
+  // same caller (whose name, not token, identifies it in events and alert ids).
   for (const { name, token } of tokens) {
     if (name.trim() === '') throw invalidConfig('every token needs a name');
-    if (names.has(name)) throw invalidConfig(`token name "${name}" is used twice`);
     if (token.length < MIN_TOKEN_LENGTH) {
       throw invalidConfig(`token "${name}" is shorter than ${MIN_TOKEN_LENGTH} characters`);
     }
     if (!BEARER.test(`Bearer ${token}`)) throw invalidConfig(`token "${name}" has characters a bearer token cannot`);
     if (values.has(token)) throw invalidConfig(`token "${name}" has the same value as another token`);
-    names.add(name);
     values.add(token);
   }
 }

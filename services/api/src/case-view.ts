@@ -1,4 +1,4 @@
-import type { Action, Alert, Disposition, Enrichment, SocEvent, Triage } from '@soc/contracts';
+import { type Action, type Alert, type AlertRevision, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions } from '@soc/contracts';
 
 /** One event of a case, as the case view stores it. */
 export interface CaseEventDoc {
@@ -11,6 +11,8 @@ export interface CaseEventDoc {
   causationid: string | null;
   /** Set on containment events so approvals can find their request. */
   requestId: string | null;
+  /** The revision of the alert an event carries (received, enriched, triaged, decided); absent on older documents. */
+  revision?: AlertRevision | null;
   data: unknown;
 }
 
@@ -37,18 +39,45 @@ export interface CaseContainment {
   dryRun?: boolean;
 }
 
+/** One revision of the alert (a version of its content the source sent), as the case lists it. */
+export interface CaseRevision {
+  /** The revision key; null for an alert received before revisions existed. */
+  key: string | null;
+  /** True for the revision the case shows: the newest by the source's own time, else by receipt. */
+  current: boolean;
+  receivedAt: string | null;
+  /** The source's own time of this version (modified, else last seen), when it gives one. */
+  at: string | null;
+  /** Who sent it (as recorded in its received event) and how. */
+  sender: string | null;
+  receivedVia: string | null;
+  title: string | null;
+  severity: string | null;
+  status: string | null;
+  /** What changed from the revision before it, at a glance (e.g. `severity: low → critical`); empty for the first. */
+  changes: string[];
+  stage: 'received' | 'enriched' | 'triaged' | 'decided';
+  riskScore: number | null;
+  verdict: string | null;
+}
+
 /** The case as it stands: a fold over every event of the alert's journey. */
 export interface CaseView {
   alertId: string;
   correlationId: string;
+  /** The stage, alert, enrichment, triage and decision of the current revision (see `revisions`). */
   stage: 'received' | 'enriched' | 'triaged' | 'decided';
   alert: Alert | null;
+  /** When the alert first arrived (its first revision). */
   receivedAt: string | null;
   enrichment: Enrichment | null;
   triage: Triage | null;
   decision: { policy: { id: string; version: string }; actions: Action[]; rejected: { kind: string; reason: string }[]; decidedAt: string } | null;
-  notifications: { channel: string; destinations: string[]; subject: string; deliveryId: string; time: string }[];
-  tickets: { system: string; ticketId: string; url?: string; status: string; priority: number; time: string }[];
+  /** Every revision of the alert, newest first; the first is the current one. */
+  revisions: CaseRevision[];
+  /** Across revisions; `revision` names the one whose decision caused it. */
+  notifications: { channel: string; destinations: string[]; subject: string; deliveryId: string; time: string; revision: string | null }[];
+  tickets: { system: string; ticketId: string; url?: string; status: string; priority: number; time: string; revision: string | null }[];
   containment: CaseContainment[];
   failures: { subscription: string; failedEventType: string; reason: string; description: string; time: string }[];
   /** The analyst's latest disposition; a changed one supersedes the earlier. */
@@ -97,8 +126,14 @@ export function toCaseEvent(event: SocEvent, alertId: string): CaseEventDoc {
     correlationid: event.correlationid,
     causationid: event.causationid ?? null,
     requestId,
+    revision: revisionOfEvent(event),
     data: storedData(event),
   };
+}
+
+function revisionOfEvent(event: SocEvent): AlertRevision | null {
+  const carriesAlert = event.type === 'soc.alert.received.v1' || event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v1';
+  return carriesAlert ? (event.data.alert.revision ?? null) : null;
 }
 
 /**
@@ -120,18 +155,124 @@ const STAGE_RANK: Readonly<Record<string, number>> = {
   'soc.decision.made.v1': 3,
 };
 
-/** Folds a case's events (any order) into the case view. Pure. */
+/** What one revision's own events say: its alert, receipt, and how far its journey got. */
+interface RevisionState {
+  key: string | null;
+  revision: AlertRevision | null;
+  alert: Alert | null;
+  receivedAt: string | null;
+  sender: string | null;
+  receivedVia: string | null;
+  /** The earliest event of the revision: its receipt stand-in while the received event is not projected yet. */
+  firstTime: string;
+  stage: CaseView['stage'];
+  enrichment: Enrichment | null;
+  triage: Triage | null;
+  decision: CaseView['decision'];
+}
+
+// Alerts received before revisions existed have no key; they are one revision, ordered by receipt.
+const LEGACY_KEY = `rev-${'0'.repeat(32)}`;
+
+function orderOf(r: RevisionState): AlertRevision {
+  return r.revision ?? { key: LEGACY_KEY, receivedAt: r.receivedAt ?? r.firstTime };
+}
+
+/** The revisions of a case, newest first (see `compareRevisions`): an older one delivered late never comes first. */
+function revisionsOf(events: readonly CaseEventDoc[]): RevisionState[] {
+  const byKey = new Map<string | null, RevisionState>();
+  for (const e of events) {
+    if (STAGE_RANK[e.type] === undefined) continue;
+    const key = e.revision?.key ?? null;
+    let r = byKey.get(key);
+    if (r === undefined) {
+      r = { key, revision: e.revision ?? null, alert: null, receivedAt: null, sender: null, receivedVia: null, firstTime: e.time, stage: 'received', enrichment: null, triage: null, decision: null };
+      byKey.set(key, r);
+    }
+    const ev = { type: e.type, data: e.data } as TypedData;
+    if (ev.type === 'soc.alert.received.v1') {
+      r.alert = ev.data.alert;
+      r.receivedAt = ev.data.receivedAt;
+      r.sender = ev.data.sender;
+      r.receivedVia = ev.data.receivedVia;
+    } else if (ev.type === 'soc.alert.enriched.v1') {
+      r.enrichment = ev.data.enrichment;
+      r.stage = maxStage(r.stage, 'enriched');
+    } else if (ev.type === 'soc.alert.triaged.v1') {
+      r.triage = ev.data.triage;
+      r.enrichment = ev.data.enrichment;
+      r.stage = maxStage(r.stage, 'triaged');
+    } else if (ev.type === 'soc.decision.made.v1') {
+      r.decision = { policy: ev.data.policy, actions: ev.data.actions, rejected: ev.data.rejected, decidedAt: e.time };
+      r.triage ??= ev.data.triage;
+      r.stage = 'decided';
+    }
+  }
+  return [...byKey.values()].sort((a, b) => compareRevisions(orderOf(a), orderOf(b)));
+}
+
+/** What changed between two versions of an alert, as short phrases an analyst reads at a glance. */
+export function changesBetween(before: Alert, after: Alert): string[] {
+  const changes: string[] = [];
+  if (before.severity !== after.severity) changes.push(`severity: ${before.severity} → ${after.severity}`);
+  if (before.status !== after.status) changes.push(`status: ${before.status} → ${after.status}`);
+  if (before.title !== after.title) changes.push('title changed');
+  if (before.description !== after.description) changes.push('description changed');
+  if ((before.rule?.id ?? before.rule?.name) !== (after.rule?.id ?? after.rule?.name)) changes.push('rule changed');
+  const ids = (a: Alert) => new Set(a.entities.map((e) => e.id));
+  const was = ids(before);
+  const is = ids(after);
+  const added = [...is].filter((id) => !was.has(id)).length;
+  const removed = [...was].filter((id) => !is.has(id)).length;
+  if (added > 0 || removed > 0) changes.push(`entities: +${added} −${removed}`);
+  else if (JSON.stringify(before.entities) !== JSON.stringify(after.entities)) changes.push('entity details changed');
+  const techniques = (a: Alert) => a.attack.map((x) => `${x.tactic ?? ''}/${x.techniqueId ?? ''}`).sort().join(',');
+  if (techniques(before) !== techniques(after)) changes.push('ATT&CK changed');
+  return changes;
+}
+
+function listed(revisions: readonly RevisionState[]): CaseRevision[] {
+  return revisions.map((r, i) => {
+    const previous = revisions.slice(i + 1).find((p) => p.alert !== null);
+    return {
+      key: r.key,
+      current: i === 0,
+      receivedAt: r.receivedAt ?? r.revision?.receivedAt ?? null,
+      at: r.revision?.at ?? null,
+      sender: r.sender,
+      receivedVia: r.receivedVia,
+      title: r.alert?.title ?? null,
+      severity: r.alert?.severity ?? null,
+      status: r.alert?.status ?? null,
+      changes: r.alert !== null && previous?.alert ? changesBetween(previous.alert, r.alert) : [],
+      stage: r.stage,
+      riskScore: r.triage?.risk.score ?? null,
+      verdict: r.triage?.verdict.class ?? null,
+    };
+  });
+}
+
+/**
+ * Folds a case's events (any order) into the case view. Pure. The alert's revisions are ordered newest first; the
+ * newest one is the case's current alert, triage and decision. Notifications, tickets, containment, failures and the
+ * disposition are the case's, across revisions.
+ */
 export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseView {
   const events = [...docs].sort((a, b) => (a.time === b.time ? (STAGE_RANK[a.type] ?? 9) - (STAGE_RANK[b.type] ?? 9) : a.time < b.time ? -1 : 1));
+  const revisions = revisionsOf(events);
+  const current = revisions[0];
+  const receipts = revisions.map((r) => r.receivedAt).filter((t): t is string => t !== null).sort();
   const view: CaseView = {
     alertId,
     correlationId: events[0]?.correlationid ?? '',
-    stage: 'received',
-    alert: null,
-    receivedAt: null,
-    enrichment: null,
-    triage: null,
-    decision: null,
+    stage: current?.stage ?? 'received',
+    // While the newest revision's received event is not projected yet, the newest alert the case has stands in.
+    alert: revisions.find((r) => r.alert !== null)?.alert ?? null,
+    receivedAt: receipts[0] ?? null,
+    enrichment: current?.enrichment ?? null,
+    triage: current?.triage ?? null,
+    decision: current?.decision ?? null,
+    revisions: listed(revisions),
     notifications: [],
     tickets: [],
     containment: [],
@@ -139,34 +280,25 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
     disposition: null,
     timeline: events.map((e) => ({ type: e.type, time: e.time, id: e.eventId, source: e.source, correlationid: e.correlationid, causationid: e.causationid })),
   };
+  // Side effects name their decision as cause: that decision's revision is theirs.
+  const revisionByEvent = new Map(events.filter((e) => e.revision !== undefined && e.revision !== null).map((e) => [e.eventId, e.revision!.key]));
+  const causedRevision = (e: CaseEventDoc): string | null => (e.causationid === null ? null : (revisionByEvent.get(e.causationid) ?? null));
   const requests = new Map<string, CaseContainment>();
   for (const e of events) {
     // Stored events passed the contracts at the bus edge, so their data matches their type.
     const ev = { type: e.type, data: e.data } as TypedData;
     switch (ev.type) {
       case 'soc.alert.received.v1':
-        view.alert = ev.data.alert;
-        view.receivedAt = ev.data.receivedAt;
-        break;
       case 'soc.alert.enriched.v1':
-        view.enrichment = ev.data.enrichment;
-        view.stage = maxStage(view.stage, 'enriched');
-        break;
       case 'soc.alert.triaged.v1':
-        view.triage = ev.data.triage;
-        view.enrichment = ev.data.enrichment;
-        view.stage = maxStage(view.stage, 'triaged');
-        break;
       case 'soc.decision.made.v1':
-        view.decision = { policy: ev.data.policy, actions: ev.data.actions, rejected: ev.data.rejected, decidedAt: e.time };
-        view.triage ??= ev.data.triage;
-        view.stage = 'decided';
-        break;
+        break; // folded per revision above
       case 'soc.notification.sent.v1':
-        view.notifications.push({ channel: ev.data.channel, destinations: ev.data.destinations, subject: ev.data.subject, deliveryId: ev.data.deliveryId, time: e.time });
+        view.notifications.push({ channel: ev.data.channel, destinations: ev.data.destinations, subject: ev.data.subject, deliveryId: ev.data.deliveryId, time: e.time, revision: causedRevision(e) });
         break;
       case 'soc.ticket.created.v1':
-        view.tickets.push({ system: ev.data.system, ticketId: ev.data.ticketId, ...(ev.data.url ? { url: ev.data.url } : {}), status: ev.data.status, priority: ev.data.priority, time: e.time });
+        if (view.tickets.some((t) => t.ticketId === ev.data.ticketId)) break; // one ticket, opened once, whatever revision asked
+        view.tickets.push({ system: ev.data.system, ticketId: ev.data.ticketId, ...(ev.data.url ? { url: ev.data.url } : {}), status: ev.data.status, priority: ev.data.priority, time: e.time, revision: causedRevision(e) });
         break;
       case 'soc.ticket.updated.v1': {
         const t = view.tickets.find((x) => x.ticketId === ev.data.ticketId);

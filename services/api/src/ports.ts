@@ -1,3 +1,4 @@
+import type { AlertRevision } from '@soc/contracts';
 import type { CaseGroup, GroupObservation } from './case-group.ts';
 import type { CaseEventDoc } from './case-view.ts';
 
@@ -14,6 +15,8 @@ export interface CaseSummary {
   riskLevel: string | null;
   verdict: string | null;
   actions: string[];
+  /** The revision the summary shows (the newest one projected); an older one delivered late never replaces it. */
+  revision?: AlertRevision | null;
 }
 
 /** The case view's storage: events per alert and summaries. */
@@ -23,7 +26,7 @@ export interface CaseStore {
   events(alertId: string): Promise<CaseEventDoc[]>;
   /** The stored `soc.containment.requested.v1` for a request id. */
   findRequest(requestId: string): Promise<CaseEventDoc | undefined>;
-  /** Creates the summary, or replaces it when `replace` (decisions overwrite the received stub). */
+  /** Creates the summary, or merges into it (see `mergeSummary`: decisions overwrite their revision's received stub, a newer revision overwrites an older one). */
   putSummary(summary: CaseSummary, replace: boolean): Promise<void>;
   listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]>;
   /** The summary of one case, if it has one. */

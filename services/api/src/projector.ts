@@ -1,4 +1,4 @@
-import type { Alert, SocEvent } from '@soc/contracts';
+import { type Alert, type SocEvent, compareRevisions } from '@soc/contracts';
 import type { EventHandler } from '@soc/bus';
 import { NOTHING } from '@soc/bus';
 import { observationOf } from './case-group.ts';
@@ -6,8 +6,26 @@ import { alertIdOf, toCaseEvent } from './case-view.ts';
 import type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
 
 /** The summary fields every event that carries the alert can fill. */
-function alertFields(alert: Alert, correlationId: string): Pick<CaseSummary, 'alertId' | 'correlationId' | 'title' | 'severity' | 'source'> {
-  return { alertId: alert.alertId, correlationId, title: alert.title, severity: alert.severity, source: alert.source.name };
+function alertFields(alert: Alert, correlationId: string): Pick<CaseSummary, 'alertId' | 'correlationId' | 'title' | 'severity' | 'source' | 'revision'> {
+  return { alertId: alert.alertId, correlationId, title: alert.title, severity: alert.severity, source: alert.source.name, revision: alert.revision ?? null };
+}
+
+/**
+ * Merges a received stub (`replace` false) or a decision (`replace` true) into the stored summary. Pure. Within one
+ * revision the received stub knows when the alert arrived and the decision knows everything else, either may land
+ * first. A newer revision replaces an older one's summary (its stub shows the re-triage under way); an older
+ * revision delivered late changes nothing. The receipt time stays the alert's first arrival.
+ */
+export function mergeSummary(current: CaseSummary | undefined, incoming: CaseSummary, replace: boolean): CaseSummary {
+  if (!current) return incoming;
+  const held = current.revision ?? null;
+  const coming = incoming.revision ?? null;
+  if (held === null || coming === null || held.key === coming.key) {
+    return replace ? { ...incoming, receivedAt: current.receivedAt } : { ...current, receivedAt: incoming.receivedAt };
+  }
+  const firstArrival = Date.parse(incoming.receivedAt) < Date.parse(current.receivedAt) && !replace ? incoming.receivedAt : current.receivedAt;
+  if (compareRevisions(coming, held) < 0) return { ...incoming, receivedAt: firstArrival };
+  return { ...current, receivedAt: firstArrival };
 }
 
 /** The summary a journey's first and decisive events give. */

@@ -5,8 +5,10 @@ import {
   ContainmentExecutedV1,
   ContainmentRequestedV1,
   DecisionMadeV1,
+  NotificationSentV1,
   ProcessingFailedV1,
   type Alert,
+  alertRevisionOf,
   type SocEvent,
   causedBy,
   createEvent,
@@ -69,5 +71,33 @@ describe('case view', () => {
     const orphan = createEvent(ProcessingFailedV1, { subscription: 'triage', failedEventId: 'e', failedEventType: 'soc.alert.enriched.v1', reason: 'SchemaValidationFailed', description: 'd', deliveryCount: 1 }, { id: 'pf', source: '/soc/bus', time: at(9), correlationid: 'corr-v', tenantid: 'contoso' });
     await project(orphan, delivery);
     expect(foldCase('alt-v', await store.events('alt-v')).failures).toHaveLength(1);
+  });
+
+  it('lists the revisions newest first and shows the newest one, even when an older revision is delivered after it', async () => {
+    const state = new MemoryStateStore();
+    const store = new StateCaseStore(state);
+    const project = makeCaseProjector(store, new StateCaseGroupStore(state, { windowMinutes: 60 }));
+    const journey = (severity: 'low' | 'critical', modifiedAt: string, receivedAt: Date, score: number) => {
+      const content = { ...alert, severity, status: severity === 'critical' ? ('in_progress' as const) : ('new' as const), modifiedAt };
+      const version = { ...content, revision: alertRevisionOf(content, receivedAt) };
+      const r = createEvent(AlertReceivedV1, { alert: version, receivedAt: receivedAt.toISOString(), receivedVia: 'http', sender: 'sentinel-playbook', priority: 'high' }, { id: `r-${severity}`, source: '/soc/ingestion', time: receivedAt, correlationid: 'corr-v', tenantid: 'contoso', subject: 'alt-v' });
+      const d = causedBy(r, DecisionMadeV1, { alert: version, triage: { ...triage, risk: { ...triage.risk, score } }, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: new Date(receivedAt.getTime() + 1000) });
+      const n = causedBy(d, NotificationSentV1, { alertId: 'alt-v', actionId: `act-${severity}`, channel: 'email', destinations: ['soc@contoso.example'], subject: severity, deliveryId: `m-${severity}` }, { source: '/soc/notification', time: new Date(receivedAt.getTime() + 2000) });
+      return { events: [r, d, n], key: version.revision.key };
+    };
+    // The source changed the alert at 09:10; the update reached us first and the original, retried, last.
+    const older = journey('low', '2026-11-23T09:00:00Z', at(30), 40);
+    const newer = journey('critical', '2026-11-23T09:10:00Z', at(10), 95);
+    for (const e of [...newer.events, ...older.events]) await project(e, delivery);
+    for (const e of older.events) await project(e, delivery); // a redelivery changes nothing
+    const view = foldCase('alt-v', await store.events('alt-v'));
+    expect(view).toMatchObject({ stage: 'decided', alert: { severity: 'critical' }, triage: { risk: { score: 95 } }, receivedAt: at(10).toISOString() });
+    expect(view.revisions).toEqual([
+      expect.objectContaining({ key: newer.key, current: true, severity: 'critical', status: 'in_progress', sender: 'sentinel-playbook', riskScore: 95, changes: ['severity: low → critical', 'status: new → in_progress'] }),
+      expect.objectContaining({ key: older.key, current: false, severity: 'low', riskScore: 40, changes: [] }),
+    ]);
+    expect(view.notifications.map((n) => [n.subject, n.revision])).toEqual([['critical', newer.key], ['low', older.key]]);
+    const [summary] = await store.listSummaries({ limit: 10 });
+    expect(summary).toMatchObject({ severity: 'critical', riskScore: 95, stage: 'decided', revision: { key: newer.key } });
   });
 });

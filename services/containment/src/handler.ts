@@ -23,9 +23,13 @@ export interface ContainmentDeps {
 
 const SOURCE = '/soc/containment';
 
-/** The request id for a decision's containment action: stable, so approvers can refer to it. */
-export function requestIdFor(actionId: string): string {
-  return `cr-${deriveKey(actionId, 'containment-request')}`;
+/**
+ * The request id of a containment: one per alert, runbook and target, stable so approvers can refer to it. A later
+ * revision of the alert that recommends the same containment finds this request (pending, approved or denied)
+ * instead of asking the approvers a second time.
+ */
+export function requestIdFor(alertId: string, runbook: string, targetEntityId: string): string {
+  return `cr-${deriveKey(alertId, runbook, targetEntityId, 'containment-request')}`;
 }
 
 /**
@@ -39,7 +43,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     for (const action of event.data.actions) {
       if (action.kind !== 'RunContainment') continue;
       const request = await deps.requests.create({
-        requestId: requestIdFor(action.actionId),
+        requestId: requestIdFor(event.data.alert.alertId, action.runbook, action.target.entityId),
         alertId: event.data.alert.alertId,
         actionId: action.actionId,
         correlationId: event.correlationid,
@@ -50,6 +54,8 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         requestedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + deps.approvalTtlMs).toISOString(),
       });
+      // Requested by an earlier revision's decision: it stands as it is (a redelivery of this one re-announces it).
+      if (request.actionId !== action.actionId) continue;
       emit.push(
         causedBy(
           event,

@@ -40,7 +40,7 @@ const decision = createEvent(
   },
   { ...env, id: 'd-1' },
 );
-const requestId = requestIdFor('act-block');
+const requestId = requestIdFor('alt-c', 'block-ip', 'ip:185.220.101.4');
 const approval = (id: string, at = '2026-11-23T10:05:00.000Z') =>
   createEvent(ContainmentApprovedV1, { requestId, alertId: 'alt-c', approver: 'alice@contoso.com', decidedAt: at, comment: 'confirmed C2', changeRef: 'CRQ-1' }, { ...env, id });
 const delivery: DeliveryInfo = { subscription: 'containment', deliveryCount: 1, signal: new AbortController().signal };
@@ -54,6 +54,20 @@ function setup(runbooks: RunbookExecutor = new DryRunRunbooks()) {
 }
 
 describe('containment', () => {
+  it("a new revision's decision asking for the same containment asks nobody twice and leaves the decided request as it is", async () => {
+    const { handle, requests } = setup();
+    await handle(decision);
+    await handle(approval('ap-1'));
+    const revised = createEvent(
+      DecisionMadeV1,
+      { ...decision.data, actions: decision.data.actions.map((a) => (a.kind === 'RunContainment' ? { ...a, actionId: 'act-block-rev2' } : a)) },
+      { ...env, id: 'd-2' },
+    );
+    const out = await handle(revised);
+    expect(out.emit).toEqual([]);
+    expect((await requests.get(requestId))!.request).toMatchObject({ status: 'executed', actionId: 'act-block' });
+  });
+
   it('a decision only records a pending request; nothing runs', async () => {
     let ran = 0;
     const { handle, requests } = setup({ dryRun: true, execute: async () => `ran ${++ran}` });

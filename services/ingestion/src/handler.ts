@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { AlertReceivedV1, type Alert, createEvent, deriveEventId, deriveKey, validateEvent } from '@soc/contracts';
+import { AlertReceivedV1, type Alert, alertRevisionOf, createEvent, deriveEventId, deriveKey, validateEvent } from '@soc/contracts';
 import type { Receipt, ReceivedVia } from './ports.ts';
 import { alertCandidate } from './sources/build-alert.ts';
 import type { FieldError, SourceParser } from './sources/types.ts';
@@ -7,7 +7,10 @@ import type { FieldError, SourceParser } from './sources/types.ts';
 /** Everything an acceptance needs besides the payload: who sent it, for which tenant, and when. */
 export interface AcceptContext {
   tenantId: string;
+  /** The sender as recorded in the event (see `IngestRequest.sender`). */
   sender: string;
+  /** The sender's stable principal name, part of every alert id (see `IngestRequest.senderName`). */
+  senderName: string;
   receivedAt: Date;
   receivedVia: ReceivedVia;
 }
@@ -29,13 +32,17 @@ function priorityOf(alert: Alert): 'critical' | 'high' | 'normal' | 'low' {
 
 /**
  * The journey's correlation id is derived from the alert id, so a re-sent alert reports the same
- * correlation id it was first given.
+ * correlation id it was first given, and every revision of an alert is one journey (one case timeline).
  */
 export function correlationIdFor(alertId: string): string {
   return `corr-${deriveKey(alertId, 'correlation')}`;
 }
 
-/** Builds the `soc.alert.received.v1` event for a normalised alert. Its id is derived from the alert id: a re-send is a no-op on the bus. */
+/**
+ * Builds the `soc.alert.received.v1` event for a normalised alert. Its id is derived from the alert id and the
+ * revision key: an exact re-send (or a re-send that changed only bookkeeping) is a no-op on the bus, a change of
+ * content is a new event, and every downstream id and side-effect key derives from it.
+ */
 export function receivedEvent(alert: Alert, ctx: AcceptContext) {
   const priority = priorityOf(alert);
   return createEvent(
@@ -48,7 +55,7 @@ export function receivedEvent(alert: Alert, ctx: AcceptContext) {
       priority,
     },
     {
-      id: deriveEventId(alert.alertId, AlertReceivedV1.type),
+      id: deriveEventId(alert.alertId, AlertReceivedV1.type, alert.revision?.key),
       source: '/soc/ingestion',
       time: ctx.receivedAt,
       correlationid: correlationIdFor(alert.alertId),
@@ -82,17 +89,20 @@ export function acceptBody(parser: SourceParser, body: unknown, ctx: AcceptConte
     const message = `The body holds ${drafts.length} alerts; the limit is ${ctx.maxBatch} (INGEST_MAX_BATCH): split it`;
     return { ok: false, tooMany: { alerts: drafts.length, limit: ctx.maxBatch }, errors: [{ index: ctx.maxBatch, path: '(root)', message }] };
   }
-  const build = { tenantId: ctx.tenantId, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey };
+  const build = { tenantId: ctx.tenantId, senderName: ctx.senderName, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey };
   const errors: FieldError[] = [];
   const events: ReturnType<typeof receivedEvent>[] = [];
   drafts.forEach((draft, index) => {
     // The alert is checked once, as part of its event; the bus then trusts the validated event.
-    const checked = validateEvent(AlertReceivedV1, receivedEvent(alertCandidate(parser.name, draft, build) as Alert, ctx));
+    const candidate = alertCandidate(parser.name, draft, build);
+    // The revision is a fingerprint of the normalised content, computed here so ingestion stays stateless.
+    candidate.revision = alertRevisionOf(candidate, ctx.receivedAt);
+    const checked = validateEvent(AlertReceivedV1, receivedEvent(candidate as Alert, ctx));
     if (checked.ok) events.push(checked.event);
     else for (const i of checked.issues) errors.push({ index, path: alertPath(i.path), message: i.message });
   });
   if (errors.length > 0) return { ok: false, errors };
-  const receipts = events.map((e) => ({ alertId: e.data.alert.alertId, correlationId: e.correlationid }));
+  const receipts = events.map((e) => ({ alertId: e.data.alert.alertId, correlationId: e.correlationid, revision: e.data.alert.revision?.key ?? '' }));
   return { ok: true, events, receipts };
 }
 

@@ -9,8 +9,13 @@ export interface IngestRequest {
   source: SourceName;
   /** Parsed JSON, or a string for text bodies (CEF/syslog). */
   body: unknown;
-  /** The authenticated principal (token name, Entra app, `eventhubs:<hub>/<partition>` …). */
+  /** The authenticated principal as recorded (token name, `<Entra credential>:<client id>`, `eventhubs:<hub>/<partition>` …). */
   sender: string;
+  /**
+   * The sender's stable principal name, part of every alert id (`deriveAlertId`): the credential's configured name
+   * (never its secret, which rotates), or the Event Hubs stream `eventhubs:<hub>` (not the partition). Default: `sender`.
+   */
+  senderName?: string | undefined;
   receivedVia: ReceivedVia;
 }
 
@@ -18,6 +23,8 @@ export interface IngestRequest {
 export interface Receipt {
   alertId: string;
   correlationId: string;
+  /** The revision key of the content received: the same again is a re-send, another one a change of the alert. */
+  revision: string;
 }
 
 export type IngestResult =
@@ -36,7 +43,7 @@ export type IngestResult =
 export interface Ingestor {
   ingest(request: IngestRequest): Promise<IngestResult>;
   /** Keeps a payload that could not even be routed to a source (e.g. an Event Hubs record of an unknown `Type`). */
-  quarantine(entry: { source: string; body: unknown; sender: string; receivedVia: ReceivedVia; reason: string }): Promise<string>;
+  quarantine(entry: { source: string; body: unknown; sender: string; senderName?: string | undefined; receivedVia: ReceivedVia; reason: string }): Promise<string>;
 }
 
 /** A request body as it arrived, kept so fields the common schema has no place for are never lost. */
@@ -65,6 +72,8 @@ export interface QuarantineEntry {
   id: string;
   source: string;
   sender: string;
+  /** The sender's stable principal name ({@link IngestRequest.senderName}); a replay derives the same alert ids from it. */
+  senderName?: string | undefined;
   receivedVia: ReceivedVia;
   receivedAt: string;
   /** One line for listings. */

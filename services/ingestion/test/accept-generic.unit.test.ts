@@ -4,7 +4,7 @@ import { parseEvent } from '@soc/contracts';
 import { acceptBody } from '../src/handler.ts';
 import { genericParser } from '../src/sources/generic.ts';
 
-const ctx = { tenantId: 'contoso', sender: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z'), receivedVia: 'http' as const };
+const ctx = { tenantId: 'contoso', sender: 'test-sender', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z'), receivedVia: 'http' as const };
 const acceptGeneric = (body: unknown, c: typeof ctx = ctx, maxBatch = 1000) => acceptBody(genericParser, body, { ...c, maxBatch });
 const realAlerts: unknown[] = readFileSync(new URL('../../../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
   .trim()

@@ -12,7 +12,7 @@ import type { AlertDraft } from '../src/sources/types.ts';
 const FIXTURES = new URL('../../../test/fixtures/alerts/cef/', import.meta.url);
 const SAMPLES = new URL('sentinel-sample-data/', FIXTURES);
 const receivedAt = new Date('2026-11-23T10:00:00Z');
-const ctx = { tenantId: 'contoso', receivedAt };
+const ctx = { tenantId: 'contoso', senderName: 'test-sender', receivedAt };
 
 const fixture = (name: string, dir: URL = FIXTURES): string => readFileSync(new URL(name, dir), 'utf8');
 

@@ -6,7 +6,7 @@ import { defenderParser } from '../src/sources/defender/index.ts';
 import { normalize } from '../src/sources/normalize.ts';
 import type { FieldError } from '../src/sources/types.ts';
 
-const ctx = { tenantId: 'contoso', receivedAt: new Date('2026-11-23T10:00:00Z') };
+const ctx = { tenantId: 'contoso', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z') };
 
 function load(name: string): unknown {
   return JSON.parse(

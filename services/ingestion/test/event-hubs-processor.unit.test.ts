@@ -47,12 +47,14 @@ describe('Event Hubs event processing', () => {
         source: 'sentinel',
         body: { records: [alertA, alertB] },
         sender: 'eventhubs:siem-stream/3',
+        senderName: 'eventhubs:siem-stream',
         receivedVia: 'eventhubs',
       },
       {
         source: 'cef',
         body: { records: [crowdStrikeA, crowdStrikeB] },
         sender: 'eventhubs:siem-stream/3',
+        senderName: 'eventhubs:siem-stream',
         receivedVia: 'eventhubs',
       },
     ]);
@@ -65,6 +67,16 @@ describe('Event Hubs event processing', () => {
     });
     expect(ingestor.quarantined[0]?.reason).toContain('neither Type nor category');
     expect(ingestor.quarantined[0]?.reason).toContain('event 7 of siem-stream/3');
+  });
+
+  it('names the stream, not the partition, as the sender behind alert ids: an alert keeps its id on any partition', async () => {
+    const { ingestor, handlers } = setup();
+    await handlers.processEvents([hubEvent(1, alertA)], new FakePartition('0', 'siem-stream'));
+    await handlers.processEvents([hubEvent(1, alertA)], new FakePartition('5', 'siem-stream'));
+    expect(ingestor.ingested.map((r) => [r.sender, r.senderName])).toEqual([
+      ['eventhubs:siem-stream/0', 'eventhubs:siem-stream'],
+      ['eventhubs:siem-stream/5', 'eventhubs:siem-stream'],
+    ]);
   });
 
   it('reads an array of records and a single record as well as {"records":[…]}', async () => {
@@ -85,6 +97,7 @@ describe('Event Hubs event processing', () => {
         source: 'cef',
         body: { records: [claroty, crowdStrikeA] },
         sender: 'eventhubs:siem-stream/3',
+        senderName: 'eventhubs:siem-stream',
         receivedVia: 'eventhubs',
       },
     ]);

@@ -15,7 +15,7 @@ const rows: Row[] = fixture('rows.jsonl')
 const entityGraph = JSON.parse(fixture('entities.json')) as Record<string, Row>;
 const incidentTrigger = JSON.parse(fixture('incident-trigger.json')) as Row;
 
-const ctx = { tenantId: 'contoso', receivedAt: new Date('2026-11-23T10:00:00Z') };
+const ctx = { tenantId: 'contoso', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z') };
 
 function accept(body: unknown): Alert[] {
   const outcome = normalize(sentinelParser, body, ctx);

@@ -14,7 +14,7 @@ const webhook = fixture('webhook-alert-action-example.json');
 const notable = fixture('es-notable-event.json');
 const notables = fixture<Json[]>('es-notables-search-results.json');
 
-const ctx = { tenantId: 'contoso', receivedAt: new Date('2026-11-23T10:00:00Z') };
+const ctx = { tenantId: 'contoso', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z') };
 
 function accept(body: unknown): { alerts: Alert[]; pointers: string[] } {
   const outcome = normalize(splunkParser, body, ctx);

@@ -16,7 +16,7 @@ const sshd2018 = fixture('sshd-invalid-user-2018.json');
 const syscheck = fixture('syscheck-whodata-modified.json');
 const sysmon = fixture('sysmon-process-create.json');
 
-const ctx = { tenantId: 'contoso', receivedAt: new Date('2026-11-23T10:00:00Z') };
+const ctx = { tenantId: 'contoso', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z') };
 
 function accept(body: unknown): { alerts: Alert[]; pointers: string[] } {
   const outcome = normalize(wazuhParser, body, ctx);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Alert, type EventByType, caseGroupKey } from '@soc/contracts';
+import { type Alert, type AlertRevision, type EventByType, caseGroupKey, compareRevisions } from '@soc/contracts';
 
 /** The `where` fields a period is paged by; SHARDS splits a minute when even a minute overflows a page. */
 export const SHARDS = 16;
@@ -8,7 +8,8 @@ export const MAX_ROW_ENTITIES = 20;
 
 /**
  * What reporting keeps per alert: the facts its figures need, gathered from the alert's received, triaged and
- * dispositioned events in any order. Keyed by alert id, so redeliveries rewrite the same row.
+ * dispositioned events in any order. Keyed by alert id, so redeliveries rewrite the same row, and a new revision of
+ * an alert updates its row (one alert, counted once, in the period it first arrived) with its newest content.
  */
 export interface ReportRow {
   alertId: string;
@@ -30,6 +31,18 @@ export interface ReportRow {
   llm: { status: string; promptTokens: number; completionTokens: number; cost: number } | null;
   disposition: string | null;
   dispositionedAt: string | null;
+  /** The revision the alert fields come from, and the one the triage fields come from: an older one never replaces them. */
+  revision?: AlertRevision | null;
+  triageRevision?: AlertRevision | null;
+}
+
+/** True unless `incoming` is an older revision than `held` (events of alerts from before revisions always apply). */
+function isCurrent(incoming: AlertRevision | undefined, held: AlertRevision | null | undefined): boolean {
+  return incoming === undefined || held === undefined || held === null || incoming.key === held.key || compareRevisions(incoming, held) < 0;
+}
+
+function earliest(a: string | null, b: string): string {
+  return a !== null && Date.parse(a) <= Date.parse(b) ? a : b;
 }
 
 type RowEvent = EventByType<'soc.alert.received.v1' | 'soc.alert.triaged.v1' | 'soc.alert.dispositioned.v1'>;
@@ -93,17 +106,23 @@ export function applyToRow(current: ReportRow | undefined, event: RowEvent): Rep
   let next: ReportRow;
   switch (event.type) {
     case 'soc.alert.received.v1': {
-      const { alert, receivedAt } = event.data;
-      next = { ...(current ?? emptyRow(alert.alertId, alert.tenantId)), ...alertFields(alert), receivedAt, ...timeKeys(receivedAt) };
+      const { alert } = event.data;
+      const base = current ?? emptyRow(alert.alertId, alert.tenantId);
+      // The row belongs to the period the alert first arrived in; its fields follow its newest revision.
+      const receivedAt = earliest(base.receivedAt, event.data.receivedAt);
+      const fields = isCurrent(alert.revision, base.revision) ? { ...alertFields(alert), revision: alert.revision ?? null } : {};
+      next = { ...base, ...fields, receivedAt, ...timeKeys(receivedAt) };
       break;
     }
     case 'soc.alert.triaged.v1': {
       const { alert, triage } = event.data;
-      const base = current ?? { ...emptyRow(alert.alertId, alert.tenantId), ...alertFields(alert) };
+      const base = current ?? { ...emptyRow(alert.alertId, alert.tenantId), ...alertFields(alert), revision: alert.revision ?? null };
+      if (!isCurrent(alert.revision, base.triageRevision)) return undefined;
       const usage = triage.copilot?.usage;
       next = {
         ...base,
         triagedAt: event.time,
+        triageRevision: alert.revision ?? null,
         verdict: triage.verdict.class,
         llm: triage.copilot
           ? { status: triage.copilot.status, promptTokens: usage?.promptTokens ?? 0, completionTokens: usage?.completionTokens ?? 0, cost: usage?.cost ?? 0 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type CopilotNote, type EventByType, parseEvent } from '@soc/contracts';
+import { type CopilotNote, type EventByType, alertRevisionOf, parseEvent } from '@soc/contracts';
 import { MemoryStateStore } from '@soc/state';
 import { REPORT_ROWS, StateReportSource } from '../src/adapters/state-report-source.ts';
 import { durationStats } from '../src/facts.ts';
@@ -171,5 +171,25 @@ describe('report rows from the real contract fixtures', () => {
     const later = applyToRow(base, dispositioned)!;
     const older = { ...dispositioned, data: { ...dispositioned.data, disposition: 'true-positive' as const, at: '2000-01-01T00:00:00.000Z' } };
     expect(applyToRow(later, older)).toBeUndefined();
+  });
+
+  it('keeps one row per alert across revisions: counted in the period it first arrived, fields from its newest revision whatever the order', () => {
+    const revisionOf = (severity: 'low' | 'critical', receivedAt: string) => {
+      const alert = { ...received.data.alert, severity };
+      const revised = { ...alert, revision: alertRevisionOf(alert, new Date(receivedAt)) };
+      return {
+        received: { ...received, id: `r-${severity}`, data: { ...received.data, alert: revised, receivedAt } },
+        triaged: { ...triaged, id: `t-${severity}`, data: { ...triaged.data, alert: revised, triage: { ...triaged.data.triage, verdict: { ...triaged.data.triage.verdict, class: severity === 'critical' ? ('true-positive' as const) : ('false-positive' as const) } } } },
+      };
+    };
+    const first = revisionOf('low', '2025-03-18T09:00:00.000Z');
+    const second = revisionOf('critical', '2025-03-18T11:00:00.000Z');
+    const apply = (events: RowEvents) => events.reduce<ReportRow | undefined>((r, e) => applyToRow(r, e) ?? r, undefined);
+    type RowEvents = Parameters<typeof applyToRow>[1][];
+    const inOrder = apply([first.received, first.triaged, second.received, second.triaged]);
+    const olderLast = apply([second.received, second.triaged, first.triaged, first.received]);
+    for (const row of [inOrder, olderLast]) {
+      expect(row).toMatchObject({ receivedAt: '2025-03-18T09:00:00.000Z', receivedHour: '2025-03-18T09', severity: 'critical', verdict: 'true-positive' });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { TicketCreatedV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
+import { TicketCreatedV1, TicketUpdatedV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { AppError, ErrorCode, type Clock } from '@soc/runtime';
 import type { NewTicket, TicketSystem } from './ports.ts';
@@ -24,7 +24,9 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
     `SOC Copilot alert ${alert.alertId}, correlation ${event.correlationid}.`,
   ].join('\n');
   return {
-    idempotencyKey: actionId,
+    // One ticket per alert and system: a later revision of the alert adds to it instead of opening another.
+    idempotencyKey: `${alert.alertId}:ticket`,
+    actionId,
     alertId: alert.alertId,
     correlationId: event.correlationid,
     title: `[${triage.risk.level.toUpperCase()}] ${alert.title}`.slice(0, 160),
@@ -33,7 +35,20 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
   };
 }
 
-/** Opens a ticket for each CreateTicket action of a decision. */
+/** The work note a later revision of the alert adds to its ticket: what the source changed and the new triage. */
+export function revisionNote(event: EventByType<'soc.decision.made.v1'>): string {
+  const { alert, triage } = event.data;
+  return [
+    `The source sent a changed version of this alert (revision ${alert.revision?.key ?? 'unknown'}): severity ${alert.severity}, status ${alert.status}.`,
+    `Re-triaged: risk ${triage.risk.score}/100 (${triage.risk.level}); verdict ${triage.verdict.class}.`,
+    triage.summary,
+  ].join('\n').slice(0, 8000);
+}
+
+/**
+ * Opens a ticket for each CreateTicket action of a decision: one per alert and system. The decision of a later
+ * revision of the alert adds a work note to that ticket (and raises its priority when more urgent) instead.
+ */
 export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
   return dispatch('ticketing', {
     'soc.decision.made.v1': async (event) => {
@@ -46,6 +61,18 @@ export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
         }
         const ticket = { ...ticketFor(event, action.actionId, action.priority), ...(action.assignmentGroup ? { assignmentGroup: action.assignmentGroup } : {}) };
         const opened = await system.open(ticket);
+        if (!opened.created && opened.actionId !== action.actionId) {
+          const updated = await system.update(opened.ticketId, { updateKey: action.actionId, note: revisionNote(event), priority: action.priority });
+          emit.push(
+            causedBy(
+              event,
+              TicketUpdatedV1,
+              { alertId: event.data.alert.alertId, system: system.name, ticketId: updated.ticketId, status: updated.status, note: revisionNote(event) },
+              { source: '/soc/ticketing', time: deps.clock.now(), key: action.actionId },
+            ),
+          );
+          continue;
+        }
         emit.push(
           causedBy(
             event,

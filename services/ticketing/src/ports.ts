@@ -1,7 +1,9 @@
 /** A ticket to open for an alert. */
 export interface NewTicket {
-  /** Same key, same ticket: opening twice returns the first. */
+  /** Same key, same ticket: opening twice returns the first. One per alert and system, across its revisions. */
   idempotencyKey: string;
+  /** The decision action that asked for it, so a redelivery of that decision is told from a later revision's. */
+  actionId: string;
   alertId: string;
   correlationId: string;
   title: string;
@@ -16,10 +18,24 @@ export interface Ticket {
   url?: string;
   status: string;
   priority: number;
+  /** The action that opened it. */
+  actionId: string;
+}
+
+/** What a later revision of the alert adds to its open ticket. */
+export interface TicketUpdate {
+  /** Same key, same update: applying it twice adds one note. */
+  updateKey: string;
+  note: string;
+  /** The revision's priority; the ticket keeps the more urgent (lower) of its own and this one. */
+  priority: number;
 }
 
 /** Opens tickets in the system of record. */
 export interface TicketSystem {
   readonly name: 'local' | 'servicenow';
-  open(ticket: NewTicket): Promise<Ticket>;
+  /** Opens the ticket of `idempotencyKey`, or returns the existing one (`created: false`). */
+  open(ticket: NewTicket): Promise<Ticket & { created: boolean }>;
+  /** Adds a revision's work note to a ticket and raises its priority when the revision is more urgent. */
+  update(ticketId: string, update: TicketUpdate): Promise<Ticket>;
 }

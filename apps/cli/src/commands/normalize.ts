@@ -6,7 +6,7 @@ import { CliFailure, UsageError, type Command } from '../cli-io.ts';
 export const normalizeCommand: Command = {
   path: ['normalize'],
   summary: 'Print the normalised alerts a payload file gives (debug a parser)',
-  help: `Usage: soc normalize --source <name> <file> [--tenant <id>]
+  help: `Usage: soc normalize --source <name> <file> [--tenant <id>] [--sender <name>]
 
 Run a source's parser on a payload file, locally (nothing is sent or stored),
 and print each normalised alert as one JSON line. The file holds one request
@@ -17,9 +17,11 @@ cef, text lines. Refusals print every field error on stderr and exit 1.
 Options:
   --source <name>  sentinel, defender, splunk, wazuh, cef or generic (required)
   --tenant <id>    tenant id for the alert ids (default $SOC_TENANT_ID, else default)
+  --sender <name>  the sender's credential name, part of the alert ids (default api,
+                   the name of SOC_API_TOKEN)
   -h, --help       show this help`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { source: { type: 'string' }, tenant: { type: 'string' } }, 1);
+    const { values, positionals } = parseCommandArgs(args, { source: { type: 'string' }, tenant: { type: 'string' }, sender: { type: 'string' } }, 1);
     const file = positionals[0];
     if (values.source === undefined) throw new UsageError('Missing --source <name>');
     if (file === undefined) throw new UsageError('Missing <file>');
@@ -34,7 +36,7 @@ Options:
       throw new CliFailure(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     const bodies = bodiesOf(text, file, parser.mediaTypes.includes('text/plain'));
-    const ctx = { tenantId: values.tenant ?? io.env.SOC_TENANT_ID ?? 'default', receivedAt: new Date() };
+    const ctx = { tenantId: values.tenant ?? io.env.SOC_TENANT_ID ?? 'default', senderName: values.sender ?? 'api', receivedAt: new Date() };
     const problems: string[] = [];
     let count = 0;
     for (const { body, where } of bodies) {

@@ -20,7 +20,7 @@ export function sampleAlert(n: number, tenantId = 'tenant-a'): AlertInput {
   const vendorAlertId = `sentinel-${n}`;
   return {
     schemaVersion: 1,
-    alertId: deriveAlertId(tenantId, 'sentinel', vendorAlertId),
+    alertId: deriveAlertId(tenantId, 'sentinel', vendorAlertId, 'sentinel'),
     tenantId,
     source: { name: 'sentinel', product: 'Microsoft Sentinel', vendor: 'Microsoft', vendorAlertId },
     title: 'Suspicious PowerShell download cradle',

@@ -2,6 +2,7 @@ import { type StateStore, updateWithRetry } from '@soc/state';
 import { ErrorCode, isAppError } from '@soc/runtime';
 import type { CaseEventDoc } from '../case-view.ts';
 import type { CaseStore, CaseSummary } from '../ports.ts';
+import { mergeSummary } from '../projector.ts';
 
 const EVENTS = 'case-events';
 const SUMMARIES = 'cases';
@@ -60,11 +61,7 @@ export class StateCaseStore implements CaseStore {
       this.store,
       SUMMARIES,
       summary.alertId,
-      (current) => {
-        if (!current) return summary;
-        // The received stub knows when the alert arrived; the decision knows everything else. Either may land first.
-        return replace ? { ...summary, receivedAt: current.receivedAt } : { ...current, receivedAt: summary.receivedAt };
-      },
+      (current) => mergeSummary(current, summary, replace),
       this.ttl(),
     );
   }

@@ -61,6 +61,7 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
         readRaw(req, res, (error?: unknown) => (error === undefined ? resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)) : reject(error)));
       });
       let principal: string;
+      let senderName: string;
       if (step.ok === 'needs-body') {
         const verified = step.verify(raw);
         if (!verified.ok) {
@@ -73,8 +74,10 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
           return;
         }
         principal = verified.principal;
+        senderName = verified.name;
       } else {
         principal = step.principal;
+        senderName = step.name;
       }
       res.locals.principal = principal;
       const isText = mediaType.startsWith('text/');
@@ -89,12 +92,12 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
           body = JSON.parse(rawText);
         } catch (error) {
           const reason = `The body is not valid JSON (${(error as Error).message.replace(/, ".*$/s, '').slice(0, 120)})`;
-          const quarantineId = await deps.ingestor.quarantine({ source, body: rawText, sender: principal, receivedVia: 'http', reason });
+          const quarantineId = await deps.ingestor.quarantine({ source, body: rawText, sender: principal, senderName, receivedVia: 'http', reason });
           refused(res, source, body, quarantineId, [{ index: 0, path: '(root)', message: reason }]);
           return;
         }
       }
-      const result = await deps.ingestor.ingest({ source: parser.name, body, rawText, mediaType: isText ? 'text/plain' : 'application/json', sender: principal, receivedVia: 'http' });
+      const result = await deps.ingestor.ingest({ source: parser.name, body, rawText, mediaType: isText ? 'text/plain' : 'application/json', sender: principal, senderName, receivedVia: 'http' });
       respond(res, source, body, result);
     } catch (error) {
       next(translateBodyParserError(error) ?? error);

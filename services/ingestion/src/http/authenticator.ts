@@ -12,7 +12,11 @@ export interface CredentialsShown {
   queryToken?: string | undefined;
 }
 
-export type AuthResult = { ok: true; principal: string } | { ok: false; reason: string };
+/**
+ * `principal` names the sender as recorded (Entra: `<credential>:<client id>`); `name` is the credential's configured
+ * name, the sender's stable identity that alert ids derive from (it survives a rotation of the secret or token).
+ */
+export type AuthResult = { ok: true; principal: string; name: string } | { ok: false; reason: string };
 /** Header credentials are settled before the body is read; an HMAC signature needs the body. */
 export type AuthStep = AuthResult | { ok: 'needs-body'; verify: (rawBody: Buffer) => AuthResult };
 
@@ -98,7 +102,7 @@ export class SenderAuthenticator {
     const principal = token.length > MAX_TOKEN_LENGTH ? undefined : this.match?.(token);
     if (principal === undefined) return { ok: false, reason: 'The bearer token is not valid.' };
     if (!allows(this.bearerSources.get(principal), source)) return { ok: false, reason: `This token may not post ${source} alerts.` };
-    return { ok: true, principal };
+    return { ok: true, principal, name: principal };
   }
 
   private async checkJwt(token: string, source: string): Promise<AuthResult> {
@@ -113,7 +117,7 @@ export class SenderAuthenticator {
           reason = 'The Entra ID token is valid, but its client is not allowed to post alerts (allowedClients).';
           continue;
         }
-        return { ok: true, principal: `${v.name}:${client}` };
+        return { ok: true, principal: `${v.name}:${client}`, name: v.name };
       } catch (error) {
         reason = `The Entra ID token is not valid (${jwtReason(error)}).`;
       }
@@ -141,7 +145,7 @@ export class SenderAuthenticator {
           const expected = createHmac('sha256', h.key).update(`${timestamp}.`).update(rawBody).digest();
           if (timingSafeEqual(expected, presented)) principal ??= h.name;
         }
-        return principal === undefined ? { ok: false, reason: 'The HMAC signature does not match the body.' } : { ok: true, principal };
+        return principal === undefined ? { ok: false, reason: 'The HMAC signature does not match the body.' } : { ok: true, principal, name: principal };
       },
     };
   }

@@ -86,10 +86,16 @@ export function loadIngestAuth(path: string | undefined): { credentials: Resolve
   }
   const parsed = IngestAuthFile.safeParse(raw);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const names = new Set<string>();
+  // The name is the sender's identity (part of its alert ids). Two entries of one name are one sender rotating its
+  // secret, so they must be alike; anything else would let two senders share ids.
+  const names = new Map<string, string>();
   const credentials = parsed.data.credentials.map((c): ResolvedCredential => {
-    if (names.has(c.name)) throw invalid(`credential name "${c.name}" is used twice`);
-    names.add(c.name);
+    const shape = JSON.stringify([c.kind, [...(c.sources ?? ['*'])].sort()]);
+    const seen = names.get(c.name);
+    if (seen !== undefined && seen !== shape) {
+      throw invalid(`credential name "${c.name}" is used twice with a different kind or sources (entries of one name are one sender rotating its secret: same kind, same sources)`);
+    }
+    names.set(c.name, shape);
     switch (c.kind) {
       case 'bearer':
         return { ...c, token: resolveSecret(c.token, `credential "${c.name}"`, 16) };

@@ -7,6 +7,8 @@ import type { AlertDraft } from './types.ts';
 /** Where an alert came from and when it arrived. */
 export interface BuildContext {
   tenantId: string;
+  /** The sender's stable principal name: part of the alert id, so one sender cannot take another's ids. */
+  senderName: string;
   receivedAt: Date;
   /** Key of the stored request body in the raw-reference store; the alert's `rawRef` points into it. */
   rawKey?: string | undefined;
@@ -53,8 +55,8 @@ function extractedEntities(draft: AlertDraft): EntityDraft[] {
 }
 
 /**
- * Turns a parser's draft into a common alert: deterministic alert id from tenant, source and vendor id (so a
- * re-send keeps its id), text clamped to the schema's limits instead of refusing a real alert for a long title,
+ * Turns a parser's draft into a common alert: deterministic alert id from tenant, source, sender and vendor id
+ * (so a re-send keeps its id), text clamped to the schema's limits instead of refusing a real alert for a long title,
  * entities canonicalised and de-duplicated, then the schema check. Throws the schema's ZodError only for a draft
  * a parser should never have produced.
  */
@@ -75,7 +77,7 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
   if (all.length > LIMITS.entities) notes.push(`soc:entities-over-limit:${all.length - LIMITS.entities}`);
   const candidate = {
     schemaVersion: 1 as const,
-    alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId),
+    alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId, ctx.senderName),
     tenantId: ctx.tenantId,
     source: {
       name: source,
@@ -92,6 +94,7 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     detectedAt: draft.detectedAt ?? ctx.receivedAt.toISOString(),
     firstSeenAt: draft.firstSeenAt,
     lastSeenAt: draft.lastSeenAt,
+    modifiedAt: draft.modifiedAt,
     rule: draft.rule && (draft.rule.id !== undefined || draft.rule.name !== undefined)
       ? { id: draft.rule.id, name: draft.rule.name === undefined ? undefined : clamp(draft.rule.name, 1024) }
       : undefined,

@@ -19,6 +19,8 @@ export const GenericAlertV1 = z
     detectedAt: z.iso.datetime({ offset: true }).optional(),
     firstSeenAt: z.iso.datetime({ offset: true }).optional(),
     lastSeenAt: z.iso.datetime({ offset: true }).optional(),
+    /** When the sending system last changed the alert: orders re-sent versions (revisions); not content. */
+    modifiedAt: z.iso.datetime({ offset: true }).optional(),
     product: z.string().max(256).optional(),
     vendor: z.string().max(256).optional(),
     url: z.url({ protocol: /^https?$/ }).max(4096).optional(),
@@ -57,6 +59,7 @@ function draftOf(input: GenericAlertV1, rawPointer: string): AlertDraft {
     detectedAt: input.detectedAt,
     firstSeenAt: input.firstSeenAt,
     lastSeenAt: input.lastSeenAt,
+    modifiedAt: input.modifiedAt,
     rule: input.rule,
     attack: [...(input.tactics ?? []).map((tactic) => ({ tactic })), ...(input.techniques ?? []).map((techniqueId) => ({ techniqueId }))],
     entities: (input.entities ?? []).map((e) => e as unknown as EntityDraft),

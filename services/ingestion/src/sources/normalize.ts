@@ -1,4 +1,4 @@
-import type { Alert } from '@soc/contracts';
+import { type Alert, alertRevisionOf } from '@soc/contracts';
 import { type BuildContext, buildAlert } from './build-alert.ts';
 import type { AlertDraft, FieldError, SourceParser } from './types.ts';
 
@@ -26,7 +26,8 @@ export function normalize(parser: SourceParser, body: unknown, ctx: BuildContext
   const alerts: Alert[] = [];
   parsed.drafts.forEach((draft, index) => {
     try {
-      alerts.push(buildAlert(parser.name, draft, ctx));
+      const alert = buildAlert(parser.name, draft, ctx);
+      alerts.push({ ...alert, revision: alertRevisionOf(alert, ctx.receivedAt) });
     } catch (error) {
       const issues = schemaIssues(error);
       if (issues === undefined) throw error;

@@ -21,6 +21,8 @@ export interface AlertDraft {
   detectedAt?: string | undefined;
   firstSeenAt?: string | undefined;
   lastSeenAt?: string | undefined;
+  /** When the source last changed the alert (ISO 8601): orders its revisions; never part of its content. */
+  modifiedAt?: string | undefined;
   rule?: { id?: string | undefined; name?: string | undefined } | undefined;
   /** Tactics and techniques the product itself names; invalid technique ids are dropped, not refused. */
   attack?: AttackRef[] | undefined;

@@ -1,11 +1,16 @@
 import { deriveKey } from '@soc/contracts';
-import type { StateStore } from '@soc/state';
-import { ErrorCode, isAppError } from '@soc/runtime';
-import type { NewTicket, Ticket, TicketSystem } from '../ports.ts';
+import { type StateStore, updateWithRetry } from '@soc/state';
+import { AppError, ErrorCode, isAppError } from '@soc/runtime';
+import type { NewTicket, Ticket, TicketSystem, TicketUpdate } from '../ports.ts';
 
 interface TicketDoc extends Ticket, NewTicket {
   openedAt: string;
+  /** Work notes added by later revisions of the alert, oldest first. */
+  notes?: { key: string; note: string; at: string }[];
 }
+
+const COLLECTION = 'tickets';
+const view = (doc: TicketDoc): Ticket => ({ ticketId: doc.ticketId, status: doc.status, priority: doc.priority, actionId: doc.actionId });
 
 /** The embedded default ticket system: tickets are documents in the state store, one per idempotency key. */
 export class StateTicketSystem implements TicketSystem {
@@ -17,17 +22,29 @@ export class StateTicketSystem implements TicketSystem {
     this.now = now;
   }
 
-  async open(ticket: NewTicket): Promise<Ticket> {
+  async open(ticket: NewTicket): Promise<Ticket & { created: boolean }> {
     const ticketId = `SOC-${deriveKey(ticket.idempotencyKey).slice(0, 8).toUpperCase()}`;
     const doc: TicketDoc = { ...ticket, ticketId, status: 'new', openedAt: this.now().toISOString() };
     try {
-      await this.store.put('tickets', ticketId, doc, { ifNoneMatch: '*' });
-      return { ticketId, status: doc.status, priority: doc.priority };
+      await this.store.put(COLLECTION, ticketId, doc, { ifNoneMatch: '*' });
+      return { ...view(doc), created: true };
     } catch (error) {
       if (!isAppError(error) || error.code !== ErrorCode.CONFLICT) throw error;
-      const existing = await this.store.get<TicketDoc>('tickets', ticketId);
+      const existing = await this.store.get<TicketDoc>(COLLECTION, ticketId);
       if (!existing) throw error;
-      return { ticketId, status: existing.value.status, priority: existing.value.priority };
+      return { ...view(existing.value), created: false };
     }
+  }
+
+  async update(ticketId: string, update: TicketUpdate): Promise<Ticket> {
+    await updateWithRetry<TicketDoc>(this.store, COLLECTION, ticketId, (current) => {
+      if (!current) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: true });
+      const notes = current.notes ?? [];
+      if (notes.some((n) => n.key === update.updateKey)) return undefined; // applied already: a redelivery
+      return { ...current, priority: Math.min(current.priority, update.priority), notes: [...notes, { key: update.updateKey, note: update.note, at: this.now().toISOString() }] };
+    });
+    const stored = await this.store.get<TicketDoc>(COLLECTION, ticketId);
+    if (!stored) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: true });
+    return view(stored.value);
   }
 }

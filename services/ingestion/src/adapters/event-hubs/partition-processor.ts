@@ -113,6 +113,8 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
 
   const ingestEvent = async (event: E, context: HubPartition<E>): Promise<void> => {
     const sender = `eventhubs:${context.eventHubName}/${context.partitionId}`;
+    // The stream, not the partition, is the sender: one alert may arrive on any partition and must keep its id.
+    const senderName = `eventhubs:${context.eventHubName}`;
     const at = `event ${event.sequenceNumber} of ${context.eventHubName}/${context.partitionId}`;
     const decoded = decodeEventBody(event.body);
     if (!decoded.ok) {
@@ -121,6 +123,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         source: options.defaultSource ?? 'eventhubs',
         body: decoded.raw,
         sender,
+        senderName,
         receivedVia: 'eventhubs',
         reason: `${decoded.reason} (${at})`,
       });
@@ -133,6 +136,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         source: options.defaultSource ?? 'eventhubs',
         body: decoded.body,
         sender,
+        senderName,
         receivedVia: 'eventhubs',
         reason,
       });
@@ -140,7 +144,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
     }
     const plan = planEvent(records, { defaultSource: options.defaultSource, maxRecordsPerIngest });
     for (const group of plan.ingest) {
-      const request = { source: group.source, body: { records: group.records }, sender, receivedVia: 'eventhubs' as const };
+      const request = { source: group.source, body: { records: group.records }, sender, senderName, receivedVia: 'eventhubs' as const };
       let result;
       try {
         result = await options.ingestor.ingest(request);
@@ -170,6 +174,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         source: 'eventhubs',
         body: { records: group.records },
         sender,
+        senderName,
         receivedVia: 'eventhubs',
         reason: `${group.reason} (${at})`,
       });

@@ -6,6 +6,7 @@ export interface QuarantineCall {
   source: string;
   body: unknown;
   sender: string;
+  senderName?: string | undefined;
   receivedVia: ReceivedVia;
   reason: string;
 }
@@ -33,7 +34,7 @@ export class FakeIngestor implements Ingestor {
       };
     return {
       kind: 'accepted',
-      receipts: [{ alertId: `a-${this.ingested.length}`, correlationId: `c-${this.ingested.length}` }],
+      receipts: [{ alertId: `a-${this.ingested.length}`, correlationId: `c-${this.ingested.length}`, revision: `rev-${this.ingested.length}` }],
     };
   }
 

@@ -1,6 +1,6 @@
 import type { AttackRef } from '@soc/contracts';
 import type { AlertDraft } from '../types.ts';
-import { list, record, text } from '../values.ts';
+import { list, record, text, toIso } from '../values.ts';
 import { type RecordScope, fail, optionalDate, optionalList, requiredSeverity, requiredText } from './fields.ts';
 import { type EvidenceFindings, emptyFindings, mapEvidence } from './graph-evidence.ts';
 import { attackOf, enumLabel, label, productOf, readStatus } from './vocabulary.ts';
@@ -82,6 +82,7 @@ export function graphAlertDraft(scope: RecordScope, alert: Obj, rawPointer: stri
     detectedAt,
     firstSeenAt: parts.firstSeenAt,
     lastSeenAt: parts.lastSeenAt,
+    modifiedAt: toIso(alert['lastUpdateDateTime']),
     rule: { id: text(alert['detectorId']) ?? text(alert['alertPolicyId']) },
     attack: parts.attack,
     entities: [...findings.primary, ...findings.secondary],
@@ -151,6 +152,7 @@ export function graphIncidentDraft(scope: RecordScope, incident: Obj, rawPointer
     detectedAt,
     firstSeenAt: earliest(alerts.map((a) => a.firstSeenAt)),
     lastSeenAt: latest(alerts.map((a) => a.lastSeenAt)),
+    modifiedAt: toIso(incident['lastUpdateDateTime']),
     attack: alerts.flatMap((a) => a.attack),
     entities: [...findings.primary, ...findings.secondary],
     labels: present([

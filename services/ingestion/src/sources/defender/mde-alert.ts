@@ -1,6 +1,6 @@
 import type { EntityDraft } from '../../entities.ts';
 import type { AlertDraft } from '../types.ts';
-import { list, record, text } from '../values.ts';
+import { list, record, text, toIso } from '../values.ts';
 import {
   fileEntities,
   hostEntity,
@@ -144,6 +144,7 @@ export function mdeAlertDraft(scope: RecordScope, alert: Obj, rawPointer: string
     detectedAt,
     firstSeenAt,
     lastSeenAt,
+    modifiedAt: toIso(alert['lastUpdateTime']),
     rule: { id: text(alert['detectorId']) },
     attack: attackOf(alert['category'], alert['mitreTechniques']),
     entities,

@@ -1,4 +1,4 @@
-import { list, record, text } from '../values.ts';
+import { list, record, text, toIso } from '../values.ts';
 import type { AttackRef } from '@soc/contracts';
 import { type EntityNode, anyEntityNodes, restEntityNodes } from './entity-graph.ts';
 import { mapEntities } from './entity-map.ts';
@@ -103,6 +103,8 @@ export function parseIncident(body: Record<string, unknown>, index: number, rawP
       detectedAt,
       firstSeenAt,
       lastSeenAt,
+      // Bookkeeping that orders the incident's updates; an unreadable one is left out, never a reason to refuse.
+      modifiedAt: toIso(f.get('lastModifiedTimeUtc')),
       rule: { id: stringList(f.get('relatedAnalyticRuleIds'))[0] },
       attack,
       entities: mapEntities(nodes),

@@ -1,4 +1,4 @@
-import { record } from '../values.ts';
+import { record, toIso } from '../values.ts';
 import {
   SEVERITY_EXPECTED,
   attackRefs,
@@ -64,6 +64,7 @@ export function parseSecurityIncident(row: Record<string, unknown>, index: numbe
       detectedAt,
       firstSeenAt,
       lastSeenAt,
+      modifiedAt: toIso(f.get('LastModifiedTime')),
       rule: { id: stringList(f.get('RelatedAnalyticRuleIds'))[0] },
       attack: attackRefs(additional.get('tactics'), additional.get('techniques')),
       entities: [],
