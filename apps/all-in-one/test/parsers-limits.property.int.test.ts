@@ -74,7 +74,7 @@ const clock = manualClock(now.toISOString());
 const weights = loadWeights();
 const knowledge = loadTriageKnowledge();
 const policy = loadPolicy();
-const ctx = { tenantId: 'contoso', sender: 'property', receivedAt: now, receivedVia: 'http' as const, maxBatch: 1000, payloadKey: 'p-property' };
+const ctx = { tenantId: 'contoso', sender: 'property', senderName: 'property', receivedAt: now, receivedVia: 'http' as const, maxBatch: 1000, payloadKey: 'p-property' };
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 
 /** History for every entity and the rule, with dispositions: the largest enrichment an alert can get. */

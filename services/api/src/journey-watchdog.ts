@@ -17,8 +17,10 @@ const STAGE_READS_IN_FLIGHT = 16;
 export async function scanStalled(cases: CaseStore, now: Date, stallAfterMs: number, limit = STALL_SCAN_LIMIT): Promise<StalledAlert[]> {
   const undecided = await cases.listUndecided({ limit });
   // Age first, from the summaries alone: only overdue cases cost a read of their events.
+  // A journey is aged from the receipt of the revision it is about: a re-sent alert whose first revision arrived
+  // an hour ago and whose new revision is being triaged right now has not stalled.
   const overdue = findStalled(
-    undecided.map((s) => ({ alertId: s.alertId, correlationId: s.correlationId, receivedAt: s.receivedAt, stage: 'received' as const })),
+    undecided.map((s) => ({ alertId: s.alertId, correlationId: s.correlationId, receivedAt: s.revision?.receivedAt ?? s.receivedAt, stage: 'received' as const })),
     now,
     stallAfterMs,
   );
@@ -27,7 +29,10 @@ export async function scanStalled(cases: CaseStore, now: Date, stallAfterMs: num
     const batch = overdue.slice(i, i + STAGE_READS_IN_FLIGHT);
     journeys.push(
       ...(await Promise.all(
-        batch.map(async (s) => ({ ...s, stage: foldCase(s.alertId, await cases.events(s.alertId)).stage })),
+        batch.map(async (s) => {
+          const view = foldCase(s.alertId, await cases.events(s.alertId));
+          return { ...s, stage: view.stage, receivedAt: view.revisions[0]?.receivedAt ?? s.receivedAt };
+        }),
       )),
     );
   }

@@ -93,6 +93,19 @@ describe('scanStalled over the case view', () => {
     await cases.append({ ...(await cases.events(alert.alertId))[0]!, eventId: 'dec-1', type: 'soc.decision.made.v1', time: later(2).toISOString(), data: {} });
     expect(await scanStalled(cases, later(400), 300_000)).toEqual([]);
   });
+
+  it('ages a re-sent alert from its newest revision: a revision in flight is not a stall, one stuck is', async () => {
+    const { cases, project } = caseView();
+    const first: Alert = { ...alertNamed('alt-revised'), revision: { key: `rev-${'1'.repeat(32)}`, receivedAt: t0.toISOString() } };
+    await project(receivedEvent(first, t0));
+    await project(decisionEvent(first, t0, 50, 'true-positive'));
+    // The source re-sends it changed, 290 s after the first arrival: a new revision, not yet decided.
+    const second: Alert = { ...first, severity: 'critical', revision: { key: `rev-${'2'.repeat(32)}`, receivedAt: later(290).toISOString() } };
+    await project({ ...receivedEvent(second, later(290)), id: 'rcv-alt-revised-2' });
+    expect(await scanStalled(cases, later(301), 300_000)).toEqual([]);
+    const stalled = await scanStalled(cases, later(600), 300_000);
+    expect(stalled.map((s) => [s.alertId, s.stage, s.ageSeconds])).toEqual([['alt-revised', 'received', 310]]);
+  });
 });
 
 describe('the journey watchdog (timer shell)', () => {

@@ -30,7 +30,7 @@ describe('containment of a long indicator', () => {
     const handle = makeContainmentHandler({ requests: new StateRequestStore(new MemoryStateStore()), runbooks: new DryRunRunbooks(), clock: manualClock('2026-11-23T10:00:00Z'), approvalTtlMs: 3_600_000 });
     const requested = await handle(decision, delivery);
     expect((requested.emit[0]!.data as { target: { value: string } }).target.value).toBe(url);
-    const approved = createEvent(ContainmentApprovedV1, { requestId: requestIdFor('act-url'), alertId: 'alt-l', approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '' }, { ...env, id: 'ap-l' });
+    const approved = createEvent(ContainmentApprovedV1, { requestId: requestIdFor('alt-l', 'block-url', 'url:long'), alertId: 'alt-l', approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '' }, { ...env, id: 'ap-l' });
     const out = await handle(approved as SocEvent, delivery);
     expect(out.emit[0]!.type).toBe('soc.containment.executed.v1');
     expect(parseEvent(JSON.parse(JSON.stringify(out.emit[0])))).toMatchObject({ ok: true });

@@ -4,7 +4,7 @@ import { acceptBody } from '../src/handler.ts';
 import { genericParser } from '../src/sources/generic.ts';
 import { sentinelParser } from '../src/sources/sentinel/index.ts';
 
-const ctx = { tenantId: 'contoso', sender: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z'), receivedVia: 'http' as const, maxBatch: 1000 };
+const ctx = { tenantId: 'contoso', sender: 'test-sender', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z'), receivedVia: 'http' as const, maxBatch: 1000 };
 const accept = (body: unknown) => {
   const outcome = acceptBody(genericParser, body, ctx);
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors.slice(0, 3)));

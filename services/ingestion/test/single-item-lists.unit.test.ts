@@ -11,7 +11,7 @@ import { normalize } from '../src/sources/normalize.ts';
  * 400, never a silently missing entity.
  */
 
-const ctx = { tenantId: 'contoso', receivedAt: new Date('2026-11-23T10:00:00Z') };
+const ctx = { tenantId: 'contoso', senderName: 'siem', receivedAt: new Date('2026-11-23T10:00:00Z') };
 
 function fixture(path: string): unknown {
   return JSON.parse(readFileSync(new URL(`../../../test/fixtures/alerts/${path}`, import.meta.url), 'utf8')) as unknown;

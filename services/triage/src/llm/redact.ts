@@ -282,11 +282,14 @@ const ALERT: Shape<Alert> = {
   detectedAt: 'keep',
   firstSeenAt: 'keep',
   lastSeenAt: 'keep',
+  modifiedAt: 'keep',
   rule: (rule, r) => r.shaped(rule, { id: 'value', name: 'value' }),
   attack: (attack, r) => attack.map((a) => r.shaped(a, ATTACK_REF)),
   entities: (entities, r) => entities.map((e) => r.entity(e)),
   labels: texts,
   rawRef: 'drop',
+  // Which revision of a re-sent alert this is: bookkeeping the model does not need.
+  revision: 'drop',
 };
 const FACT: Shape<Fact> = {
   id: (id, r) => r.refId(id),
