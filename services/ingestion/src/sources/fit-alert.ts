@@ -6,6 +6,15 @@ export type AlertCandidate = Omit<AlertInput, 'entities' | 'labels'> & { entitie
 /** Entity attributes that are descriptive text, not the indicator itself (the `value` and `id` are never cut). */
 const ENTITY_TEXT = ['commandLine', 'data', 'displayName', 'os', 'parentName', 'name', 'path', 'hostname', 'fqdn', 'domain', 'upn', 'sid', 'objectId', 'deviceId', 'key', 'valueName', 'provider', 'resourceType'] as const;
 
+/**
+ * Room kept for what the edge stamps on the alert after it is fitted: its revision (`alert.revision`, computed from
+ * the fitted content so that the same body always gives the same key). Measured on the largest revision the
+ * contract allows (two ISO times with offset), so the stamped alert never goes over {@link MAX_ALERT_BYTES}.
+ */
+export const REVISION_ROOM = jsonBytes({ revision: { key: `rev-${'0'.repeat(32)}`, at: '+275760-09-13T00:00:00.000000+00:00', receivedAt: '+275760-09-13T00:00:00.000000+00:00' } });
+/** What the fitted alert itself may take. */
+const FIT_BYTES = MAX_ALERT_BYTES - REVISION_ROOM;
+
 /** The note an alert carries when text was cut to fit its budget. */
 export const CLIPPED_NOTE = 'soc:text-clipped-to-fit';
 /** The prefix of the note an alert carries when entities had to be left out to fit its budget. */
@@ -33,24 +42,24 @@ const TEXT_STEPS: readonly ((a: AlertCandidate) => AlertCandidate)[] = [
 ];
 
 /**
- * Shrinks an alert to {@link MAX_ALERT_BYTES} (the share of the bus budget every event of its journey spends on
+ * Shrinks an alert to {@link MAX_ALERT_BYTES} less {@link REVISION_ROOM} (the share of the bus budget every event of its journey spends on
  * it), deterministically: free text first, with a visible marker; then entities extracted from free text; then,
  * only if nothing else can fit, the source's own entities from the last — and the alert says what happened in a
  * label. The raw body stays in the payload store (`rawRef`). Pure.
  */
 export function fitAlert(candidate: AlertCandidate): AlertCandidate {
   let alert = candidate;
-  if (jsonBytes(alert) <= MAX_ALERT_BYTES) return alert;
+  if (jsonBytes(alert) <= FIT_BYTES) return alert;
   // The note is counted before it is needed, so adding it never pushes the alert back over.
   const withNote = (a: AlertCandidate): AlertCandidate => (a.labels.includes(CLIPPED_NOTE) ? a : { ...a, labels: [...a.labels, CLIPPED_NOTE] });
   for (const step of TEXT_STEPS) {
     alert = withNote(step(alert));
-    if (jsonBytes(alert) <= MAX_ALERT_BYTES) return alert;
+    if (jsonBytes(alert) <= FIT_BYTES) return alert;
   }
   // Entities from free text go before the source's own; the last named go first.
   const order = alert.entities.map((e, i) => ({ e, i })).sort((a, b) => rank(b.e) - rank(a.e) || b.i - a.i);
   const noteRoom = DROPPED_NOTE.length + 8;
-  let excess = jsonBytes(alert) + noteRoom - MAX_ALERT_BYTES;
+  let excess = jsonBytes(alert) + noteRoom - FIT_BYTES;
   const dropped = new Set<number>();
   for (const { e, i } of order) {
     if (excess <= 0) break;
