@@ -17,7 +17,7 @@ export const notificationService: ServiceModule<NotificationConfig> = {
         mailer: new OutboxMailer({ dir, from: config.NOTIFY_FROM }),
         chat: new OutboxChatPoster({ dir }),
         clock: platform.clock,
-        caseBaseUrl: platform.env.SOC_PUBLIC_URL,
+        publicUrl: platform.env.SOC_PUBLIC_URL,
       }),
     );
     return { close: () => consumer.close() };

@@ -20,7 +20,7 @@ describe('notification of soc.report.generated.v1', () => {
       mailer: new OutboxMailer({ dir, from: 'soc-copilot@contoso.com' }),
       chat: new OutboxChatPoster({ dir }),
       clock: manualClock(),
-      caseBaseUrl: 'http://localhost:8080',
+      publicUrl: 'http://localhost:8080',
     });
     expect(await handle(report, delivery)).toEqual({ emit: [] });
     expect(await handle(report, { ...delivery, deliveryCount: 2 })).toEqual({ emit: [] }); // a redelivery
