@@ -9,7 +9,7 @@ export interface RenderOptions {
 
 /** The subject line: severity and title, with control characters removed (header injection). */
 export function subjectOf(alert: Alert, triage: Triage): string {
-  const clean = alert.title.replace(/[\r\n\t\u0000-\u001f\u007f]/g, ' ').slice(0, 200);
+  const clean = alert.title.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').slice(0, 200);
   return `[SOC ${triage.risk.level.toUpperCase()} ${triage.risk.score}] ${clean}`;
 }
 

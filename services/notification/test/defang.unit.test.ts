@@ -5,7 +5,7 @@ import { makeNotificationHandler } from '../src/handler.ts';
 import { decisionFixture, delivery } from './support/decision.ts';
 import { MemoryChatPoster, MemoryMailer } from './support/memory-transports.ts';
 
-const PUBLIC_URL = 'https://soc.example.org';
+const PUBLIC_URL = 'http://localhost:8080'; // no dotted name a generated indicator could be part of
 
 function harness() {
   const mailer = new MemoryMailer();
