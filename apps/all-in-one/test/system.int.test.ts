@@ -64,7 +64,7 @@ describe('the whole system on the embedded default (one process)', () => {
     });
     expect(view.notifications[0].deliveryId).toMatch(/^outbox:act-.*\.eml$/);
     const eml = readFileSync(join(system.dataDir, 'outbox', view.notifications[0].deliveryId.slice('outbox:'.length)), 'utf8');
-    expect(eml).toContain('185[.]220[.]101[.]4');
+    expect(eml.replace(/=\r\n/g, '')).toContain('185[.]220[.]101[.]4'); // quoted-printable: soft line breaks joined
     expect(view.tickets[0]).toMatchObject({ system: 'local', ticketId: expect.stringMatching(/^SOC-/), priority: 1 });
     expect(view.containment.every((c: { status: string }) => c.status === 'pending-approval')).toBe(true);
   });

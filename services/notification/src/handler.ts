@@ -1,6 +1,8 @@
 import { NotificationSentV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
+import { caseLink } from '@soc/outbound';
 import type { Clock } from '@soc/runtime';
+import { defangChat, defangEmail } from './outbound.ts';
 import type { ChatPoster, Mailer } from './ports.ts';
 import { renderAlertEmail, subjectOf } from './render.ts';
 
@@ -9,12 +11,14 @@ export interface NotificationDeps {
   mailer: Mailer;
   chat: ChatPoster;
   clock: Clock;
-  caseBaseUrl: string;
+  /** `SOC_PUBLIC_URL`: the base of the case link, the one URL an outbound text keeps live. */
+  publicUrl: string;
 }
 
 /**
  * Sends the decision's SendEmail and PostChat actions. Each send is keyed by its action id, so a redelivered
- * decision sends nothing twice; the sent events derive their ids from the action ids too.
+ * decision sends nothing twice; the sent events derive their ids from the action ids too. Every message, alert
+ * or report, is defanged whole on its way to the transport.
  */
 export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
   const handle = async (event: EventByType<'soc.decision.made.v1'>) => {
@@ -24,20 +28,21 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
       causedBy(event, NotificationSentV1, data, { source: '/soc/notification', time: deps.clock.now(), key: data.actionId });
     for (const action of actions) {
       if (action.kind === 'SendEmail') {
-        const subject = subjectOf(alert, triage);
-        const body = renderAlertEmail(alert, triage, { caseBaseUrl: deps.caseBaseUrl });
-        const deliveryId = await deps.mailer.send({ idempotencyKey: action.actionId, to: action.to, subject, ...body });
-        emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: 'email', destinations: [...action.to], subject, deliveryId }));
+        const caseUrl = caseLink(deps.publicUrl, alert.alertId);
+        const body = renderAlertEmail(alert, triage, { caseUrl });
+        const email = defangEmail({ idempotencyKey: action.actionId, to: action.to, subject: subjectOf(alert, triage), ...body }, [caseUrl]);
+        const deliveryId = await deps.mailer.send(email);
+        emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: 'email', destinations: [...action.to], subject: email.subject, deliveryId }));
       } else if (action.kind === 'PostChat') {
-        const title = subjectOf(alert, triage);
-        const deliveryId = await deps.chat.post({
+        const message = defangChat({
           idempotencyKey: action.actionId,
           channel: action.channel,
           destination: action.destination,
-          title,
+          title: subjectOf(alert, triage),
           text: triage.summary,
         });
-        emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: action.channel, destinations: [action.destination], subject: title, deliveryId }));
+        const deliveryId = await deps.chat.post(message);
+        emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: action.channel, destinations: [action.destination], subject: message.title, deliveryId }));
       }
     }
     return { emit };
@@ -46,7 +51,7 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
   // no soc.notification.sent.v1 (an alert-journey event) follows.
   const sendReport = async (event: EventByType<'soc.report.generated.v1'>) => {
     const { reportId, recipients, subject, html, text } = event.data;
-    await deps.mailer.send({ idempotencyKey: `report-${reportId}`, to: recipients, subject, html, text });
+    await deps.mailer.send(defangEmail({ idempotencyKey: `report-${reportId}`, to: recipients, subject, html, text }));
     return { emit: [] };
   };
   return dispatch('notification', { 'soc.decision.made.v1': handle, 'soc.report.generated.v1': sendReport });

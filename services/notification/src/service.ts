@@ -14,10 +14,10 @@ export const notificationService: ServiceModule<NotificationConfig> = {
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.notification.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeNotificationHandler({
-        mailer: new OutboxMailer({ dir, from: config.NOTIFY_FROM }),
+        mailer: new OutboxMailer({ dir, from: config.NOTIFY_FROM, now: () => platform.clock.now() }),
         chat: new OutboxChatPoster({ dir }),
         clock: platform.clock,
-        caseBaseUrl: platform.env.SOC_PUBLIC_URL,
+        publicUrl: platform.env.SOC_PUBLIC_URL,
       }),
     );
     return { close: () => consumer.close() };

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, Triage } from '@soc/contracts';
-import { defang, escapeHtml, renderAlertEmail, subjectOf } from '../src/render.ts';
+import { caseLink } from '@soc/outbound';
+import { defangEmail } from '../src/outbound.ts';
+import { renderAlertEmail, subjectOf } from '../src/render.ts';
+
+const caseUrl = caseLink('https://soc.example.org/', 'alt-<x>');
 
 const hostile: Alert = {
   schemaVersion: 1,
@@ -30,18 +34,20 @@ const triage: Triage = {
 
 describe('alert email rendering', () => {
   it('escapes every attacker-controlled string', () => {
-    const { html } = renderAlertEmail(hostile, triage, { caseBaseUrl: 'https://soc.example.org' });
+    const { html } = renderAlertEmail(hostile, triage, { caseUrl });
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');
     expect(html).not.toContain('<b>hi</b>');
     expect(html).toContain('&#60;script&#62;');
   });
 
-  it('defangs URLs so no mail client makes them clickable', () => {
-    const { html } = renderAlertEmail(hostile, triage, { caseBaseUrl: 'https://soc.example.org' });
-    expect(html).toContain('hxxp://evil[.]example/a');
-    expect(html).not.toContain('http://evil.example');
-    expect(defang('https://a.b.c/x')).toBe('hxxps://a[.]b[.]c/x');
+  it('leaves the e-mail defanged whole, with only the case link live', () => {
+    const email = defangEmail({ idempotencyKey: 'k', to: ['soc@example.org'], subject: subjectOf(hostile, triage), ...renderAlertEmail(hostile, triage, { caseUrl }) }, [caseUrl]);
+    expect(email.html).toContain('hxxp://evil[.]example/a');
+    expect(email.html).not.toContain('http://evil.example');
+    expect(email.subject).toContain('victim[@]example[.]org');
+    expect(email.html).toContain(`href="${caseUrl}"`);
+    expect(email.text).toContain(`Case: ${caseUrl}`);
   });
 
   it('keeps header-injection characters out of the subject', () => {
@@ -50,13 +56,18 @@ describe('alert email rendering', () => {
   });
 
   it('links back to the case and never includes the raw payload or description', () => {
-    const { html, text } = renderAlertEmail(hostile, triage, { caseBaseUrl: 'https://soc.example.org/' });
-    expect(html).toContain('https://soc.example.org/alerts/alt-%3Cx%3E');
-    expect(text).toContain('Case: https://soc.example.org/alerts/alt-%3Cx%3E');
+    const { html, text } = renderAlertEmail(hostile, triage, { caseUrl });
+    expect(html).toContain('https://soc.example.org/api/v1/alerts/alt-%3Cx%3E');
+    expect(text).toContain('Case: https://soc.example.org/api/v1/alerts/alt-%3Cx%3E');
     expect(html).not.toContain('onerror');
   });
 
-  it('escapes all five HTML metacharacters', () => {
-    expect(escapeHtml(`<>&"'`)).toBe('&#60;&#62;&#38;&#34;&#39;');
+  it('shows the copilot advice, and only when the copilot gave some', () => {
+    const copilot = { status: 'advised' as const, summary: 'Likely <phishing>', evidence: [], investigationSteps: ['Pull the mail trace'], recommendedActions: [], huntQueries: [], removed: [] };
+    const advised = renderAlertEmail(hostile, { ...triage, copilot }, { caseUrl });
+    expect(advised.html).toContain('Likely &#60;phishing&#62;');
+    expect(advised.text).toContain('1. Pull the mail trace');
+    const failed = renderAlertEmail(hostile, { ...triage, copilot: { ...copilot, status: 'failed' } }, { caseUrl });
+    expect(failed.html).not.toContain('Copilot advice');
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
@@ -20,15 +21,15 @@ describe('notification of soc.report.generated.v1', () => {
       mailer: new OutboxMailer({ dir, from: 'soc-copilot@contoso.com' }),
       chat: new OutboxChatPoster({ dir }),
       clock: manualClock(),
-      caseBaseUrl: 'http://localhost:8080',
+      publicUrl: 'http://localhost:8080',
     });
     expect(await handle(report, delivery)).toEqual({ emit: [] });
     expect(await handle(report, { ...delivery, deliveryCount: 2 })).toEqual({ emit: [] }); // a redelivery
     expect(readdirSync(dir)).toEqual(['report-daily_2025-03-18T00_00_00.000Z.eml']);
-    const eml = readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8');
-    expect(eml).toContain('To: soc-leads@contoso.com\r\n');
-    expect(eml).toContain(`Subject: ${report.data.subject}\r\n`);
-    expect(eml).toContain(report.data.html);
-    expect(eml).toContain(report.data.text);
+    const mail = await simpleParser(readFileSync(join(dir, readdirSync(dir)[0]!)));
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe('soc-leads@contoso.com');
+    expect(mail.subject).toBe(report.data.subject);
+    expect(mail.html).toBe(report.data.html);
+    expect(mail.text).toBe(report.data.text);
   });
 });

@@ -14,7 +14,7 @@ export { FactsAccumulator, TOP_N, durationStats, rankCounts } from './facts.ts';
 export { hoursOf, localDate, periodEndingBy, previousPeriod, trendBuckets } from './period.ts';
 export { applyToRow, shardOf } from './report-row.ts';
 export type { ReportRow } from './report-row.ts';
-export { defang, formatChange, formatDuration, renderReport, reportSubject, severityChart, trendChart } from './render.ts';
+export { formatChange, formatDuration, renderReport, reportSubject, severityChart, trendChart } from './render.ts';
 export type { RenderedReport, ReportInput } from './render.ts';
 export { REPORT_LAST_SENT, REPORT_RUNS, buildReport, reportIdOf, runReport } from './report-run.ts';
 export type { LastSentDoc, ReportRunDeps, ReportRunDoc, RunOutcome } from './report-run.ts';

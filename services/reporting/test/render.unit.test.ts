@@ -50,6 +50,21 @@ describe('renderReport', () => {
     expect(report.text).toContain('url hxxp://evil[.]example[.]com/');
   });
 
+  it('defangs indicators wherever they appear: rule names, host names, not only url and ip entities', () => {
+    const r = renderReport({
+      facts: facts({
+        topRules: [{ key: 'Beacon to https://c2.evil.net/gate from 198.51.100.7', count: 2 }],
+        topEntities: [{ type: 'host', value: 'ws-1.corp.contoso.com', count: 1 }, { type: 'user', value: 'jane@contoso.com', count: 1 }],
+      }),
+      previous: null,
+    });
+    for (const part of [r.html, r.text]) {
+      for (const live of ['https://c2.evil.net', 'c2.evil.net', '198.51.100.7', 'contoso.com', 'jane@']) expect(part).not.toContain(live);
+    }
+    expect(r.text).toContain('Beacon to hxxps://c2[.]evil[.]net/gate from 198[.]51[.]100[.]7');
+    expect(r.html).toContain('xmlns="http://www.w3.org/2000/svg"');
+  });
+
   it('draws the severity and trend charts as well-formed inline SVG', () => {
     const svgs = svgsOf(report.html);
     expect(svgs).toHaveLength(2);

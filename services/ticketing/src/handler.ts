@@ -1,5 +1,6 @@
 import { TicketCreatedV1, TicketUpdatedV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
+import { defang } from '@soc/outbound';
 import { AppError, ErrorCode, type Clock } from '@soc/runtime';
 import type { NewTicket, TicketSystem } from './ports.ts';
 
@@ -9,7 +10,23 @@ export interface TicketingDeps {
   clock: Clock;
 }
 
-/** The ticket body: summary, factors and next steps; never the raw payload. */
+/** A ticket title holds this many characters (ServiceNow's short_description). */
+export const MAX_TITLE_CHARS = 160;
+
+/**
+ * Defangs `text` and fits it in `max` characters, marking a cut with `…`. The raw text is cut before defanging:
+ * cutting defanged text could leave a new live name at its end (`System[.]Net.corporate` → `…Net.co`).
+ */
+function defangWithin(text: string, max: number): string {
+  let out = defang(text);
+  for (let keep = max - 1; out.length > max && keep > 0; keep -= out.length - max) out = `${defang(text.slice(0, keep))}…`;
+  return out;
+}
+
+/**
+ * The ticket: title, summary, factors and next steps; never the raw payload. Tickets are read in other tools
+ * (ServiceNow), so every URL, domain, IP and e-mail address in them is defanged.
+ */
 export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: string, priority: number): NewTicket {
   const { alert, triage } = event.data;
   const description = [
@@ -29,8 +46,8 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
     actionId,
     alertId: alert.alertId,
     correlationId: event.correlationid,
-    title: `[${triage.risk.level.toUpperCase()}] ${alert.title}`.slice(0, 160),
-    description,
+    title: defangWithin(`[${triage.risk.level.toUpperCase()}] ${alert.title}`, MAX_TITLE_CHARS),
+    description: defang(description),
     priority,
   };
 }

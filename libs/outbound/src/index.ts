@@ -1,0 +1,3 @@
+export { defang, defangHtml, escapeHtml } from './defang.ts';
+export type { DefangOptions } from './defang.ts';
+export { caseLink } from './links.ts';
