@@ -52,14 +52,19 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
   };
 }
 
+/** Longest work note (`soc.ticket.updated.v1` allows 8192). */
+const MAX_NOTE_CHARS = 8000;
+
 /** The work note a later revision of the alert adds to its ticket: what the source changed and the new triage. */
 export function revisionNote(event: EventByType<'soc.decision.made.v1'>): string {
   const { alert, triage } = event.data;
-  return [
+  const text = [
     `The source sent a changed version of this alert (revision ${alert.revision?.key ?? 'unknown'}): severity ${alert.severity}, status ${alert.status}.`,
     `Re-triaged: risk ${triage.risk.score}/100 (${triage.risk.level}); verdict ${triage.verdict.class}.`,
     triage.summary,
-  ].join('\n').slice(0, 8000);
+  ].join('\n');
+  // The summary quotes the alert (attacker text) and the note is read in other tools: defanged, cut with a marker.
+  return defangWithin(text, MAX_NOTE_CHARS);
 }
 
 /**

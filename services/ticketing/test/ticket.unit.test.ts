@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type EventByType, parseEvent } from '@soc/contracts';
 import { defang } from '@soc/outbound';
-import { MAX_TITLE_CHARS, ticketFor } from '../src/handler.ts';
+import { MAX_TITLE_CHARS, revisionNote, ticketFor } from '../src/handler.ts';
 
 function decision(): EventByType<'soc.decision.made.v1'> {
   const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
@@ -39,5 +39,16 @@ describe('ticket text (it leaves for ServiceNow)', () => {
         if (event.data.alert.title.length + 11 > MAX_TITLE_CHARS + 20) expect(title.endsWith('…')).toBe(true);
       }),
     );
+  });
+
+  it('defangs the work note a later revision adds (its summary quotes the alert), within the contract\'s 8192', () => {
+    const event = decision();
+    event.data.alert.revision = { key: `rev-${'a'.repeat(32)}`, receivedAt: '2026-11-23T10:00:00.000Z' };
+    event.data.triage.summary = `Beacon to evil-c2.com from 198.51.100.7, mail from attacker@phish.example ${'x '.repeat(5000)} https://tail.example/end`;
+    const note = revisionNote(event);
+    for (const live of ['evil-c2.com', '198.51.100.7', 'attacker@phish.example']) expect(note).not.toContain(live);
+    expect(defang(note)).toBe(note);
+    expect(note.length).toBeLessThanOrEqual(8192);
+    expect(note.endsWith('…')).toBe(true);
   });
 });
