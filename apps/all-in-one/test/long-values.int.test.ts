@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, eventually, startSystem } from './support.ts';
+import { client, decidedCase, startSystem } from './support.ts';
 
 // Row 42 of the SecurityAlert export: Defender for Cloud's "Detected obfuscated command line." with its
 // process entity and the `Suspicious Command Line` extended property. Real command lines of such detections run
@@ -35,11 +35,7 @@ describe('real alerts with long rule names and command lines flow end to end', (
     await system.close();
   });
 
-  const decided = (alertId: string) =>
-    eventually(async () => {
-      const res = await api(`/api/v1/alerts/${alertId}`);
-      return res.status === 200 && res.body.stage === 'decided' ? res.body : undefined;
-    }, 15_000, `decision of ${alertId}`);
+  const decided = (alertId: string) => decidedCase(api, alertId, 15_000);
 
   it('a burst of SecurityAlert rows whose titles carry a counter all reach a decision, with 0 dead letters', async () => {
     const alertIds: string[] = [];

@@ -54,3 +54,11 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Waits until the case of `alertId` is decided and returns it (the api's case view). */
+export function decidedCase(api: ReturnType<typeof client>, alertId: string, timeoutMs = 5_000) {
+  return eventually(async () => {
+    const res = await api(`/api/v1/alerts/${alertId}`);
+    return res.status === 200 && res.body.stage === 'decided' ? res.body : undefined;
+  }, timeoutMs, `decision of ${alertId}`);
+}

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVER_TOKEN, TOKEN, client, eventually, startSystem } from './support.ts';
+import { APPROVER_TOKEN, TOKEN, client, decidedCase, eventually, startSystem } from './support.ts';
 
 const realAlerts = readFileSync(new URL('../../../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
   .trim()
@@ -31,11 +31,7 @@ describe('the whole system on the embedded default (one process)', () => {
     await system.close();
   });
 
-  const decided = (alertId: string) =>
-    eventually(async () => {
-      const res = await api(`/api/v1/alerts/${alertId}`);
-      return res.status === 200 && res.body.stage === 'decided' ? res.body : undefined;
-    }, 5_000, `decision of ${alertId}`);
+  const decided = (alertId: string) => decidedCase(api, alertId, 5_000);
 
   it('a posted alert shows every stage through decision within 2 s, all on one correlation id', async () => {
     const t0 = Date.now();
