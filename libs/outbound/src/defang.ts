@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+import { LRUCache } from 'lru-cache';
 
 // The root zone's TLDs, as the `tlds` package ships them (a JSON array; ESM would need an import attribute).
 const ianaTlds = createRequire(import.meta.url)('tlds') as readonly string[];
@@ -198,6 +199,12 @@ function defangTokenOnce(raw: string, keep: ReadonlySet<string>): string {
 }
 
 const MAX_PASSES = 4;
+const CANDIDATE_TOKEN = new RegExp(`(?<!\\S)[^\\s${DOTS}:@]*[${DOTS}:@]\\S*`, 'gu');
+/** Trailing sentence punctuation, dots included (`.`, `。`); never a colon, which may end an IPv6 address (`fe80::`). */
+const SENTENCE_END = new RegExp(`[${DOTS},;!?)\\]}>"']+$`, 'u');
+/** Defanged tokens by their text (a pure function of it without `keep`): bounded in count and token length. */
+const TOKEN_CACHE = new LRUCache<string, string>({ max: 20_000 });
+const MAX_CACHED_TOKEN = 512;
 const MAY_HOLD_INDICATOR = new RegExp(`[${DOTS}:@]`, 'u');
 
 /**
@@ -205,13 +212,21 @@ const MAY_HOLD_INDICATOR = new RegExp(`[${DOTS}:@]`, 'u');
  * the address `1:2::3`), so a token is passed again until nothing changes (two passes nearly always).
  */
 function defangToken(token: string, keep: ReadonlySet<string>): string {
-  if (!MAY_HOLD_INDICATOR.test(token)) return token;
+  // Sentence punctuation (`alert.`, `报警。`) is no indicator: a token whose only dots end it needs no work.
+  if (!MAY_HOLD_INDICATOR.test(token.replace(SENTENCE_END, ''))) return token;
+  // Summaries, next steps, subjects and tickets of one alert repeat its names, and a storm repeats them across alerts.
+  const cacheable = keep.size === 0 && token.length <= MAX_CACHED_TOKEN;
+  if (cacheable) {
+    const hit = TOKEN_CACHE.get(token);
+    if (hit !== undefined) return hit;
+  }
   let current = token;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const next = defangTokenOnce(current, keep);
     if (next === current) break;
     current = next;
   }
+  if (cacheable) TOKEN_CACHE.set(token, current);
   return current;
 }
 
@@ -221,7 +236,9 @@ function defangToken(token: string, keep: ReadonlySet<string>): string {
  */
 export function defang(text: string, options: DefangOptions = {}): string {
   const keep = new Set(options.keep ?? []);
-  return text.replace(/\S+/g, (token) => defangToken(token, keep));
+  // Only whole tokens that hold a dot, colon or at sign can be an indicator; the others are skipped by the regex
+  // engine itself. Anchored at a token's start, so a token without one costs linear time, never quadratic.
+  return text.replace(CANDIDATE_TOKEN, (token) => defangToken(token, keep));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
