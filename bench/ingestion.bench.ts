@@ -6,6 +6,7 @@
  *
  *   npm run bench:ingestion
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=64 npm run bench:ingestion
+ *   BENCH_PROFILE_DIR=/tmp/prof npm run bench:ingestion   # CPU profile of the ingestion process (--cpu-prof)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ interface Server {
 }
 
 async function startServer(bus: string): Promise<Server> {
-  const child = spawn(process.execPath, [new URL('./ingestion-server.ts', import.meta.url).pathname], { env: { ...process.env, BENCH_BUS: bus }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), new URL('./ingestion-server.ts', import.meta.url).pathname], { env: { ...process.env, BENCH_BUS: bus }, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`ingestion server exited with ${code}`)));
