@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AlertInput, alertRevisionKey, alertRevisionOf, compareRevisions } from '../src/index.ts';
+import { type AlertInput, Entity, alertRevisionKey, alertRevisionOf, compareRevisions } from '../src/index.ts';
 
 const base: AlertInput = {
   schemaVersion: 1,
@@ -51,6 +51,25 @@ describe('alertRevisionKey', () => {
       { ...base, entities: [...(base.entities ?? [])].reverse(), attack: [...(base.attack ?? [])].reverse() },
     ];
     for (const alert of same) expect(alertRevisionKey(alert)).toBe(alertRevisionKey(base));
+  });
+
+  it('does not depend on the order an entity\'s fields were written in', () => {
+    const reordered = { os: 'Windows 11', value: 'ws01', type: 'host' as const, id: 'host:ws01' };
+    expect(alertRevisionKey({ ...base, entities: [reordered, base.entities![1]!] })).toBe(alertRevisionKey(base));
+  });
+
+  it('counts every field of every entity type the schema has (a field added later counts too), and file hashes', () => {
+    for (const option of Entity.options) {
+      const type = option.shape.type.value;
+      for (const field of Object.keys(option.shape)) {
+        if (field === 'type') continue;
+        const plain = { id: `${type}:x`, type, value: 'x' } as never;
+        const withField = { ...(plain as object), [field]: field === 'pid' ? 4242 : field === 'isInternal' ? true : field === 'hashes' ? [{ algorithm: 'md5', value: 'a'.repeat(32) }] : field === 'origin' ? 'extracted' : field === 'role' ? 'actor' : field === 'algorithm' ? 'sha1' : `changed-${field}` } as never;
+        expect(alertRevisionKey({ ...base, entities: [withField] }), `${type}.${field}`).not.toBe(alertRevisionKey({ ...base, entities: [plain] }));
+      }
+    }
+    const file = (value: string) => ({ id: 'file:a', type: 'file' as const, value: 'a', hashes: [{ algorithm: 'md5' as const, value }] });
+    expect(alertRevisionKey({ ...base, entities: [file('a'.repeat(32))] })).not.toBe(alertRevisionKey({ ...base, entities: [file('b'.repeat(32))] }));
   });
 
   it('reads an alert before and after the schema defaults the same', () => {
