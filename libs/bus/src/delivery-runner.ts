@@ -4,6 +4,7 @@ import type { DeliveryInfo, EventHandler, RetryPolicy } from './port.ts';
 import {
   decideSettlement,
   reportSettlement,
+  settlementAfterEmitFailure,
   type ReceivedMessage,
   type Settlement,
   type SettleResult,
@@ -119,6 +120,16 @@ export class DeliveryRunner<D extends LockedDelivery> {
       outcome = await this.#opts.settle(job.delivery, settlement);
     } catch (error) {
       outcome = { kind: 'failed', error };
+      // Outcome events the adapter can never store (too large): dead-letter now rather than after every lock.
+      const instead = settlementAfterEmitFailure(this.#opts, { ...decision, settlement }, job.delivery.deliveryCount, error);
+      if (instead !== undefined) {
+        settlement = instead;
+        try {
+          outcome = await this.#opts.settle(job.delivery, settlement);
+        } catch (again) {
+          outcome = { kind: 'failed', error: again };
+        }
+      }
     }
     reportSettlement(deps, {
       subscription: this.#opts.subscription,

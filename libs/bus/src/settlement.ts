@@ -130,6 +130,17 @@ function validateEmitted(events: readonly SocEvent[]): readonly SocEvent[] {
   }
 }
 
+/**
+ * What becomes of a completed delivery whose outcome events the adapter could not store: an error no retry can
+ * cure (an event over the bus's size limit) dead-letters the delivery now, with that error's code and message, as
+ * a handler's non-retryable failure would; anything else is left to the lock (undefined), which redelivers it.
+ */
+export function settlementAfterEmitFailure(ctx: SettlementContext, decision: Decision, deliveryCount: number, error: unknown): Settlement | undefined {
+  if (decision.settlement.kind !== 'complete' || decision.event === undefined) return undefined;
+  if (!isAppError(error) || error.retryable) return undefined;
+  return failureSettlement(ctx, decision.event, deliveryCount, error);
+}
+
 /** Turns a handler failure into a retry or a dead letter according to the error's retry verdict and the delivery count. */
 export function failureSettlement(
   ctx: SettlementContext,

@@ -1,4 +1,5 @@
-import { isValidatedEvent, parseEvent, type SocEvent } from '@soc/contracts';
+import { Buffer } from 'node:buffer';
+import { isValidatedEvent, MAX_EVENT_BYTES, parseEvent, type SocEvent } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 
 /**
@@ -29,4 +30,22 @@ export function validateEvents(events: readonly SocEvent[]): SocEvent[] {
     out[i] = parsed.event;
   }
   return out;
+}
+
+/**
+ * Refuses an event whose serialised form (`body`, the JSON the adapter stores or sends) is larger than the bus
+ * budget every event must fit ({@link MAX_EVENT_BYTES}: Service Bus's message limit less its header room), so the
+ * embedded buses refuse what Service Bus would, and a test here finds what would fail in production. Non-retryable
+ * PAYLOAD_TOO_LARGE: the same event never fits.
+ */
+export function assertWithinEventBudget(event: SocEvent, body: string): void {
+  // A UTF-8 byte is at most three per UTF-16 unit: most bodies are decided without counting.
+  if (body.length * 3 <= MAX_EVENT_BYTES) return;
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes <= MAX_EVENT_BYTES) return;
+  throw new AppError(
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    `Event ${event.id} (${event.type}) is ${bytes} bytes; the bus takes at most ${MAX_EVENT_BYTES} per event`,
+    { retryable: false, details: { bytes, limit: MAX_EVENT_BYTES } },
+  );
 }

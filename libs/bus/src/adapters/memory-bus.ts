@@ -22,7 +22,7 @@ import type {
 } from '../port.ts';
 import { resolveRetryPolicy } from '../retry-policy.ts';
 import { buildDeadLetter, type Settlement, type SettleResult } from '../settlement.ts';
-import { validateEvents } from '../validation.ts';
+import { assertWithinEventBudget, validateEvents } from '../validation.ts';
 
 /** Options of {@link MemoryBus}. */
 export interface MemoryBusOptions {
@@ -204,7 +204,9 @@ export class MemoryBus implements Bus {
     try {
       this.#assertOpen();
       // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
-      this.#route(validateEvents(events).map((e) => this.#deps.observer.stamp(e)));
+      const stamped = validateEvents(events).map((e) => this.#deps.observer.stamp(e));
+      assertFitBudget(stamped);
+      this.#route(stamped);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error as Error);
@@ -351,6 +353,8 @@ export class MemoryBus implements Bus {
   #settle(sub: MemorySubscription, d: MemoryDelivery, s: Settlement): SettleResult {
     const entry = d.entry;
     if (entry.lock !== d.lock || !sub.locked.has(entry)) return { kind: 'lock-lost' };
+    // Before anything changes: a settlement whose events cannot be stored leaves the delivery locked, as SqliteBus does.
+    if (s.kind !== 'retry') assertFitBudget(s.emit);
     sub.locked.delete(entry);
     entry.lock++;
     switch (s.kind) {
@@ -486,4 +490,9 @@ export function deadLetterId(subscription: string, messageId: string): string {
 
 function assertNever(x: never): never {
   throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+/** The bus budget, checked on the JSON each event would travel as (MemoryBus keeps objects, so it serialises to measure). */
+function assertFitBudget(events: readonly SocEvent[]): void {
+  for (const event of events) assertWithinEventBudget(event, JSON.stringify(event));
 }

@@ -30,6 +30,7 @@ import {
   buildDeadLetter,
   decideSettlement,
   reportSettlement,
+  settlementAfterEmitFailure,
   type Decision,
   type ReceivedMessage,
   type SettlementContext,
@@ -358,7 +359,7 @@ export class ServiceBusBus implements Bus {
       deliveryCount: deliveryCountOf(message),
     };
     const info: DeliveryInfo = { subscription: ctx.subscription, deliveryCount: received.deliveryCount, signal };
-    const decision = await decideSettlement(ctx, received, info);
+    let decision = await decideSettlement(ctx, received, info);
     let outcome: SettleResult | { kind: 'failed'; error: unknown };
     try {
       outcome = await this.#apply(ctx.subscription, from, message, received, decision, signal, isClosing);
@@ -366,6 +367,16 @@ export class ServiceBusBus implements Bus {
       outcome = isLockLost(error)
         ? { kind: 'lock-lost' }
         : { kind: 'failed', error: translateServiceBusError(error, 'settle a message') };
+      // Outcome events Service Bus refuses for good (MessageSizeExceeded): dead-letter now, not after every lock.
+      const instead = outcome.kind === 'failed' ? settlementAfterEmitFailure(ctx, decision, received.deliveryCount, outcome.error) : undefined;
+      if (instead !== undefined) {
+        decision = { ...decision, settlement: instead };
+        try {
+          outcome = await this.#apply(ctx.subscription, from, message, received, decision, signal, isClosing);
+        } catch (again) {
+          outcome = isLockLost(again) ? { kind: 'lock-lost' } : { kind: 'failed', error: translateServiceBusError(again, 'settle a message') };
+        }
+      }
     }
     reportSettlement(this.#deps, {
       subscription: ctx.subscription,

@@ -17,7 +17,7 @@ import type {
 } from '../port.ts';
 import { resolveRetryPolicy } from '../retry-policy.ts';
 import { buildDeadLetter, type Settlement, type SettleResult } from '../settlement.ts';
-import { validateEvents } from '../validation.ts';
+import { assertWithinEventBudget, validateEvents } from '../validation.ts';
 import { DEFAULT_MAX_CONCURRENCY, deadLetterId } from './memory-bus.ts';
 import { registerBusInstance, unregisterBusInstance } from './sqlite-instances.ts';
 import { DeliveryState, HAS_READY_SQL, LOCK_BATCH_SQL, prepareSqliteBusDatabase } from './sqlite-schema.ts';
@@ -728,12 +728,14 @@ function wantsMessages(c: ConsumerState): boolean {
 }
 
 function prepare(event: SocEvent): PreparedEvent {
+  const body = JSON.stringify(event);
+  assertWithinEventBudget(event, body);
   return {
     id: event.id,
     type: event.type,
     correlationid: event.correlationid,
     lane: laneOf(eventPriority(event)),
-    body: JSON.stringify(event),
+    body,
     event,
   };
 }

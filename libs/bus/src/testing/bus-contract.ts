@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventByType, Priority, SocEvent, SubscriptionSpec } from '@soc/contracts';
+import { AlertEnrichedV1, causedBy, type EventByType, MAX_EVENT_BYTES, type Priority, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, BusObserver, Consumer, DeadLetter, EventHandler, HandledDelivery, RetryPolicy } from '../port.ts';
@@ -226,6 +226,48 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       expect((rejection as Error).message).toContain(bad.id);
       await settle();
       expect(seen).toEqual([]);
+    });
+
+    /** An alert as the contract allows it but over the bus budget: ten URLs of 30,000 characters (~300 KB). */
+    const oversized = (n: number): Received => {
+      const received = alert(n);
+      const urls = Array.from({ length: 10 }, (_, i) => ({ id: `url:long-${i}`, type: 'url' as const, value: `https://example.org/${String(i).repeat(30_000)}`, origin: 'source' as const }));
+      return { ...received, data: { ...received.data, alert: { ...received.data.alert, entities: [...received.data.alert.entities, ...urls] } } };
+    };
+
+    it('refuses at publish an event over the bus budget with a non-retryable PAYLOAD_TOO_LARGE, as Service Bus would, and stores nothing', async () => {
+      const seen = collect('c-alerts');
+      const big = oversized(1);
+      expect(JSON.stringify(big).length).toBeGreaterThan(MAX_EVENT_BYTES);
+      const rejection = await bus.publish([big]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(rejection).toMatchObject({ name: 'AppError', code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false });
+      expect((rejection as Error).message).toContain(big.id);
+      await settle();
+      expect(seen).toEqual([]);
+    });
+
+    it('dead-letters at once, with PAYLOAD_TOO_LARGE, a delivery whose handler emits an event over the budget', async () => {
+      let calls = 0;
+      consume('c-alerts', async (e) => {
+        if (!mine(e)) return { emit: [] };
+        calls++;
+        const big = oversized(2).data.alert;
+        return { emit: [causedBy(e as Received, AlertEnrichedV1, { alert: big, enrichment: { facts: [], missing: [] } }, { source: '/contract', time: new Date() })] };
+      });
+      const enriched = collect('c-enriched');
+      const failures = collect('c-failures');
+      await bus.publish([alert(2)]);
+      const [dead] = await eventually(async () => {
+        const list = await myDeadLetters('c-alerts');
+        return list.length === 1 ? list : undefined;
+      }, 'the dead letter');
+      expect(dead).toMatchObject({ reason: 'PAYLOAD_TOO_LARGE', deliveryCount: 1 });
+      await eventually(() => failures.length === 1, 'processing.failed');
+      expect(calls).toBe(1);
+      expect(enriched).toEqual([]);
     });
 
     it('dead-letters invalid messages at once with the rejection reason, without calling the handler', async () => {
