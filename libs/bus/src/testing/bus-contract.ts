@@ -101,6 +101,13 @@ type Failed = EventByType<'soc.processing.failed.v1'>;
  * validation at the edge, retry and dead-lettering, processing.failed, replay, graceful close, concurrency,
  * priority lanes and depth. Call it from an adapter's test file with a factory that returns a fresh bus.
  */
+/** What a promise rejected with, or undefined when it resolved. */
+const rejectionOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
 export function describeBusContract(name: string, makeBus: MakeBus, options: BusContractOptions = {}): void {
   const isolated = options.isolated ?? true;
   const waitMs = options.waitMs ?? 10_000;
@@ -218,10 +225,7 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       const seen = collect('c-alerts');
       const good = alert(1);
       const bad = { ...alert(2), data: { alert: 'not an alert' } } as unknown as SocEvent;
-      const rejection = await bus.publish([good, bad]).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const rejection = await rejectionOf(bus.publish([good, bad]));
       expect(rejection).toMatchObject({ name: 'AppError', code: ErrorCode.VALIDATION_FAILED, retryable: false });
       expect((rejection as Error).message).toContain(bad.id);
       await settle();
@@ -239,10 +243,7 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       const seen = collect('c-alerts');
       const big = oversized(1);
       expect(JSON.stringify(big).length).toBeGreaterThan(MAX_EVENT_BYTES);
-      const rejection = await bus.publish([big]).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+      const rejection = await rejectionOf(bus.publish([big]));
       expect(rejection).toMatchObject({ name: 'AppError', code: ErrorCode.PAYLOAD_TOO_LARGE, retryable: false });
       expect((rejection as Error).message).toContain(big.id);
       await settle();
