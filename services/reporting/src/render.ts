@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defang, defangHtml, escapeHtml } from '@soc/outbound';
+import { clipText } from '@soc/contracts';
 import { localDate, localHour } from './period.ts';
 import type { CountedKey, DurationStats, ReportFacts } from './ports.ts';
 
@@ -25,7 +26,7 @@ const MAX_SHOWN_CHARS = 120;
 /** Cuts long values and removes control characters (they could break the text version's lines). */
 function shorten(value: string): string {
   const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  return clean.length > MAX_SHOWN_CHARS ? `${clean.slice(0, MAX_SHOWN_CHARS - 1)}…` : clean;
+  return clipText(clean, MAX_SHOWN_CHARS);
 }
 
 const number = new Intl.NumberFormat('en-US');

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Fact } from '@soc/contracts';
+import { type Fact, clipText } from '@soc/contracts';
 import type { AllowlistMatch, AssetRecord, UserRecord } from './ports.ts';
 
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 const digest = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 
 /**
@@ -19,23 +18,23 @@ export function assetFact(entityId: string, a: AssetRecord): Fact {
     ...(a.tags.length > 0 ? [`tags: ${a.tags.join(', ')}`] : []),
   ];
   return {
-    id: `asset:${clip(p.source, 64)}:${digest(p.source, p.reference, entityId)}`,
+    id: `asset:${clipText(p.source, 64)}:${digest(p.source, p.reference, entityId)}`,
     kind: 'asset',
     entityId,
-    source: clip(p.source, 128),
+    source: clipText(p.source, 128),
     observedAt: p.fetchedAt,
     confidence: 1,
     cacheHit: p.cacheHit,
-    statement: clip(`Asset ${name} per ${p.source}: ${parts.join('; ')}`, 2048),
+    statement: clipText(`Asset ${name} per ${p.source}: ${parts.join('; ')}`, 2048),
     attributes: {
       criticality: a.criticality ?? null,
       owner: a.owner ?? null,
       location: a.location ?? null,
-      tags: clip(a.tags.join(', '), 1024),
+      tags: clipText(a.tags.join(', '), 1024),
       hostname: a.hostname ?? null,
       fqdn: a.fqdn ?? null,
-      ips: clip(a.ips.join(', '), 1024),
-      reference: clip(p.reference, 2048),
+      ips: clipText(a.ips.join(', '), 1024),
+      reference: clipText(p.reference, 2048),
     },
   };
 }
@@ -55,14 +54,14 @@ export function userFact(entityId: string, u: UserRecord): Fact {
     ...(u.accountEnabled === false ? ['account disabled'] : []),
   ];
   return {
-    id: `user:${clip(p.source, 64)}:${digest(p.source, p.reference, entityId)}`,
+    id: `user:${clipText(p.source, 64)}:${digest(p.source, p.reference, entityId)}`,
     kind: 'user',
     entityId,
-    source: clip(p.source, 128),
+    source: clipText(p.source, 128),
     observedAt: p.fetchedAt,
     confidence: 1,
     cacheHit: p.cacheHit,
-    statement: clip(`User ${name} per ${p.source}: ${parts.join('; ')}`, 2048),
+    statement: clipText(`User ${name} per ${p.source}: ${parts.join('; ')}`, 2048),
     attributes: {
       upn: u.upn ?? null,
       objectId: u.objectId ?? null,
@@ -70,11 +69,11 @@ export function userFact(entityId: string, u: UserRecord): Fact {
       role: u.jobTitle ?? null,
       manager: u.manager ?? null,
       privileged: u.privileged,
-      privilegedGroups: clip(u.privilegedGroups.join(', '), 1024),
+      privilegedGroups: clipText(u.privilegedGroups.join(', '), 1024),
       riskLevel: u.riskLevel ?? null,
       riskState: u.riskState ?? null,
       accountEnabled: u.accountEnabled ?? null,
-      reference: clip(p.reference, 2048),
+      reference: clipText(p.reference, 2048),
     },
   };
 }
@@ -84,25 +83,25 @@ export function allowlistFact(m: AllowlistMatch): Fact {
   const { entry: e, provenance: p } = m;
   const scope = e.rule === undefined ? '' : ` for rule "${e.rule}"`;
   return {
-    id: `allowlist:${clip(p.source, 64)}:${digest(p.source, e.id, m.entityId)}`,
+    id: `allowlist:${clipText(p.source, 64)}:${digest(p.source, e.id, m.entityId)}`,
     kind: 'allowlist',
     entityId: m.entityId,
-    source: clip(p.source, 128),
+    source: clipText(p.source, 128),
     observedAt: p.fetchedAt,
     confidence: 1,
     cacheHit: false,
-    statement: clip(
+    statement: clipText(
       `${m.entityId} is allowlisted${scope} until ${e.expiresAt}: ${e.reason}${e.owner ? ` (owner ${e.owner})` : ''}`,
       2048,
     ),
     attributes: {
-      entryId: clip(e.id, 256),
-      reason: clip(e.reason, 1024),
+      entryId: clipText(e.id, 256),
+      reason: clipText(e.reason, 1024),
       expiresAt: e.expiresAt,
       owner: e.owner ?? null,
       rule: e.rule ?? null,
       match: e.cidr ?? e.value ?? null,
-      reference: clip(p.reference, 2048),
+      reference: clipText(p.reference, 2048),
     },
   };
 }

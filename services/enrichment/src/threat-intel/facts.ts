@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Entity, Fact } from '@soc/contracts';
+import { type Entity, type Fact, clipText } from '@soc/contracts';
 import type { Indicator, IntelFinding } from './port.ts';
 
 /** An indicator to look up and the alert entity it came from. */
@@ -39,7 +39,6 @@ export function indicatorsFromEntities(entities: readonly Entity[]): EntityIndic
   return out;
 }
 
-const clip = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
 /**
  * A finding as an enrichment fact (`kind: 'threat-intel'`). The id is stable for the same source, indicator
@@ -53,23 +52,23 @@ export function intelFact(finding: IntelFinding, entityId?: string): Fact {
     .slice(0, 16);
   const names = finding.threatNames.length > 0 ? ` (${finding.threatNames.join(', ')})` : '';
   return {
-    id: `threat-intel:${clip(p.source, 64)}:${indicator.type}:${digest}`,
+    id: `threat-intel:${clipText(p.source, 64)}:${indicator.type}:${digest}`,
     kind: 'threat-intel',
     ...(entityId ? { entityId } : {}),
-    source: clip(p.source, 128),
+    source: clipText(p.source, 128),
     observedAt: p.fetchedAt,
     confidence: p.confidence / 100,
     cacheHit: p.cacheHit,
-    statement: clip(
+    statement: clipText(
       `${indicator.value} is ${finding.verdict} according to ${p.source}${names}; confidence ${p.confidence}/100`,
       2048,
     ),
     attributes: {
       ...finding.attributes,
       verdict: finding.verdict,
-      reference: clip(finding.reference, 2048),
-      threatNames: clip(finding.threatNames.join(', '), 1024),
-      tags: clip(finding.tags.join(', '), 1024),
+      reference: clipText(finding.reference, 2048),
+      threatNames: clipText(finding.threatNames.join(', '), 1024),
+      tags: clipText(finding.tags.join(', '), 1024),
       firstSeen: finding.firstSeen ?? null,
       lastSeen: finding.lastSeen ?? null,
     },

@@ -19,7 +19,6 @@ const LIMITS = { title: 1024, description: 32_768, label: 256, labels: 64, attac
 /** Label slots kept free for the notes this module adds when it had to leave something out. */
 const NOTE_LABELS = 4;
 
-const clamp = clipText;
 
 function httpUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -66,7 +65,7 @@ export function buildAlert(source: SourceName, draft: AlertDraft, ctx: BuildCont
 
 /** {@link buildAlert} without the schema check, for callers that validate the whole event the alert goes into. */
 export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: BuildContext): AlertInput {
-  const labels = [...new Set((draft.labels ?? []).map((l) => clamp(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels - NOTE_LABELS);
+  const labels = [...new Set((draft.labels ?? []).map((l) => clipText(l, LIMITS.label)).filter((l) => l !== ''))].slice(0, LIMITS.labels - NOTE_LABELS);
   const notes: string[] = [];
   // An indicator is never cut (a cut URL or hash is another indicator): one longer than the contract allows is
   // left out, and the alert says so; its raw body stays in the payload store.
@@ -81,14 +80,14 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     tenantId: ctx.tenantId,
     source: {
       name: source,
-      product: draft.product === undefined ? undefined : clamp(draft.product, 256),
-      vendor: draft.vendor === undefined ? undefined : clamp(draft.vendor, 256),
+      product: draft.product === undefined ? undefined : clipText(draft.product, 256),
+      vendor: draft.vendor === undefined ? undefined : clipText(draft.vendor, 256),
       // An identity: kept whole; one longer than the contract allows is refused with the reason, never cut.
       vendorAlertId: draft.vendorAlertId,
       url: httpUrl(draft.url),
     },
-    title: clamp(draft.title.trim() || '(untitled alert)', LIMITS.title),
-    description: clamp(draft.description ?? '', LIMITS.description),
+    title: clipText(draft.title.trim() || '(untitled alert)', LIMITS.title),
+    description: clipText(draft.description ?? '', LIMITS.description),
     severity: draft.severity,
     status: draft.status ?? 'new',
     detectedAt: draft.detectedAt ?? ctx.receivedAt.toISOString(),
@@ -96,7 +95,7 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     lastSeenAt: draft.lastSeenAt,
     modifiedAt: draft.modifiedAt,
     rule: draft.rule && (draft.rule.id !== undefined || draft.rule.name !== undefined)
-      ? { id: draft.rule.id, name: draft.rule.name === undefined ? undefined : clamp(draft.rule.name, 1024) }
+      ? { id: draft.rule.id, name: draft.rule.name === undefined ? undefined : clipText(draft.rule.name, 1024) }
       : undefined,
     attack: validAttack(draft.attack ?? []),
     entities: all.slice(0, LIMITS.entities),
