@@ -1,5 +1,5 @@
-import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey } from '@soc/contracts';
-import { type Clock, breakerFailFastOf, isAppError } from '@soc/runtime';
+import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey, clipText } from '@soc/contracts';
+import { type Clock, breakerFailFastOf, describeError, isAppError } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import { type CopilotAdvice, type CopilotFacts, copilotFailureOf } from './llm/index.ts';
 
@@ -40,9 +40,9 @@ export interface CopilotLog {
  * or concurrent advice), `skipped` (hourly token budget spent), `failed` (the call failed, or could not be made),
  * `breaker-open` (the breaker failed fast: no call was made).
  */
-export type CopilotOutcome = 'advised' | 'cached' | 'skipped' | 'failed' | 'breaker-open';
+export type CopilotOutcome = (typeof COPILOT_OUTCOMES)[number];
 /** Every {@link CopilotOutcome}, e.g. to initialise a metric's series. */
-export const COPILOT_OUTCOMES: readonly CopilotOutcome[] = ['advised', 'cached', 'skipped', 'failed', 'breaker-open'];
+export const COPILOT_OUTCOMES = ['advised', 'cached', 'skipped', 'failed', 'breaker-open'] as const;
 
 interface Noted {
   note: CopilotNote;
@@ -79,7 +79,7 @@ async function groundedHunts(queries: readonly string[], ground: HuntQueryGround
       verdict = await ground?.(query);
     } catch (error) {
       // A busy or failed guard costs the suggestion, never the triage (and never lets it through unchecked).
-      unchecked = `the KQL guard could not check it (${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'})`;
+      unchecked = `the KQL guard could not check it (${error instanceof Error ? clipText(error.message, 300) : 'unknown error'})`;
     }
     if (verdict?.accepted === true && verdict.query.length <= 4000) kept.push(verdict.query);
     else {
@@ -96,8 +96,7 @@ function reasonOf(error: unknown): string {
   const cause = error.cause;
   const inner = isAppError(error) && isAppError(cause) && cause.message !== error.message ? `: ${cause.message}` : '';
   // A bug is named by its type, so the note and the log say it is ours, not the model's.
-  const text = isAppError(error) ? `${error.message}${inner}` : `${error.name}: ${error.message}`;
-  return text.slice(0, 300);
+  return clipText(isAppError(error) ? `${error.message}${inner}` : describeError(error), 300);
 }
 
 /** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */

@@ -1,11 +1,11 @@
 import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
-import { breaker, concurrencyLimit } from '@soc/runtime';
+import { DEFAULT_VOLUME_THRESHOLD, breaker, concurrencyLimit } from '@soc/runtime';
 import type { TriageConfig } from './config.ts';
 import type { Copilot } from './copilot-step.ts';
-import { OpenAiCopilot, isCopilotDependencyFailure } from './llm/index.ts';
+import { OpenAiCopilot } from './llm/index.ts';
 
 /** Model calls in the breaker's window before it may open. */
-export const LLM_BREAKER_VOLUME = 5;
+export const LLM_BREAKER_VOLUME = DEFAULT_VOLUME_THRESHOLD;
 
 /**
  * The copilot the configuration selects, wrapped in a circuit breaker (a slow or failing model fails fast and the
@@ -44,7 +44,6 @@ export function openCopilot(config: TriageConfig): (Copilot & { close(): void })
     capacity: 10_000,
     // Only the endpoint failing counts (timeouts, 429, 5xx, unreachable); a refused request, an answer that does not
     // validate or a case the prompt cannot take is that call's problem and never shuts the copilot off for others.
-    isDependencyFailure: isCopilotDependencyFailure,
     volumeThreshold: LLM_BREAKER_VOLUME,
     // Model calls are slow and few (one per case group, LLM_MAX_CONCURRENCY at once): a window of several timeouts,
     // so an endpoint that hangs is seen failing LLM_BREAKER_VOLUME times.

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, isAppError, isDependencyFailure } from '@soc/runtime';
+import { AppError, ErrorCode, isAppError } from '@soc/runtime';
 
 /** Why a copilot call failed; callers degrade to the deterministic triage on any of them. */
 export type CopilotFailure =
@@ -11,6 +11,8 @@ export type CopilotFailure =
   | 'content-filtered'
   | 'over-budget';
 
+// The retry verdict is also what the circuit breaker counts (`@soc/runtime`'s isDependencyFailure): only the
+// endpoint's own failures (timeout, 429, 5xx, unreachable) are retryable, so only they can open it.
 const CODES: Record<CopilotFailure, { code: ErrorCode; retryable: boolean }> = {
   timeout: { code: ErrorCode.TIMEOUT, retryable: true },
   'rate-limited': { code: ErrorCode.RATE_LIMITED, retryable: true },
@@ -38,17 +40,4 @@ export function copilotFailureOf(error: unknown): CopilotFailure | undefined {
   if (!isAppError(error)) return undefined;
   const f = error.details?.['failure'];
   return typeof f === 'string' && f in CODES ? (f as CopilotFailure) : undefined;
-}
-
-/** The failures that are the model endpoint's (they count towards its circuit breaker); the rest are ours or the answer's. */
-const DEPENDENCY_FAILURES: ReadonlySet<CopilotFailure> = new Set<CopilotFailure>(['timeout', 'rate-limited', 'unavailable']);
-
-/**
- * Whether a copilot error says the model endpoint is failing (timeout, 429, 5xx, unreachable), as opposed to a
- * request it refused (4xx, credentials, content filter), an answer that does not validate, a case over budget or a
- * bug of ours; errors that are not the copilot's follow `@soc/runtime`'s `isDependencyFailure`.
- */
-export function isCopilotDependencyFailure(error: unknown): boolean {
-  const failure = copilotFailureOf(error);
-  return failure === undefined ? isDependencyFailure(error) : DEPENDENCY_FAILURES.has(failure);
 }

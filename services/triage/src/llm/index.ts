@@ -23,7 +23,7 @@ export {
   resolveRefs,
 } from './output.ts';
 export type { CheckedOutput, ParsedOutput, Removal, RemovalReason } from './output.ts';
-export { copilotError, copilotFailureOf, isCopilotDependencyFailure } from './errors.ts';
+export { copilotError, copilotFailureOf } from './errors.ts';
 export type { CopilotFailure } from './errors.ts';
 export { OpenAiCopilot, toCopilotError, usageOf } from './openai-copilot.ts';
 export type {
