@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { MAX_ENTITY_ID_LENGTH, boundedId, type Entity, type EntityType } from '@soc/contracts';
+import { Entity, type EntityType, MAX_ENTITY_ID_LENGTH, boundedId } from '@soc/contracts';
 
 /** An entity as a source adapter found it, before canonical ids and de-duplication. */
 export type EntityDraft = DistributiveOmit<Entity, 'id' | 'origin'> & { origin?: Entity['origin'] };
@@ -57,6 +57,22 @@ export function entityIdOf(type: EntityType, canonical: string): string {
   return boundedId(`${type}:`, canonical, MAX_ENTITY_ID_LENGTH);
 }
 
+/** The fields the contract knows for each entity type (from its schema, so a field added there is kept here). */
+const ENTITY_FIELDS: ReadonlyMap<string, readonly string[]> = new Map(Entity.options.map((o) => [o.shape.type.value, Object.keys(o.shape)]));
+
+/**
+ * Only the fields the contract has for the draft's type. A sender's extra fields (the generic format passes an
+ * entity's unknown keys through) would otherwise be measured, fingerprinted and fitted at the edge, then stripped
+ * by the schema: a large one made the alert's real entities be dropped "to fit", a changed one made a revision.
+ */
+function knownFields(draft: EntityDraft): EntityDraft {
+  const fields = ENTITY_FIELDS.get(draft.type);
+  if (fields === undefined) return draft;
+  const out: Record<string, unknown> = {};
+  for (const key of fields) if ((draft as Record<string, unknown>)[key] !== undefined) out[key] = (draft as Record<string, unknown>)[key];
+  return out as EntityDraft;
+}
+
 /** Gives every draft its canonical value and id, classifies IPs, and merges duplicates (first one wins, later ones fill gaps). */
 export function finalizeEntities(drafts: readonly EntityDraft[]): Entity[] {
   const byId = new Map<string, Entity>();
@@ -64,7 +80,7 @@ export function finalizeEntities(drafts: readonly EntityDraft[]): Entity[] {
     const value = canonicalValue(draft.type, draft.value);
     if (value === '') continue;
     const id = entityIdOf(draft.type, value);
-    const entity = { ...draft, value, id, origin: draft.origin ?? 'source' } as Entity;
+    const entity = { ...knownFields(draft), value, id, origin: draft.origin ?? 'source' } as Entity;
     if (entity.type === 'ip' && entity.isInternal === undefined) entity.isInternal = isInternalIp(value);
     const existing = byId.get(id);
     byId.set(id, existing ? ({ ...entity, ...stripUndefined(existing) } as Entity) : entity);

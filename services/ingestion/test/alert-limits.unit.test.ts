@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_ALERT_BYTES, MAX_EVENT_BYTES, jsonBytes, parseEvent } from '@soc/contracts';
 import { acceptBody } from '../src/handler.ts';
 import { genericParser } from '../src/sources/generic.ts';
+import { normalize } from '../src/sources/normalize.ts';
 import { sentinelParser } from '../src/sources/sentinel/index.ts';
 
 const ctx = { tenantId: 'contoso', sender: 'test-sender', senderName: 'test-sender', receivedAt: new Date('2026-11-23T10:00:00Z'), receivedVia: 'http' as const, maxBatch: 1000 };
@@ -23,6 +24,18 @@ describe('indicators and identities are never cut (ADR 0008)', () => {
     expect(long!.id.length).toBeLessThanOrEqual(2100);
     expect(long!.id).toMatch(/^url:https:\/\/cdn\.bad\.example\/dl\?token=a1B2.*…[0-9a-f]{40}$/);
     expect(short!.id).toBe(`url:${shortUrl}`);
+  });
+
+  it('a sender\'s unknown entity fields are neither measured, fingerprinted nor kept: a huge one drops no entity, a changed one makes no revision', () => {
+    const body = (junk: string) => ({ id: 'extras', title: 't', severity: 'low', entities: [{ type: 'ip', value: '8.8.8.8', junk }, { type: 'domain', value: 'evil.example' }] });
+    const alert = accept(body('x'.repeat(90_000))).data.alert;
+    expect(alert.entities.map((e) => e.id)).toEqual(['ip:8.8.8.8', 'domain:evil.example']);
+    expect(alert.labels).toEqual([]);
+    expect(alert.entities[0]).not.toHaveProperty('junk');
+    expect(accept(body('a')).data.alert.revision?.key).toBe(accept(body('b')).data.alert.revision?.key);
+    // `soc normalize` stamps the same revision as ingestion.
+    const normalized = normalize(genericParser, body('a'), ctx);
+    expect(normalized.ok && normalized.alerts[0]!.revision?.key).toBe(accept(body('a')).data.alert.revision?.key);
   });
 
   it('keeps a long vendor id and rule id whole; refuses one past the contract with the reason instead of cutting it', () => {

@@ -104,4 +104,17 @@ describe('a list of one delivered as the object itself', () => {
     for (const row of rows('sentinel/rows.jsonl').slice(0, 40)) checked += checkRecord('sentinel', row);
     expect(checked).toBeGreaterThan(10);
   });
+
+  it('a Sentinel incident\'s alert whose entities JSON is one object: that entity, not none', () => {
+    const incident = fixture('sentinel/incident-trigger.json') as { object: { properties: { alerts: { properties: Record<string, Json> }[] } } };
+    const withEntities = (entities: Json) => {
+      const body = structuredClone(incident);
+      body.object.properties.alerts[0]!.properties['entities'] = JSON.stringify(entities);
+      return body;
+    };
+    const ip = { $id: '1', Type: 'ip', Address: '203.0.113.9' };
+    const one = normalized('sentinel', withEntities(ip));
+    expect(one).toEqual(normalized('sentinel', withEntities([ip])));
+    expect(one.ok && one.alerts!.some((a) => a.entities.some((e) => e.id === 'ip:203.0.113.9'))).toBe(true);
+  });
 });

@@ -25,7 +25,8 @@ export function isIncident(body: Record<string, unknown>): boolean {
 
 function alertEntities(alertProps: Record<string, unknown>): EntityNode[] {
   const decoded = decodeJson(fieldsOf(alertProps).get('entities'));
-  return decoded.ok && Array.isArray(decoded.value) ? anyEntityNodes(decoded.value) : [];
+  // One entity object is a list of one, as for a SecurityAlert row's Entities.
+  return decoded.ok ? anyEntityNodes(list(decoded.value)) : [];
 }
 
 /** An alert's description and the analytic rule's custom details (`Custom Details`, JSON text) can name IOCs. */
