@@ -4,7 +4,7 @@ import type { DeliveryInfo, EventHandler, RetryPolicy } from './port.ts';
 import {
   decideSettlement,
   reportSettlement,
-  settlementAfterEmitFailure,
+  applySettlement,
   type ReceivedMessage,
   type Settlement,
   type SettleResult,
@@ -117,19 +117,12 @@ export class DeliveryRunner<D extends LockedDelivery> {
     }
     let outcome: SettleResult | { kind: 'failed'; error: unknown };
     try {
-      outcome = await this.#opts.settle(job.delivery, settlement);
+      // Outcome events the adapter can never store (too large) turn the settlement into a dead letter now.
+      ({ settlement, result: outcome } = await applySettlement(this.#opts, { ...decision, settlement }, job.delivery.deliveryCount, (s) =>
+        this.#opts.settle(job.delivery, s),
+      ));
     } catch (error) {
       outcome = { kind: 'failed', error };
-      // Outcome events the adapter can never store (too large): dead-letter now rather than after every lock.
-      const instead = settlementAfterEmitFailure(this.#opts, { ...decision, settlement }, job.delivery.deliveryCount, error);
-      if (instead !== undefined) {
-        settlement = instead;
-        try {
-          outcome = await this.#opts.settle(job.delivery, settlement);
-        } catch (again) {
-          outcome = { kind: 'failed', error: again };
-        }
-      }
     }
     reportSettlement(deps, {
       subscription: this.#opts.subscription,

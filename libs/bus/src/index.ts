@@ -32,6 +32,7 @@ export { validateEvents } from './validation.ts';
 export {
   BUS_EVENT_SOURCE,
   MAX_DELIVERY_COUNT_EXCEEDED,
+  applySettlement,
   buildDeadLetter,
   decideSettlement,
   failureSettlement,

@@ -131,14 +131,35 @@ function validateEmitted(events: readonly SocEvent[]): readonly SocEvent[] {
 }
 
 /**
- * What becomes of a completed delivery whose outcome events the adapter could not store: an error no retry can
- * cure (an event over the bus's size limit) dead-letters the delivery now, with that error's code and message, as
- * a handler's non-retryable failure would; anything else is left to the lock (undefined), which redelivers it.
+ * What becomes of a completed delivery whose outcome events the adapter could not store: an event over the bus's
+ * size limit (PAYLOAD_TOO_LARGE) can never be stored, so the delivery is dead-lettered now with that reason, as a
+ * handler's non-retryable failure would be; anything else (an outage, a revoked role, a closed bus) is left to the
+ * lock (undefined), which redelivers it.
  */
 export function settlementAfterEmitFailure(ctx: SettlementContext, decision: Decision, deliveryCount: number, error: unknown): Settlement | undefined {
   if (decision.settlement.kind !== 'complete' || decision.event === undefined) return undefined;
-  if (!isAppError(error) || error.retryable) return undefined;
+  if (!isAppError(error) || error.retryable || error.code !== ErrorCode.PAYLOAD_TOO_LARGE) return undefined;
   return failureSettlement(ctx, decision.event, deliveryCount, error);
+}
+
+/**
+ * Applies a decision with the adapter's `apply`; when its outcome events cannot be stored
+ * ({@link settlementAfterEmitFailure}), applies that dead letter instead. Any other failure is thrown as it came.
+ * Returns the settlement that was applied, for `reportSettlement`.
+ */
+export async function applySettlement<R>(
+  ctx: SettlementContext,
+  decision: Decision,
+  deliveryCount: number,
+  apply: (settlement: Settlement) => Promise<R>,
+): Promise<{ settlement: Settlement; result: R }> {
+  try {
+    return { settlement: decision.settlement, result: await apply(decision.settlement) };
+  } catch (error) {
+    const instead = settlementAfterEmitFailure(ctx, decision, deliveryCount, error);
+    if (instead === undefined) throw error;
+    return { settlement: instead, result: await apply(instead) };
+  }
 }
 
 /** Turns a handler failure into a retry or a dead letter according to the error's retry verdict and the delivery count. */

@@ -2,6 +2,7 @@ import type { SocEvent } from '@soc/contracts';
 import { AppError, ErrorCode, manualClock } from '@soc/runtime';
 import { describe, expect, it } from 'vitest';
 import {
+  applySettlement,
   buildDeadLetter,
   decideSettlement,
   MAX_DELIVERY_COUNT_EXCEEDED,
@@ -203,5 +204,31 @@ describe('buildDeadLetter', () => {
       type: 'unknown',
       correlationId: undefined,
     });
+  });
+});
+
+describe('applySettlement: outcome events the adapter cannot store', () => {
+  const complete = { event: received as SocEvent, settlement: { kind: 'complete' as const, emit: [] } };
+  const c = ctx(async () => ({ emit: [] }));
+  const refusing = (error: unknown) => async (s: { kind: string }) => {
+    if (s.kind === 'complete') throw error;
+    return s.kind;
+  };
+
+  it('dead-letters at once an event too large for the bus, with its code', async () => {
+    const tooLarge = new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'Event e is 300000 bytes', { retryable: false });
+    const { settlement, result } = await applySettlement(c, complete, 1, refusing(tooLarge));
+    expect(result).toBe('dead-letter');
+    expect(settlement).toMatchObject({ kind: 'dead-letter', reason: 'PAYLOAD_TOO_LARGE', description: 'Event e is 300000 bytes' });
+  });
+
+  it('leaves any other failure to the lock, non-retryable or not (a revoked role, a closed bus)', async () => {
+    for (const error of [
+      new AppError(ErrorCode.UNAUTHORIZED, 'UnauthorizedAccess', { retryable: false }),
+      new AppError(ErrorCode.PRECONDITION_FAILED, 'The bus is closed', { retryable: false }),
+      new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'busy', { retryable: true }),
+    ]) {
+      await expect(applySettlement(c, complete, 1, refusing(error))).rejects.toBe(error);
+    }
   });
 });

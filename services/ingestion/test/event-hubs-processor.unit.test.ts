@@ -196,6 +196,23 @@ describe('Event Hubs event processing', () => {
     expect(warnings).toEqual(['Event Hubs records quarantined: their event cannot be published']);
   });
 
+  it('holds the partition, and quarantines nothing, on a non-retryable error that is not the records\' (a revoked role, a closed bus)', async () => {
+    const { ingestor, handlers, partition } = setup({ maxEvents: 1 });
+    await handlers.processInitialize(partition);
+    for (const failure of [
+      new AppError(ErrorCode.UNAUTHORIZED, 'Service Bus could not send: UnauthorizedAccess: the role was revoked', { retryable: false }),
+      new AppError(ErrorCode.PRECONDITION_FAILED, 'The bus is closed', { retryable: false }),
+    ]) {
+      ingestor.failWhen = () => true;
+      ingestor.failure = () => failure;
+      await expect(handlers.processEvents([hubEvent(20, { records: [alertA] })], partition)).rejects.toThrow(EventHubsIngestError);
+      expect(ingestor.quarantined).toEqual([]);
+      expect(partition.checkpoints).toEqual([]);
+      await handlers.processClose('Shutdown', partition);
+      await handlers.processInitialize(partition);
+    }
+  });
+
   it('checkpoints on the interval, on idle batches, and on close', async () => {
     const { clock, handlers, partition } = setup({ intervalMs: 10_000 });
     await handlers.processInitialize(partition);

@@ -30,7 +30,7 @@ import {
   buildDeadLetter,
   decideSettlement,
   reportSettlement,
-  settlementAfterEmitFailure,
+  applySettlement,
   type Decision,
   type ReceivedMessage,
   type SettlementContext,
@@ -359,24 +359,18 @@ export class ServiceBusBus implements Bus {
       deliveryCount: deliveryCountOf(message),
     };
     const info: DeliveryInfo = { subscription: ctx.subscription, deliveryCount: received.deliveryCount, signal };
-    let decision = await decideSettlement(ctx, received, info);
+    const decision = await decideSettlement(ctx, received, info);
+    let settlement = decision.settlement;
     let outcome: SettleResult | { kind: 'failed'; error: unknown };
     try {
-      outcome = await this.#apply(ctx.subscription, from, message, received, decision, signal, isClosing);
+      // Outcome events Service Bus refuses for good (MessageSizeExceeded) turn the settlement into a dead letter now.
+      ({ settlement, result: outcome } = await applySettlement(ctx, decision, received.deliveryCount, (s) =>
+        this.#apply(ctx.subscription, from, message, received, { ...decision, settlement: s }, signal, isClosing),
+      ));
     } catch (error) {
       outcome = isLockLost(error)
         ? { kind: 'lock-lost' }
         : { kind: 'failed', error: translateServiceBusError(error, 'settle a message') };
-      // Outcome events Service Bus refuses for good (MessageSizeExceeded): dead-letter now, not after every lock.
-      const instead = outcome.kind === 'failed' ? settlementAfterEmitFailure(ctx, decision, received.deliveryCount, outcome.error) : undefined;
-      if (instead !== undefined) {
-        decision = { ...decision, settlement: instead };
-        try {
-          outcome = await this.#apply(ctx.subscription, from, message, received, decision, signal, isClosing);
-        } catch (again) {
-          outcome = isLockLost(again) ? { kind: 'lock-lost' } : { kind: 'failed', error: translateServiceBusError(again, 'settle a message') };
-        }
-      }
     }
     reportSettlement(this.#deps, {
       subscription: ctx.subscription,
@@ -384,7 +378,7 @@ export class ServiceBusBus implements Bus {
       event: decision.event,
       deliveryCount: received.deliveryCount,
       startedAt,
-      settlement: decision.settlement,
+      settlement,
       outcome,
     });
   }

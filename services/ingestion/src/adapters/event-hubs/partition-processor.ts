@@ -1,5 +1,5 @@
 import type { SourceName } from '@soc/contracts';
-import { describeError, isAppError, systemClock, type Clock } from '@soc/runtime';
+import { ErrorCode, describeError, isAppError, systemClock, type Clock } from '@soc/runtime';
 import type { Ingestor } from '../../ports.ts';
 import { decodeEventBody } from './decode.ts';
 import { IntervalCheckpointer, type CheckpointPolicy } from './interval-checkpointer.ts';
@@ -236,12 +236,16 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
   };
 }
 
+/** The codes that say the event itself can never be published: too large for the bus, or invalid. */
+const UNPUBLISHABLE: ReadonlySet<string> = new Set([ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.VALIDATION_FAILED]);
+
 /**
- * True for a publish error no retry can cure (an event too large for the bus, or invalid): an `AppError` whose
- * verdict is not retryable. Outages (timeouts, throttling, a broker down) stay retryable and hold the partition.
+ * True for a publish error no retry can cure because of the records themselves (an event too large for the bus,
+ * or invalid). Anything else holds the partition, non-retryable or not: an outage, a closed bus at shutdown, a
+ * revoked role or a disabled topic must not drain the hub into quarantine.
  */
 function neverPublishable(err: unknown): boolean {
-  return isAppError(err) && !err.retryable;
+  return isAppError(err) && !err.retryable && UNPUBLISHABLE.has(err.code);
 }
 
 function printable(obj: object): object {
