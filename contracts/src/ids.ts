@@ -26,6 +26,8 @@ export function deriveAlertId(tenantId: string, source: string, vendorAlertId: s
   return `alt-${hashToUuid(`${tenantId}\u0000${source}\u0000${senderName}\u0000${vendorAlertId}`)}`;
 }
 
+const BOUNDED_FORM = /…[0-9a-f]{40}$/;
+
 /** Longest id a fact, factor or action may carry (the contracts' `id` limits). */
 export const MAX_ID_LENGTH = 256;
 
@@ -38,7 +40,9 @@ export const MAX_ID_LENGTH = 256;
  */
 export function boundedId(prefix: string, value: string, max: number = MAX_ID_LENGTH): string {
   const whole = `${prefix}${value}`;
-  if (whole.length <= max) return whole;
+  // A short value that merely looks like a bounded one (`head…<40 hex>`) is bounded too, so an attacker cannot
+  // write the id another, long value gets and have the two merge.
+  if (whole.length <= max && !BOUNDED_FORM.test(value)) return whole;
   const digest = `…${hash('sha256', value, 'hex').slice(0, 40)}`;
   const room = max - prefix.length - digest.length;
   if (room < 0) throw new RangeError(`boundedId: the prefix leaves no room within ${max} characters`);

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { Alert, CLIP_MARKER, Fact, MAX_ENTITY_VALUE_LENGTH, boundedId, clipText, jsonBytes } from '../src/index.ts';
 
 describe('boundedId', () => {
+  it('cannot be forged: a short value written as the bounded form of a long one gets an id of its own', () => {
+    const long = `user:${'a'.repeat(400)}`;
+    const bounded = boundedId('history:', long);
+    const forged = bounded.slice('history:'.length);
+    expect(forged.length + 'history:'.length).toBeLessThanOrEqual(256);
+    expect(boundedId('history:', forged)).not.toBe(bounded);
+    expect(boundedId('history:', forged)).toMatch(/^history:.*…[0-9a-f]{40}$/);
+  });
+
   it('keeps an id of a short value exactly as it always was (history keyed by it continues)', () => {
     expect(boundedId('history:', 'host:ws01.contoso.com')).toBe('history:host:ws01.contoso.com');
     const atLimit = 'x'.repeat(256 - 'history:'.length);

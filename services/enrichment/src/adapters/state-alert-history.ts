@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Alert, Disposition } from '@soc/contracts';
+import { type Alert, type Disposition, boundedId } from '@soc/contracts';
 import { MAX_ID_LENGTH, type StateStore, updateWithRetry } from '@soc/state';
 import type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
@@ -17,16 +16,14 @@ const DISPOSITION_LIMIT = 500;
 
 type Sighting = { alertId: string; at: string };
 
-// Entity ids (up to 2,100 characters: a request URL, a command line) and rule keys (a rule name can be a command
-// line) are longer than a document id may be. Such a key is stored under a digest of it, the key itself stays in
-// the document (`key`) and is what lookups report; a key that merely looks like a digest is hashed too, so the two
-// forms never meet.
-const HASHED_PREFIX = 'sha256:';
-
-/** The document id of a history key: the key itself while it fits, else a digest of it. */
+/**
+ * The document id of a history key: the key itself while it fits a document id, else a readable head and its
+ * digest (contracts' `boundedId`). Entity ids (a request URL, a command line) and rule keys (a rule name can be a
+ * command line) can be longer than a document id may be; the key itself stays in the document (`key`) and is what
+ * lookups report.
+ */
 export function historyDocId(key: string): string {
-  if (key.length <= MAX_ID_LENGTH && !key.startsWith(HASHED_PREFIX)) return key;
-  return `${HASHED_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+  return boundedId('', key, MAX_ID_LENGTH);
 }
 
 const ENTITY_COLLECTION = 'entity-sightings';
