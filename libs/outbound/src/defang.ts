@@ -202,7 +202,7 @@ const MAX_PASSES = 4;
 const CANDIDATE_TOKEN = new RegExp(`(?<!\\S)[^\\s${DOTS}:@]*[${DOTS}:@]\\S*`, 'gu');
 /** Trailing sentence punctuation, dots included (`.`, `。`); never a colon, which may end an IPv6 address (`fe80::`). */
 const SENTENCE_END = new RegExp(`[${DOTS},;!?)\\]}>"']+$`, 'u');
-/** Defanged tokens by their text (a pure function of it without `keep`): bounded in count and token length. */
+/** Defanged tokens by their text (a pure function of it unless it holds a kept URL): bounded in count and length. */
 const TOKEN_CACHE = new LRUCache<string, string>({ max: 20_000 });
 const MAX_CACHED_TOKEN = 512;
 const MAY_HOLD_INDICATOR = new RegExp(`[${DOTS}:@]`, 'u');
@@ -211,11 +211,17 @@ const MAY_HOLD_INDICATOR = new RegExp(`[${DOTS}:@]`, 'u');
  * One pass defangs what it sees; the brackets it adds can bound a new indicator (`1:2::3.de` → `1:2::3[.]de` shows
  * the address `1:2::3`), so a token is passed again until nothing changes (two passes nearly always).
  */
+function holdsKept(token: string, keep: ReadonlySet<string>): boolean {
+  for (const k of keep) if (token.includes(k)) return true;
+  return false;
+}
+
 function defangToken(token: string, keep: ReadonlySet<string>): string {
   // Sentence punctuation (`alert.`, `报警。`) is no indicator: a token whose only dots end it needs no work.
   if (!MAY_HOLD_INDICATOR.test(token.replace(SENTENCE_END, ''))) return token;
   // Summaries, next steps, subjects and tickets of one alert repeat its names, and a storm repeats them across alerts.
-  const cacheable = keep.size === 0 && token.length <= MAX_CACHED_TOKEN;
+  // `keep` only changes a token that holds a kept URL; every other token's result is a function of its text.
+  const cacheable = token.length <= MAX_CACHED_TOKEN && !holdsKept(token, keep);
   if (cacheable) {
     const hit = TOKEN_CACHE.get(token);
     if (hit !== undefined) return hit;
@@ -235,7 +241,10 @@ function defangToken(token: string, keep: ReadonlySet<string>): string {
  * Apply it to whole outbound texts, not to chosen fields: attacker text reaches summaries, next steps and titles too.
  */
 export function defang(text: string, options: DefangOptions = {}): string {
-  const keep = new Set(options.keep ?? []);
+  return defangText(text, new Set(options.keep ?? []));
+}
+
+function defangText(text: string, keep: ReadonlySet<string>): string {
   // Only whole tokens that hold a dot, colon or at sign can be an indicator; the others are skipped by the regex
   // engine itself. Anchored at a token's start, so a token without one costs linear time, never quadratic.
   return text.replace(CANDIDATE_TOKEN, (token) => defangToken(token, keep));
@@ -252,21 +261,21 @@ const ATTRIBUTE = /(\s([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*)("[^"]*"|'[^']*')/g;
 /** Defangs an HTML document of our templates: its text and attribute values, except {@link DefangOptions.keep}. */
 export function defangHtml(html: string, options: DefangOptions = {}): string {
   const keepList = options.keep ?? [];
-  // An href holds the escaped form of the URL.
-  const opts = { keep: [...keepList, ...keepList.map(escapeHtml)] };
+  // An href holds the escaped form of the URL. One set for the whole document, not one per text run.
+  const keep: ReadonlySet<string> = new Set([...keepList, ...keepList.map(escapeHtml)]);
   let out = '';
   let last = 0;
   TAG.lastIndex = 0;
   for (let m = TAG.exec(html); m !== null; m = TAG.exec(html)) {
-    out += defang(html.slice(last, m.index), opts);
+    out += defangText(html.slice(last, m.index), keep);
     out += m[0].startsWith('<!--')
       ? m[0]
       : m[0].replace(ATTRIBUTE, (_all, head: string, name: string, quoted: string) =>
-          name.toLowerCase().startsWith('xmlns') ? head + quoted : head + quoted[0] + defang(quoted.slice(1, -1), opts) + quoted[0],
+          name.toLowerCase().startsWith('xmlns') ? head + quoted : head + quoted[0] + defangText(quoted.slice(1, -1), keep) + quoted[0],
         );
     last = m.index + m[0].length;
   }
-  return out + defang(html.slice(last), opts);
+  return out + defangText(html.slice(last), keep);
 }
 
 /** Escapes the five HTML metacharacters; everything in an alert is attacker-controlled. */
