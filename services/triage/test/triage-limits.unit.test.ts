@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Triage, type Alert, type Entity, MAX_TRIAGE_BYTES, jsonBytes } from '@soc/contracts';
 import { sampleAlert } from '@soc/contracts/testing';
-import { boundTriage } from '../src/bound-triage.ts';
+import { OVERSIZED_NOTE, boundTriage } from '../src/bound-triage.ts';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { loadWeights } from '../src/weights.ts';
 
@@ -19,6 +19,32 @@ describe('the triage of any valid alert passes its contract', () => {
     expect(t.risk.factors.find((f) => f.name === 'external-ip')!.evidence.endsWith('…')).toBe(true);
     expect(t.nextSteps[0]!.startsWith('Check who else accessed https://bad.example/payload?qqq')).toBe(true);
     expect(jsonBytes(t)).toBeLessThanOrEqual(MAX_TRIAGE_BYTES);
+  });
+
+  it('boundTriage fits a copilot note citing many long entity ids (evidence, hunts, containment targets), saying what it left out', () => {
+    const base = triageAlert(sampleAlert(), { facts: [], missing: [] }, weights, knowledge);
+    const ids = Array.from({ length: 50 }, (_, i) => `url:https://bad.example/${i}/${'p'.repeat(2000)}`);
+    const big: Triage = {
+      ...base,
+      copilot: {
+        status: 'advised',
+        evidence: ids,
+        investigationSteps: [],
+        huntQueries: [],
+        removed: [],
+        recommendedActions: [
+          ...Array.from({ length: 10 }, () => ({ kind: 'GenerateHunt' as const, entityIds: ids, reason: 'hunt' })),
+          ...ids.slice(0, 10).map((target) => ({ kind: 'RunContainment' as const, runbook: 'block-url' as const, target, reason: 'block' })),
+        ],
+        usage: { promptTokens: 900, completionTokens: 300 },
+      },
+    };
+    const bounded = boundTriage(big);
+    expect(jsonBytes(bounded)).toBeLessThanOrEqual(MAX_TRIAGE_BYTES);
+    expect(Triage.safeParse(bounded).success).toBe(true);
+    expect(bounded.risk.score).toBe(base.risk.score);
+    expect(bounded.verdict).toEqual(base.verdict);
+    expect(bounded.copilot).toMatchObject({ status: 'advised', usage: { promptTokens: 900 }, reason: OVERSIZED_NOTE, recommendedActions: [] });
   });
 
   it('boundTriage cuts a copilot note that would push the triage over its budget, keeping score and verdict', () => {
