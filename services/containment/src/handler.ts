@@ -25,11 +25,16 @@ const SOURCE = '/soc/containment';
 
 /**
  * The request id of a containment: one per alert, runbook and target, stable so approvers can refer to it. A later
- * revision of the alert that recommends the same containment finds this request (pending, approved or denied)
- * instead of asking the approvers a second time.
+ * revision of the alert that recommends the same containment finds this request (pending, approved, denied or
+ * executed) instead of asking the approvers a second time; one that expired or failed is replaced by a new ask.
  */
 export function requestIdFor(alertId: string, runbook: string, targetEntityId: string): string {
   return `cr-${deriveKey(alertId, runbook, targetEntityId, 'containment-request')}`;
+}
+
+/** A request no approval can act on any more: it expired unanswered, or its runbook failed. */
+function isSpent(request: ContainmentRequest, now: Date): boolean {
+  return request.status === 'expired' || request.status === 'failed' || (request.status === 'pending-approval' && now.toISOString() > request.expiresAt);
 }
 
 /**
@@ -42,7 +47,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     const now = deps.clock.now();
     for (const action of event.data.actions) {
       if (action.kind !== 'RunContainment') continue;
-      const request = await deps.requests.create({
+      const fresh: ContainmentRequest = {
         requestId: requestIdFor(event.data.alert.alertId, action.runbook, action.target.entityId),
         alertId: event.data.alert.alertId,
         actionId: action.actionId,
@@ -53,9 +58,18 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         status: 'pending-approval',
         requestedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + deps.approvalTtlMs).toISOString(),
-      });
-      // Requested by an earlier revision's decision: it stands as it is (a redelivery of this one re-announces it).
-      if (request.actionId !== action.actionId) continue;
+      };
+      let request = await deps.requests.create(fresh);
+      if (request.actionId !== action.actionId) {
+        // Requested by an earlier revision's decision. A request that is pending, approved, denied or executed stands
+        // as it is (approvers are not asked twice); one that expired unanswered or failed is spent, and this
+        // revision's decision asks again. (A redelivery of this decision finds its own request and re-announces it.)
+        if (!isSpent(request, now)) continue;
+        const found = await deps.requests.get(request.requestId);
+        if (found === undefined) continue;
+        await deps.requests.save(fresh, found.etag);
+        request = fresh;
+      }
       emit.push(
         causedBy(
           event,

@@ -68,6 +68,24 @@ describe('containment', () => {
     expect((await requests.get(requestId))!.request).toMatchObject({ status: 'executed', actionId: 'act-block' });
   });
 
+  it("a new revision's decision asks again when the earlier request expired unanswered or failed", async () => {
+    const revised = (id: string) =>
+      createEvent(DecisionMadeV1, { ...decision.data, actions: decision.data.actions.map((a) => (a.kind === 'RunContainment' ? { ...a, actionId: `act-block-${id}` } : a)) }, { ...env, id });
+    const expiring = setup();
+    await expiring.handle(decision);
+    expiring.clock.advance(2 * 60 * 60_000);
+    const asked = await expiring.handle(revised('d-3'));
+    expect(asked.emit).toEqual([expect.objectContaining({ type: 'soc.containment.requested.v1', data: expect.objectContaining({ requestId, actionId: 'act-block-d-3', status: 'pending-approval' }) })]);
+    expect((await expiring.requests.get(requestId))!.request).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-3' });
+
+    const failing = setup({ dryRun: false, execute: async () => { throw new Error('firewall API refused: 403'); } });
+    await failing.handle(decision);
+    await failing.handle(approval('ap-f'));
+    const again = await failing.handle(revised('d-4'));
+    expect(again.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
+    expect((await failing.requests.get(requestId))!.request).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-4' });
+  });
+
   it('a decision only records a pending request; nothing runs', async () => {
     let ran = 0;
     const { handle, requests } = setup({ dryRun: true, execute: async () => `ran ${++ran}` });
