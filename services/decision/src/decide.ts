@@ -216,30 +216,37 @@ export function applyPolicy(
 }
 
 /** Most actions one decision may hold (the contract's limit). */
-export const MAX_ACTIONS = 32;
+const MAX_ACTIONS = 32;
 /** Most refusals listed one by one; the rest are counted in one line. */
-export const MAX_REJECTIONS = 32;
+const MAX_REJECTIONS = 32;
+/** Actions and refusals each get half of a decision's share of the bus budget. */
+const HALF_BUDGET = MAX_DECISION_ACTIONS_BYTES / 2;
 
 /**
  * Bounds a decision's actions to the contract's count and, with its refusals, to {@link MAX_DECISION_ACTIONS_BYTES}
  * (an alert of 500 entities would otherwise propose an action per entity): actions are kept in the order they
- * were recommended (the policy's notifications and ticket first), the ones past the bound are listed as refused
- * with the reason, and refusals past {@link MAX_REJECTIONS} are counted in one line — never dropped silently. Pure.
+ * were recommended (the policy's notifications and ticket first) within half the budget, the ones past it are
+ * listed as refused with the reason; refusals are listed within the other half and at most {@link MAX_REJECTIONS},
+ * the rest counted in one line — never dropped silently. Pure.
  */
 export function boundDecision(actions: readonly Action[], rejected: readonly Rejection[]): { actions: Action[]; rejected: Rejection[] } {
   const kept: Action[] = [];
   const overflow: Rejection[] = [];
-  let budget = MAX_DECISION_ACTIONS_BYTES / 2;
+  let budget = HALF_BUDGET;
   for (const action of actions) {
     const size = jsonBytes(action) + 1;
     if (kept.length < MAX_ACTIONS && size <= budget) {
       kept.push(action);
       budget -= size;
-    } else overflow.push({ kind: action.kind, reason: `not carried out: one decision holds at most ${MAX_ACTIONS} actions (${MAX_DECISION_ACTIONS_BYTES / 2048} KiB); act on the rest by hand` });
+    } else overflow.push({ kind: action.kind, reason: `not carried out: one decision holds at most ${MAX_ACTIONS} actions (${HALF_BUDGET / 1024} KiB); act on the rest by hand` });
   }
   const all = [...rejected, ...overflow];
-  if (all.length <= MAX_REJECTIONS) return { actions: kept, rejected: all };
-  const rest = all.slice(MAX_REJECTIONS - 1);
+  // Room for the summary line (its kind and reason are cut to 128 and 1024 characters, at most 4 bytes each).
+  let room = HALF_BUDGET - 4 * (128 + 1024) - 64;
+  let listed = 0;
+  while (listed < all.length && listed < MAX_REJECTIONS - 1 && room - (jsonBytes(all[listed]) + 1) >= 0) room -= jsonBytes(all[listed++]) + 1;
+  if (listed === all.length) return { actions: kept, rejected: all };
+  const rest = all.slice(listed);
   const kinds = [...new Set(rest.map((r) => r.kind))].join(', ');
-  return { actions: kept, rejected: [...all.slice(0, MAX_REJECTIONS - 1), { kind: clipText(kinds, 128), reason: clipText(`${rest.length} more refusal(s) not listed (${kinds}); the first: ${rest[0]?.reason ?? ''}`, 1024) }] };
+  return { actions: kept, rejected: [...all.slice(0, listed), { kind: clipText(kinds, 128), reason: clipText(`${rest.length} more refusal(s) not listed (${kinds}); the first: ${rest[0]?.reason ?? ''}`, 1024) }] };
 }

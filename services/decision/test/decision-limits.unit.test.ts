@@ -40,4 +40,16 @@ describe('a decision passes its contract whatever the alert holds', () => {
     expect(out.data.rejected).toEqual([{ kind: 'RunContainment', reason: expect.stringMatching(/^target fe80::1%etheth.*…$/) }]);
     for (const r of out.data.rejected) expect(r.reason.length).toBeLessThanOrEqual(1024);
   });
+
+  it('many long refusals: actions and refusals together stay within the decision\'s share of the budget', () => {
+    // Internal addresses with long zone ids: each containment is refused with a reason quoting its value.
+    const ips: Entity[] = Array.from({ length: 60 }, (_, i) => {
+      const value = `fe80::${i.toString(16)}%${'eth'.repeat(600)}`;
+      return { id: `ip:${value}`, type: 'ip', value, isInternal: true, origin: 'source' };
+    });
+    const out = decideOn(sampleAlert({ entities: ips }));
+    expect(parseEvent(JSON.parse(JSON.stringify(out)))).toMatchObject({ ok: true });
+    expect(jsonBytes({ actions: out.data.actions, rejected: out.data.rejected })).toBeLessThanOrEqual(MAX_DECISION_ACTIONS_BYTES);
+    expect(out.data.rejected.at(-1)!.reason).toMatch(/more refusal\(s\) not listed/);
+  });
 });
