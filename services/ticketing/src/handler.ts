@@ -84,12 +84,13 @@ export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
         const ticket = { ...ticketFor(event, action.actionId, action.priority), ...(action.assignmentGroup ? { assignmentGroup: action.assignmentGroup } : {}) };
         const opened = await system.open(ticket);
         if (!opened.created && opened.actionId !== action.actionId) {
-          const updated = await system.update(opened.ticketId, { updateKey: action.actionId, note: revisionNote(event), priority: action.priority });
+          const note = revisionNote(event);
+          const updated = await system.update(opened.ticketId, { updateKey: action.actionId, note, priority: action.priority });
           emit.push(
             causedBy(
               event,
               TicketUpdatedV1,
-              { alertId: event.data.alert.alertId, system: system.name, ticketId: updated.ticketId, status: updated.status, note: revisionNote(event) },
+              { alertId: event.data.alert.alertId, system: system.name, ticketId: updated.ticketId, status: updated.status, note },
               { source: '/soc/ticketing', time: deps.clock.now(), key: action.actionId },
             ),
           );

@@ -37,14 +37,14 @@ export class StateTicketSystem implements TicketSystem {
   }
 
   async update(ticketId: string, update: TicketUpdate): Promise<Ticket> {
-    await updateWithRetry<TicketDoc>(this.store, COLLECTION, ticketId, (current) => {
+    // What the document holds afterwards: as written, or as found when the update was applied already.
+    const stored = await updateWithRetry<TicketDoc>(this.store, COLLECTION, ticketId, (current) => {
       if (!current) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: true });
       const notes = current.notes ?? [];
       if (notes.some((n) => n.key === update.updateKey)) return undefined; // applied already: a redelivery
       return { ...current, priority: Math.min(current.priority, update.priority), notes: [...notes, { key: update.updateKey, note: update.note, at: this.now().toISOString() }] };
     });
-    const stored = await this.store.get<TicketDoc>(COLLECTION, ticketId);
     if (!stored) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: true });
-    return view(stored.value);
+    return view(stored);
   }
 }
