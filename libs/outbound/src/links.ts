@@ -1,5 +1,5 @@
 /**
- * The link from an outbound message (e-mail, chat, ticket) back to an alert in SOC Copilot. Today the API's case
+ * The link from an outbound message (today the alert e-mail) back to an alert in SOC Copilot. Today the API's case
  * view, `GET /api/v1/alerts/{alertId}`; when the console's case page exists, this one function changes.
  */
 export function caseLink(publicUrl: string, alertId: string): string {
