@@ -12,11 +12,17 @@ export interface StalledRoutesDeps {
   stallAfterSeconds: number;
 }
 
-const StalledQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  /** Another threshold for this listing only, e.g. to look closer than the alerting one. */
-  afterSeconds: z.coerce.number().int().min(0).max(604_800).optional(),
-});
+/** A query number: `?x=` is absent, not 0 (coercion would read the empty string as 0). */
+const queryNumber = (n: z.ZodNumber) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().pipe(n).optional());
+
+// Strict: a misspelt parameter (`?after=60`, the CLI flag's name) is a 400 naming it, not a listing that ignored it.
+const StalledQuery = z
+  .object({
+    limit: queryNumber(z.number().int().min(1).max(1000)),
+    /** Another threshold for this listing only, e.g. to look closer than the alerting one. */
+    afterSeconds: queryNumber(z.number().int().min(0).max(604_800)),
+  })
+  .strict();
 
 /**
  * `GET /api/v1/alerts/stalled`: alerts answered 202 with no decision after the threshold, oldest first, with the
@@ -28,7 +34,7 @@ export function stalledRoutes(deps: StalledRoutesDeps): Router {
     const query = StalledQuery.parse(req.query);
     const afterSeconds = query.afterSeconds ?? deps.stallAfterSeconds;
     const stalled = await scanStalled(deps.cases, deps.clock.now(), afterSeconds * 1000);
-    res.json({ stallAfterSeconds: afterSeconds, count: stalled.length, items: stalled.slice(0, query.limit) });
+    res.json({ stallAfterSeconds: afterSeconds, count: stalled.length, items: stalled.slice(0, query.limit ?? 100) });
   });
   return router;
 }
