@@ -16,8 +16,16 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 // An incoming id is reused only if it cannot inject anything into logs or headers.
 const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+/** Paths probed and scraped every few seconds: logged at debug, never traced. */
+export const QUIET_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
+
+/** A request's path without its query string (where callers put tokens). */
+export function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0] ?? '';
+}
+
 /** The route template (`/api/alerts/:id`), so metrics stay low-cardinality and paths with ids are grouped. */
-function routeOf(req: Request): string {
+export function routeOf(req: Request): string {
   const route = (req.route as { path?: unknown } | undefined)?.path;
   return route === undefined ? 'unmatched' : `${req.baseUrl}${String(route)}`;
 }
@@ -28,7 +36,7 @@ function routeOf(req: Request): string {
  * and HTTP metrics. Query strings are never logged: they are where callers put tokens.
  */
 export function requestLogging(logger: Logger, options: RequestLoggingOptions = {}): RequestHandler {
-  const quietPaths = new Set(options.quietPaths ?? ['/healthz', '/readyz', '/metrics']);
+  const quietPaths = new Set(options.quietPaths ?? QUIET_PATHS);
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const incoming = req.get(REQUEST_ID_HEADER);
@@ -43,7 +51,7 @@ export function requestLogging(logger: Logger, options: RequestLoggingOptions = 
       // 499 (client closed request) when the client went away before the response was complete.
       const status = res.writableFinished ? res.statusCode : 499;
       const route = routeOf(req);
-      const path = req.originalUrl.split('?')[0] ?? '';
+      const path = pathOf(req);
       options.metrics?.httpRequests.inc({
         service: options.metrics.service,
         method: req.method,

@@ -1,16 +1,11 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { startServerSpan } from '@soc/observability';
+import { QUIET_PATHS, pathOf, routeOf } from './request-logging.ts';
 
 /** Options of {@link requestTracing}. */
 export interface RequestTracingOptions {
   /** Paths not traced (probes and scrapes every few seconds are not news). Default health and metrics paths. */
   readonly quietPaths?: readonly string[];
-}
-
-/** The route template, or `unmatched`. */
-function routeOf(req: Request): string {
-  const route = (req.route as { path?: unknown } | undefined)?.path;
-  return route === undefined ? 'unmatched' : `${req.baseUrl}${String(route)}`;
 }
 
 /**
@@ -19,9 +14,9 @@ function routeOf(req: Request): string {
  * without a registered tracing SDK it costs a non-recording span. The query string is never recorded.
  */
 export function requestTracing(options: RequestTracingOptions = {}): RequestHandler {
-  const quietPaths = new Set(options.quietPaths ?? ['/healthz', '/readyz', '/metrics']);
+  const quietPaths = new Set(options.quietPaths ?? QUIET_PATHS);
   return (req, res, next) => {
-    const path = req.originalUrl.split('?')[0] ?? '';
+    const path = pathOf(req);
     if (quietPaths.has(path)) {
       next();
       return;
