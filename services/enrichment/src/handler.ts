@@ -73,6 +73,8 @@ function judgedText(c: DispositionCounts | undefined): string {
 }
 
 const MAX_FACTS = 1000;
+/** Unavailable sources listed one by one; the rest are counted in one line. */
+const MAX_MISSING = 20;
 
 /** Which facts stay when an alert's enrichment must be cut to its budget: the rarer, weightier kinds first. */
 const KEEP_ORDER: Readonly<Record<Fact['kind'], number>> = { allowlist: 0, 'threat-intel': 1, asset: 2, user: 3, 'rule-history': 4, history: 5 };
@@ -84,7 +86,9 @@ const KEEP_ORDER: Readonly<Record<Fact['kind'], number>> = { allowlist: 0, 'thre
  * said in `missing`, never silently. Pure.
  */
 export function boundEnrichment(facts: readonly Fact[], missing: readonly { source: string; reason: string }[]): Enrichment {
-  const bounded = missing.slice(0, 20).map((m) => ({ source: clipText(m.source, 128), reason: clipText(m.reason, 1024) }));
+  const listed = missing.slice(0, MAX_MISSING).map((m) => ({ source: clipText(m.source, 128), reason: clipText(m.reason, 1024) }));
+  const more = missing.length - listed.length;
+  const bounded = more > 0 ? [...listed, { source: 'enrichment', reason: `${more} more unavailable source(s) not listed` }] : listed;
   const noteRoom = 256;
   let budget = MAX_ENRICHMENT_BYTES - jsonBytes(bounded) - noteRoom;
   if (facts.length <= MAX_FACTS && jsonBytes(facts) <= budget) return { facts: [...facts], missing: bounded };

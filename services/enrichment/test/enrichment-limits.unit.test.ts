@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertReceivedV1, type Alert, MAX_ENRICHMENT_BYTES, boundedId, createEvent, jsonBytes, parseEvent } from '@soc/contracts';
 import type { HistorySnapshot } from '../src/ports.ts';
-import { enrich } from '../src/handler.ts';
+import { boundEnrichment, enrich } from '../src/handler.ts';
 import { alertOf } from './support/cred-alerts.ts';
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -39,5 +39,12 @@ describe('enrichment stays within its contract and budget whatever the alert hol
     expect(facts.length).toBeGreaterThan(0);
     expect(facts[0]!.entityId).toBe(entityIds[0]);
     expect(missing).toEqual([{ source: 'enrichment', reason: expect.stringMatching(new RegExp(`^${500 - facts.length} fact\\(s\\) left out`)) }]);
+  });
+
+  it('unavailable sources past 20 are counted in one line, never dropped silently', () => {
+    const missing = Array.from({ length: 25 }, (_, i) => ({ source: `feed-${i}`, reason: 'timed out' }));
+    const out = boundEnrichment([], missing);
+    expect(out.missing).toHaveLength(21);
+    expect(out.missing.at(-1)).toEqual({ source: 'enrichment', reason: '5 more unavailable source(s) not listed' });
   });
 });
