@@ -81,11 +81,13 @@ export class FactsAccumulator {
       }
       // Only an `advised` note made a model call. A `cached` note repeats the usage of the call its group's first
       // alert made (so a storm of one group would count that call once per alert); skipped and failed notes made none.
-      if (row.llm?.status === 'advised') {
-        this.llm.calls++;
-        this.llm.promptTokens += row.llm.promptTokens;
-        this.llm.completionTokens += row.llm.completionTokens;
-        this.llm.cost += row.llm.cost;
+      // Every revision's call counts once (`llmCalls`); rows written before it knew only the latest note.
+      const paid = row.llmCalls ?? (row.llm?.status === 'advised' ? { calls: 1, ...row.llm } : undefined);
+      if (paid !== undefined) {
+        this.llm.calls += paid.calls;
+        this.llm.promptTokens += paid.promptTokens;
+        this.llm.completionTokens += paid.completionTokens;
+        this.llm.cost += paid.cost;
       }
     }
   }

@@ -29,6 +29,8 @@ export interface ReportRow {
   triagedAt: string | null;
   verdict: string | null;
   llm: { status: string; promptTokens: number; completionTokens: number; cost: number } | null;
+  /** Model calls this alert's revisions made (`advised` notes), summed: a revision's call is not lost to the next. */
+  llmCalls?: { calls: number; promptTokens: number; completionTokens: number; cost: number };
   disposition: string | null;
   dispositionedAt: string | null;
   /** The revision the alert fields come from, and the one the triage fields come from: an older one never replaces them. */
@@ -119,9 +121,17 @@ export function applyToRow(current: ReportRow | undefined, event: RowEvent): Rep
       const base = current ?? { ...emptyRow(alert.alertId, alert.tenantId), ...alertFields(alert), revision: alert.revision ?? null };
       if (!isCurrent(alert.revision, base.triageRevision)) return undefined;
       const usage = triage.copilot?.usage;
+      // A model call of a revision not counted yet (a redelivery of the same revision adds nothing).
+      const counted = base.llmCalls !== undefined && base.triageRevision?.key === alert.revision?.key;
+      const paid = triage.copilot?.status === 'advised' && !counted;
+      const calls = base.llmCalls ?? { calls: 0, promptTokens: 0, completionTokens: 0, cost: 0 };
       next = {
         ...base,
-        triagedAt: event.time,
+        // Time to triage is to the first triage: a revision re-sent a day later is not a day-long triage.
+        triagedAt: base.triagedAt === null ? event.time : earliest(base.triagedAt, event.time),
+        llmCalls: paid
+          ? { calls: calls.calls + 1, promptTokens: calls.promptTokens + (usage?.promptTokens ?? 0), completionTokens: calls.completionTokens + (usage?.completionTokens ?? 0), cost: calls.cost + (usage?.cost ?? 0) }
+          : calls,
         triageRevision: alert.revision ?? null,
         verdict: triage.verdict.class,
         llm: triage.copilot

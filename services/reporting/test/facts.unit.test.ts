@@ -192,4 +192,26 @@ describe('report rows from the real contract fixtures', () => {
       expect(row).toMatchObject({ receivedAt: '2025-03-18T09:00:00.000Z', receivedHour: '2025-03-18T09', severity: 'critical', verdict: 'true-positive' });
     }
   });
+
+  it('across revisions: time to triage is to the first triage, and every revision\'s model call is counted once', () => {
+    const revisionOf = (severity: 'low' | 'critical', receivedAt: string, triagedAt: string, status: 'advised' | 'cached') => {
+      const alert = { ...received.data.alert, severity };
+      const revised = { ...alert, revision: alertRevisionOf(alert, new Date(receivedAt)) };
+      const copilot = { status, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [], usage: { promptTokens: 1000, completionTokens: 200, cost: 0.01 } };
+      return {
+        received: { ...received, id: `r-${severity}-${status}`, data: { ...received.data, alert: revised, receivedAt } },
+        triaged: { ...triaged, id: `t-${severity}-${status}`, time: triagedAt, data: { ...triaged.data, alert: revised, triage: { ...triaged.data.triage, copilot } } },
+      };
+    };
+    type RowEvents = Parameters<typeof applyToRow>[1][];
+    const apply = (events: RowEvents, start?: ReportRow) => events.reduce<ReportRow | undefined>((r, e) => applyToRow(r, e) ?? r, start);
+    const first = revisionOf('low', '2025-03-18T09:00:00.000Z', '2025-03-18T09:00:02.000Z', 'advised');
+    const cachedNext = revisionOf('critical', '2025-03-19T09:00:00.000Z', '2025-03-19T09:00:01.000Z', 'cached');
+    const row = apply([first.received, first.triaged, cachedNext.received, cachedNext.triaged, cachedNext.triaged])!;
+    expect(row.triagedAt).toBe('2025-03-18T09:00:02.000Z');
+    expect(row.llmCalls).toEqual({ calls: 1, promptTokens: 1000, completionTokens: 200, cost: 0.01 });
+    const advisedNext = revisionOf('critical', '2025-03-19T09:00:00.000Z', '2025-03-19T09:00:01.000Z', 'advised');
+    const twice = apply([first.received, first.triaged, advisedNext.received, advisedNext.triaged, advisedNext.triaged])!;
+    expect(twice.llmCalls).toMatchObject({ calls: 2, promptTokens: 2000 });
+  });
 });
