@@ -46,7 +46,7 @@ export class PipelineIngestor implements Ingestor {
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, errors, receivedAt), errors };
     }
     const payloadKey = payloadKeyOf(request.source, rawText);
-    const outcome = acceptBody(parser, request.body, { tenantId: this.deps.tenantId, sender: request.sender, senderName: request.senderName ?? request.sender, receivedAt, receivedVia: request.receivedVia, payloadKey, maxBatch: request.receivedVia === 'http' ? this.deps.maxBatch : Number.MAX_SAFE_INTEGER });
+    const outcome = acceptBody(parser, request.body, { tenantId: this.deps.tenantId, sender: request.sender, senderName: request.senderName, receivedAt, receivedVia: request.receivedVia, payloadKey, maxBatch: request.receivedVia === 'http' ? this.deps.maxBatch : Number.MAX_SAFE_INTEGER });
     if (!outcome.ok) {
       if (outcome.tooMany) return { kind: 'too-many', ...outcome.tooMany, errors: outcome.errors };
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, outcome.errors, receivedAt), errors: outcome.errors };
@@ -74,7 +74,7 @@ export class PipelineIngestor implements Ingestor {
     if (payload === undefined) throw new Error(`The body of quarantine entry ${id} is no longer stored (retention expired); ask the sender to resend it`);
     const body: unknown = payload.mediaType === 'text/plain' ? payload.body : JSON.parse(payload.body);
     // The sender's principal name as it was, so a replay gives the ids a fresh send by the same sender would.
-    const result = await this.ingest({ source: asSource ?? (entry.source as SourceName), body, rawText: payload.body, mediaType: payload.mediaType, sender: entry.sender, senderName: entry.senderName ?? entry.sender, receivedVia: entry.receivedVia });
+    const result = await this.ingest({ source: asSource ?? (entry.source as SourceName), body, rawText: payload.body, mediaType: payload.mediaType, sender: entry.sender, senderName: entry.senderName ?? legacySenderName(entry.sender), receivedVia: entry.receivedVia });
     const updated: QuarantineEntry =
       result.kind === 'accepted'
         ? { ...entry, status: 'replayed', replayedAt: this.deps.clock.now().toISOString(), alertIds: result.receipts.map((r) => r.alertId), lastReplayErrors: undefined }
@@ -116,4 +116,12 @@ function summarize(errors: readonly FieldError[]): string {
   if (first === undefined) return 'refused';
   const more = errors.length > 1 ? ` (+${errors.length - 1} more)` : '';
   return `[${first.index}] ${first.path}: ${first.message}${more}`.slice(0, 500);
+}
+
+/**
+ * The sender name of a quarantine entry written before entries kept it: the recorded sender, less the partition of an
+ * Event Hubs stream (`eventhubs:<hub>/<partition>` → `eventhubs:<hub>`), as alert ids are derived from the stream.
+ */
+function legacySenderName(sender: string): string {
+  return sender.startsWith('eventhubs:') ? sender.replace(/\/[^/]*$/, '') : sender;
 }

@@ -13,9 +13,9 @@ export interface IngestRequest {
   sender: string;
   /**
    * The sender's stable principal name, part of every alert id (`deriveAlertId`): the credential's configured name
-   * (never its secret, which rotates), or the Event Hubs stream `eventhubs:<hub>` (not the partition). Default: `sender`.
+   * (never its secret, which rotates), or the Event Hubs stream `eventhubs:<hub>` (not the partition).
    */
-  senderName?: string | undefined;
+  senderName: string;
   receivedVia: ReceivedVia;
 }
 

@@ -59,18 +59,27 @@ describe('PipelineIngestor', () => {
     expect(seen.map((e) => e.subject)).toEqual(named?.entry.alertIds);
   });
 
+  it('replays an entry kept without a sender name (from before entries kept it) under the stream\'s name, as a fresh send from any partition', async () => {
+    const { ingestor } = await setup();
+    const body = { id: 'legacy-1', title: 'Brute force against RDP', severity: 'medium' };
+    const id = await ingestor.quarantine({ source: 'generic', body, sender: 'eventhubs:siem/3', receivedVia: 'eventhubs', reason: 'No parser for this record yet' });
+    const replayed = await ingestor.replay(id);
+    const fresh = await ingestor.ingest({ source: 'generic', body: { ...body }, sender: 'eventhubs:siem/0', senderName: 'eventhubs:siem', receivedVia: 'eventhubs' });
+    expect(replayed?.result.kind === 'accepted' && replayed.result.receipts[0]!.alertId).toBe(fresh.kind === 'accepted' && fresh.receipts[0]!.alertId);
+  });
+
   it('refuses an HTTP batch larger than the limit without storing anything; Event Hubs batches are not bound by it', async () => {
     const { ingestor, quarantine } = await setup();
     const batch = [1, 2, 3].map((n) => ({ id: `b${n}`, title: 't', severity: 'low' }));
-    const http = await ingestor.ingest({ source: 'generic', body: batch, sender: 's', receivedVia: 'http' });
+    const http = await ingestor.ingest({ source: 'generic', body: batch, sender: 's', senderName: 's', receivedVia: 'http' });
     expect(http).toMatchObject({ kind: 'too-many', alerts: 3, limit: 2 });
     expect(await quarantine.list({ limit: 10 })).toHaveLength(0);
-    expect((await ingestor.ingest({ source: 'generic', body: batch, sender: 's', receivedVia: 'eventhubs' })).kind).toBe('accepted');
+    expect((await ingestor.ingest({ source: 'generic', body: batch, sender: 's', senderName: 's', receivedVia: 'eventhubs' })).kind).toBe('accepted');
   });
 
   it('does not acknowledge when the bus is down: the error propagates, so the edge answers 5xx or does not checkpoint', async () => {
     const { ingestor, bus } = await setup();
     await bus.close();
-    await expect(ingestor.ingest({ source: 'generic', body: { id: 'x', title: 't', severity: 'low' }, sender: 's', receivedVia: 'http' })).rejects.toThrow();
+    await expect(ingestor.ingest({ source: 'generic', body: { id: 'x', title: 't', severity: 'low' }, sender: 's', senderName: 's', receivedVia: 'http' })).rejects.toThrow();
   });
 });
