@@ -212,7 +212,7 @@ function revisionsOf(events: readonly CaseEventDoc[]): RevisionState[] {
 }
 
 /** What changed between two versions of an alert, as short phrases an analyst reads at a glance. */
-export function changesBetween(before: Alert, after: Alert): string[] {
+function changesBetween(before: Alert, after: Alert): string[] {
   const changes: string[] = [];
   if (before.severity !== after.severity) changes.push(`severity: ${before.severity} → ${after.severity}`);
   if (before.status !== after.status) changes.push(`status: ${before.status} → ${after.status}`);

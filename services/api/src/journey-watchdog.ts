@@ -6,7 +6,7 @@ import type { CaseStore } from './ports.ts';
 import { PENDING_STAGES, type StalledAlert, countByStage, findStalled } from './watchdog.ts';
 
 /** Undecided cases read per scan, oldest first (the state store's page limit): the oldest are the ones that matter. */
-export const STALL_SCAN_LIMIT = 1_000;
+const STALL_SCAN_LIMIT = 1_000;
 /** Stalled cases whose events are read at once to learn their stage. */
 const STAGE_READS_IN_FLIGHT = 16;
 

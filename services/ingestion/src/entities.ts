@@ -53,7 +53,7 @@ export function isInternalIp(address: string): boolean {
  * The id of an entity: `type:value`, exactly as always for values up to 2048 characters (so history keyed by it
  * continues); a longer value gets a readable head and the hash of the whole value instead of a cut.
  */
-export function entityIdOf(type: EntityType, canonical: string): string {
+function entityIdOf(type: EntityType, canonical: string): string {
   return boundedId(`${type}:`, canonical, MAX_ENTITY_ID_LENGTH);
 }
 

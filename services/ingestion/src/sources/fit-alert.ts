@@ -11,14 +11,14 @@ const ENTITY_TEXT = ['commandLine', 'data', 'displayName', 'os', 'parentName', '
  * the fitted content so that the same body always gives the same key). Measured on the largest revision the
  * contract allows (two ISO times with offset), so the stamped alert never goes over {@link MAX_ALERT_BYTES}.
  */
-export const REVISION_ROOM = jsonBytes({ revision: { key: `rev-${'0'.repeat(32)}`, at: '+275760-09-13T00:00:00.000000+00:00', receivedAt: '+275760-09-13T00:00:00.000000+00:00' } });
+const REVISION_ROOM = jsonBytes({ revision: { key: `rev-${'0'.repeat(32)}`, at: '+275760-09-13T00:00:00.000000+00:00', receivedAt: '+275760-09-13T00:00:00.000000+00:00' } });
 /** What the fitted alert itself may take. */
 const FIT_BYTES = MAX_ALERT_BYTES - REVISION_ROOM;
 
 /** The note an alert carries when text was cut to fit its budget. */
-export const CLIPPED_NOTE = 'soc:text-clipped-to-fit';
+const CLIPPED_NOTE = 'soc:text-clipped-to-fit';
 /** The prefix of the note an alert carries when entities had to be left out to fit its budget. */
-export const DROPPED_NOTE = 'soc:entities-dropped-to-fit:';
+const DROPPED_NOTE = 'soc:entities-dropped-to-fit:';
 
 function clipEntityText(entity: Entity, max: number): Entity {
   const out: Record<string, unknown> = { ...entity };
