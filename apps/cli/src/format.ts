@@ -15,6 +15,16 @@ export function formatTable(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
+/** `1h 02m`, `3m 05s`, `42s`: an age an operator reads at a glance. */
+export function formatAge(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
 /** The table `soc dlq list` prints: one row per dead letter, the body left to `soc dlq show`. */
 export function deadLetterTable(deadLetters: readonly DeadLetter[]): string[] {
   return formatTable([

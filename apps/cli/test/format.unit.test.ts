@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '@soc/bus';
 import { alertsFormatOf, parseAlerts } from '../src/alerts-file.ts';
 import { CliFailure, UsageError } from '../src/cli-io.ts';
-import { formatAge } from '../src/commands/stalled.ts';
-import { deadLetterSummary, deadLetterTable, formatTable } from '../src/format.ts';
+import { deadLetterSummary, deadLetterTable, formatAge, formatTable } from '../src/format.ts';
 
 const deadLetter: DeadLetter = {
   id: 'triage/evt-1',

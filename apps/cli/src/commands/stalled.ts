@@ -1,6 +1,7 @@
 import { callApi } from '../api-client.ts';
 import { parseCommandArgs, positiveInt } from '../args.ts';
 import { UsageError, type Command } from '../cli-io.ts';
+import { formatAge, formatTable } from '../format.ts';
 
 interface Stalled {
   alertId: string;
@@ -8,16 +9,6 @@ interface Stalled {
   stage: string;
   receivedAt: string;
   ageSeconds: number;
-}
-
-/** `1h 02m`, `3m 05s`, `42s`: an age an operator reads at a glance. */
-export function formatAge(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
-  return `${s}s`;
 }
 
 /** `soc stalled`: alerts answered 202 that have had no decision for too long, and where each stopped. */
@@ -57,7 +48,7 @@ Token: SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-t
       io.out(`No stalled alerts: every alert received more than ${stallAfterSeconds} s ago has a decision.`);
       return;
     }
-    for (const s of items) io.out(`${s.alertId}  ${s.stage.padEnd(8)}  ${formatAge(s.ageSeconds).padStart(7)}  ${s.receivedAt}  ${s.correlationId}`);
+    for (const line of formatTable([['ALERT ID', 'STAGE', 'AGE', 'RECEIVED AT', 'CORRELATION ID'], ...items.map((s) => [s.alertId, s.stage, formatAge(s.ageSeconds), s.receivedAt, s.correlationId])])) io.out(line);
     const more = count > items.length ? ` (showing ${items.length}; --limit for more)` : '';
     io.err(`${count} alert(s) without a decision after ${stallAfterSeconds} s${more}`);
   },
