@@ -26,8 +26,11 @@ export interface BreakerOptions {
 /** The default minimum number of calls in the rolling window before a breaker may open. */
 export const DEFAULT_VOLUME_THRESHOLD = 5;
 
-/** Why {@link breaker} failed a call without an answer: it was open, or the call ran out of time. */
-export type BreakerFailFast = 'open' | 'timeout';
+/**
+ * Why {@link breaker} failed a call: it was open (no call made), the call ran out of time, or this call's dependency
+ * failure has just opened it.
+ */
+export type BreakerFailFast = 'open' | 'timeout' | 'opened';
 
 // Node's and undici's codes for a connection that failed, was cut or timed out.
 const TRANSPORT_CODES = new Set([
@@ -69,11 +72,11 @@ export function isDependencyFailure(error: unknown): boolean {
   return false;
 }
 
-/** Whether an error is {@link breaker} failing fast, and how: `open` (no call was made) or `timeout`. */
+/** Whether an error is {@link breaker} failing fast, and how (see {@link BreakerFailFast}). */
 export function breakerFailFastOf(error: unknown): BreakerFailFast | undefined {
   if (!isAppError(error) || error.code !== ErrorCode.DEPENDENCY_UNAVAILABLE) return undefined;
   const f = error.details?.['breaker'];
-  return f === 'open' || f === 'timeout' ? f : undefined;
+  return f === 'open' || f === 'timeout' || f === 'opened' ? f : undefined;
 }
 
 /**
@@ -114,7 +117,10 @@ export function breaker<A extends unknown[], R>(fn: (...args: A) => Promise<R>, 
   return Object.assign(call, { breaker: cb });
 }
 
-/** opossum's own errors (open, timeout) are plain Errors with a code and no other marks. */
+/**
+ * opossum's own errors (open, timeout) are plain Errors with a code and no other marks; a socket's `connect
+ * ETIMEDOUT` carries the same code but also its `syscall`, and is the dependency's failure, not the breaker's.
+ */
 function isOpossum(error: unknown, code: 'EOPENBREAKER' | 'ETIMEDOUT'): boolean {
-  return error instanceof Error && !isAppError(error) && (error as { code?: unknown }).code === code && error.cause === undefined;
+  return error instanceof Error && !isAppError(error) && (error as { code?: unknown }).code === code && error.cause === undefined && !('syscall' in error);
 }

@@ -85,6 +85,20 @@ describe('breaker', () => {
     }
   });
 
+  it("a socket's connect ETIMEDOUT is the dependency's failure, passed through until the breaker opens, not read as its own timeout", async () => {
+    const connectTimeout = () => Object.assign(new Error('connect ETIMEDOUT 10.0.0.9:443'), { code: 'ETIMEDOUT', errno: -110, syscall: 'connect' });
+    const { guarded } = failing(connectTimeout);
+    try {
+      const errors = await errorsOf(() => guarded(), DEFAULT_VOLUME_THRESHOLD + 1);
+      expect(errors.slice(0, DEFAULT_VOLUME_THRESHOLD - 1).map(breakerFailFastOf)).toEqual(Array.from({ length: DEFAULT_VOLUME_THRESHOLD - 1 }, () => undefined));
+      expect((errors[0] as Error).message).toBe('connect ETIMEDOUT 10.0.0.9:443');
+      expect(breakerFailFastOf(errors[DEFAULT_VOLUME_THRESHOLD - 1])).toBe('opened');
+      expect(breakerFailFastOf(errors[DEFAULT_VOLUME_THRESHOLD])).toBe('open');
+    } finally {
+      guarded.breaker.shutdown();
+    }
+  });
+
   it('takes a failure policy and a volume of its own', async () => {
     let calls = 0;
     const guarded = breaker(
