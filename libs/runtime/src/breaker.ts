@@ -72,6 +72,29 @@ export function isDependencyFailure(error: unknown): boolean {
   return false;
 }
 
+/** Codes that say the dependency will refuse every call until someone changes it: credentials, a missing index. */
+const PERSISTENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFIGURATION_INVALID]);
+
+/**
+ * A failure policy for lookups whose every call looks alike (a directory, a threat-intel service, a search index):
+ * {@link isDependencyFailure}, and also a refusal that will repeat for every call — bad credentials, a role not
+ * granted, an index or table that does not exist (401, 403, 404) — so that a misconfigured source opens its breaker
+ * instead of being called, and failing, for every alert. Not for the LLM: one request it refuses says nothing of the
+ * next.
+ */
+export function isOutageOrMisconfiguration(error: unknown): boolean {
+  if (isDependencyFailure(error)) return true;
+  if (isAppError(error)) return PERSISTENT_REFUSALS.has(error.code);
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const { status, statusCode } = e as { status?: unknown; statusCode?: unknown };
+    const http = typeof status === 'number' ? status : statusCode;
+    if (typeof http === 'number') return http === 401 || http === 403 || http === 404;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Whether an error is {@link breaker} failing fast, and how (see {@link BreakerFailFast}). */
 export function breakerFailFastOf(error: unknown): BreakerFailFast | undefined {
   if (!isAppError(error) || error.code !== ErrorCode.DEPENDENCY_UNAVAILABLE) return undefined;

@@ -5,6 +5,6 @@ export { manualClock, randomIds, systemClock } from './clock.ts';
 export type { Clock, IdGenerator } from './clock.ts';
 export { onShutdown } from './shutdown.ts';
 export type { Closer, ShutdownLogger } from './shutdown.ts';
-export { DEFAULT_VOLUME_THRESHOLD, breaker, breakerFailFastOf, isDependencyFailure } from './breaker.ts';
+export { DEFAULT_VOLUME_THRESHOLD, breaker, breakerFailFastOf, isDependencyFailure, isOutageOrMisconfiguration } from './breaker.ts';
 export type { BreakerFailFast, BreakerOptions } from './breaker.ts';
 export { concurrencyLimit } from './limiter.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VOLUME_THRESHOLD, breaker, breakerFailFastOf, isDependencyFailure } from '../src/breaker.ts';
+import { DEFAULT_VOLUME_THRESHOLD, breaker, breakerFailFastOf, isDependencyFailure, isOutageOrMisconfiguration } from '../src/breaker.ts';
 import { AppError, ErrorCode } from '../src/errors.ts';
 
 const N = 20;
@@ -129,5 +129,33 @@ describe('breaker', () => {
     expect(isDependencyFailure(Object.assign(new Error('Too Many Requests'), { status: 429 }))).toBe(true);
     expect(isDependencyFailure(Object.assign(new Error('Not Found'), { statusCode: 404 }))).toBe(false);
     expect(isDependencyFailure(Object.assign(new Error('Bad Request'), { status: 400 }))).toBe(false);
+  });
+
+  it('isOutageOrMisconfiguration: outages, and refusals every call will meet (401, 403, 404), open a lookup\'s breaker; a bug or a bad request does not', async () => {
+    const cases: [unknown, boolean][] = [
+      [new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'ServiceNow answered 503', { retryable: true }), true],
+      [new AppError(ErrorCode.UNAUTHORIZED, 'ServiceNow was refused (401)', { retryable: false }), true],
+      [Object.assign(new Error('The index was not found'), { statusCode: 404 }), true],
+      [Object.assign(new Error('Forbidden'), { statusCode: 403 }), true],
+      [new AppError(ErrorCode.VALIDATION_FAILED, 'rejected (400)', { retryable: false }), false],
+      [Object.assign(new Error('Bad request'), { statusCode: 400 }), false],
+      [new TypeError("Cannot read properties of undefined (reading 'map')"), false],
+    ];
+    for (const [error, expected] of cases) expect(isOutageOrMisconfiguration(error), String(error)).toBe(expected);
+    let calls = 0;
+    const guarded = breaker(
+      () => {
+        calls++;
+        return Promise.reject(new AppError(ErrorCode.UNAUTHORIZED, 'refused (401)', { retryable: false }));
+      },
+      { name: 'cmdb', resetTimeoutMs: 3_600_000, isDependencyFailure: isOutageOrMisconfiguration },
+    );
+    try {
+      await errorsOf(() => guarded(), DEFAULT_VOLUME_THRESHOLD + 3);
+      expect(guarded.breaker.opened).toBe(true);
+      expect(calls).toBe(DEFAULT_VOLUME_THRESHOLD);
+    } finally {
+      guarded.breaker.shutdown();
+    }
   });
 });

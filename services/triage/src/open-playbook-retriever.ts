@@ -2,7 +2,7 @@ import { AzureKeyCredential, SearchClient, SearchIndexClient } from '@azure/sear
 import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { Logger } from '@soc/observability';
-import { breaker } from '@soc/runtime';
+import { breaker, isOutageOrMisconfiguration } from '@soc/runtime';
 import type { TriageConfig } from './config.ts';
 import { type Embedder, type PlaybookIndex, type PlaybookRetriever, type PlaybookSearchDocument, azureSearchRetriever, embeddedRetriever, loadPlaybooks, openAiEmbedder, publishPlaybooks, withFallback } from './playbooks/index.ts';
 
@@ -53,7 +53,7 @@ export function openPlaybookRetriever(config: TriageConfig, embedded: PlaybookIn
   const clients = playbookSearchClients(config);
   if (clients === undefined) return undefined;
   const remote = azureSearchRetriever({ client: clients.search, embedder: playbookEmbedder(config) });
-  const guarded = breaker((...args: Parameters<PlaybookRetriever['find']>) => remote.find(...args), { name: 'playbook-search', timeoutMs: config.PLAYBOOK_SEARCH_TIMEOUT_MS });
+  const guarded = breaker((...args: Parameters<PlaybookRetriever['find']>) => remote.find(...args), { name: 'playbook-search', timeoutMs: config.PLAYBOOK_SEARCH_TIMEOUT_MS, isDependencyFailure: isOutageOrMisconfiguration });
   // One warning a minute with the count since the last: an unpublished index or an outage fails every alert of a storm.
   let failedSince = 0;
   let lastWarned = -Infinity;

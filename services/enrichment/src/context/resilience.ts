@@ -1,4 +1,4 @@
-import { breaker, concurrencyLimit, type BreakerOptions, type Clock } from '@soc/runtime';
+import { breaker, concurrencyLimit, type BreakerOptions, type Clock, isOutageOrMisconfiguration } from '@soc/runtime';
 import { LruTtlCache } from '../lru-ttl-cache.ts';
 import type { BreakerHandle } from '../threat-intel/index.ts';
 import type { AssetMatch, KeyedLookup, UserMatch } from './ports.ts';
@@ -94,7 +94,8 @@ export function withLookupBreaker<K extends { key: string }, M extends { key: st
   inner: KeyedLookup<K, M>,
   opts: BreakerOptions,
 ): KeyedLookup<K, M> & { readonly breaker: BreakerHandle } {
-  const guarded = breaker((keys: readonly K[]): Promise<M[]> => inner.lookup(keys), opts);
+  // Bad credentials or a missing table refuse every lookup: they open the breaker rather than being tried per alert.
+  const guarded = breaker((keys: readonly K[]): Promise<M[]> => inner.lookup(keys), { isDependencyFailure: isOutageOrMisconfiguration, ...opts });
   return { name: inner.name, lookup: (keys) => guarded(keys), breaker: guarded.breaker };
 }
 

@@ -1,4 +1,4 @@
-import { breaker, type BreakerOptions } from '@soc/runtime';
+import { breaker, type BreakerOptions, isOutageOrMisconfiguration } from '@soc/runtime';
 import type { Indicator, IntelFinding, ThreatIntel } from './port.ts';
 
 /** What the composition root needs of the breaker: its state, and to stop its timers on shutdown. */
@@ -8,8 +8,8 @@ export interface BreakerHandle {
 }
 
 /**
- * Wraps a threat-intel adapter in the runtime's opossum circuit breaker: its failures (429, 5xx, timeouts)
- * are counted, and while open lookups fail fast with a retryable `DEPENDENCY_UNAVAILABLE` so the caller can
+ * Wraps a threat-intel adapter in the runtime's opossum circuit breaker: its failures (429, 5xx, timeouts) and
+ * refusals that repeat for every call (401, 403, 404) are counted, and while open lookups fail fast with a retryable `DEPENDENCY_UNAVAILABLE` so the caller can
  * list the source as missing.
  */
 export function withBreaker(
@@ -18,7 +18,8 @@ export function withBreaker(
 ): ThreatIntel & { readonly breaker: BreakerHandle } {
   const guarded = breaker(
     (indicators: readonly Indicator[]): Promise<IntelFinding[]> => intel.lookup(indicators),
-    opts,
+    // A refused key (401/403) refuses every lookup: it opens the breaker rather than being tried per alert.
+    { isDependencyFailure: isOutageOrMisconfiguration, ...opts },
   );
   return { lookup: (indicators) => guarded(indicators), breaker: guarded.breaker };
 }
