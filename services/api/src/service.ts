@@ -40,7 +40,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     // One guard for both hunting routes, on a worker thread: a check must not stall the API and the case view.
     const guard = sharedHuntThread(kqlPolicyOf(config));
     guard.warmUp(); // an analyst's first hunt list should not wait a second for Kusto.Language to load
-    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard });
+    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard, trail: platform.audit });
     const watchdog = startJourneyWatchdog({
       cases,
       clock: platform.clock,
