@@ -10,8 +10,8 @@ export interface AuditedTable {
 
 /**
  * One run of the KQL executor, denied ones included: who ran what, why, what the guard said, what ran and how it
- * ended. Written before an allowed query is sent (status `running`) and completed afterwards, so nothing reaches Log
- * Analytics without a record.
+ * ended. Written before an allowed query is sent (status `running`) and completed afterwards by a second, write-once
+ * outcome, so nothing reaches Log Analytics without a record and no record is rewritten.
  */
 export interface KqlAuditRecord {
   /** `kqa-` and the zero-padded sequence number: ids sort in run order. */
@@ -62,7 +62,7 @@ export interface KqlAuditPage {
 export interface KqlAuditLog {
   /** Gives the entry the next place in the trail and stores it. */
   append(entry: KqlAuditEntry): Promise<KqlAuditRecord>;
-  /** Replaces a record (a running run's outcome). */
+  /** Records a running run's outcome, once: the start record is never rewritten, and a second outcome is refused. */
   complete(record: KqlAuditRecord): Promise<void>;
   get(id: string): Promise<KqlAuditRecord | undefined>;
   /** Newest first; `before` is an exclusive `seq` cursor. */

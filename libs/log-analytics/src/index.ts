@@ -1,6 +1,6 @@
 export type { ExecutorBackend, KqlExecutor, KqlRunRequest, KqlRunResult, KqlRunStatus, ResultColumn, ResultTable, RunError } from './executor.ts';
 export type { AuditedTable, KqlAuditEntry, KqlAuditLog, KqlAuditPage, KqlAuditRecord } from './audit.ts';
-export { AUDIT_COLLECTION, AUDIT_PAGE_SIZE, StateKqlAuditLog, auditIdOf } from './adapters/state-kql-audit-log.ts';
+export { AUDIT_COLLECTION, AUDIT_OUTCOME_COLLECTION, AUDIT_PAGE_SIZE, StateKqlAuditLog, auditIdOf } from './adapters/state-kql-audit-log.ts';
 export type { StateKqlAuditLogOptions } from './adapters/state-kql-audit-log.ts';
 export { LogAnalyticsExecutor, PUBLIC_LOGS_ENDPOINT, logsEndpointOf, logsScopeOf, outcomeOf } from './adapters/log-analytics-executor.ts';
 export type { LogAnalyticsExecutorOptions, LogsCredential } from './adapters/log-analytics-executor.ts';

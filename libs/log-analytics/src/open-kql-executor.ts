@@ -1,4 +1,5 @@
 import { DefaultAzureCredential } from '@azure/identity';
+import type { AuditTrail } from '@soc/audit';
 import { type KqlPolicy, createKqlGuard, defaultKqlPolicy, loadKqlPolicy } from '@soc/kql';
 import type { Logger } from '@soc/observability';
 import type { Clock } from '@soc/runtime';
@@ -21,6 +22,8 @@ export interface OpenKqlExecutorDeps {
    * answers requests passes `HuntThread` (`@soc/hunt`), so checks run off its event loop.
    */
   readonly guard?: QueryGuard;
+  /** The tamper-evident audit trail (`platform.audit`) every run is chained into; a run that cannot be chained is not run. */
+  readonly trail?: AuditTrail;
   /** Default `DefaultAzureCredential` (workload identity on AKS, managed identity, Azure CLI locally). */
   readonly credential?: LogsCredential;
 }
@@ -42,7 +45,7 @@ export function kqlPolicyOf(config: Pick<LogAnalyticsConfig, 'KQL_POLICY_FILE'>)
  * embedded default. Both audit into the state store. A bad KQL_POLICY_FILE stops start-up (CONFIGURATION_INVALID).
  */
 export function openKqlExecutor(config: LogAnalyticsConfig, deps: OpenKqlExecutorDeps): KqlExecution {
-  const audit = new StateKqlAuditLog(deps.state, { retentionDays: config.KQL_AUDIT_RETENTION_DAYS });
+  const audit = new StateKqlAuditLog(deps.state, { retentionDays: config.KQL_AUDIT_RETENTION_DAYS, ...(deps.trail ? { trail: deps.trail } : {}) });
   // The policy is read now, so a bad file stops start-up; the guard is built on the first query, so a process that
   // never hunts never loads Kusto.Language (about a second and tens of MB).
   const policy = kqlPolicyOf(config);

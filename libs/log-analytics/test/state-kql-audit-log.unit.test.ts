@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '@soc/runtime';
+import { StateAuditTrail, type AuditTrail } from '@soc/audit';
+import { AppError, ErrorCode, manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
-import { AUDIT_PAGE_SIZE, type KqlAuditEntry, StateKqlAuditLog, auditIdOf } from '../src/index.ts';
+import { AUDIT_COLLECTION, AUDIT_PAGE_SIZE, type KqlAuditEntry, StateKqlAuditLog, auditIdOf } from '../src/index.ts';
 
 function entry(i: number): KqlAuditEntry {
   return {
@@ -63,5 +64,38 @@ describe('StateKqlAuditLog', () => {
     const fresh = await audit.append(entry(2));
     expect(fresh.seq).toBe(2);
     expect((await audit.list({ limit: 10 })).items.map((r) => r.seq)).toEqual([2]);
+  });
+
+  it('records an outcome once, beside the start record: completing cannot rewrite who ran what, nor a second outcome the first', async () => {
+    const state = new MemoryStateStore();
+    const audit = new StateKqlAuditLog(state);
+    const started = await audit.append({ ...entry(2), status: 'running' });
+    await audit.complete({ ...started, status: 'succeeded', rowCount: 3, caller: 'mallory', query: 'print "nothing to see"' });
+    await expect(audit.complete({ ...started, status: 'failed', rowCount: 0 })).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
+    expect(await audit.get(started.id)).toMatchObject({ caller: 'alice', query: entry(2).query, status: 'succeeded', rowCount: 3 });
+    expect((await audit.list({ limit: 1 })).items[0]).toMatchObject({ caller: 'alice', status: 'succeeded' });
+    // The start record as stored is the one first written.
+    expect((await state.get(AUDIT_COLLECTION, started.id))?.value).toEqual(started);
+  });
+
+  it('chains the start and the outcome of each run into the tamper-evident trail, and records nothing when it cannot', async () => {
+    const state = new MemoryStateStore();
+    const trail = new StateAuditTrail(state);
+    const audit = new StateKqlAuditLog(state, { trail });
+    const started = await audit.append({ ...entry(4), status: 'running' });
+    await audit.complete({ ...started, status: 'not-executed' });
+    const records = await trail.list({ stream: 'kql' });
+    expect(records.map((r) => [r.kind, r.subject, r.actor])).toEqual([
+      ['kql.run.finished', started.id, 'alice'],
+      ['kql.run.started', started.id, 'alice'],
+    ]);
+    expect(records[0]?.data).toMatchObject({ status: 'not-executed', querySha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string, verdict: 'allow' });
+    expect(JSON.stringify(records)).not.toContain('SigninLogs | where');
+    expect(await trail.verify()).toMatchObject({ ok: true, count: 2 });
+
+    const down: AuditTrail = { append: () => Promise.reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'state down', { retryable: true })) };
+    const failing = new StateKqlAuditLog(state, { trail: down });
+    await expect(failing.append(entry(5))).rejects.toMatchObject({ code: ErrorCode.DEPENDENCY_UNAVAILABLE });
+    expect((await failing.list({ limit: 10 })).items.map((r) => r.seq)).toEqual([1]);
   });
 });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type AuditLog, StateAuditTrail } from '@soc/audit';
 import { ALL_SUBSCRIPTIONS } from '@soc/contracts';
 import { type Bus, type BusConfig, openBus } from '@soc/bus';
 import { type Logger, type SocMetrics, createBusObserver, createLogger, createMetrics } from '@soc/observability';
@@ -14,6 +15,11 @@ export interface Platform {
   readonly metrics: SocMetrics;
   readonly bus: Bus;
   readonly state: StateStore;
+  /**
+   * The tamper-evident audit log on `state`, one per process, shared by every service it hosts (so appends to one
+   * stream queue in-process instead of racing). A rejected append means the guarded action does not happen.
+   */
+  readonly audit: AuditLog;
   readonly clock: Clock;
   readonly apiTokens: readonly NamedToken[];
   /** Closes the bus, then the state store. */
@@ -91,6 +97,7 @@ export async function openPlatform(name: string, env: PlatformEnv, options: Open
     metrics,
     bus,
     state,
+    audit: new StateAuditTrail(state, { clock }),
     clock,
     apiTokens: tokens,
     close: async () => {

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { AlertDispositionedV1, ContainmentApprovedV1, ContainmentDeniedV1, Disposition, createEvent } from '@soc/contracts';
+import type { AuditTrail } from '@soc/audit';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType } from '@soc/http';
 import type { Clock } from '@soc/runtime';
@@ -14,6 +15,8 @@ export interface ApiRoutesDeps {
   groups: CaseGroupStore;
   bus: Bus;
   clock: Clock;
+  /** Where dispositions are recorded before they are published; a disposition that cannot be recorded is refused (503). */
+  audit: AuditTrail;
   /** Principals allowed to decide containment requests. */
   approvers: readonly string[];
 }
@@ -132,9 +135,34 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       analyst,
       at: now.toISOString(),
     };
+    const eventId = randomUUID();
+    // Dispositions lower future scores of the rule, entity and tenant: one that cannot be put on the record is refused.
+    try {
+      await deps.audit.append({
+        kind: 'disposition.recorded',
+        actor: analyst,
+        subject: alert.alertId,
+        tenantId: alert.tenantId,
+        data: {
+          eventId,
+          disposition: input.disposition,
+          previous: current?.disposition ?? null,
+          // The note is free text: its hash and length are on the record, the text stays in the case.
+          noteSha256: input.note === undefined ? null : createHash('sha256').update(input.note).digest('hex'),
+          noteLength: input.note?.length ?? 0,
+        },
+      });
+    } catch {
+      problem(res, 503, {
+        type: problemType('audit-unavailable'),
+        title: 'Audit trail unavailable',
+        detail: 'The disposition was not recorded: the audit trail could not be written. Retry later.',
+      });
+      return;
+    }
     await deps.bus.publish([
       createEvent(AlertDispositionedV1, data, {
-        id: randomUUID(),
+        id: eventId,
         source: '/soc/api',
         time: now,
         correlationid: view.correlationId,

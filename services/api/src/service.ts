@@ -1,4 +1,5 @@
 import express from 'express';
+import { auditConfigChange } from '@soc/audit';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
@@ -9,6 +10,7 @@ import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
+import { principalsDescription } from './principals-audit.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
@@ -21,6 +23,13 @@ export const apiService: ServiceModule<ApiConfig> = {
   name: 'api',
   config: ApiConfig,
   async start(platform, config) {
+    // Who may post, approve and hunt is configuration too: a change of names or roles goes on the record (names only).
+    const principals = principalsDescription({
+      tokenNames: platform.apiTokens.map((t) => t.name),
+      approvers: config.CONTAINMENT_APPROVERS,
+      hunters: config.HUNT_PRINCIPALS,
+    });
+    await auditConfigChange(platform.audit, { subject: 'principals', content: principals, actor: 'api', data: { description: JSON.parse(principals) as unknown } });
     const retention = config.CASE_RETENTION_DAYS > 0 ? { retentionDays: config.CASE_RETENTION_DAYS } : {};
     const cases = new StateCaseStore(platform.state, retention);
     const groups = new StateCaseGroupStore(platform.state, { windowMinutes: config.CASE_GROUP_WINDOW_MINUTES, ...retention });
@@ -31,7 +40,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     // One guard for both hunting routes, on a worker thread: a check must not stall the API and the case view.
     const guard = sharedHuntThread(kqlPolicyOf(config));
     guard.warmUp(); // an analyst's first hunt list should not wait a second for Kusto.Language to load
-    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard });
+    const hunting = openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, guard, trail: platform.audit });
     const watchdog = startJourneyWatchdog({
       cases,
       clock: platform.clock,
@@ -42,7 +51,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     const routes = express.Router();
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, approvers: config.CONTAINMENT_APPROVERS }));
     routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {

@@ -1,10 +1,11 @@
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditTrail, StateAuditTrail } from '@soc/audit';
 import { type Bus, type DeliveryInfo, MemoryBus } from '@soc/bus';
 import { type SocEvent, parseEvent } from '@soc/contracts';
 import { type HttpServer, errorHandler, listen } from '@soc/http';
 import { createLogger } from '@soc/observability';
-import { manualClock } from '@soc/runtime';
+import { AppError, ErrorCode, manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateCaseGroupStore } from '../src/adapters/state-case-group-store.ts';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
@@ -18,6 +19,12 @@ const published: SocEvent[] = [];
 const clock = manualClock('2026-11-23T11:00:00Z');
 
 let http: HttpServer;
+let trail: StateAuditTrail;
+let auditDown = false;
+/** The real audit trail, with a switch that makes its store refuse writes. */
+const audit: AuditTrail = {
+  append: (entry) => (auditDown ? Promise.reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'state down', { retryable: true })) : trail.append(entry)),
+};
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, unknown> };
@@ -26,6 +33,7 @@ const caseOf = async (alertId: string) => (await (await fetch(`${http.url}/api/v
 
 beforeAll(async () => {
   const state = new MemoryStateStore();
+  trail = new StateAuditTrail(state, { clock });
   const cases = new StateCaseStore(state);
   const project = makeCaseProjector(cases, new StateCaseGroupStore(state, { windowMinutes: 60 }));
   await project(receivedEvent(alert, new Date('2026-11-23T10:00:00Z')), delivery);
@@ -50,7 +58,7 @@ beforeAll(async () => {
     res.locals.principal = 'a.khan@contoso.com';
     next();
   });
-  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, approvers: ['api'] }));
+  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, approvers: ['api'] }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });
@@ -82,6 +90,15 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
         at: '2026-11-23T11:00:00.000Z',
       },
     });
+    const [record] = await trail.list({ stream: 'disposition' });
+    expect(record).toMatchObject({
+      kind: 'disposition.recorded',
+      actor: 'a.khan@contoso.com',
+      subject: alert.alertId,
+      tenantId: alert.tenantId,
+      data: { eventId: published[0]?.id, disposition: 'false-positive', previous: null, noteLength: 36 },
+    });
+    expect(JSON.stringify(record)).not.toContain('patching job');
     const view = await caseOf(alert.alertId);
     expect(view.disposition).toEqual({ disposition: 'false-positive', note: 'Admin script run by the patching job', analyst: 'a.khan@contoso.com', at: '2026-11-23T11:00:00.000Z' });
   });
@@ -98,6 +115,19 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
     const view = await caseOf(alert.alertId);
     expect(view.disposition).toEqual({ disposition: 'true-positive', analyst: 'a.khan@contoso.com', at: '2026-11-23T11:01:00.000Z' });
     expect(view.timeline.filter((t) => t.type === 'soc.alert.dispositioned.v1')).toHaveLength(2);
+  });
+
+  it('refuses with 503 and publishes nothing when the disposition cannot be audited', async () => {
+    auditDown = true;
+    try {
+      const res = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'benign-positive' });
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ type: 'urn:soc:problem:audit-unavailable' });
+    } finally {
+      auditDown = false;
+    }
+    expect(published).toHaveLength(2);
+    expect((await trail.list({ stream: 'disposition' })).map((r) => r.data['disposition'])).toEqual(['true-positive', 'false-positive']);
   });
 
   it('answers 404 for an unknown alert and 400 with field errors for bad input', async () => {

@@ -1,3 +1,4 @@
+import type { AuditEntry, AuditTrail } from '@soc/audit';
 import { DecisionMadeV1, type EventByType, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
@@ -28,7 +29,44 @@ export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: Decision
   );
 }
 
-/** The bus handler of the decision service. */
-export function makeDecisionHandler(ctx: DecisionContext): EventHandler {
-  return dispatch('decision', { 'soc.alert.triaged.v1': (event) => ({ emit: [decide(event, ctx)] }) });
+/** What the decision handler needs besides the pure context: the audit trail every decision is recorded in. */
+export interface DecisionHandlerDeps extends DecisionContext {
+  audit: AuditTrail;
+}
+
+/**
+ * The audit record of a decision: what was decided about which alert under which policy, by ids only (never the
+ * alert's text, which the sender wrote).
+ */
+export function decisionAuditEntry(made: EventByType<'soc.decision.made.v1'>): AuditEntry {
+  const { alert, policy, actions, rejected } = made.data;
+  return {
+    kind: 'decision.made',
+    actor: 'decision',
+    subject: alert.alertId,
+    tenantId: alert.tenantId,
+    data: {
+      decisionEventId: made.id,
+      correlationId: made.correlationid,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      actions: actions.map((a) => ({ kind: a.kind, id: a.actionId })),
+      refusals: rejected.length,
+    },
+  };
+}
+
+/**
+ * The bus handler of the decision service. A decision is recorded in the audit trail before it is published: if
+ * the record cannot be written the handler throws (retryable as the store says), so the bus retries and no
+ * decision is ever published unaudited. A redelivery records the decision again under the same `decisionEventId`.
+ */
+export function makeDecisionHandler(deps: DecisionHandlerDeps): EventHandler {
+  return dispatch('decision', {
+    'soc.alert.triaged.v1': async (event) => {
+      const made = decide(event, deps);
+      await deps.audit.append(decisionAuditEntry(made));
+      return { emit: [made] };
+    },
+  });
 }

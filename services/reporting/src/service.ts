@@ -27,7 +27,7 @@ export const reportingService: ServiceModule<ReportingConfig> = {
       const source =
         config.LOG_ANALYTICS_WORKSPACE_ID === undefined
           ? new StateReportSource(platform.state)
-          : new LogAnalyticsReportSource({ executor: openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock }).executor, clock: platform.clock });
+          : new LogAnalyticsReportSource({ executor: openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, trail: platform.audit }).executor, clock: platform.clock });
       const owner = `${hostname()}:${process.pid}`;
       scheduler = startScheduler({
         schedules: [
