@@ -42,8 +42,8 @@ export const apiService: ServiceModule<ApiConfig> = {
     const routes = express.Router();
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
-    routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock }));
+    routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {
       routes,
