@@ -16,7 +16,7 @@ const system = await runServices([ingestionService], {
     SOC_STATE: bus,
     PORT: '0',
     HOST: '127.0.0.1',
-    SOC_API_TOKEN: 'bench-token-0123456789abcdef',
+    SOC_SENDER_TOKEN: 'bench-token-0123456789abcdef',
     LOG_LEVEL: 'silent',
     INGEST_RATE_PER_SECOND: '1000000',
     INGEST_RATE_BURST: '1000000',

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_SERVICES } from '@soc/all-in-one';
@@ -15,38 +15,54 @@ export const APPROVER_TOKEN = 'approver-token-0123456789abcdef';
 export const SECOND_APPROVER_TOKEN = 'approver2-token-0123456789abcdef';
 export const HUNTER_TOKEN = 'hunter-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+/** An API token whose principal has no role: authenticated, allowed nothing. */
+export const NO_ROLE_TOKEN = 'norole-token-0123456789abcdef';
 
 /** The principal names the tokens above authenticate as. */
 export const PRINCIPALS = { sender: 'siem', viewer: 'vera', analyst: 'ana', approver: 'alice', secondApprover: 'bob', hunter: 'hugo', admin: 'root' } as const;
+/** The principal of {@link NO_ROLE_TOKEN}. */
+export const NO_ROLE_PRINCIPAL = 'nemo';
 
-/** Starts every service in this process on the embedded default, in a fresh data directory, with the principals above. */
+/**
+ * Starts every service in this process on the embedded default, in a fresh data directory, with the principals
+ * above: the SIEM is an ingestion credential (INGEST_AUTH_FILE, it can only send), the others API tokens with their
+ * roles in SOC_API_ROLES.
+ */
 export async function startSystem(extraEnv: Record<string, string> = {}): Promise<RunningSystem & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'soc-security-'));
   const p = PRINCIPALS;
+  const authFile = join(dataDir, 'ingest-auth.json');
+  writeFileSync(authFile, JSON.stringify({ credentials: [{ kind: 'bearer', name: p.sender, token: { value: SENDER_TOKEN } }] }), { mode: 0o600 });
   const system = await runServices(ALL_SERVICES, {
     env: {
       SOC_DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
+      INGEST_AUTH_FILE: authFile,
       SOC_API_TOKENS: [
-        `${p.sender}:${SENDER_TOKEN}`,
         `${p.viewer}:${VIEWER_TOKEN}`,
         `${p.analyst}:${ANALYST_TOKEN}`,
         `${p.approver}:${APPROVER_TOKEN}`,
         `${p.secondApprover}:${SECOND_APPROVER_TOKEN}`,
         `${p.hunter}:${HUNTER_TOKEN}`,
         `${p.admin}:${ADMIN_TOKEN}`,
+        `${NO_ROLE_PRINCIPAL}:${NO_ROLE_TOKEN}`,
       ].join(','),
-      CONTAINMENT_APPROVERS: `${p.approver},${p.secondApprover}`,
-      HUNT_PRINCIPALS: p.hunter,
+      SOC_API_ROLES: [
+        `${p.viewer}:viewer`,
+        `${p.analyst}:analyst`,
+        `${p.approver}:approver`,
+        `${p.secondApprover}:approver`,
+        `${p.hunter}:hunter`,
+        `${p.admin}:admin`,
+      ].join(','),
       ...extraEnv,
     },
     handleSignals: false,
   });
   return Object.assign(system, { dataDir });
 }
-
 /** A fetch against the system with a bearer token; answers with status, headers and parsed JSON. */
 export function client(baseUrl: string, token: string) {
   return async (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVER_TOKEN, TOKEN, client, eventually, startSystem } from './support.ts';
+import { OPERATOR_TOKEN, PARTNER_TOKEN, client, eventually, startSystem } from './support.ts';
 
 // Real payload shapes: the Sentinel incident trigger body and a Splunk ES notable, as in test/fixtures/alerts.
 const fixture = (path: string) => JSON.parse(readFileSync(new URL(`../../../test/fixtures/alerts/${path}`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -141,11 +141,11 @@ describe('a re-sent alert: same content is idempotent, changed content is a new 
 
   it('two senders with the same vendor id are two alerts', async () => {
     const siem = await api('/api/v1/alerts/generic', { body: { ...generic, id: 'shared-vendor-id' } });
-    const other = await client(system.url, APPROVER_TOKEN)('/api/v1/alerts/generic', { body: { ...generic, id: 'shared-vendor-id', severity: 'critical' } });
+    const other = await client(system.url, PARTNER_TOKEN)('/api/v1/alerts/generic', { body: { ...generic, id: 'shared-vendor-id', severity: 'critical' } });
     expect(siem.body.alertId).not.toBe(other.body.alertId);
     const [a, b] = await Promise.all([caseWith(siem.body.alertId, 1), caseWith(other.body.alertId, 1)]);
     expect([a.alert.severity, a.revisions[0].sender]).toEqual(['low', 'siem']);
-    expect([b.alert.severity, b.revisions[0].sender]).toEqual(['critical', 'alice']);
+    expect([b.alert.severity, b.revisions[0].sender]).toEqual(['critical', 'partner']);
   });
 });
 
@@ -178,7 +178,7 @@ describe('a revision delivered again (the SIEM re-sends it after the bus forgot 
       expect(again.body).toEqual(posted.body);
       // The re-published journey runs through every handler again, up to the side effects.
       await eventually(async () => {
-        const metrics = await (await fetch(`${system.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+        const metrics = await (await fetch(`${system.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text();
         const handled = (subscription: string) => new RegExp(`soc_events_processed_total\\{[^}]*subscription="${subscription}"[^}]*type="soc.decision.made.v1"[^}]*result="completed"[^}]*\\} [1-9]`).test(metrics);
         return handled('notification') && handled('ticketing') && handled('containment') ? true : undefined;
       }, 8_000, 'the redelivered decision at notification, ticketing and containment');

@@ -12,7 +12,7 @@ const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../.
 describe('hunt queries of a case', () => {
   let system: Awaited<ReturnType<typeof startSystem>>;
   beforeAll(async () => {
-    system = await startSystem({ SOC_BUS: 'memory', SOC_STATE: 'memory', HUNT_PRINCIPALS: 'alice' });
+    system = await startSystem({ SOC_BUS: 'memory', SOC_STATE: 'memory', SOC_API_ROLES: 'ops:viewer,alice:hunter' });
   });
   afterAll(async () => system.close());
 
@@ -47,7 +47,7 @@ describe('hunt queries of a case', () => {
     const audit = (await hunter('/api/v1/hunt/audit')).body;
     expect(audit.items[0]).toMatchObject({ caller: 'alice', purpose: `case ${alertId}`, correlationId: view.correlationId, status: 'not-executed' });
 
-    // The SIEM's sending token may read the case's hunts but not run them.
+    // A viewer may read the case's hunts but not run them.
     expect((await api('/api/v1/hunt/queries', { body: { query: kql.query, purpose: 'x'.repeat(5) } })).status).toBe(403);
   });
 

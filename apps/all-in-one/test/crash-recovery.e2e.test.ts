@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { client, eventually, TOKEN } from './support.ts';
+import { OPERATOR_TOKEN, TOKEN, client, eventually } from './support.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const realAlerts = (await import('node:fs'))
@@ -15,7 +15,7 @@ const realAlerts = (await import('node:fs'))
 /** Starts `npm start`'s entry point as a real process and waits until it answers. */
 async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, 'apps/all-in-one/src/main.ts')], {
-    env: { ...process.env, SOC_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SOC_API_TOKEN: TOKEN, LOG_LEVEL: 'error' },
+    env: { ...process.env, SOC_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SOC_SENDER_TOKEN: TOKEN, SOC_API_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await eventually(async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ingestionService } from '@soc/ingestion';
 import { runServices } from '@soc/platform';
 import { ALL_SERVICES } from '../src/services.ts';
-import { TOKEN, eventually } from './support.ts';
+import { OPERATOR_TOKEN, TOKEN, eventually } from './support.ts';
 
 const BACKLOG = 10_000;
 const templates = readFileSync(new URL('../../../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
@@ -22,7 +22,7 @@ const templates = readFileSync(new URL('../../../test/fixtures/generic-alerts.js
  */
 describe('priority lanes on the embedded default (SQLite bus and state)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'soc-lanes-'));
-  const env = { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SOC_API_TOKENS: `siem:${TOKEN}`, LOG_LEVEL: 'silent' };
+  const env = { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SOC_SENDER_TOKEN: TOKEN, SOC_API_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent' };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it(`a critical alert posted after ${BACKLOG.toLocaleString('en')} queued low ones is triaged before at least 99% of them`, async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { REPORT_ROWS, type ReportRow } from '@soc/reporting';
 import { ALL_SERVICES } from '../src/services.ts';
-import { TOKEN, client, eventually } from './support.ts';
+import { OPERATOR_TOKEN, TOKEN, client, eventually } from './support.ts';
 
 /** The 95 real Sentinel SecurityAlert rows (msticpy sample), in the generic alert format. */
 export const FIXTURE_ALERTS = readFileSync(new URL('../../../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
@@ -32,7 +32,7 @@ export async function replayFixtureAlerts(): Promise<RunningSystem & { dataDir: 
   const clock = { now: () => new Date(REPLAY_START + offset + Math.round(performance.now() - t0)) };
   const system = await runServices(ALL_SERVICES, {
     // Rows kept forever: their TTL would count from the replay's past clock, and `soc report` reads on today's.
-    env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SOC_API_TOKENS: `siem:${TOKEN}`, LOG_LEVEL: 'silent', REPORT_RETENTION_DAYS: '0' },
+    env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SOC_SENDER_TOKEN: TOKEN, SOC_API_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', REPORT_RETENTION_DAYS: '0' },
     handleSignals: false,
     clock,
   });

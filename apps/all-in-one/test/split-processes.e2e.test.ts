@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TOKEN, client, eventually } from './support.ts';
+import { OPERATOR_TOKEN, TOKEN, client, eventually } from './support.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const children: ChildProcess[] = [];
@@ -12,7 +12,7 @@ const children: ChildProcess[] = [];
 async function startServices(services: string, dataDir: string): Promise<string> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawn(process.execPath, [join(ROOT, 'apps/all-in-one/src/main.ts')], {
-    env: { ...process.env, SOC_SERVICE: services, SOC_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SOC_API_TOKEN: TOKEN, LOG_LEVEL: 'error' },
+    env: { ...process.env, SOC_SERVICE: services, SOC_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SOC_SENDER_TOKEN: TOKEN, SOC_API_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -47,7 +47,7 @@ describe('split deployment by configuration alone', () => {
     }, 10_000, 'the decision made in the other process');
     expect(view.timeline.map((t: { source: string }) => t.source)).toEqual(expect.arrayContaining(['/soc/ingestion', '/soc/enrichment', '/soc/triage', '/soc/decision', '/soc/ticketing']));
     // The pipeline process serves no alert routes of its own, and no route answers without a token.
-    expect((await fetch(`${pipeline}/api/v1/alerts/${posted.body.alertId}`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect((await fetch(`${pipeline}/api/v1/alerts/${posted.body.alertId}`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).status).toBe(404);
     expect((await fetch(`${pipeline}/healthz`)).status).toBe(200);
   }, 60_000);
 });

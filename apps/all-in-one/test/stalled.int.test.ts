@@ -6,7 +6,7 @@ import { memoryLog } from '@soc/observability/testing';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { lines, runSoc } from '../../cli/test/support.ts';
 import { selectServices } from '../src/services.ts';
-import { TOKEN, client, eventually } from './support.ts';
+import { OPERATOR_TOKEN, TOKEN, client, eventually } from './support.ts';
 
 // The journey watchdog on the running system: a pipeline that stops at a stage (here triage is not running, as
 // with SOC_SERVICE=ingestion,enrichment,api) leaves alerts stalled at `enriched`; once the rest of the pipeline
@@ -16,7 +16,8 @@ const env = {
   SOC_DATA_DIR: dataDir,
   PORT: '0',
   HOST: '127.0.0.1',
-  SOC_API_TOKENS: `siem:${TOKEN}`,
+  SOC_SENDER_TOKEN: TOKEN,
+  SOC_API_TOKEN: OPERATOR_TOKEN,
   LOG_LEVEL: 'warn',
   SOC_STALL_AFTER_SECONDS: '1',
 };
@@ -65,7 +66,7 @@ describe('journey watchdog (soc stalled)', () => {
     // The gauge and the one warning come from the watchdog's timer.
     const metrics = await eventually(
       async () => {
-        const text = await (await fetch(`${system!.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+        const text = await (await fetch(`${system!.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text();
         return /soc_alerts_stalled\{stage="enriched"\} 1/.test(text) ? text : undefined;
       },
       10_000,
@@ -78,7 +79,7 @@ describe('journey watchdog (soc stalled)', () => {
     expect(warnings[0]).toMatchObject({ level: 'warn', correlationid: correlationId, stage: 'enriched' });
 
     // The operator's view: soc stalled, as a table and as JSON.
-    const cliEnv = { SOC_API_URL: system.url, SOC_API_TOKEN: TOKEN };
+    const cliEnv = { SOC_API_URL: system.url, SOC_API_TOKEN: OPERATOR_TOKEN };
     const table = await runSoc(['stalled'], cliEnv);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`^${alertId}\\s+enriched\\s+\\d+s\\s+\\S+\\s+${correlationId}$`, 'm'));
@@ -107,6 +108,6 @@ describe('journey watchdog (soc stalled)', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // past the threshold
     const after = (await api2('/api/v1/alerts/stalled')).body as StalledList;
     expect(after).toEqual({ stallAfterSeconds: 1, count: 0, items: [] });
-    expect((await runSoc(['stalled'], { SOC_API_URL: system.url, SOC_API_TOKEN: TOKEN })).stdout).toMatch(/No stalled alerts/);
+    expect((await runSoc(['stalled'], { SOC_API_URL: system.url, SOC_API_TOKEN: OPERATOR_TOKEN })).stdout).toMatch(/No stalled alerts/);
   });
 });

@@ -1,23 +1,38 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { ALL_SERVICES } from '../src/services.ts';
 
+/** The SIEM's sending token (sender `siem`): it can only post alerts. */
 export const TOKEN = 'test-token-0123456789abcdef';
+/** A second sender (`partner`), for tests of what tells senders apart. */
+export const PARTNER_TOKEN = 'partner-token-0123456789abcdef';
+/** The operator's API token (principal `ops`: viewer, analyst, hunter, admin; not an approver). */
+export const OPERATOR_TOKEN = 'ops-token-0123456789abcdef';
+/** The approver's API token (principal `alice`). */
 export const APPROVER_TOKEN = 'alice-token-0123456789abcdef';
 
-/** Starts every service in this process on the embedded default, in a fresh data directory. */
+/** The alert route of a source (`/api/v1/alerts/generic`), which senders post to; any other path is the analysts'. */
+const SENDER_ROUTE = /^\/api\/v1\/alerts\/[a-z-]+(\?.*)?$/;
+
+/**
+ * Starts every service in this process on the embedded default, in a fresh data directory: senders `siem` and
+ * `partner` (INGEST_AUTH_FILE), the operator `ops` and the approver `alice` (SOC_API_ROLES).
+ */
 export async function startSystem(extraEnv: Record<string, string> = {}): Promise<RunningSystem & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'soc-system-'));
+  const authFile = join(dataDir, 'ingest-auth.json');
+  writeFileSync(authFile, JSON.stringify({ credentials: [{ kind: 'bearer', name: 'siem', token: { value: TOKEN } }, { kind: 'bearer', name: 'partner', token: { value: PARTNER_TOKEN } }] }));
   const system = await runServices(ALL_SERVICES, {
     env: {
       SOC_DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
-      SOC_API_TOKENS: `siem:${TOKEN},alice:${APPROVER_TOKEN}`,
+      INGEST_AUTH_FILE: authFile,
+      SOC_API_TOKENS: `ops:${OPERATOR_TOKEN},alice:${APPROVER_TOKEN}`,
+      SOC_API_ROLES: 'ops:viewer+analyst+hunter+admin,alice:approver',
       LOG_LEVEL: 'silent',
-      CONTAINMENT_APPROVERS: 'alice',
       ...extraEnv,
     },
     handleSignals: false,
@@ -25,13 +40,19 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
   return Object.assign(system, { dataDir });
 }
 
-/** A fetch against the system with a bearer token. */
-export function client(baseUrl: string, token = TOKEN) {
+/**
+ * A fetch against the system with a bearer token. Without one it acts as the SIEM and its operator together:
+ * alerts are posted with the sender's token ({@link TOKEN}), everything else with the operator's
+ * ({@link OPERATOR_TOKEN}), since no one token may do both.
+ */
+export function client(baseUrl: string, token?: string) {
   return async (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
+    const bearer = token ?? (method === 'POST' && SENDER_ROUTE.test(path) ? TOKEN : OPERATOR_TOKEN);
     const res = await fetch(`${baseUrl}${path}`, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      method,
       headers: {
-        authorization: `Bearer ${token}`,
+        authorization: `Bearer ${bearer}`,
         ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
         ...init.headers,
       },

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVER_TOKEN, TOKEN, client, decidedCase, eventually, startSystem } from './support.ts';
+import { APPROVER_TOKEN, OPERATOR_TOKEN, TOKEN, client, decidedCase, eventually, startSystem } from './support.ts';
 
 const realAlerts = readFileSync(new URL('../../../test/fixtures/generic-alerts.jsonl', import.meta.url), 'utf8')
   .trim()
@@ -73,7 +73,8 @@ describe('the whole system on the embedded default (one process)', () => {
     });
     const ip = pending.find((c: { runbook: string }) => c.runbook === 'block-ip');
     const sender = await api(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'approve myself' } });
-    expect(sender.status).toBe(403); // the SIEM's sending token is not an approver
+    expect(sender.status).toBe(403); // the operator is not an approver
+    expect((await client(system.url, TOKEN)(`/api/v1/containment/${ip.requestId}/approve`, { body: {} })).status).toBe(401); // nor is the SIEM's sending token an API token
     const approver = client(system.url, APPROVER_TOKEN);
     const approved = await approver(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'C2 confirmed', changeRef: 'CRQ-42', approver: 'mallory' } });
     expect(approved.status).toBe(400); // the approver comes from the token, never from the body
@@ -135,7 +136,7 @@ describe('the whole system on the embedded default (one process)', () => {
     expect((await fetch(`${system.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${system.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${system.url}/metrics`)).status).toBe(401);
-    const metrics = await fetch(`${system.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const metrics = await fetch(`${system.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
     const text = await metrics.text();
     expect(text).toContain('soc_events_processed_total{service="soc-copilot",subscription="triage",type="soc.alert.enriched.v1",result="completed"}');
     expect(text).toMatch(/soc_queue_depth\{subscription="enrichment",state="active"\} \d+/);

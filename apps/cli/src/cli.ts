@@ -24,7 +24,7 @@ Commands:
 ${commandLines(COMMANDS)}
 
 Run 'soc <command> --help' for a command's options. Configuration comes from the
-same environment variables as the services (SOC_DATA_DIR, SOC_BUS, SOC_API_TOKEN, …).
+same environment variables as the services (SOC_DATA_DIR, SOC_BUS, SOC_SENDER_TOKEN, SOC_API_TOKEN, …).
 
 Exit codes: 0 success, 1 failure (reason on stderr), 2 usage error.`;
 

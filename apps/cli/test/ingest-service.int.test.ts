@@ -21,7 +21,7 @@ describe('soc ingest and soc dlq against a running ingestion service', () => {
       env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
       handleSignals: false,
     });
-    // No SOC_API_TOKEN: the service generated $SOC_DATA_DIR/api-token, which the CLI must find.
+    // No SOC_SENDER_TOKEN: the service generated $SOC_DATA_DIR/sender-token, which the CLI must find.
     env = { SOC_DATA_DIR: dataDir };
   });
   afterAll(async () => {
@@ -40,7 +40,7 @@ describe('soc ingest and soc dlq against a running ingestion service', () => {
       expect(correlationId).toMatch(/\S/);
       expect(rest).toEqual([]);
     }
-    const token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
+    const token = (await readFile(join(dataDir, 'sender-token'), 'utf8')).trim();
     expect(run.stdout).not.toContain(token);
 
     // Only ingestion runs, so every alert waits on the enrichment subscription.

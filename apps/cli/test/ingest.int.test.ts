@@ -79,7 +79,7 @@ describe('soc ingest', () => {
 
   it('posts the real Sentinel alerts in batches with the bearer token and prints one receipt per alert', async () => {
     const run = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url, '--batch', '40'], {
-      SOC_API_TOKEN: TOKEN,
+      SOC_SENDER_TOKEN: TOKEN,
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -100,7 +100,7 @@ describe('soc ingest', () => {
 
   it('sends one request of up to 100 by default, takes SOC_API_URL, and prints a summary with --quiet', async () => {
     const run = await runSoc(['ingest', GENERIC_ALERTS, '--quiet'], {
-      SOC_API_TOKEN: TOKEN,
+      SOC_SENDER_TOKEN: TOKEN,
       SOC_API_URL: `${recorder.url}/`,
     });
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -114,37 +114,33 @@ describe('soc ingest', () => {
     const array = join(dir, 'three.json');
     await writeFile(array, JSON.stringify(fixture.slice(1, 4)));
 
-    const one = await runSoc(['ingest', single, '--url', recorder.url], { SOC_API_TOKEN: TOKEN });
+    const one = await runSoc(['ingest', single, '--url', recorder.url], { SOC_SENDER_TOKEN: TOKEN });
     expect(one).toMatchObject({ code: 0, stdout: `alt-${fixture[0]?.id} corr-${fixture[0]?.id}\n` });
-    const three = await runSoc(['ingest', array, '--url', recorder.url, '--batch', '2'], { SOC_API_TOKEN: TOKEN });
+    const three = await runSoc(['ingest', array, '--url', recorder.url, '--batch', '2'], { SOC_SENDER_TOKEN: TOKEN });
     expect(three.code).toBe(0);
     expect(lines(three.stdout)).toHaveLength(3);
     expect(recorder.requests.map((r) => r.body)).toEqual([[fixture[0]], fixture.slice(1, 3), fixture.slice(3, 4)]);
   });
 
-  it('takes the token from SOC_API_TOKENS, else from $SOC_DATA_DIR/api-token, and never generates one', async () => {
-    const named = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url, '--quiet'], {
-      SOC_API_TOKENS: `siem:${TOKEN},alice:alice-token-0123456789abcdef`,
-    });
-    expect(named.code).toBe(0);
-    expect(recorder.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-
+  it('posts with the sender token, never an analyst\'s: SOC_SENDER_TOKEN, else $SOC_DATA_DIR/sender-token, and never generates one', async () => {
     const dataDir = join(dir, 'data');
     await mkdir(dataDir);
-    const missing = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url], { SOC_DATA_DIR: dataDir });
+    // An analyst's API token (variable or file) is not what alerts are posted with.
+    await writeFile(join(dataDir, 'api-token'), `analyst-token-0123456789abcdef\n`, { mode: 0o600 });
+    const missing = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url], { SOC_DATA_DIR: dataDir, SOC_API_TOKEN: 'analyst-token-0123456789abcdef' });
     expect(missing.code).toBe(1);
     expect(lines(missing.stderr)).toEqual([
-      `soc ingest: No API token: set SOC_API_TOKEN (or SOC_API_TOKENS), or SOC_DATA_DIR to the data directory of the instance (no ${join(dataDir, 'api-token')})`,
+      `soc ingest: No sender token: set SOC_SENDER_TOKEN (a sender's token from INGEST_AUTH_FILE), or SOC_DATA_DIR to the data directory of the instance (no ${join(dataDir, 'sender-token')})`,
     ]);
-    expect(existsSync(join(dataDir, 'api-token'))).toBe(false);
-    expect(recorder.requests).toHaveLength(1);
+    expect(existsSync(join(dataDir, 'sender-token'))).toBe(false);
+    expect(recorder.requests).toHaveLength(0);
 
-    await writeFile(join(dataDir, 'api-token'), `file-token-0123456789abcdef\n`, { mode: 0o600 });
+    await writeFile(join(dataDir, 'sender-token'), `file-token-0123456789abcdef\n`, { mode: 0o600 });
     const fromFile = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url, '--quiet'], {
       SOC_DATA_DIR: dataDir,
     });
     expect(fromFile.code).toBe(0);
-    expect(recorder.requests[1]?.headers.authorization).toBe('Bearer file-token-0123456789abcdef');
+    expect(recorder.requests[0]?.headers.authorization).toBe('Bearer file-token-0123456789abcdef');
     expect(fromFile.stdout + fromFile.stderr).not.toContain('file-token');
   });
 
@@ -171,7 +167,7 @@ describe('soc ingest', () => {
           },
     );
     const run = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url, '--batch', '40'], {
-      SOC_API_TOKEN: TOKEN,
+      SOC_SENDER_TOKEN: TOKEN,
     });
     expect(run.code).toBe(1);
     expect(lines(run.stdout)).toHaveLength(40);
@@ -197,12 +193,12 @@ describe('soc ingest', () => {
         detail: 'A valid bearer token is required.',
       },
     }));
-    const run = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url], { SOC_API_TOKEN: TOKEN });
+    const run = await runSoc(['ingest', GENERIC_ALERTS, '--url', recorder.url], { SOC_SENDER_TOKEN: TOKEN });
     expect(run.code).toBe(1);
     expect(lines(run.stderr)[0]).toBe(
       'soc ingest: Batch 1 of 1 (line 1 to line 95) refused: HTTP 401 Unauthorized: A valid bearer token is required.',
     );
-    expect(run.stderr).toContain('check SOC_API_TOKEN');
+    expect(run.stderr).toContain('check SOC_SENDER_TOKEN');
     expect(run.stdout + run.stderr).not.toContain(TOKEN);
   });
 
@@ -216,7 +212,7 @@ describe('soc ingest', () => {
         .map((l, i) => (i === 6 ? l.slice(0, 30) : l))
         .join('\n'),
     );
-    const run = await runSoc(['ingest', file, '--url', recorder.url], { SOC_API_TOKEN: TOKEN });
+    const run = await runSoc(['ingest', file, '--url', recorder.url], { SOC_SENDER_TOKEN: TOKEN });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^soc ingest: ${file} line 7: invalid JSON \\(.+\\)\\n$`));
     expect(recorder.requests).toHaveLength(0);
@@ -225,7 +221,7 @@ describe('soc ingest', () => {
   it('fails with one line when nothing answers', async () => {
     const closed = await startRecorder();
     await closed.close();
-    const run = await runSoc(['ingest', GENERIC_ALERTS, '--url', closed.url], { SOC_API_TOKEN: TOKEN });
+    const run = await runSoc(['ingest', GENERIC_ALERTS, '--url', closed.url], { SOC_SENDER_TOKEN: TOKEN });
     expect(run.code).toBe(1);
     expect(lines(run.stderr)).toEqual([`soc ingest: Cannot reach ${closed.url}/api/v1/alerts/generic: ECONNREFUSED`]);
   });
@@ -240,7 +236,7 @@ describe('soc ingest', () => {
       [['ingest', GENERIC_ALERTS, 'extra.jsonl'], /Unexpected argument 'extra.jsonl'/],
     ];
     for (const [args, message] of cases) {
-      const run = await runSoc(args, { SOC_API_TOKEN: TOKEN, SOC_API_URL: recorder.url });
+      const run = await runSoc(args, { SOC_SENDER_TOKEN: TOKEN, SOC_API_URL: recorder.url });
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
       expect(run.stderr).toMatch(message);
     }

@@ -17,7 +17,8 @@ describe('soc quarantine list|show|replay', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'soc-cli-quarantine-'));
     system = await runServices([ingestionService], { env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, handleSignals: false });
     env = { SOC_DATA_DIR: dataDir, SOC_API_URL: system.url };
-    token = (await readFile(join(dataDir, 'api-token'), 'utf8')).trim();
+    // Alerts are posted with the sender token; the CLI reads the quarantine with the analyst one (api-token).
+    token = (await readFile(join(dataDir, 'sender-token'), 'utf8')).trim();
   });
   afterAll(async () => {
     await system.close();

@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:
 import type { RequestHandler } from 'express';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { problem, problemType } from './problem.ts';
+import type { Role } from './roles.ts';
 
 /** A named API token. The name identifies the caller in logs and events; the token never leaves this module. */
 export interface BearerToken {
@@ -14,6 +15,11 @@ export interface BearerAuthOptions {
   readonly tokens: readonly BearerToken[];
   /** Realm in `WWW-Authenticate`. Default `soc`. */
   readonly realm?: string;
+  /**
+   * The roles of each principal (token name), set as `res.locals.roles` for `requireRole`; a name it does not hold
+   * has none. Absent: every principal has none.
+   */
+  readonly roles?: ReadonlyMap<string, readonly Role[]>;
 }
 
 /** Shortest token accepted; shorter ones are guessable and almost always a placeholder left in config. */
@@ -68,7 +74,7 @@ export function tokenMatcher(tokens: readonly BearerToken[]): (presented: string
 
 /**
  * Requires `Authorization: Bearer <token>` matching one of the configured tokens; sets `res.locals.principal` to the
- * token's name. Missing or wrong tokens get a 401 problem with `WWW-Authenticate` (RFC 6750) that never echoes
+ * token's name and `res.locals.roles` to its roles (authentication happens once; routes then `requireRole`). Missing or wrong tokens get a 401 problem with `WWW-Authenticate` (RFC 6750) that never echoes
  * what was sent.
  */
 export function bearerAuth(options: BearerAuthOptions): RequestHandler {
@@ -80,6 +86,7 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
     const principal = presented === undefined ? undefined : match(presented);
     if (principal !== undefined) {
       res.locals.principal = principal;
+      res.locals.roles = options.roles?.get(principal) ?? [];
       next();
       return;
     }

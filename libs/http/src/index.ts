@@ -15,6 +15,8 @@ export { jsonBody } from './json-body.ts';
 export type { JsonBodyOptions } from './json-body.ts';
 export { MIN_TOKEN_LENGTH, bearerAuth, tokenMatcher } from './bearer-auth.ts';
 export type { BearerAuthOptions, BearerToken } from './bearer-auth.ts';
+export { ROLES, ROLE_PURPOSE, effectiveRoles, isRole, requireRole, rolesOf } from './roles.ts';
+export type { Role, RoleCheck } from './roles.ts';
 export { checkReadiness, healthRoutes } from './health.ts';
 export type {
   CheckReadinessOptions,

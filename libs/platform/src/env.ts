@@ -36,8 +36,15 @@ export const PlatformEnv = z.object({
 
   /** One token; its principal name is `api`. */
   SOC_API_TOKEN: z.string().min(16, 'must be at least 16 characters (use: openssl rand -hex 32)').optional(),
-  /** Several named tokens: `name:token,name2:token2`; the name is recorded as the approver/sender. */
+  /** Several named tokens: `name:token,name2:token2`; the name is recorded as the approver or analyst. */
   SOC_API_TOKENS: z.string().optional(),
+  /**
+   * The roles of each API principal: `name:role+role,name2:role` (roles: viewer, analyst, approver, hunter, admin).
+   * Default `api:viewer+analyst+approver+hunter+admin`; a principal not named has no role.
+   */
+  SOC_API_ROLES: z.string().optional(),
+  /** The single sender's token (principal `sender`, every source) when INGEST_AUTH_FILE names no senders. */
+  SOC_SENDER_TOKEN: z.string().min(16, 'must be at least 16 characters (use: openssl rand -hex 32)').optional(),
   /** Token for `/metrics`; absent: the API tokens are accepted. `open` disables auth for scrapers on a private network. */
   SOC_METRICS_TOKEN: z.string().min(1).optional(),
   /** A directory of mounted secrets (Key Vault CSI), one file per variable; read before this schema applies. */

@@ -5,8 +5,9 @@ import { type Bus, type BusConfig, openBus } from '@soc/bus';
 import { type Logger, type SocMetrics, createBusObserver, createLogger, createMetrics } from '@soc/observability';
 import { type Clock, systemClock } from '@soc/runtime';
 import { type StateStore, type StateStoreConfig, openStateStore } from '@soc/state';
+import type { Role } from '@soc/http';
 import type { PlatformEnv } from './env.ts';
-import { type NamedToken, resolveApiTokens } from './tokens.ts';
+import { type NamedToken, describePrincipals, resolveApiRoles, resolveApiTokens } from './tokens.ts';
 
 /** Everything a service's `start` gets from its host: adapters chosen by configuration, and observability. */
 export interface Platform {
@@ -22,6 +23,8 @@ export interface Platform {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly apiTokens: readonly NamedToken[];
+  /** The roles of each API principal (SOC_API_ROLES); a principal not in it has none. */
+  readonly apiRoles: ReadonlyMap<string, readonly Role[]>;
   /** Closes the bus, then the state store. */
   close(): Promise<void>;
 }
@@ -87,6 +90,10 @@ export async function openPlatform(name: string, env: PlatformEnv, options: Open
   const metrics = createMetrics({ service: name });
   const { tokens, generatedAt } = resolveApiTokens(env);
   if (generatedAt) log.warn({ tokenFile: generatedAt }, 'no SOC_API_TOKEN configured: using the generated token stored in this file');
+  const apiRoles = resolveApiRoles(env, tokens);
+  const principals = describePrincipals({ apiTokens: tokens, apiRoles });
+  const roleless = principals.filter((p) => p.roles.length === 0).map((p) => p.name);
+  if (roleless.length > 0) log.warn({ principals: roleless }, 'these API principals have no role in SOC_API_ROLES: every /api route answers them 403');
   const state = await openStateStore(stateConfigOf(env), { clock, onBackgroundError: (err) => log.warn({ err }, 'state store maintenance failed') });
   const bus = await openBus(busConfigOf(env), { observer: createBusObserver({ logger: log, metrics }), clock, logger: log });
   await bus.ensureTopology(ALL_SUBSCRIPTIONS);
@@ -100,6 +107,7 @@ export async function openPlatform(name: string, env: PlatformEnv, options: Open
     audit: new StateAuditTrail(state, { clock }),
     clock,
     apiTokens: tokens,
+    apiRoles,
     close: async () => {
       await bus.close();
       await state.close();

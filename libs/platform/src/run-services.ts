@@ -20,7 +20,10 @@ import { withMountedSecrets } from './secrets-dir.ts';
 
 /** What a started service hands back to its host. */
 export interface StartedService {
-  /** Routes mounted at the root; everything under `/api` requires a bearer token. */
+  /**
+   * Routes mounted at the root; everything under `/api` requires an API token (`res.locals.principal`,
+   * `res.locals.roles`), and each route must declare its role with `requireRole`.
+   */
   readonly routes?: Router;
   /**
    * Routes that authenticate their callers themselves (e.g. alert senders with per-source bearer, HMAC or Entra ID
@@ -134,7 +137,8 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
     }),
   );
   for (const s of started) if (s.publicRoutes) app.use(s.publicRoutes);
-  app.use('/api', bearerAuth({ tokens: platform.apiTokens }));
+  // Authenticated once here; each route then declares the role it needs (requireRole).
+  app.use('/api', bearerAuth({ tokens: platform.apiTokens, roles: platform.apiRoles }));
   for (const s of started) if (s.routes) app.use(s.routes);
   app.use(notFound());
   app.use(errorHandler({ logger: platform.log }));

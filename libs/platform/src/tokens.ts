@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROLES, type Role, effectiveRoles, isRole } from '@soc/http';
 import { AppError, ErrorCode } from '@soc/runtime';
 import type { PlatformEnv } from './env.ts';
 
@@ -10,10 +11,41 @@ export interface NamedToken {
   token: string;
 }
 
-/** Where the embedded default keeps the token it generated when none was configured. */
+/** The principal of `SOC_API_TOKEN` and of the analyst token the embedded default generates. */
+export const DEFAULT_API_PRINCIPAL = 'api';
+/** The principal of `SOC_SENDER_TOKEN` and of the sender token the embedded default generates. */
+export const DEFAULT_SENDER_PRINCIPAL = 'sender';
+/**
+ * `SOC_API_ROLES` when unset: the `api` principal (the single local operator of the embedded default, or whoever
+ * holds `SOC_API_TOKEN`) has every role. Any other principal has none until it is granted one.
+ */
+export const DEFAULT_API_ROLES = `${DEFAULT_API_PRINCIPAL}:${ROLES.join('+')}`;
+
+/** Where the embedded default keeps the analyst token it generated when none was configured. */
 export function generatedTokenPath(dataDir: string): string {
   return join(dataDir, 'api-token');
 }
+
+/** Where the embedded default keeps the sender token it generated when no sender was configured. */
+export function generatedSenderTokenPath(dataDir: string): string {
+  return join(dataDir, 'sender-token');
+}
+
+/** Reads the token in `path`, first creating it (32 random bytes, hex, mode 0600) when it does not exist. */
+function readOrCreateToken(dataDir: string, path: string): string {
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process of the same installation created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
+const isEmbedded = (env: PlatformEnv): boolean => env.SOC_BUS !== 'servicebus' && env.SOC_STATE !== 'cosmos';
 
 /**
  * The API tokens: `SOC_API_TOKENS` (named) and `SOC_API_TOKEN` (named `api`). With neither, the embedded default
@@ -33,17 +65,74 @@ export function resolveApiTokens(env: PlatformEnv): { tokens: NamedToken[]; gene
       tokens.push({ name, token });
     }
   }
-  if (env.SOC_API_TOKEN) tokens.push({ name: 'api', token: env.SOC_API_TOKEN });
+  if (env.SOC_API_TOKEN) tokens.push({ name: DEFAULT_API_PRINCIPAL, token: env.SOC_API_TOKEN });
   if (tokens.length > 0) return { tokens };
   const path = generatedTokenPath(env.SOC_DATA_DIR);
-  if (!existsSync(path)) {
-    mkdirSync(env.SOC_DATA_DIR, { recursive: true });
-    try {
-      writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process of the same installation created it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  return { tokens: [{ name: DEFAULT_API_PRINCIPAL, token: readOrCreateToken(env.SOC_DATA_DIR, path) }], generatedAt: path };
+}
+
+/**
+ * The token of the single sender that posts alerts when no `INGEST_AUTH_FILE` names senders: `SOC_SENDER_TOKEN`,
+ * else, on the embedded default, one generated into `$SOC_DATA_DIR/sender-token` (mode 0600) and reused. On Azure
+ * backends without `SOC_SENDER_TOKEN` there is none (senders are configured in `INGEST_AUTH_FILE`). Its principal is
+ * `sender`; it is never an API token, so it can only send.
+ */
+export function resolveSenderToken(env: PlatformEnv): { token: NamedToken; generatedAt?: string } | undefined {
+  if (env.SOC_SENDER_TOKEN) return { token: { name: DEFAULT_SENDER_PRINCIPAL, token: env.SOC_SENDER_TOKEN } };
+  if (!isEmbedded(env)) return undefined;
+  const path = generatedSenderTokenPath(env.SOC_DATA_DIR);
+  return { token: { name: DEFAULT_SENDER_PRINCIPAL, token: readOrCreateToken(env.SOC_DATA_DIR, path) }, generatedAt: path };
+}
+
+function invalidRoles(message: string): AppError {
+  return new AppError(ErrorCode.CONFIGURATION_INVALID, `SOC_API_ROLES: ${message}`, { retryable: false });
+}
+
+/**
+ * The roles of each API principal from `SOC_API_ROLES` (`name:role+role,name2:role`, default {@link DEFAULT_API_ROLES}),
+ * each completed by {@link effectiveRoles} (any role brings `viewer`). A principal it does not name has no role.
+ * Unknown roles, a name given twice and (when set explicitly) a name no API token has stop the start-up: each is a
+ * typo that would otherwise grant or withhold a role silently.
+ */
+export function resolveApiRoles(env: PlatformEnv, tokens: readonly NamedToken[]): Map<string, readonly Role[]> {
+  const explicit = env.SOC_API_ROLES !== undefined;
+  const roles = new Map<string, readonly Role[]>();
+  const names = new Set(tokens.map((t) => t.name));
+  for (const [index, entry] of (env.SOC_API_ROLES ?? DEFAULT_API_ROLES).split(',').entries()) {
+    if (entry.trim() === '') continue;
+    const i = entry.indexOf(':');
+    const name = entry.slice(0, i).trim();
+    const granted = entry.slice(i + 1).split('+').map((r) => r.trim());
+    if (i <= 0 || granted.some((r) => r === '')) throw invalidRoles(`entry ${index + 1} is not name:role+role`);
+    const unknown = granted.filter((r) => !isRole(r));
+    if (unknown.length > 0) throw invalidRoles(`principal "${name}": unknown role ${unknown.map((r) => `"${r.slice(0, 32)}"`).join(', ')} (roles: ${ROLES.join(', ')})`);
+    if (roles.has(name)) throw invalidRoles(`principal "${name}" is named twice (give all its roles in one entry: ${name}:viewer+analyst)`);
+    if (!names.has(name)) {
+      if (explicit) throw invalidRoles(`principal "${name}" has no API token (SOC_API_TOKENS or SOC_API_TOKEN)`);
+      continue;
     }
+    roles.set(name, effectiveRoles(granted as Role[]));
   }
-  return { tokens: [{ name: 'api', token: readFileSync(path, 'utf8').trim() }], generatedAt: path };
+  return roles;
+}
+
+/** One API principal as {@link describePrincipals} shows it. */
+export interface PrincipalDescription {
+  readonly name: string;
+  /** Its effective roles, in role order; empty: it can authenticate but may do nothing. */
+  readonly roles: readonly Role[];
+  /** How many tokens it has (two while one rotates). */
+  readonly tokens: number;
+}
+
+/**
+ * The API principals and their roles, without any token: sorted by name, plain JSON, so equal configurations
+ * describe alike and a change of roles can be audited (and diffed) at start-up.
+ */
+export function describePrincipals(platform: { readonly apiTokens: readonly NamedToken[]; readonly apiRoles: ReadonlyMap<string, readonly Role[]> }): PrincipalDescription[] {
+  const counts = new Map<string, number>();
+  for (const t of platform.apiTokens) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, tokens]) => ({ name, roles: [...(platform.apiRoles.get(name) ?? [])], tokens }));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@soc/runtime';
-import { CheckedPlatformEnv, busConfigOf, resolveApiTokens, startProcessTracing, stateConfigOf, withMountedSecrets } from '../src/index.ts';
+import { CheckedPlatformEnv, busConfigOf, describePrincipals, resolveApiRoles, resolveApiTokens, resolveSenderToken, startProcessTracing, stateConfigOf, withMountedSecrets } from '../src/index.ts';
 
 const load = (env: Record<string, string>) => loadConfig(CheckedPlatformEnv, env);
 
@@ -63,6 +63,43 @@ describe('platform configuration', () => {
     expect(tokens.map((t) => t.name)).toEqual(['alice', 'siem']);
     expect(() => resolveApiTokens(load({ SOC_API_TOKENS: 'alice:tooshort' }))).toThrow(/entry 1/);
     expect(() => resolveApiTokens(load({ SOC_API_TOKENS: 'alice:tooshort' }))).not.toThrow(/tooshort/);
+  });
+
+  it('generates a sender token apart from the API token (embedded default only), 0600, reused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soc-token-'));
+    const sender = resolveSenderToken(load({ SOC_DATA_DIR: dir }));
+    const api = resolveApiTokens(load({ SOC_DATA_DIR: dir }));
+    expect(sender).toMatchObject({ token: { name: 'sender' }, generatedAt: join(dir, 'sender-token') });
+    expect(sender!.token.token).toHaveLength(64);
+    expect(sender!.token.token).not.toBe(api.tokens[0]!.token);
+    expect(resolveSenderToken(load({ SOC_DATA_DIR: dir }))!.token).toEqual(sender!.token);
+    expect(statSync(join(dir, 'sender-token')).mode & 0o077).toBe(0);
+    expect(resolveSenderToken(load({ SOC_SENDER_TOKEN: 's'.repeat(20) }))).toEqual({ token: { name: 'sender', token: 's'.repeat(20) } });
+    expect(resolveSenderToken(load({ SOC_STATE: 'cosmos', COSMOS_ENDPOINT: 'https://x.documents.azure.com', SOC_API_TOKEN: 'a'.repeat(20) }))).toBeUndefined();
+  });
+
+  it('grants roles per principal from SOC_API_ROLES; api has every role by default, others none', () => {
+    const tokens = resolveApiTokens(load({ SOC_API_TOKENS: `alice:${'a'.repeat(20)},vera:${'v'.repeat(20)},nemo:${'n'.repeat(20)}`, SOC_API_TOKEN: 'o'.repeat(20) })).tokens;
+    expect(Object.fromEntries(resolveApiRoles(load({}), tokens))).toEqual({ api: ['viewer', 'analyst', 'approver', 'hunter', 'admin'] });
+    const roles = resolveApiRoles(load({ SOC_API_ROLES: 'alice:approver+analyst, vera:viewer' }), tokens);
+    expect(Object.fromEntries(roles)).toEqual({ alice: ['viewer', 'analyst', 'approver'], vera: ['viewer'] });
+    expect(describePrincipals({ apiTokens: [...tokens, { name: 'alice', token: 'b'.repeat(20) }], apiRoles: roles })).toEqual([
+      { name: 'alice', roles: ['viewer', 'analyst', 'approver'], tokens: 2 },
+      { name: 'api', roles: [], tokens: 1 },
+      { name: 'nemo', roles: [], tokens: 1 },
+      { name: 'vera', roles: ['viewer'], tokens: 1 },
+    ]);
+    expect(JSON.stringify(describePrincipals({ apiTokens: tokens, apiRoles: roles }))).not.toContain('a'.repeat(20));
+  });
+
+  it.each([
+    ['alice:approver+superuser', /unknown role "superuser"/],
+    ['alice:approver,alice:hunter', /"alice" is named twice/],
+    ['ghost:admin', /"ghost" has no API token/],
+    ['alice', /entry 1 is not name:role/],
+  ])('refuses SOC_API_ROLES=%s at start-up', (value, message) => {
+    const tokens = [{ name: 'alice', token: 'a'.repeat(20) }];
+    expect(() => resolveApiRoles(load({ SOC_API_ROLES: value }), tokens)).toThrow(message);
   });
 
   it('takes secrets from a mounted Key Vault directory, without overriding what is set', () => {

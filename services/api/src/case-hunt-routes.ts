@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { Alert } from '@soc/contracts';
 import type { HuntQueries, HuntThreadOptions } from '@soc/hunt';
-import { problem, problemType } from '@soc/http';
+import { problem, problemType, requireRole } from '@soc/http';
 import { foldCase } from './case-view.ts';
 import type { CaseStore } from './ports.ts';
 
@@ -43,7 +43,7 @@ export function caseHuntRoutes(deps: CaseHuntRoutesDeps): Router {
     });
     return computed;
   };
-  router.get('/api/v1/alerts/:alertId/hunts', async (req, res) => {
+  router.get('/api/v1/alerts/:alertId/hunts', requireRole('viewer'), async (req, res) => {
     const options = HuntQuery.parse(req.query);
     const events = await deps.cases.events(req.params.alertId);
     const view = events.length === 0 ? undefined : foldCase(req.params.alertId, events);

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { LogAnalyticsConfig } from '@soc/log-analytics';
 
+/** A variable that roles replaced: any value stops the start with how to say it in SOC_API_ROLES. */
+const retired = (name: string, role: string) =>
+  // An empty value (a chart's '' default) is unset.
+  z.preprocess((v) => (v === '' ? undefined : v), z.undefined({ error: `${name} is replaced by roles: grant each of its principals the ${role} role in SOC_API_ROLES (e.g. alice:${role}) and remove ${name}` }).optional());
+
 /** The analyst API's own settings. */
 export const ApiConfig = z.object({
   /** How long case events and summaries are kept; 0 keeps them forever. */
@@ -16,22 +21,10 @@ export const ApiConfig = z.object({
    */
   SOC_STALL_AFTER_SECONDS: z.coerce.number().int().min(1).max(604_800).default(300),
   /**
-   * Token names (principals) allowed to approve or deny containment, comma-separated. Default `api`, the
-   * principal of SOC_API_TOKEN; a SIEM's sending token must not be able to approve its own containment.
+   * Retired: approvers and hunters are roles now (`SOC_API_ROLES=alice:approver,hugo:hunter`). Still set, the start
+   * stops with this message instead of silently granting nothing, or everything (`*`).
    */
-  CONTAINMENT_APPROVERS: z
-    .string()
-    .default('api')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.string()).min(1, 'name at least one approver')),
-  /**
-   * Token names allowed to run hunt queries (`/api/v1/hunt`) and read their audit trail, comma-separated; `*` for
-   * every API token. Default `api`: hunting reads the workspace's logs, which a SIEM's sending token must not.
-   */
-  HUNT_PRINCIPALS: z
-    .string()
-    .default('api')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.string()).min(1, 'name at least one principal, or *')),
+  CONTAINMENT_APPROVERS: retired('CONTAINMENT_APPROVERS', 'approver'),
+  HUNT_PRINCIPALS: retired('HUNT_PRINCIPALS', 'hunter'),
 }).extend(LogAnalyticsConfig.shape);
 export type ApiConfig = z.infer<typeof ApiConfig>;

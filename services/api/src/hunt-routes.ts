@@ -1,14 +1,12 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { jsonBody, problem, problemType } from '@soc/http';
+import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { KqlAuditLog, KqlExecutor } from '@soc/log-analytics';
 
 /** What the hunt routes need. */
 export interface HuntRoutesDeps {
   executor: KqlExecutor;
   audit: KqlAuditLog;
-  /** Principals allowed to run hunt queries and read their audit trail; `*`: every API token. */
-  principals: readonly string[];
 }
 
 /** Longest query text accepted; the guard's policy may set a lower limit, and denies (and audits) above it. */
@@ -29,26 +27,14 @@ const AuditListQuery = z.object({
 
 /**
  * Threat hunting over Log Analytics: run a KQL query (only after the guard allowed it; every run audited) and read
- * the audit trail. The caller is the token's principal, never a field of the body.
+ * the audit trail. The caller is the token's principal, never a field of the body. Hunting reads the workspace's
+ * logs: every route needs the `hunter` role.
  */
 export function huntRoutes(deps: HuntRoutesDeps): Router {
   const router = express.Router();
-  const anyone = deps.principals.includes('*');
+  const hunter = requireRole('hunter');
 
-  // Hunting reads the workspace's logs: a SIEM's sending token must not get that by default.
-  router.use('/api/v1/hunt', (_req, res, next) => {
-    if (anyone || deps.principals.includes(String(res.locals.principal))) {
-      next();
-      return;
-    }
-    problem(res, 403, {
-      type: problemType('not-a-hunter'),
-      title: 'Not allowed to hunt',
-      detail: 'This token may not run hunt queries or read their audit trail; an administrator adds its name to HUNT_PRINCIPALS.',
-    });
-  });
-
-  router.post('/api/v1/hunt/queries', jsonBody({ limitBytes: MAX_HUNT_QUERY_CHARS * 2 }), async (req, res) => {
+  router.post('/api/v1/hunt/queries', hunter, jsonBody({ limitBytes: MAX_HUNT_QUERY_CHARS * 2 }), async (req, res) => {
     const body = QueryBody.parse(req.body ?? {});
     // Stop a long Log Analytics run when the analyst gives up on it.
     const cancel = new AbortController();
@@ -67,12 +53,12 @@ export function huntRoutes(deps: HuntRoutesDeps): Router {
     res.json({ backend: deps.executor.backend, ...result });
   });
 
-  router.get('/api/v1/hunt/audit', async (req, res) => {
+  router.get('/api/v1/hunt/audit', hunter, async (req, res) => {
     const query = AuditListQuery.parse(req.query);
     res.json(await deps.audit.list({ limit: query.limit, ...(query.before !== undefined ? { before: query.before } : {}) }));
   });
 
-  router.get('/api/v1/hunt/audit/:auditId', async (req, res) => {
+  router.get('/api/v1/hunt/audit/:auditId', hunter, async (req, res) => {
     const record = /^kqa-\d{12}$/.test(req.params.auditId) ? await deps.audit.get(req.params.auditId) : undefined;
     if (!record) {
       problem(res, 404, { type: problemType('unknown-audit-record'), title: 'Unknown audit record', detail: 'No KQL run has this audit id (ids come from POST /api/v1/hunt/queries and GET /api/v1/hunt/audit); records expire after KQL_AUDIT_RETENTION_DAYS.' });

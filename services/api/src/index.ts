@@ -1,6 +1,8 @@
 export { apiService } from './service.ts';
 export { ApiConfig } from './config.ts';
 export { apiRoutes } from './routes.ts';
+export { mayApprove } from './approval-rules.ts';
+export type { ApprovalVerdict } from './approval-rules.ts';
 export { MAX_HUNT_QUERY_CHARS, huntRoutes } from './hunt-routes.ts';
 export type { HuntRoutesDeps } from './hunt-routes.ts';
 export { foldCase, alertIdOf, toCaseEvent } from './case-view.ts';

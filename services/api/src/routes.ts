@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { AlertDispositionedV1, ContainmentApprovedV1, ContainmentDeniedV1, Disposition, createEvent } from '@soc/contracts';
 import type { AuditTrail } from '@soc/audit';
 import type { Bus } from '@soc/bus';
-import { jsonBody, problem, problemType } from '@soc/http';
+import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
+import { mayApprove, sendersOf } from './approval-rules.ts';
 import { foldCase } from './case-view.ts';
 import type { CaseGroupStore, CaseStore } from './ports.ts';
 
@@ -17,8 +18,6 @@ export interface ApiRoutesDeps {
   clock: Clock;
   /** Where dispositions are recorded before they are published; a disposition that cannot be recorded is refused (503). */
   audit: AuditTrail;
-  /** Principals allowed to decide containment requests. */
-  approvers: readonly string[];
 }
 
 const ListQuery = z.object({
@@ -28,16 +27,20 @@ const ListQuery = z.object({
 const DispositionBody = z.object({ disposition: Disposition, note: z.string().max(2000).optional() }).strict();
 const DecisionBody = z.object({ comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
 
-/** The analyst API: cases and human containment decisions. Every route is behind the bearer check. */
+/**
+ * The analyst API: cases (viewer), dispositions (analyst) and human containment decisions (approver). Every route is
+ * behind the bearer check and declares its role.
+ */
 export function apiRoutes(deps: ApiRoutesDeps): Router {
   const router = express.Router();
 
-  router.get('/api/v1/alerts', async (req, res) => {
+  const viewer = requireRole('viewer');
+  router.get('/api/v1/alerts', viewer, async (req, res) => {
     const query = ListQuery.parse(req.query);
     res.json({ items: await deps.cases.listSummaries(query) });
   });
 
-  router.get('/api/v1/alerts/:alertId', async (req, res) => {
+  router.get('/api/v1/alerts/:alertId', viewer, async (req, res) => {
     const events = await deps.cases.events(req.params.alertId);
     if (events.length === 0) {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
@@ -47,12 +50,12 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.json({ ...foldCase(req.params.alertId, events), group: group ? { id: group.groupId, count: group.count } : null });
   });
 
-  router.get('/api/v1/cases', async (req, res) => {
+  router.get('/api/v1/cases', viewer, async (req, res) => {
     const query = ListQuery.parse(req.query);
     res.json({ items: await deps.groups.list(query) });
   });
 
-  router.get('/api/v1/cases/:groupId', async (req, res) => {
+  router.get('/api/v1/cases/:groupId', viewer, async (req, res) => {
     const group = await deps.groups.get(req.params.groupId);
     if (!group) {
       problem(res, 404, { type: problemType('unknown-case'), title: 'Unknown case', detail: 'No case group has this id (ids come from GET /api/v1/cases).' });
@@ -66,21 +69,28 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   const decide = (verdict: 'approve' | 'deny') =>
     async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
       const approver = String(res.locals.principal);
-      if (!deps.approvers.includes(approver)) {
-        problem(res, 403, {
-          type: problemType('not-an-approver'),
-          title: 'Not allowed to decide containment',
-          detail: 'This token may not approve or deny containment; an administrator adds its name to CONTAINMENT_APPROVERS.',
-        });
-        return;
-      }
       const body = DecisionBody.parse(req.body ?? {});
       const requested = await deps.cases.findRequest(req.params.requestId);
       if (!requested) {
         problem(res, 404, { type: problemType('unknown-request'), title: 'Unknown containment request', detail: 'No pending containment request has this id.' });
         return;
       }
-      const view = foldCase(requested.alertId, await deps.cases.events(requested.alertId));
+      const events = await deps.cases.events(requested.alertId);
+      const senders = sendersOf(events);
+      if (verdict === 'approve') {
+        // Fail closed: an alert whose sender is not on record yet cannot be checked against the approver.
+        if (senders.length === 0) {
+          res.setHeader('Retry-After', '5');
+          problem(res, 503, { type: problemType('case-catching-up'), title: 'Case not complete yet', detail: 'The case view has not recorded who sent this alert yet; retry in a few seconds.' });
+          return;
+        }
+        const refused = senders.map((sender) => mayApprove(approver, sender)).find((v) => !v.ok);
+        if (refused && !refused.ok) {
+          problem(res, 403, { type: problemType('sender-cannot-approve'), title: 'A sender cannot approve its own alert', detail: refused.reason });
+          return;
+        }
+      }
+      const view = foldCase(requested.alertId, events);
       const current = view.containment.find((c) => c.requestId === req.params.requestId);
       if (current && current.status !== 'pending-approval') {
         problem(res, 409, { type: problemType('already-decided'), title: 'Already decided', detail: `This request is ${current.status}${current.decidedBy ? ` (by ${current.decidedBy})` : ''}.` });
@@ -102,7 +112,7 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   const body = jsonBody({ limitBytes: 16 * 1024 });
 
   // The analyst's verdict on an alert; enrichment counts it per rule, entity and tenant for the next triage.
-  router.post('/api/v1/alerts/:alertId/disposition', body, async (req: express.Request<{ alertId: string }>, res: express.Response) => {
+  router.post('/api/v1/alerts/:alertId/disposition', requireRole('analyst'), body, async (req: express.Request<{ alertId: string }>, res: express.Response) => {
     const input = DispositionBody.parse(req.body ?? {});
     const events = await deps.cases.events(req.params.alertId);
     const view = foldCase(req.params.alertId, events);
@@ -174,7 +184,7 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.status(202).json({ alertId: alert.alertId, disposition: data.disposition, ...(data.note !== undefined ? { note: data.note } : {}), analyst, at: data.at, changed: true });
   });
 
-  router.post('/api/v1/containment/:requestId/approve', body, decide('approve'));
-  router.post('/api/v1/containment/:requestId/deny', body, decide('deny'));
+  router.post('/api/v1/containment/:requestId/approve', requireRole('approver'), body, decide('approve'));
+  router.post('/api/v1/containment/:requestId/deny', requireRole('approver'), body, decide('deny'));
   return router;
 }

@@ -3,14 +3,13 @@ import { auditConfigChange } from '@soc/audit';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
-import type { ServiceModule } from '@soc/platform';
+import { type ServiceModule, describePrincipals } from '@soc/platform';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
-import { principalsDescription } from './principals-audit.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
@@ -24,11 +23,7 @@ export const apiService: ServiceModule<ApiConfig> = {
   config: ApiConfig,
   async start(platform, config) {
     // Who may post, approve and hunt is configuration too: a change of names or roles goes on the record (names only).
-    const principals = principalsDescription({
-      tokenNames: platform.apiTokens.map((t) => t.name),
-      approvers: config.CONTAINMENT_APPROVERS,
-      hunters: config.HUNT_PRINCIPALS,
-    });
+    const principals = JSON.stringify(describePrincipals(platform));
     await auditConfigChange(platform.audit, { subject: 'principals', content: principals, actor: 'api', data: { description: JSON.parse(principals) as unknown } });
     const retention = config.CASE_RETENTION_DAYS > 0 ? { retentionDays: config.CASE_RETENTION_DAYS } : {};
     const cases = new StateCaseStore(platform.state, retention);
@@ -51,8 +46,8 @@ export const apiService: ServiceModule<ApiConfig> = {
     const routes = express.Router();
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, approvers: config.CONTAINMENT_APPROVERS }));
-    routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit }));
+    routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {
       routes,

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { scanStalled } from './journey-watchdog.ts';
 import type { CaseStore } from './ports.ts';
@@ -30,7 +31,7 @@ const StalledQuery = z
  */
 export function stalledRoutes(deps: StalledRoutesDeps): Router {
   const router = express.Router();
-  router.get('/api/v1/alerts/stalled', async (req, res) => {
+  router.get('/api/v1/alerts/stalled', requireRole('viewer'), async (req, res) => {
     const query = StalledQuery.parse(req.query);
     const afterSeconds = query.afterSeconds ?? deps.stallAfterSeconds;
     const stalled = await scanStalled(deps.cases, deps.clock.now(), afterSeconds * 1000);

@@ -47,6 +47,11 @@ beforeAll(async () => {
   // Only the decision: the received event is still locked by a process that died (redelivered after its lock).
   await project(decisionEvent(decidedOnly!, at(1), 40, 'benign-positive'), delivery);
   const app = express();
+  app.use((_req, res, next) => {
+    res.locals.principal = 'vera';
+    res.locals.roles = ['viewer'];
+    next();
+  });
   app.use(caseHuntRoutes({ cases, hunts }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');

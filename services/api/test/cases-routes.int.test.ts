@@ -37,7 +37,12 @@ beforeAll(async () => {
   await project(decisionEvent(admin[1]!, at(1), 88, 'true-positive'), delivery);
   await project(receivedEvent(machine[0]!, at(5)), delivery);
   const app = express();
-  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, audit: new StateAuditTrail(new MemoryStateStore()), approvers: ['api'] }));
+  app.use((_req, res, next) => {
+    res.locals.principal = 'vera';
+    res.locals.roles = ['viewer'];
+    next();
+  });
+  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, audit: new StateAuditTrail(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -56,9 +56,10 @@ beforeAll(async () => {
   const app = express();
   app.use((_req, res, next) => {
     res.locals.principal = 'a.khan@contoso.com';
+    res.locals.roles = ['viewer', 'analyst'];
     next();
   });
-  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, approvers: ['api'] }));
+  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

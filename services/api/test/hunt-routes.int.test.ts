@@ -32,10 +32,12 @@ async function serve(executor: KqlExecutor): Promise<HttpServer> {
   const app = express();
   app.use((req, res, next) => {
     res.locals.principal = req.get('x-test-principal') ?? 'api';
+    // As SOC_API_ROLES=api:hunter,a.khan@contoso.com:hunter would grant.
+    res.locals.roles = ['api', 'a.khan@contoso.com'].includes(res.locals.principal as string) ? ['viewer', 'hunter'] : [];
     res.locals.requestId = req.get('x-request-id');
     next();
   });
-  app.use(huntRoutes({ executor, audit, principals: ['api', 'a.khan@contoso.com'] }));
+  app.use(huntRoutes({ executor, audit }));
   app.use(errorHandler({ logger: log }));
   return listen(app, 0, '127.0.0.1');
 }
@@ -93,7 +95,7 @@ describe('POST /api/v1/hunt/queries', () => {
     expect(fields).toContain('purpose');
     const forbidden = await post(http, { query: HUNT, purpose: 'siem token tries to read logs' }, 'siem');
     expect(forbidden.status).toBe(403);
-    expect(String(forbidden.body.detail)).toContain('HUNT_PRINCIPALS');
+    expect(forbidden.body).toMatchObject({ type: 'urn:soc:problem:missing-role', role: 'hunter' });
   });
 
   it('passes a throttled run back with Retry-After', async () => {

@@ -28,6 +28,11 @@ beforeAll(async () => {
   await project(receivedEvent(old!, t0), delivery);
   await project(receivedEvent(recent!, new Date(t0.getTime() + 9 * 60_000)), delivery);
   const app = express();
+  app.use((_req, res, next) => {
+    res.locals.principal = 'vera';
+    res.locals.roles = ['viewer'];
+    next();
+  });
   app.use(stalledRoutes({ cases, clock: manualClock(new Date(t0.getTime() + 10 * 60_000)), stallAfterSeconds: 300 }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');

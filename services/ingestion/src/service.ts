@@ -1,12 +1,13 @@
 import { Counter } from 'prom-client';
-import type { ServiceModule } from '@soc/platform';
+import { type Platform, type ServiceModule, resolveSenderToken } from '@soc/platform';
+import { AppError, ErrorCode } from '@soc/runtime';
 import { startEventHubsIngestion } from './adapters/event-hubs/index.ts';
 import { openPayloadStore } from './adapters/open-payload-store.ts';
 import { StateQuarantineStore } from './adapters/state-quarantine-store.ts';
 import { IngestionConfig } from './config.ts';
 import { alertRoutes } from './http/alert-routes.ts';
 import { SenderAuthenticator } from './http/authenticator.ts';
-import { loadIngestAuth } from './http/credentials.ts';
+import { type ResolvedCredential, loadIngestAuth } from './http/credentials.ts';
 import { quarantineRoutes } from './http/quarantine-routes.ts';
 import { SenderRateLimiter } from './http/rate-limiter.ts';
 import { PipelineIngestor } from './ingestor.ts';
@@ -44,10 +45,8 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
         }
       },
     });
-    const auth = loadIngestAuth(config.INGEST_AUTH_FILE);
     const authenticator = new SenderAuthenticator({
-      credentials: auth.credentials,
-      apiTokens: auth.acceptApiTokens ? platform.apiTokens : [],
+      credentials: senderCredentials(platform, config.INGEST_AUTH_FILE),
       now: () => platform.clock.now().getTime(),
     });
     const publicRoutes = alertRoutes({
@@ -76,3 +75,27 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
     };
   },
 };
+
+/**
+ * Who may send alerts: the credentials of INGEST_AUTH_FILE, or without it the single sender `sender`
+ * (SOC_SENDER_TOKEN, or the token the embedded default generates into `$SOC_DATA_DIR/sender-token`). Senders only
+ * send: a sender's bearer token that is also an API token stops the start, since one secret would then both post
+ * alerts and act on them.
+ */
+function senderCredentials(platform: Platform, authFile: string | undefined): ResolvedCredential[] {
+  const invalid = (message: string) => new AppError(ErrorCode.CONFIGURATION_INVALID, message, { retryable: false });
+  let credentials: ResolvedCredential[];
+  if (authFile !== undefined) {
+    if (platform.env.SOC_SENDER_TOKEN !== undefined) throw invalid('Set one of INGEST_AUTH_FILE (every sender) or SOC_SENDER_TOKEN (one sender), not both');
+    credentials = loadIngestAuth(authFile).credentials;
+  } else {
+    const sender = resolveSenderToken(platform.env);
+    if (sender?.generatedAt) platform.log.warn({ tokenFile: sender.generatedAt }, 'no INGEST_AUTH_FILE or SOC_SENDER_TOKEN configured: senders use the generated token stored in this file');
+    credentials = sender === undefined ? [] : [{ kind: 'bearer', name: sender.token.name, token: sender.token.token, allowQueryToken: false }];
+  }
+  const apiTokens = new Set(platform.apiTokens.map((t) => t.token));
+  for (const c of credentials) {
+    if (c.kind === 'bearer' && apiTokens.has(c.token)) throw invalid(`Sender "${c.name}" uses the same token as an API principal: give the sender a token of its own (senders only send)`);
+  }
+  return credentials;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlitePayloadStore } from '../src/adapters/sqlite-payload-store.ts';
-import { API_TOKEN, bearer, post, startIngestion, until } from './support/ingestion-system.ts';
+import { API_TOKEN, SENDER_TOKEN, bearer, post, startIngestion, until } from './support/ingestion-system.ts';
 
 const alert = (id: string, extra: object = {}) => ({ id, title: `Suspicious sign-in ${id}`, severity: 'high', ...extra });
 const SPLUNK_TOKEN = 'splunk-token-0123456789abcdef';
@@ -38,6 +38,7 @@ describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () =
       {
         credentials: [
           { kind: 'bearer', name: 'splunk-prod', token: { value: SPLUNK_TOKEN }, sources: ['generic'], allowQueryToken: true },
+          { kind: 'bearer', name: 'ops-sender', token: { value: SENDER_TOKEN } },
           { kind: 'hmac', name: 'wazuh-manager', secret: { value: WAZUH_SECRET }, sources: ['generic'] },
           { kind: 'entra', name: 'sentinel-logic-app', jwksFile, issuer, audience, allowedClients: ['logic-app-mi'], sources: ['generic'] },
         ],
@@ -47,8 +48,8 @@ describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () =
   });
   afterAll(async () => sys.close());
 
-  it('accepts an API token, and answers with the alert id and correlation id', async () => {
-    const res = await post(url('generic'), alert('a1'), bearer(API_TOKEN));
+  it('accepts a sender\'s token, and answers with the alert id and correlation id', async () => {
+    const res = await post(url('generic'), alert('a1'), bearer(SENDER_TOKEN));
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ alertId: expect.stringMatching(/^alt-/), correlationId: expect.stringMatching(/^corr-/) });
     await until(() => sys.received.some((e) => e.subject === res.body.alertId), 'the received event');
@@ -71,7 +72,15 @@ describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () =
     expect((await post(`${url('generic')}?token=${SPLUNK_TOKEN}`, alert('q1'))).status).toBe(202);
     const apiInUrl = await post(`${url('generic')}?token=${API_TOKEN}`, alert('q2'));
     expect(apiInUrl.status).toBe(401);
-    expect(apiInUrl.body.detail).toContain('Authorization header');
+  });
+
+  it('refuses an API token: analysts never send, in the header or the URL', async () => {
+    const before = sys.received.length;
+    const res = await post(url('generic'), alert('a2'), bearer(API_TOKEN));
+    expect(res.status).toBe(401);
+    expect(JSON.stringify(res.body)).not.toContain(API_TOKEN);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sys.received.length).toBe(before);
   });
 
   it('verifies HMAC signatures over the exact body and refuses stale or forged ones', async () => {
@@ -102,13 +111,13 @@ describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () =
   });
 
   it('415 for a wrong content type, 413 beyond the size limit, 404 for an unknown source', async () => {
-    const wrongType = await post(url('generic'), JSON.stringify(alert('t1')), { ...bearer(API_TOKEN), 'content-type': 'text/plain' });
+    const wrongType = await post(url('generic'), JSON.stringify(alert('t1')), { ...bearer(SENDER_TOKEN), 'content-type': 'text/plain' });
     expect(wrongType.status).toBe(415);
     expect(wrongType.headers.get('accept-post')).toBe('application/json');
-    const big = await post(url('generic'), alert('t2', { description: 'x'.repeat(8000) }), bearer(API_TOKEN));
+    const big = await post(url('generic'), alert('t2', { description: 'x'.repeat(8000) }), bearer(SENDER_TOKEN));
     expect(big.status).toBe(413);
     expect(big.body.detail).toContain('4096');
-    expect((await post(url('nosuch'), alert('t3'), bearer(API_TOKEN))).status).toBe(404);
+    expect((await post(url('nosuch'), alert('t3'), bearer(SENDER_TOKEN))).status).toBe(404);
   });
 
   it('429 with Retry-After once a sender exceeds its rate; other senders are unaffected', async () => {
@@ -139,13 +148,13 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
 
   it('400 names the fields and the quarantine entry; list and show return the reasons and the exact body', async () => {
     const raw = JSON.stringify([alert('ok-1'), { id: 'bad-1', severity: 'urgent' }]);
-    const res = await post(`${sys.url}/api/v1/alerts/generic`, raw, bearer(API_TOKEN));
+    const res = await post(`${sys.url}/api/v1/alerts/generic`, raw, bearer(SENDER_TOKEN));
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['[1].title', '[1].severity']));
     const id = res.body.quarantineId as string;
     expect(res.body.detail).toContain(id);
     const list = await api('/api/v1/quarantine');
-    expect(list.body.items).toEqual([expect.objectContaining({ id, source: 'generic', sender: 'ops', status: 'quarantined' })]);
+    expect(list.body.items).toEqual([expect.objectContaining({ id, source: 'generic', sender: 'sender', status: 'quarantined' })]);
     const shown = await api(`/api/v1/quarantine/${id}`);
     expect(shown.body.body).toBe(raw);
     expect(shown.body.errors.length).toBeGreaterThanOrEqual(2);
@@ -153,7 +162,7 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
   });
 
   it('malformed JSON is quarantined too, and a replay that still fails says so', async () => {
-    const res = await post(`${sys.url}/api/v1/alerts/generic`, '{"id": "x", ', bearer(API_TOKEN));
+    const res = await post(`${sys.url}/api/v1/alerts/generic`, '{"id": "x", ', bearer(SENDER_TOKEN));
     expect(res.status).toBe(400);
     expect(res.body.errors[0].message).toContain('not valid JSON');
     const replay = await api(`/api/v1/quarantine/${res.body.quarantineId}/replay`, 'POST');
@@ -163,8 +172,8 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
 
   it('the same bad body sent twice is one quarantine entry', async () => {
     const body = { id: 'dup', severity: 'nope' };
-    const a = await post(`${sys.url}/api/v1/alerts/generic`, body, bearer(API_TOKEN));
-    const b = await post(`${sys.url}/api/v1/alerts/generic`, body, bearer(API_TOKEN));
+    const a = await post(`${sys.url}/api/v1/alerts/generic`, body, bearer(SENDER_TOKEN));
+    const b = await post(`${sys.url}/api/v1/alerts/generic`, body, bearer(SENDER_TOKEN));
     expect(a.body.quarantineId).toBe(b.body.quarantineId);
   });
 
@@ -180,8 +189,8 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
   });
 
   it('re-sent alerts keep their alert id and are published once', async () => {
-    const a = await post(`${sys.url}/api/v1/alerts/generic`, alert('same'), bearer(API_TOKEN));
-    const b = await post(`${sys.url}/api/v1/alerts/generic`, alert('same'), bearer(API_TOKEN));
+    const a = await post(`${sys.url}/api/v1/alerts/generic`, alert('same'), bearer(SENDER_TOKEN));
+    const b = await post(`${sys.url}/api/v1/alerts/generic`, alert('same'), bearer(SENDER_TOKEN));
     expect(b.body).toEqual(a.body);
     await until(() => sys.received.some((e) => e.subject === a.body.alertId), 'the event');
     await new Promise((r) => setTimeout(r, 50));
@@ -189,10 +198,10 @@ describe('bad input is quarantined with its reasons, and replayable', () => {
   });
 
   it('accepted alerts point at their stored raw body', async () => {
-    const res = await post(`${sys.url}/api/v1/alerts/generic`, [alert('raw-0'), alert('raw-1', { vendorOnlyField: 1 })], bearer(API_TOKEN));
+    const res = await post(`${sys.url}/api/v1/alerts/generic`, [alert('raw-0'), alert('raw-1', { vendorOnlyField: 1 })], bearer(SENDER_TOKEN));
     // The generic format is strict: unknown fields are a 400 there; other sources keep them via rawRef.
     expect(res.status).toBe(400);
-    const ok = await post(`${sys.url}/api/v1/alerts/generic`, [alert('raw-0'), alert('raw-1')], bearer(API_TOKEN));
+    const ok = await post(`${sys.url}/api/v1/alerts/generic`, [alert('raw-0'), alert('raw-1')], bearer(SENDER_TOKEN));
     expect(ok.status).toBe(202);
     await until(() => sys.received.some((e) => e.subject === ok.body.items[1].alertId), 'the event');
     const event = sys.received.find((e) => e.subject === ok.body.items[1].alertId)!;
@@ -222,7 +231,7 @@ describe('every source end to end over HTTP, with its real payloads', () => {
   for (const [source, file, contentType, expected] of cases) {
     it(`${source}: ${file} is accepted and on the bus`, async () => {
       const body = fixture(file);
-      const res = await post(`${sys.url}/api/v1/alerts/${source}`, body, { ...bearer(API_TOKEN), 'content-type': contentType });
+      const res = await post(`${sys.url}/api/v1/alerts/${source}`, body, { ...bearer(SENDER_TOKEN), 'content-type': contentType });
       expect(res.status, JSON.stringify(res.body)).toBe(202);
       const ids: string[] = res.body.items ? res.body.items.map((r: { alertId: string }) => r.alertId) : [res.body.alertId];
       if (expected > 0) expect(ids).toHaveLength(expected);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceName } from '@soc/contracts';
-import { API_TOKEN, startIngestion, until } from './support/ingestion-system.ts';
+import { SENDER_TOKEN, startIngestion, until } from './support/ingestion-system.ts';
 import { mutationsOf } from './support/mutate.ts';
 
 const fixture = (path: string): unknown => JSON.parse(readFileSync(new URL(`../../../test/fixtures/${path}`, import.meta.url), 'utf8'));
@@ -39,7 +39,7 @@ describe('every alert endpoint under random and mutated payloads', () => {
   afterAll(async () => sys.close());
 
   const send = async (source: string, body: string, contentType: string) => {
-    const res = await fetch(`${sys.url}/api/v1/alerts/${source}`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': contentType }, body });
+    const res = await fetch(`${sys.url}/api/v1/alerts/${source}`, { method: 'POST', headers: { authorization: `Bearer ${SENDER_TOKEN}`, 'content-type': contentType }, body });
     const text = await res.text();
     expect(res.status, `${source} answered ${res.status}: ${text.slice(0, 300)}`).toBeLessThan(500);
     expect([202, 400, 413, 415]).toContain(res.status);
@@ -75,7 +75,7 @@ describe('every alert endpoint under random and mutated payloads', () => {
     const source = fc.constantFrom(...Object.keys(SAMPLES), 'unknown-source');
     await fc.assert(
       fc.asyncProperty(source, contentType, bytes, async (s, ct, b) => {
-        const res = await fetch(`${sys.url}/api/v1/alerts/${s}`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, ...(ct ? { 'content-type': ct } : {}) }, body: b });
+        const res = await fetch(`${sys.url}/api/v1/alerts/${s}`, { method: 'POST', headers: { authorization: `Bearer ${SENDER_TOKEN}`, ...(ct ? { 'content-type': ct } : {}) }, body: b });
         const text = await res.text();
         expect(res.status, text.slice(0, 300)).toBeLessThan(500);
         if (res.status === 202) for (const r of (JSON.parse(text) as { items?: { alertId: string }[] }).items ?? [JSON.parse(text) as { alertId: string }]) accepted.add(r.alertId);

@@ -109,9 +109,15 @@ describe('alert identity is per sender: tenant + source + sender principal name 
     expect(String(bad)).toContain('credential name "siem" is used twice with a different kind or sources');
   });
 
-  it('the platform API token is a sender too (named api tokens by their name)', async () => {
-    const ops = await post(url, alert('INC-6'), bearer(API_TOKEN));
-    const siem = await post(url, alert('INC-6'), bearer(TOKENS.siemA));
-    expect(ops.body.alertId).not.toBe(siem.body.alertId);
+  it('an API token is never a sender: senders only send, analysts never do', async () => {
+    expect((await post(url, alert('INC-6'), bearer(API_TOKEN))).status).toBe(401);
+  });
+
+  it('refuses a sender credential that reuses an API token, and a retired acceptApiTokens: true', async () => {
+    const reused = await startIngestion({}, { credentials: [{ kind: 'bearer', name: 'siem', token: { value: API_TOKEN } }] }).catch((error: unknown) => error);
+    expect(String(reused)).toContain('Sender "siem" uses the same token as an API principal');
+    expect(String(reused)).not.toContain(API_TOKEN);
+    const retired = await startIngestion({}, { acceptApiTokens: true, credentials: [] }).catch((error: unknown) => error);
+    expect(String(retired)).toContain('API tokens can no longer post alerts');
   });
 });

@@ -28,8 +28,8 @@ Options:
   --quiet          print only a summary
   -h, --help       show this help
 
-Token: SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-token
-(default ./data/api-token, written by npm start). It is never printed.`,
+Token: a sender's, never an analyst's: SOC_SENDER_TOKEN, else $SOC_DATA_DIR/sender-token
+(default ./data/sender-token, written by npm start). It is never printed.`,
 
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
@@ -88,7 +88,7 @@ function refusal(result: Extract<BatchResult, { ok: false }>, ctx: RefusalContex
   const details = (problem.errors ?? []).map((e) => `  ${locate(e.path, ctx.batch)}: ${e.message}`);
   if (status === 401 || status === 403) {
     details.push(
-      `  check SOC_API_TOKEN / SOC_API_TOKENS, or $SOC_DATA_DIR/api-token of the instance at ${displayUrl(ctx.endpoint)}`,
+      `  check SOC_SENDER_TOKEN, or $SOC_DATA_DIR/sender-token of the instance at ${displayUrl(ctx.endpoint)}`,
     );
   }
   if (status === 413) details.push('  the batch is too large for the server: use a smaller --batch');

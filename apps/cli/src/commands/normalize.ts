@@ -17,8 +17,8 @@ cef, text lines. Refusals print every field error on stderr and exit 1.
 Options:
   --source <name>  sentinel, defender, splunk, wazuh, cef or generic (required)
   --tenant <id>    tenant id for the alert ids (default $SOC_TENANT_ID, else default)
-  --sender <name>  the sender's credential name, part of the alert ids (default api,
-                   the name of SOC_API_TOKEN)
+  --sender <name>  the sender's credential name, part of the alert ids (default sender,
+                   the name of SOC_SENDER_TOKEN)
   -h, --help       show this help`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { source: { type: 'string' }, tenant: { type: 'string' }, sender: { type: 'string' } }, 1);
@@ -36,7 +36,7 @@ Options:
       throw new CliFailure(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     const bodies = bodiesOf(text, file, parser.mediaTypes.includes('text/plain'));
-    const ctx = { tenantId: values.tenant ?? io.env.SOC_TENANT_ID ?? 'default', senderName: values.sender ?? 'api', receivedAt: new Date() };
+    const ctx = { tenantId: values.tenant ?? io.env.SOC_TENANT_ID ?? 'default', senderName: values.sender ?? 'sender', receivedAt: new Date() };
     const problems: string[] = [];
     let count = 0;
     for (const { body, where } of bodies) {

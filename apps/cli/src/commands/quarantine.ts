@@ -3,7 +3,7 @@ import { parseCommandArgs, positiveInt } from '../args.ts';
 import { CliFailure, UsageError, type Command } from '../cli-io.ts';
 
 const URL_HELP = `  --url <base>     API base URL (default $SOC_API_URL, else http://localhost:8080)`;
-const TOKEN_HELP = `Token: SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-token.`;
+const TOKEN_HELP = `Token (an analyst's): SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-token.`;
 
 interface Summary {
   id: string;

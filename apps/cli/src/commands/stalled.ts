@@ -30,7 +30,7 @@ Options:
   --url <base>       API base URL (default $SOC_API_URL, else http://localhost:8080)
   -h, --help         show this help
 
-Token: SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-token.`,
+Token (an analyst's): SOC_API_TOKEN, else the first of SOC_API_TOKENS, else $SOC_DATA_DIR/api-token.`,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { after: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, url: { type: 'string' } }, 0);
     const query = new URLSearchParams({ limit: String(positiveInt(values.limit, '--limit', 100)) });

@@ -37,8 +37,8 @@ interface EntraVerifier {
 const allows = (sources: readonly string[] | undefined, source: string): boolean => sources === undefined || sources.includes(source);
 
 /**
- * Authenticates alert senders per source: bearer tokens (the platform's API tokens and per-source ones, compared
- * in constant time), HMAC-SHA-256 signatures over `<timestamp>.<body>` with a bounded clock skew, and Microsoft Entra
+ * Authenticates alert senders per source: bearer tokens (per-source ones, compared in constant time; never the
+ * platform's API tokens: senders only send), HMAC-SHA-256 signatures over `<timestamp>.<body>` with a bounded clock skew, and Microsoft Entra
  * ID access tokens verified against a JWKS (file or URI), issuer, audience and an allow-list of client ids.
  * Reasons name what was wrong, never what was sent.
  */
@@ -50,10 +50,9 @@ export class SenderAuthenticator {
   private readonly entra: EntraVerifier[] = [];
   private readonly now: () => number;
 
-  constructor(options: { credentials: readonly ResolvedCredential[]; apiTokens: readonly BearerToken[]; now: () => number }) {
+  constructor(options: { credentials: readonly ResolvedCredential[]; now: () => number }) {
     this.now = options.now;
-    const bearer: BearerToken[] = [...options.apiTokens];
-    for (const t of options.apiTokens) this.bearerSources.set(t.name, undefined);
+    const bearer: BearerToken[] = [];
     for (const c of options.credentials) {
       switch (c.kind) {
         case 'bearer':

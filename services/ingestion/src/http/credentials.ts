@@ -47,8 +47,11 @@ export type Credential = z.infer<typeof Credential>;
 export const IngestAuthFile = z
   .object({
     credentials: z.array(Credential).default([]),
-    /** Whether the platform's API tokens (SOC_API_TOKENS) may also post alerts. Default true. */
-    acceptApiTokens: z.boolean().default(true),
+    /**
+     * Retired: API tokens never post alerts (senders only send, analysts never send). `false` is still accepted;
+     * `true` stops the start with how to give the sender its own credential.
+     */
+    acceptApiTokens: z.literal(false, { error: 'API tokens can no longer post alerts: give the sender its own credential in this file (kind bearer, hmac or entra) and remove acceptApiTokens' }).optional(),
   })
   .strict();
 export type IngestAuthFile = z.infer<typeof IngestAuthFile>;
@@ -76,8 +79,7 @@ function resolveSecret(secret: { value: string } | { file: string }, what: strin
 }
 
 /** Reads and checks the credentials file; every problem is a configuration error naming the credential, never a secret. */
-export function loadIngestAuth(path: string | undefined): { credentials: ResolvedCredential[]; acceptApiTokens: boolean } {
-  if (path === undefined) return { credentials: [], acceptApiTokens: true };
+export function loadIngestAuth(path: string): { credentials: ResolvedCredential[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -105,5 +107,5 @@ export function loadIngestAuth(path: string | undefined): { credentials: Resolve
         return c;
     }
   });
-  return { credentials, acceptApiTokens: parsed.data.acceptApiTokens };
+  return { credentials };
 }

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { SourceName } from '@soc/contracts';
-import { problem, problemType } from '@soc/http';
+import { problem, problemType, requireRole } from '@soc/http';
 import type { PipelineIngestor } from '../ingestor.ts';
 import type { PayloadStore, QuarantineEntry, QuarantineStore } from '../ports.ts';
 
@@ -15,13 +15,15 @@ const ListQuery = z.object({
 const PREVIEW_CHARS = 64 * 1024;
 
 /**
- * Operator routes over the quarantine (under `/api`, so they need an API token): list, show (reasons and the
+ * Operator routes over the quarantine (under `/api`, each needs an API token with the `admin` role: a quarantined
+ * body is raw sender data, and a replay publishes alerts): list, show (reasons and the
  * stored body), replay one or all after a parser fix. A replay that parses publishes exactly what a fresh POST
  * would, with the same alert ids, so replaying twice never duplicates an alert.
  */
 export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine: QuarantineStore; payloads: PayloadStore }): Router {
   const router = express.Router();
-  router.get('/api/v1/quarantine', async (req, res) => {
+  const admin = requireRole('admin');
+  router.get('/api/v1/quarantine', admin, async (req, res) => {
     const query = ListQuery.safeParse(req.query);
     if (!query.success) {
       problem(res, 400, { type: problemType('invalid-query'), title: 'Invalid query', errors: query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
@@ -30,7 +32,7 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
     const entries = await deps.quarantine.list({ limit: query.data.limit, ...(query.data.status ? { status: query.data.status } : {}), ...(query.data.source ? { source: query.data.source } : {}) });
     res.json({ items: entries.map(summaryOf) });
   });
-  router.get('/api/v1/quarantine/:id', async (req, res) => {
+  router.get('/api/v1/quarantine/:id', admin, async (req, res) => {
     const entry = await deps.quarantine.get(req.params.id);
     if (entry === undefined) {
       notFound(res, req.params.id);
@@ -44,7 +46,7 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
       mediaType: payload?.mediaType ?? null,
     });
   });
-  router.post('/api/v1/quarantine/:id/replay', async (req, res) => {
+  router.post('/api/v1/quarantine/:id/replay', admin, async (req, res) => {
     const as = req.query.source;
     const asSource = typeof as === 'string' ? SourceName.safeParse(as) : undefined;
     if (as !== undefined && !asSource?.success) {
@@ -58,7 +60,7 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
     }
     res.status(replayed.result.kind === 'accepted' ? 200 : 422).json(replayOutcome(replayed.entry, replayed.result.kind));
   });
-  router.post('/api/v1/quarantine/replay', async (_req, res) => {
+  router.post('/api/v1/quarantine/replay', admin, async (_req, res) => {
     const items = [];
     for (const entry of await deps.quarantine.list({ status: 'quarantined', limit: 1000 })) {
       const replayed = await deps.ingestor.replay(entry.id);

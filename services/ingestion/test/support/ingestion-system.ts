@@ -5,18 +5,22 @@ import type { SocEvent } from '@soc/contracts';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { ingestionService } from '../../src/service.ts';
 
+/** An operator's API token (principal `ops`, admin): reads the quarantine, never posts alerts. */
 export const API_TOKEN = 'api-token-0123456789abcdef';
+/** The single sender's token (SOC_SENDER_TOKEN, principal `sender`) when no credentials file is given. */
+export const SENDER_TOKEN = 'sender-token-0123456789abcdef';
 
 /** The ingestion service alone on the memory bus and state, with a probe subscription that records what it publishes. */
 export async function startIngestion(env: Record<string, string> = {}, authFile?: object): Promise<RunningSystem & { received: SocEvent[]; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'soc-ingest-'));
   const extra: Record<string, string> = {};
-  if (authFile !== undefined) {
+  if (authFile === undefined) extra.SOC_SENDER_TOKEN = SENDER_TOKEN;
+  else {
     extra.INGEST_AUTH_FILE = join(dataDir, 'ingest-auth.json');
     writeFileSync(extra.INGEST_AUTH_FILE, JSON.stringify(authFile));
   }
   const system = await runServices([ingestionService], {
-    env: { SOC_DATA_DIR: dataDir, SOC_BUS: 'memory', SOC_STATE: 'memory', PORT: '0', HOST: '127.0.0.1', SOC_API_TOKENS: `ops:${API_TOKEN}`, LOG_LEVEL: 'silent', ...extra, ...env },
+    env: { SOC_DATA_DIR: dataDir, SOC_BUS: 'memory', SOC_STATE: 'memory', PORT: '0', HOST: '127.0.0.1', SOC_API_TOKENS: `ops:${API_TOKEN}`, SOC_API_ROLES: 'ops:admin', LOG_LEVEL: 'silent', ...extra, ...env },
     handleSignals: false,
   });
   const received: SocEvent[] = [];

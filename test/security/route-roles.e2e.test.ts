@@ -1,0 +1,92 @@
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_ROLE_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, startSystem } from './support.ts';
+
+/** One route as Express holds it: its path, methods and handlers (a role check is a handler with `requiredRole`). */
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean>; stack: { handle: { requiredRole?: unknown } }[] };
+  handle: { stack?: RouteLayer[] };
+}
+
+/** Every route of the running process, found by walking its Express router stack (nested routers included). */
+function routesOf(server: Server): { method: string; path: string; role: string | undefined }[] {
+  const app = server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
+  const found: { method: string; path: string; role: string | undefined }[] = [];
+  const walk = (stack: RouteLayer[]): void => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const role = layer.route.stack.map((l) => l.handle.requiredRole).find((r) => typeof r === 'string') as string | undefined;
+        for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: layer.route.path, role });
+      } else if (layer.handle.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk(app.router.stack);
+  return found;
+}
+
+/** The one `/api` route that authenticates its callers itself: senders' credentials, never API tokens. */
+const SENDER_ROUTE = 'POST /api/v1/alerts/:source';
+
+describe('every /api route declares the role it needs', () => {
+  let system: Awaited<ReturnType<typeof startSystem>>;
+  let routes: ReturnType<typeof routesOf>;
+  beforeAll(async () => {
+    system = await startSystem();
+    routes = routesOf(system.http.server).filter((r) => r.path.startsWith('/api/'));
+  });
+  afterAll(async () => {
+    await system.close();
+  });
+
+  it('finds the routes of every service (the walk sees them all)', () => {
+    const names = routes.map((r) => `${r.method} ${r.path}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        SENDER_ROUTE,
+        'GET /api/v1/alerts/:alertId',
+        'POST /api/v1/containment/:requestId/approve',
+        'POST /api/v1/hunt/queries',
+        'GET /api/v1/quarantine',
+        'GET /api/v1/alerts/stalled',
+        'GET /api/v1/alerts/:alertId/hunts',
+      ]),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('each route but the senders\' one has a role check', () => {
+    const open = routes.filter((r) => `${r.method} ${r.path}` !== SENDER_ROUTE && r.role === undefined).map((r) => `${r.method} ${r.path}`);
+    expect(open).toEqual([]);
+  });
+
+  it('a token whose principal has no role gets 403 naming the role on each; the sender token gets 401', async () => {
+    const nobody = client(system.url, NO_ROLE_TOKEN);
+    const sender = client(system.url, SENDER_TOKEN);
+    for (const r of routes) {
+      const path = r.path.replace(/:(\w+)/g, (_m, name: string) => (name === 'source' ? 'generic' : `probe-${name}`));
+      const init = { method: r.method, ...(r.method === 'GET' ? {} : { body: {} }) };
+      const asNobody = await nobody(path, init);
+      if (`${r.method} ${r.path}` === SENDER_ROUTE) {
+        expect([r.path, asNobody.status]).toEqual([r.path, 401]);
+        continue;
+      }
+      expect([r.method, r.path, asNobody.status, asNobody.body?.role]).toEqual([r.method, r.path, 403, r.role]);
+      expect(JSON.stringify(asNobody.body)).not.toContain(NO_ROLE_TOKEN);
+      expect([r.method, r.path, (await sender(path, init)).status]).toEqual([r.method, r.path, 401]);
+    }
+  });
+
+  it('a viewer reads but is refused everything else', async () => {
+    const viewer = client(system.url, VIEWER_TOKEN);
+    for (const r of routes.filter((x) => x.role !== undefined && x.role !== 'viewer')) {
+      const path = r.path.replace(/:(\w+)/g, (_m, name: string) => `probe-${name}`);
+      const res = await viewer(path, { method: r.method, ...(r.method === 'GET' ? {} : { body: {} }) });
+      expect([r.method, r.path, res.status]).toEqual([r.method, r.path, 403]);
+    }
+    expect((await viewer('/api/v1/alerts')).status).toBe(200);
+    expect((await viewer('/api/v1/cases')).status).toBe(200);
+    expect((await viewer('/api/v1/alerts/stalled')).status).toBe(200);
+  });
+});
