@@ -143,12 +143,17 @@ function closed(request: ContainmentRequest): string {
  */
 export function decide(state: ContainmentRequest | undefined, command: RequestCommand): Decision {
   if (command.kind === 'request') {
-    if (state !== undefined && !isSpent(state.status)) return reject('already-requested', closed(state));
+    const current = state === undefined ? undefined : statusAt(state, command.at);
+    if (state !== undefined && current !== undefined && !isSpent(current)) return reject('already-requested', closed(state));
+    // A spent request is asked again by a later decision (a new revision's action), never by a redelivery of its own.
+    if (state !== undefined && state.actionId === command.facts.actionId) return reject('already-requested', closed(state));
     const requested: RequestEvent = { kind: 'requested', at: command.at, facts: command.facts };
+    // One that expired unanswered records its expiry first, so the trail says why it was asked again.
+    const before: RequestEvent[] = state?.status === 'pending-approval' ? [{ kind: 'expired', at: command.at }] : [];
     // Asked while frozen: recorded (so the case shows it) and voided at once; nobody is asked to approve it.
     return command.frozen
-      ? accept(requested, { kind: 'voided', at: command.at, by: command.frozen.by, reason: `containment is frozen: ${command.frozen.reason}` })
-      : accept(requested);
+      ? accept(...before, requested, { kind: 'voided', at: command.at, by: command.frozen.by, reason: `containment is frozen: ${command.frozen.reason}` })
+      : accept(...before, requested);
   }
   if (state === undefined) return reject('unknown-request', 'No containment request has this id.');
   switch (command.kind) {

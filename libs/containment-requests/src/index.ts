@@ -13,4 +13,5 @@ export type {
 } from './decider.ts';
 export { bindingHashOf } from './binding.ts';
 export { StateFreezeSwitch, StateRequestLog, freezeOf, targetKeyOf } from './state-request-log.ts';
+export { StateAuditTrail } from './state-audit-trail.ts';
 export type { AuditEntry, AuditTrail, FreezeEntry, FreezeState, FreezeSwitch, LoadedRequest, RequestLog, RequestReader } from './ports.ts';

@@ -155,6 +155,14 @@ describe('the request decider', () => {
     expect(answer(state, { ...COMMANDS.approve!, approver: 'bob' } as RequestCommand)).toBe('approval-recorded+approved');
   });
 
+  it('asks again for a spent request only for a later decision, not for a redelivery of the one that asked', () => {
+    const expired = fold(STREAMS.expired);
+    expect(answer(expired, { kind: 'request', at: LATER, facts: FACTS })).toBe('!already-requested');
+    expect(answer(expired, { kind: 'request', at: LATER, facts: { ...FACTS, actionId: 'act-2' } })).toBe('requested');
+    const unanswered = fold(STREAMS['pending-approval']);
+    expect(answer(unanswered, { kind: 'request', at: AFTER_EXPIRY, facts: { ...FACTS, actionId: 'act-2' } })).toBe('expired+requested');
+  });
+
   it('refuses approvals while frozen and voids a request asked for while frozen', () => {
     const pending = fold(STREAMS['pending-approval']);
     expect(answer(pending, { ...COMMANDS.approve!, frozen: true } as RequestCommand)).toBe('!frozen');
