@@ -25,6 +25,15 @@ export const ApiConfig = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string()).min(1, 'name at least one approver')),
   /**
+   * Token names (principals) allowed to freeze and unfreeze containment, comma-separated. Default `api`, the
+   * principal of SOC_API_TOKEN. (The roles work of issue 11 replaces both lists with roles.)
+   */
+  CONTAINMENT_ADMINS: z
+    .string()
+    .default('api')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string()).min(1, 'name at least one administrator')),
+  /**
    * Token names allowed to run hunt queries (`/api/v1/hunt`) and read their audit trail, comma-separated; `*` for
    * every API token. Default `api`: hunting reads the workspace's logs, which a SIEM's sending token must not.
    */

@@ -1,6 +1,8 @@
 export { apiService } from './service.ts';
 export { ApiConfig } from './config.ts';
 export { apiRoutes } from './routes.ts';
+export { containmentRoutes, requestView } from './containment-routes.ts';
+export type { ContainmentRole, ContainmentRoutesDeps } from './containment-routes.ts';
 export { MAX_HUNT_QUERY_CHARS, huntRoutes } from './hunt-routes.ts';
 export type { HuntRoutesDeps } from './hunt-routes.ts';
 export { foldCase, alertIdOf, toCaseEvent } from './case-view.ts';

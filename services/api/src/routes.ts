@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { AlertDispositionedV1, ContainmentApprovedV1, ContainmentDeniedV1, Disposition, createEvent } from '@soc/contracts';
+import type { RequestReader } from '@soc/containment-requests';
+import { AlertDispositionedV1, Disposition, createEvent } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType } from '@soc/http';
 import type { Clock } from '@soc/runtime';
-import { foldCase } from './case-view.ts';
+import { type CaseContainment, foldCase } from './case-view.ts';
+import { requestView } from './containment-routes.ts';
 import type { CaseGroupStore, CaseStore } from './ports.ts';
 
 /** What the API routes need. */
@@ -14,8 +16,8 @@ export interface ApiRoutesDeps {
   groups: CaseGroupStore;
   bus: Bus;
   clock: Clock;
-  /** Principals allowed to decide containment requests. */
-  approvers: readonly string[];
+  /** Containment's record of requests: the case shows their status from there, not from its own events. */
+  requests: RequestReader;
 }
 
 const ListQuery = z.object({
@@ -23,11 +25,19 @@ const ListQuery = z.object({
   severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
 });
 const DispositionBody = z.object({ disposition: Disposition, note: z.string().max(2000).optional() }).strict();
-const DecisionBody = z.object({ comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
 
 /** The analyst API: cases and human containment decisions. Every route is behind the bearer check. */
 export function apiRoutes(deps: ApiRoutesDeps): Router {
   const router = express.Router();
+
+  /** The case's requests as containment records them (status, binding hash, approvals), with any it never announced. */
+  const containmentOf = async (announced: readonly CaseContainment[], alertId: string): Promise<CaseContainment[]> => {
+    const now = deps.clock.now();
+    const recorded = new Map((await deps.requests.listForAlert(alertId)).map((r) => [r.requestId, requestView(r, now)]));
+    const out: CaseContainment[] = announced.map((c) => recorded.get(c.requestId) ?? c);
+    for (const [id, view] of recorded) if (!announced.some((c) => c.requestId === id)) out.push(view);
+    return out;
+  };
 
   router.get('/api/v1/alerts', async (req, res) => {
     const query = ListQuery.parse(req.query);
@@ -41,7 +51,8 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       return;
     }
     const group = await deps.groups.groupOf(req.params.alertId);
-    res.json({ ...foldCase(req.params.alertId, events), group: group ? { id: group.groupId, count: group.count } : null });
+    const view = foldCase(req.params.alertId, events);
+    res.json({ ...view, containment: await containmentOf(view.containment, req.params.alertId), group: group ? { id: group.groupId, count: group.count } : null });
   });
 
   router.get('/api/v1/cases', async (req, res) => {
@@ -60,42 +71,6 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.json({ ...group, members });
   });
 
-  const decide = (verdict: 'approve' | 'deny') =>
-    async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
-      const approver = String(res.locals.principal);
-      if (!deps.approvers.includes(approver)) {
-        problem(res, 403, {
-          type: problemType('not-an-approver'),
-          title: 'Not allowed to decide containment',
-          detail: 'This token may not approve or deny containment; an administrator adds its name to CONTAINMENT_APPROVERS.',
-        });
-        return;
-      }
-      const body = DecisionBody.parse(req.body ?? {});
-      const requested = await deps.cases.findRequest(req.params.requestId);
-      if (!requested) {
-        problem(res, 404, { type: problemType('unknown-request'), title: 'Unknown containment request', detail: 'No pending containment request has this id.' });
-        return;
-      }
-      const view = foldCase(requested.alertId, await deps.cases.events(requested.alertId));
-      const current = view.containment.find((c) => c.requestId === req.params.requestId);
-      if (current && current.status !== 'pending-approval') {
-        problem(res, 409, { type: problemType('already-decided'), title: 'Already decided', detail: `This request is ${current.status}${current.decidedBy ? ` (by ${current.decidedBy})` : ''}.` });
-        return;
-      }
-      const now = deps.clock.now();
-      const data = {
-        requestId: req.params.requestId,
-        alertId: requested.alertId,
-        approver,
-        decidedAt: now.toISOString(),
-        comment: body.comment,
-        ...(body.changeRef ? { changeRef: body.changeRef } : {}),
-      };
-      const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: requested.correlationid, causationid: requested.eventId, tenantid: view.alert?.tenantId ?? 'default', subject: requested.alertId };
-      await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV1, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
-      res.status(202).json({ requestId: data.requestId, decision: verdict === 'approve' ? 'approved' : 'denied', approver });
-    };
   const body = jsonBody({ limitBytes: 16 * 1024 });
 
   // The analyst's verdict on an alert; enrichment counts it per rule, entity and tenant for the next triage.
@@ -146,7 +121,5 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.status(202).json({ alertId: alert.alertId, disposition: data.disposition, ...(data.note !== undefined ? { note: data.note } : {}), analyst, at: data.at, changed: true });
   });
 
-  router.post('/api/v1/containment/:requestId/approve', body, decide('approve'));
-  router.post('/api/v1/containment/:requestId/deny', body, decide('deny'));
   return router;
 }

@@ -1,4 +1,5 @@
 import express from 'express';
+import { StateAuditTrail, StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
@@ -7,6 +8,7 @@ import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
+import { type ContainmentRole, containmentRoutes } from './containment-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { makeCaseProjector } from './projector.ts';
@@ -42,7 +44,25 @@ export const apiService: ServiceModule<ApiConfig> = {
     const routes = express.Router();
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, approvers: config.CONTAINMENT_APPROVERS }));
+    // Containment's record, read only: the API shows and checks request status there and keeps no copy.
+    const requests = new StateRequestLog(platform.state);
+    const holders: Record<ContainmentRole, readonly string[]> = { approver: config.CONTAINMENT_APPROVERS, admin: config.CONTAINMENT_ADMINS };
+    // Merge point: the roles work's requireRole / res.locals.roles replaces these lists.
+    const authorize = (res: express.Response, role: ContainmentRole) => holders[role].includes(String(res.locals.principal));
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, requests }));
+    routes.use(
+      containmentRoutes({
+        requests,
+        freeze: new StateFreezeSwitch(platform.state),
+        // Merge point: issue 11's hash-chained audit log (libs/audit) replaces this stand-in.
+        audit: new StateAuditTrail(platform.state, platform.clock),
+        cases,
+        bus: platform.bus,
+        clock: platform.clock,
+        authorize,
+        tenantId: platform.env.SOC_TENANT_ID,
+      }),
+    );
     routes.use(huntRoutes({ ...hunting, principals: config.HUNT_PRINCIPALS }));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {

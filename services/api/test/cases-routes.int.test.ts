@@ -1,4 +1,5 @@
 import express from 'express';
+import { StateRequestLog } from '@soc/containment-requests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '@soc/bus';
 import type { DeliveryInfo } from '@soc/bus';
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await project(decisionEvent(admin[1]!, at(1), 88, 'true-positive'), delivery);
   await project(receivedEvent(machine[0]!, at(5)), delivery);
   const app = express();
-  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, approvers: ['api'] }));
+  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, requests: new StateRequestLog(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -1,4 +1,5 @@
 import express from 'express';
+import { StateRequestLog } from '@soc/containment-requests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bus, type DeliveryInfo, MemoryBus } from '@soc/bus';
 import { type SocEvent, parseEvent } from '@soc/contracts';
@@ -50,7 +51,7 @@ beforeAll(async () => {
     res.locals.principal = 'a.khan@contoso.com';
     next();
   });
-  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, approvers: ['api'] }));
+  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, requests: new StateRequestLog(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });
