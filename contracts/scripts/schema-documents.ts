@@ -38,6 +38,7 @@ export const EVENT_PRODUCERS = {
   'soc.containment.failed.v1': 'containment',
   'soc.processing.failed.v1': 'bus',
   'soc.report.generated.v1': 'reporting',
+  'soc.containment.freeze-changed.v1': 'api',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

@@ -173,6 +173,11 @@ export const Alert = z.object({
   /** Deterministic from tenant, source, the sender's principal name and the vendor id, so a re-sent alert keeps its id (`deriveAlertId`). */
   alertId: z.string().min(1).max(128),
   tenantId: z.string().min(1).max(128),
+  /**
+   * The principal name of the credential that sent it (set by ingestion, never taken from the body): the sender of
+   * an alert may never approve its containment. Absent on alerts from before it was recorded.
+   */
+  sender: z.string().min(1).max(256).optional(),
   source: z.object({
     name: SourceName,
     /** Product that raised the alert, e.g. "Microsoft Sentinel", "Splunk Enterprise Security". */

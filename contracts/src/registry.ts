@@ -8,6 +8,7 @@ import { ContainmentApprovedV1 } from './events/containment-approved.v1.ts';
 import { ContainmentDeniedV1 } from './events/containment-denied.v1.ts';
 import { ContainmentExecutedV1 } from './events/containment-executed.v1.ts';
 import { ContainmentFailedV1 } from './events/containment-failed.v1.ts';
+import { ContainmentFreezeChangedV1 } from './events/containment-freeze-changed.v1.ts';
 import { ContainmentRequestedV1 } from './events/containment-requested.v1.ts';
 import { DecisionMadeV1 } from './events/decision-made.v1.ts';
 import { NotificationSentV1 } from './events/notification-sent.v1.ts';
@@ -33,6 +34,7 @@ export const EVENT_DEFINITIONS = [
   ProcessingFailedV1,
   AlertDispositionedV1,
   ReportGeneratedV1,
+  ContainmentFreezeChangedV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */

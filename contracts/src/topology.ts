@@ -7,8 +7,8 @@ export interface SubscriptionSpec {
   readonly types: readonly SocEventType[];
 }
 
-/** Events that belong to no alert's journey (reports), so the case view does not record them. */
-const NOT_OF_A_JOURNEY: readonly SocEventType[] = ['soc.report.generated.v1'];
+/** Events that belong to no alert's journey (reports, the containment freeze), so the case view does not record them. */
+const NOT_OF_A_JOURNEY: readonly SocEventType[] = ['soc.report.generated.v1', 'soc.containment.freeze-changed.v1'];
 const ALL_TYPES = EVENT_DEFINITIONS.map((d) => d.type).filter((t) => !NOT_OF_A_JOURNEY.includes(t));
 
 /**
@@ -23,7 +23,7 @@ export const SUBSCRIPTIONS = {
   ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },
   containment: {
     name: 'containment',
-    types: ['soc.decision.made.v1', 'soc.containment.approved.v1', 'soc.containment.denied.v1'],
+    types: ['soc.decision.made.v1', 'soc.containment.approved.v1', 'soc.containment.denied.v1', 'soc.containment.freeze-changed.v1'],
   },
   /** Reporting keeps a row per alert (received, triaged, dispositioned) to compute its periods' figures. */
   reporting: { name: 'reporting', types: ['soc.alert.received.v1', 'soc.alert.triaged.v1', 'soc.alert.dispositioned.v1'] },

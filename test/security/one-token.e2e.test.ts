@@ -108,7 +108,9 @@ describe('scenario 1: one token posts, approves and executes', () => {
     expect((await client(system.url, ANALYST_TOKEN)(`/api/v1/alerts/${alertId}/disposition`, { body: { disposition: 'true-positive' } })).status).toBe(202);
     expect((await client(system.url, HUNTER_TOKEN)('/api/v1/hunt/audit')).status).toBe(200);
     expect((await client(system.url, ADMIN_TOKEN)('/api/v1/quarantine')).status).toBe(200);
-    const approved = await client(system.url, APPROVER_TOKEN)(`/api/v1/containment/${requestId}/approve`, { body: { comment: 'C2 confirmed' } });
+    const approver = client(system.url, APPROVER_TOKEN);
+    const { bindingHash } = (await approver(`/api/v1/containment/${requestId}`)).body;
+    const approved = await approver(`/api/v1/containment/${requestId}/approve`, { body: { bindingHash, comment: 'C2 confirmed' } });
     expect(approved).toMatchObject({ status: 202, body: { decision: 'approved', approver: PRINCIPALS.approver } });
   });
 });
@@ -150,7 +152,7 @@ describe('scenario 1 on the embedded default: two generated tokens', () => {
       expect([route.path, res.status]).toEqual([route.path, 401]);
     }
     expect((await analyst(`/api/v1/alerts/${alertId}`)).body.containment.find((c: { requestId: string }) => c.requestId === pending.requestId).status).toBe('pending-approval');
-    const approved = await analyst(`/api/v1/containment/${pending.requestId}/approve`, { body: { comment: 'local operator' } });
+    const approved = await analyst(`/api/v1/containment/${pending.requestId}/approve`, { body: { bindingHash: pending.bindingHash, comment: 'local operator' } });
     expect(approved).toMatchObject({ status: 202, body: { approver: 'api' } });
   });
 });

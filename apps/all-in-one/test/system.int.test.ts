@@ -78,7 +78,7 @@ describe('the whole system on the embedded default (one process)', () => {
     const approver = client(system.url, APPROVER_TOKEN);
     const approved = await approver(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'C2 confirmed', changeRef: 'CRQ-42', approver: 'mallory' } });
     expect(approved.status).toBe(400); // the approver comes from the token, never from the body
-    const ok = await approver(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'C2 confirmed', changeRef: 'CRQ-42' } });
+    const ok = await approver(`/api/v1/containment/${ip.requestId}/approve`, { body: { comment: 'C2 confirmed', changeRef: 'CRQ-42', bindingHash: ip.bindingHash } });
     expect(ok).toMatchObject({ status: 202, body: { decision: 'approved', approver: 'alice' } });
     const executed = await eventually(async () => {
       const v = (await api(`/api/v1/alerts/${posted.body.alertId}`)).body;
@@ -87,7 +87,7 @@ describe('the whole system on the embedded default (one process)', () => {
     });
     expect(executed).toMatchObject({ decidedBy: 'alice', dryRun: true, result: expect.stringMatching(/^DRY RUN: would add 185\.220\.101\.4/) });
     expect((await approver(`/api/v1/containment/${ip.requestId}/deny`, { body: {} })).status).toBe(409);
-    expect((await approver('/api/v1/containment/cr-unknown/approve', { body: {} })).status).toBe(404);
+    expect((await approver('/api/v1/containment/cr-unknown/approve', { body: { bindingHash: ip.bindingHash } })).status).toBe(404);
   });
 
   it('a re-sent alert keeps its ids and is not processed twice', async () => {

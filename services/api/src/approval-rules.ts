@@ -1,9 +1,8 @@
+import { isSenderOf } from '@soc/containment-requests';
 import type { CaseEventDoc } from './case-view.ts';
 
 /** Whether a principal may approve a containment request, and why not. */
 export type ApprovalVerdict = { ok: true } | { ok: false; reason: string };
-
-const normalised = (name: string): string => name.trim().toLowerCase();
 
 /**
  * A principal that sent an alert can never approve its containment: whoever controls a sending credential must not
@@ -13,9 +12,7 @@ const normalised = (name: string): string => name.trim().toLowerCase();
  * of it. Names compare without case: `Alice` and `alice` are one party to a reviewer, whatever the configuration.
  */
 export function mayApprove(approver: string, alertSender: string): ApprovalVerdict {
-  const who = normalised(approver);
-  const sender = normalised(alertSender);
-  if (who === '' || sender === who || sender.startsWith(`${who}:`)) {
+  if (isSenderOf(approver, alertSender)) {
     return { ok: false, reason: `principal "${approver}" sent this alert (as "${alertSender}"): a sender can never approve the containment of its own alert` };
   }
   return { ok: true };

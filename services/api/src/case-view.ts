@@ -31,8 +31,13 @@ export interface CaseContainment {
   requestId: string;
   runbook: string;
   target: { entityId: string; type: string; value: string };
-  status: 'pending-approval' | 'approved' | 'denied' | 'executed' | 'failed';
+  /** From containment's record when it has one (any request status); else from the case's events. */
+  status: 'pending-approval' | 'approved' | 'executing' | 'denied' | 'executed' | 'failed' | 'refused' | 'expired' | 'voided';
   expiresAt: string;
+  /** What an approval must quote (containment's record). */
+  bindingHash?: string;
+  approvalsRequired?: number;
+  approvals?: { approver: string; at: string; comment: string; changeRef?: string }[];
   decidedBy?: string;
   comment?: string;
   result?: string;
@@ -110,7 +115,8 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.alert.dispositioned.v1':
       return event.data.alertId;
     case 'soc.report.generated.v1':
-      return undefined; // a report belongs to no journey (the case view does not subscribe to it)
+    case 'soc.containment.freeze-changed.v1':
+      return undefined; // reports and the freeze belong to no journey (the case view does not subscribe to them)
   }
 }
 
@@ -336,7 +342,8 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
         view.disposition = { disposition: ev.data.disposition, ...(ev.data.note !== undefined ? { note: ev.data.note } : {}), analyst: ev.data.analyst, at: ev.data.at };
         break;
       case 'soc.report.generated.v1':
-        break; // not part of a case (the case view does not subscribe to reports)
+      case 'soc.containment.freeze-changed.v1':
+        break; // not part of a case (the case view does not subscribe to reports or the freeze)
     }
   }
   view.containment = [...requests.values()];

@@ -3,6 +3,8 @@ export { ApiConfig } from './config.ts';
 export { apiRoutes } from './routes.ts';
 export { mayApprove } from './approval-rules.ts';
 export type { ApprovalVerdict } from './approval-rules.ts';
+export { containmentRoutes, requestView } from './containment-routes.ts';
+export type { ContainmentRoutesDeps } from './containment-routes.ts';
 export { MAX_HUNT_QUERY_CHARS, huntRoutes } from './hunt-routes.ts';
 export type { HuntRoutesDeps } from './hunt-routes.ts';
 export { foldCase, alertIdOf, toCaseEvent } from './case-view.ts';

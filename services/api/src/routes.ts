@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { AlertDispositionedV1, ContainmentApprovedV1, ContainmentDeniedV1, Disposition, createEvent } from '@soc/contracts';
 import type { AuditTrail } from '@soc/audit';
+import type { RequestReader } from '@soc/containment-requests';
+import { AlertDispositionedV1, Disposition, createEvent } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
-import { mayApprove, sendersOf } from './approval-rules.ts';
-import { foldCase } from './case-view.ts';
+import { type CaseContainment, foldCase } from './case-view.ts';
+import { requestView } from './containment-routes.ts';
 import type { CaseGroupStore, CaseStore } from './ports.ts';
 
 /** What the API routes need. */
@@ -18,6 +19,8 @@ export interface ApiRoutesDeps {
   clock: Clock;
   /** Where dispositions are recorded before they are published; a disposition that cannot be recorded is refused (503). */
   audit: AuditTrail;
+  /** Containment's record of requests: the case shows their status from there, not from its own events. */
+  requests: RequestReader;
 }
 
 const ListQuery = z.object({
@@ -25,7 +28,6 @@ const ListQuery = z.object({
   severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
 });
 const DispositionBody = z.object({ disposition: Disposition, note: z.string().max(2000).optional() }).strict();
-const DecisionBody = z.object({ comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
 
 /**
  * The analyst API: cases (viewer), dispositions (analyst) and human containment decisions (approver). Every route is
@@ -35,6 +37,15 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   const router = express.Router();
 
   const viewer = requireRole('viewer');
+  /** The case's requests as containment records them (status, binding hash, approvals), with any it never announced. */
+  const containmentOf = async (announced: readonly CaseContainment[], alertId: string): Promise<CaseContainment[]> => {
+    const now = deps.clock.now();
+    const recorded = new Map((await deps.requests.listForAlert(alertId)).map((r) => [r.requestId, requestView(r, now)]));
+    const out: CaseContainment[] = announced.map((c) => recorded.get(c.requestId) ?? c);
+    for (const [id, view] of recorded) if (!announced.some((c) => c.requestId === id)) out.push(view);
+    return out;
+  };
+
   router.get('/api/v1/alerts', viewer, async (req, res) => {
     const query = ListQuery.parse(req.query);
     res.json({ items: await deps.cases.listSummaries(query) });
@@ -47,7 +58,8 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       return;
     }
     const group = await deps.groups.groupOf(req.params.alertId);
-    res.json({ ...foldCase(req.params.alertId, events), group: group ? { id: group.groupId, count: group.count } : null });
+    const view = foldCase(req.params.alertId, events);
+    res.json({ ...view, containment: await containmentOf(view.containment, req.params.alertId), group: group ? { id: group.groupId, count: group.count } : null });
   });
 
   router.get('/api/v1/cases', viewer, async (req, res) => {
@@ -66,49 +78,6 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.json({ ...group, members });
   });
 
-  const decide = (verdict: 'approve' | 'deny') =>
-    async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
-      const approver = String(res.locals.principal);
-      const body = DecisionBody.parse(req.body ?? {});
-      const requested = await deps.cases.findRequest(req.params.requestId);
-      if (!requested) {
-        problem(res, 404, { type: problemType('unknown-request'), title: 'Unknown containment request', detail: 'No pending containment request has this id.' });
-        return;
-      }
-      const events = await deps.cases.events(requested.alertId);
-      const senders = sendersOf(events);
-      if (verdict === 'approve') {
-        // Fail closed: an alert whose sender is not on record yet cannot be checked against the approver.
-        if (senders.length === 0) {
-          res.setHeader('Retry-After', '5');
-          problem(res, 503, { type: problemType('case-catching-up'), title: 'Case not complete yet', detail: 'The case view has not recorded who sent this alert yet; retry in a few seconds.' });
-          return;
-        }
-        const refused = senders.map((sender) => mayApprove(approver, sender)).find((v) => !v.ok);
-        if (refused && !refused.ok) {
-          problem(res, 403, { type: problemType('sender-cannot-approve'), title: 'A sender cannot approve its own alert', detail: refused.reason });
-          return;
-        }
-      }
-      const view = foldCase(requested.alertId, events);
-      const current = view.containment.find((c) => c.requestId === req.params.requestId);
-      if (current && current.status !== 'pending-approval') {
-        problem(res, 409, { type: problemType('already-decided'), title: 'Already decided', detail: `This request is ${current.status}${current.decidedBy ? ` (by ${current.decidedBy})` : ''}.` });
-        return;
-      }
-      const now = deps.clock.now();
-      const data = {
-        requestId: req.params.requestId,
-        alertId: requested.alertId,
-        approver,
-        decidedAt: now.toISOString(),
-        comment: body.comment,
-        ...(body.changeRef ? { changeRef: body.changeRef } : {}),
-      };
-      const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: requested.correlationid, causationid: requested.eventId, tenantid: view.alert?.tenantId ?? 'default', subject: requested.alertId };
-      await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV1, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
-      res.status(202).json({ requestId: data.requestId, decision: verdict === 'approve' ? 'approved' : 'denied', approver });
-    };
   const body = jsonBody({ limitBytes: 16 * 1024 });
 
   // The analyst's verdict on an alert; enrichment counts it per rule, entity and tenant for the next triage.
@@ -184,7 +153,5 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.status(202).json({ alertId: alert.alertId, disposition: data.disposition, ...(data.note !== undefined ? { note: data.note } : {}), analyst, at: data.at, changed: true });
   });
 
-  router.post('/api/v1/containment/:requestId/approve', requireRole('approver'), body, decide('approve'));
-  router.post('/api/v1/containment/:requestId/deny', requireRole('approver'), body, decide('deny'));
   return router;
 }

@@ -1,5 +1,6 @@
 import express from 'express';
 import { auditConfigChange } from '@soc/audit';
+import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
@@ -8,6 +9,7 @@ import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
+import { containmentRoutes } from './containment-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { makeCaseProjector } from './projector.ts';
@@ -46,7 +48,20 @@ export const apiService: ServiceModule<ApiConfig> = {
     const routes = express.Router();
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit }));
+    // Containment's record, read only: the API shows and checks request status there and keeps no copy.
+    const requests = new StateRequestLog(platform.state);
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, requests }));
+    routes.use(
+      containmentRoutes({
+        requests,
+        freeze: new StateFreezeSwitch(platform.state),
+        audit: platform.audit,
+        cases,
+        bus: platform.bus,
+        clock: platform.clock,
+        tenantId: platform.env.SOC_TENANT_ID,
+      }),
+    );
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {

@@ -1,5 +1,6 @@
 import { StateAuditTrail } from '@soc/audit';
 import express from 'express';
+import { StateRequestLog } from '@soc/containment-requests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '@soc/bus';
 import type { DeliveryInfo } from '@soc/bus';
@@ -42,7 +43,7 @@ beforeAll(async () => {
     res.locals.roles = ['viewer'];
     next();
   });
-  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, audit: new StateAuditTrail(new MemoryStateStore()) }));
+  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, audit: new StateAuditTrail(new MemoryStateStore()), requests: new StateRequestLog(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -1,4 +1,5 @@
 import express from 'express';
+import { StateRequestLog } from '@soc/containment-requests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditTrail, StateAuditTrail } from '@soc/audit';
 import { type Bus, type DeliveryInfo, MemoryBus } from '@soc/bus';
@@ -59,7 +60,7 @@ beforeAll(async () => {
     res.locals.roles = ['viewer', 'analyst'];
     next();
   });
-  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit }));
+  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, requests: new StateRequestLog(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -1,4 +1,14 @@
 import {
+  type ContainmentRequest,
+  type Decision,
+  type RequestCommand,
+  type RequestEvent,
+  bindingHashOf,
+  decide,
+  evolve,
+  freezeOf,
+} from '@soc/containment-requests';
+import {
   ContainmentExecutedV1,
   ContainmentFailedV1,
   ContainmentRequestedV1,
@@ -9,140 +19,299 @@ import {
   deriveKey,
 } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
-import { type Clock, describeError } from '@soc/runtime';
-import type { ContainmentRequest, RequestStore, RunbookExecutor } from './ports.ts';
+import { AppError, type Clock, ErrorCode, describeError, isAppError } from '@soc/runtime';
+import type { ApprovalsRequired, AuditTrail, BlastRadiusLimits, FreezeSwitch, PreExecutionCheck, RequestLog, RunbookExecutor } from './ports.ts';
 
 /** What the containment handler needs. */
 export interface ContainmentDeps {
-  requests: RequestStore;
+  requests: RequestLog;
+  freeze: FreezeSwitch;
   runbooks: RunbookExecutor;
+  audit: AuditTrail;
   clock: Clock;
   /** How long an approval may take before the request expires. */
   approvalTtlMs: number;
+  /** Approvals each runbook needs (default 1; 2 for four-eyes runbooks). */
+  approvalsRequired: ApprovalsRequired;
+  /** The policy re-check just before a runbook runs. */
+  recheck: PreExecutionCheck;
+  limits: BlastRadiusLimits;
 }
 
 const SOURCE = '/soc/containment';
+/** How often a command is decided again after losing a race for the next version of its request. */
+const MAX_RACES = 5;
+const HOUR_MS = 3_600_000;
 
 /**
  * The request id of a containment: one per alert, runbook and target, stable so approvers can refer to it. A later
  * revision of the alert that recommends the same containment finds this request (pending, approved, denied or
- * executed) instead of asking the approvers a second time; one that expired or failed is replaced by a new ask.
+ * executed) instead of asking the approvers a second time; one that is spent (expired, failed, refused, voided) is
+ * asked for again.
  */
 export function requestIdFor(alertId: string, runbook: string, targetEntityId: string): string {
   return `cr-${deriveKey(alertId, runbook, targetEntityId, 'containment-request')}`;
 }
 
-/** A request no approval can act on any more: it expired unanswered, or its runbook failed. */
-function isSpent(request: ContainmentRequest, now: Date): boolean {
-  return request.status === 'expired' || request.status === 'failed' || (request.status === 'pending-approval' && now.toISOString() > request.expiresAt);
+/** The sentence recorded when a redelivery finds a runbook started and never finished. */
+export function outcomeUnknown(request: ContainmentRequest): string {
+  return `outcome unknown: the process stopped during execution; check ${request.target.type} ${request.target.value} by hand (runbook ${request.runbook})`;
+}
+
+/** Who an event of the request names as its actor, for the audit trail. */
+function actorOf(event: RequestEvent): string {
+  switch (event.kind) {
+    case 'approval-recorded':
+      return event.approval.approver;
+    case 'approved':
+      return event.approver;
+    case 'denied':
+    case 'voided':
+      return event.by;
+    case 'requested':
+    case 'expired':
+    case 'refused':
+    case 'execution-started':
+    case 'executed':
+    case 'failed':
+      return 'containment';
+  }
 }
 
 /**
- * Containment acts only after a recorded human approval: a decision only creates pending requests; an
- * approval event runs the runbook (dry-run in the embedded default); a denial closes the request.
+ * The thin shell around the request decider: load the request's events, decide, audit, append, act. Containment
+ * acts only after recorded human approvals; `execution-started` is written before the runbook is called, so a
+ * redelivery that finds a request executing records an unknown outcome instead of running it again.
  */
 export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
-  const onDecision = async (event: EventByType<'soc.decision.made.v1'>) => {
-    const emit: SocEvent[] = [];
-    const now = deps.clock.now();
-    for (const action of event.data.actions) {
-      if (action.kind !== 'RunContainment') continue;
-      const fresh: ContainmentRequest = {
-        requestId: requestIdFor(event.data.alert.alertId, action.runbook, action.target.entityId),
-        alertId: event.data.alert.alertId,
-        actionId: action.actionId,
-        correlationId: event.correlationid,
-        runbook: action.runbook,
-        target: action.target,
-        reason: action.reason,
-        status: 'pending-approval',
-        requestedAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + deps.approvalTtlMs).toISOString(),
-      };
-      let request = await deps.requests.create(fresh);
-      if (request.actionId !== action.actionId) {
-        // Requested by an earlier revision's decision. A request that is pending, approved, denied or executed stands
-        // as it is (approvers are not asked twice); one that expired unanswered or failed is spent, and this
-        // revision's decision asks again. (A redelivery of this decision finds its own request and re-announces it.)
-        if (!isSpent(request, now)) continue;
-        const found = await deps.requests.get(request.requestId);
-        if (found === undefined) continue;
-        await deps.requests.save(fresh, found.etag);
-        request = fresh;
-      }
-      emit.push(
-        causedBy(
-          event,
-          ContainmentRequestedV1,
-          {
-            requestId: request.requestId,
-            alertId: request.alertId,
-            actionId: request.actionId,
-            runbook: request.runbook,
-            target: request.target,
-            reason: request.reason,
-            status: 'pending-approval',
-            expiresAt: request.expiresAt,
-          },
-          { source: SOURCE, time: now, key: action.actionId },
-        ),
-      );
-    }
-    return { emit };
+  const now = () => deps.clock.now().toISOString();
+
+  const auditRejection = async (request: ContainmentRequest | undefined, requestId: string, actor: string, command: RequestCommand, decision: Extract<Decision, { ok: false }>) => {
+    await deps.audit.append({
+      kind: `containment.${command.kind}-refused`,
+      actor,
+      subject: requestId,
+      ...(request ? { tenantId: request.tenantId } : {}),
+      data: { code: decision.rejection.code, detail: decision.rejection.detail, ...(request ? { alertId: request.alertId, runbook: request.runbook, target: request.target } : {}) },
+    });
   };
 
+  /**
+   * Decides `command` on the request as stored and appends what it decided, each event audited first (a failed
+   * audit write stops the act: fail closed, retryable). A lost race for the next version decides again on fresh state.
+   */
+  const run = async (requestId: string, command: () => Promise<RequestCommand> | RequestCommand, actor: string) => {
+    for (let race = 1; ; race++) {
+      const loaded = await deps.requests.load(requestId);
+      const cmd = await command();
+      const decision = decide(loaded.request, cmd);
+      if (!decision.ok) return { decision, request: loaded.request };
+      const subject = decision.events.reduce(evolve, loaded.request);
+      for (const event of decision.events) {
+        await deps.audit.append({
+          kind: `containment.${event.kind}`,
+          actor: event.kind === 'requested' ? actor : actorOf(event),
+          subject: requestId,
+          ...(subject ? { tenantId: subject.tenantId } : {}),
+          data: { version: loaded.version + 1, ...(subject ? { alertId: subject.alertId, runbook: subject.runbook, target: subject.target, bindingHash: subject.bindingHash } : {}), event },
+        });
+      }
+      try {
+        await deps.requests.append(requestId, loaded, decision.events);
+      } catch (error) {
+        if (isAppError(error) && error.code === ErrorCode.CONFLICT && race < MAX_RACES) continue;
+        throw error;
+      }
+      return { decision, request: (await deps.requests.load(requestId)).request };
+    }
+  };
+
+  const requestedEvent = (event: EventByType<'soc.decision.made.v1'>, r: ContainmentRequest) =>
+    causedBy(
+      event,
+      ContainmentRequestedV1,
+      {
+        requestId: r.requestId,
+        alertId: r.alertId,
+        actionId: r.actionId,
+        runbook: r.runbook,
+        target: r.target,
+        reason: r.reason,
+        status: 'pending-approval',
+        expiresAt: r.expiresAt,
+        bindingHash: r.bindingHash,
+        approvalsRequired: r.approvalsRequired,
+      },
+      { source: SOURCE, time: deps.clock.now(), key: r.actionId },
+    );
   const executed = (event: SocEvent, r: ContainmentRequest) =>
     causedBy(
       event,
       ContainmentExecutedV1,
-      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.decidedBy ?? 'unknown', dryRun: r.dryRun ?? deps.runbooks.dryRun, result: clipText(r.result ?? '', 4096) },
+      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown', dryRun: r.dryRun ?? deps.runbooks.dryRun, result: clipText(r.result ?? '', 4096) },
       { source: SOURCE, time: deps.clock.now() },
     );
   const failed = (event: SocEvent, r: ContainmentRequest, error: string) =>
     causedBy(event, ContainmentFailedV1, { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, error: clipText(error, 4096) }, { source: SOURCE, time: deps.clock.now() });
 
-  const onApproved = async (event: EventByType<'soc.containment.approved.v1'>) => {
-    const found = await deps.requests.get(event.data.requestId);
-    if (!found) return { emit: [] }; // the API checked it existed; an unknown id here was never ours
-    const { request, etag } = found;
-    // A redelivered approval re-announces the recorded outcome instead of running the runbook again.
-    if (request.status === 'executed') return { emit: [executed(event, request)] };
-    if (request.status === 'failed') return { emit: [failed(event, request, request.result ?? 'failed')] };
-    if (request.status === 'denied' || request.status === 'expired') return NOTHING;
-    const now = deps.clock.now();
-    if (request.status === 'pending-approval' && now.toISOString() > request.expiresAt) {
-      const expired: ContainmentRequest = { ...request, status: 'expired' };
-      await deps.requests.save(expired, etag);
-      return { emit: [failed(event, expired, `Approval by ${event.data.approver} arrived after the request expired at ${request.expiresAt}; raise a new request`)] };
-    }
-    const approved: ContainmentRequest = {
-      ...request,
-      status: 'approved',
-      decidedBy: event.data.approver,
-      decidedAt: event.data.decidedAt,
-      comment: event.data.comment,
-      ...(event.data.changeRef ? { changeRef: event.data.changeRef } : {}),
-    };
-    const etagAfterApproval = await deps.requests.save(approved, etag);
-    try {
-      const result = await deps.runbooks.execute(approved);
-      const done: ContainmentRequest = { ...approved, status: 'executed', result, dryRun: deps.runbooks.dryRun };
-      await deps.requests.save(done, etagAfterApproval);
-      return { emit: [executed(event, done)] };
-    } catch (error) {
-      const message = describeError(error);
-      await deps.requests.save({ ...approved, status: 'failed', result: message }, etagAfterApproval);
-      return { emit: [failed(event, approved, message)] };
+  /** The outcome of a request that is closed, announced again (a redelivery changes nothing). */
+  const announce = (event: SocEvent, r: ContainmentRequest): SocEvent[] => {
+    switch (r.status) {
+      case 'executed':
+        return [executed(event, r)];
+      case 'failed':
+        return [failed(event, r, r.result ?? 'failed')];
+      case 'refused':
+        return [failed(event, r, `refused before execution: ${r.result ?? ''}`)];
+      case 'expired':
+        return [failed(event, r, `the request expired at ${r.expiresAt} before it was approved; raise a new request`)];
+      case 'voided':
+        return [failed(event, r, `voided: ${r.result ?? ''}`)];
+      case 'pending-approval':
+      case 'approved':
+      case 'executing':
+      case 'denied':
+        return [];
     }
   };
 
+  /** Why the runbook must not run now: the freeze, the blast-radius caps, then the injected policy re-check. */
+  const refusalOf = async (r: ContainmentRequest): Promise<string | undefined> => {
+    // A freeze that cannot be read stops execution (fail closed): the read throws, the bus redelivers.
+    const frozen = freezeOf(await deps.freeze.read(), r.runbook);
+    if (frozen) return `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by} at ${frozen.at}: ${frozen.reason})`;
+    const since = new Date(deps.clock.now().getTime() - HOUR_MS).toISOString();
+    const onTarget = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, target: r.target, since });
+    if (onTarget >= deps.limits.perTargetPerHour) return `blast radius: ${onTarget} containment(s) already ran on ${r.target.type} ${r.target.value} in the last hour (limit ${deps.limits.perTargetPerHour})`;
+    const inTenant = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, since });
+    if (inTenant >= deps.limits.perTenantPerHour) return `blast radius: ${inTenant} containment(s) already ran in tenant ${r.tenantId} in the last hour (limit ${deps.limits.perTenantPerHour})`;
+    return deps.recheck(r);
+  };
+
+  /** From `approved`: re-check, record the start, run once, record the result. */
+  const execute = async (event: SocEvent, approved: ContainmentRequest): Promise<SocEvent[]> => {
+    const refusal = await refusalOf(approved);
+    if (refusal !== undefined) {
+      const refused = await run(approved.requestId, () => ({ kind: 'refuse', at: now(), reason: refusal }), 'containment');
+      return refused.decision.ok && refused.request ? announce(event, refused.request) : [];
+    }
+    const started = await run(approved.requestId, () => ({ kind: 'start-execution', at: now() }), 'containment');
+    // Another delivery started (or closed) it first: that one runs the runbook, not this one.
+    if (!started.decision.ok || !started.request) return [];
+    let result: RequestCommand;
+    try {
+      const output = await deps.runbooks.execute(started.request);
+      result = { kind: 'record-result', at: now(), outcome: 'succeeded', result: output, dryRun: deps.runbooks.dryRun };
+    } catch (error) {
+      result = { kind: 'record-result', at: now(), outcome: 'failed', error: describeError(error) };
+    }
+    const done = await run(approved.requestId, () => result, 'containment');
+    return done.request ? announce(event, done.request) : [];
+  };
+
+  const onDecision = async (event: EventByType<'soc.decision.made.v1'>) => {
+    const emit: SocEvent[] = [];
+    const at = deps.clock.now();
+    const { alert } = event.data;
+    for (const action of event.data.actions) {
+      if (action.kind !== 'RunContainment') continue;
+      const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
+      const bound = { requestId, runbook: action.runbook, target: action.target, arguments: {}, tenantId: alert.tenantId };
+      const facts = {
+        ...bound,
+        alertId: alert.alertId,
+        actionId: action.actionId,
+        correlationId: event.correlationid,
+        reason: action.reason,
+        sender: alert.sender ?? null,
+        approvalsRequired: deps.approvalsRequired(action.runbook),
+        requestedAt: at.toISOString(),
+        expiresAt: new Date(at.getTime() + deps.approvalTtlMs).toISOString(),
+        bindingHash: bindingHashOf(bound),
+      };
+      const outcome = await run(
+        requestId,
+        async () => {
+          const frozen = freezeOf(await deps.freeze.read(), action.runbook);
+          return { kind: 'request', at: facts.requestedAt, facts, frozen: frozen ? { by: frozen.by, reason: frozen.reason } : undefined };
+        },
+        event.data.alert.sender ?? 'decision',
+      );
+      const request = outcome.request;
+      if (!request) continue;
+      // Requested now, or a redelivery of the decision that requested it: announce it (the same event id).
+      if (request.status === 'pending-approval' && request.actionId === action.actionId) emit.push(requestedEvent(event, request));
+      // Otherwise an earlier revision's request stands as it is, or this one was voided by a freeze on arrival.
+    }
+    return { emit };
+  };
+
+  const onApproved = async (event: EventByType<'soc.containment.approved.v1'>) => {
+    const { requestId, approver } = event.data;
+    const { request } = await deps.requests.load(requestId);
+    if (!request) return NOTHING; // not ours: the API only publishes approvals of requests it read
+    switch (request.status) {
+      case 'executing': {
+        // Started by a delivery that never recorded its result: never run it again.
+        const closed = await run(requestId, () => ({ kind: 'record-result', at: now(), outcome: 'failed', error: outcomeUnknown(request) }), 'containment');
+        return { emit: closed.request ? announce(event, closed.request) : [] };
+      }
+      case 'approved':
+        // Approved by an earlier delivery that stopped before the start was recorded: carry on from the re-check.
+        return { emit: await execute(event, request) };
+      case 'executed':
+      case 'failed':
+      case 'refused':
+      case 'expired':
+      case 'voided':
+      case 'denied':
+        return { emit: announce(event, request) };
+      case 'pending-approval':
+        break;
+    }
+    const command = async (): Promise<RequestCommand> => ({
+      kind: 'approve',
+      // Containment's own clock: an approval delivered (or redelivered) after the expiry does not run.
+      at: now(),
+      approver,
+      // An approval without the hash approved nothing in particular: it cannot match.
+      bindingHash: event.data.bindingHash ?? '',
+      comment: event.data.comment,
+      changeRef: event.data.changeRef,
+      frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined,
+    });
+    const approved = await run(requestId, command, approver);
+    if (!approved.decision.ok) {
+      await auditRejection(approved.request, requestId, approver, { kind: 'approve', at: now(), approver, bindingHash: event.data.bindingHash ?? '', comment: event.data.comment }, approved.decision);
+      if (approved.decision.rejection.code !== 'expired') return NOTHING;
+      const expired = await run(requestId, () => ({ kind: 'expire', at: now() }), 'containment');
+      if (!expired.request) return NOTHING;
+      return { emit: [failed(event, expired.request, `Approval by ${approver} arrived after the request expired at ${expired.request.expiresAt}; raise a new request`)] };
+    }
+    if (approved.request?.status !== 'approved') return NOTHING; // a first approval of two: wait for the second
+    return { emit: await execute(event, approved.request) };
+  };
+
   const onDenied = async (event: EventByType<'soc.containment.denied.v1'>) => {
-    const found = await deps.requests.get(event.data.requestId);
-    if (!found || found.request.status !== 'pending-approval') return NOTHING;
-    await deps.requests.save(
-      { ...found.request, status: 'denied', decidedBy: event.data.approver, decidedAt: event.data.decidedAt, comment: event.data.comment },
-      found.etag,
-    );
+    const { requestId, approver } = event.data;
+    const command: RequestCommand = { kind: 'deny', at: now(), approver, comment: event.data.comment };
+    const denied = await run(requestId, () => command, approver);
+    if (!denied.decision.ok && denied.decision.rejection.code !== 'unknown-request') await auditRejection(denied.request, requestId, approver, command, denied.decision);
+    return NOTHING;
+  };
+
+  const onFreezeChanged = async (event: EventByType<'soc.containment.freeze-changed.v1'>) => {
+    if (!event.data.frozen) return NOTHING;
+    const { by, reason, runbook } = event.data;
+    const scope = runbook ?? 'every runbook';
+    for (const status of ['pending-approval', 'approved'] as const) {
+      for (const request of await deps.requests.listByStatus(status, { runbook })) {
+        const voided = await run(request.requestId, () => ({ kind: 'void', at: now(), by, reason: `containment frozen (${scope}) by ${by}: ${reason}` }), by);
+        if (!voided.decision.ok && voided.decision.rejection.code !== 'already-decided') {
+          throw new AppError(ErrorCode.INTERNAL, `Could not void ${request.requestId}: ${voided.decision.rejection.detail}`, { retryable: true });
+        }
+      }
+    }
     return NOTHING;
   };
 
@@ -150,5 +319,6 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     'soc.decision.made.v1': onDecision,
     'soc.containment.approved.v1': onApproved,
     'soc.containment.denied.v1': onDenied,
+    'soc.containment.freeze-changed.v1': onFreezeChanged,
   });
 }

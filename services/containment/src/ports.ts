@@ -1,39 +1,25 @@
+import type { ContainmentRequest } from '@soc/containment-requests';
 import type { ContainmentRunbook } from '@soc/contracts';
 
-/** Lifecycle of a containment request. Nothing runs before `approved`. */
-export type RequestStatus = 'pending-approval' | 'approved' | 'denied' | 'executed' | 'failed' | 'expired';
-
-/** A containment request as containment keeps it: the audit trail of who asked, who approved, what ran. */
-export interface ContainmentRequest {
-  requestId: string;
-  alertId: string;
-  actionId: string;
-  correlationId: string;
-  runbook: ContainmentRunbook;
-  target: { entityId: string; type: string; value: string };
-  reason: string;
-  status: RequestStatus;
-  requestedAt: string;
-  expiresAt: string;
-  decidedBy?: string;
-  decidedAt?: string;
-  comment?: string;
-  changeRef?: string;
-  result?: string;
-  dryRun?: boolean;
-}
-
-/** Where requests are kept; `save` uses the etag from `get` (optimistic concurrency). */
-export interface RequestStore {
-  get(requestId: string): Promise<{ request: ContainmentRequest; etag: string } | undefined>;
-  /** Creates the request unless it exists; returns the stored one either way. */
-  create(request: ContainmentRequest): Promise<ContainmentRequest>;
-  /** Saves over the version read with `etag`; returns the new etag. */
-  save(request: ContainmentRequest, etag: string): Promise<string>;
-}
+export type { AuditEntry, AuditTrail, ContainmentRequest, FreezeSwitch, RequestLog, RequestStatus } from '@soc/containment-requests';
 
 /** Runs approved runbooks. Runbooks must be idempotent: blocking an address twice is harmless. */
 export interface RunbookExecutor {
   readonly dryRun: boolean;
   execute(request: ContainmentRequest): Promise<string>;
+}
+
+/**
+ * The policy's last word just before a runbook runs (the target's protection, asset tags, the runbook fitting the
+ * target): a reason to refuse, or undefined. Injected; the merge with the target-safety work plugs the policy in.
+ */
+export type PreExecutionCheck = (request: ContainmentRequest) => Promise<string | undefined>;
+
+/** How many different principals must approve a runbook (2: four-eyes). */
+export type ApprovalsRequired = (runbook: ContainmentRunbook) => 1 | 2;
+
+/** Blast-radius caps: executions started in the last hour, per target of a tenant and per tenant. */
+export interface BlastRadiusLimits {
+  perTargetPerHour: number;
+  perTenantPerHour: number;
 }

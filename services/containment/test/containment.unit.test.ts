@@ -1,61 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ContainmentApprovedV1,
-  ContainmentDeniedV1,
-  DecisionMadeV1,
-  type Alert,
-  type SocEvent,
-  createEvent,
-  parseEvent,
-} from '@soc/contracts';
-import type { DeliveryInfo } from '@soc/bus';
+import { ContainmentApprovedV1, ContainmentDeniedV1, DecisionMadeV1, type Alert, createEvent, parseEvent } from '@soc/contracts';
 import { SAMPLE_ENTITIES, sampleAlert } from '@soc/contracts/testing';
-import { manualClock } from '@soc/runtime';
-import { MemoryStateStore } from '@soc/state';
-import { DryRunRunbooks } from '../src/adapters/dry-run-runbooks.ts';
-import { StateRequestStore } from '../src/adapters/state-request-store.ts';
-import { makeContainmentHandler, requestIdFor } from '../src/handler.ts';
+import { requestIdFor } from '../src/handler.ts';
 import type { ContainmentRequest, RunbookExecutor } from '../src/ports.ts';
+import { ENV as env, decisionFor, setupContainment } from './support/index.ts';
 
 const alert: Alert = sampleAlert({ alertId: 'alt-c', entities: [SAMPLE_ENTITIES.externalIp] });
-const env = { source: '/test', time: new Date('2026-11-23T10:00:00Z'), correlationid: 'corr-c', tenantid: 'contoso' };
-const decision = createEvent(
-  DecisionMadeV1,
-  {
-    alert,
-    triage: {
-      engine: { name: 'deterministic', version: 't' },
-      risk: { score: 95, level: 'critical', factors: [] },
-      verdict: { class: 'true-positive', likelihoods: { truePositive: 0.95, benignPositive: 0.03, falsePositive: 0.02 } },
-      summary: 's',
-      nextSteps: [],
-      attack: [],
-    },
-    policy: { id: 'default', version: '1' },
-    actions: [
-      { kind: 'RunContainment', actionId: 'act-block', runbook: 'block-ip', target: { entityId: 'ip:185.220.101.4', type: 'ip', value: '185.220.101.4' }, requiresApproval: true, reason: 'critical' },
-      { kind: 'SendEmail', actionId: 'act-mail', to: ['soc@example.org'], template: 'alert-summary', reason: 'x' },
-    ],
-    rejected: [],
-  },
-  { ...env, id: 'd-1' },
-);
+const decision = decisionFor(alert, { actionId: 'act-block', runbook: 'block-ip', target: { entityId: 'ip:185.220.101.4', type: 'ip', value: '185.220.101.4' } });
 const requestId = requestIdFor('alt-c', 'block-ip', 'ip:185.220.101.4');
-const approval = (id: string, at = '2026-11-23T10:05:00.000Z') =>
-  createEvent(ContainmentApprovedV1, { requestId, alertId: 'alt-c', approver: 'alice@contoso.com', decidedAt: at, comment: 'confirmed C2', changeRef: 'CRQ-1' }, { ...env, id });
-const delivery: DeliveryInfo = { subscription: 'containment', deliveryCount: 1, signal: new AbortController().signal };
 
-function setup(runbooks: RunbookExecutor = new DryRunRunbooks()) {
-  const store = new MemoryStateStore();
-  const requests = new StateRequestStore(store);
-  const clock = manualClock('2026-11-23T10:00:00Z');
-  const handle = makeContainmentHandler({ requests, runbooks, clock, approvalTtlMs: 60 * 60_000 });
-  return { requests, clock, handle: (e: SocEvent) => handle(e, delivery) };
+function setup(runbooks?: RunbookExecutor) {
+  const system = setupContainment(runbooks ? { runbooks } : {});
+  let bindingHash = '';
+  const approval = (id: string, at = '2026-11-23T10:05:00.000Z') =>
+    createEvent(ContainmentApprovedV1, { requestId, alertId: 'alt-c', approver: 'alice@contoso.com', decidedAt: at, comment: 'confirmed C2', changeRef: 'CRQ-1', bindingHash }, { ...env, id });
+  const handle = async (e: Parameters<typeof system.handle>[0]) => {
+    const out = await system.handle(e);
+    for (const o of out.emit) if (o.type === 'soc.containment.requested.v1') bindingHash = o.data.bindingHash ?? '';
+    return out;
+  };
+  return { ...system, handle, approval };
 }
 
 describe('containment', () => {
   it("a new revision's decision asking for the same containment asks nobody twice and leaves the decided request as it is", async () => {
-    const { handle, requests } = setup();
+    const { handle, requests, approval } = setup();
     await handle(decision);
     await handle(approval('ap-1'));
     const revised = createEvent(
@@ -65,7 +34,7 @@ describe('containment', () => {
     );
     const out = await handle(revised);
     expect(out.emit).toEqual([]);
-    expect((await requests.get(requestId))!.request).toMatchObject({ status: 'executed', actionId: 'act-block' });
+    expect(await requests.get(requestId)).toMatchObject({ status: 'executed', actionId: 'act-block' });
   });
 
   it("a new revision's decision asks again when the earlier request expired unanswered or failed", async () => {
@@ -76,14 +45,14 @@ describe('containment', () => {
     expiring.clock.advance(2 * 60 * 60_000);
     const asked = await expiring.handle(revised('d-3'));
     expect(asked.emit).toEqual([expect.objectContaining({ type: 'soc.containment.requested.v1', data: expect.objectContaining({ requestId, actionId: 'act-block-d-3', status: 'pending-approval' }) })]);
-    expect((await expiring.requests.get(requestId))!.request).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-3' });
+    expect(await expiring.requests.get(requestId)).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-3' });
 
     const failing = setup({ dryRun: false, execute: async () => { throw new Error('firewall API refused: 403'); } });
     await failing.handle(decision);
-    await failing.handle(approval('ap-f'));
+    await failing.handle(failing.approval('ap-f'));
     const again = await failing.handle(revised('d-4'));
     expect(again.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
-    expect((await failing.requests.get(requestId))!.request).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-4' });
+    expect(await failing.requests.get(requestId)).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-4' });
   });
 
   it('a decision only records a pending request; nothing runs', async () => {
@@ -93,25 +62,25 @@ describe('containment', () => {
     expect(out.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
     expect(out.emit[0]!.data).toMatchObject({ requestId, status: 'pending-approval', expiresAt: '2026-11-23T11:00:00.000Z' });
     expect(parseEvent(JSON.parse(JSON.stringify(out.emit[0]))).ok).toBe(true);
-    expect((await requests.get(requestId))?.request.status).toBe('pending-approval');
+    expect((await requests.get(requestId))?.status).toBe('pending-approval');
     expect(ran).toBe(0);
   });
 
   it('an approval runs the runbook once, records the audit trail, and a redelivery re-announces without re-running', async () => {
     let ran = 0;
-    const { handle, requests } = setup({ dryRun: true, execute: async (r: ContainmentRequest) => `blocked ${r.target.value} (${++ran})` });
+    const { handle, requests, approval } = setup({ dryRun: true, execute: async (r: ContainmentRequest) => `blocked ${r.target.value} (${++ran})` });
     await handle(decision);
     const first = await handle(approval('ap-1'));
     expect(first.emit[0]).toMatchObject({ type: 'soc.containment.executed.v1', data: { approvedBy: 'alice@contoso.com', dryRun: true, result: 'blocked 185.220.101.4 (1)' } });
     const again = await handle(approval('ap-1'));
     expect(again.emit).toEqual(first.emit);
     expect(ran).toBe(1);
-    const stored = (await requests.get(requestId))!.request;
+    const stored = await requests.get(requestId);
     expect(stored).toMatchObject({ status: 'executed', decidedBy: 'alice@contoso.com', comment: 'confirmed C2', changeRef: 'CRQ-1' });
   });
 
   it('the embedded default is a dry run that says what it would do', async () => {
-    const { handle } = setup();
+    const { handle, approval } = setup();
     await handle(decision);
     const out = await handle(approval('ap-2'));
     expect(out.emit[0]!.data).toMatchObject({ dryRun: true });
@@ -119,15 +88,15 @@ describe('containment', () => {
   });
 
   it('a denial closes the request and a later approval does nothing', async () => {
-    const { handle, requests } = setup();
+    const { handle, requests, approval } = setup();
     await handle(decision);
     await handle(createEvent(ContainmentDeniedV1, { requestId, alertId: 'alt-c', approver: 'bob', decidedAt: '2026-11-23T10:01:00.000Z', comment: 'scanner' }, { ...env, id: 'dn-1' }));
-    expect((await requests.get(requestId))?.request.status).toBe('denied');
+    expect((await requests.get(requestId))?.status).toBe('denied');
     expect((await handle(approval('ap-3'))).emit).toEqual([]);
   });
 
   it('an approval after expiry fails with a reason instead of running', async () => {
-    const { handle, clock } = setup();
+    const { handle, clock, approval } = setup();
     await handle(decision);
     clock.advance(2 * 60 * 60_000);
     const out = await handle(approval('ap-4'));
@@ -136,11 +105,11 @@ describe('containment', () => {
   });
 
   it('a failing runbook is recorded as failed with the error', async () => {
-    const { handle, requests } = setup({ dryRun: false, execute: async () => { throw new Error('firewall API refused: 403'); } });
+    const { handle, requests, approval } = setup({ dryRun: false, execute: async () => { throw new Error('firewall API refused: 403'); } });
     await handle(decision);
     const out = await handle(approval('ap-5'));
     expect(out.emit[0]).toMatchObject({ type: 'soc.containment.failed.v1' });
-    expect((await requests.get(requestId))?.request).toMatchObject({ status: 'failed', result: 'Error: firewall API refused: 403' });
+    expect(await requests.get(requestId)).toMatchObject({ status: 'failed', result: 'Error: firewall API refused: 403' });
   });
 
   it('a redelivered decision creates no second request', async () => {

@@ -36,6 +36,12 @@ describe('acceptBody with the generic parser', () => {
     expect(outcome.events[0]!.data.priority).toBe('low');
   });
 
+  it('records the principal name of the authenticated sender on the alert (the generic body has no such field)', () => {
+    const outcome = acceptGeneric({ id: 's1', title: 'Beaconing', severity: 'High' }, { ...ctx, senderName: 'siem' });
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+    expect(outcome.events[0]!.data.alert.sender).toBe('siem');
+  });
+
   it('gives a re-sent alert the same alert id, event id and correlation id', () => {
     const a = acceptGeneric(realAlerts[0], ctx);
     const b = acceptGeneric(realAlerts[0], { ...ctx, receivedAt: new Date('2026-11-24T00:00:00Z') });

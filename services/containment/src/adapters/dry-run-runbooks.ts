@@ -14,6 +14,7 @@ const DESCRIPTIONS: Readonly<Record<ContainmentRequest['runbook'], (target: stri
 export class DryRunRunbooks implements RunbookExecutor {
   readonly dryRun = true;
   async execute(request: ContainmentRequest): Promise<string> {
-    return `DRY RUN: would ${DESCRIPTIONS[request.runbook](request.target.value)} (approved by ${request.decidedBy ?? 'unknown'}${request.changeRef ? `, change ${request.changeRef}` : ''})`;
+    const approvers = request.approvals.map((a) => a.approver).join(' and ') || 'unknown';
+    return `DRY RUN: would ${DESCRIPTIONS[request.runbook](request.target.value)} (approved by ${approvers}${request.changeRef ? `, change ${request.changeRef}` : ''})`;
   }
 }

@@ -78,6 +78,8 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     schemaVersion: 1 as const,
     alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId, ctx.senderName),
     tenantId: ctx.tenantId,
+    // The authenticated principal, never a field of the body: containment refuses this principal's approval.
+    sender: ctx.senderName,
     source: {
       name: source,
       product: draft.product === undefined ? undefined : clipText(draft.product, 256),

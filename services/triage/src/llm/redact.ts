@@ -288,6 +288,8 @@ const ALERT: Shape<Alert> = {
   entities: (entities, r) => entities.map((e) => r.entity(e)),
   labels: texts,
   rawRef: 'drop',
+  // Who sent it: a credential's name, of no use to the model.
+  sender: 'drop',
   // Which revision of a re-sent alert this is: bookkeeping the model does not need.
   revision: 'drop',
 };

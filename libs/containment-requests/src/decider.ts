@@ -1,0 +1,290 @@
+import type { ContainmentRunbook } from '@soc/contracts';
+
+/**
+ * Where a request stands. Nothing runs before `approved`; `executing` is recorded before the runbook is called, so a
+ * request found `executing` after a crash is never run again. Terminal: `executed`, `failed`, `refused` (the
+ * pre-execution re-check said no), `denied`, `expired`, `voided` (a freeze). Issue 14 adds `verifying` → `done` and
+ * `undoing` → `undone` after `executed`; the shape of state and events leaves room for them.
+ */
+export type RequestStatus =
+  | 'pending-approval'
+  | 'approved'
+  | 'executing'
+  | 'executed'
+  | 'failed'
+  | 'refused'
+  | 'denied'
+  | 'expired'
+  | 'voided';
+
+/** A containment target as the request records it. */
+export interface RequestTarget {
+  entityId: string;
+  type: string;
+  value: string;
+}
+
+/** One approver's recorded approval. */
+export interface Approval {
+  approver: string;
+  at: string;
+  comment: string;
+  changeRef?: string;
+  /** The binding hash the approver quoted (equal to the request's, or the approval was refused). */
+  bindingHash: string;
+}
+
+/** What a request is about: fixed when it is requested, and what the binding hash covers (with the tenant). */
+export interface RequestFacts {
+  requestId: string;
+  tenantId: string;
+  alertId: string;
+  actionId: string;
+  correlationId: string;
+  runbook: ContainmentRunbook;
+  target: RequestTarget;
+  /** The runbook's arguments; none exist yet, the slot is part of the binding hash so adding some changes it. */
+  arguments: Readonly<Record<string, string>>;
+  reason: string;
+  /** The principal that sent the alert; it may neither approve nor deny. Null when the alert did not record one. */
+  sender: string | null;
+  /** How many different principals must approve: 2 for a four-eyes runbook. */
+  approvalsRequired: 1 | 2;
+  requestedAt: string;
+  expiresAt: string;
+  /** SHA-256 over the canonical JSON of what the approver is shown ({@link bindingHashOf}). */
+  bindingHash: string;
+}
+
+/** A containment request: the fold of its events. */
+export interface ContainmentRequest extends RequestFacts {
+  status: RequestStatus;
+  approvals: Approval[];
+  /** The principal who closed the decision (the last approver, the denier, the administrator who froze). */
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+  changeRef?: string;
+  executionStartedAt?: string;
+  /** The runbook's result (executed) or why it did not run or complete (failed, refused, voided, expired). */
+  result?: string;
+  dryRun?: boolean;
+  finishedAt?: string;
+}
+
+/** What happened to a request; each is written once, in order, and the request is their fold. */
+export type RequestEvent =
+  | { kind: 'requested'; at: string; facts: RequestFacts }
+  | { kind: 'approval-recorded'; at: string; approval: Approval }
+  | { kind: 'approved'; at: string; approver: string }
+  | { kind: 'denied'; at: string; by: string; comment: string }
+  | { kind: 'expired'; at: string }
+  | { kind: 'voided'; at: string; by: string; reason: string }
+  | { kind: 'refused'; at: string; reason: string }
+  | { kind: 'execution-started'; at: string }
+  | { kind: 'executed'; at: string; result: string; dryRun: boolean }
+  | { kind: 'failed'; at: string; error: string };
+
+/** What may be asked of a request. `at` is the command's time: the decider never reads a clock. */
+export type RequestCommand =
+  | { kind: 'request'; at: string; facts: RequestFacts; frozen?: { by: string; reason: string } | undefined }
+  | { kind: 'approve'; at: string; approver: string; bindingHash: string; comment: string; changeRef?: string | undefined; frozen?: boolean | undefined }
+  | { kind: 'deny'; at: string; approver: string; comment: string }
+  | { kind: 'expire'; at: string }
+  | { kind: 'void'; at: string; by: string; reason: string }
+  | { kind: 'refuse'; at: string; reason: string }
+  | { kind: 'start-execution'; at: string }
+  | { kind: 'record-result'; at: string; outcome: 'succeeded'; result: string; dryRun: boolean }
+  | { kind: 'record-result'; at: string; outcome: 'failed'; error: string };
+
+/** Why a command was refused; the API maps each to an HTTP status ({@link httpStatusOf}). */
+export type RejectionCode =
+  | 'unknown-request'
+  | 'already-requested'
+  | 'expired'
+  | 'not-due'
+  | 'already-decided'
+  | 'binding-mismatch'
+  | 'sender-cannot-approve'
+  | 'same-approver-twice'
+  | 'frozen'
+  | 'not-approved'
+  | 'not-executing';
+
+/** A refused command: its code and a sentence for the person or the log. */
+export interface Rejection {
+  code: RejectionCode;
+  detail: string;
+}
+
+/** The decider's answer: the events to record, or why nothing happens. */
+export type Decision = { ok: true; events: RequestEvent[] } | { ok: false; rejection: Rejection };
+
+const reject = (code: RejectionCode, detail: string): Decision => ({ ok: false, rejection: { code, detail } });
+const accept = (...events: RequestEvent[]): Decision => ({ ok: true, events });
+
+/** A request no approval can act on any more, so a later decision may ask again (a new `requested`). */
+export function isSpent(status: RequestStatus): boolean {
+  return status === 'expired' || status === 'failed' || status === 'refused' || status === 'voided';
+}
+
+/** A pending request's status as of `at`: past its expiry it is expired even before `expired` is recorded. */
+export function statusAt(request: ContainmentRequest, at: string): RequestStatus {
+  return request.status === 'pending-approval' && Date.parse(at) > Date.parse(request.expiresAt) ? 'expired' : request.status;
+}
+
+function closed(request: ContainmentRequest): string {
+  return `This request is ${request.status}${request.decidedBy ? ` (by ${request.decidedBy})` : ''}.`;
+}
+
+const principalKey = (name: string): string => name.trim().toLowerCase();
+
+/** Whether two principal names are one party: names compare without case (`Alice` and `alice` are one reviewer). */
+export function samePrincipal(a: string, b: string): boolean {
+  return principalKey(a) === principalKey(b);
+}
+
+/**
+ * Whether `principal` is the sender recorded on an alert: the credential's name, or the credential part of
+ * `<credential>:<client id>` (Entra ID) and `eventhubs:<hub>/<partition>` (a stream). A principal that sent an alert
+ * can never approve or deny its containment: whoever controls a sending credential must not also be the human check
+ * on what it asked for. An empty name is treated as the sender (refused).
+ */
+export function isSenderOf(principal: string, sender: string): boolean {
+  const who = principalKey(principal);
+  const from = principalKey(sender);
+  return who === '' || from === who || from.startsWith(`${who}:`);
+}
+
+/**
+ * The request lifecycle, pure: what a command records given the request's state (undefined: never requested).
+ * Emmett-style `decide`; {@link evolve} folds the events back into state.
+ */
+export function decide(state: ContainmentRequest | undefined, command: RequestCommand): Decision {
+  if (command.kind === 'request') {
+    const current = state === undefined ? undefined : statusAt(state, command.at);
+    if (state !== undefined && current !== undefined && !isSpent(current)) return reject('already-requested', closed(state));
+    // A spent request is asked again by a later decision (a new revision's action), never by a redelivery of its own.
+    if (state !== undefined && state.actionId === command.facts.actionId) return reject('already-requested', closed(state));
+    const requested: RequestEvent = { kind: 'requested', at: command.at, facts: command.facts };
+    // One that expired unanswered records its expiry first, so the trail says why it was asked again.
+    const before: RequestEvent[] = state?.status === 'pending-approval' ? [{ kind: 'expired', at: command.at }] : [];
+    // Asked while frozen: recorded (so the case shows it) and voided at once; nobody is asked to approve it.
+    return command.frozen
+      ? accept(...before, requested, { kind: 'voided', at: command.at, by: command.frozen.by, reason: `containment is frozen: ${command.frozen.reason}` })
+      : accept(...before, requested);
+  }
+  if (state === undefined) return reject('unknown-request', 'No containment request has this id.');
+  switch (command.kind) {
+    case 'approve': {
+      if (state.status !== 'pending-approval') return reject('already-decided', closed(state));
+      if (Date.parse(command.at) > Date.parse(state.expiresAt)) return reject('expired', `The request expired at ${state.expiresAt}; a new decision raises a new one.`);
+      if (command.frozen) return reject('frozen', 'Containment is frozen; nothing can be approved until an administrator unfreezes it.');
+      if (command.bindingHash !== state.bindingHash) {
+        return reject('binding-mismatch', 'The binding hash differs from the request\'s: what was approved is not what this request would run. Read the request again and approve what it shows.');
+      }
+      if (state.sender !== null && isSenderOf(command.approver, state.sender)) {
+        return reject('sender-cannot-approve', `${command.approver} sent the alert and may not approve its containment.`);
+      }
+      if (state.approvals.some((a) => samePrincipal(a.approver, command.approver))) {
+        return reject('same-approver-twice', `${command.approver} already approved; this runbook needs ${state.approvalsRequired} different approvers.`);
+      }
+      const approval: Approval = {
+        approver: command.approver,
+        at: command.at,
+        comment: command.comment,
+        bindingHash: command.bindingHash,
+        ...(command.changeRef !== undefined ? { changeRef: command.changeRef } : {}),
+      };
+      const recorded: RequestEvent = { kind: 'approval-recorded', at: command.at, approval };
+      return state.approvals.length + 1 >= state.approvalsRequired ? accept(recorded, { kind: 'approved', at: command.at, approver: command.approver }) : accept(recorded);
+    }
+    case 'deny':
+      if (state.status !== 'pending-approval') return reject('already-decided', closed(state));
+      if (Date.parse(command.at) > Date.parse(state.expiresAt)) return reject('expired', `The request expired at ${state.expiresAt}.`);
+      if (state.sender !== null && isSenderOf(command.approver, state.sender)) {
+        return reject('sender-cannot-approve', `${command.approver} sent the alert and may not decide its containment.`);
+      }
+      return accept({ kind: 'denied', at: command.at, by: command.approver, comment: command.comment });
+    case 'expire':
+      if (state.status !== 'pending-approval') return reject('already-decided', closed(state));
+      if (Date.parse(command.at) <= Date.parse(state.expiresAt)) return reject('not-due', `The request expires at ${state.expiresAt}.`);
+      return accept({ kind: 'expired', at: command.at });
+    case 'void':
+      // A freeze voids what waits for a human; an approved request not yet started is stopped by the re-check.
+      if (state.status !== 'pending-approval' && state.status !== 'approved') return reject('already-decided', closed(state));
+      return accept({ kind: 'voided', at: command.at, by: command.by, reason: command.reason });
+    case 'refuse':
+      if (state.status !== 'approved') return reject('not-approved', closed(state));
+      return accept({ kind: 'refused', at: command.at, reason: command.reason });
+    case 'start-execution':
+      if (state.status !== 'approved') return reject('not-approved', closed(state));
+      return accept({ kind: 'execution-started', at: command.at });
+    case 'record-result':
+      if (state.status !== 'executing') return reject('not-executing', closed(state));
+      return command.outcome === 'succeeded'
+        ? accept({ kind: 'executed', at: command.at, result: command.result, dryRun: command.dryRun })
+        : accept({ kind: 'failed', at: command.at, error: command.error });
+  }
+}
+
+/** Folds one event into the request. Pure; events are trusted (they were decided). */
+export function evolve(state: ContainmentRequest | undefined, event: RequestEvent): ContainmentRequest | undefined {
+  if (event.kind === 'requested') return { ...event.facts, status: 'pending-approval', approvals: [] };
+  if (state === undefined) return undefined; // a stream always starts with `requested`
+  switch (event.kind) {
+    case 'approval-recorded':
+      return { ...state, approvals: [...state.approvals, event.approval] };
+    case 'approved': {
+      const last = state.approvals.at(-1);
+      return {
+        ...state,
+        status: 'approved',
+        decidedBy: event.approver,
+        decidedAt: event.at,
+        comment: last?.comment ?? '',
+        ...(last?.changeRef !== undefined ? { changeRef: last.changeRef } : {}),
+      };
+    }
+    case 'denied':
+      return { ...state, status: 'denied', decidedBy: event.by, decidedAt: event.at, comment: event.comment };
+    case 'expired':
+      return { ...state, status: 'expired', finishedAt: event.at, result: `expired at ${state.expiresAt} without a decision` };
+    case 'voided':
+      return { ...state, status: 'voided', decidedBy: event.by, decidedAt: event.at, finishedAt: event.at, result: event.reason };
+    case 'refused':
+      return { ...state, status: 'refused', finishedAt: event.at, result: event.reason };
+    case 'execution-started':
+      return { ...state, status: 'executing', executionStartedAt: event.at };
+    case 'executed':
+      return { ...state, status: 'executed', finishedAt: event.at, result: event.result, dryRun: event.dryRun };
+    case 'failed':
+      return { ...state, status: 'failed', finishedAt: event.at, result: event.error };
+  }
+}
+
+/** The request a stream of events describes (undefined for an empty stream). */
+export function fold(events: readonly RequestEvent[]): ContainmentRequest | undefined {
+  return events.reduce<ContainmentRequest | undefined>(evolve, undefined);
+}
+
+/** The HTTP status the API answers for a rejection: gone when expired, forbidden for the sender, conflict otherwise. */
+export function httpStatusOf(code: RejectionCode): 404 | 403 | 409 | 410 {
+  switch (code) {
+    case 'unknown-request':
+      return 404;
+    case 'expired':
+      return 410;
+    case 'sender-cannot-approve':
+      return 403;
+    case 'already-requested':
+    case 'not-due':
+    case 'already-decided':
+    case 'binding-mismatch':
+    case 'same-approver-twice':
+    case 'frozen':
+    case 'not-approved':
+    case 'not-executing':
+      return 409;
+  }
+}

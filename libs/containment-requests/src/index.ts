@@ -1,0 +1,16 @@
+export { decide, evolve, fold, httpStatusOf, isSenderOf, isSpent, samePrincipal, statusAt } from './decider.ts';
+export type {
+  Approval,
+  ContainmentRequest,
+  Decision,
+  Rejection,
+  RejectionCode,
+  RequestCommand,
+  RequestEvent,
+  RequestFacts,
+  RequestStatus,
+  RequestTarget,
+} from './decider.ts';
+export { bindingHashOf } from './binding.ts';
+export { StateFreezeSwitch, StateRequestLog, freezeOf, targetKeyOf } from './state-request-log.ts';
+export type { AuditEntry, AuditTrail, FreezeEntry, FreezeState, FreezeSwitch, LoadedRequest, RequestLog, RequestReader } from './ports.ts';

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ContainmentRequest,
+  type RequestCommand,
+  type RequestEvent,
+  type RequestFacts,
+  type RequestStatus,
+  bindingHashOf,
+  decide,
+  evolve,
+  fold,
+  httpStatusOf,
+  statusAt,
+} from '../src/index.ts';
+
+const T0 = '2026-05-01T10:00:00.000Z';
+const LATER = '2026-05-01T10:30:00.000Z';
+const AFTER_EXPIRY = '2026-05-01T14:00:00.001Z';
+
+function factsOf(overrides: Partial<RequestFacts> = {}): RequestFacts {
+  const base = {
+    requestId: 'cr-1',
+    tenantId: 'contoso',
+    alertId: 'alt-1',
+    actionId: 'act-1',
+    correlationId: 'corr-1',
+    runbook: 'block-ip' as const,
+    target: { entityId: 'ip:203.0.113.9', type: 'ip', value: '203.0.113.9' },
+    arguments: {},
+    reason: 'C2 beacon',
+    sender: 'siem',
+    approvalsRequired: 1 as const,
+    requestedAt: T0,
+    expiresAt: '2026-05-01T14:00:00.000Z',
+    ...overrides,
+  };
+  return { ...base, bindingHash: bindingHashOf(base) };
+}
+
+const FACTS = factsOf();
+const requested: RequestEvent = { kind: 'requested', at: T0, facts: FACTS };
+const approval = (approver: string): RequestEvent => ({ kind: 'approval-recorded', at: LATER, approval: { approver, at: LATER, comment: '', bindingHash: FACTS.bindingHash } });
+
+/** One stream per status, so every command is tried in every status. */
+const STREAMS: Record<RequestStatus | 'none', RequestEvent[]> = {
+  none: [],
+  'pending-approval': [requested],
+  approved: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }],
+  executing: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }],
+  executed: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }, { kind: 'executed', at: LATER, result: 'ok', dryRun: true }],
+  failed: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }, { kind: 'failed', at: LATER, error: 'boom' }],
+  refused: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'refused', at: LATER, reason: 'cap' }],
+  denied: [requested, { kind: 'denied', at: LATER, by: 'alice', comment: 'no' }],
+  expired: [requested, { kind: 'expired', at: AFTER_EXPIRY }],
+  voided: [requested, { kind: 'voided', at: LATER, by: 'root', reason: 'frozen' }],
+};
+
+const COMMANDS: Record<string, RequestCommand> = {
+  request: { kind: 'request', at: LATER, facts: { ...FACTS, actionId: 'act-2' } },
+  approve: { kind: 'approve', at: LATER, approver: 'bob', bindingHash: FACTS.bindingHash, comment: 'go' },
+  deny: { kind: 'deny', at: LATER, approver: 'bob', comment: 'no' },
+  expire: { kind: 'expire', at: AFTER_EXPIRY },
+  void: { kind: 'void', at: LATER, by: 'root', reason: 'freeze' },
+  refuse: { kind: 'refuse', at: LATER, reason: 'cap reached' },
+  'start-execution': { kind: 'start-execution', at: LATER },
+  'record-succeeded': { kind: 'record-result', at: LATER, outcome: 'succeeded', result: 'done', dryRun: true },
+  'record-failed': { kind: 'record-result', at: LATER, outcome: 'failed', error: 'boom' },
+};
+
+/** Expected answer per status and command: the kinds recorded, or the rejection code. */
+const EXPECTED: Record<RequestStatus | 'none', Record<keyof typeof COMMANDS, string>> = {
+  none: { request: 'requested', approve: '!unknown-request', deny: '!unknown-request', expire: '!unknown-request', void: '!unknown-request', refuse: '!unknown-request', 'start-execution': '!unknown-request', 'record-succeeded': '!unknown-request', 'record-failed': '!unknown-request' },
+  'pending-approval': { request: '!already-requested', approve: 'approval-recorded+approved', deny: 'denied', expire: 'expired', void: 'voided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  approved: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: 'voided', refuse: 'refused', 'start-execution': 'execution-started', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  executing: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': 'executed', 'record-failed': 'failed' },
+  executed: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  failed: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  refused: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  denied: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  expired: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  voided: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+};
+
+const answer = (state: ContainmentRequest | undefined, command: RequestCommand) => {
+  const d = decide(state, command);
+  return d.ok ? d.events.map((e) => e.kind).join('+') : `!${d.rejection.code}`;
+};
+
+describe('the request decider', () => {
+  const cases = Object.entries(EXPECTED).flatMap(([status, row]) => Object.entries(row).map(([command, expected]) => ({ status, command, expected })));
+  it.each(cases)('$status + $command → $expected', ({ status, command, expected }) => {
+    const state = fold(STREAMS[status as RequestStatus | 'none']);
+    expect(state?.status ?? 'none').toBe(status);
+    expect(answer(state, COMMANDS[command]!)).toBe(expected);
+  });
+
+  it('evolves every recorded event into the status it names, and the decided events into the next state', () => {
+    for (const [status, events] of Object.entries(STREAMS)) expect(fold(events)?.status ?? 'none').toBe(status);
+    const pending = fold(STREAMS['pending-approval']);
+    const d = decide(pending, COMMANDS.approve!);
+    if (!d.ok) throw new Error(d.rejection.detail);
+    expect(d.events.reduce(evolve, pending)).toMatchObject({ status: 'approved', decidedBy: 'bob', comment: 'go', approvals: [{ approver: 'bob' }] });
+  });
+
+  it('refuses an approval past the expiry (410) while recording nothing, and expire is not due before it', () => {
+    const pending = fold(STREAMS['pending-approval']);
+    expect(answer(pending, { ...COMMANDS.approve!, at: AFTER_EXPIRY } as RequestCommand)).toBe('!expired');
+    expect(answer(pending, { kind: 'deny', at: AFTER_EXPIRY, approver: 'bob', comment: '' })).toBe('!expired');
+    expect(answer(pending, { kind: 'expire', at: FACTS.expiresAt })).toBe('!not-due');
+    expect(httpStatusOf('expired')).toBe(410);
+    expect(statusAt(pending!, AFTER_EXPIRY)).toBe('expired');
+    expect(statusAt(pending!, LATER)).toBe('pending-approval');
+  });
+
+  it('binds an approval to the hash of what was shown', () => {
+    const pending = fold(STREAMS['pending-approval']);
+    const other = bindingHashOf({ ...FACTS, target: { ...FACTS.target, value: '203.0.113.10' } });
+    expect(other).not.toBe(FACTS.bindingHash);
+    expect(answer(pending, { ...COMMANDS.approve!, bindingHash: other } as RequestCommand)).toBe('!binding-mismatch');
+    expect(httpStatusOf('binding-mismatch')).toBe(409);
+  });
+
+  it('changes the hash with every bound field and never with key order', () => {
+    const base = { requestId: 'cr-1', runbook: 'block-ip' as const, target: { entityId: 'ip:1', type: 'ip', value: '1.2.3.4' }, arguments: {}, tenantId: 'a' };
+    const h = bindingHashOf(base);
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    expect(bindingHashOf({ tenantId: 'a', arguments: {}, target: { value: '1.2.3.4', type: 'ip', entityId: 'ip:1' }, runbook: 'block-ip', requestId: 'cr-1' })).toBe(h);
+    for (const changed of [
+      { ...base, requestId: 'cr-2' },
+      { ...base, runbook: 'block-url' as const },
+      { ...base, target: { ...base.target, entityId: 'ip:2' } },
+      { ...base, target: { ...base.target, type: 'host' } },
+      { ...base, arguments: { duration: '1h' } },
+      { ...base, tenantId: 'b' },
+    ]) expect(bindingHashOf(changed)).not.toBe(h);
+  });
+
+  it('refuses the alert sender as approver or denier (403)', () => {
+    const pending = fold(STREAMS['pending-approval']);
+    expect(answer(pending, { ...COMMANDS.approve!, approver: 'siem' } as RequestCommand)).toBe('!sender-cannot-approve');
+    expect(answer(pending, { kind: 'deny', at: LATER, approver: 'siem', comment: '' })).toBe('!sender-cannot-approve');
+    expect(httpStatusOf('sender-cannot-approve')).toBe(403);
+    const unknownSender = fold([{ kind: 'requested', at: T0, facts: { ...FACTS, sender: null } }]);
+    expect(answer(unknownSender, { ...COMMANDS.approve!, approver: 'siem' } as RequestCommand)).toBe('approval-recorded+approved');
+  });
+
+  it('needs two different approvers for a four-eyes runbook', () => {
+    let state = fold([{ kind: 'requested', at: T0, facts: { ...FACTS, approvalsRequired: 2 } }]);
+    const first = decide(state, { ...COMMANDS.approve!, approver: 'alice' } as RequestCommand);
+    if (!first.ok) throw new Error(first.rejection.detail);
+    expect(first.events.map((e) => e.kind)).toEqual(['approval-recorded']);
+    state = first.events.reduce(evolve, state);
+    expect(state?.status).toBe('pending-approval');
+    expect(answer(state, { ...COMMANDS.approve!, approver: 'alice' } as RequestCommand)).toBe('!same-approver-twice');
+    expect(answer(state, { ...COMMANDS.approve!, approver: 'bob' } as RequestCommand)).toBe('approval-recorded+approved');
+  });
+
+  it('asks again for a spent request only for a later decision, not for a redelivery of the one that asked', () => {
+    const expired = fold(STREAMS.expired);
+    expect(answer(expired, { kind: 'request', at: LATER, facts: FACTS })).toBe('!already-requested');
+    expect(answer(expired, { kind: 'request', at: LATER, facts: { ...FACTS, actionId: 'act-2' } })).toBe('requested');
+    const unanswered = fold(STREAMS['pending-approval']);
+    expect(answer(unanswered, { kind: 'request', at: AFTER_EXPIRY, facts: { ...FACTS, actionId: 'act-2' } })).toBe('expired+requested');
+  });
+
+  it('refuses approvals while frozen and voids a request asked for while frozen', () => {
+    const pending = fold(STREAMS['pending-approval']);
+    expect(answer(pending, { ...COMMANDS.approve!, frozen: true } as RequestCommand)).toBe('!frozen');
+    expect(answer(undefined, { kind: 'request', at: T0, facts: FACTS, frozen: { by: 'root', reason: 'incident' } })).toBe('requested+voided');
+  });
+});
