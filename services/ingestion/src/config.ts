@@ -16,6 +16,8 @@ export const IngestionConfig = EventHubsConfig.extend({
   /** Requests per second per sender, sustained; bursts up to INGEST_RATE_BURST. */
   INGEST_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2000),
   INGEST_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(4000),
+  /** Signed (HMAC) requests remembered per credential to refuse replays within its clock skew; beyond it, 429. */
+  INGEST_HMAC_REPLAY_CACHE_SIZE: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
   /** Where raw bodies (the alerts' rawRef) are kept: SQLite in $SOC_DATA_DIR/payloads.sqlite, or Azure Blob Storage (several replicas). */
   INGEST_PAYLOAD_STORE: z.enum(['sqlite', 'blob']).default('sqlite'),
   /** Blob container URL (https://<account>.blob.core.windows.net/<container>), reached with DefaultAzureCredential … */

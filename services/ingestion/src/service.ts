@@ -49,6 +49,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
       credentials: auth.credentials,
       apiTokens: auth.acceptApiTokens ? platform.apiTokens : [],
       now: () => platform.clock.now().getTime(),
+      replayCacheSize: config.INGEST_HMAC_REPLAY_CACHE_SIZE,
     });
     const publicRoutes = alertRoutes({
       ingestor,

@@ -65,7 +65,8 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
       if (step.ok === 'needs-body') {
         const verified = step.verify(raw);
         if (!verified.ok) {
-          unauthorized(res, verified.reason);
+          if (verified.retryAfterSeconds !== undefined) rateLimited(res, verified.retryAfterSeconds);
+          else unauthorized(res, verified.reason);
           return;
         }
         const wait = deps.limiter.take(verified.principal, deps.clock.now().getTime());
@@ -112,6 +113,8 @@ function credentialsShown(req: Request) {
     authorization: req.get('authorization'),
     signature: req.get('x-soc-signature'),
     timestamp: req.get('x-soc-timestamp'),
+    nonce: req.get('x-soc-nonce'),
+    method: req.method,
     queryToken: typeof token === 'string' ? token : undefined,
   };
 }

@@ -23,6 +23,11 @@ export const HmacCredential = z.object({
   sources: Sources,
   /** Accepted clock skew of `X-Soc-Timestamp`; bounds how long a captured request can be replayed. */
   maxSkewSeconds: z.number().int().min(10).max(3600).default(300),
+  /**
+   * Also accept the deprecated `sha256=` signature over `<timestamp>.<body>` (no method, path or nonce), for a
+   * migration period. Off by default; such requests are still refused when sent twice.
+   */
+  allowLegacySignatures: z.boolean().default(false),
 });
 export const EntraCredential = z
   .object({
