@@ -46,6 +46,7 @@ interface EntraVerifier {
   issuer: string | string[];
   audience: string | string[];
   allowedClients: ReadonlySet<string>;
+  maxLifetimeSeconds: number;
 }
 
 const allows = (sources: readonly string[] | undefined, source: string): boolean => sources === undefined || sources.includes(source);
@@ -89,6 +90,7 @@ export class SenderAuthenticator {
             issuer: c.issuer,
             audience: c.audience,
             allowedClients: new Set(c.allowedClients),
+            maxLifetimeSeconds: c.maxTokenLifetimeSeconds,
           });
           break;
       }
@@ -128,7 +130,13 @@ export class SenderAuthenticator {
     let reason = 'The Entra ID token is not valid.';
     for (const v of candidates) {
       try {
-        const { payload } = await jwtVerify(token, v.keys, { issuer: v.issuer, audience: v.audience, currentDate: new Date(this.now()), clockTolerance: 120 });
+        // A token without exp would be good forever once leaked; jose checks exp only when present unless required.
+        const { payload } = await jwtVerify(token, v.keys, { issuer: v.issuer, audience: v.audience, currentDate: new Date(this.now()), clockTolerance: 120, requiredClaims: ['exp'] });
+        const lifetime = lifetimeOf(payload, this.now() / 1000);
+        if (lifetime > v.maxLifetimeSeconds) {
+          reason = `The Entra ID token lives too long (exp is more than maxTokenLifetimeSeconds, ${v.maxLifetimeSeconds} s, after its iat or now).`;
+          continue;
+        }
         const client = [payload.oid, payload.azp, payload.appid].find((id): id is string => typeof id === 'string' && v.allowedClients.has(id));
         if (client === undefined) {
           reason = 'The Entra ID token is valid, but its client is not allowed to post alerts (allowedClients).';
@@ -190,8 +198,10 @@ function jwtReason(error: unknown): string {
   switch (code) {
     case 'ERR_JWT_EXPIRED':
       return 'expired';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `claim ${String((error as { claim?: unknown }).claim)} does not match`;
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const { claim, reason } = error as { claim?: unknown; reason?: unknown };
+      return reason === 'missing' ? `claim ${String(claim)} is missing` : `claim ${String(claim)} does not match`;
+    }
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return 'signature does not verify';
     case 'ERR_JWKS_NO_MATCHING_KEY':
@@ -199,4 +209,10 @@ function jwtReason(error: unknown): string {
     default:
       return typeof code === 'string' ? code : 'malformed';
   }
+}
+
+/** How long a verified token is good for: from its issue time (or now, without iat) to its expiry, in seconds. */
+function lifetimeOf(payload: { exp?: number | undefined; iat?: number | undefined }, nowSeconds: number): number {
+  const exp = payload.exp ?? Number.POSITIVE_INFINITY;
+  return Math.max(exp - nowSeconds, typeof payload.iat === 'number' ? exp - payload.iat : 0);
 }

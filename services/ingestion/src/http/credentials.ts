@@ -42,6 +42,12 @@ export const EntraCredential = z
     /** Object ids or app ids (`oid`, `azp`, `appid`) allowed to call, e.g. the Logic App's managed identity. */
     allowedClients: z.array(z.string().min(1)).min(1),
     sources: Sources,
+    /**
+     * Longest lifetime accepted: a token's exp may be at most this far after its iat, and after now. Entra ID access
+     * tokens live 60–90 minutes, managed identities' about 24 h, continuous-access-evaluation ones up to 28 h: the
+     * default admits those and no more. Tokens without exp are refused.
+     */
+    maxTokenLifetimeSeconds: z.number().int().min(300).max(7 * 24 * 3600).default(28 * 3600),
   })
   .refine((c) => (c.jwksFile === undefined) !== (c.jwksUri === undefined), { message: 'Give exactly one of jwksFile or jwksUri' });
 
