@@ -20,7 +20,15 @@ export interface IngestorDeps {
 }
 
 /** A request plus the body exactly as received, when the edge has it (HTTP does; Event Hubs records are re-serialised). */
-export type RawIngestRequest = IngestRequest & { rawText?: string | undefined; mediaType?: string | undefined };
+export type RawIngestRequest = IngestRequest & {
+  rawText?: string | undefined;
+  mediaType?: string | undefined;
+  /**
+   * Asked, once the body parsed into `alerts` alerts and before anything is stored, whether the sender may send them
+   * now (the HTTP edge's rate limit, counted in alerts): a refusal is the result as is, and nothing is stored.
+   */
+  admit?: ((alerts: number) => Extract<IngestResult, { kind: 'rate-limited' | 'too-many' }> | undefined) | undefined;
+};
 
 
 /** The shell around {@link acceptBody}: stores the raw body, publishes durably, or quarantines with the reasons. */
@@ -51,6 +59,8 @@ export class PipelineIngestor implements Ingestor {
       if (outcome.tooMany) return { kind: 'too-many', ...outcome.tooMany, errors: outcome.errors };
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, outcome.errors, receivedAt), errors: outcome.errors };
     }
+    const refused = request.admit?.(outcome.events.length);
+    if (refused !== undefined) return refused;
     // The body first: an alert on the bus always has its raw payload to point at.
     await this.deps.payloads.put(payloadKey, { source: request.source, mediaType: request.mediaType ?? mediaTypeOf(request.body), body: rawText, receivedAt: receivedAt.toISOString() });
     await this.deps.bus.publish(outcome.events);
