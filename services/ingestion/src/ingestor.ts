@@ -47,7 +47,7 @@ export class PipelineIngestor implements Ingestor {
 
   private async ingestOnce(request: RawIngestRequest): Promise<IngestResult> {
     const parser = parserFor(request.source);
-    const rawText = request.rawText ?? (typeof request.body === 'string' ? request.body : JSON.stringify(request.body));
+    const rawText = request.rawText ?? serialise(request.body);
     const receivedAt = this.deps.clock.now();
     if (parser === undefined) {
       const errors = [{ index: 0, path: '(root)', message: `Unknown source '${request.source}'` }];
@@ -114,6 +114,20 @@ export class PipelineIngestor implements Ingestor {
       status: 'quarantined',
     });
     return id;
+  }
+}
+
+/**
+ * A body re-serialised for the payload store (Event Hubs records, replays). One nested too deeply for
+ * JSON.stringify is kept as a note instead: acceptBody refuses it, and quarantining it must not throw.
+ */
+function serialise(body: unknown): string {
+  if (typeof body === 'string') return body;
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    if (error instanceof RangeError) return JSON.stringify({ unkept: `The body was nested too deeply to serialise (${error.message})` });
+    throw error;
   }
 }
 
