@@ -31,5 +31,5 @@ export { REQUEST_ID_HEADER, requestLogging } from './request-logging.ts';
 export type { RequestLoggingOptions } from './request-logging.ts';
 export { requestTracing } from './request-tracing.ts';
 export type { RequestTracingOptions } from './request-tracing.ts';
-export { listen } from './listen.ts';
-export type { HttpServer, ListenOptions } from './listen.ts';
+export { DEFAULT_HTTP_SERVER_LIMITS, listen } from './listen.ts';
+export type { HttpServer, HttpServerLimits, ListenOptions } from './listen.ts';

@@ -1,10 +1,43 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Bounds on what one client may hold of the server: how long it may take to send its headers and its whole request,
+ * how long an idle kept-alive connection stays open, how many headers (and bytes of them) it may send, and how many
+ * connections the server holds at once. They bound receiving only: a handler that answers slowly (a hunt query
+ * waiting minutes for Log Analytics) is not cut, as the server's socket inactivity timeout stays off.
+ */
+export interface HttpServerLimits {
+  /** Time to receive the request line and every header (slowloris); 408 and closed after it. */
+  readonly headersTimeoutMs: number;
+  /** Time to receive the whole request, headers and body (slow POST); at least `headersTimeoutMs`. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle kept-alive connection is kept for the client's next request. */
+  readonly keepAliveTimeoutMs: number;
+  /** Headers read per request; the rest are ignored. */
+  readonly maxHeadersCount: number;
+  /** Bytes of request line plus headers; 431 above it. */
+  readonly maxHeaderBytes: number;
+  /** Connections held at once; one more is closed as soon as it is accepted. */
+  readonly maxConnections: number;
+}
+
+/** The defaults of {@link HttpServerLimits}, also those of the platform's `SOC_HTTP_*` settings. */
+export const DEFAULT_HTTP_SERVER_LIMITS: HttpServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeadersCount: 100,
+  maxHeaderBytes: 16_384,
+  maxConnections: 1_024,
+};
+
 /** Options of {@link listen}. */
 export interface ListenOptions {
   /** How long `close` lets in-flight requests finish before cutting their connections. Default 10 s. */
   readonly graceMs?: number;
+  /** What one client may hold of the server; {@link DEFAULT_HTTP_SERVER_LIMITS} where not given. */
+  readonly limits?: Partial<HttpServerLimits>;
 }
 
 /** A listening HTTP server. */
@@ -31,7 +64,20 @@ export async function listen(
   host: string,
   options: ListenOptions = {},
 ): Promise<HttpServer> {
-  const server = createServer(app);
+  const limits = { ...DEFAULT_HTTP_SERVER_LIMITS, ...options.limits };
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // Node checks the two timeouts above on this interval (30 s by default), so it bounds how late they act.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.maxHeadersCount = limits.maxHeadersCount;
+  server.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

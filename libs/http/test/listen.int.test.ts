@@ -71,4 +71,19 @@ describe('listen', () => {
     await expect(listen(slowApp(), first.port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await first.close();
   });
+
+  it('answers 431 to headers above the byte limit, and a slow response outlives the request timeout', async () => {
+    const app = slowApp();
+    app.get('/slower', async (_req, res) => {
+      await sleep(400);
+      res.json({ done: true });
+    });
+    const server = await listen(app, 0, '127.0.0.1', { limits: { maxHeaderBytes: 4_096, headersTimeoutMs: 100, requestTimeoutMs: 200 } });
+    const big = await fetch(`${server.url}/fast`, { headers: { 'x-big': 'a'.repeat(8_000) } });
+    expect(big.status).toBe(431);
+    // The request timeout bounds receiving the request, not answering it: long hunt queries keep working.
+    const slow = await fetch(`${server.url}/slower`);
+    expect(slow.status).toBe(200);
+    await server.close();
+  });
 });

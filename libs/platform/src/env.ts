@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HTTP_SERVER_LIMITS } from '@soc/http';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 /** An optional value where an empty string (a chart's `''` default) means unset. */
@@ -15,6 +16,17 @@ export const PlatformEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   SOC_PUBLIC_URL: z.url().default('http://localhost:8080'),
+  /** Time a client has to send its request line and headers (slowloris), then 408. */
+  SOC_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(DEFAULT_HTTP_SERVER_LIMITS.headersTimeoutMs),
+  /** Time a client has to send its whole request, body included (slow POST); not the time to answer it. */
+  SOC_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(DEFAULT_HTTP_SERVER_LIMITS.requestTimeoutMs),
+  /** Idle time of a kept-alive connection; behind a load balancer, longer than the balancer's idle timeout. */
+  SOC_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_HTTP_SERVER_LIMITS.keepAliveTimeoutMs),
+  /** Connections held at once (per process); one more is closed when accepted. */
+  SOC_HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_HTTP_SERVER_LIMITS.maxConnections),
+  /** Headers read per request, and bytes of request line plus headers (431 above it). */
+  SOC_HTTP_MAX_HEADERS_COUNT: z.coerce.number().int().min(10).max(2_000).default(DEFAULT_HTTP_SERVER_LIMITS.maxHeadersCount),
+  SOC_HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(DEFAULT_HTTP_SERVER_LIMITS.maxHeaderBytes),
 
   SOC_BUS: z.enum(['sqlite', 'memory', 'servicebus']).default('sqlite'),
   SOC_BUS_FILE: z.string().min(1).optional(),
@@ -64,6 +76,9 @@ export type PlatformEnv = z.infer<typeof PlatformEnv>;
 
 /** Cross-field rules: the chosen adapter's settings must be present. */
 export const CheckedPlatformEnv = PlatformEnv.superRefine((env, ctx) => {
+  if (env.SOC_HTTP_HEADERS_TIMEOUT_MS > env.SOC_HTTP_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['SOC_HTTP_HEADERS_TIMEOUT_MS'], message: 'must not exceed SOC_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)' });
+  }
   if (env.SOC_BUS === 'servicebus' && !env.SERVICEBUS_CONNECTION_STRING && !env.SERVICEBUS_NAMESPACE) {
     ctx.addIssue({ code: 'custom', path: ['SERVICEBUS_NAMESPACE'], message: 'SOC_BUS=servicebus needs SERVICEBUS_NAMESPACE (managed identity) or SERVICEBUS_CONNECTION_STRING' });
   }

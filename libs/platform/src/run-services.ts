@@ -143,7 +143,16 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
   app.use(notFound());
   app.use(errorHandler({ logger: platform.log }));
 
-  const http = await listen(app, platformEnv.PORT, platformEnv.HOST);
+  const http = await listen(app, platformEnv.PORT, platformEnv.HOST, {
+    limits: {
+      headersTimeoutMs: platformEnv.SOC_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: platformEnv.SOC_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: platformEnv.SOC_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: platformEnv.SOC_HTTP_MAX_CONNECTIONS,
+      maxHeadersCount: platformEnv.SOC_HTTP_MAX_HEADERS_COUNT,
+      maxHeaderBytes: platformEnv.SOC_HTTP_MAX_HEADER_BYTES,
+    },
+  });
   platform.log.info({ url: http.url, services: modules.map((m) => m.name), bus: platformEnv.SOC_BUS, state: platformEnv.SOC_STATE }, 'SOC Copilot is running');
 
   // Tracing last: the spans of the last handlers are flushed before the process ends.

@@ -13,6 +13,13 @@ export const EnrichmentConfig = z.object({
   /** VirusTotal v3: off without a key (a secret: mount it from Key Vault). */
   VIRUSTOTAL_API_KEY: z.string().min(16).optional(),
   VIRUSTOTAL_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://www.virustotal.com'),
+  /**
+   * The organisation's own domains (with their subdomains) and address ranges, never sent to VirusTotal; added to the
+   * built-in ones (non-public addresses, single-label names, .local .localdomain .internal .intranet .corp .lan
+   * .home.arpa .private). Comma-separated.
+   */
+  VIRUSTOTAL_EXCLUDE_DOMAINS: csv,
+  VIRUSTOTAL_EXCLUDE_NETWORKS: csv.refine((l) => l.every((n) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(n)), 'comma-separated addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32)'),
   /** Indicators of one alert sent to VirusTotal at most (its quota is per request). */
   VIRUSTOTAL_MAX_INDICATORS: z.coerce.number().int().min(1).max(100).default(8),
   /** MISP (`POST /attributes/restSearch`): on when both the instance URL and an auth key (a secret) are set. */

@@ -104,6 +104,35 @@ describe('VirusTotalThreatIntel against a local v3 server', () => {
     ]);
   });
 
+  it('sends a URL without its query string (a SAS token), and the finding stays on the full URL', async () => {
+    const sas = 'http://218.54.47.76/?sv=2022-11-02&sig=c2VjcmV0%3D&se=2027-01-01';
+    const [f] = await client().lookup([{ type: 'url', value: sas }]);
+    expect(requests.map((r) => r.path)).toEqual(['/api/v3/urls/aHR0cDovLzIxOC41NC40Ny43Ni8']);
+    expect(f).toMatchObject({ indicator: { type: 'url', value: sas }, verdict: 'suspicious' });
+  });
+
+  it('never sends internal names or addresses: built-in suffixes, single labels, non-public and configured ones', async () => {
+    const vt = new VirusTotalThreatIntel({ apiKey: API_KEY, baseUrl, clock, exclude: { domains: ['.contoso.com'], networks: ['193.56.29.0/24', '2606:4700::/32'] } });
+    const findings = await vt.lookup([
+      { type: 'domain', value: 'dc01.contoso.com' },
+      { type: 'domain', value: 'contoso.com' },
+      { type: 'url', value: 'https://sharepoint.contoso.com/sites/x?token=1' },
+      { type: 'domain', value: 'files.corp' },
+      { type: 'url', value: 'http://intranet:8080/' },
+      { type: 'url', value: 'http://[fd00::1]/' },
+      { type: 'ip', value: '193.56.29.123' },
+      { type: 'ip', value: '2606:4700::1111' },
+      { type: 'ip', value: '172.16.0.9' },
+      { type: 'domain', value: 'notcontoso.com' },
+    ]);
+    expect(requests.map((r) => r.path)).toEqual(['/api/v3/domains/notcontoso.com']);
+    expect(findings.map((f) => f.indicator.value)).toEqual(['notcontoso.com']);
+  });
+
+  it('refuses an exclusion that is not an address or range', () => {
+    expect(() => new VirusTotalThreatIntel({ apiKey: API_KEY, baseUrl, clock, exclude: { networks: ['10.0.0.0/99'] } })).toThrow(/not an address or CIDR/);
+  });
+
   it('404 is an unknown verdict, not an error', async () => {
     const [f] = await client().lookup([{ type: 'ip', value: '193.56.29.123' }]);
     expect(requests.map((r) => r.path)).toEqual(['/api/v3/ip_addresses/193.56.29.123']);

@@ -13,9 +13,11 @@ export const IngestionConfig = EventHubsConfig.extend({
   INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** JSON file of sender credentials per source (bearer, HMAC, Entra ID); without it the API tokens may post to every source. */
   INGEST_AUTH_FILE: z.string().min(1).optional(),
-  /** Requests per second per sender, sustained; bursts up to INGEST_RATE_BURST. */
+  /** Alerts per second per sender, sustained; bursts up to INGEST_RATE_BURST (also the most one request may hold). */
   INGEST_RATE_PER_SECOND: z.coerce.number().positive().max(1_000_000).default(2000),
   INGEST_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(4000),
+  /** Signed (HMAC) requests remembered per credential to refuse replays within its clock skew; beyond it, 429. */
+  INGEST_HMAC_REPLAY_CACHE_SIZE: z.coerce.number().int().min(1_000).max(10_000_000).default(100_000),
   /** Where raw bodies (the alerts' rawRef) are kept: SQLite in $SOC_DATA_DIR/payloads.sqlite, or Azure Blob Storage (several replicas). */
   INGEST_PAYLOAD_STORE: z.enum(['sqlite', 'blob']).default('sqlite'),
   /** Blob container URL (https://<account>.blob.core.windows.net/<container>), reached with DefaultAzureCredential … */

@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { AlertReceivedV1, type Alert, alertRevisionOf, createEvent, deriveEventId, deriveKey, validateEvent } from '@soc/contracts';
 import type { Receipt, ReceivedVia } from './ports.ts';
 import { alertCandidate } from './sources/build-alert.ts';
+import { MAX_NESTING, nestedDeeperThan } from './sources/values.ts';
 import type { FieldError, SourceParser } from './sources/types.ts';
 
 /** Everything an acceptance needs besides the payload: who sent it, for which tenant, and when. */
@@ -81,6 +82,10 @@ export type AcceptOutcome =
  * nothing: a body with one bad record is refused whole, with every reason, so the sender can fix and resend it.
  */
 export function acceptBody(parser: SourceParser, body: unknown, ctx: AcceptContext & { payloadKey?: string | undefined; maxBatch: number }): AcceptOutcome {
+  // Before any parser walks it: parsers, the builder and the revision fingerprint recurse into values.
+  if (nestedDeeperThan(body)) {
+    return { ok: false, errors: [{ index: 0, path: '(root)', message: `The body is nested more than ${MAX_NESTING} levels deep; no alert of any source is` }] };
+  }
   const parsed = parser.parse(body, { receivedAt: ctx.receivedAt });
   if (!parsed.ok) return parsed;
   const { drafts } = parsed;

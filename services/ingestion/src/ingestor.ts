@@ -20,7 +20,15 @@ export interface IngestorDeps {
 }
 
 /** A request plus the body exactly as received, when the edge has it (HTTP does; Event Hubs records are re-serialised). */
-export type RawIngestRequest = IngestRequest & { rawText?: string | undefined; mediaType?: string | undefined };
+export type RawIngestRequest = IngestRequest & {
+  rawText?: string | undefined;
+  mediaType?: string | undefined;
+  /**
+   * Asked, once the body parsed into `alerts` alerts and before anything is stored, whether the sender may send them
+   * now (the HTTP edge's rate limit, counted in alerts): a refusal is the result as is, and nothing is stored.
+   */
+  admit?: ((alerts: number) => Extract<IngestResult, { kind: 'rate-limited' | 'too-many' }> | undefined) | undefined;
+};
 
 
 /** The shell around {@link acceptBody}: stores the raw body, publishes durably, or quarantines with the reasons. */
@@ -39,7 +47,7 @@ export class PipelineIngestor implements Ingestor {
 
   private async ingestOnce(request: RawIngestRequest): Promise<IngestResult> {
     const parser = parserFor(request.source);
-    const rawText = request.rawText ?? (typeof request.body === 'string' ? request.body : JSON.stringify(request.body));
+    const rawText = request.rawText ?? serialise(request.body);
     const receivedAt = this.deps.clock.now();
     if (parser === undefined) {
       const errors = [{ index: 0, path: '(root)', message: `Unknown source '${request.source}'` }];
@@ -51,6 +59,8 @@ export class PipelineIngestor implements Ingestor {
       if (outcome.tooMany) return { kind: 'too-many', ...outcome.tooMany, errors: outcome.errors };
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, outcome.errors, receivedAt), errors: outcome.errors };
     }
+    const refused = request.admit?.(outcome.events.length);
+    if (refused !== undefined) return refused;
     // The body first: an alert on the bus always has its raw payload to point at.
     await this.deps.payloads.put(payloadKey, { source: request.source, mediaType: request.mediaType ?? mediaTypeOf(request.body), body: rawText, receivedAt: receivedAt.toISOString() });
     await this.deps.bus.publish(outcome.events);
@@ -104,6 +114,20 @@ export class PipelineIngestor implements Ingestor {
       status: 'quarantined',
     });
     return id;
+  }
+}
+
+/**
+ * A body re-serialised for the payload store (Event Hubs records, replays). One nested too deeply for
+ * JSON.stringify is kept as a note instead: acceptBody refuses it, and quarantining it must not throw.
+ */
+function serialise(body: unknown): string {
+  if (typeof body === 'string') return body;
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    if (error instanceof RangeError) return JSON.stringify({ unkept: `The body was nested too deeply to serialise (${error.message})` });
+    throw error;
   }
 }
 

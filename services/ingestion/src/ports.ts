@@ -32,7 +32,9 @@ export type IngestResult =
   /** Refused as unparseable for its source; the body is in quarantine under `quarantineId` with the reasons. */
   | { kind: 'quarantined'; quarantineId: string; errors: FieldError[] }
   /** HTTP only: more alerts in one body than INGEST_MAX_BATCH; nothing was stored, the sender splits the batch. */
-  | { kind: 'too-many'; alerts: number; limit: number; errors: FieldError[] };
+  | { kind: 'too-many'; alerts: number; limit: number; errors: FieldError[] }
+  /** HTTP only: the sender's rate limit (counted in alerts) cannot pay for this body now; nothing was stored. */
+  | { kind: 'rate-limited'; alerts: number; retryAfterSeconds: number; errors: FieldError[] };
 
 /**
  * The ingestion pipeline behind every edge (HTTP, Event Hubs, CLI): normalise, keep the raw body, publish

@@ -48,6 +48,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
     const authenticator = new SenderAuthenticator({
       credentials: senderCredentials(platform, config.INGEST_AUTH_FILE),
       now: () => platform.clock.now().getTime(),
+      replayCacheSize: config.INGEST_HMAC_REPLAY_CACHE_SIZE,
     });
     const publicRoutes = alertRoutes({
       ingestor,

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlitePayloadStore } from '../src/adapters/sqlite-payload-store.ts';
-import { API_TOKEN, SENDER_TOKEN, bearer, post, startIngestion, until } from './support/ingestion-system.ts';
+import { API_TOKEN, SENDER_TOKEN, bearer, hmacHeaders, post, startIngestion, until } from './support/ingestion-system.ts';
 
 const alert = (id: string, extra: object = {}) => ({ id, title: `Suspicious sign-in ${id}`, severity: 'high', ...extra });
 const SPLUNK_TOKEN = 'splunk-token-0123456789abcdef';
 const WAZUH_SECRET = 'wazuh-hmac-secret-0123456789abcdef-0123';
+const LEGACY_SECRET = 'legacy-hmac-secret-0123456789abcdef-0123';
 
 describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () => {
   let sys: Awaited<ReturnType<typeof startIngestion>>;
@@ -40,6 +41,7 @@ describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () =
           { kind: 'bearer', name: 'splunk-prod', token: { value: SPLUNK_TOKEN }, sources: ['generic'], allowQueryToken: true },
           { kind: 'bearer', name: 'ops-sender', token: { value: SENDER_TOKEN } },
           { kind: 'hmac', name: 'wazuh-manager', secret: { value: WAZUH_SECRET }, sources: ['generic'] },
+          { kind: 'hmac', name: 'legacy-forwarder', secret: { value: LEGACY_SECRET }, sources: ['generic'], allowLegacySignatures: true },
           { kind: 'entra', name: 'sentinel-logic-app', jwksFile, issuer, audience, allowedClients: ['logic-app-mi'], sources: ['generic'] },
         ],
       },
@@ -85,16 +87,30 @@ describe('POST /api/v1/alerts/{source}: authentication, limits and errors', () =
 
   it('verifies HMAC signatures over the exact body and refuses stale or forged ones', async () => {
     const body = JSON.stringify(alert('h1'));
-    const sign = (ts: number, b: string, secret = WAZUH_SECRET) => `sha256=${createHmac('sha256', secret).update(`${ts}.${b}`).digest('hex')}`;
     const now = Math.floor(Date.now() / 1000);
-    expect((await post(url('generic'), body, { 'x-soc-timestamp': String(now), 'x-soc-signature': sign(now, body) })).status).toBe(202);
-    const tampered = await post(url('generic'), body.replace('h1', 'h2'), { 'x-soc-timestamp': String(now), 'x-soc-signature': sign(now, body) });
+    expect((await post(url('generic'), body, hmacHeaders(WAZUH_SECRET, 'generic', body))).status).toBe(202);
+    const tampered = await post(url('generic'), body.replace('h1', 'h2'), hmacHeaders(WAZUH_SECRET, 'generic', body));
     expect(tampered.status).toBe(401);
     expect(tampered.body.detail).toContain('does not match');
-    const stale = await post(url('generic'), body, { 'x-soc-timestamp': String(now - 3600), 'x-soc-signature': sign(now - 3600, body) });
+    const stale = await post(url('generic'), body, hmacHeaders(WAZUH_SECRET, 'generic', body, { timestamp: now - 3600 }));
     expect(stale.status).toBe(401);
     expect(stale.body.detail).toContain('too far');
-    expect((await post(url('generic'), body, { 'x-soc-timestamp': String(now), 'x-soc-signature': sign(now, body, 'x'.repeat(40)) })).status).toBe(401);
+    expect((await post(url('generic'), body, hmacHeaders('x'.repeat(40), 'generic', body))).status).toBe(401);
+    const noNonce = await post(url('generic'), body, { ...hmacHeaders(WAZUH_SECRET, 'generic', body), 'x-soc-nonce': '' });
+    expect(noNonce.status).toBe(401);
+    expect(noNonce.body.detail).toContain('X-Soc-Nonce');
+  });
+
+  it('accepts the deprecated `<timestamp>.<body>` signature only for a credential that opts in, and only once', async () => {
+    const body = JSON.stringify(alert('legacy-1'));
+    const ts = String(Math.floor(Date.now() / 1000));
+    const headers = (secret: string) => ({ 'x-soc-timestamp': ts, 'x-soc-signature': `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}` });
+    expect((await post(url('generic'), body, headers(LEGACY_SECRET))).status).toBe(202);
+    const again = await post(url('generic'), body, headers(LEGACY_SECRET));
+    expect(again.status).toBe(401);
+    expect(again.body.detail).toContain('already used');
+    const notOptedIn = await post(url('generic'), body, headers(WAZUH_SECRET));
+    expect(notOptedIn.status).toBe(401);
   });
 
   it('verifies Entra ID tokens against the local JWKS, audience, issuer and allowed clients', async () => {

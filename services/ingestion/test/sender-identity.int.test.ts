@@ -1,10 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '@soc/contracts';
-import { API_TOKEN, bearer, post, startIngestion, until } from './support/ingestion-system.ts';
+import { API_TOKEN, bearer, hmacHeaders, post, startIngestion, until } from './support/ingestion-system.ts';
 
 const alert = (id: string, extra: object = {}) => ({ id, title: `Suspicious sign-in ${id}`, severity: 'low', ...extra });
 const TOKENS = {
@@ -69,8 +68,7 @@ describe('alert identity is per sender: tenant + source + sender principal name 
 
   it('HMAC keys of one name (a rotation) are one sender; Entra clients allowed by one credential are one sender', async () => {
     const body = JSON.stringify(alert('INC-3'));
-    const ts = Math.floor(Date.now() / 1000);
-    const signedBy = (secret: string) => post(url, body, { 'x-soc-timestamp': String(ts), 'x-soc-signature': `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}` });
+    const signedBy = (secret: string) => post(url, body, hmacHeaders(secret, 'generic', body));
     const old = await signedBy(HMAC_SECRET);
     const next = await signedBy(`${HMAC_SECRET}-next`);
     expect([old.status, next.status]).toEqual([202, 202]);

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError, ErrorCode, type Clock } from '@soc/runtime';
 import { canonicalIndicators, isNonPublicIp } from './canonical.ts';
@@ -90,7 +91,24 @@ export interface VirusTotalThreatIntelOptions {
   timeoutMs?: number;
   /** Larger bodies are refused. Default 8 MiB (file reports with full engine results are large). */
   maxResponseBytes?: number;
+  /** What is never looked up, besides {@link DEFAULT_VT_EXCLUDED_DOMAINS} and non-public addresses. */
+  exclude?: VtExclusions;
 }
+
+/** The organisation's own names and addresses, never sent to VirusTotal. */
+export interface VtExclusions {
+  /** Domains (each with its subdomains), e.g. `contoso.com` for an internal zone of a public name. */
+  domains?: readonly string[];
+  /** CIDR ranges (`203.0.113.0/24`, `2001:db8::/32`) or single addresses, e.g. the organisation's public egress. */
+  networks?: readonly string[];
+}
+
+/**
+ * Suffixes that only name things inside an organisation (RFC 6762 `.local`, RFC 8375 `.home.arpa`, ICANN's
+ * `.internal`, and the de-facto `.corp`, `.lan`, `.intranet`, `.localdomain`, `.private`): never looked up, as are
+ * single-label host names.
+ */
+export const DEFAULT_VT_EXCLUDED_DOMAINS: readonly string[] = ['local', 'localdomain', 'internal', 'intranet', 'corp', 'lan', 'home.arpa', 'private'];
 
 const GUI = 'https://www.virustotal.com/gui';
 
@@ -157,7 +175,9 @@ export function findingFromVtObject(
  * refuses) is a finding with verdict `unknown`;
  * 429 throws a retryable `RATE_LIMITED`, 401/403 a non-retryable `UNAUTHORIZED`, 5xx, network faults and
  * timeouts retryable errors, so a circuit breaker around this adapter counts them. Redirects are not followed.
- * Private, loopback and other non-public addresses are never sent (no request, no finding).
+ * Private, loopback and other non-public addresses, internal names (single-label hosts,
+ * {@link DEFAULT_VT_EXCLUDED_DOMAINS} and the configured exclusions) are never sent (no request, no finding), and
+ * a URL is looked up without its query string, fragment and userinfo.
  */
 export class VirusTotalThreatIntel implements ThreatIntel {
   readonly #apiKey: string;
@@ -180,19 +200,59 @@ export class VirusTotalThreatIntel implements ThreatIntel {
     this.#thresholds = opts.thresholds ?? DEFAULT_VT_THRESHOLDS;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#maxBytes = opts.maxResponseBytes ?? 8 * 1024 * 1024;
+    this.#excludedDomains = [...DEFAULT_VT_EXCLUDED_DOMAINS, ...(opts.exclude?.domains ?? [])].map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter((d) => d !== '');
+    for (const network of opts.exclude?.networks ?? []) addNetwork(this.#excludedNetworks, network);
   }
+
+  readonly #excludedDomains: readonly string[];
+  readonly #excludedNetworks = new BlockList();
 
   async lookup(indicators: readonly Indicator[]): Promise<IntelFinding[]> {
     const findings: IntelFinding[] = [];
     for (const indicator of canonicalIndicators(indicators)) {
-      if (indicator.type === 'ip' && isNonPublicIp(indicator.value)) continue;
-      findings.push(await this.#lookupOne(indicator));
+      const sent = this.#sendable(indicator);
+      if (sent === undefined) continue;
+      findings.push(await this.#lookupOne(indicator, sent));
     }
     return findings;
   }
 
-  async #lookupOne(indicator: CanonicalIndicator): Promise<IntelFinding> {
-    const { path } = endpointOf(indicator);
+  /**
+   * What VirusTotal may be sent for an indicator, or undefined for nothing: internal addresses and names never
+   * leave; a URL goes without its query string (SAS tokens, session ids, e-mail addresses), fragment and userinfo,
+   * so VirusTotal is asked about the resource (scheme, host, port, path), which is what its URL reports describe.
+   */
+  #sendable(indicator: CanonicalIndicator): CanonicalIndicator | undefined {
+    switch (indicator.type) {
+      case 'hash':
+        return indicator;
+      case 'ip':
+        return this.#isInternalHost(indicator.value) ? undefined : indicator;
+      case 'domain':
+        return this.#isInternalHost(indicator.value) ? undefined : indicator;
+      case 'url': {
+        const url = new URL(indicator.value);
+        if (this.#isInternalHost(url.hostname)) return undefined;
+        url.username = '';
+        url.password = '';
+        url.search = '';
+        url.hash = '';
+        return { ...indicator, value: url.href };
+      }
+    }
+  }
+
+  #isInternalHost(host: string): boolean {
+    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    const family = isIP(bare);
+    if (family !== 0) return isNonPublicIp(bare) || this.#excludedNetworks.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+    const name = bare.toLowerCase().replace(/\.$/, '');
+    if (!name.includes('.')) return true;
+    return this.#excludedDomains.some((d) => name === d || name.endsWith(`.${d}`));
+  }
+
+  async #lookupOne(indicator: CanonicalIndicator, sent: CanonicalIndicator): Promise<IntelFinding> {
+    const { path } = endpointOf(sent);
     const what = `VirusTotal ${indicator.type} lookup`;
     const { status, body } = await requestJson(new URL(path, this.#base), {
       fetch: this.#fetch,
@@ -221,4 +281,15 @@ export class VirusTotalThreatIntel implements ThreatIntel {
     if (!parsed.success) throw unexpectedShape(what, z.prettifyError(parsed.error));
     return findingFromVtObject(indicator, parsed.data.data, fetchedAt, this.#thresholds);
   }
+}
+
+/** Adds a CIDR range or one address to `list`; a bad entry is a configuration error. */
+function addNetwork(list: BlockList, network: string): void {
+  const [address = '', prefix] = network.trim().split('/');
+  const family = isIP(address);
+  const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
+  if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) {
+    throw new AppError(ErrorCode.CONFIGURATION_INVALID, `VirusTotal exclusion "${network}" is not an address or CIDR range`, { retryable: false });
+  }
+  list.addSubnet(address, bits, family === 6 ? 'ipv6' : 'ipv4');
 }

@@ -21,7 +21,8 @@ const DOCS = 'services/ingestion/README.md';
 
 /**
  * `POST /api/v1/alerts/{source}`: unknown source 404 → wrong media type 415 → credentials 401 (before the body is
- * read, except an HMAC signature, which covers the body) → per-sender rate 429 → size 413 → parse. A body that
+ * read, except an HMAC signature, which covers the body) → per-sender rate 429 (one token) → size 413 → parse →
+ * the alerts it holds: more than the burst 413, more than the bucket holds now 429 (one token per alert). A body that
  * does not parse as its source is quarantined with the reasons (400 names the entry); an accepted one is on the
  * bus, with its raw body stored, before the 202.
  */
@@ -65,7 +66,8 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
       if (step.ok === 'needs-body') {
         const verified = step.verify(raw);
         if (!verified.ok) {
-          unauthorized(res, verified.reason);
+          if (verified.retryAfterSeconds !== undefined) rateLimited(res, verified.retryAfterSeconds);
+          else unauthorized(res, verified.reason);
           return;
         }
         const wait = deps.limiter.take(verified.principal, deps.clock.now().getTime());
@@ -97,7 +99,17 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
           return;
         }
       }
-      const result = await deps.ingestor.ingest({ source: parser.name, body, rawText, mediaType: isText ? 'text/plain' : 'application/json', sender: principal, senderName, receivedVia: 'http' });
+      // The request paid one token before its body was read; each further alert it holds costs one more.
+      const admit = (alerts: number): Extract<IngestResult, { kind: 'rate-limited' | 'too-many' }> | undefined => {
+        if (alerts > deps.limiter.burst) {
+          const message = `The body holds ${alerts} alerts; a sender may send at most ${deps.limiter.burst} at once (INGEST_RATE_BURST): split it`;
+          return { kind: 'too-many', alerts, limit: deps.limiter.burst, errors: [{ index: deps.limiter.burst, path: '(root)', message }] };
+        }
+        const retryAfterSeconds = deps.limiter.take(principal, deps.clock.now().getTime(), alerts - 1);
+        const message = `The body holds ${alerts} alerts, more than this sender's rate limit (INGEST_RATE_PER_SECOND alerts per second, burst INGEST_RATE_BURST) allows now`;
+        return retryAfterSeconds > 0 ? { kind: 'rate-limited', alerts, retryAfterSeconds, errors: [{ index: 0, path: '(root)', message }] } : undefined;
+      };
+      const result = await deps.ingestor.ingest({ source: parser.name, body, rawText, mediaType: isText ? 'text/plain' : 'application/json', sender: principal, senderName, receivedVia: 'http', admit });
       respond(res, source, body, result);
     } catch (error) {
       next(translateBodyParserError(error) ?? error);
@@ -112,6 +124,8 @@ function credentialsShown(req: Request) {
     authorization: req.get('authorization'),
     signature: req.get('x-soc-signature'),
     timestamp: req.get('x-soc-timestamp'),
+    nonce: req.get('x-soc-nonce'),
+    method: req.method,
     queryToken: typeof token === 'string' ? token : undefined,
   };
 }
@@ -126,6 +140,9 @@ function respond(res: Response, source: string, body: unknown, result: IngestRes
       return;
     case 'too-many':
       problem(res, 413, { type: problemType('batch-too-large'), title: 'Too many alerts in one request', detail: result.errors[0]?.message ?? 'Split the batch.' });
+      return;
+    case 'rate-limited':
+      rateLimited(res, result.retryAfterSeconds, result.errors[0]?.message);
       return;
   }
 }
@@ -155,7 +172,7 @@ function tooLarge(res: Response, limit: number): void {
   problem(res, 413, { type: problemType('payload-too-large'), title: 'Payload too large', detail: `The body exceeds ${limit} bytes (INGEST_MAX_BODY_BYTES); send smaller batches.` });
 }
 
-function rateLimited(res: Response, seconds: number): void {
+function rateLimited(res: Response, seconds: number, why: string = "This sender's rate limit is exceeded"): void {
   res.setHeader('Retry-After', String(seconds));
-  problem(res, 429, { type: problemType('rate-limited'), title: 'Too many requests', detail: `This sender's rate limit is exceeded; retry after ${seconds} s. Nothing was stored.` });
+  problem(res, 429, { type: problemType('rate-limited'), title: 'Too many requests', detail: `${why}; retry after ${seconds} s. Nothing was stored.` });
 }

@@ -23,6 +23,11 @@ export const HmacCredential = z.object({
   sources: Sources,
   /** Accepted clock skew of `X-Soc-Timestamp`; bounds how long a captured request can be replayed. */
   maxSkewSeconds: z.number().int().min(10).max(3600).default(300),
+  /**
+   * Also accept the deprecated `sha256=` signature over `<timestamp>.<body>` (no method, path or nonce), for a
+   * migration period. Off by default; such requests are still refused when sent twice.
+   */
+  allowLegacySignatures: z.boolean().default(false),
 });
 export const EntraCredential = z
   .object({
@@ -37,6 +42,12 @@ export const EntraCredential = z
     /** Object ids or app ids (`oid`, `azp`, `appid`) allowed to call, e.g. the Logic App's managed identity. */
     allowedClients: z.array(z.string().min(1)).min(1),
     sources: Sources,
+    /**
+     * Longest lifetime accepted: a token's exp may be at most this far after its iat, and after now. Entra ID access
+     * tokens live 60–90 minutes, managed identities' about 24 h, continuous-access-evaluation ones up to 28 h: the
+     * default admits those and no more. Tokens without exp are refused.
+     */
+    maxTokenLifetimeSeconds: z.number().int().min(300).max(7 * 24 * 3600).default(28 * 3600),
   })
   .refine((c) => (c.jwksFile === undefined) !== (c.jwksUri === undefined), { message: 'Give exactly one of jwksFile or jwksUri' });
 

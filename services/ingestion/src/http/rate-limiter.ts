@@ -1,26 +1,35 @@
-/** Per-sender token buckets: `ratePerSecond` sustained, `burst` at once. Time comes from the caller. */
+/**
+ * Per-sender token buckets counted in alerts: `ratePerSecond` sustained, `burst` at once. A request costs one token
+ * before its body is read and one per further alert it holds once parsed (see `alert-routes.ts`). Time comes from
+ * the caller.
+ */
 export class SenderRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly ratePerMs: number;
-  private readonly burst: number;
+  /** The most one request can ever cost: a body with more alerts than this can never pass. */
+  readonly burst: number;
 
   constructor(ratePerSecond: number, burst: number) {
     this.ratePerMs = ratePerSecond / 1000;
     this.burst = Math.max(1, burst);
   }
 
-  /** Takes one token: 0 when allowed, otherwise the seconds until one is available (for `Retry-After`). */
-  take(sender: string, nowMs: number): number {
+  /**
+   * Takes `cost` tokens at once, or none: 0 when allowed, otherwise the seconds until `cost` tokens are available
+   * (for `Retry-After`).
+   */
+  take(sender: string, nowMs: number, cost = 1): number {
     const bucket = this.buckets.get(sender) ?? { tokens: this.burst, at: nowMs };
     bucket.tokens = Math.min(this.burst, bucket.tokens + Math.max(0, nowMs - bucket.at) * this.ratePerMs);
     bucket.at = nowMs;
     this.buckets.set(sender, bucket);
     if (this.buckets.size > 10_000) this.forgetFull(nowMs);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (cost <= 0) return 0;
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
       return 0;
     }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.ratePerMs / 1000));
+    return Math.max(1, Math.ceil((Math.min(cost, this.burst) - bucket.tokens) / this.ratePerMs / 1000));
   }
 
   /** Senders whose bucket has refilled are indistinguishable from new ones; dropping them bounds memory. */

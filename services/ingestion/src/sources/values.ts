@@ -11,6 +11,39 @@ export function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * How deep arrays and objects may nest in a body or in JSON embedded in one of its fields. Real alerts of every
+ * source nest under 20 levels; attacker-written bodies nested thousands deep overflowed recursive walks (a 500).
+ */
+export const MAX_NESTING = 64;
+
+/** True when `value` nests arrays and objects more than `max` levels deep. Iterative, so any depth is safe to ask. */
+export function nestedDeeperThan(value: unknown, max: number = MAX_NESTING): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Thrown by {@link parseJsonBounded} for JSON nested more than {@link MAX_NESTING} levels. */
+export class NestingTooDeep extends Error {
+  constructor() {
+    super(`nested more than ${MAX_NESTING} levels deep`);
+    this.name = 'NestingTooDeep';
+  }
+}
+
+/** `JSON.parse` for JSON text inside a body (a field, a line): throws like it, also for text nested too deeply. */
+export function parseJsonBounded(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (nestedDeeperThan(value)) throw new NestingTooDeep();
+  return value;
+}
+
 /** A plain object (not an array, not null), or undefined. */
 export function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,14 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The headers of a v1 HMAC signature, as the ingestion README tells senders to compute it (a fresh nonce each call). */
+export function hmacHeaders(secret: string, source: string, body: string, options: { timestamp?: number; nonce?: string; method?: string } = {}) {
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = options.nonce ?? randomBytes(16).toString('hex');
+  const mac = createHmac('sha256', secret).update(`v1:${timestamp}:${nonce}:${options.method ?? 'POST'}:/api/v1/alerts/${source}:`).update(body).digest('hex');
+  return { 'x-soc-timestamp': timestamp, 'x-soc-nonce': nonce, 'x-soc-signature': `v1=${mac}` };
+}
 
 /** Polls until `check` holds or 5 s pass. */
 export async function until(check: () => boolean, what: string): Promise<void> {

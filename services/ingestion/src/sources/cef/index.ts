@@ -1,5 +1,5 @@
 import type { AlertDraft, FieldError, ParseContext, ParseResult, SourceParser } from '../types.ts';
-import { record } from '../values.ts';
+import { NestingTooDeep, parseJsonBounded, record } from '../values.ts';
 import { cefDraft } from './draft.ts';
 import { parseLine } from './lines.ts';
 import { parseRow } from './rows.ts';
@@ -36,8 +36,9 @@ function parseText(body: string, ctx: ParseContext): ParseResult {
   // Forwarders that cannot set a content type may still send JSON: read it as JSON when it is JSON.
   if (sniffed.startsWith('{') || sniffed.startsWith('[')) {
     try {
-      return parseJson(JSON.parse(sniffed) as unknown, ctx);
-    } catch {
+      return parseJson(parseJsonBounded(sniffed), ctx);
+    } catch (error) {
+      if (error instanceof NestingTooDeep) return { ok: false, errors: [{ index: 0, path: '(root)', message: `The body is JSON ${error.message}` }] };
       // Not JSON after all: read it as lines and say which ones are not CEF.
     }
   }

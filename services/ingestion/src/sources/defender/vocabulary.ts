@@ -1,6 +1,6 @@
 import type { AlertStatus, AttackRef, Severity } from '@soc/contracts';
 import type { EntityDraft } from '../../entities.ts';
-import { text } from '../values.ts';
+import { parseJsonBounded, text } from '../values.ts';
 
 /**
  * Microsoft's enumerations as the common schema names them. Graph uses lowerCamel values (`inProgress`), the
@@ -110,7 +110,7 @@ export function techniquesOf(value: unknown): AttackRef[] {
   if (Array.isArray(value)) items = value;
   else if (typeof value === 'string' && value.trim() !== '') {
     try {
-      const parsed: unknown = JSON.parse(value);
+      const parsed: unknown = parseJsonBounded(value);
       items = Array.isArray(parsed) ? parsed : [value];
     } catch {
       items = value.split(',');

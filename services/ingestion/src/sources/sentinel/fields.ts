@@ -1,5 +1,5 @@
 import type { AlertStatus, AttackRef, Severity } from '@soc/contracts';
-import { list, record, text } from '../values.ts';
+import { list, parseJsonBounded, record, text } from '../values.ts';
 
 /**
  * Field access that ignores case: Sentinel names the same field `HostName` in SecurityAlert rows and
@@ -90,7 +90,7 @@ export function decodeJson(value: unknown): Decoded {
   if (s === '' || s === 'null') return { ok: true, value: undefined };
   if (!s.startsWith('[') && !s.startsWith('{')) return { ok: true, value };
   try {
-    return { ok: true, value: JSON.parse(s) as unknown };
+    return { ok: true, value: parseJsonBounded(s) };
   } catch (error) {
     return { ok: false, message: `is not valid JSON (${(error as Error).message})` };
   }

@@ -1,5 +1,5 @@
 import { keyValueRecord } from '../key-values.ts';
-import { record, text } from '../values.ts';
+import { parseJsonBounded, record, text } from '../values.ts';
 
 /** One Splunk search result row (a notable event, a webhook `result`, an exported row): field name → value(s). */
 export type Row = Readonly<Record<string, unknown>>;
@@ -36,7 +36,7 @@ export function withRawFields(row: Row): Row {
 export function objectOrJson(value: unknown): Record<string, unknown> | undefined {
   if (typeof value !== 'string') return record(value);
   try {
-    return record(JSON.parse(value));
+    return record(parseJsonBounded(value));
   } catch {
     return undefined;
   }

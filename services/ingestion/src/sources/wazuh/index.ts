@@ -1,5 +1,5 @@
 import { type RecordOutcome, type SourceParser, collectOutcomes } from '../types.ts';
-import { record } from '../values.ts';
+import { parseJsonBounded, record } from '../values.ts';
 import { wazuhDraft } from './alert.ts';
 
 /**
@@ -37,7 +37,7 @@ function parseLines(textBody: string): RecordOutcome[] {
     if (line.trim() === '') return [];
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parseJsonBounded(line);
     } catch (error) {
       return [
         {
