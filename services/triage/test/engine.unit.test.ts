@@ -178,6 +178,51 @@ describe('deterministic triage engine', () => {
     expect(t.verdict.likelihoods.benignPositive).toBeGreaterThan(without.verdict.likelihoods.benignPositive);
   });
 
+  describe('facts about extracted entities (free text the attacker wrote)', () => {
+    const ps = { id: 'process:powershell.exe', type: 'process' as const, value: 'powershell.exe', origin: 'source' as const };
+    const scanner = { id: 'ip:10.0.9.1', type: 'ip' as const, value: '10.0.9.1', isInternal: true, origin: 'extracted' as const };
+    const vm = { id: 'host:vm1', type: 'host' as const, value: 'vm1', origin: 'extracted' as const };
+    const user = { id: 'user:brians', type: 'user' as const, value: 'brians', origin: 'extracted' as const };
+    const base: Alert = { ...alert, severity: 'medium', attack: [], entities: [ps] };
+    const hostile: Alert = { ...base, entities: [ps, scanner, vm, user] };
+    // Every "benign" fact enrichment could state about the extracted entities, with weights that make each lower.
+    const lowering = TriageWeights.parse({ ...weights, assetCriticality: { ...weights.assetCriticality, low: -10 }, userRisk: { ...weights.userRisk, low: -5 } });
+    const benignFacts: Enrichment = {
+      facts: [
+        contextFact('allowlist:f:1', 'allowlist', scanner.id, { reason: 'Qualys vulnerability scanners probe every host weekly', expiresAt: '2027-06-30T00:00:00Z' }),
+        contextFact('asset:a:3', 'asset', vm.id, { criticality: 'low' }),
+        contextFact('user:g:4', 'user', user.id, { privileged: false, riskLevel: 'low' }),
+        { ...historyFact(scanner.id, 0), attributes: { priorAlertCount: 0, truePositives: 0, benignPositives: 9, falsePositives: 9 } },
+      ],
+      missing: [],
+    };
+
+    it('never lower the score nor move the verdict toward benign: the alert triages as without them', () => {
+      const plain = triageAlert(base, noFacts, lowering, knowledge);
+      const t = triageAlert(hostile, benignFacts, lowering, knowledge);
+      expect(t.risk.factors.filter((f) => f.points < 0)).toEqual([]);
+      expect({ score: t.risk.score, level: t.risk.level, verdict: t.verdict }).toEqual({ score: plain.risk.score, level: plain.risk.level, verdict: plain.verdict });
+    });
+
+    it('still lower it when the source named the same entities', () => {
+      const named = { ...hostile, entities: hostile.entities.map((e) => ({ ...e, origin: 'source' as const })) };
+      const t = triageAlert(named, benignFacts, lowering, knowledge);
+      expect(t.risk.factors.filter((f) => f.points < 0).map((f) => f.name).sort()).toEqual(['allowlisted', 'analyst-history', 'asset-criticality', 'user-risk']);
+    });
+
+    it('may still raise suspicion: a threat-intel hit or a critical asset counts', () => {
+      const raising: Enrichment = {
+        facts: [
+          { id: 'ti:1', kind: 'threat-intel', entityId: scanner.id, source: 'feed', observedAt: '2026-11-23T10:00:00.000Z', confidence: 1, statement: '10.0.9.1 is a C2 server', attributes: { verdict: 'malicious' } },
+          contextFact('asset:a:2', 'asset', vm.id, { criticality: 'critical' }),
+        ],
+        missing: [],
+      };
+      const t = triageAlert(hostile, raising, weights, knowledge);
+      expect(t.risk.factors.map((f) => [f.name, f.points])).toEqual(expect.arrayContaining([['threat-intel', 25], ['asset-criticality', 15]]));
+    });
+  });
+
   it('ships weights 1.4.0 and refuses an allowlist weight that would raise the score', () => {
     expect(weights.version).toBe('1.4.0');
     expect(TriageWeights.safeParse({ ...weights, allowlisted: { points: 5 } }).success).toBe(false);
