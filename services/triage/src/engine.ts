@@ -15,7 +15,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.2.0';
+export const ENGINE_VERSION = '1.3.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -259,6 +259,44 @@ function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment,
   return { class: cls, likelihoods };
 }
 
+/** Factors that come from the history of the rule, the entities and the tenant rather than from the alert itself. */
+const HISTORY_FACTORS: ReadonlySet<string> = new Set(['noisy-rule', 'recurring-rule', 'entity-history', 'analyst-history']);
+const STRONG_SEVERITIES: ReadonlySet<Alert['severity']> = new Set(['high', 'critical']);
+
+interface EvidenceFloor {
+  /** The score of the alert's own factors (everything but history), below which history may not push it. */
+  score: number;
+  /** The verdict those factors alone give; history may not turn it into a benign or false positive. */
+  verdict: Triage['verdict'];
+  reasons: string[];
+  factIds: string[];
+}
+
+/**
+ * The floor an alert's own evidence sets, when it carries a strong indicator: the source rated it high or critical,
+ * or threat intel found an entity the source named malicious. Then the score of its non-history factors is a floor
+ * for the score, and their verdict one for the verdict; without a strong indicator history moves the alert freely
+ * (within its caps). Pure.
+ */
+function evidenceFloor(alert: Alert, enrichment: Enrichment, factors: readonly RiskFactor[], w: TriageWeights, fromSource: (f: Fact) => boolean): EvidenceFloor | undefined {
+  const reasons: string[] = [];
+  if (STRONG_SEVERITIES.has(alert.severity)) reasons.push(`the source rated it ${alert.severity}`);
+  const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
+  if (malicious.length > 0) reasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
+  if (reasons.length === 0) return undefined;
+  const own = factors.filter((f) => !HISTORY_FACTORS.has(f.name));
+  const score = Math.round(clamp(own.reduce((n, f) => n + f.points, 0), 0, 100));
+  const noHistory: Enrichment = { facts: enrichment.facts.filter((f) => f.kind !== 'history' && f.kind !== 'rule-history'), missing: enrichment.missing };
+  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource), reasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+}
+
+const BENIGN_LEANING: ReadonlySet<VerdictClass> = new Set(['benign-positive', 'false-positive']);
+
+/** The verdict with history, unless history turned the evidence's verdict into a benign or false positive. */
+function floorVerdict(withHistory: Triage['verdict'], evidence: Triage['verdict']): Triage['verdict'] {
+  return BENIGN_LEANING.has(withHistory.class) && !BENIGN_LEANING.has(evidence.class) ? evidence : withHistory;
+}
+
 const STEPS: Partial<Record<Entity['type'], (e: Entity) => string>> = {
   host: (e) => `Review process, network and logon activity on host ${e.value} around the detection time`,
   user: (e) => `Check recent sign-ins, MFA events and privilege changes for account ${e.value}`,
@@ -329,10 +367,17 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const mapped = looked?.attack ?? mapAttack(alert, knowledge.attack);
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
-  const factors = scoreFactors(alert, enrichment, weights, mapped);
+  const scored = scoreFactors(alert, enrichment, weights, mapped);
+  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource);
+  const raw = scored.reduce((n, f) => n + f.points, 0);
+  // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the
+  // factors still sum to the score.
+  const factors = floor && Math.round(clamp(raw, 0, 100)) < floor.score
+    ? [...scored, { name: 'evidence-floor', points: floor.score - raw, evidence: clip(`Analysts' history of the rule, entities and tenant may not lower this alert below its own evidence (${floor.reasons.join('; ')}): floor ${floor.score}`), factIds: floor.factIds }]
+    : scored;
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
-  const verdict = verdictOf(score, factors, enrichment, weights, fromSource);
+  const verdict = floor ? floorVerdict(verdictOf(score, factors, enrichment, weights, fromSource), floor.verdict) : verdictOf(score, factors, enrichment, weights, fromSource);
   return {
     engine: { name: 'deterministic', version: `${ENGINE_VERSION}+weights.${weights.version}` },
     risk: { score, level, factors },

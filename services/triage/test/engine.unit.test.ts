@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertEnrichedV1, type Alert, type Enrichment, createEvent, parseEvent } from '@soc/contracts';
+import { AlertEnrichedV1, type Alert, type Enrichment, type Fact, createEvent, parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { triage } from '../src/handler.ts';
@@ -220,6 +220,45 @@ describe('deterministic triage engine', () => {
       };
       const t = triageAlert(hostile, raising, weights, knowledge);
       expect(t.risk.factors.map((f) => [f.name, f.points])).toEqual(expect.arrayContaining([['threat-intel', 25], ['asset-criticality', 15]]));
+    });
+  });
+
+  describe('the floor an alert\'s own evidence sets', () => {
+    const host = { id: 'host:ws07', type: 'host' as const, value: 'ws07', origin: 'source' as const };
+    const c2 = { id: 'ip:185.220.101.4', type: 'ip' as const, value: '185.220.101.4', origin: 'source' as const };
+    const base: Alert = { ...alert, severity: 'medium', attack: [], entities: [host, c2] };
+    // A rule analysts closed 50 times as a false positive, on these entities and in this tenant too.
+    const noisyHistory: Fact[] = [
+      { id: 'rule-history:generic:r-9', kind: 'rule-history' as const, source: 'soc-history', observedAt: '2026-11-23T10:00:00.000Z', statement: 'fired 50 times', attributes: { priorAlertCount: 50, truePositives: 0, benignPositives: 0, falsePositives: 50 } },
+      { ...historyFact(host.id, 50), attributes: { priorAlertCount: 50, falsePositives: 50 } },
+      { id: 'tenant-history:contoso', kind: 'history' as const, source: 'soc-history', observedAt: '2026-11-23T10:00:00.000Z', statement: 'tenant', attributes: { scope: 'tenant', falsePositives: 50 } },
+    ];
+    const malicious = { id: 'ti:c2', kind: 'threat-intel' as const, entityId: c2.id, source: 'feed', observedAt: '2026-11-23T10:00:00.000Z', confidence: 1, statement: '185.220.101.4 is a known C2 server', attributes: { verdict: 'malicious' } };
+
+    it('keeps a malicious indicator high and true positive whatever the rule\'s history, and says why', () => {
+      const evidenceOnly = triageAlert(base, { facts: [malicious], missing: [] }, weights, knowledge);
+      const t = triageAlert(base, { facts: [...noisyHistory, malicious], missing: [] }, weights, knowledge);
+      expect(evidenceOnly.risk.level).toBe('high');
+      expect(t.risk.score).toBeGreaterThanOrEqual(evidenceOnly.risk.score);
+      expect(t.risk.level).toBe('high');
+      expect(t.verdict.class).toBe('true-positive');
+      expect(t.risk.factors.find((f) => f.name === 'evidence-floor')).toMatchObject({ factIds: ['ti:c2'] });
+      expect(t.risk.factors.reduce((n, f) => n + f.points, 0)).toBe(t.risk.score);
+    });
+
+    it('lets the same history lower the alert without the indicator, and a high severity alert only down to its own score', () => {
+      const t = triageAlert(base, { facts: noisyHistory, missing: [] }, weights, knowledge);
+      expect(t.risk.level).toBe('low');
+      expect(t.verdict.class).toBe('false-positive');
+      const high: Alert = { ...base, severity: 'high' };
+      const own = triageAlert(high, noFacts, weights, knowledge);
+      const h = triageAlert(high, { facts: noisyHistory, missing: [] }, weights, knowledge);
+      expect({ score: h.risk.score, level: h.risk.level, verdict: h.verdict.class }).toEqual({ score: own.risk.score, level: own.risk.level, verdict: own.verdict.class });
+    });
+
+    it('does not hold for a malicious hit on an extracted entity', () => {
+      const extracted: Alert = { ...base, entities: [host, { ...c2, origin: 'extracted' }] };
+      expect(triageAlert(extracted, { facts: [...noisyHistory, malicious], missing: [] }, weights, knowledge).risk.factors.map((f) => f.name)).not.toContain('evidence-floor');
     });
   });
 
