@@ -1,13 +1,21 @@
 import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey, clipText } from '@soc/contracts';
 import { type Clock, breakerFailFastOf, describeError, isAppError } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
-import { type CopilotAdvice, type CopilotFacts, copilotFailureOf } from './llm/index.ts';
+import { type CopilotAdvice, type CopilotFacts, DEFAULT_BUDGET_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, copilotFailureOf } from './llm/index.ts';
 
 /** The model behind the step (an `OpenAiCopilot`, wrapped in a circuit breaker by the composition root). */
 export interface Copilot {
   readonly model: string;
+  /**
+   * The most one call about these facts may cost in tokens (prompt estimate plus output cap), reserved from the
+   * hourly budget before the call; without it (or when it throws) {@link DEFAULT_CALL_RESERVATION} is reserved.
+   */
+  estimateTokens?(facts: CopilotFacts): number;
   advise(facts: CopilotFacts): Promise<CopilotAdvice>;
 }
+
+/** What a call is assumed to cost when the copilot cannot estimate it: the default prompt budget and output cap. */
+export const DEFAULT_CALL_RESERVATION = DEFAULT_BUDGET_TOKENS + DEFAULT_MAX_OUTPUT_TOKENS;
 
 /** Options of {@link CopilotStep}. */
 export interface CopilotStepOptions {
@@ -16,7 +24,11 @@ export interface CopilotStepOptions {
   clock: Clock;
   /** How long a case group's advice is reused. */
   cacheTtlSeconds: number;
-  /** Model tokens (prompt + completion) allowed per clock hour, across replicas; beyond it the step skips. */
+  /**
+   * Model tokens (prompt + completion) allowed per clock hour, across replicas. Each call reserves its estimate
+   * atomically before it is made (a call that does not fit is skipped), then is charged what it used — a failed call
+   * too: its reported usage, or the whole reservation when the provider reported none.
+   */
   tokensPerHour: number;
   /**
    * The KQL guard, grounded in the table schemas, for the model's hunt queries: only accepted ones reach the case,
@@ -66,6 +78,27 @@ export const groupFingerprint = caseGroupKey;
 
 interface StoredAdvice {
   note: CopilotNote;
+}
+
+interface Budget {
+  tokens: number;
+}
+
+/** Tokens a failed call reported using (a bad or filtered answer carries its usage; a breaker may wrap the error). */
+function usedTokensOf(error: unknown): number | undefined {
+  for (const e of [error, (error as { cause?: unknown } | undefined)?.cause]) {
+    const usage = isAppError(e) ? e.details?.['usage'] : undefined;
+    const total = typeof usage === 'object' && usage !== null ? (usage as { totalTokens?: unknown }).totalTokens : undefined;
+    if (typeof total === 'number' && total >= 0) return total;
+  }
+  return undefined;
+}
+
+/** Whether a failed call never reached the model: the breaker failed fast, or the prompt could not be built. */
+function madeNoCall(error: unknown): boolean {
+  const fast = breakerFailFastOf(error);
+  const failure = copilotFailureOf(error) ?? copilotFailureOf((error as { cause?: unknown } | undefined)?.cause);
+  return fast === 'open' || fast === 'opened' || failure === 'over-budget';
 }
 
 /** The model's hunt queries that pass the guard, as they would run, and what was removed and why. */
@@ -153,17 +186,58 @@ export class CopilotStep {
     return call;
   }
 
+  /** What to reserve for a call about these facts: the copilot's estimate, else the default. */
+  private reservationFor(facts: CopilotFacts): number {
+    try {
+      const estimate = this.o.copilot.estimateTokens?.(facts);
+      return estimate !== undefined && Number.isFinite(estimate) && estimate > 0 ? Math.ceil(estimate) : DEFAULT_CALL_RESERVATION;
+    } catch {
+      // The call itself will fail the same way, before it is sent, and the reservation is then released.
+      return DEFAULT_CALL_RESERVATION;
+    }
+  }
+
+  /**
+   * Reserves `tokens` of the hour's budget with a compare-and-swap on the budget document (etag; a lost race
+   * re-reads and decides again), so concurrent calls — in this process or another replica — never together pass a
+   * budget that each alone fits. Answers whether the reservation was made.
+   */
+  private async reserve(hour: string, tokens: number): Promise<boolean> {
+    let isReserved = false;
+    await updateWithRetry<Budget>(
+      this.o.state,
+      BUDGET,
+      hour,
+      (b) => {
+        const spent = b?.tokens ?? 0;
+        isReserved = spent + tokens <= this.o.tokensPerHour;
+        return isReserved ? { tokens: spent + tokens } : undefined;
+      },
+      { ttlSeconds: 7200, maxAttempts: 50 },
+    );
+    return isReserved;
+  }
+
+  /** Replaces a reservation by what the call used (more or less than reserved; 0 when no call was made). */
+  private async settle(hour: string, reserved: number, used: number): Promise<void> {
+    if (used === reserved) return;
+    await updateWithRetry<Budget>(this.o.state, BUDGET, hour, (b) => ({ tokens: Math.max(0, (b?.tokens ?? 0) - reserved + used) }), { ttlSeconds: 7200, maxAttempts: 50 });
+  }
+
   private async advise(fingerprint: string, facts: CopilotFacts): Promise<Noted> {
     const hour = this.o.clock.now().toISOString().slice(0, 13);
-    const spent = (await this.o.state.get<{ tokens: number }>(BUDGET, hour))?.value.tokens ?? 0;
-    if (spent >= this.o.tokensPerHour) {
-      const note: CopilotNote = { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) is spent; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+    const reservation = this.reservationFor(facts);
+    if (!(await this.reserve(hour, reservation))) {
+      const note: CopilotNote = { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) has no room for this call (up to ${reservation} tokens); the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
       return { note, outcome: 'skipped' };
     }
     let advice: CopilotAdvice;
     try {
       advice = await this.o.copilot.advise(facts);
     } catch (error) {
+      // A failed call is charged too: what it reported using, else the whole reservation (a timed-out or cut
+      // call may have used all of it); only a call that was never made is free.
+      await this.settle(hour, reservation, usedTokensOf(error) ?? (madeNoCall(error) ? 0 : reservation));
       const reason = reasonOf(error);
       const outcome: CopilotOutcome = breakerFailFastOf(error) === 'open' ? 'breaker-open' : 'failed';
       const model = this.o.copilot.model.slice(0, 128);
@@ -174,8 +248,8 @@ export class CopilotStep {
       const note: CopilotNote = { status: 'failed', fingerprint, model, reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
       return { note, outcome };
     }
+    await this.settle(hour, reservation, advice.usage.totalTokens);
     const note = await noteOf(advice, fingerprint, this.o.groundHuntQuery);
-    await updateWithRetry<{ tokens: number }>(this.o.state, BUDGET, hour, (b) => ({ tokens: (b?.tokens ?? 0) + advice.usage.totalTokens }), { ttlSeconds: 7200 });
     await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
     return { note, outcome: 'advised' };
   }
