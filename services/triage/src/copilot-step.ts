@@ -133,7 +133,7 @@ function reasonOf(error: unknown): string {
 }
 
 /** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */
-async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQueryGrounder | undefined): Promise<CopilotNote> {
+async function noteOf(advice: CopilotAdvice, fingerprint: string, alertId: string, ground: HuntQueryGrounder | undefined): Promise<CopilotNote> {
   const { output, usage } = advice;
   const hunts = await groundedHunts(output.huntQueries, ground);
   const removed = [...advice.removed, ...hunts.removed];
@@ -141,6 +141,8 @@ async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQu
     status: 'advised',
     model: usage.model.slice(0, 128),
     fingerprint,
+    scope: 'alert',
+    writtenFor: alertId,
     summary: output.summary,
     verdict: output.verdict,
     evidence: output.evidence,
@@ -150,6 +152,15 @@ async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQu
     removed: removed.slice(0, 100).map((r) => ({ path: r.path.slice(0, 256), reason: r.reason, value: r.value.slice(0, 2100) })),
     usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, ...(usage.cost === undefined ? {} : { cost: usage.cost }) },
   };
+}
+
+/**
+ * The group's advice as another alert of the group sees it: marked as the group's, naming the alert it was written
+ * for (a redelivery of that same alert gets it back as its own). Advice stored before notes named their alert is
+ * the group's too.
+ */
+function reused(note: CopilotNote, alertId: string): CopilotNote {
+  return { ...note, status: 'cached', scope: note.writtenFor === alertId ? 'alert' : 'case-group' };
 }
 
 /**
@@ -174,12 +185,12 @@ export class CopilotStep {
   private async noted(alert: Alert, enrichment: Enrichment, triage: Triage): Promise<Noted> {
     const fingerprint = groupFingerprint(alert);
     const cached = await this.o.state.get<StoredAdvice>(ADVICE, fingerprint);
-    if (cached !== undefined) return { note: { ...cached.value.note, status: 'cached' }, outcome: 'cached' };
+    if (cached !== undefined) return { note: reused(cached.value.note, alert.alertId), outcome: 'cached' };
     const pending = this.inFlight.get(fingerprint);
     if (pending !== undefined) {
       // Another alert of the group is asking right now: share its answer instead of a second call.
       const shared = await pending;
-      return shared.outcome === 'advised' ? { note: { ...shared.note, status: 'cached' }, outcome: 'cached' } : shared;
+      return shared.outcome === 'advised' ? { note: reused(shared.note, alert.alertId), outcome: 'cached' } : shared;
     }
     const call = this.advise(fingerprint, { alert, enrichment, triage }).finally(() => this.inFlight.delete(fingerprint));
     this.inFlight.set(fingerprint, call);
@@ -249,7 +260,7 @@ export class CopilotStep {
       return { note, outcome };
     }
     await this.settle(hour, reservation, advice.usage.totalTokens);
-    const note = await noteOf(advice, fingerprint, this.o.groundHuntQuery);
+    const note = await noteOf(advice, fingerprint, facts.alert.alertId, this.o.groundHuntQuery);
     await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
     return { note, outcome: 'advised' };
   }
