@@ -74,6 +74,14 @@ export const CopilotNote = z.object({
   model: z.string().max(128).optional(),
   /** The case group (rule plus key entities) the advice was given for. */
   fingerprint: z.string().max(128).optional(),
+  /**
+   * Whose advice this is: `alert`, written for this alert; `case-group`, written for an earlier alert of the same case
+   * group (`writtenFor`) and reused (one model call per group), so its summary and actions were not written about
+   * this alert's own entities and must be shown as the group's. Absent on notes written before it existed.
+   */
+  scope: z.enum(['alert', 'case-group']).optional(),
+  /** The alert id the model wrote the advice for. */
+  writtenFor: z.string().max(128).optional(),
   summary: z.string().max(4000).optional(),
   verdict: z.object({ class: VerdictClass, confidence: z.number().min(0).max(1) }).optional(),
   /** Fact, entity or factor ids the verdict cites. */

@@ -22,7 +22,7 @@ export const AlertDispositionedV1 = defineEvent(
       name: z.string().max(1024).optional(),
       title: z.string().min(1).max(1024),
     }),
-    /** The alert's entity ids (`<type>:<value>`), so entity history can count the disposition. */
+    /** The alert's source-named entity ids (`<type>:<value>`; never ones extracted from free text), so entity history can count the disposition. */
     entityIds: z.array(z.string().min(1).max(2100)).max(500),
     disposition: Disposition,
     note: z.string().max(2000).optional(),

@@ -108,7 +108,9 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
         ...(alert.rule?.name !== undefined ? { name: alert.rule.name } : {}),
         title: alert.title,
       },
-      entityIds: alert.entities.map((e) => e.id),
+      // Only entities the source named: one extracted from free text is the alert writer's choice, and analysts'
+      // dispositions lower that entity's future scores.
+      entityIds: alert.entities.filter((e) => e.origin !== 'extracted').map((e) => e.id),
       disposition: input.disposition,
       ...(input.note !== undefined ? { note: input.note } : {}),
       analyst,

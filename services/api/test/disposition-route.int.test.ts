@@ -26,6 +26,7 @@ let auditDown = false;
 const audit: AuditTrail = {
   append: (entry) => (auditDown ? Promise.reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'state down', { retryable: true })) : trail.append(entry)),
 };
+let project: ReturnType<typeof makeCaseProjector>;
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, unknown> };
@@ -36,7 +37,7 @@ beforeAll(async () => {
   const state = new MemoryStateStore();
   trail = new StateAuditTrail(state, { clock });
   const cases = new StateCaseStore(state);
-  const project = makeCaseProjector(cases, new StateCaseGroupStore(state, { windowMinutes: 60 }));
+  project = makeCaseProjector(cases, new StateCaseGroupStore(state, { windowMinutes: 60 }));
   await project(receivedEvent(alert, new Date('2026-11-23T10:00:00Z')), delivery);
   // The case view's subscription, in-line: every published event is recorded and projected before publish resolves.
   const inner = new MemoryBus();
@@ -142,5 +143,16 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
     expect(fields.some((f) => f.includes('disposition'))).toBe(true);
     expect(fields.some((f) => f.includes('note'))).toBe(true);
     expect(published).toHaveLength(2);
+  });
+
+  it('names only the entities the source named: an address written into the description gains no analyst history', async () => {
+    const mentioned = { id: 'ip:203.0.113.9', type: 'ip' as const, value: '203.0.113.9', origin: 'extracted' as const };
+    const hostile = { ...alert, alertId: `${alert.alertId}-mentions`, entities: [...alert.entities, mentioned] };
+    await project(receivedEvent(hostile, new Date('2026-11-23T10:30:00Z')), delivery);
+    const res = await post(`/api/v1/alerts/${hostile.alertId}/disposition`, { disposition: 'false-positive' });
+    expect(res.status).toBe(202);
+    const event = published.at(-1);
+    expect(event?.type).toBe('soc.alert.dispositioned.v1');
+    expect(event?.type === 'soc.alert.dispositioned.v1' && event.data.entityIds).toEqual(alert.entities.map((e) => e.id));
   });
 });

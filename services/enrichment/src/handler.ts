@@ -15,8 +15,16 @@ export function ruleKeyFrom(rule: { source: string; id?: string | undefined; nam
   return `${rule.source}:${rule.id ?? rule.name ?? rule.title}`.toLowerCase();
 }
 
-/** What history records of a `soc.alert.dispositioned.v1`. Pure. */
-export function dispositionRecordOf(event: EventByType<'soc.alert.dispositioned.v1'>): DispositionRecord {
+/**
+ * The only producer whose dispositions history counts: the analyst API's disposition route, which only principals
+ * with the analyst role may call. A disposition event from anywhere else on the bus (a replay tool, another service,
+ * a forged publish) would let its writer lower future scores of a rule, an entity or a tenant, so it is ignored.
+ */
+export const DISPOSITION_SOURCE = '/soc/api';
+
+/** What history records of a `soc.alert.dispositioned.v1`; nothing for one the analyst API did not emit. Pure. */
+export function dispositionRecordOf(event: EventByType<'soc.alert.dispositioned.v1'>): DispositionRecord | undefined {
+  if (event.source !== DISPOSITION_SOURCE) return undefined;
   const d = event.data;
   return { alertId: d.alertId, tenantId: d.tenantId, ruleKey: ruleKeyFrom(d.rule), entityIds: d.entityIds, disposition: d.disposition, at: d.at };
 }
@@ -148,7 +156,8 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
       return { emit: [enriched] };
     },
     'soc.alert.dispositioned.v1': async (event) => {
-      await deps.history.recordDisposition(dispositionRecordOf(event));
+      const record = dispositionRecordOf(event);
+      if (record) await deps.history.recordDisposition(record);
       return NOTHING;
     },
   });

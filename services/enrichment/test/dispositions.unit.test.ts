@@ -90,4 +90,23 @@ describe('enrichment: analyst dispositions', () => {
     const facts = factsOf(await handle(received(alertOf(8, [user]), 8)));
     expect(facts.find((f) => f.id === 'history:user:msticadmin')?.attributes).toMatchObject({ priorAlertCount: 0, falsePositives: 1 });
   });
+
+  it('counts only dispositions the analyst API emitted: one published under any other source changes no history', async () => {
+    const handle = setup();
+    const a1 = alertOf(1, [host, user]);
+    await handle(received(a1, 1));
+    for (const source of ['/soc/ingestion', '/soc/replay', 'urn:attacker', '/soc/api/']) {
+      const forged = { ...dispositioned(a1, 'false-positive', 2), id: `forged-${source}`, source };
+      expect(await handle(forged)).toEqual({ emit: [] });
+    }
+    const next = factsOf(await handle(received(alertOf(2, [host, user]), 2)));
+    expect(counts(next)).toEqual({
+      'history:host:msticalertswin1': [0, 0, 0],
+      'history:user:msticadmin': [0, 0, 0],
+      'rule-history:generic:asc-cred-cmdline': [0, 0, 0],
+    });
+    await handle(dispositioned(a1, 'false-positive', 3));
+    const after = factsOf(await handle(received(alertOf(3, [host, user]), 3)));
+    expect(after.find((f) => f.kind === 'rule-history')?.attributes.falsePositives).toBe(1);
+  });
 });

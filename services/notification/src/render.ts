@@ -13,11 +13,19 @@ export function subjectOf(alert: Alert, triage: Triage): string {
   return `[SOC ${triage.risk.level.toUpperCase()} ${triage.risk.score}] ${clean}`;
 }
 
-/** The copilot's advice, when it gave some: its summary and investigation steps (advisory, like the model). */
-function copilotAdvice(triage: Triage): { summary: string; steps: readonly string[] } | undefined {
+/**
+ * The copilot's advice, when it gave some: its summary and investigation steps (advisory, like the model), under a
+ * heading that says whose advice it is. Advice reused from an earlier alert of the case group (or cached advice that
+ * does not say) is headed as the group's, naming the alert it was written for.
+ */
+function copilotAdvice(triage: Triage): { heading: string; summary: string; steps: readonly string[] } | undefined {
   const note = triage.copilot;
   if (!note || (note.status !== 'advised' && note.status !== 'cached') || (!note.summary && note.investigationSteps.length === 0)) return undefined;
-  return { summary: note.summary ?? '', steps: note.investigationSteps };
+  const isGroups = note.scope === 'case-group' || (note.scope === undefined && note.status === 'cached');
+  const heading = isGroups
+    ? `Copilot advice for this alert's case group (LLM, advisory; written for ${note.writtenFor === undefined ? 'an earlier alert of the group' : `alert ${note.writtenFor}`}, not for this alert)`
+    : 'Copilot advice (LLM, advisory)';
+  return { heading, summary: note.summary ?? '', steps: note.investigationSteps };
 }
 
 /**
@@ -37,7 +45,7 @@ export function renderAlertEmail(alert: Alert, triage: Triage, opts: RenderOptio
   const steps = triage.nextSteps.map((s) => `<li>${escapeHtml(s)}</li>`).join('');
   const advice = copilotAdvice(triage);
   const adviceHtml = advice
-    ? `<h3>Copilot advice (LLM, advisory)</h3><p>${escapeHtml(advice.summary)}</p>${advice.steps.length ? `<ol>${advice.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>` : ''}`
+    ? `<h3>${escapeHtml(advice.heading)}</h3><p>${escapeHtml(advice.summary)}</p>${advice.steps.length ? `<ol>${advice.steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>` : ''}`
     : '';
   const color = { low: '#2e7d32', medium: '#f9a825', high: '#ef6c00', critical: '#c62828' }[triage.risk.level];
   const html = `<!doctype html>
@@ -65,7 +73,7 @@ ${adviceHtml}
     `Verdict: ${triage.verdict.class}`,
     'Next steps:',
     ...triage.nextSteps.map((s, i) => `${i + 1}. ${s}`),
-    ...(advice ? ['', 'Copilot advice (LLM, advisory):', ...(advice.summary ? [advice.summary] : []), ...advice.steps.map((s, i) => `${i + 1}. ${s}`)] : []),
+    ...(advice ? ['', `${advice.heading}:`, ...(advice.summary ? [advice.summary] : []), ...advice.steps.map((s, i) => `${i + 1}. ${s}`)] : []),
     '',
     `Case: ${caseUrl}`,
   ].join('\n');

@@ -70,4 +70,16 @@ describe('alert email rendering', () => {
     const failed = renderAlertEmail(hostile, { ...triage, copilot: { ...copilot, status: 'failed' } }, { caseUrl });
     expect(failed.html).not.toContain('Copilot advice');
   });
+
+  it("shows advice reused from an earlier alert of the case group as the group's, naming the alert it was written for", () => {
+    const copilot = { status: 'advised' as const, scope: 'alert' as const, writtenFor: hostile.alertId, summary: 'Likely phishing', evidence: [], investigationSteps: ['Pull the mail trace'], recommendedActions: [], huntQueries: [], removed: [] };
+    const own = renderAlertEmail(hostile, { ...triage, copilot }, { caseUrl });
+    expect(own.text).toContain('Copilot advice (LLM, advisory):\nLikely phishing');
+    expect(own.text).not.toContain('case group');
+    for (const reused of [{ ...copilot, status: 'cached' as const, scope: 'case-group' as const, writtenFor: 'alt-first' }, { status: 'cached' as const, summary: 'Likely phishing', evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] }]) {
+      const group = renderAlertEmail(hostile, { ...triage, copilot: reused }, { caseUrl });
+      expect(group.text).toMatch(/Copilot advice for this alert's case group \(LLM, advisory; written for (alert alt-first|an earlier alert of the group), not for this alert\):\nLikely phishing/);
+      expect(group.html).toContain('case group');
+    }
+  });
 });

@@ -1,13 +1,21 @@
 import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey, clipText } from '@soc/contracts';
 import { type Clock, breakerFailFastOf, describeError, isAppError } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
-import { type CopilotAdvice, type CopilotFacts, copilotFailureOf } from './llm/index.ts';
+import { type CopilotAdvice, type CopilotFacts, DEFAULT_BUDGET_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, copilotFailureOf } from './llm/index.ts';
 
 /** The model behind the step (an `OpenAiCopilot`, wrapped in a circuit breaker by the composition root). */
 export interface Copilot {
   readonly model: string;
+  /**
+   * The most one call about these facts may cost in tokens (prompt estimate plus output cap), reserved from the
+   * hourly budget before the call; without it (or when it throws) {@link DEFAULT_CALL_RESERVATION} is reserved.
+   */
+  estimateTokens?(facts: CopilotFacts): number;
   advise(facts: CopilotFacts): Promise<CopilotAdvice>;
 }
+
+/** What a call is assumed to cost when the copilot cannot estimate it: the default prompt budget and output cap. */
+export const DEFAULT_CALL_RESERVATION = DEFAULT_BUDGET_TOKENS + DEFAULT_MAX_OUTPUT_TOKENS;
 
 /** Options of {@link CopilotStep}. */
 export interface CopilotStepOptions {
@@ -16,7 +24,11 @@ export interface CopilotStepOptions {
   clock: Clock;
   /** How long a case group's advice is reused. */
   cacheTtlSeconds: number;
-  /** Model tokens (prompt + completion) allowed per clock hour, across replicas; beyond it the step skips. */
+  /**
+   * Model tokens (prompt + completion) allowed per clock hour, across replicas. Each call reserves its estimate
+   * atomically before it is made (a call that does not fit is skipped), then is charged what it used — a failed call
+   * too: its reported usage, or the whole reservation when the provider reported none.
+   */
   tokensPerHour: number;
   /**
    * The KQL guard, grounded in the table schemas, for the model's hunt queries: only accepted ones reach the case,
@@ -68,6 +80,27 @@ interface StoredAdvice {
   note: CopilotNote;
 }
 
+interface Budget {
+  tokens: number;
+}
+
+/** Tokens a failed call reported using (a bad or filtered answer carries its usage; a breaker may wrap the error). */
+function usedTokensOf(error: unknown): number | undefined {
+  for (const e of [error, (error as { cause?: unknown } | undefined)?.cause]) {
+    const usage = isAppError(e) ? e.details?.['usage'] : undefined;
+    const total = typeof usage === 'object' && usage !== null ? (usage as { totalTokens?: unknown }).totalTokens : undefined;
+    if (typeof total === 'number' && total >= 0) return total;
+  }
+  return undefined;
+}
+
+/** Whether a failed call never reached the model: the breaker failed fast, or the prompt could not be built. */
+function madeNoCall(error: unknown): boolean {
+  const fast = breakerFailFastOf(error);
+  const failure = copilotFailureOf(error) ?? copilotFailureOf((error as { cause?: unknown } | undefined)?.cause);
+  return fast === 'open' || fast === 'opened' || failure === 'over-budget';
+}
+
 /** The model's hunt queries that pass the guard, as they would run, and what was removed and why. */
 async function groundedHunts(queries: readonly string[], ground: HuntQueryGrounder | undefined): Promise<{ kept: string[]; removed: CopilotAdvice['removed'] }> {
   const kept: string[] = [];
@@ -100,7 +133,7 @@ function reasonOf(error: unknown): string {
 }
 
 /** A copilot note from checked advice: the model's words on top of the deterministic triage, never instead of it. */
-async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQueryGrounder | undefined): Promise<CopilotNote> {
+async function noteOf(advice: CopilotAdvice, fingerprint: string, alertId: string, ground: HuntQueryGrounder | undefined): Promise<CopilotNote> {
   const { output, usage } = advice;
   const hunts = await groundedHunts(output.huntQueries, ground);
   const removed = [...advice.removed, ...hunts.removed];
@@ -108,6 +141,8 @@ async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQu
     status: 'advised',
     model: usage.model.slice(0, 128),
     fingerprint,
+    scope: 'alert',
+    writtenFor: alertId,
     summary: output.summary,
     verdict: output.verdict,
     evidence: output.evidence,
@@ -117,6 +152,15 @@ async function noteOf(advice: CopilotAdvice, fingerprint: string, ground: HuntQu
     removed: removed.slice(0, 100).map((r) => ({ path: r.path.slice(0, 256), reason: r.reason, value: r.value.slice(0, 2100) })),
     usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, ...(usage.cost === undefined ? {} : { cost: usage.cost }) },
   };
+}
+
+/**
+ * The group's advice as another alert of the group sees it: marked as the group's, naming the alert it was written
+ * for (a redelivery of that same alert gets it back as its own). Advice stored before notes named their alert is
+ * the group's too.
+ */
+function reused(note: CopilotNote, alertId: string): CopilotNote {
+  return { ...note, status: 'cached', scope: note.writtenFor === alertId ? 'alert' : 'case-group' };
 }
 
 /**
@@ -141,29 +185,70 @@ export class CopilotStep {
   private async noted(alert: Alert, enrichment: Enrichment, triage: Triage): Promise<Noted> {
     const fingerprint = groupFingerprint(alert);
     const cached = await this.o.state.get<StoredAdvice>(ADVICE, fingerprint);
-    if (cached !== undefined) return { note: { ...cached.value.note, status: 'cached' }, outcome: 'cached' };
+    if (cached !== undefined) return { note: reused(cached.value.note, alert.alertId), outcome: 'cached' };
     const pending = this.inFlight.get(fingerprint);
     if (pending !== undefined) {
       // Another alert of the group is asking right now: share its answer instead of a second call.
       const shared = await pending;
-      return shared.outcome === 'advised' ? { note: { ...shared.note, status: 'cached' }, outcome: 'cached' } : shared;
+      return shared.outcome === 'advised' ? { note: reused(shared.note, alert.alertId), outcome: 'cached' } : shared;
     }
     const call = this.advise(fingerprint, { alert, enrichment, triage }).finally(() => this.inFlight.delete(fingerprint));
     this.inFlight.set(fingerprint, call);
     return call;
   }
 
+  /** What to reserve for a call about these facts: the copilot's estimate, else the default. */
+  private reservationFor(facts: CopilotFacts): number {
+    try {
+      const estimate = this.o.copilot.estimateTokens?.(facts);
+      return estimate !== undefined && Number.isFinite(estimate) && estimate > 0 ? Math.ceil(estimate) : DEFAULT_CALL_RESERVATION;
+    } catch {
+      // The call itself will fail the same way, before it is sent, and the reservation is then released.
+      return DEFAULT_CALL_RESERVATION;
+    }
+  }
+
+  /**
+   * Reserves `tokens` of the hour's budget with a compare-and-swap on the budget document (etag; a lost race
+   * re-reads and decides again), so concurrent calls — in this process or another replica — never together pass a
+   * budget that each alone fits. Answers whether the reservation was made.
+   */
+  private async reserve(hour: string, tokens: number): Promise<boolean> {
+    let isReserved = false;
+    await updateWithRetry<Budget>(
+      this.o.state,
+      BUDGET,
+      hour,
+      (b) => {
+        const spent = b?.tokens ?? 0;
+        isReserved = spent + tokens <= this.o.tokensPerHour;
+        return isReserved ? { tokens: spent + tokens } : undefined;
+      },
+      { ttlSeconds: 7200, maxAttempts: 50 },
+    );
+    return isReserved;
+  }
+
+  /** Replaces a reservation by what the call used (more or less than reserved; 0 when no call was made). */
+  private async settle(hour: string, reserved: number, used: number): Promise<void> {
+    if (used === reserved) return;
+    await updateWithRetry<Budget>(this.o.state, BUDGET, hour, (b) => ({ tokens: Math.max(0, (b?.tokens ?? 0) - reserved + used) }), { ttlSeconds: 7200, maxAttempts: 50 });
+  }
+
   private async advise(fingerprint: string, facts: CopilotFacts): Promise<Noted> {
     const hour = this.o.clock.now().toISOString().slice(0, 13);
-    const spent = (await this.o.state.get<{ tokens: number }>(BUDGET, hour))?.value.tokens ?? 0;
-    if (spent >= this.o.tokensPerHour) {
-      const note: CopilotNote = { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) is spent; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
+    const reservation = this.reservationFor(facts);
+    if (!(await this.reserve(hour, reservation))) {
+      const note: CopilotNote = { status: 'skipped', fingerprint, reason: `The hourly LLM token budget (${this.o.tokensPerHour}) has no room for this call (up to ${reservation} tokens); the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
       return { note, outcome: 'skipped' };
     }
     let advice: CopilotAdvice;
     try {
       advice = await this.o.copilot.advise(facts);
     } catch (error) {
+      // A failed call is charged too: what it reported using, else the whole reservation (a timed-out or cut
+      // call may have used all of it); only a call that was never made is free.
+      await this.settle(hour, reservation, usedTokensOf(error) ?? (madeNoCall(error) ? 0 : reservation));
       const reason = reasonOf(error);
       const outcome: CopilotOutcome = breakerFailFastOf(error) === 'open' ? 'breaker-open' : 'failed';
       const model = this.o.copilot.model.slice(0, 128);
@@ -174,8 +259,8 @@ export class CopilotStep {
       const note: CopilotNote = { status: 'failed', fingerprint, model, reason: `${reason}; the deterministic triage stands`, evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [], removed: [] };
       return { note, outcome };
     }
-    const note = await noteOf(advice, fingerprint, this.o.groundHuntQuery);
-    await updateWithRetry<{ tokens: number }>(this.o.state, BUDGET, hour, (b) => ({ tokens: (b?.tokens ?? 0) + advice.usage.totalTokens }), { ttlSeconds: 7200 });
+    await this.settle(hour, reservation, advice.usage.totalTokens);
+    const note = await noteOf(advice, fingerprint, facts.alert.alertId, this.o.groundHuntQuery);
     await this.o.state.put<StoredAdvice>(ADVICE, fingerprint, { note }, { ttlSeconds: this.o.cacheTtlSeconds });
     return { note, outcome: 'advised' };
   }

@@ -15,12 +15,24 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.2.0';
+export const ENGINE_VERSION = '1.3.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
+/**
+ * Whether a fact is about an entity the source product named. Extracted entities come from free text the attacker
+ * may have written (`ping 10.0.9.1` in a description), so a fact about one may raise suspicion (a threat-intel hit)
+ * but never lower the score or move the verdict toward benign: no allowlist hit, low criticality, low user risk or
+ * analyst history of such an entity counts against the alert. Facts of no entity (rule, tenant) are not entity facts.
+ */
+function sourceNamedFacts(alert: Alert): (f: Fact) => boolean {
+  const named = new Set(alert.entities.filter((e) => e.origin !== 'extracted').map((e) => e.id));
+  return (f) => f.entityId !== undefined && named.has(f.entityId);
+}
+
 /** Every named factor with its points and the evidence behind it. Pure. */
 export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights, attack: readonly MappedTechnique[] = []): RiskFactor[] {
+  const fromSource = sourceNamedFacts(alert);
   const factors: RiskFactor[] = [
     {
       name: 'source-severity',
@@ -80,7 +92,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
-  const assetFacts = enrichment.facts.filter((f) => f.kind === 'asset' && isCriticality(f.attributes.criticality));
+  const assetFacts = enrichment.facts.filter((f) => f.kind === 'asset' && isCriticality(f.attributes.criticality) && (fromSource(f) || w.assetCriticality[f.attributes.criticality] > 0));
   const topCriticality = CRITICALITY_ORDER.findLast((c) => assetFacts.some((f) => f.attributes.criticality === c));
   if (topCriticality !== undefined && w.assetCriticality[topCriticality] !== 0) {
     const top = assetFacts.filter((f) => f.attributes.criticality === topCriticality);
@@ -102,9 +114,10 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
       factIds: privileged.slice(0, MAX_CITED).map((f) => f.id),
     });
   }
-  const topRisk = RISK_ORDER.findLast((r) => userFacts.some((f) => f.attributes.riskLevel === r));
+  // A user risk level that would lower the score counts only for a source-named account.
+  const topRisk = RISK_ORDER.findLast((r) => userFacts.some((f) => f.attributes.riskLevel === r && (w.userRisk[r] > 0 || fromSource(f))));
   if (topRisk !== undefined && w.userRisk[topRisk] !== 0) {
-    const risky = userFacts.filter((f) => f.attributes.riskLevel === topRisk);
+    const risky = userFacts.filter((f) => f.attributes.riskLevel === topRisk && (w.userRisk[topRisk] > 0 || fromSource(f)));
     factors.push({
       name: 'user-risk',
       points: w.userRisk[topRisk],
@@ -114,8 +127,9 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
   }
 
   // An allowlist entry is a human's statement that this activity is expected: it lowers the score, which moves
-  // the likelihoods from true positive toward benign positive.
-  const allowlisted = enrichment.facts.filter((f) => f.kind === 'allowlist');
+  // the likelihoods from true positive toward benign positive. Only for entities the source named: an address
+  // written into the description must not silence a detection.
+  const allowlisted = enrichment.facts.filter((f) => f.kind === 'allowlist' && fromSource(f));
   if (allowlisted.length > 0) {
     factors.push({
       name: 'allowlisted',
@@ -125,7 +139,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
-  const analyst = analystHistoryFactor(enrichment.facts, w);
+  const analyst = analystHistoryFactor(enrichment.facts, w, fromSource);
   if (analyst) factors.push(analyst);
 
   // Low-confidence text matches inform the analyst but do not move the score.
@@ -159,10 +173,12 @@ function dispositionCounts(facts: readonly Fact[]): DispositionCounts & { total:
  * as its net confirmed rate, shrunk toward zero while few alerts were judged: repeat false and benign positives
  * lower the score (toward the benign and false-positive likelihoods), confirmed attacks raise it.
  */
-function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights): RiskFactor | undefined {
+function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights, fromSource: (f: Fact) => boolean): RiskFactor | undefined {
+  // An extracted entity's history counts only when analysts confirmed it more than they dismissed it.
+  const raises = (f: Fact): boolean => { const c = dispositionCounts([f]); return c.truePositives > c.benignPositives + c.falsePositives; };
   const scopes = [
     { label: 'rule', points: w.analystHistory.rulePoints, facts: facts.filter((f) => f.kind === 'rule-history') },
-    { label: 'entities', points: w.analystHistory.entityPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant') },
+    { label: 'entities', points: w.analystHistory.entityPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant' && (fromSource(f) || raises(f))) },
     { label: 'tenant', points: w.analystHistory.tenantPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope === 'tenant') },
   ]
     .map((scope) => ({ ...scope, facts: scope.facts.filter((f) => dispositionCounts([f]).total > 0) }))
@@ -208,14 +224,14 @@ function levelOf(score: number, w: TriageWeights): Triage['risk']['level'] {
  * dispositions on this rule, these entities and this tenant, smoothed toward the configured share (a rule analysts
  * keep closing as false positive is predicted false positive, not benign).
  */
-function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights): number {
+function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights, fromSource: (f: Fact) => boolean): number {
   const noisy = factors.some((f) => f.name === 'noisy-rule');
   const base = noisy ? w.verdict.noisyRuleFalsePositiveShare : w.verdict.falsePositiveShare;
   const d = w.verdict.dispositions;
   let benign = 0;
   let falsePositives = 0;
   for (const f of enrichment.facts) {
-    const weight = f.kind === 'rule-history' ? d.ruleWeight : f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : d.entityWeight) : 0;
+    const weight = f.kind === 'rule-history' ? d.ruleWeight : f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : fromSource(f) ? d.entityWeight : 0) : 0;
     if (weight === 0) continue;
     benign += weight * numberAttr(f, 'benignPositives');
     falsePositives += weight * numberAttr(f, 'falsePositives');
@@ -223,9 +239,9 @@ function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: Tr
   return (falsePositives + d.prior * base) / (benign + falsePositives + d.prior);
 }
 
-function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights): Triage['verdict'] {
+function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights, fromSource: (f: Fact) => boolean): Triage['verdict'] {
   const tp = 1 / (1 + Math.exp(-w.verdict.steepness * (score - w.verdict.midpoint)));
-  const fpShare = falsePositiveShare(factors, enrichment, w);
+  const fpShare = falsePositiveShare(factors, enrichment, w, fromSource);
   const round = (n: number): number => Math.round(n * 1000) / 1000;
   const likelihoods = {
     truePositive: round(tp),
@@ -241,6 +257,44 @@ function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment,
   const [best] = ranked;
   const cls: VerdictClass = best && best[1] >= w.verdict.minConfidence ? best[0] : 'needs-more-information';
   return { class: cls, likelihoods };
+}
+
+/** Factors that come from the history of the rule, the entities and the tenant rather than from the alert itself. */
+const HISTORY_FACTORS: ReadonlySet<string> = new Set(['noisy-rule', 'recurring-rule', 'entity-history', 'analyst-history']);
+const STRONG_SEVERITIES: ReadonlySet<Alert['severity']> = new Set(['high', 'critical']);
+
+interface EvidenceFloor {
+  /** The score of the alert's own factors (everything but history), below which history may not push it. */
+  score: number;
+  /** The verdict those factors alone give; history may not turn it into a benign or false positive. */
+  verdict: Triage['verdict'];
+  reasons: string[];
+  factIds: string[];
+}
+
+/**
+ * The floor an alert's own evidence sets, when it carries a strong indicator: the source rated it high or critical,
+ * or threat intel found an entity the source named malicious. Then the score of its non-history factors is a floor
+ * for the score, and their verdict one for the verdict; without a strong indicator history moves the alert freely
+ * (within its caps). Pure.
+ */
+function evidenceFloor(alert: Alert, enrichment: Enrichment, factors: readonly RiskFactor[], w: TriageWeights, fromSource: (f: Fact) => boolean): EvidenceFloor | undefined {
+  const reasons: string[] = [];
+  if (STRONG_SEVERITIES.has(alert.severity)) reasons.push(`the source rated it ${alert.severity}`);
+  const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
+  if (malicious.length > 0) reasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
+  if (reasons.length === 0) return undefined;
+  const own = factors.filter((f) => !HISTORY_FACTORS.has(f.name));
+  const score = Math.round(clamp(own.reduce((n, f) => n + f.points, 0), 0, 100));
+  const noHistory: Enrichment = { facts: enrichment.facts.filter((f) => f.kind !== 'history' && f.kind !== 'rule-history'), missing: enrichment.missing };
+  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource), reasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+}
+
+const BENIGN_LEANING: ReadonlySet<VerdictClass> = new Set(['benign-positive', 'false-positive']);
+
+/** The verdict with history, unless history turned the evidence's verdict into a benign or false positive. */
+function floorVerdict(withHistory: Triage['verdict'], evidence: Triage['verdict']): Triage['verdict'] {
+  return BENIGN_LEANING.has(withHistory.class) && !BENIGN_LEANING.has(evidence.class) ? evidence : withHistory;
 }
 
 const STEPS: Partial<Record<Entity['type'], (e: Entity) => string>> = {
@@ -312,10 +366,18 @@ export interface PlaybookLookup {
 export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
   const mapped = looked?.attack ?? mapAttack(alert, knowledge.attack);
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
-  const factors = scoreFactors(alert, enrichment, weights, mapped);
+  const fromSource = sourceNamedFacts(alert);
+  const scored = scoreFactors(alert, enrichment, weights, mapped);
+  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource);
+  const raw = scored.reduce((n, f) => n + f.points, 0);
+  // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the
+  // factors still sum to the score.
+  const factors = floor && Math.round(clamp(raw, 0, 100)) < floor.score
+    ? [...scored, { name: 'evidence-floor', points: floor.score - raw, evidence: clip(`Analysts' history of the rule, entities and tenant may not lower this alert below its own evidence (${floor.reasons.join('; ')}): floor ${floor.score}`), factIds: floor.factIds }]
+    : scored;
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
-  const verdict = verdictOf(score, factors, enrichment, weights);
+  const verdict = floor ? floorVerdict(verdictOf(score, factors, enrichment, weights, fromSource), floor.verdict) : verdictOf(score, factors, enrichment, weights, fromSource);
   return {
     engine: { name: 'deterministic', version: `${ENGINE_VERSION}+weights.${weights.version}` },
     risk: { score, level, factors },

@@ -52,6 +52,11 @@ export function openCopilot(config: TriageConfig): (Copilot & { close(): void })
   // Calls beyond the limit wait their turn instead of being refused: a refusal would count as a failure and open the
   // breaker during a storm of distinct case groups.
   const limit = concurrencyLimit(config.LLM_MAX_CONCURRENCY);
-  return { model: copilot.model, advise: (facts) => limit(() => guarded(facts)), close: () => guarded.breaker.shutdown() };
+  return {
+    model: copilot.model,
+    estimateTokens: (facts) => copilot.estimateTokens(facts),
+    advise: (facts) => limit(() => guarded(facts)),
+    close: () => guarded.breaker.shutdown(),
+  };
 }
 

@@ -204,7 +204,10 @@ describe('the LLM copilot layer of triage', () => {
   });
 
   it('skips once the hourly token budget is spent', async () => {
-    const { triageOf, close, recorder: r } = await setup(model, { LLM_TOKENS_PER_HOUR: '1000' });
+    // The first call fits its reservation (prompt estimate + output cap, at most 3,700) and is charged the 5,000 the
+    // server reports; the next has no room left.
+    const costly = (req: RecordedRequest): ScriptedResponse => ({ ...model(req), usage: { prompt_tokens: 4800, completion_tokens: 200 } });
+    const { triageOf, close, recorder: r } = await setup(costly, { LLM_TOKENS_PER_HOUR: '5000' });
     expect((await triageOf(alertOf(1))).copilot?.status).toBe('advised');
     const other = await triageOf(alertOf(2, { rule: { id: 'ANOTHER-RULE' } }));
     close();

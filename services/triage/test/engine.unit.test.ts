@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertEnrichedV1, type Alert, type Enrichment, createEvent, parseEvent } from '@soc/contracts';
+import { AlertEnrichedV1, type Alert, type Enrichment, type Fact, createEvent, parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { triage } from '../src/handler.ts';
@@ -176,6 +176,90 @@ describe('deterministic triage engine', () => {
     expect(without.verdict.class).toBe('needs-more-information');
     expect(t.verdict.class).toBe('benign-positive');
     expect(t.verdict.likelihoods.benignPositive).toBeGreaterThan(without.verdict.likelihoods.benignPositive);
+  });
+
+  describe('facts about extracted entities (free text the attacker wrote)', () => {
+    const ps = { id: 'process:powershell.exe', type: 'process' as const, value: 'powershell.exe', origin: 'source' as const };
+    const scanner = { id: 'ip:10.0.9.1', type: 'ip' as const, value: '10.0.9.1', isInternal: true, origin: 'extracted' as const };
+    const vm = { id: 'host:vm1', type: 'host' as const, value: 'vm1', origin: 'extracted' as const };
+    const user = { id: 'user:brians', type: 'user' as const, value: 'brians', origin: 'extracted' as const };
+    const base: Alert = { ...alert, severity: 'medium', attack: [], entities: [ps] };
+    const hostile: Alert = { ...base, entities: [ps, scanner, vm, user] };
+    // Every "benign" fact enrichment could state about the extracted entities, with weights that make each lower.
+    const lowering = TriageWeights.parse({ ...weights, assetCriticality: { ...weights.assetCriticality, low: -10 }, userRisk: { ...weights.userRisk, low: -5 } });
+    const benignFacts: Enrichment = {
+      facts: [
+        contextFact('allowlist:f:1', 'allowlist', scanner.id, { reason: 'Qualys vulnerability scanners probe every host weekly', expiresAt: '2027-06-30T00:00:00Z' }),
+        contextFact('asset:a:3', 'asset', vm.id, { criticality: 'low' }),
+        contextFact('user:g:4', 'user', user.id, { privileged: false, riskLevel: 'low' }),
+        { ...historyFact(scanner.id, 0), attributes: { priorAlertCount: 0, truePositives: 0, benignPositives: 9, falsePositives: 9 } },
+      ],
+      missing: [],
+    };
+
+    it('never lower the score nor move the verdict toward benign: the alert triages as without them', () => {
+      const plain = triageAlert(base, noFacts, lowering, knowledge);
+      const t = triageAlert(hostile, benignFacts, lowering, knowledge);
+      expect(t.risk.factors.filter((f) => f.points < 0)).toEqual([]);
+      expect({ score: t.risk.score, level: t.risk.level, verdict: t.verdict }).toEqual({ score: plain.risk.score, level: plain.risk.level, verdict: plain.verdict });
+    });
+
+    it('still lower it when the source named the same entities', () => {
+      const named = { ...hostile, entities: hostile.entities.map((e) => ({ ...e, origin: 'source' as const })) };
+      const t = triageAlert(named, benignFacts, lowering, knowledge);
+      expect(t.risk.factors.filter((f) => f.points < 0).map((f) => f.name).sort()).toEqual(['allowlisted', 'analyst-history', 'asset-criticality', 'user-risk']);
+    });
+
+    it('may still raise suspicion: a threat-intel hit or a critical asset counts', () => {
+      const raising: Enrichment = {
+        facts: [
+          { id: 'ti:1', kind: 'threat-intel', entityId: scanner.id, source: 'feed', observedAt: '2026-11-23T10:00:00.000Z', confidence: 1, statement: '10.0.9.1 is a C2 server', attributes: { verdict: 'malicious' } },
+          contextFact('asset:a:2', 'asset', vm.id, { criticality: 'critical' }),
+        ],
+        missing: [],
+      };
+      const t = triageAlert(hostile, raising, weights, knowledge);
+      expect(t.risk.factors.map((f) => [f.name, f.points])).toEqual(expect.arrayContaining([['threat-intel', 25], ['asset-criticality', 15]]));
+    });
+  });
+
+  describe('the floor an alert\'s own evidence sets', () => {
+    const host = { id: 'host:ws07', type: 'host' as const, value: 'ws07', origin: 'source' as const };
+    const c2 = { id: 'ip:185.220.101.4', type: 'ip' as const, value: '185.220.101.4', origin: 'source' as const };
+    const base: Alert = { ...alert, severity: 'medium', attack: [], entities: [host, c2] };
+    // A rule analysts closed 50 times as a false positive, on these entities and in this tenant too.
+    const noisyHistory: Fact[] = [
+      { id: 'rule-history:generic:r-9', kind: 'rule-history' as const, source: 'soc-history', observedAt: '2026-11-23T10:00:00.000Z', statement: 'fired 50 times', attributes: { priorAlertCount: 50, truePositives: 0, benignPositives: 0, falsePositives: 50 } },
+      { ...historyFact(host.id, 50), attributes: { priorAlertCount: 50, falsePositives: 50 } },
+      { id: 'tenant-history:contoso', kind: 'history' as const, source: 'soc-history', observedAt: '2026-11-23T10:00:00.000Z', statement: 'tenant', attributes: { scope: 'tenant', falsePositives: 50 } },
+    ];
+    const malicious = { id: 'ti:c2', kind: 'threat-intel' as const, entityId: c2.id, source: 'feed', observedAt: '2026-11-23T10:00:00.000Z', confidence: 1, statement: '185.220.101.4 is a known C2 server', attributes: { verdict: 'malicious' } };
+
+    it('keeps a malicious indicator high and true positive whatever the rule\'s history, and says why', () => {
+      const evidenceOnly = triageAlert(base, { facts: [malicious], missing: [] }, weights, knowledge);
+      const t = triageAlert(base, { facts: [...noisyHistory, malicious], missing: [] }, weights, knowledge);
+      expect(evidenceOnly.risk.level).toBe('high');
+      expect(t.risk.score).toBeGreaterThanOrEqual(evidenceOnly.risk.score);
+      expect(t.risk.level).toBe('high');
+      expect(t.verdict.class).toBe('true-positive');
+      expect(t.risk.factors.find((f) => f.name === 'evidence-floor')).toMatchObject({ factIds: ['ti:c2'] });
+      expect(t.risk.factors.reduce((n, f) => n + f.points, 0)).toBe(t.risk.score);
+    });
+
+    it('lets the same history lower the alert without the indicator, and a high severity alert only down to its own score', () => {
+      const t = triageAlert(base, { facts: noisyHistory, missing: [] }, weights, knowledge);
+      expect(t.risk.level).toBe('low');
+      expect(t.verdict.class).toBe('false-positive');
+      const high: Alert = { ...base, severity: 'high' };
+      const own = triageAlert(high, noFacts, weights, knowledge);
+      const h = triageAlert(high, { facts: noisyHistory, missing: [] }, weights, knowledge);
+      expect({ score: h.risk.score, level: h.risk.level, verdict: h.verdict.class }).toEqual({ score: own.risk.score, level: own.risk.level, verdict: own.verdict.class });
+    });
+
+    it('does not hold for a malicious hit on an extracted entity', () => {
+      const extracted: Alert = { ...base, entities: [host, { ...c2, origin: 'extracted' }] };
+      expect(triageAlert(extracted, { facts: [...noisyHistory, malicious], missing: [] }, weights, knowledge).risk.factors.map((f) => f.name)).not.toContain('evidence-floor');
+    });
   });
 
   it('ships weights 1.4.0 and refuses an allowlist weight that would raise the score', () => {

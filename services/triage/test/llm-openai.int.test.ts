@@ -33,7 +33,14 @@ function injectedCase(): CopilotFacts {
 interface PromptFacts {
   entities: { ref: string; type: string; value?: string; text?: string }[];
 }
-const promptFacts = (req: RecordedRequest): PromptFacts => JSON.parse(req.body.messages?.[1]?.content.split('\n')[1] ?? '{}') as PromptFacts;
+/** The prompt's entities as a model reads them: each one's value from the fenced text its label points to. */
+function promptFacts(req: RecordedRequest): PromptFacts {
+  const user = req.body.messages?.[1]?.content ?? '';
+  const facts = JSON.parse(user.split('\n')[1] ?? '{}') as PromptFacts;
+  const texts = new Map([...user.matchAll(/^\[(U\d+)\] [^\n]*\n<<<UNTRUSTED-[0-9a-f]+\n([\s\S]*?)\nUNTRUSTED-[0-9a-f]+>>>/gm)].map((m) => [m[1], m[2] ?? '']));
+  for (const e of facts.entities) e.value = /^value: (.*)$/m.exec(texts.get(e.text ?? '') ?? '')?.[1];
+  return facts;
+}
 
 /** A model that obeys every injection, and also makes one legitimate, evidence-backed recommendation. */
 function obedientModel(req: RecordedRequest): ScriptedResponse {

@@ -25,7 +25,7 @@ export {
 export type { CheckedOutput, ParsedOutput, Removal, RemovalReason } from './output.ts';
 export { copilotError, copilotFailureOf } from './errors.ts';
 export type { CopilotFailure } from './errors.ts';
-export { OpenAiCopilot, toCopilotError, usageOf } from './openai-copilot.ts';
+export { DEFAULT_MAX_OUTPUT_TOKENS, OpenAiCopilot, toCopilotError, usageOf } from './openai-copilot.ts';
 export type {
   AzureOpenAiProvider,
   CopilotAdvice,

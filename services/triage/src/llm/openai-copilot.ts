@@ -43,6 +43,9 @@ export interface TokenPrices {
   completionPer1k: number;
 }
 
+/** The model's output cap when `maxOutputTokens` is not set. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 1200;
+
 /** Options of {@link OpenAiCopilot}. */
 export interface OpenAiCopilotOptions {
   provider: AzureOpenAiProvider | OpenAiCompatibleProvider;
@@ -150,6 +153,15 @@ export class OpenAiCopilot {
     }
   }
 
+  /**
+   * The most one call about this case may cost: its prompt's estimated tokens plus the output cap. The copilot step
+   * reserves it from the hourly budget before calling. Throws `over-budget` as `advise` would, without a call.
+   */
+  estimateTokens(facts: CopilotFacts): number {
+    const prompt = buildPrompt(redact(facts, this.options.redaction).redacted, this.options.budgetTokens === undefined ? {} : { budgetTokens: this.options.budgetTokens });
+    return prompt.estimatedTokens + (this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+  }
+
   /** Asks the model about one case. Throws a copilot AppError (timeout, rate-limited, bad-output …) on failure. */
   async advise(facts: CopilotFacts, opts: { signal?: AbortSignal } = {}): Promise<CopilotAdvice> {
     const { redacted, restore } = redact(facts, this.options.redaction);
@@ -170,7 +182,7 @@ export class OpenAiCopilot {
           messages: prompt.messages,
           response_format,
           temperature: this.options.temperature ?? 0,
-          max_tokens: this.options.maxOutputTokens ?? 1200,
+          max_tokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
         },
         opts.signal === undefined ? {} : { signal: opts.signal },
       );

@@ -76,14 +76,14 @@ export function estimateMessagesTokens(messages: readonly ChatMessage[]): number
   return messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 3);
 }
 
-const FREE_TEXT_ATTRIBUTE = /^(subject|emailSubject|commandLine|fileName|filePath|title|body|message|url|displayName)$/i;
-
 interface Untrusted {
   label: string;
   field: string;
   full: string;
   text: string;
   isDropped: boolean;
+  /** The entity, fact or factor the text belongs to: dropping it drops the text too. */
+  owner?: { isDropped: boolean } | undefined;
 }
 
 /** Makes a fence marker inside untrusted text inert, so the text cannot close its fence or open a new one. */
@@ -103,6 +103,10 @@ function truncate(text: string, max: number): string {
   return `${text.slice(0, keep)}…[truncated ${text.length - keep} chars]`;
 }
 
+/**
+ * Every string of an entity the prompt shows, for its fence. The value and the descriptive fields are the sender's
+ * (or, for extracted entities, the free text's): none of them is shown outside a fence, whatever the type.
+ */
 function entityText(e: Entity): [string, string | undefined][] {
   switch (e.type) {
     case 'process':
@@ -114,14 +118,16 @@ function entityText(e: Entity): [string, string | undefined][] {
     case 'registry':
       return [['key', e.key ?? e.value], ['valueName', e.valueName], ['data', e.data]];
     case 'mailbox':
-      return [['displayName', e.displayName]];
-    case 'ip':
+      return [['value', e.value], ['displayName', e.displayName]];
     case 'host':
+      return [['value', e.value], ['os', e.os]];
+    case 'cloud-resource':
+      return [['value', e.value], ['provider', e.provider], ['resourceType', e.resourceType]];
+    case 'ip':
     case 'user':
     case 'hash':
     case 'domain':
-    case 'cloud-resource':
-      return [];
+      return [['value', e.value]];
   }
 }
 
@@ -153,14 +159,18 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   const refs: Record<string, string> = {};
 
   const untrusted: Untrusted[] = [];
-  const fence = (field: string, text: string): string | undefined => {
+  // The one way a string of the case reaches the prompt: everything that comes from the alert (its text, its
+  // entities' values, and what enrichment and the engine wrote quoting them) is fenced; the FACTS JSON carries only
+  // refs, labels, numbers, booleans and this code's own vocabulary (severities, types, kinds, factor names).
+  const fence = (field: string, text: string, owner?: { isDropped: boolean }): string | undefined => {
     if (text.trim() === '') return undefined;
     const label = `U${untrusted.length + 1}`;
     const capped = truncate(text, maxUntrusted);
     if (capped.length < text.length) cut.push({ what: 'untrusted-truncated', field, fromChars: text.length, toChars: capped.length });
-    untrusted.push({ label, field, full: capped, text: capped, isDropped: false });
+    untrusted.push({ label, field, full: capped, text: capped, isDropped: false, owner });
     return label;
   };
+  const isGone = (u: Untrusted): boolean => u.isDropped || u.owner?.isDropped === true;
 
   const entityRef = new Map<string, string>();
   alert.entities.forEach((e, i) => {
@@ -181,7 +191,7 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
     severity: alert.severity,
     status: alert.status,
     detectedAt: alert.detectedAt,
-    product: truncate(alert.source.product ?? alert.source.name, MAX_PRODUCT_CHARS),
+    product: fence('alert.product', truncate(alert.source.product ?? alert.source.name, MAX_PRODUCT_CHARS)),
   };
   const risk = {
     score: triage.risk.score,
@@ -194,50 +204,46 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
     const lines = entityText(e)
       .filter((l): l is [string, string] => l[1] !== undefined && l[1] !== '')
       .map(([k, v]) => `${k}: ${v}`);
-    const text = lines.length > 0 ? fence(`entity ${ref} (${e.type})`, lines.join('\n')) : undefined;
-    return {
+    const owner = { isDropped: false };
+    return Object.assign(owner, {
       id: e.id,
-      isDropped: false,
       view: {
         ref,
         type: e.type,
-        // Free-text values (paths, command lines, URLs) live in fences; the rest are structured values or placeholders.
-        value: text === undefined || e.type === 'mailbox' ? e.value : undefined,
-        text,
+        text: lines.length > 0 ? fence(`entity ${ref} (${e.type})`, lines.join('\n'), owner) : undefined,
         role: e.role,
         internal: e.type === 'ip' ? e.isInternal : undefined,
-        os: e.type === 'host' ? e.os : undefined,
       },
-    };
+    });
   });
   const citedFacts = new Set(triage.risk.factors.flatMap((f) => f.factIds));
   const factors = triage.risk.factors.map((f, i) => {
     refs[`R${i + 1}`] = factorId(f.name);
-    return {
-      isDropped: false,
-      full: truncate(f.evidence, MAX_STATEMENT_CHARS),
+    const owner = { isDropped: false };
+    // The engine's evidence quotes entity values and fact statements: it is fenced like them.
+    const evidence = fence(`factor R${i + 1} evidence`, truncate(f.evidence, MAX_STATEMENT_CHARS), owner);
+    return Object.assign(owner, {
+      evidence: untrusted.find((u) => u.label === evidence),
       view: {
         ref: `R${i + 1}`,
         name: f.name,
         points: f.points,
-        evidence: truncate(f.evidence, MAX_STATEMENT_CHARS),
+        evidence,
         facts: f.factIds.map((id) => factRef.get(id)).filter((r) => r !== undefined),
       },
-    };
+    });
   });
   let missing = enrichment.missing.map((m) => m.source);
   const factViews = enrichment.facts.map((f: Fact, i) => {
     const ref = `F${i + 1}`;
-    // fromEntries defines own properties, so an attribute named __proto__ stays data.
-    const attributes = Object.fromEntries(
-      Object.entries(f.attributes).map(([k, v]): [string, string | number | boolean | null] => [
-        k,
-        typeof v === 'string' && FREE_TEXT_ATTRIBUTE.test(k) ? (fence(`fact ${ref} ${k}`, v) ?? '') : typeof v === 'string' ? truncate(v, MAX_ATTRIBUTE_CHARS) : v,
-      ]),
-    );
-    return {
+    // Statements and string attributes quote entity values and what sources said about them: one fence per fact.
+    // Numbers, booleans and nulls stay in the JSON; fromEntries defines own properties, so __proto__ stays data.
+    const texts = Object.entries(f.attributes).filter((a): a is [string, string] => typeof a[1] === 'string' && a[1] !== '');
+    const attributes = Object.fromEntries(Object.entries(f.attributes).filter(([, v]) => typeof v !== 'string'));
+    const lines = [`statement: ${truncate(f.statement, MAX_STATEMENT_CHARS)}`, ...texts.map(([k, v]) => `${k}: ${truncate(v, MAX_ATTRIBUTE_CHARS)}`)];
+    const owner = { isDropped: false };
+    return Object.assign(owner, {
       id: f.id,
-      isDropped: false,
       // Facts the engine's factors cite matter most; among the rest, less confident ones go first.
       rank: (citedFacts.has(f.id) ? 2 : 0) + (f.confidence ?? 0.5),
       index: i,
@@ -247,10 +253,10 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
         entity: f.entityId === undefined ? undefined : (entityRef.get(f.entityId) ?? 'unknown'),
         source: f.source,
         confidence: f.confidence,
-        statement: truncate(f.statement, MAX_STATEMENT_CHARS),
+        text: fence(`fact ${ref}`, lines.join('\n'), owner),
         attributes,
       },
-    };
+    });
   });
   const attack = triage.attack.map((a) => ({
     isDropped: false,
@@ -258,7 +264,7 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   }));
 
   const render = (): ChatMessage[] => {
-    const droppedLabels = new Set(untrusted.filter((u) => u.isDropped).map((u) => u.label));
+    const droppedLabels = new Set(untrusted.filter(isGone).map((u) => u.label));
     const droppedFacts = new Set(factViews.filter((f) => f.isDropped).map((f) => f.view.ref));
     // A cut text leaves a marker instead of a dangling label; dropped facts leave no refs behind.
     const replacer = (_key: string, v: unknown): unknown => (typeof v === 'string' && droppedLabels.has(v) ? '(cut)' : v);
@@ -275,7 +281,7 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
       replacer,
     );
     const blocks = untrusted
-      .filter((u) => !u.isDropped)
+      .filter((u) => !isGone(u))
       .map((u) => `[${u.label}] ${u.field}\n<<<UNTRUSTED-${nonce}\n${neutraliseFences(u.text, nonce)}\nUNTRUSTED-${nonce}>>>`);
     const user = [
       'FACTS (deterministic, JSON):',
@@ -331,7 +337,7 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   // 3. Still too large: the untrusted text except the title, then ATT&CK details, then entities from the end.
   for (const u of [...untrusted].sort((a, b) => b.text.length - a.text.length)) {
     if (measure() <= budgetTokens) break;
-    if (u.field === 'alert.title') continue;
+    if (u.field === 'alert.title' || isGone(u)) continue;
     u.isDropped = true;
     cut.push({ what: 'untrusted-dropped', field: u.field, chars: u.text.length });
   }
@@ -350,7 +356,7 @@ export function buildPrompt(facts: CopilotFacts, options: BuildPromptOptions = {
   // factors with the fewest points, the list of missing sources and the title down to its floor. The skeleton left
   // fits MIN_BUDGET_TOKENS, so no case the contracts accept is refused for its size.
   if (measure() > budgetTokens && factors.length > 0) {
-    for (const f of factors) f.view.evidence = truncate(f.full, MIN_FACTOR_EVIDENCE_CHARS);
+    for (const f of factors) if (f.evidence !== undefined) f.evidence.text = truncate(f.evidence.text, MIN_FACTOR_EVIDENCE_CHARS);
     cut.push({ what: 'factor-evidence-truncated', toChars: MIN_FACTOR_EVIDENCE_CHARS });
   }
   for (const f of [...factors].sort((a, b) => Math.abs(a.view.points) - Math.abs(b.view.points))) {
