@@ -20,13 +20,25 @@ export function apiBase(flag: string | undefined, env: string | undefined): URL 
  * Calls the analyst API of a running instance with the operator's (analyst) token and returns the JSON answer. Problems
  * (4xx/5xx) become a {@link CliFailure} with the server's title and detail; the token never appears in output.
  */
-export async function callApi(io: CliIo, urlFlag: string | undefined, method: 'GET' | 'POST', path: string, okStatuses: readonly number[] = [200]): Promise<{ status: number; body: unknown }> {
+export async function callApi(
+  io: CliIo,
+  urlFlag: string | undefined,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  okStatuses: readonly number[] = [200],
+  json?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const endpoint = new URL(path, apiBase(urlFlag, io.env.SOC_API_URL));
   const { resolveAnalystToken } = await import('./api-token.ts');
   const token = resolveAnalystToken(io.env);
   let res: Response;
   try {
-    res = await fetch(endpoint, { method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(60_000) });
+    res = await fetch(endpoint, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+      signal: AbortSignal.timeout(60_000),
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: unknown } }).cause;
     throw new CliFailure(`Cannot reach ${displayUrl(endpoint)}: ${typeof cause?.code === 'string' ? cause.code : String(error)}`);

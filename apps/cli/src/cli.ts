@@ -1,6 +1,7 @@
 import { isAppError } from '@soc/runtime';
 import { CliFailure, ExitCode, UsageError, type CliIo, type Command } from './cli-io.ts';
 import { auditList, auditVerify } from './commands/audit.ts';
+import { containmentFreeze, containmentStatus, containmentUnfreeze } from './commands/containment.ts';
 import { dlqList } from './commands/dlq-list.ts';
 import { dlqReplay } from './commands/dlq-replay.ts';
 import { dlqShow } from './commands/dlq-show.ts';
@@ -14,7 +15,7 @@ import { reportCommand } from './commands/report.ts';
 import { stalledCommand } from './commands/stalled.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [auditList, auditVerify, dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, stalledCommand];
+export const COMMANDS: readonly Command[] = [auditList, auditVerify, containmentFreeze, containmentStatus, containmentUnfreeze, dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, stalledCommand];
 
 const OVERVIEW = `Usage: soc <command> [options]
 
