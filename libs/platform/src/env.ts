@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseInternalNetworks } from '@soc/guardrails';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 /** An optional value where an empty string (a chart's `''` default) means unset. */
@@ -15,6 +16,19 @@ export const PlatformEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   SOC_PUBLIC_URL: z.url().default('http://localhost:8080'),
+  /**
+   * The organisation's internal address ranges, comma-separated CIDR (default RFC 1918, loopback, link-local, CGNAT
+   * 100.64/10, ULA fc00::/7; a leading `+` adds to the defaults). Ingestion sets every IP entity's `isInternal` from
+   * it, overriding the sender, and the containment guardrail decides with it.
+   */
+  SOC_INTERNAL_NETWORKS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const parsed = parseInternalNetworks(text);
+      if (!parsed.ok) for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+      return parsed.ok ? parsed.set : z.NEVER;
+    }),
 
   SOC_BUS: z.enum(['sqlite', 'memory', 'servicebus']).default('sqlite'),
   SOC_BUS_FILE: z.string().min(1).optional(),

@@ -13,7 +13,7 @@ export const decisionService: ServiceModule<DecisionConfig> = {
     platform.log.info({ policy: policy.id, version: policy.version }, 'decision policy loaded');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.decision.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeDecisionHandler({ policy, clock: platform.clock }),
+      makeDecisionHandler({ policy, clock: platform.clock, internalNetworks: platform.env.SOC_INTERNAL_NETWORKS }),
     );
     return { close: () => consumer.close() };
   },
