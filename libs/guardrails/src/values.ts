@@ -39,7 +39,8 @@ export function urlHost(value: string): string | undefined {
 function emailProblem(value: string): string | undefined {
   const at = value.lastIndexOf('@');
   if (at <= 0) return 'is not an e-mail address';
-  return EMAIL_LOCAL.test(value.slice(0, at)) && isDomainName(value.slice(at + 1)) ? undefined : 'is not an e-mail address';
+  // Directory UPNs may end in a single-label domain (`administrator@contoso` in real Sentinel incidents).
+  return EMAIL_LOCAL.test(value.slice(0, at)) && isHostName(value.slice(at + 1)) ? undefined : 'is not an e-mail address';
 }
 
 /**
