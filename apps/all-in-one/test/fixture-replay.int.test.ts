@@ -100,7 +100,7 @@ async function feedEventHubs(system: System, entry: AlertFileEntry, post: Post, 
   const payloads = new SqlitePayloadStore(join(system.dataDir, 'payloads.sqlite'));
   try {
     const ingestor = new RecordingIngestor(
-      new PipelineIngestor({ bus: system.platform.bus, payloads, quarantine: new StateQuarantineStore(system.platform.state, 30), clock: system.platform.clock, tenantId: system.platform.env.SOC_TENANT_ID, maxBatch: 1000 }),
+      new PipelineIngestor({ bus: system.platform.bus, payloads, quarantine: new StateQuarantineStore(system.platform.state, 30), clock: system.platform.clock, tenantId: system.platform.env.SOC_TENANT_ID, internalNetworks: system.platform.env.SOC_INTERNAL_NETWORKS, maxBatch: 1000 }),
     );
     const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const handlers = eventHubsHandlers<HubEvent>({ ingestor, checkpoint: { intervalMs: 10_000, maxEvents: 1000 }, logger: silent });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_EVENT_BYTES, type SocEvent, type SourceName, jsonBytes, parseEvent } from '@soc/contracts';
 import { decide, loadPolicy } from '@soc/decision';
 import { type HistorySnapshot, enrich, ruleKeyOf } from '@soc/enrichment';
+import { defaultInternalNetworks } from '@soc/guardrails';
 import { acceptBody, parserFor } from '@soc/ingestion';
 import { manualClock } from '@soc/runtime';
 import { loadTriageKnowledge, loadWeights, triage } from '@soc/triage';
@@ -104,7 +105,7 @@ function journey(source: SourceName, body: unknown): number {
   for (const received of outcome.events) {
     const enriched = enrich(received, fullHistory(received), now);
     const triaged = triage(enriched, { weights, knowledge, clock });
-    const decided = decide(triaged, { policy, clock });
+    const decided = decide(triaged, { policy, clock, internalNetworks: defaultInternalNetworks });
     for (const event of [received, enriched, triaged, decided] as SocEvent[]) {
       checkOnTheBus(event);
       largest = Math.max(largest, jsonBytes(event));

@@ -24,7 +24,8 @@ describe('the whole system on the embedded default (one process)', () => {
   let system: Awaited<ReturnType<typeof startSystem>>;
   let api: ReturnType<typeof client>;
   beforeAll(async () => {
-    system = await startSystem();
+    // A host is isolated only when the inventory knows it (fail closed): web01 is in this one (invented for the test).
+    system = await startSystem({ ASSET_INVENTORY_FILES: new URL('./fixtures/system-assets.csv', import.meta.url).pathname });
     api = client(system.url);
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HTTP_SERVER_LIMITS } from '@soc/http';
+import { parseInternalNetworks } from '@soc/guardrails';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 /** An optional value where an empty string (a chart's `''` default) means unset. */
@@ -27,6 +28,19 @@ export const PlatformEnv = z.object({
   /** Headers read per request, and bytes of request line plus headers (431 above it). */
   SOC_HTTP_MAX_HEADERS_COUNT: z.coerce.number().int().min(10).max(2_000).default(DEFAULT_HTTP_SERVER_LIMITS.maxHeadersCount),
   SOC_HTTP_MAX_HEADER_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(DEFAULT_HTTP_SERVER_LIMITS.maxHeaderBytes),
+  /**
+   * The organisation's internal address ranges, comma-separated CIDR (default RFC 1918, loopback, link-local, CGNAT
+   * 100.64/10, ULA fc00::/7; a leading `+` adds to the defaults). Ingestion sets every IP entity's `isInternal` from
+   * it, overriding the sender, and the containment guardrail decides with it.
+   */
+  SOC_INTERNAL_NETWORKS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const parsed = parseInternalNetworks(text);
+      if (!parsed.ok) for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+      return parsed.ok ? parsed.set : z.NEVER;
+    }),
 
   SOC_BUS: z.enum(['sqlite', 'memory', 'servicebus']).default('sqlite'),
   SOC_BUS_FILE: z.string().min(1).optional(),

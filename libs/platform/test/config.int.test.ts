@@ -14,6 +14,13 @@ describe('platform configuration', () => {
     expect(stateConfigOf(env)).toMatchObject({ kind: 'sqlite', path: join('data', 'state.sqlite') });
   });
 
+  it('SOC_INTERNAL_NETWORKS: the default internal ranges, your own, or a start-up error naming each bad range', () => {
+    expect(load({}).SOC_INTERNAL_NETWORKS.has('100.64.0.1')).toBe(true);
+    const own = load({ SOC_INTERNAL_NETWORKS: '+203.0.113.0/24' }).SOC_INTERNAL_NETWORKS;
+    expect([own.has('203.0.113.7'), own.has('10.1.1.1'), own.has('8.8.8.8')]).toEqual([true, true, false]);
+    expect(() => load({ SOC_INTERNAL_NETWORKS: '10.0.0.0/8,10.0.0.0/40,corp' })).toThrow(/SOC_INTERNAL_NETWORKS[\s\S]*10\.0\.0\.0\/40[\s\S]*"corp" is not an address or CIDR range/);
+  });
+
   it('selects Azure adapters by configuration alone, and lists every missing setting at once', () => {
     expect(() => load({ SOC_BUS: 'servicebus', SOC_STATE: 'cosmos' })).toThrow(/SERVICEBUS_NAMESPACE[\s\S]*COSMOS_ENDPOINT[\s\S]*SOC_API_TOKEN/);
     const env = load({

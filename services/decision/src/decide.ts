@@ -1,5 +1,6 @@
 import type { Action, Alert, CopilotRecommendation, Enrichment, Triage } from '@soc/contracts';
 import { MAX_DECISION_ACTIONS_BYTES, clipText, deriveKey, jsonBytes } from '@soc/contracts';
+import { type InternalNetworks, containmentRefusal } from '@soc/guardrails';
 import { type DecisionPolicy, atLeast } from './policy.ts';
 
 /** An action before the policy has checked it; the recommender (or the LLM) proposes, the policy disposes. */
@@ -16,6 +17,11 @@ export interface DecisionInput {
   alert: Alert;
   enrichment: Enrichment;
   triage: Triage;
+}
+
+/** A decision input with what the guardrails check it against: the platform's internal address ranges. */
+export interface CheckInput extends DecisionInput {
+  internalNetworks: InternalNetworks;
 }
 
 /** Who proposed an action: the policy's own recommender, or the LLM copilot (which may never suppress). */
@@ -72,9 +78,11 @@ export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, 
 
 /**
  * Checks one recommended action against the policy and the alert. Returns the reason to refuse it, or
- * undefined. This is the guardrail: whatever recommended the action, it must pass here.
+ * undefined. This is the guardrail: whatever recommended the action, it must pass here. Containment targets are
+ * checked by `@soc/guardrails`' `containmentRefusal`, the same pure check the containment service repeats before a
+ * runbook runs.
  */
-export function refusalOf(action: Recommendation, input: DecisionInput, policy: DecisionPolicy, origin: Origin = 'policy'): string | undefined {
+export function refusalOf(action: Recommendation, input: CheckInput, policy: DecisionPolicy, origin: Origin = 'policy'): string | undefined {
   const { alert, triage } = input;
   const level = triage.risk.level;
   switch (action.kind) {
@@ -96,20 +104,16 @@ export function refusalOf(action: Recommendation, input: DecisionInput, policy: 
       return atLeast(level, policy.ticket.minLevel) ? undefined : `risk ${level} is below the ticket threshold ${policy.ticket.minLevel}`;
     case 'RunContainment': {
       if (!policy.containment.enabled) return 'containment is disabled by policy';
-      if (!policy.containment.allowedRunbooks.includes(action.runbook)) return `runbook ${action.runbook} is not allowed`;
       if (!atLeast(level, policy.containment.minLevel)) return `risk ${level} is below the containment threshold ${policy.containment.minLevel}`;
       const tp = triage.verdict.likelihoods.truePositive;
       if (tp < policy.containment.minTruePositive) return `true-positive likelihood ${tp} is below the containment threshold ${policy.containment.minTruePositive}`;
-      const target = alert.entities.find((e) => e.id === action.target.entityId);
-      if (!target || target.value !== action.target.value) return `target ${action.target.entityId} is not an entity of this alert`;
-      if (target.type === 'ip' && target.isInternal !== false && !policy.containment.internalIps) return `target ${target.value} is an internal address`;
-      if (action.runbook === 'isolate-host') return noIsolateRefusal(target.id, target.value, input.enrichment, policy);
-      return undefined;
+      if (!alert.entities.some((e) => e.id === action.target.entityId)) return `target ${action.target.entityId} is not an entity of this alert${groupNote(input, origin)}`;
+      return containmentRefusal(action, input, policy.containment);
     }
     case 'GenerateHunt': {
       if (!policy.hunt.enabled) return 'hunting is disabled by policy';
       const unknown = action.entityIds.filter((id) => !alert.entities.some((e) => e.id === id));
-      return unknown.length > 0 ? `unknown entities: ${unknown.join(', ')}` : undefined;
+      return unknown.length > 0 ? `unknown entities: ${unknown.join(', ')}${groupNote(input, origin)}` : undefined;
     }
     case 'Suppress':
       if (origin === 'copilot') return 'the copilot may not suppress: suppression follows the deterministic verdict';
@@ -117,21 +121,11 @@ export function refusalOf(action: Recommendation, input: DecisionInput, policy: 
   }
 }
 
-const tagKey = (tag: string): string => tag.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
-
-/** The refusal for isolating a host whose asset record carries one of the policy's no-isolate tags, if any. */
-function noIsolateRefusal(entityId: string, value: string, enrichment: Enrichment, policy: DecisionPolicy): string | undefined {
-  const protectedTags = new Set(policy.containment.noIsolateTags.map(tagKey));
-  for (const fact of enrichment.facts) {
-    if (fact.kind !== 'asset' || fact.entityId !== entityId) continue;
-    const tags = typeof fact.attributes.tags === 'string' ? fact.attributes.tags.split(',') : [];
-    const hit = tags.find((t) => protectedTags.has(tagKey(t)));
-    if (hit !== undefined) {
-      return `host ${value} is tagged '${hit.trim()}' in ${fact.source} (fact ${fact.id}); isolate it by hand if it must be`;
-    }
-  }
-  return undefined;
-}
+/** Cached advice was written for an earlier alert of the case group: a refusal of its unknown entities says so. */
+const groupNote = (input: DecisionInput, origin: Origin): string =>
+  origin === 'copilot' && input.triage.copilot?.status === 'cached'
+    ? ' (the advice is cached from an earlier alert of its case group and names that alert\'s entities)'
+    : '';
 
 /**
  * The copilot's recommendations as actions of the contract, with every destination, recipient and ticket system
@@ -143,16 +137,20 @@ export function fromCopilot(input: DecisionInput, own: readonly Action[], policy
   if (!policy.copilot.acceptRecommendations || advice === undefined || advice.status === 'skipped' || advice.status === 'failed') return [];
   const out: Recommendation[] = [];
   for (const rec of advice.recommendedActions) {
-    for (const action of copilotActions(rec, input.alert, policy, decisionKey, own)) {
+    for (const action of copilotActions(rec, input, policy, decisionKey, own)) {
       if (!out.some((a) => a.actionId === action.actionId)) out.push(action);
     }
   }
   return out;
 }
 
+/** How a copilot action's reason starts: whose advice it is (cached advice is the case group's, not this alert's). */
+const copilotPrefix = (input: DecisionInput): string =>
+  input.triage.copilot?.status === 'cached' ? "Copilot (the case group's cached advice, re-checked for this alert): " : 'Copilot: ';
+
 function copilotActions(
   rec: CopilotRecommendation,
-  alert: Alert,
+  input: DecisionInput,
   policy: DecisionPolicy,
   decisionKey: string,
   own: readonly Action[],
@@ -160,22 +158,23 @@ function copilotActions(
   // Chat goes to every configured destination, as the policy's own post does; the model names none.
   if (rec.kind === 'PostChat') {
     if (own.some((a) => a.kind === 'PostChat')) return [];
-    const reason = `Copilot: ${rec.reason}`.slice(0, 1024);
+    const reason = `${copilotPrefix(input)}${rec.reason}`.slice(0, 1024);
     return policy.chat.destinations.map((d) => ({ kind: 'PostChat', actionId: actionId(decisionKey, 'copilot', 'chat', d.name), channel: d.channel, destination: d.name, reason }));
   }
-  const action = copilotAction(rec, alert, policy, decisionKey, own);
+  const action = copilotAction(rec, input, policy, decisionKey, own);
   return action === undefined ? [] : [action];
 }
 
 function copilotAction(
   rec: Exclude<CopilotRecommendation, { kind: 'PostChat' }>,
-  alert: Alert,
+  input: DecisionInput,
   policy: DecisionPolicy,
   decisionKey: string,
   own: readonly Action[],
 ): Recommendation | undefined {
+  const { alert } = input;
   const has = (kind: Action['kind']) => own.some((a) => a.kind === kind);
-  const reason = `Copilot: ${rec.reason}`.slice(0, 1024);
+  const reason = clipText(`${copilotPrefix(input)}${rec.reason}`, 1024);
   const id = (...parts: string[]) => actionId(decisionKey, 'copilot', ...parts);
   switch (rec.kind) {
     case 'RunContainment': {
@@ -188,8 +187,14 @@ function copilotAction(
     }
     case 'GenerateHunt':
       return has('GenerateHunt') ? undefined : { kind: 'GenerateHunt', actionId: id('hunt'), entityIds: rec.entityIds, reason };
-    case 'CreateTicket':
-      return has('CreateTicket') ? undefined : { kind: 'CreateTicket', actionId: id('ticket'), system: policy.ticket.system, priority: rec.priority, reason };
+    case 'CreateTicket': {
+      if (has('CreateTicket')) return undefined;
+      // The priority is the policy's for the risk level: the model can neither raise nor lower it.
+      const level = input.triage.risk.level;
+      const priority = policy.ticket.priorityByLevel[level] ?? 3;
+      const note = rec.priority === priority ? '' : `; priority ${priority} is the policy's for risk ${level}, not the model's ${rec.priority}`;
+      return { kind: 'CreateTicket', actionId: id('ticket'), system: policy.ticket.system, priority, reason: clipText(`${copilotPrefix(input)}${clipText(rec.reason, 900)}${note}`, 1024) };
+    }
     case 'SendEmail':
       return has('SendEmail') || policy.email.to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: policy.email.to, template: 'alert-summary', reason };
     case 'Suppress':
@@ -200,7 +205,7 @@ function copilotAction(
 /** Splits recommendations into the allowed actions and the refusals; a copilot refusal says so. Pure. */
 export function applyPolicy(
   recommendations: readonly Recommendation[],
-  input: DecisionInput,
+  input: CheckInput,
   policy: DecisionPolicy,
   origin: Origin = 'policy',
 ): { actions: Action[]; rejected: Rejection[] } {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ContainmentRunbook, VerdictClass } from '@soc/contracts';
+import { VerdictClass } from '@soc/contracts';
+import { ContainmentPolicy, RiskLevel } from '@soc/guardrails';
 
-const Level = z.enum(['low', 'medium', 'high', 'critical']);
+const Level = RiskLevel;
+
 export type Level = z.infer<typeof Level>;
 
 /** The decision policy: which actions are allowed, when, and to which destinations. Versioned, loaded from a file. */
@@ -29,21 +31,8 @@ export const DecisionPolicy = z
       system: z.enum(['local', 'servicenow']),
       priorityByLevel: z.record(Level, z.number().int().min(1).max(5)),
     }),
-    containment: z.object({
-      enabled: z.boolean(),
-      minLevel: Level,
-      minTruePositive: z.number().min(0).max(1),
-      runbookByEntity: z.partialRecord(z.enum(['ip', 'url', 'host', 'user', 'domain']), ContainmentRunbook),
-      allowedRunbooks: z.array(ContainmentRunbook),
-      /** Blocking internal addresses cuts off our own systems; off unless a team opts in. */
-      internalIps: z.boolean(),
-      /**
-       * Asset tags (from the CMDB or inventory file, compared case-, space- and dash-insensitively) under which a
-       * host is never isolated, whoever recommends it: isolating a domain controller or a plant controller is an
-       * outage the SOC must choose by hand, outside this pipeline.
-       */
-      noIsolateTags: z.array(z.string().min(1).max(128)).max(50).default(['never auto-isolate']),
-    }),
+    /** When containment is proposed and the targets it may never touch (schema and checks: `@soc/guardrails`). */
+    containment: ContainmentPolicy,
     hunt: z.object({ enabled: z.boolean(), minLevel: Level }),
     /**
      * The LLM copilot's recommended actions. They pass the same checks as the policy's own, plus: the copilot can

@@ -23,7 +23,7 @@ export const decisionService: ServiceModule<DecisionConfig> = {
     });
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.decision.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeDecisionHandler({ policy, clock: platform.clock, audit: platform.audit }),
+      makeDecisionHandler({ policy, clock: platform.clock, audit: platform.audit, internalNetworks: platform.env.SOC_INTERNAL_NETWORKS }),
     );
     return { close: () => consumer.close() };
   },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertTriagedV1, type Alert, type CopilotNote, type Fact, type Triage, createEvent, parseEvent } from '@soc/contracts';
 import { SAMPLE_ENTITIES, sampleAlert } from '@soc/contracts/testing';
+import { defaultInternalNetworks } from '@soc/guardrails';
 import { manualClock } from '@soc/runtime';
 import { applyPolicy, fromCopilot, recommend, refusalOf } from '../src/decide.ts';
 import { decide } from '../src/handler.ts';
@@ -20,7 +21,9 @@ const triageAt = (level: Triage['risk']['level'], tp: number, cls: Triage['verdi
   attack: [],
 });
 
-const input = (triage: Triage, facts: Fact[] = []) => ({ alert, enrichment: { facts, missing: [] }, triage });
+/** The inventory record of web01: a host is only isolated when the inventory knows it (fail closed). */
+const web01: Fact = { id: 'asset:files:web01', kind: 'asset', entityId: 'host:web01', source: 'asset-files', observedAt: '2026-11-23T10:00:00Z', statement: 'Asset web01', attributes: { hostname: 'web01', tags: 'web tier' } };
+const input = (triage: Triage, facts: Fact[] = [web01]) => ({ alert, enrichment: { facts, missing: [] }, triage, internalNetworks: defaultInternalNetworks });
 
 describe('decision policy', () => {
   it('below the email threshold recommends nothing', () => {
@@ -70,7 +73,7 @@ describe('decision policy', () => {
       correlationid: 'corr-9',
       tenantid: 'contoso',
     });
-    const ctx = { policy, clock: manualClock('2026-11-23T10:00:01Z') };
+    const ctx = { policy, clock: manualClock('2026-11-23T10:00:01Z'), internalNetworks: defaultInternalNetworks };
     const a = decide(triaged, ctx);
     expect(decide(triaged, ctx)).toEqual(a);
     expect(a.data.actions.length).toBeGreaterThan(3);
@@ -95,7 +98,7 @@ describe('decision policy', () => {
     // The tag protects the host only: blocking an IP of the same alert is still allowed.
     const { actions, rejected } = applyPolicy(recommend(alert, t, policy, 'd'), input(t, [assetFact('never auto-isolate')]), policy);
     expect(actions.filter((a) => a.kind === 'RunContainment').map((a) => a.kind === 'RunContainment' && a.runbook)).toEqual(['block-ip']);
-    expect(rejected.map((r) => r.reason)).toContain("host web01 is tagged 'never auto-isolate' in servicenow-cmdb (fact asset:cmdb:1); isolate it by hand if it must be");
+    expect(rejected.map((r) => r.reason)).toContain("host web01 is tagged 'never auto-isolate' in servicenow-cmdb (fact asset:cmdb:1); contain it by hand if it must be");
   });
 
   describe("the copilot's recommendations", () => {
@@ -160,7 +163,7 @@ describe('decision policy', () => {
       expect(fromCopilot(input(t), [], { ...policy, copilot: { acceptRecommendations: false } }, 'd')).toEqual([]);
       const fp: Triage = { ...t, verdict: { class: 'false-positive', likelihoods: { truePositive: 0.05, benignPositive: 0.05, falsePositive: 0.9 } } };
       const event = createEvent(AlertTriagedV1, { alert, enrichment: { facts: [], missing: [] }, triage: fp }, { id: 't-2', source: '/soc/triage', time: new Date('2026-11-23T10:00:00Z'), correlationid: 'c', tenantid: 'contoso' });
-      const made = decide(event, { policy, clock: manualClock('2026-11-23T10:00:01Z') });
+      const made = decide(event, { policy, clock: manualClock('2026-11-23T10:00:01Z'), internalNetworks: defaultInternalNetworks });
       expect(made.data.actions.map((a) => a.kind)).toEqual(['Suppress']);
       expect(made.data.rejected).toEqual([{ kind: 'RunContainment', reason: 'copilot recommendation not considered: the policy suppresses this alert' }]);
     });

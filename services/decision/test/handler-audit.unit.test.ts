@@ -1,3 +1,4 @@
+import { defaultInternalNetworks } from '@soc/guardrails';
 import { describe, expect, it } from 'vitest';
 import { StateAuditTrail, type AuditTrail } from '@soc/audit';
 import { AlertTriagedV1, createEvent } from '@soc/contracts';
@@ -30,7 +31,7 @@ const triaged = createEvent(
 describe('decision handler and the audit trail', () => {
   it('records each decision (policy, action kinds and ids, refusal count) before publishing it', async () => {
     const audit = new StateAuditTrail(new MemoryStateStore(), { clock });
-    const outcome = await makeDecisionHandler({ policy, clock, audit })(triaged, delivery);
+    const outcome = await makeDecisionHandler({ policy, clock, audit, internalNetworks: defaultInternalNetworks })(triaged, delivery);
     const [made] = outcome.emit;
     const [record] = await audit.list({ stream: 'decision' });
     expect(record).toMatchObject({
@@ -46,7 +47,7 @@ describe('decision handler and the audit trail', () => {
 
   it('publishes nothing when the decision cannot be audited: the handler throws the retryable error, so the bus retries', async () => {
     const down: AuditTrail = { append: () => Promise.reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'state down', { retryable: true })) };
-    await expect(makeDecisionHandler({ policy, clock, audit: down })(triaged, delivery)).rejects.toMatchObject({
+    await expect(makeDecisionHandler({ policy, clock, audit: down, internalNetworks: defaultInternalNetworks })(triaged, delivery)).rejects.toMatchObject({
       code: ErrorCode.DEPENDENCY_UNAVAILABLE,
       retryable: true,
     });

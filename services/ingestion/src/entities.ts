@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { Entity, type EntityType, MAX_ENTITY_ID_LENGTH, boundedId } from '@soc/contracts';
+import { type InternalNetworks, defaultInternalNetworks, valueProblem } from '@soc/guardrails';
 
 /** An entity as a source adapter found it, before canonical ids and de-duplication. */
 export type EntityDraft = DistributiveOmit<Entity, 'id' | 'origin'> & { origin?: Entity['origin'] };
@@ -28,25 +28,12 @@ export function canonicalValue(type: EntityType, value: string): string {
   }
 }
 
-const V4_INTERNAL = [
-  /^10\./,
-  /^127\./,
-  /^169\.254\./,
-  /^192\.168\./,
-  /^172\.(1[6-9]|2\d|3[01])\./,
-  /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./, // carrier-grade NAT
-  /^0\./,
-];
-
-/** RFC 1918, loopback, link-local, CGNAT, ULA and IPv6 loopback/link-local addresses are internal. */
-export function isInternalIp(address: string): boolean {
-  const kind = isIP(address);
-  if (kind === 4) return V4_INTERNAL.some((re) => re.test(address));
-  if (kind === 6) {
-    const a = address.toLowerCase();
-    return a === '::1' || a.startsWith('fe80:') || a.startsWith('fc') || a.startsWith('fd');
-  }
-  return false;
+/**
+ * True when the address is in the internal ranges (`SOC_INTERNAL_NETWORKS`; default RFC 1918, loopback,
+ * link-local, CGNAT, ULA). An entity's `isInternal` is always this, never what the sender said.
+ */
+export function isInternalIp(address: string, networks: InternalNetworks = defaultInternalNetworks): boolean {
+  return networks.has(address);
 }
 
 /**
@@ -73,19 +60,47 @@ function knownFields(draft: EntityDraft): EntityDraft {
   return out as EntityDraft;
 }
 
-/** Gives every draft its canonical value and id, classifies IPs, and merges duplicates (first one wins, later ones fill gaps). */
-export function finalizeEntities(drafts: readonly EntityDraft[]): Entity[] {
+/**
+ * Types whose values are validated at the edge: those a runbook or a threat-intel lookup acts on. A mailbox is
+ * not: no runbook targets one, and real products name mailboxes by display values (Sentinel's documented
+ * incident example says `emailaddress1`), which would otherwise be lost.
+ */
+const VALIDATED: ReadonlySet<EntityType> = new Set(['ip', 'url', 'domain', 'hash', 'user', 'cloud-resource']);
+
+/** The entities of an alert, and how many of each type were left out because their value is not valid for it. */
+export interface CheckedEntities {
+  entities: Entity[];
+  invalid: Partial<Record<EntityType, number>>;
+}
+
+/**
+ * Gives every draft its canonical value and id, validates the value for its type (an IP that does not parse, a
+ * URL that is not http(s) with a host, a domain or hash of the wrong shape, a UPN that is not an address: left
+ * out and counted, never kept under a type it does not have), sets every IP's `isInternal` from `networks`
+ * (overriding the sender's flag), and merges duplicates (first one wins, later ones fill gaps).
+ */
+export function checkEntities(drafts: readonly EntityDraft[], networks: InternalNetworks = defaultInternalNetworks): CheckedEntities {
   const byId = new Map<string, Entity>();
+  const invalid: Partial<Record<EntityType, number>> = {};
   for (const draft of drafts) {
     const value = canonicalValue(draft.type, draft.value);
     if (value === '') continue;
+    if (VALIDATED.has(draft.type) && valueProblem(draft.type, value, draft.type === 'hash' ? draft.algorithm : undefined) !== undefined) {
+      invalid[draft.type] = (invalid[draft.type] ?? 0) + 1;
+      continue;
+    }
     const id = entityIdOf(draft.type, value);
     const entity = { ...knownFields(draft), value, id, origin: draft.origin ?? 'source' } as Entity;
-    if (entity.type === 'ip' && entity.isInternal === undefined) entity.isInternal = isInternalIp(value);
+    if (entity.type === 'ip') entity.isInternal = isInternalIp(value, networks);
     const existing = byId.get(id);
     byId.set(id, existing ? ({ ...entity, ...stripUndefined(existing) } as Entity) : entity);
   }
-  return [...byId.values()];
+  return { entities: [...byId.values()], invalid };
+}
+
+/** {@link checkEntities}' entities only. */
+export function finalizeEntities(drafts: readonly EntityDraft[], networks: InternalNetworks = defaultInternalNetworks): Entity[] {
+  return checkEntities(drafts, networks).entities;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

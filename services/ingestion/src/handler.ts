@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { AlertReceivedV1, type Alert, alertRevisionOf, createEvent, deriveEventId, deriveKey, validateEvent } from '@soc/contracts';
+import type { InternalNetworks } from '@soc/guardrails';
 import type { Receipt, ReceivedVia } from './ports.ts';
 import { alertCandidate } from './sources/build-alert.ts';
 import { MAX_NESTING, nestedDeeperThan } from './sources/values.ts';
@@ -14,6 +15,8 @@ export interface AcceptContext {
   senderName: string;
   receivedAt: Date;
   receivedVia: ReceivedVia;
+  /** The internal address ranges (`SOC_INTERNAL_NETWORKS`) IP entities are classified by; default the built-in ones. */
+  internalNetworks?: InternalNetworks | undefined;
 }
 
 /** Lanes follow severity until enrichment knows the asset's criticality. */
@@ -94,7 +97,7 @@ export function acceptBody(parser: SourceParser, body: unknown, ctx: AcceptConte
     const message = `The body holds ${drafts.length} alerts; the limit is ${ctx.maxBatch} (INGEST_MAX_BATCH): split it`;
     return { ok: false, tooMany: { alerts: drafts.length, limit: ctx.maxBatch }, errors: [{ index: ctx.maxBatch, path: '(root)', message }] };
   }
-  const build = { tenantId: ctx.tenantId, senderName: ctx.senderName, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey };
+  const build = { tenantId: ctx.tenantId, senderName: ctx.senderName, receivedAt: ctx.receivedAt, rawKey: ctx.payloadKey, internalNetworks: ctx.internalNetworks };
   const errors: FieldError[] = [];
   const events: ReturnType<typeof receivedEvent>[] = [];
   drafts.forEach((draft, index) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Bus } from '@soc/bus';
 import type { SourceName } from '@soc/contracts';
+import type { InternalNetworks } from '@soc/guardrails';
 import type { Clock } from '@soc/runtime';
 import { acceptBody, payloadKeyOf } from './handler.ts';
 import type { IngestRequest, IngestResult, Ingestor, PayloadStore, QuarantineEntry, QuarantineStore, ReceivedVia } from './ports.ts';
@@ -15,6 +16,8 @@ export interface IngestorDeps {
   clock: Clock;
   tenantId: string;
   maxBatch: number;
+  /** The platform's internal address ranges (`SOC_INTERNAL_NETWORKS`): every IP entity's `isInternal` comes from them. */
+  internalNetworks: InternalNetworks;
   /** Told every outcome, for metrics and logs. */
   onOutcome?: ((request: { source: string; sender: string; receivedVia: ReceivedVia }, result: IngestResult) => void) | undefined;
 }
@@ -54,7 +57,7 @@ export class PipelineIngestor implements Ingestor {
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, errors, receivedAt), errors };
     }
     const payloadKey = payloadKeyOf(request.source, rawText);
-    const outcome = acceptBody(parser, request.body, { tenantId: this.deps.tenantId, sender: request.sender, senderName: request.senderName, receivedAt, receivedVia: request.receivedVia, payloadKey, maxBatch: request.receivedVia === 'http' ? this.deps.maxBatch : Number.MAX_SAFE_INTEGER });
+    const outcome = acceptBody(parser, request.body, { tenantId: this.deps.tenantId, sender: request.sender, senderName: request.senderName, receivedAt, receivedVia: request.receivedVia, payloadKey, internalNetworks: this.deps.internalNetworks, maxBatch: request.receivedVia === 'http' ? this.deps.maxBatch : Number.MAX_SAFE_INTEGER });
     if (!outcome.ok) {
       if (outcome.tooMany) return { kind: 'too-many', ...outcome.tooMany, errors: outcome.errors };
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, outcome.errors, receivedAt), errors: outcome.errors };

@@ -33,6 +33,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
       quarantine,
       clock: platform.clock,
       tenantId: platform.env.SOC_TENANT_ID,
+      internalNetworks: platform.env.SOC_INTERNAL_NETWORKS,
       maxBatch: config.INGEST_MAX_BATCH,
       onOutcome: (request, result) => {
         alerts.inc({ source: request.source, via: request.receivedVia, outcome: result.kind }, result.kind === 'accepted' ? result.receipts.length : 1);

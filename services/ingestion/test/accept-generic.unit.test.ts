@@ -90,8 +90,14 @@ describe('acceptBody with the generic parser', () => {
   });
 
   it('rejects an entity whose extra attributes do not fit the common schema', () => {
-    const outcome = acceptGeneric({ id: 'x', title: 't', severity: 'low', entities: [{ type: 'ip', value: '1.1.1.1', isInternal: 'no' }] }, ctx);
+    const outcome = acceptGeneric({ id: 'x', title: 't', severity: 'low', entities: [{ type: 'host', value: 'ws01', os: 7 }] }, ctx);
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.errors[0]!.path).toContain('entities');
+  });
+
+  it("an IP's isInternal is computed from the internal ranges, whatever the sender put there", () => {
+    const outcome = acceptGeneric({ id: 'x', title: 't', severity: 'low', entities: [{ type: 'ip', value: '1.1.1.1', isInternal: 'no' }] }, ctx);
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+    expect(outcome.events[0]!.data.alert.entities).toMatchObject([{ id: 'ip:1.1.1.1', isInternal: false }]);
   });
 });

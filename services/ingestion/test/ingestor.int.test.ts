@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SocEvent } from '@soc/contracts';
 import { MemoryBus } from '@soc/bus';
+import { defaultInternalNetworks } from '@soc/guardrails';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { mkdtempSync } from 'node:fs';
@@ -21,7 +22,7 @@ async function setup() {
     seen.push(e);
     return Promise.resolve({ emit: [] });
   });
-  const ingestor = new PipelineIngestor({ bus, payloads, quarantine, clock: manualClock('2026-11-23T10:00:00Z'), tenantId: 'contoso', maxBatch: 2 });
+  const ingestor = new PipelineIngestor({ bus, payloads, quarantine, clock: manualClock('2026-11-23T10:00:00Z'), tenantId: 'contoso', internalNetworks: defaultInternalNetworks, maxBatch: 2 });
   return { bus, state, payloads, quarantine, ingestor, seen };
 }
 

@@ -1,6 +1,7 @@
 import { Alert, type AlertInput, AttackRef, MAX_ENTITY_VALUE_LENGTH, clipText, deriveAlertId, type SourceName } from '@soc/contracts';
 import { fitAlert } from './fit-alert.ts';
-import { type EntityDraft, finalizeEntities } from '../entities.ts';
+import type { InternalNetworks } from '@soc/guardrails';
+import { type EntityDraft, checkEntities } from '../entities.ts';
 import { scanTextForIocs } from '../ioc-scan.ts';
 import type { AlertDraft } from './types.ts';
 
@@ -12,12 +13,14 @@ export interface BuildContext {
   receivedAt: Date;
   /** Key of the stored request body in the raw-reference store; the alert's `rawRef` points into it. */
   rawKey?: string | undefined;
+  /** The internal address ranges (`SOC_INTERNAL_NETWORKS`) every IP entity's `isInternal` is set from; default the built-in ones. */
+  internalNetworks?: InternalNetworks | undefined;
 }
 
 const LIMITS = { title: 1024, description: 32_768, label: 256, labels: 64, attack: 64, entities: 500 } as const;
 
 /** Label slots kept free for the notes this module adds when it had to leave something out. */
-const NOTE_LABELS = 4;
+const NOTE_LABELS = 5;
 
 
 function httpUrl(value: string | undefined): string | undefined {
@@ -69,7 +72,12 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
   const notes: string[] = [];
   // An indicator is never cut (a cut URL or hash is another indicator): one longer than the contract allows is
   // left out, and the alert says so; its raw body stays in the payload store.
-  const finalized = finalizeEntities([...draft.entities, ...extractedEntities(draft)]);
+  const checked = checkEntities([...draft.entities, ...extractedEntities(draft)], ctx.internalNetworks);
+  const finalized = checked.entities;
+  // A value that is not valid for its type is not kept under it (a "not an ip" ip would reach containment): it is
+  // left out, and the alert says which types lost how many; the raw body keeps it.
+  const invalid = Object.entries(checked.invalid).map(([type, n]) => `${type}=${n}`);
+  if (invalid.length > 0) notes.push(`soc:entity-values-invalid:${invalid.join(',')}`);
   const all = finalized.filter((e) => e.value.length <= MAX_ENTITY_VALUE_LENGTH);
   if (all.length < finalized.length) notes.push(`soc:entity-values-too-long:${finalized.length - all.length}`);
   // The source's entities come first, then those extracted from free text: the ones past the limit are dropped.
