@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { DEFAULT_POLICY_URL } from '@soc/guardrails';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -44,7 +45,14 @@ describe('approvals safe by construction (issue 11)', () => {
   let system: Awaited<ReturnType<typeof startSystem>>;
   let sender: Api, viewer: Api, alice: Api, bob: Api, root: Api;
   beforeAll(async () => {
-    system = await startSystem({ CONTAINMENT_FOUR_EYES_RUNBOOKS: 'isolate-host', CONTAINMENT_MAX_PER_TARGET_PER_HOUR: '5' });
+    // The bundled policy, with isolate-host under four-eyes and room for a few executions per target; an inventory
+    // that knows the hosts (a host without one is never isolated: fail closed).
+    const dir = mkdtempSync(join(tmpdir(), 'soc-appr-policy-'));
+    const policy = JSON.parse(readFileSync(DEFAULT_POLICY_URL, 'utf8')) as { containment: Record<string, unknown> };
+    policy.containment = { ...policy.containment, fourEyesRunbooks: ['isolate-host'], maxPerTargetPerHour: 5 };
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+    writeFileSync(join(dir, 'assets.csv'), 'hostname,fqdn,ip,criticality,owner,location,tags\nweb01,web01.contoso.com,,high,Web,West Europe,web tier\nws-fin-042,ws-fin-042.contoso.com,,medium,Finance,HQ,workstation\n');
+    system = await startSystem({ DECISION_POLICY_FILE: join(dir, 'policy.json'), ASSET_INVENTORY_FILES: join(dir, 'assets.csv') });
     sender = client(system.url, SENDER_TOKEN);
     viewer = client(system.url, VIEWER_TOKEN);
     alice = client(system.url, APPROVER_TOKEN);

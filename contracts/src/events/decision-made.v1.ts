@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { Action } from '../actions.ts';
 import { Alert } from '../alert.ts';
+import { Enrichment, Triage } from '../triage.ts';
 import { defineEvent } from '../envelope.ts';
-import { Triage } from '../triage.ts';
 
 /** Emitted by decision with the actions the policy allowed. Consumed by notification, ticketing and containment. */
 export const DecisionMadeV1 = defineEvent(
@@ -10,6 +10,12 @@ export const DecisionMadeV1 = defineEvent(
   z.object({
     alert: Alert,
     triage: Triage,
+    /**
+     * The enrichment the decision checked its actions against (asset tags, inventory coverage, missing sources): the
+     * containment service re-checks a request with it, under the current policy, just before the runbook runs.
+     * Absent from decisions made before it was added; containment then refuses to run (fail closed).
+     */
+    enrichment: Enrichment.optional(),
     policy: z.object({ id: z.string(), version: z.string() }),
     actions: z.array(Action).max(32),
     /** Recommended actions the policy refused, each with why. */

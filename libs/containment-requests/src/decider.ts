@@ -1,4 +1,4 @@
-import type { ContainmentRunbook } from '@soc/contracts';
+import type { Alert, ContainmentRunbook, Enrichment } from '@soc/contracts';
 
 /**
  * Where a request stands. Nothing runs before `approved`; `executing` is recorded before the runbook is called, so a
@@ -54,6 +54,12 @@ export interface RequestFacts {
   expiresAt: string;
   /** SHA-256 over the canonical JSON of what the approver is shown ({@link bindingHashOf}). */
   bindingHash: string;
+  /**
+   * The alert and enrichment the decision checked the containment against: the pre-execution re-check runs the same
+   * guardrail on them under the policy in force. Not part of the binding hash (the approver approves the runbook,
+   * target and arguments). Absent on requests asked before it was recorded: they are refused at execution.
+   */
+  decidedOn?: { alert: Alert; enrichment: Enrichment };
 }
 
 /** A containment request: the fold of its events. */

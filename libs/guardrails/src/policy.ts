@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ContainmentRunbook, type EntityType } from '@soc/contracts';
 import { NetworkSet } from './networks.ts';
@@ -63,10 +64,15 @@ export const ContainmentPolicy = z
       .default({ domains: [], networks: [] }),
     /** At most this many containment actions in one decision; the rest are refused, saying so. */
     maxActionsPerAlert: z.number().int().min(0).max(32).default(CONTAINMENT_CAP_DEFAULTS.maxActionsPerAlert),
-    /** At most this many executions on one target (runbook and value) per hour; enforced by the containment service. */
+    /** At most this many executions on one target (its type and value, whatever the runbook) of a tenant per hour; enforced by the containment service. */
     maxPerTargetPerHour: z.number().int().min(0).max(100).default(CONTAINMENT_CAP_DEFAULTS.maxPerTargetPerHour),
     /** At most this many executions per tenant per hour, all runbooks together; enforced by the containment service. */
     maxPerTenantPerHour: z.number().int().min(0).max(10_000).default(CONTAINMENT_CAP_DEFAULTS.maxPerTenantPerHour),
+    /**
+     * Runbooks that need two different approvers (four-eyes); the others need one. Enforced by the containment
+     * service's request decider; the count is fixed on each request when it is asked.
+     */
+    fourEyesRunbooks: z.array(ContainmentRunbook).max(6).default([]),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -77,3 +83,23 @@ export const ContainmentPolicy = z
     }
   });
 export type ContainmentPolicy = z.infer<typeof ContainmentPolicy>;
+
+/**
+ * The policy file shipped with SOC Copilot (the whole decision policy: suppression, notification, ticketing,
+ * containment, hunting, copilot). `DECISION_POLICY_FILE` replaces it; the decision service reads all of it, the
+ * containment service its `containment` section, so both decide with the same file.
+ */
+export const DEFAULT_POLICY_URL = new URL('../config/default-policy.json', import.meta.url);
+
+/**
+ * The `containment` section of a policy file, validated; a bad file throws with the reasons (start-up stops). The
+ * rest of the file is the decision service's to check.
+ */
+export function loadContainmentPolicy(path: string | URL = DEFAULT_POLICY_URL): ContainmentPolicy {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { containment?: unknown };
+  const parsed = ContainmentPolicy.safeParse(raw.containment);
+  if (!parsed.success) {
+    throw new Error(`Invalid containment section in policy ${String(path)}: ${parsed.error.issues.map((i) => `containment.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

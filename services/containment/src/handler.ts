@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type ContainmentRequest,
   type Decision,
@@ -39,6 +40,30 @@ export interface ContainmentDeps {
 }
 
 const SOURCE = '/soc/containment';
+
+/** Longest string an audit record quotes whole; a longer one (a URL target, a runbook result) is cut and hashed. */
+const AUDIT_STRING_CHARS = 512;
+
+/**
+ * A value as an audit record holds it: strings longer than {@link AUDIT_STRING_CHARS} keep their head, length and
+ * SHA-256 (a target URL may be 32,768 characters; the audit log takes records of at most 16 KiB of data), and the
+ * decision's facts a request carries (`decidedOn`, alert and enrichment) are named by their hash only. Bounded, so
+ * no valid request can make its audit write fail (which would stop containment).
+ */
+function auditable(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (value.length <= AUDIT_STRING_CHARS) return value;
+    return `${value.slice(0, 256)}… (${value.length} characters, sha256 ${createHash('sha256').update(value).digest('hex')})`;
+  }
+  if (Array.isArray(value)) return value.map((v) => auditable(v));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => (k === 'decidedOn' ? [k, { sha256: createHash('sha256').update(JSON.stringify(v)).digest('hex') }] : [k, auditable(v)])),
+    );
+  }
+  return value;
+}
+const auditData = (data: Record<string, unknown>): Record<string, unknown> => auditable(data) as Record<string, unknown>;
 /** How often a command is decided again after losing a race for the next version of its request. */
 const MAX_RACES = 5;
 const HOUR_MS = 3_600_000;
@@ -92,7 +117,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       actor,
       subject: requestId,
       ...(request ? { tenantId: request.tenantId } : {}),
-      data: { code: decision.rejection.code, detail: decision.rejection.detail, ...(request ? { alertId: request.alertId, runbook: request.runbook, target: request.target } : {}) },
+      data: auditData({ code: decision.rejection.code, detail: decision.rejection.detail, ...(request ? { alertId: request.alertId, runbook: request.runbook, target: request.target } : {}) }),
     });
   };
 
@@ -113,7 +138,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
           actor: event.kind === 'requested' ? actor : actorOf(event),
           subject: requestId,
           ...(subject ? { tenantId: subject.tenantId } : {}),
-          data: { version: loaded.version + 1, ...(subject ? { alertId: subject.alertId, runbook: subject.runbook, target: subject.target, bindingHash: subject.bindingHash } : {}), event },
+          data: { version: loaded.version + 1, ...(subject ? { alertId: subject.alertId, runbook: subject.runbook, target: auditable(subject.target), bindingHash: subject.bindingHash } : {}), event: auditable(event) },
         });
       }
       try {
@@ -228,6 +253,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         requestedAt: at.toISOString(),
         expiresAt: new Date(at.getTime() + deps.approvalTtlMs).toISOString(),
         bindingHash: bindingHashOf(bound),
+        ...(event.data.enrichment !== undefined ? { decidedOn: { alert, enrichment: event.data.enrichment } } : {}),
       };
       const outcome = await run(
         requestId,

@@ -1,5 +1,6 @@
 import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { DEFAULT_POLICY_URL, containmentRefusal, loadContainmentPolicy } from '@soc/guardrails';
 import type { ServiceModule } from '@soc/platform';
 import { DryRunRunbooks } from './adapters/dry-run-runbooks.ts';
 import { ContainmentConfig } from './config.ts';
@@ -10,7 +11,10 @@ export const containmentService: ServiceModule<ContainmentConfig> = {
   name: 'containment',
   config: ContainmentConfig,
   async start(platform, config) {
-    const fourEyes = new Set(config.CONTAINMENT_FOUR_EYES_RUNBOOKS);
+    // The policy the decision applies, read from the same file: four-eyes, hourly caps and the target rules.
+    const policy = loadContainmentPolicy(config.DECISION_POLICY_FILE ?? DEFAULT_POLICY_URL);
+    const fourEyes = new Set(policy.fourEyesRunbooks);
+    const internalNetworks = platform.env.SOC_INTERNAL_NETWORKS;
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.containment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeContainmentHandler({
@@ -21,9 +25,12 @@ export const containmentService: ServiceModule<ContainmentConfig> = {
         clock: platform.clock,
         approvalTtlMs: config.CONTAINMENT_APPROVAL_TTL_MINUTES * 60_000,
         approvalsRequired: (runbook) => (fourEyes.has(runbook) ? 2 : 1),
-        // Merge point: the target-safety policy's re-check (libs/guardrails' containmentRefusal) plugs in here.
-        recheck: async () => undefined,
-        limits: { perTargetPerHour: config.CONTAINMENT_MAX_PER_TARGET_PER_HOUR, perTenantPerHour: config.CONTAINMENT_MAX_PER_TENANT_PER_HOUR },
+        // The decision's own target check, again, on the facts it was decided on and under the policy in force.
+        recheck: async (request) =>
+          request.decidedOn === undefined
+            ? 'the request records no facts it was decided on (asked before they were recorded); a new decision asks again'
+            : containmentRefusal({ runbook: request.runbook, target: request.target }, { ...request.decidedOn, internalNetworks }, policy),
+        limits: { perTargetPerHour: policy.maxPerTargetPerHour, perTenantPerHour: policy.maxPerTenantPerHour },
       }),
     );
     return { close: () => consumer.close() };

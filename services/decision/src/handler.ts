@@ -29,7 +29,15 @@ export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: Decision
   return causedBy(
     event,
     DecisionMadeV1,
-    { alert, triage, policy: { id: ctx.policy.id, version: ctx.policy.version }, actions, rejected },
+    {
+      alert,
+      triage,
+      // Containment re-checks a request against the facts it was decided on, so they travel with a containment.
+      ...(actions.some((a) => a.kind === 'RunContainment') ? { enrichment: event.data.enrichment } : {}),
+      policy: { id: ctx.policy.id, version: ctx.policy.version },
+      actions,
+      rejected,
+    },
     { source: '/soc/decision', time: ctx.clock.now() },
   );
 }

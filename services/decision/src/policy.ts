@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { VerdictClass } from '@soc/contracts';
-import { ContainmentPolicy, RiskLevel } from '@soc/guardrails';
+import { ContainmentPolicy, DEFAULT_POLICY_URL, RiskLevel } from '@soc/guardrails';
 
 const Level = RiskLevel;
 
@@ -43,7 +43,8 @@ export const DecisionPolicy = z
   .strict();
 export type DecisionPolicy = z.infer<typeof DecisionPolicy>;
 
-export const DEFAULT_POLICY_PATH = new URL('../config/default-policy.json', import.meta.url);
+/** The bundled policy file (kept with the guardrails, whose containment section the containment service reads too). */
+export const DEFAULT_POLICY_PATH = DEFAULT_POLICY_URL;
 
 /** Reads and validates a policy file; a bad file stops start-up with the reasons. */
 export function loadPolicy(path: string | URL = DEFAULT_POLICY_PATH): DecisionPolicy {

@@ -1,5 +1,5 @@
 import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
-import { type Alert, DecisionMadeV1, type SocEvent, createEvent } from '@soc/contracts';
+import { type Alert, DecisionMadeV1, type Enrichment, type SocEvent, createEvent } from '@soc/contracts';
 import type { DeliveryInfo } from '@soc/bus';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore, type StateStore } from '@soc/state';
@@ -41,7 +41,12 @@ export const ENV = { source: '/test', time: new Date('2026-11-23T10:00:00Z'), co
 export const DELIVERY: DeliveryInfo = { subscription: 'containment', deliveryCount: 1, signal: new AbortController().signal };
 
 /** A decision asking for `runbook` on one target of `alert`. */
-export function decisionFor(alert: Alert, action: { actionId: string; runbook: 'block-ip' | 'block-url' | 'isolate-host'; target: { entityId: string; type: string; value: string } }, id = 'd-1') {
+export function decisionFor(
+  alert: Alert,
+  action: { actionId: string; runbook: 'block-ip' | 'block-url' | 'isolate-host'; target: { entityId: string; type: string; value: string } },
+  id = 'd-1',
+  enrichment?: Enrichment,
+) {
   return createEvent(
     DecisionMadeV1,
     {
@@ -54,6 +59,7 @@ export function decisionFor(alert: Alert, action: { actionId: string; runbook: '
         nextSteps: [],
         attack: [],
       },
+      ...(enrichment !== undefined ? { enrichment } : {}),
       policy: { id: 'default', version: '1' },
       actions: [
         { kind: 'RunContainment', requiresApproval: true, reason: 'critical', ...action },
