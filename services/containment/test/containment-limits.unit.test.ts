@@ -32,4 +32,26 @@ describe('containment of a long indicator', () => {
     expect(parseEvent(JSON.parse(JSON.stringify(out.emit[0])))).toMatchObject({ ok: true });
     expect((out.emit[0]!.data as { result: string }).result).toMatch(/^DRY RUN: would .*…$/);
   });
+
+  it('audits every step of a request whose target is a 32,000-character URL within the audit log\'s 16 KiB of data', async () => {
+    const huge = `https://login.bad.example/p?${'x'.repeat(32_000 - 28)}`;
+    const big = createEvent(
+      DecisionMadeV1,
+      {
+        ...decision.data,
+        alert: { ...alert, alertId: 'alt-h', entities: [{ id: 'url:huge', type: 'url', value: huge, origin: 'source' }] },
+        enrichment: { facts: [], missing: [] },
+        actions: [{ kind: 'RunContainment', actionId: 'act-h', runbook: 'block-url', target: { entityId: 'url:huge', type: 'url', value: huge }, requiresApproval: true, reason: 'critical' }],
+      },
+      { ...env, id: 'd-h' },
+    );
+    const { handle, audit } = setupContainment();
+    const requested = await handle(big);
+    const { bindingHash } = requested.emit[0]!.data as { bindingHash: string };
+    await handle(createEvent(ContainmentApprovedV1, { requestId: requestIdFor('alt-h', 'block-url', 'url:huge'), alertId: 'alt-h', approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '', bindingHash }, { ...env, id: 'ap-h' }) as SocEvent);
+    expect(audit.kinds()).toEqual(['containment.requested', 'containment.approval-recorded', 'containment.approved', 'containment.execution-started', 'containment.executed']);
+    for (const entry of audit.entries) expect([entry.kind, JSON.stringify(entry.data).length <= 16_384]).toEqual([entry.kind, true]);
+    // The audit names the target by its head, length and hash; the request itself keeps it whole.
+    expect(JSON.stringify(audit.entries[0]!.data)).toContain('32000 characters, sha256');
+  });
 });
