@@ -22,7 +22,7 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
     }
     if (config.VIRUSTOTAL_API_KEY !== undefined) {
       // The cache sits outside the breaker: hits never touch it, and each breaker call is one request.
-      const guarded = withBreaker(new VirusTotalThreatIntel({ apiKey: config.VIRUSTOTAL_API_KEY, baseUrl: config.VIRUSTOTAL_BASE_URL, clock: platform.clock, exclude: { domains: config.VIRUSTOTAL_EXCLUDE_DOMAINS, networks: config.VIRUSTOTAL_EXCLUDE_NETWORKS } }), { name: 'virustotal', timeoutMs: 12_000 });
+      const guarded = withBreaker(new VirusTotalThreatIntel({ apiKey: config.VIRUSTOTAL_API_KEY, baseUrl: config.VIRUSTOTAL_BASE_URL, clock: platform.clock, exclude: { domains: config.VIRUSTOTAL_EXCLUDE_DOMAINS, networks: config.VIRUSTOTAL_EXCLUDE_NETWORKS, internal: platform.env.SOC_INTERNAL_NETWORKS } }), { name: 'virustotal', timeoutMs: 12_000 });
       closers.push(() => guarded.breaker.shutdown());
       const cached = new CachingThreatIntel(guarded, { clock: platform.clock, ttlMs: config.TI_CACHE_TTL_MINUTES * 60_000, negativeTtlMs: config.TI_NEGATIVE_TTL_MINUTES * 60_000 });
       intel.push({ name: 'virustotal', intel: cached, maxIndicatorsPerAlert: config.VIRUSTOTAL_MAX_INDICATORS });

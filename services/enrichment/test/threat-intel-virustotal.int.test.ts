@@ -129,6 +129,17 @@ describe('VirusTotalThreatIntel against a local v3 server', () => {
     expect(findings.map((f) => f.indicator.value)).toEqual(['notcontoso.com']);
   });
 
+  it('never sends an address of the platform\'s internal ranges (SOC_INTERNAL_NETWORKS), public ones included', async () => {
+    const internal = { has: (address: string) => address.startsWith('20.50.') };
+    const vt = new VirusTotalThreatIntel({ apiKey: API_KEY, baseUrl, clock, exclude: { internal } });
+    await vt.lookup([
+      { type: 'ip', value: '20.50.1.9' },
+      { type: 'url', value: 'http://20.50.7.7/admin' },
+      { type: 'ip', value: '193.56.29.123' },
+    ]);
+    expect(requests.map((r) => r.path)).toEqual(['/api/v3/ip_addresses/193.56.29.123']);
+  });
+
   it('refuses an exclusion that is not an address or range', () => {
     expect(() => new VirusTotalThreatIntel({ apiKey: API_KEY, baseUrl, clock, exclude: { networks: ['10.0.0.0/99'] } })).toThrow(/not an address or CIDR/);
   });

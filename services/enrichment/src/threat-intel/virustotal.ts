@@ -101,6 +101,11 @@ export interface VtExclusions {
   domains?: readonly string[];
   /** CIDR ranges (`203.0.113.0/24`, `2001:db8::/32`) or single addresses, e.g. the organisation's public egress. */
   networks?: readonly string[];
+  /**
+   * The organisation's internal ranges as the platform knows them (`SOC_INTERNAL_NETWORKS`, which may hold public
+   * ranges it owns): an address in them is never looked up, like a non-public one.
+   */
+  internal?: { has(address: string): boolean };
 }
 
 /**
@@ -202,10 +207,12 @@ export class VirusTotalThreatIntel implements ThreatIntel {
     this.#maxBytes = opts.maxResponseBytes ?? 8 * 1024 * 1024;
     this.#excludedDomains = [...DEFAULT_VT_EXCLUDED_DOMAINS, ...(opts.exclude?.domains ?? [])].map((d) => d.trim().toLowerCase().replace(/^\.+|\.+$/g, '')).filter((d) => d !== '');
     for (const network of opts.exclude?.networks ?? []) addNetwork(this.#excludedNetworks, network);
+    this.#internal = opts.exclude?.internal;
   }
 
   readonly #excludedDomains: readonly string[];
   readonly #excludedNetworks = new BlockList();
+  readonly #internal: VtExclusions['internal'];
 
   async lookup(indicators: readonly Indicator[]): Promise<IntelFinding[]> {
     const findings: IntelFinding[] = [];
@@ -245,7 +252,7 @@ export class VirusTotalThreatIntel implements ThreatIntel {
   #isInternalHost(host: string): boolean {
     const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
     const family = isIP(bare);
-    if (family !== 0) return isNonPublicIp(bare) || this.#excludedNetworks.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+    if (family !== 0) return isNonPublicIp(bare) || this.#excludedNetworks.check(bare, family === 6 ? 'ipv6' : 'ipv4') || (this.#internal?.has(bare) ?? false);
     const name = bare.toLowerCase().replace(/\.$/, '');
     if (!name.includes('.')) return true;
     return this.#excludedDomains.some((d) => name === d || name.endsWith(`.${d}`));
