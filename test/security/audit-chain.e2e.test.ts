@@ -38,7 +38,7 @@ function copyOfData(name: string): string {
 }
 
 beforeAll(async () => {
-  const system = await startSystem();
+  const system = await startSystem({ ALLOWLIST_FILES: join(REPO_ROOT, 'services/enrichment/data/allowlist.sample.json') });
   dataDir = system.dataDir;
   try {
     const sender = client(system.url, SENDER_TOKEN);
@@ -69,7 +69,7 @@ describe('the audit trail of a running system', () => {
     expect(kinds.filter((k) => k === 'decision.made')).toHaveLength(3);
     expect(records.filter((r) => r.kind === 'disposition.recorded').map((r) => r.actor)).toEqual(['ana']);
     expect(kinds).toEqual(expect.arrayContaining(['kql.run.started', 'kql.run.finished']));
-    expect(records.filter((r) => r.kind === 'config.changed').map((r) => r.subject).sort()).toEqual(expect.arrayContaining(['decision-policy', 'principals']));
+    expect(records.filter((r) => r.kind === 'config.changed').map((r) => r.subject).sort()).toEqual(expect.arrayContaining(['allowlists', 'decision-policy', 'principals']));
     // Secrets never go in: no token of any principal appears in any record.
     for (const token of [SENDER_TOKEN, ANALYST_TOKEN, HUNTER_TOKEN]) expect(list.stdout).not.toContain(token);
 

@@ -47,11 +47,12 @@ async function defaultGraphTokens(baseUrl: string): Promise<TokenProvider> {
 export async function openContextSources(
   config: EnrichmentConfig,
   deps: ContextSourcesDeps,
-): Promise<{ sources: ContextSources; close: () => void }> {
+): Promise<{ sources: ContextSources; close: () => void; allowlistFiles: readonly { file: string; sha256: string }[] }> {
   const { clock, log } = deps;
   const assets: AssetDirectory[] = [];
   const users: UserDirectory[] = [];
   const allowlists: Allowlist[] = [];
+  let allowlistFiles: readonly { file: string; sha256: string }[] = [];
   const closers: (() => void)[] = [];
   const cache = {
     clock,
@@ -100,8 +101,10 @@ export async function openContextSources(
     const list = await FileAllowlist.load(config.ALLOWLIST_FILES, clock);
     log.info({ allowlists: list.report }, 'allowlists loaded; expired entries are ignored');
     allowlists.push(list);
+    allowlistFiles = list.fingerprint;
   }
   return {
+    allowlistFiles,
     sources: { assets, users, allowlists, maxEntitiesPerAlert: config.CONTEXT_MAX_ENTITIES },
     close: () => {
       for (const close of closers) close();

@@ -1,3 +1,4 @@
+import { auditConfigChange } from '@soc/audit';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { StateAlertHistory } from './adapters/state-alert-history.ts';
@@ -35,6 +36,14 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
     }
     const context = await openContextSources(config, { clock: platform.clock, log: platform.log });
     closers.push(context.close);
+    // Allowlists lower scores: a change of them goes on the audit record (file names and hashes, never entries); an
+    // enrichment that cannot record it does not start.
+    await auditConfigChange(platform.audit, {
+      subject: 'allowlists',
+      content: JSON.stringify(context.allowlistFiles),
+      actor: 'enrichment',
+      data: { files: context.allowlistFiles.map((f) => ({ ...f })) },
+    });
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.enrichment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeEnrichmentHandler({ history, intel, context: context.sources, clock: platform.clock }),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BlockList } from 'node:net';
 import { basename } from 'node:path';
 import { z } from 'zod';
@@ -84,12 +85,15 @@ interface LoadedEntry {
 export class FileAllowlist implements Allowlist {
   readonly name: string;
   readonly report: AllowlistFileReport[];
+  /** Each file's name and the SHA-256 of its text, sorted by name: what the audit log records as the allowlists' version. */
+  readonly fingerprint: readonly { file: string; sha256: string }[];
   readonly #byType = new Map<string, LoadedEntry[]>();
   readonly #clock: Clock;
 
-  private constructor(entries: LoadedEntry[], report: AllowlistFileReport[], clock: Clock, name: string) {
+  private constructor(entries: LoadedEntry[], report: AllowlistFileReport[], clock: Clock, name: string, fingerprint: readonly { file: string; sha256: string }[]) {
     this.name = name;
     this.report = report;
+    this.fingerprint = fingerprint;
     this.#clock = clock;
     for (const e of entries) {
       const list = this.#byType.get(e.entry.entityType);
@@ -158,7 +162,10 @@ export class FileAllowlist implements Allowlist {
       });
       report.push(r);
     }
-    return new FileAllowlist(loaded, report, clock, name);
+    const fingerprint = files
+      .map(({ path, text }) => ({ file: basename(path), sha256: createHash('sha256').update(text).digest('hex') }))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.sha256 < b.sha256 ? -1 : 1));
+    return new FileAllowlist(loaded, report, clock, name, fingerprint);
   }
 
   static async load(paths: readonly string[], clock: Clock): Promise<FileAllowlist> {
