@@ -22,7 +22,9 @@ const templates = readFileSync(new URL('../../../test/fixtures/generic-alerts.js
  */
 describe('priority lanes on the embedded default (SQLite bus and state)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'soc-lanes-'));
-  const env = { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SOC_SENDER_TOKEN: TOKEN, SOC_API_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent' };
+  // The backlog is posted as fast as the edge takes it; the per-sender rate (which counts alerts) is raised so the
+  // test queues 10,000 alerts instead of measuring the rate limit.
+  const env = { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SOC_SENDER_TOKEN: TOKEN, SOC_API_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', INGEST_RATE_PER_SECOND: '100000', INGEST_RATE_BURST: '100000' };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it(`a critical alert posted after ${BACKLOG.toLocaleString('en')} queued low ones is triaged before at least 99% of them`, async () => {

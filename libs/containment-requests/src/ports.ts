@@ -49,19 +49,5 @@ export interface FreezeSwitch {
   set(entry: FreezeEntry): Promise<void>;
 }
 
-/**
- * One audit record. The shape issue 11's hash-chained audit log (libs/audit) takes; containment and the API
- * write through this port and the merge plugs the chained log in.
- */
-export interface AuditEntry {
-  kind: string;
-  actor: string;
-  subject: string;
-  tenantId?: string;
-  data: Record<string, unknown>;
-}
-
-/** An append-only audit trail. A failing `append` must stop the act it records (fail closed). */
-export interface AuditTrail {
-  append(entry: AuditEntry): Promise<{ seq: number; hash: string }>;
-}
+/** The audit log containment and the API write every request event and refusal to (fail closed): `@soc/audit`'s port. */
+export type { AuditEntry, AuditTrail } from '@soc/audit';
