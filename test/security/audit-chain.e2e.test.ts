@@ -80,12 +80,14 @@ describe('the audit trail of a running system', () => {
   });
 
   it.each([
-    ['edit', 2, 'decision #2 edited'],
-    ['insert', 2, 'decision #3 inserted'],
-    ['delete', 2, 'decision #2 deleted'],
-  ] as const)('names the first bad record after an %s of decision #%i in the SQLite state file', async (action, seq, named) => {
+    // The config chain: allowlists, decision policy and principals recorded at start-up (decisions are spread over
+    // lanes of one record or two each here).
+    ['edit', 2, 'config #2 edited'],
+    ['insert', 2, 'config #3 inserted'],
+    ['delete', 2, 'config #2 deleted'],
+  ] as const)('names the first bad record after an %s of config #%i in the SQLite state file', async (action, seq, named) => {
     const dir = copyOfData(`${action}-${seq}`);
-    tamperSqliteAudit(join(dir, 'state.sqlite'), action, 'decision', seq);
+    tamperSqliteAudit(join(dir, 'state.sqlite'), action, 'config', seq);
     const verify = await soc(['audit', 'verify'], dir);
     expect(verify.code).toBe(1);
     expect(verify.stderr).toContain(`audit log tampered: ${named}`);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type AuditLog, StateAuditTrail } from '@soc/audit';
+import { type AuditLog, DEFAULT_AUDIT_LANES, StateAuditTrail } from '@soc/audit';
 import { CheckedPlatformEnv, stateConfigOf } from '@soc/platform';
 import { loadConfig } from '@soc/runtime';
 import { openStateStore } from '@soc/state';
@@ -19,7 +19,7 @@ export async function withAuditLog<T>(io: CliIo, fn: (audit: AuditLog) => Promis
   }
   const state = await openStateStore(config);
   try {
-    return await fn(new StateAuditTrail(state));
+    return await fn(new StateAuditTrail(state, { lanes: DEFAULT_AUDIT_LANES }));
   } finally {
     await state.close();
   }

@@ -15,6 +15,7 @@ export type { ExpectedLink } from './chain.ts';
 export {
   AUDIT_COLLECTION,
   AUDIT_HEAD_COLLECTION,
+  DEFAULT_AUDIT_LANES,
   MAX_AUDIT_DATA_CHARS,
   StateAuditTrail,
   auditRecordId,

@@ -56,6 +56,29 @@ export interface StateAuditTrailOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Streams split into lanes: a record of such a stream joins the chain `<stream>-<lane>`, the lane chosen by a
+   * hash of its subject (so one subject's records stay in one chain, in order). A chain takes one append at a time
+   * per process (the next record hashes the previous one), so a busy stream — a decision per alert — is split to
+   * let appends of different subjects run side by side. Default none; the platform uses {@link DEFAULT_AUDIT_LANES}.
+   */
+  readonly lanes?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The lanes every process of an installation uses (the platform's audit trail and the CLI's): decisions, one per
+ * alert, are spread over 8 chains. Changing it changes which chain new records join, never the existing chains.
+ */
+export const DEFAULT_AUDIT_LANES: Readonly<Record<string, number>> = { decision: 8 };
+
+/** The lane of a subject among `lanes`: FNV-1a of its UTF-16 code units, so every process picks the same. */
+function laneOf(subject: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < subject.length; i++) {
+    h ^= subject.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % lanes;
 }
 
 /**
@@ -78,9 +101,11 @@ export class StateAuditTrail implements AuditLog {
   readonly #headEtags = new Map<string, string>();
   /** The end of each stream's queue of appends in this process. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #lanes: Readonly<Record<string, number>>;
 
   constructor(state: StateStore, options: StateAuditTrailOptions = {}) {
     this.#state = state;
+    this.#lanes = options.lanes ?? {};
     this.#clock = options.clock ?? systemClock;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 20);
     this.#sleep = options.sleep ?? ((ms: number) => sleepFor(ms));
@@ -94,7 +119,9 @@ export class StateAuditTrail implements AuditLog {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const stream = streamOf(checked.kind);
+    const base = streamOf(checked.kind);
+    const lanes = this.#lanes[base];
+    const stream = lanes !== undefined && lanes > 1 ? `${base}-${laneOf(checked.subject, lanes)}` : base;
     const previous = this.#queues.get(stream) ?? Promise.resolve();
     const next = previous.then(
       () => this.#appendNow(stream, checked),
@@ -250,12 +277,25 @@ export class StateAuditTrail implements AuditLog {
 
   async list(query: { limit?: number; stream?: string } = {}): Promise<AuditRecord[]> {
     const limit = Math.min(Math.max(1, Math.trunc(query.limit ?? 20)), 1000);
-    const docs = await this.#state.query<AuditRecord>(
-      AUDIT_COLLECTION,
-      query.stream === undefined
-        ? { orderBy: { field: 'at', direction: 'desc' }, limit }
-        : { where: { stream: query.stream }, orderBy: { field: 'seq', direction: 'desc' }, limit },
-    );
+    const lanes = query.stream === undefined ? undefined : this.#lanes[query.stream];
+    if (query.stream !== undefined && lanes !== undefined && lanes > 1) {
+      // A laned stream is its lanes' chains together, newest first, with its own chain of records written before it
+      // had lanes (or by a process without them).
+      const base = query.stream;
+      const names = [base, ...Array.from({ length: lanes }, (_, lane) => `${base}-${lane}`)];
+      const perLane = await Promise.all(names.map((stream) => this.#listStream(stream, limit)));
+      return perLane
+        .flat()
+        .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq))
+        .slice(0, limit);
+    }
+    if (query.stream !== undefined) return this.#listStream(query.stream, limit);
+    const docs = await this.#state.query<AuditRecord>(AUDIT_COLLECTION, { orderBy: { field: 'at', direction: 'desc' }, limit });
+    return docs.map((d) => d.value);
+  }
+
+  async #listStream(stream: string, limit: number): Promise<AuditRecord[]> {
+    const docs = await this.#state.query<AuditRecord>(AUDIT_COLLECTION, { where: { stream }, orderBy: { field: 'seq', direction: 'desc' }, limit });
     return docs.map((d) => d.value);
   }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type AuditLog, StateAuditTrail } from '@soc/audit';
+import { type AuditLog, DEFAULT_AUDIT_LANES, StateAuditTrail } from '@soc/audit';
 import { ALL_SUBSCRIPTIONS } from '@soc/contracts';
 import { type Bus, type BusConfig, openBus } from '@soc/bus';
 import { type Logger, type SocMetrics, createBusObserver, createLogger, createMetrics } from '@soc/observability';
@@ -104,7 +104,7 @@ export async function openPlatform(name: string, env: PlatformEnv, options: Open
     metrics,
     bus,
     state,
-    audit: new StateAuditTrail(state, { clock }),
+    audit: new StateAuditTrail(state, { clock, lanes: DEFAULT_AUDIT_LANES }),
     clock,
     apiTokens: tokens,
     apiRoles,
