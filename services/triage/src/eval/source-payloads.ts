@@ -80,9 +80,8 @@ export function readSourcePayloadJsonl(text: string): { payloads: SourcePayload[
       throw new LabelledFileError(`line ${index + 1} is not valid JSON`);
     }
     const parsed = Line.safeParse(raw);
-    if (!parsed.success || parsed.data.payload === undefined) {
-      const why = parsed.success ? 'payload: missing' : parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      throw new LabelledFileError(`line ${index + 1}: ${why}`);
+    if (!parsed.success) {
+      throw new LabelledFileError(`line ${index + 1}: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     }
     const label = labelOf(parsed.data.label);
     if (label === undefined) {
