@@ -52,7 +52,8 @@ export interface EvalReport {
 export type TriageFn = (alert: Alert, enrichment: Enrichment) => Triage;
 
 type Likelihoods = Record<Disposition, number>;
-interface Prediction {
+/** One predictor's answer for one item: its class and the likelihood it gave each disposition. */
+export interface Prediction {
   cls: VerdictClass;
   likelihoods: Likelihoods;
 }

@@ -80,14 +80,17 @@ export class FeedbackMemory {
     return facts;
   }
 
-  /** Records the alert as seen at `at` and the analyst's disposition of it. */
-  record(alert: Alert, label: Disposition, at: string): void {
+  /**
+   * Records the alert as seen at `at` and, when given, the analyst's disposition of it (without one, only the
+   * sighting: what enrichment knows when nobody dispositions alerts, i.e. zero-shot).
+   */
+  record(alert: Alert, label: Disposition | undefined, at: string): void {
     const add = (map: Map<string, Tally>, key: string): void => {
       const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, truePositives: 0, benignPositives: 0, falsePositives: 0 };
       t.alerts += 1;
       if (at < t.firstSeenAt) t.firstSeenAt = at;
       if (at > t.lastSeenAt) t.lastSeenAt = at;
-      t[COUNT_KEY[label]] += 1;
+      if (label !== undefined) t[COUNT_KEY[label]] += 1;
       map.set(key, t);
     };
     for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, id);
