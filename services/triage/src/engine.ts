@@ -1,6 +1,7 @@
 import { type Alert, type Enrichment, type Entity, type Fact, type RiskFactor, type Triage, type VerdictClass, clipText } from '@soc/contracts';
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
 import { type PlaybookIndex, type PlaybookQuery, type PlaybookSearchResult, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
+import { type BehaviourFinding, type BehaviourKind, findBehaviours, withBehaviourAttack } from './behaviour.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the engine knows besides the alert: the ATT&CK catalog and the playbooks. Loaded once at start-up. */
@@ -15,7 +16,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.3.0';
+export const ENGINE_VERSION = '1.4.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -31,7 +32,7 @@ function sourceNamedFacts(alert: Alert): (f: Fact) => boolean {
 }
 
 /** Every named factor with its points and the evidence behind it. Pure. */
-export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights, attack: readonly MappedTechnique[] = []): RiskFactor[] {
+export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights, attack: readonly MappedTechnique[] = [], behaviours: readonly BehaviourFinding[] = findBehaviours(alert)): RiskFactor[] {
   const fromSource = sourceNamedFacts(alert);
   const factors: RiskFactor[] = [
     {
@@ -139,6 +140,8 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
 
+  factors.push(...behaviourFactors(behaviours, w));
+
   const analyst = analystHistoryFactor(enrichment.facts, w, fromSource);
   if (analyst) factors.push(analyst);
 
@@ -154,6 +157,35 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
     });
   }
   return factors;
+}
+
+const BEHAVIOUR_POINTS: Readonly<Record<BehaviourKind, keyof Omit<TriageWeights['behaviour'], 'max'>>> = {
+  'encoded-command': 'encodedCommand',
+  'download-cradle': 'downloadCradle',
+  'lolbin-network': 'lolbinNetwork',
+  'office-or-browser-child': 'officeOrBrowserChild',
+  'credential-dumping': 'credentialDumping',
+  'service-or-wmi-child': 'serviceOrWmiChild',
+  'user-writable-path': 'userWritablePath',
+  persistence: 'persistence',
+  'discovery-burst': 'discoveryBurst',
+};
+
+/**
+ * One factor per behaviour the alert's processes show, citing what was seen and its ATT&CK ids. Together they add at
+ * most `behaviour.max`: the strongest count first, a factor past the cap keeps its evidence with the points left.
+ */
+function behaviourFactors(findings: readonly BehaviourFinding[], w: TriageWeights): RiskFactor[] {
+  let left = w.behaviour.max;
+  return [...findings]
+    .sort((a, b) => w.behaviour[BEHAVIOUR_POINTS[b.kind]] - w.behaviour[BEHAVIOUR_POINTS[a.kind]])
+    .map((f) => {
+      const full = w.behaviour[BEHAVIOUR_POINTS[f.kind]];
+      const points = Math.min(full, left);
+      left -= points;
+      const capped = points < full ? ` (capped: behaviour factors add at most ${w.behaviour.max})` : '';
+      return { name: `behaviour-${f.kind}`, points, evidence: clip(`${f.evidence} [ATT&CK ${f.techniques.map(([id]) => id).join(', ')}]${capped}`), factIds: [] };
+    });
 }
 
 type DispositionCounts = { truePositives: number; benignPositives: number; falsePositives: number };
@@ -353,6 +385,11 @@ function summaryOf(alert: Alert, score: number, level: string, factors: RiskFact
   return clipText(`${alert.severity[0]?.toUpperCase()}${alert.severity.slice(1)}-severity alert "${alert.title}" from ${from} involving ${involved}. Risk ${score}/100 (${level}); main factors: ${top}. Most likely ${verdict.class} (true positive ${Math.round(verdict.likelihoods.truePositive * 100)}%).`, 8192);
 }
 
+/** The alert's ATT&CK mapping: the source's, the rule's and the text's (`mapAttack`) with its behaviours' techniques. Pure. */
+export function mapAlertAttack(alert: Alert, catalog: AttackCatalog, behaviours: readonly BehaviourFinding[] = findBehaviours(alert)): MappedTechnique[] {
+  return withBehaviourAttack(mapAttack(alert, catalog), behaviours, catalog);
+}
+
 /**
  * The ATT&CK mapping and the playbooks a retriever found for it, when the playbook lookup happened outside the
  * engine (an asynchronous retriever such as Azure AI Search); without it the engine asks the embedded index.
@@ -364,10 +401,11 @@ export interface PlaybookLookup {
 
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
 export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
-  const mapped = looked?.attack ?? mapAttack(alert, knowledge.attack);
+  const behaviours = findBehaviours(alert);
+  const mapped = looked?.attack ?? mapAlertAttack(alert, knowledge.attack, behaviours);
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
-  const scored = scoreFactors(alert, enrichment, weights, mapped);
+  const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours);
   const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource);
   const raw = scored.reduce((n, f) => n + f.points, 0);
   // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the

@@ -2,9 +2,8 @@ import { type Alert, AlertTriagedV1, type CopilotNote, type EventByType, type Tr
 import type { CopilotStep } from './copilot-step.ts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
-import { mapAttack } from './attack/index.ts';
+import { mapAlertAttack, type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
 import { boundTriage } from './bound-triage.ts';
-import { type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
 import type { PlaybookRetriever } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
 
@@ -47,6 +46,6 @@ export function makeTriageHandler(ctx: TriageContext): EventHandler {
 
 /** The I/O half of the playbook step: map ATT&CK (pure), then ask the retriever for the best playbook. */
 async function lookUpPlaybooks(alert: Alert, knowledge: TriageKnowledge, retriever: PlaybookRetriever): Promise<PlaybookLookup> {
-  const attack = mapAttack(alert, knowledge.attack);
+  const attack = mapAlertAttack(alert, knowledge.attack);
   return { attack, playbooks: await retriever.find(playbookQueryOf(alert, attack), 1) };
 }

@@ -28,6 +28,24 @@ export const TriageWeights = z
     /** Once, when an entity is on an unexpired allowlist; never positive, so it lowers the score toward benign. */
     allowlisted: z.object({ points: z.number().max(0) }),
     /**
+     * Behaviour factors (`src/behaviour.ts`): points per behaviour the alert's processes show, each once; together
+     * capped at `max`. The first five are strong behaviours, the rest weak (administrators do them too).
+     */
+    behaviour: z
+      .object({
+        encodedCommand: z.number().min(0),
+        downloadCradle: z.number().min(0),
+        lolbinNetwork: z.number().min(0),
+        officeOrBrowserChild: z.number().min(0),
+        credentialDumping: z.number().min(0),
+        serviceOrWmiChild: z.number().min(0),
+        userWritablePath: z.number().min(0),
+        persistence: z.number().min(0),
+        discoveryBurst: z.number().min(0),
+        max: z.number().min(0),
+      })
+      .strict(),
+    /**
      * Analysts' dispositions of earlier alerts of the same rule, entities and tenant: each scope's net confirmed rate
      * (true minus benign and false positives, over the count plus `pseudoCount`) times its points; capped at ±`max`.
      */
