@@ -1,7 +1,7 @@
 import { type Alert, type Enrichment, type Entity, type Fact, type RiskFactor, type Triage, type VerdictClass, clipText } from '@soc/contracts';
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
 import { type PlaybookIndex, type PlaybookQuery, type PlaybookSearchResult, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
-import { type BehaviourFinding, type BehaviourKind, findBehaviours, withBehaviourAttack } from './behaviour.ts';
+import { type BehaviourFinding, type BehaviourKind, STRONG_BEHAVIOURS, findBehaviours, withBehaviourAttack } from './behaviour.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the engine knows besides the alert: the ATT&CK catalog and the playbooks. Loaded once at start-up. */
@@ -310,9 +310,19 @@ interface EvidenceFloor {
  * for the score, and their verdict one for the verdict; without a strong indicator history moves the alert freely
  * (within its caps). Pure.
  */
-function evidenceFloor(alert: Alert, enrichment: Enrichment, factors: readonly RiskFactor[], w: TriageWeights, fromSource: (f: Fact) => boolean): EvidenceFloor | undefined {
+function evidenceFloor(
+  alert: Alert,
+  enrichment: Enrichment,
+  factors: readonly RiskFactor[],
+  w: TriageWeights,
+  fromSource: (f: Fact) => boolean,
+  behaviours: readonly BehaviourFinding[],
+): EvidenceFloor | undefined {
   const reasons: string[] = [];
   if (STRONG_SEVERITIES.has(alert.severity)) reasons.push(`the source rated it ${alert.severity}`);
+  // What the event itself shows: a credential dump or a download cradle is not made benign by a rule's history.
+  const strong = behaviours.filter((b) => STRONG_BEHAVIOURS.has(b.kind)).map((b) => b.kind);
+  if (strong.length > 0) reasons.push(`the event shows ${strong.join(', ')}`);
   const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
   if (malicious.length > 0) reasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
   if (reasons.length === 0) return undefined;
@@ -406,7 +416,7 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
   const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours);
-  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource);
+  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours);
   const raw = scored.reduce((n, f) => n + f.points, 0);
   // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the
   // factors still sum to the score.

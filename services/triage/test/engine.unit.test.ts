@@ -256,6 +256,22 @@ describe('deterministic triage engine', () => {
       expect({ score: h.risk.score, level: h.risk.level, verdict: h.verdict.class }).toEqual({ score: own.risk.score, level: own.risk.level, verdict: own.verdict.class });
     });
 
+    it('keeps an alert whose process shows a strong behaviour (credential dumping) from being lowered by the rule\'s history', () => {
+      const dumping: Alert = {
+        ...base,
+        entities: [
+          host,
+          { id: 'process:rundll32', type: 'process', value: 'rundll32.exe', origin: 'source', commandLine: 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Users\\Public\\l.dmp full' },
+        ],
+      };
+      const evidenceOnly = triageAlert(dumping, noFacts, weights, knowledge);
+      const t = triageAlert(dumping, { facts: noisyHistory, missing: [] }, weights, knowledge);
+      expect(evidenceOnly.risk.factors.map((f) => f.name)).toContain('behaviour-credential-dumping');
+      expect(t.risk.score).toBeGreaterThanOrEqual(evidenceOnly.risk.score);
+      expect(t.verdict.class).toBe(evidenceOnly.verdict.class);
+      expect(t.risk.factors.find((f) => f.name === 'evidence-floor')?.evidence).toMatch(/the event shows credential-dumping/);
+    });
+
     it('does not hold for a malicious hit on an extracted entity', () => {
       const extracted: Alert = { ...base, entities: [host, { ...c2, origin: 'extracted' }] };
       expect(triageAlert(extracted, { facts: [...noisyHistory, malicious], missing: [] }, weights, knowledge).risk.factors.map((f) => f.name)).not.toContain('evidence-floor');
