@@ -1,7 +1,7 @@
 import type { EventView, FieldValue } from './event.ts';
-import { ANY, compilePieces, parseSigmaString, type Piece, type StringTest } from './pattern.ts';
+import { ANY, anyOf, formOf, parseSigmaString, type PatternForm, type Piece, type StringTest } from './pattern.ts';
 import { parseCondition } from './condition.ts';
-import { NotCompilable, type Matcher } from './matcher.ts';
+import { GRAM, needAll, needAny, NotCompilable, withNeed, type Matcher, type NeedKey } from './matcher.ts';
 
 const MODIFIERS = new Set([
   'contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'base64', 'base64offset',
@@ -25,7 +25,7 @@ export function compileDetection(detection: Readonly<Record<string, unknown>>): 
   }
   const parsed = conditions.map((c) => parseCondition(c, selections));
   if (parsed.length === 1) return parsed[0] as Matcher;
-  return (e) => parsed.some((m) => m(e));
+  return withNeed((e) => parsed.some((m) => m(e)), needAny(parsed));
 }
 
 function compileSelection(name: string, body: unknown): Matcher {
@@ -33,7 +33,7 @@ function compileSelection(name: string, body: unknown): Matcher {
     if (body.length === 0) return () => false;
     if (body.every((item) => isMap(item))) {
       const maps = body.map((item) => compileMap(name, item as Record<string, unknown>));
-      return (e) => maps.some((m) => m(e));
+      return withNeed((e) => maps.some((m) => m(e)), needAny(maps));
     }
     if (body.every((item) => !isMap(item) && !Array.isArray(item))) return compileKeywords(body, []);
     throw new NotCompilable(`selection '${name}' mixes field maps and keywords`);
@@ -50,10 +50,10 @@ function isMap(value: unknown): value is Record<string, unknown> {
 function compileMap(name: string, map: Record<string, unknown>): Matcher {
   const tests = Object.entries(map).map(([key, value]) => compileField(name, key, value));
   if (tests.length === 1) return tests[0] as Matcher;
-  return (e) => {
+  return withNeed((e) => {
     for (const t of tests) if (!t(e)) return false;
     return true;
-  };
+  }, needAll(tests));
 }
 
 /** Keyword search: a value matches when it occurs in any value of the event (full-text, contains semantics). */
@@ -87,25 +87,65 @@ function compileField(selection: string, key: string, value: unknown): Matcher {
   const valueTest = compileValues(key, values, modifiers);
   const testValue = (fv: FieldValue): boolean => valueTest.some((t) => t(fv));
   if (all && values.length > 1) {
-    return (e) => {
+    return withNeed((e) => {
       const got = e.get(field);
       if (!got) return false;
       return valueTest.every((t) => got.some(t));
-    };
+    }, needKeys(field, values, modifiers));
   }
   const matchesNull = values.some((v) => v === null);
-  return (e) => {
+  const matcher: Matcher = (e) => {
     const got = e.get(field);
     if (got === undefined || got === null) return matchesNull;
     for (const fv of got) if (testValue(fv)) return true;
     return false;
   };
+  return matchesNull ? matcher : withNeed(matcher, needKeys(field, values, modifiers));
 }
 
 type ValueTest = (fv: FieldValue) => boolean;
 
+/**
+ * The literals one of which a case-insensitive field test needs: its values' equalities, prefixes, suffixes or
+ * substrings (a wildcard pattern's longest literal piece); with `all`, the values of the one with the longest literal.
+ */
+function needKeys(field: string, values: readonly unknown[], modifiers: readonly string[]): readonly NeedKey[] | undefined {
+  if (['re', 'cidr', 'lt', 'lte', 'gt', 'gte', 'cased'].some((m) => modifiers.includes(m))) return undefined;
+  if (values.some((v) => v === null)) return undefined;
+  const perValue: NeedKey[][] = [];
+  for (const v of values) {
+    const [forms, cased] = valueForms(v, modifiers);
+    if (cased) return undefined;
+    const keys: NeedKey[] = [];
+    for (const f of forms) {
+      if (f.kind === 'any') return undefined;
+      const kind = f.kind === 're' ? 'contains' : f.kind;
+      if (kind === 'contains' && f.lit.length < GRAM) {
+        if (modifiers.includes('all')) break;
+        return undefined;
+      }
+      keys.push({ field, kind, lit: f.lit });
+    }
+    if (keys.length === forms.length) perValue.push(keys);
+  }
+  if (!modifiers.includes('all')) return perValue.flat();
+  // Every value must match: any one of them is a need; take the one with the longest literal.
+  const longest = (keys: NeedKey[]): number => Math.min(...keys.map((k) => k.lit.length));
+  return perValue.reduce<NeedKey[] | undefined>((best, keys) => (best === undefined || longest(keys) > longest(best) ? keys : best), undefined);
+}
+
 function compileValues(key: string, values: readonly unknown[], modifiers: readonly string[]): ValueTest[] {
   const tests: ValueTest[] = [];
+  const plain = !['re', 'cidr', 'lt', 'lte', 'gt', 'gte', 'all'].some((m) => modifiers.includes(m));
+  if (plain) {
+    // An OR of plain values: one combined string test per case mode instead of one per value.
+    const lists = values.filter((v) => v !== null).map((v) => valueForms(v, modifiers));
+    if (lists.length === 0) return tests;
+    const cased = lists.some(([, c]) => c);
+    const test = anyOf(lists.flatMap(([forms]) => forms));
+    tests.push(cased ? (fv) => test(fv.text) : (fv) => test(fv.lower));
+    return tests;
+  }
   for (const v of values) {
     if (v === null) continue;
     if (modifiers.includes('re')) tests.push(compileRegex(key, v, modifiers));
@@ -121,6 +161,12 @@ function compileValues(key: string, values: readonly unknown[], modifiers: reado
 
 /** String tests for one value after the transforming modifiers, and whether they compare case-sensitively. */
 function valueTests(value: unknown, modifiers: readonly string[]): [StringTest[], boolean] {
+  const [forms, cased] = valueForms(value, modifiers);
+  return [[anyOf(forms)], cased];
+}
+
+/** The pattern forms of one value after the transforming modifiers, and whether they compare case-sensitively. */
+function valueForms(value: unknown, modifiers: readonly string[]): [PatternForm[], boolean] {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
     throw new NotCompilable(`value ${JSON.stringify(value)} is not a string, number or boolean`);
   }
@@ -152,7 +198,7 @@ function valueTests(value: unknown, modifiers: readonly string[]): [StringTest[]
   const before: Piece[] = contains || ends ? [ANY] : [];
   const after: Piece[] = contains || starts ? [ANY] : [];
   const positioned = variants.map((pieces): Piece[] => [...before, ...pieces, ...after]);
-  return [positioned.map((p) => compilePieces(p, cased)), cased];
+  return [positioned.map((p) => formOf(p, cased)), cased];
 }
 
 function encodeText(s: string, wide: string | undefined): Buffer {

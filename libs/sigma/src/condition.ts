@@ -1,5 +1,5 @@
 import type { EventView } from './event.ts';
-import { NotCompilable, type Matcher } from './matcher.ts';
+import { needAll, needAny, NotCompilable, withNeed, type Matcher } from './matcher.ts';
 
 /**
  * Compiles a Sigma condition over named selections: `and`, `or`, `not` (binding tighter than `and`, which binds
@@ -22,7 +22,7 @@ export function parseCondition(condition: string, selections: ReadonlyMap<string
       pos++;
       parts.push(andExpr());
     }
-    return parts.length === 1 ? (parts[0] as Matcher) : (e: EventView) => parts.some((p) => p(e));
+    return parts.length === 1 ? (parts[0] as Matcher) : withNeed((e: EventView) => parts.some((p) => p(e)), needAny(parts));
   };
   const andExpr = (): Matcher => {
     const parts = [notExpr()];
@@ -31,10 +31,10 @@ export function parseCondition(condition: string, selections: ReadonlyMap<string
       parts.push(notExpr());
     }
     if (parts.length === 1) return parts[0] as Matcher;
-    return (e: EventView) => {
+    return withNeed((e: EventView) => {
       for (const p of parts) if (!p(e)) return false;
       return true;
-    };
+    }, needAll(parts));
   };
   const notExpr = (): Matcher => {
     if (peek() === 'not') {
@@ -71,15 +71,16 @@ export function parseCondition(condition: string, selections: ReadonlyMap<string
     if (names.length === 0) fail(`'${quantifier} of ${target}' matches no selection`);
     const parts = names.map((n) => selections.get(n) as Matcher);
     if (quantifier === 'all') {
-      return (e: EventView) => {
+      return withNeed((e: EventView) => {
         for (const p of parts) if (!p(e)) return false;
         return true;
-      };
+      }, needAll(parts));
     }
     const needed = quantifier === 'any' ? 1 : Number(quantifier);
     if (!Number.isInteger(needed) || needed < 1) fail(`unknown quantifier '${quantifier}'`);
-    if (needed === 1) return (e: EventView) => parts.some((p) => p(e));
-    return (e: EventView) => parts.filter((p) => p(e)).length >= needed;
+    // At least one part must match either way, so the union of the parts' needs is a need of the whole.
+    if (needed === 1) return withNeed((e: EventView) => parts.some((p) => p(e)), needAny(parts));
+    return withNeed((e: EventView) => parts.filter((p) => p(e)).length >= needed, needAny(parts));
   };
 
   const matcher = orExpr();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createSigmaEngine, loadRulesFile, mapWindowsEvent } from '../src/index.ts';
+import { createSigmaEngine, loadRulesFile, mapWindowsEvent, viewOf } from '../src/index.ts';
 
 interface RegressionEvent {
   readonly path: string;
@@ -48,6 +48,22 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
     const histogram = new Map<number, number>();
     for (const n of others) histogram.set(n, (histogram.get(n) ?? 0) + 1);
     console.log('other rules hit per regression event (hits → events):', Object.fromEntries([...histogram].sort((a, b) => a[0] - b[0])));
+  });
+
+  it('the literal index skips no rule that matches: the same hits as evaluating every applicable rule', () => {
+    let compared = 0;
+    for (const e of EVENTS) {
+      const mapped = mapWindowsEvent(e.event);
+      // Variants that defeat a prefilter keyed on one field: the event as is, and with each field blanked in turn.
+      const variants = [mapped.event, ...Object.keys(mapped.event).map((k) => ({ ...mapped.event, [k]: '' }))];
+      for (const event of variants) {
+        const view = viewOf(event);
+        const everyRule = engine.rulesFor(mapped.logsources).filter((r) => r.matches(view)).map((r) => r.hit.id);
+        expect(engine.match(event, mapped.logsources).map((h) => h.id)).toEqual(everyRule);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
   });
 
   it('a regression event matches nothing once its own fields are removed, so hits come from the event', () => {
