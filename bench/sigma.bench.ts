@@ -74,4 +74,11 @@ console.log(
 started = performance.now();
 for (let i = 0; i < PASSES; i++) for (const e of raw) mapWindowsEvent(e);
 const mapMs = performance.now() - started;
-console.log(JSON.stringify({ bench: 'sigma', measure: 'map-windows-event', eventsPerSecond: Math.round(events / (mapMs / 1000)), heapAfterMb: heapMb() }));
+console.log(
+  JSON.stringify({
+    bench: 'sigma',
+    measure: 'map-windows-event',
+    eventsPerSecond: Math.round(events / (mapMs / 1000)),
+    heapAfterMb: heapMb(),
+  }),
+);

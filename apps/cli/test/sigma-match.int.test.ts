@@ -36,7 +36,11 @@ describe('soc sigma match', () => {
     expect(out.map((o) => o.id)).toEqual(REGRESSION.map((_, i) => `ev-${i}`));
     REGRESSION.forEach((r, i) => {
       const got = out[i]?.matches ?? [];
-      for (const { id } of r.info.rule_metadata) expect(got.map((m) => m.id), `ev-${i}`).toContain(id);
+      for (const { id } of r.info.rule_metadata)
+        expect(
+          got.map((m) => m.id),
+          `ev-${i}`,
+        ).toContain(id);
       for (const m of got) expect(Object.keys(m)).toEqual(['id', 'title', 'level', 'author']);
     });
     expect(run.stderr).toMatch(/not compiled: c4a1f389-2e6b-4d9a-8f0c-b73e5a12d947 .*expand/);
@@ -45,12 +49,30 @@ describe('soc sigma match', () => {
   it('reads stdin, answers malformed lines with an error, and uses --rules', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'soc-sigma-'));
     const rules = join(dir, 'rules.jsonl');
-    const rule = { id: '11111111-2222-3333-4444-555555555555', title: 'Grixba scan flag', status: 'test', level: 'low', logsource: { product: 'windows', category: 'process_creation' }, detection: { s: { 'CommandLine|contains': '-m:scan' }, condition: 's' }, raw_yaml: 'author: Test Author\n' };
+    const rule = {
+      id: '11111111-2222-3333-4444-555555555555',
+      title: 'Grixba scan flag',
+      status: 'test',
+      level: 'low',
+      logsource: { product: 'windows', category: 'process_creation' },
+      detection: { s: { 'CommandLine|contains': '-m:scan' }, condition: 's' },
+      raw_yaml: 'author: Test Author\n',
+    };
     writeFileSync(rules, JSON.stringify(rule));
-    const input = [JSON.stringify({ id: 'grixba', event: REGRESSION[0]?.event }), 'not json', JSON.stringify({ id: 'flat', event: { CommandLine: '-m:scan' } }), JSON.stringify({ id: 'other', event: REGRESSION[1]?.event })].join('\n');
+    const input = [
+      JSON.stringify({ id: 'grixba', event: REGRESSION[0]?.event }),
+      'not json',
+      JSON.stringify({ id: 'flat', event: { CommandLine: '-m:scan' } }),
+      JSON.stringify({ id: 'other', event: REGRESSION[1]?.event }),
+    ].join('\n');
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['sigma', 'match', '--rules', rules], { env: {}, out: (l) => out.push(l), err: (l) => err.push(l), stdin: chunks(input) });
+    const code = await runCli(['sigma', 'match', '--rules', rules], {
+      env: {},
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      stdin: chunks(input),
+    });
     expect(code).toBe(0);
     expect(err).toEqual([]);
     expect(out.map((l) => JSON.parse(l) as MatchLine)).toEqual([
@@ -63,8 +85,15 @@ describe('soc sigma match', () => {
 
   it('fails with the reason when the rules file cannot be read', async () => {
     const err: string[] = [];
-    const code = await runCli(['sigma', 'match', '--rules', '/nonexistent/rules.jsonl'], { env: {}, out: () => undefined, err: (l) => err.push(l), stdin: chunks('') });
+    const code = await runCli(['sigma', 'match', '--rules', '/nonexistent/rules.jsonl'], {
+      env: {},
+      out: () => undefined,
+      err: (l) => err.push(l),
+      stdin: chunks(''),
+    });
     expect(code).toBe(1);
-    expect(err.join('\n')).toMatch(/soc sigma match: Cannot load Sigma rules: cannot read Sigma rules \/nonexistent\/rules.jsonl/);
+    expect(err.join('\n')).toMatch(
+      /soc sigma match: Cannot load Sigma rules: cannot read Sigma rules \/nonexistent\/rules.jsonl/,
+    );
   });
 });

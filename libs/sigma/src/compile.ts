@@ -4,8 +4,30 @@ import { parseCondition } from './condition.ts';
 import { GRAM, needAll, needAny, NotCompilable, withNeed, type Matcher, type NeedKey } from './matcher.ts';
 
 const MODIFIERS = new Set([
-  'contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'base64', 'base64offset',
-  'utf16le', 'utf16be', 'utf16', 'wide', 'windash', 'fieldref', 'exists', 'lt', 'lte', 'gt', 'gte', 'cased', 'expand',
+  'contains',
+  'startswith',
+  'endswith',
+  'all',
+  're',
+  'i',
+  'm',
+  's',
+  'cidr',
+  'base64',
+  'base64offset',
+  'utf16le',
+  'utf16be',
+  'utf16',
+  'wide',
+  'windash',
+  'fieldref',
+  'exists',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'cased',
+  'expand',
 ]);
 
 /**
@@ -58,11 +80,16 @@ function compileMap(name: string, map: Record<string, unknown>): Matcher {
 
 /** Keyword search: a value matches when it occurs in any value of the event (full-text, contains semantics). */
 function compileKeywords(values: readonly unknown[], modifiers: readonly string[]): Matcher {
-  const positioned = modifiers.includes('startswith') || modifiers.includes('endswith') ? modifiers : ['contains', ...modifiers];
+  const positioned =
+    modifiers.includes('startswith') || modifiers.includes('endswith') ? modifiers : ['contains', ...modifiers];
   const tests = values.map((v) => valueTests(v, positioned));
   const all = modifiers.includes('all');
-  const anyValueMatches = (ts: StringTest[], cased: boolean, e: EventView): boolean => e.all.some((fv) => ts.some((t) => t(cased ? fv.text : fv.lower)));
-  return (e) => (all ? tests.every(([ts, cased]) => anyValueMatches(ts, cased, e)) : tests.some(([ts, cased]) => anyValueMatches(ts, cased, e)));
+  const anyValueMatches = (ts: StringTest[], cased: boolean, e: EventView): boolean =>
+    e.all.some((fv) => ts.some((t) => t(cased ? fv.text : fv.lower)));
+  return (e) =>
+    all
+      ? tests.every(([ts, cased]) => anyValueMatches(ts, cased, e))
+      : tests.some(([ts, cased]) => anyValueMatches(ts, cased, e));
 }
 
 function compileField(selection: string, key: string, value: unknown): Matcher {
@@ -72,7 +99,9 @@ function compileField(selection: string, key: string, value: unknown): Matcher {
     if (!MODIFIERS.has(m)) throw new NotCompilable(`unknown modifier '${m}' on '${key}' in selection '${selection}'`);
   }
   if (modifiers.includes('expand')) {
-    throw new NotCompilable(`modifier 'expand' on '${key}' needs placeholder values (${String(value)}) that only a deployment can supply`);
+    throw new NotCompilable(
+      `modifier 'expand' on '${key}' needs placeholder values (${String(value)}) that only a deployment can supply`,
+    );
   }
   const values = Array.isArray(value) ? value : [value];
   if (field === '') return compileKeywords(values, modifiers);
@@ -87,11 +116,14 @@ function compileField(selection: string, key: string, value: unknown): Matcher {
   const valueTest = compileValues(key, values, modifiers);
   const testValue = (fv: FieldValue): boolean => valueTest.some((t) => t(fv));
   if (all && values.length > 1) {
-    return withNeed((e) => {
-      const got = e.get(field);
-      if (!got) return false;
-      return valueTest.every((t) => got.some(t));
-    }, needKeys(field, values, modifiers));
+    return withNeed(
+      (e) => {
+        const got = e.get(field);
+        if (!got) return false;
+        return valueTest.every((t) => got.some(t));
+      },
+      needKeys(field, values, modifiers),
+    );
   }
   const matchesNull = values.some((v) => v === null);
   const matcher: Matcher = (e) => {
@@ -109,7 +141,11 @@ type ValueTest = (fv: FieldValue) => boolean;
  * The literals one of which a case-insensitive field test needs: its values' equalities, prefixes, suffixes or
  * substrings (a wildcard pattern's longest literal piece); with `all`, the values of the one with the longest literal.
  */
-function needKeys(field: string, values: readonly unknown[], modifiers: readonly string[]): readonly NeedKey[] | undefined {
+function needKeys(
+  field: string,
+  values: readonly unknown[],
+  modifiers: readonly string[],
+): readonly NeedKey[] | undefined {
   if (['re', 'cidr', 'lt', 'lte', 'gt', 'gte', 'cased'].some((m) => modifiers.includes(m))) return undefined;
   if (values.some((v) => v === null)) return undefined;
   const perValue: NeedKey[][] = [];
@@ -131,7 +167,10 @@ function needKeys(field: string, values: readonly unknown[], modifiers: readonly
   if (!modifiers.includes('all')) return perValue.flat();
   // Every value must match: any one of them is a need; take the one with the longest literal.
   const longest = (keys: NeedKey[]): number => Math.min(...keys.map((k) => k.lit.length));
-  return perValue.reduce<NeedKey[] | undefined>((best, keys) => (best === undefined || longest(keys) > longest(best) ? keys : best), undefined);
+  return perValue.reduce<NeedKey[] | undefined>(
+    (best, keys) => (best === undefined || longest(keys) > longest(best) ? keys : best),
+    undefined,
+  );
 }
 
 function compileValues(key: string, values: readonly unknown[], modifiers: readonly string[]): ValueTest[] {
@@ -150,7 +189,8 @@ function compileValues(key: string, values: readonly unknown[], modifiers: reado
     if (v === null) continue;
     if (modifiers.includes('re')) tests.push(compileRegex(key, v, modifiers));
     else if (modifiers.includes('cidr')) tests.push(compileCidr(key, v));
-    else if (['lt', 'lte', 'gt', 'gte'].some((m) => modifiers.includes(m))) tests.push(compileCompare(key, v, modifiers));
+    else if (['lt', 'lte', 'gt', 'gte'].some((m) => modifiers.includes(m)))
+      tests.push(compileCompare(key, v, modifiers));
     else {
       const [strTests, cased] = valueTests(v, modifiers);
       tests.push(cased ? (fv) => strTests.some((t) => t(fv.text)) : (fv) => strTests.some((t) => t(fv.lower)));
@@ -185,11 +225,14 @@ function valueForms(value: unknown, modifiers: readonly string[]): [PatternForm[
   if (encodes) {
     cased = true;
     const literal = variants.map((pieces) => {
-      if (pieces.some((p) => typeof p !== 'string')) throw new NotCompilable(`wildcards in a base64-encoded value ${JSON.stringify(text)}`);
+      if (pieces.some((p) => typeof p !== 'string'))
+        throw new NotCompilable(`wildcards in a base64-encoded value ${JSON.stringify(text)}`);
       return pieces.join('');
     });
     const bytes = literal.map((s) => encodeText(s, wide));
-    const encoded = modifiers.includes('base64offset') ? bytes.flatMap(base64Offsets) : bytes.map((b) => b.toString('base64'));
+    const encoded = modifiers.includes('base64offset')
+      ? bytes.flatMap(base64Offsets)
+      : bytes.map((b) => b.toString('base64'));
     variants = encoded.map((s) => [s]);
   }
   const contains = modifiers.includes('contains');
@@ -235,16 +278,19 @@ function windashVariants(text: string): string[] {
   const positions: number[] = [];
   const re = /\B[-/]\b/g;
   for (let m = re.exec(text); m; m = re.exec(text)) positions.push(m.index);
-  if (positions.length > 4) throw new NotCompilable(`windash on ${JSON.stringify(text)} has ${positions.length} flags (more than 4)`);
+  if (positions.length > 4)
+    throw new NotCompilable(`windash on ${JSON.stringify(text)} has ${positions.length} flags (more than 4)`);
   let variants = [text];
-  for (const pos of positions) variants = variants.flatMap((v) => dashes.map((d) => v.slice(0, pos) + d + v.slice(pos + 1)));
+  for (const pos of positions)
+    variants = variants.flatMap((v) => dashes.map((d) => v.slice(0, pos) + d + v.slice(pos + 1)));
   return variants;
 }
 
 function compileRegex(key: string, value: unknown, modifiers: readonly string[]): ValueTest {
   if (typeof value !== 'string') throw new NotCompilable(`regular expression on '${key}' is not a string`);
   let source = value;
-  let flags = (modifiers.includes('i') ? 'i' : '') + (modifiers.includes('m') ? 'm' : '') + (modifiers.includes('s') ? 's' : '');
+  let flags =
+    (modifiers.includes('i') ? 'i' : '') + (modifiers.includes('m') ? 'm' : '') + (modifiers.includes('s') ? 's' : '');
   // PCRE's leading inline flags, e.g. (?i), are not JavaScript: lift them into the flags.
   const inline = /^\(\?([ims]+)\)/.exec(source);
   if (inline) {
@@ -255,7 +301,9 @@ function compileRegex(key: string, value: unknown, modifiers: readonly string[])
   try {
     re = new RegExp(source, flags);
   } catch (error) {
-    throw new NotCompilable(`regular expression on '${key}' does not compile in JavaScript: ${(error as Error).message}`);
+    throw new NotCompilable(
+      `regular expression on '${key}' does not compile in JavaScript: ${(error as Error).message}`,
+    );
   }
   return (fv) => re.test(fv.text);
 }
@@ -269,16 +317,23 @@ function compileCompare(key: string, value: unknown, modifiers: readonly string[
   return (fv) => fv.num !== undefined && fv.num >= n;
 }
 
-function compileFieldRef(field: string, values: readonly unknown[], modifiers: readonly string[], all: boolean): Matcher {
+function compileFieldRef(
+  field: string,
+  values: readonly unknown[],
+  modifiers: readonly string[],
+  all: boolean,
+): Matcher {
   const cased = modifiers.includes('cased');
   const refs = values.map((v) => {
-    if (typeof v !== 'string') throw new NotCompilable(`fieldref on '${field}' names ${JSON.stringify(v)}, not a field`);
+    if (typeof v !== 'string')
+      throw new NotCompilable(`fieldref on '${field}' names ${JSON.stringify(v)}, not a field`);
     return v.toLowerCase();
   });
   const contains = modifiers.includes('contains');
   const starts = modifiers.includes('startswith');
   const ends = modifiers.includes('endswith');
-  const compare = (a: string, b: string): boolean => (contains ? a.includes(b) : starts ? a.startsWith(b) : ends ? a.endsWith(b) : a === b);
+  const compare = (a: string, b: string): boolean =>
+    contains ? a.includes(b) : starts ? a.startsWith(b) : ends ? a.endsWith(b) : a === b;
   const one = (e: EventView, ref: string): boolean => {
     const got = e.get(field);
     const other = e.get(ref);
@@ -293,16 +348,18 @@ function compileCidr(key: string, value: unknown): ValueTest {
   const [addr, bitsText] = value.split('/');
   const v4 = parseIpv4(addr ?? '');
   const v6 = v4 === undefined ? parseIpv6(addr ?? '') : undefined;
-  if (v4 === undefined && v6 === undefined) throw new NotCompilable(`cidr on '${key}': ${JSON.stringify(value)} is not an address range`);
+  if (v4 === undefined && v6 === undefined)
+    throw new NotCompilable(`cidr on '${key}': ${JSON.stringify(value)} is not an address range`);
   const width = v4 !== undefined ? 32 : 128;
   const bits = bitsText === undefined ? width : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > width) throw new NotCompilable(`cidr on '${key}': bad prefix length in ${JSON.stringify(value)}`);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width)
+    throw new NotCompilable(`cidr on '${key}': bad prefix length in ${JSON.stringify(value)}`);
   if (v4 !== undefined) {
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
     const net = (v4 & mask) >>> 0;
     return (fv) => {
       const ip = parseIpv4(fv.text.trim());
-      return ip !== undefined && ((ip & mask) >>> 0) === net;
+      return ip !== undefined && (ip & mask) >>> 0 === net;
     };
   }
   const shift = BigInt(128 - bits);

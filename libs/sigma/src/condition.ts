@@ -8,7 +8,8 @@ import { needAll, needAny, NotCompilable, withNeed, type Matcher } from './match
  * and are reported as not compilable.
  */
 export function parseCondition(condition: string, selections: ReadonlyMap<string, Matcher>): Matcher {
-  if (condition.includes('|')) throw new NotCompilable(`aggregation in condition '${condition}' (correlation, not a single-event rule)`);
+  if (condition.includes('|'))
+    throw new NotCompilable(`aggregation in condition '${condition}' (correlation, not a single-event rule)`);
   const tokens = condition.match(/\(|\)|[^\s()]+/g) ?? [];
   let pos = 0;
   const peek = (): string | undefined => tokens[pos]?.toLowerCase();
@@ -22,7 +23,9 @@ export function parseCondition(condition: string, selections: ReadonlyMap<string
       pos++;
       parts.push(andExpr());
     }
-    return parts.length === 1 ? (parts[0] as Matcher) : withNeed((e: EventView) => parts.some((p) => p(e)), needAny(parts));
+    return parts.length === 1
+      ? (parts[0] as Matcher)
+      : withNeed((e: EventView) => parts.some((p) => p(e)), needAny(parts));
   };
   const andExpr = (): Matcher => {
     const parts = [notExpr()];
@@ -67,7 +70,9 @@ export function parseCondition(condition: string, selections: ReadonlyMap<string
     return selection;
   };
   const quantified = (quantifier: string, target: string): Matcher => {
-    const names = [...selections.keys()].filter((name) => (target === 'them' ? !name.startsWith('_') : globMatches(target, name)));
+    const names = [...selections.keys()].filter((name) =>
+      target === 'them' ? !name.startsWith('_') : globMatches(target, name),
+    );
     if (names.length === 0) fail(`'${quantifier} of ${target}' matches no selection`);
     const parts = names.map((n) => selections.get(n) as Matcher);
     if (quantifier === 'all') {

@@ -58,7 +58,12 @@ export function createSigmaEngine(rules: readonly SigmaRule[]): SigmaEngine {
   for (const rule of rules) {
     try {
       const matches = compileDetection(rule.detection);
-      compiled.push({ hit: hitOf(rule), logsource: normaliseLogsource(rule.logsource), matches, need: needOf(matches) });
+      compiled.push({
+        hit: hitOf(rule),
+        logsource: normaliseLogsource(rule.logsource),
+        matches,
+        need: needOf(matches),
+      });
     } catch (error) {
       if (!(error instanceof NotCompilable)) throw error;
       notCompiled.push({ id: rule.id, title: rule.title, reason: error.message });
@@ -101,7 +106,11 @@ export function createSigmaEngine(rules: readonly SigmaRule[]): SigmaEngine {
 /** A rule applies when each logsource member it names equals the event's; a rule naming none applies to nothing. */
 function applies(rule: SigmaLogsource, event: SigmaLogsource): boolean {
   if (rule.product === undefined && rule.category === undefined && rule.service === undefined) return false;
-  return (rule.product === undefined || rule.product === event.product) && (rule.category === undefined || rule.category === event.category) && (rule.service === undefined || rule.service === event.service);
+  return (
+    (rule.product === undefined || rule.product === event.product) &&
+    (rule.category === undefined || rule.category === event.category) &&
+    (rule.service === undefined || rule.service === event.service)
+  );
 }
 
 function normaliseLogsource(l: SigmaLogsource): SigmaLogsource {
@@ -139,20 +148,39 @@ function indexRules(rules: readonly CompiledRule[]): RuleSet {
   const always = set.always as number[];
   // How many contains literals share each substring, so each literal is indexed by its most selective one.
   const gramCount = new Map<string, number>();
-  for (const rule of rules) for (const key of rule.need ?? []) if (key.kind === 'contains') for (const g of gramsOf(key)) gramCount.set(g, (gramCount.get(g) ?? 0) + 1);
+  for (const rule of rules)
+    for (const key of rule.need ?? [])
+      if (key.kind === 'contains') for (const g of gramsOf(key)) gramCount.set(g, (gramCount.get(g) ?? 0) + 1);
   rules.forEach((rule, i) => {
     if (rule.need === undefined) {
       always.push(i);
       return;
     }
     for (const key of rule.need) {
-      if (key.kind === 'eq') push(getOrSet(set.eq, key.field, () => new Map()), key.lit, i);
+      if (key.kind === 'eq')
+        push(
+          getOrSet(set.eq, key.field, () => new Map()),
+          key.lit,
+          i,
+        );
       else if (key.kind === 'contains') {
         const rarest = gramsOf(key).reduce((a, b) => ((gramCount.get(b) ?? 0) < (gramCount.get(a) ?? 0) ? b : a));
-        push(getOrSet(set.grams, key.field, () => new Map()), rarest, i);
+        push(
+          getOrSet(set.grams, key.field, () => new Map()),
+          rarest,
+          i,
+        );
       } else {
-        const byLength = getOrSet(key.kind === 'ends' ? set.ends : set.starts, key.field, () => new Map<number, Map<string, number[]>>());
-        push(getOrSet(byLength, key.lit.length, () => new Map()), key.lit, i);
+        const byLength = getOrSet(
+          key.kind === 'ends' ? set.ends : set.starts,
+          key.field,
+          () => new Map<number, Map<string, number[]>>(),
+        );
+        push(
+          getOrSet(byLength, key.lit.length, () => new Map()),
+          key.lit,
+          i,
+        );
       }
     }
   });
@@ -168,7 +196,8 @@ function candidatesOf(set: RuleSet, view: EventView): number[] {
   for (const [field, byLit] of set.eq) for (const fv of view.get(field) ?? []) add(byLit.get(fv.lower));
   for (const [field, byLength] of set.ends) {
     for (const fv of view.get(field) ?? []) {
-      for (const [length, byLit] of byLength) if (length <= fv.lower.length) add(byLit.get(fv.lower.slice(fv.lower.length - length)));
+      for (const [length, byLit] of byLength)
+        if (length <= fv.lower.length) add(byLit.get(fv.lower.slice(fv.lower.length - length)));
     }
   }
   for (const [field, byLength] of set.starts) {

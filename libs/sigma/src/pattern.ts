@@ -35,7 +35,11 @@ export type StringTest = (s: string) => boolean;
 export type PatternForm =
   | { readonly kind: 'eq' | 'contains' | 'starts' | 'ends'; readonly lit: string }
   | { readonly kind: 'any' }
-  | { readonly kind: 're'; readonly re: RegExp; /** Its longest literal piece, which any match contains. */ readonly lit: string };
+  | {
+      readonly kind: 're';
+      readonly re: RegExp;
+      /** Its longest literal piece, which any match contains. */ readonly lit: string;
+    };
 
 /** Reduces pieces to their cheapest form; case-insensitive unless `cased` (callers then pass lower-cased input). */
 export function formOf(pieces: readonly Piece[], cased: boolean): PatternForm {

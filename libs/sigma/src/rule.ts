@@ -40,7 +40,11 @@ export function parseRulesJsonl(text: string): SigmaRule[] {
       throw new AppError(ErrorCode.VALIDATION_FAILED, `rules line ${i + 1} is not JSON`, { retryable: false, cause });
     }
     if (!isRule(value)) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, `rules line ${i + 1} is not a Sigma rule (needs id, title, logsource, detection)`, { retryable: false });
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        `rules line ${i + 1} is not a Sigma rule (needs id, title, logsource, detection)`,
+        { retryable: false },
+      );
     }
     rules.push(value);
   }
@@ -50,7 +54,14 @@ export function parseRulesJsonl(text: string): SigmaRule[] {
 function isRule(value: unknown): value is SigmaRule {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
-  return typeof r['id'] === 'string' && typeof r['title'] === 'string' && typeof r['logsource'] === 'object' && r['logsource'] !== null && typeof r['detection'] === 'object' && r['detection'] !== null;
+  return (
+    typeof r['id'] === 'string' &&
+    typeof r['title'] === 'string' &&
+    typeof r['logsource'] === 'object' &&
+    r['logsource'] !== null &&
+    typeof r['detection'] === 'object' &&
+    r['detection'] !== null
+  );
 }
 
 /** The rule's author: the `author` field, else the top-level `author:` line of its YAML (every SigmaHQ rule has one). */

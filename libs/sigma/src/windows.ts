@@ -106,7 +106,11 @@ export function mapWindowsEvent(rendered: unknown): MappedEvent {
 }
 
 /** The Sigma logsources of a Windows event, from its channel and EventID (as pySigma's Windows pipelines map them). */
-export function windowsLogsources(channel: string, eventId: number, event: Readonly<Record<string, unknown>> = {}): SigmaLogsource[] {
+export function windowsLogsources(
+  channel: string,
+  eventId: number,
+  event: Readonly<Record<string, unknown>> = {},
+): SigmaLogsource[] {
   const service = SERVICE_OF_CHANNEL[channel.toLowerCase()];
   const base: SigmaLogsource = { product: 'windows', service };
   const categories: string[] = [];
@@ -127,7 +131,9 @@ export function windowsLogsources(channel: string, eventId: number, event: Reado
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** EVTX renders an element with attributes as `{"#text": …, "#attributes": …}`. */

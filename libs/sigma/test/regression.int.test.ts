@@ -8,7 +8,10 @@ interface RegressionEvent {
   readonly event: unknown;
 }
 
-const EVENTS: RegressionEvent[] = readFileSync(new URL('../../../test/fixtures/sigma/regression_events.jsonl', import.meta.url), 'utf8')
+const EVENTS: RegressionEvent[] = readFileSync(
+  new URL('../../../test/fixtures/sigma/regression_events.jsonl', import.meta.url),
+  'utf8',
+)
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line) as RegressionEvent);
@@ -19,8 +22,14 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
   it('compiles every rule but the two that need deployment placeholders (expand), each with its reason', () => {
     expect(rules).toHaveLength(3757);
     expect(engine.compiled).toHaveLength(3755);
-    expect(engine.notCompiled.map((r) => r.id).sort()).toEqual(['8b7e2c54-1f93-4a6d-b8e0-3c9d7f25a168', 'c4a1f389-2e6b-4d9a-8f0c-b73e5a12d947']);
-    for (const r of engine.notCompiled) expect(r.reason).toMatch(/^modifier 'expand' on 'Attributes\|contains\|expand' needs placeholder values \(%known_cdcs%\)/);
+    expect(engine.notCompiled.map((r) => r.id).sort()).toEqual([
+      '8b7e2c54-1f93-4a6d-b8e0-3c9d7f25a168',
+      'c4a1f389-2e6b-4d9a-8f0c-b73e5a12d947',
+    ]);
+    for (const r of engine.notCompiled)
+      expect(r.reason).toMatch(
+        /^modifier 'expand' on 'Attributes\|contains\|expand' needs placeholder values \(%known_cdcs%\)/,
+      );
   });
 
   it('keeps id, title and author (DRL 1.1) on every compiled rule', () => {
@@ -47,7 +56,10 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
     // Other rules firing on an attack event is expected (several rules see one technique); report the spread.
     const histogram = new Map<number, number>();
     for (const n of others) histogram.set(n, (histogram.get(n) ?? 0) + 1);
-    console.log('other rules hit per regression event (hits → events):', Object.fromEntries([...histogram].sort((a, b) => a[0] - b[0])));
+    console.log(
+      'other rules hit per regression event (hits → events):',
+      Object.fromEntries([...histogram].sort((a, b) => a[0] - b[0])),
+    );
   });
 
   it('the literal index skips no rule that matches: the same hits as evaluating every applicable rule', () => {
@@ -58,7 +70,10 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
       const variants = [mapped.event, ...Object.keys(mapped.event).map((k) => ({ ...mapped.event, [k]: '' }))];
       for (const event of variants) {
         const view = viewOf(event);
-        const everyRule = engine.rulesFor(mapped.logsources).filter((r) => r.matches(view)).map((r) => r.hit.id);
+        const everyRule = engine
+          .rulesFor(mapped.logsources)
+          .filter((r) => r.matches(view))
+          .map((r) => r.hit.id);
         expect(engine.match(event, mapped.logsources).map((h) => h.id)).toEqual(everyRule);
         compared++;
       }
@@ -69,9 +84,16 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
   it('a regression event matches nothing once its own fields are removed, so hits come from the event', () => {
     for (const e of EVENTS.slice(0, 20)) {
       const mapped = mapWindowsEvent(e.event);
-      const bare = { EventID: mapped.event['EventID'], Channel: mapped.event['Channel'], Provider_Name: mapped.event['Provider_Name'] };
+      const bare = {
+        EventID: mapped.event['EventID'],
+        Channel: mapped.event['Channel'],
+        Provider_Name: mapped.event['Provider_Name'],
+      };
       const named = e.info.rule_metadata.map((r) => r.id);
-      expect(engine.match(bare, mapped.logsources).filter((h) => named.includes(h.id)), e.path).toEqual([]);
+      expect(
+        engine.match(bare, mapped.logsources).filter((h) => named.includes(h.id)),
+        e.path,
+      ).toEqual([]);
     }
   });
 });

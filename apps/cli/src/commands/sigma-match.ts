@@ -49,7 +49,9 @@ Options:
         io.out(JSON.stringify({ id, matches: [], error: 'event is not a Windows event ({"Event": {"System": …}})' }));
         continue;
       }
-      const matches = engine.match(mapped.event, mapped.logsources).map((h) => ({ id: h.id, title: h.title, level: h.level, author: h.author }));
+      const matches = engine
+        .match(mapped.event, mapped.logsources)
+        .map((h) => ({ id: h.id, title: h.title, level: h.level, author: h.author }));
       io.out(JSON.stringify({ id, matches }));
     }
   },
@@ -61,7 +63,13 @@ async function* readLines(io: CliIo, file: string | undefined): AsyncGenerator<s
   else {
     const stream = createReadStream(file);
     // Fail with the reason, not a stack trace, when the file cannot be opened.
-    await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', (e: NodeJS.ErrnoException) => reject(new CliFailure(`Cannot read ${file}: ${e.code ?? String(e)}`))));
+    await new Promise<void>((resolve, reject) =>
+      stream
+        .once('open', () => resolve())
+        .once('error', (e: NodeJS.ErrnoException) =>
+          reject(new CliFailure(`Cannot read ${file}: ${e.code ?? String(e)}`)),
+        ),
+    );
     input = stream;
   }
   let buffered = '';
