@@ -12,10 +12,11 @@ import { normalizeCommand } from './commands/normalize.ts';
 import { playbooksPublish } from './commands/playbooks-publish.ts';
 import { quarantineList, quarantineReplay, quarantineShow } from './commands/quarantine.ts';
 import { reportCommand } from './commands/report.ts';
+import { sigmaMatch } from './commands/sigma-match.ts';
 import { stalledCommand } from './commands/stalled.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [auditList, auditVerify, containmentFreeze, containmentStatus, containmentUnfreeze, dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, stalledCommand];
+export const COMMANDS: readonly Command[] = [auditList, auditVerify, containmentFreeze, containmentStatus, containmentUnfreeze, dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, sigmaMatch, stalledCommand];
 
 const OVERVIEW = `Usage: soc <command> [options]
 
