@@ -28,8 +28,10 @@ type ProcessEntity = Extract<Entity, { type: 'process' }>;
 type RegistryEntity = Extract<Entity, { type: 'registry' }>;
 type Os = 'windows' | 'linux';
 
-const WINDOWS_PATH = /^(?:[a-z]:[\\/]|\\\\|%[a-z_]+%)|\\/iu;
+const WINDOWS_PATH = /^(?:[a-z]:[\\/]|\\|%[a-z_]+%\\)/iu;
 const isPath = (s: string): boolean => WINDOWS_PATH.test(s) || s.startsWith('/');
+/** The entity's value as its image: a parser names a process by its command line only when it knows no image. */
+const imageValue = (p: ProcessEntity): string | undefined => (p.commandLine !== undefined && p.value === p.commandLine ? undefined : p.value);
 const baseName = (s: string): string => s.slice(Math.max(s.lastIndexOf('\\'), s.lastIndexOf('/')) + 1);
 
 /** Windows or Linux from an image path's shape, else from the alert's host entities; undefined when neither says. */
@@ -56,9 +58,10 @@ function hostOsOf(entities: readonly Entity[]): Os | undefined {
  * while rules on the folder (a filter on `C:\Program Files\`) cannot see it.
  */
 function imageOf(p: ProcessEntity, os: Os): string | undefined {
-  if (isPath(p.value)) return p.value;
-  const name = p.name ?? (/\.(?:exe|com|bat|cmd|scr)$/iu.test(p.value) || (os === 'linux' && !/\s/u.test(p.value)) ? p.value : undefined);
-  return name === undefined ? undefined : `${os === 'windows' ? '\\' : '/'}${name}`;
+  const value = imageValue(p);
+  if (value !== undefined && isPath(value)) return value;
+  const name = p.name ?? (value !== undefined && /^[^\s\\/]+\.(?:exe|com|bat|cmd|scr)$/iu.test(value) ? value : undefined);
+  return name === undefined ? undefined : `${os === 'windows' ? '\\' : '/'}${baseName(name)}`;
 }
 
 /**
@@ -77,12 +80,13 @@ export function sigmaEventsOf(alert: Pick<Alert, 'entities'>): SigmaEvent[] {
   for (const p of processes) {
     if (out.length >= MAX_EVENTS) break;
     if (isOnlyParent(p)) continue;
-    const os = osOf(isPath(p.value) ? p.value : (p.name ?? p.value), hostOs);
+    const value = imageValue(p);
+    const os = osOf(value !== undefined && isPath(value) ? value : (p.name ?? value), hostOs);
     if (os === undefined) continue;
+    // Without an image no event: rules that exclude known images (`not Image|endswith …`) would fire on its absence.
     const image = imageOf(p, os);
-    if (image === undefined && p.commandLine === undefined) continue;
-    const event: Record<string, string> = {};
-    if (image !== undefined) event.Image = image;
+    if (image === undefined) continue;
+    const event: Record<string, string> = { Image: image };
     if (p.commandLine !== undefined) event.CommandLine = p.commandLine;
     if (p.parentName !== undefined) {
       const name = baseName(p.parentName).toLowerCase();
