@@ -2,21 +2,25 @@ import { type Alert, type Enrichment, type Entity, type Fact, type RiskFactor, t
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
 import { type PlaybookIndex, type PlaybookQuery, type PlaybookSearchResult, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
 import { type BehaviourFinding, type BehaviourKind, STRONG_BEHAVIOURS, findBehaviours, withBehaviourAttack } from './behaviour.ts';
+import { type SigmaFinding, bundledSigmaEngine, citeHit, findSigmaHits, hitTechniques, levelRank, withSigmaAttack } from './sigma.ts';
+import type { SigmaEngine } from '@soc/sigma';
 import type { TriageWeights } from './weights.ts';
 
-/** What the engine knows besides the alert: the ATT&CK catalog and the playbooks. Loaded once at start-up. */
+/** What the engine knows besides the alert: the ATT&CK catalog, the playbooks and the Sigma rules. Loaded once at start-up. */
 export interface TriageKnowledge {
   attack: AttackCatalog;
   playbooks: PlaybookIndex;
+  /** The compiled SigmaHQ corpus; without it no Sigma factor is scored. */
+  sigma?: SigmaEngine;
 }
 
-/** The bundled ATT&CK data and playbooks; a malformed file stops start-up with its name. */
+/** The bundled ATT&CK data, playbooks and Sigma rules (compiled once per process); a malformed file stops start-up with its name. */
 export function loadTriageKnowledge(): TriageKnowledge {
-  return { attack: loadAttackCatalog(), playbooks: cachedPlaybookIndex(createPlaybookIndex(loadPlaybooks())) };
+  return { attack: loadAttackCatalog(), playbooks: cachedPlaybookIndex(createPlaybookIndex(loadPlaybooks())), sigma: bundledSigmaEngine() };
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.4.0';
+export const ENGINE_VERSION = '1.5.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -32,7 +36,7 @@ function sourceNamedFacts(alert: Alert): (f: Fact) => boolean {
 }
 
 /** Every named factor with its points and the evidence behind it. Pure. */
-export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights, attack: readonly MappedTechnique[] = [], behaviours: readonly BehaviourFinding[] = findBehaviours(alert)): RiskFactor[] {
+export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeights, attack: readonly MappedTechnique[] = [], behaviours: readonly BehaviourFinding[] = findBehaviours(alert), sigma: readonly SigmaFinding[] = []): RiskFactor[] {
   const fromSource = sourceNamedFacts(alert);
   const factors: RiskFactor[] = [
     {
@@ -141,6 +145,7 @@ export function scoreFactors(alert: Alert, enrichment: Enrichment, w: TriageWeig
   }
 
   factors.push(...behaviourFactors(behaviours, w));
+  factors.push(...sigmaFactors(sigma, w));
 
   const analyst = analystHistoryFactor(enrichment.facts, w, fromSource);
   if (analyst) factors.push(analyst);
@@ -186,6 +191,31 @@ function behaviourFactors(findings: readonly BehaviourFinding[], w: TriageWeight
       const capped = points < full ? ` (capped: behaviour factors add at most ${w.behaviour.max})` : '';
       return { name: `behaviour-${f.kind}`, points, evidence: clip(`${f.evidence} [ATT&CK ${f.techniques.map(([id]) => id).join(', ')}]${capped}`), factIds: [] };
     });
+}
+
+const SIGMA_LEVELS = ['critical', 'high', 'medium', 'low', 'informational'] as const;
+const sigmaPoints = (level: string, w: TriageWeights): number => {
+  const l = SIGMA_LEVELS.find((x) => x === level);
+  return l === undefined ? w.sigma.informational : w.sigma[l];
+};
+
+/**
+ * One factor `sigma-<level>` per SigmaHQ rule that matches the alert's process or registry entities, the highest
+ * level first, at most `sigma.listed` of them, together at most `sigma.max` points. Each cites the rule (title, id,
+ * level, status, author: DRL 1.1 attribution) and its ATT&CK ids; the last names the hits not listed.
+ */
+function sigmaFactors(findings: readonly SigmaFinding[], w: TriageWeights): RiskFactor[] {
+  let left = w.sigma.max;
+  const listed = findings.slice(0, w.sigma.listed);
+  return listed.map((f, i) => {
+    const full = sigmaPoints(f.hit.level, w);
+    const points = Math.min(full, left);
+    left -= points;
+    const techniques = hitTechniques(f.hit);
+    const capped = points < full ? ` (capped: Sigma factors add at most ${w.sigma.max})` : '';
+    const more = i === listed.length - 1 && findings.length > listed.length ? `; ${findings.length - listed.length} more Sigma rules matched, not listed` : '';
+    return { name: `sigma-${SIGMA_LEVELS.find((x) => x === f.hit.level) ?? 'informational'}`, points, evidence: clip(`${citeHit(f.hit)}${techniques.length > 0 ? ` [ATT&CK ${techniques.join(', ')}]` : ''}${capped}${more}`), factIds: [] };
+  });
 }
 
 type DispositionCounts = { truePositives: number; benignPositives: number; falsePositives: number };
@@ -317,12 +347,16 @@ function evidenceFloor(
   w: TriageWeights,
   fromSource: (f: Fact) => boolean,
   behaviours: readonly BehaviourFinding[],
+  sigma: readonly SigmaFinding[] = [],
 ): EvidenceFloor | undefined {
   const reasons: string[] = [];
   if (STRONG_SEVERITIES.has(alert.severity)) reasons.push(`the source rated it ${alert.severity}`);
   // What the event itself shows: a credential dump or a download cradle is not made benign by a rule's history.
   const strong = behaviours.filter((b) => STRONG_BEHAVIOURS.has(b.kind)).map((b) => b.kind);
   if (strong.length > 0) reasons.push(`the event shows ${strong.join(', ')}`);
+  // A high or critical Sigma rule matching a process or registry key the source named is evidence of the same kind.
+  const strongSigma = sigma.filter((s) => s.fromSource && levelRank(s.hit.level) >= levelRank('high'));
+  if (strongSigma.length > 0) reasons.push(`Sigma ${strongSigma.slice(0, 3).map((s) => `«${clipText(s.hit.title, 80)}» (${s.hit.level})`).join(', ')} matched the event`);
   const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
   if (malicious.length > 0) reasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
   if (reasons.length === 0) return undefined;
@@ -396,8 +430,8 @@ function summaryOf(alert: Alert, score: number, level: string, factors: RiskFact
 }
 
 /** The alert's ATT&CK mapping: the source's, the rule's and the text's (`mapAttack`) with its behaviours' techniques. Pure. */
-export function mapAlertAttack(alert: Alert, catalog: AttackCatalog, behaviours: readonly BehaviourFinding[] = findBehaviours(alert)): MappedTechnique[] {
-  return withBehaviourAttack(mapAttack(alert, catalog), behaviours, catalog);
+export function mapAlertAttack(alert: Alert, catalog: AttackCatalog, behaviours: readonly BehaviourFinding[] = findBehaviours(alert), sigma: readonly SigmaFinding[] = []): MappedTechnique[] {
+  return withSigmaAttack(withBehaviourAttack(mapAttack(alert, catalog), behaviours, catalog), sigma, catalog);
 }
 
 /**
@@ -412,11 +446,12 @@ export interface PlaybookLookup {
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
 export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
   const behaviours = findBehaviours(alert);
-  const mapped = looked?.attack ?? mapAlertAttack(alert, knowledge.attack, behaviours);
+  const sigma = findSigmaHits(alert, knowledge.sigma);
+  const mapped = looked?.attack ?? mapAlertAttack(alert, knowledge.attack, behaviours, sigma);
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
-  const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours);
-  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours);
+  const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
+  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma);
   const raw = scored.reduce((n, f) => n + f.points, 0);
   // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the
   // factors still sum to the score.

@@ -4,6 +4,8 @@ import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
 import { mapAlertAttack, type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
 import { boundTriage } from './bound-triage.ts';
+import { findBehaviours } from './behaviour.ts';
+import { findSigmaHits } from './sigma.ts';
 import type { PlaybookRetriever } from './playbooks/index.ts';
 import type { TriageWeights } from './weights.ts';
 
@@ -46,6 +48,6 @@ export function makeTriageHandler(ctx: TriageContext): EventHandler {
 
 /** The I/O half of the playbook step: map ATT&CK (pure), then ask the retriever for the best playbook. */
 async function lookUpPlaybooks(alert: Alert, knowledge: TriageKnowledge, retriever: PlaybookRetriever): Promise<PlaybookLookup> {
-  const attack = mapAlertAttack(alert, knowledge.attack);
+  const attack = mapAlertAttack(alert, knowledge.attack, findBehaviours(alert), findSigmaHits(alert, knowledge.sigma));
   return { attack, playbooks: await retriever.find(playbookQueryOf(alert, attack), 1) };
 }

@@ -46,6 +46,22 @@ export const TriageWeights = z
       })
       .strict(),
     /**
+     * Sigma factors (`src/sigma.ts`): points per SigmaHQ rule that matches the alert's process or registry entities,
+     * by the rule's level (the same for `test` and `experimental` status); at most `listed` factors, together
+     * capped at `max`.
+     */
+    sigma: z
+      .object({
+        critical: z.number().min(0),
+        high: z.number().min(0),
+        medium: z.number().min(0),
+        low: z.number().min(0),
+        informational: z.number().min(0),
+        listed: z.number().int().min(0).max(20),
+        max: z.number().min(0),
+      })
+      .strict(),
+    /**
      * Analysts' dispositions of earlier alerts of the same rule, entities and tenant: each scope's net confirmed rate
      * (true minus benign and false positives, over the count plus `pseudoCount`) times its points; capped at ±`max`.
      */

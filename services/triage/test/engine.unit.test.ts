@@ -278,8 +278,8 @@ describe('deterministic triage engine', () => {
     });
   });
 
-  it('ships weights 1.5.0 and refuses an allowlist weight that would raise the score', () => {
-    expect(weights.version).toBe('1.5.0');
+  it('ships weights 1.6.0 and refuses an allowlist weight that would raise the score', () => {
+    expect(weights.version).toBe('1.6.0');
     expect(TriageWeights.safeParse({ ...weights, allowlisted: { points: 5 } }).success).toBe(false);
   });
 
