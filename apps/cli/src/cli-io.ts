@@ -49,3 +49,17 @@ export interface Command {
   readonly help: string;
   run(args: readonly string[], io: CliIo): Promise<void>;
 }
+
+/** The lines of a text stream (stdin, a file), without their newline; a last line without one is yielded too. */
+export async function* linesOf(input: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  let buffered = '';
+  for await (const chunk of input) {
+    buffered += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      yield buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+    }
+  }
+  if (buffered !== '') yield buffered;
+}

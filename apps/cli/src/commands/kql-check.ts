@@ -1,5 +1,5 @@
 import { parseCommandArgs } from '../args.ts';
-import { CliFailure, UsageError, type CliIo, type Command } from '../cli-io.ts';
+import { CliFailure, UsageError, linesOf, type CliIo, type Command } from '../cli-io.ts';
 
 /** `soc kql check`: runs the KQL guard on queries from stdin (JSON lines) or on one `--text` query. */
 export const kqlCheck: Command = {
@@ -70,19 +70,7 @@ function checkLine(line: string, guard: { check(query: string): Verdict }): Reco
 
 const malformed = (id: unknown, message: string) => ({ id, verdict: 'deny', reasons: [{ code: 'invalid-input', message, start: 0, end: 0 }], tables: [], query: '' });
 
-async function* readLines(io: CliIo): AsyncGenerator<string> {
-  const input = io.stdin ?? process.stdin;
-  let buffered = '';
-  for await (const chunk of input) {
-    buffered += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      yield buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-    }
-  }
-  if (buffered !== '') yield buffered;
-}
+const readLines = (io: CliIo): AsyncGenerator<string> => linesOf(io.stdin ?? process.stdin);
 
 /** The verdict for people: each reason with line:column and a caret under the spot. */
 export function formatVerdict(text: string, verdict: Verdict): string {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parseCommandArgs } from '../args.ts';
-import { CliFailure, type CliIo, type Command } from '../cli-io.ts';
+import { CliFailure, linesOf, type CliIo, type Command } from '../cli-io.ts';
 
 /** `soc sigma match`: matches events (JSON lines) against the Sigma rules and prints the rules each one fires. */
 export const sigmaMatch: Command = {
@@ -72,14 +72,5 @@ async function* readLines(io: CliIo, file: string | undefined): AsyncGenerator<s
     );
     input = stream;
   }
-  let buffered = '';
-  for await (const chunk of input) {
-    buffered += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      yield buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-    }
-  }
-  if (buffered !== '') yield buffered;
+  yield* linesOf(input);
 }
