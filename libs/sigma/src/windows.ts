@@ -98,6 +98,12 @@ export function mapWindowsEvent(rendered: unknown): MappedEvent {
   const eventId = Number(textOf(system['EventID']));
   const channel = textOf(system['Channel']) ?? '';
   const provider = textOf(record(record(system['Provider'])?.['#attributes'])?.['Name']) ?? '';
+  // Security 4688 names the new process and its creator as pySigma's Windows audit pipeline maps them to Sigma's
+  // process_creation fields: NewProcessName is Image, ParentProcessName is ParentImage (CommandLine keeps its name).
+  if (eventId === 4688 && channel.toLowerCase() === 'security') {
+    if (event['NewProcessName'] !== undefined) event['Image'] ??= event['NewProcessName'];
+    if (event['ParentProcessName'] !== undefined) event['ParentImage'] ??= event['ParentProcessName'];
+  }
   event['EventID'] = eventId;
   event['Channel'] = channel;
   event['Provider_Name'] = provider;

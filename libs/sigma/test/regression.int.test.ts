@@ -96,4 +96,48 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
       ).toEqual([]);
     }
   });
+
+  it('matches the same rules on a Security 4688 event as on the Sysmon process creation it renders (NewProcessName is Image)', () => {
+    /** The detection field names of a rule (selection keys, modifiers stripped). */
+    const fieldsOf = (value: unknown, out = new Set<string>()): Set<string> => {
+      if (Array.isArray(value)) for (const v of value) fieldsOf(v, out);
+      else if (value !== null && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) {
+          if (k === 'condition') continue;
+          if (v !== null && typeof v === 'object' && !Array.isArray(v)) fieldsOf(v, out);
+          else if (Array.isArray(v) && v.some((x) => x !== null && typeof x === 'object')) fieldsOf(v, out);
+          else out.add(k.split('|')[0] ?? k);
+        }
+      }
+      return out;
+    };
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    const portable = new Set(['Image', 'ParentImage', 'CommandLine']);
+    let checked = 0;
+    const missed: string[] = [];
+    for (const e of EVENTS) {
+      const sysmon = mapWindowsEvent(e.event);
+      if (sysmon.event['EventID'] !== 1) continue;
+      const named = e.info.rule_metadata.filter((r) => {
+        const rule = byId.get(r.id);
+        return rule !== undefined && [...fieldsOf(rule.detection)].every((f) => portable.has(f));
+      });
+      if (named.length === 0) continue;
+      // The same process creation as Security 4688 writes it.
+      const audit = {
+        Event: {
+          System: { Provider: { '#attributes': { Name: 'Microsoft-Windows-Security-Auditing' } }, EventID: 4688, Channel: 'Security', Computer: 'ws01' },
+          EventData: { NewProcessName: sysmon.event['Image'], ParentProcessName: sysmon.event['ParentImage'], CommandLine: sysmon.event['CommandLine'] },
+        },
+      };
+      const mapped = mapWindowsEvent(audit);
+      const hits = engine.match(mapped.event, mapped.logsources);
+      for (const r of named) {
+        checked++;
+        if (!hits.some((h) => h.id === r.id)) missed.push(`${r.id} ${r.title}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(missed).toEqual([]);
+  });
 });
