@@ -441,12 +441,15 @@ export function mapAlertAttack(alert: Alert, catalog: AttackCatalog, behaviours:
 export interface PlaybookLookup {
   attack: readonly MappedTechnique[];
   playbooks: readonly PlaybookSearchResult[];
+  /** What the event shows, found for the mapping: reused by the scoring instead of matched a second time. */
+  behaviours?: readonly BehaviourFinding[];
+  sigma?: readonly SigmaFinding[];
 }
 
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
 export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
-  const behaviours = findBehaviours(alert);
-  const sigma = findSigmaHits(alert, knowledge.sigma);
+  const behaviours = looked?.behaviours ?? findBehaviours(alert);
+  const sigma = looked?.sigma ?? findSigmaHits(alert, knowledge.sigma);
   const mapped = looked?.attack ?? mapAlertAttack(alert, knowledge.attack, behaviours, sigma);
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);

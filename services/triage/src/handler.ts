@@ -48,6 +48,8 @@ export function makeTriageHandler(ctx: TriageContext): EventHandler {
 
 /** The I/O half of the playbook step: map ATT&CK (pure), then ask the retriever for the best playbook. */
 async function lookUpPlaybooks(alert: Alert, knowledge: TriageKnowledge, retriever: PlaybookRetriever): Promise<PlaybookLookup> {
-  const attack = mapAlertAttack(alert, knowledge.attack, findBehaviours(alert), findSigmaHits(alert, knowledge.sigma));
-  return { attack, playbooks: await retriever.find(playbookQueryOf(alert, attack), 1) };
+  const behaviours = findBehaviours(alert);
+  const sigma = findSigmaHits(alert, knowledge.sigma);
+  const attack = mapAlertAttack(alert, knowledge.attack, behaviours, sigma);
+  return { attack, playbooks: await retriever.find(playbookQueryOf(alert, attack), 1), behaviours, sigma };
 }
