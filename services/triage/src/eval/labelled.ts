@@ -51,8 +51,25 @@ const JsonlLine = z.object({ alert: z.unknown(), label: z.string(), at: z.iso.da
 export function readLabelledJsonl(text: string): LabelledSet {
   const items: LabelledAlert[] = [];
   let skipped = 0;
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
+  for (const { line, data } of jsonLines(text, JsonlLine)) {
+    const label = labelOf(data.label);
+    if (label === undefined) {
+      skipped += 1;
+      continue;
+    }
+    const alert = Alert.safeParse(data.alert);
+    if (!alert.success) throw new LabelledFileError(`line ${line}: alert.${issues(alert.error)}`);
+    items.push({ alert: alert.data, label, at: data.at ?? alert.data.detectedAt });
+  }
+  return { items: inTimeOrder(items), skipped };
+}
+
+/**
+ * The non-blank lines of a JSON-lines file, each parsed and checked against `schema`, with its 1-based number; a
+ * line that is not JSON or not of the schema fails the file naming it (and at most five of its issues).
+ */
+export function* jsonLines<T>(text: string, schema: z.ZodType<T>): Generator<{ line: number; data: T }> {
+  for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
     let raw: unknown;
     try {
@@ -60,18 +77,10 @@ export function readLabelledJsonl(text: string): LabelledSet {
     } catch {
       throw new LabelledFileError(`line ${index + 1} is not valid JSON`);
     }
-    const parsed = JsonlLine.safeParse(raw);
+    const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new LabelledFileError(`line ${index + 1}: ${issues(parsed.error)}`);
-    const label = labelOf(parsed.data.label);
-    if (label === undefined) {
-      skipped += 1;
-      continue;
-    }
-    const alert = Alert.safeParse(parsed.data.alert);
-    if (!alert.success) throw new LabelledFileError(`line ${index + 1}: alert.${issues(alert.error)}`);
-    items.push({ alert: alert.data, label, at: parsed.data.at ?? alert.data.detectedAt });
+    yield { line: index + 1, data: parsed.data };
   }
-  return { items: inTimeOrder(items), skipped };
 }
 
 const issues = (error: z.ZodError): string =>

@@ -2,7 +2,7 @@ import type { Alert, Disposition } from '@soc/contracts';
 import { z } from 'zod';
 import { type Prediction, type TriageFn, score } from './evaluate.ts';
 import { FeedbackMemory } from './feedback-memory.ts';
-import { LabelledFileError, labelOf } from './labelled.ts';
+import { jsonLines, labelOf } from './labelled.ts';
 
 /** One labelled request body as a source sends it (`{"source","payload","label","at"}` per JSON line). */
 export interface SourcePayload {
@@ -71,24 +71,13 @@ const Line = z.object({ source: z.string().min(1), payload: z.unknown(), label: 
 export function readSourcePayloadJsonl(text: string): { payloads: SourcePayload[]; skipped: number } {
   const payloads: SourcePayload[] = [];
   let skipped = 0;
-  for (const [index, line] of text.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      throw new LabelledFileError(`line ${index + 1} is not valid JSON`);
-    }
-    const parsed = Line.safeParse(raw);
-    if (!parsed.success) {
-      throw new LabelledFileError(`line ${index + 1}: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-    }
-    const label = labelOf(parsed.data.label);
+  for (const { line, data } of jsonLines(text, Line)) {
+    const label = labelOf(data.label);
     if (label === undefined) {
       skipped += 1;
       continue;
     }
-    payloads.push({ line: index + 1, source: parsed.data.source, payload: parsed.data.payload, label, at: parsed.data.at });
+    payloads.push({ line, source: data.source, payload: data.payload, label, at: data.at });
   }
   return { payloads: payloads.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)), skipped };
 }
