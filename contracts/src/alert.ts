@@ -147,6 +147,40 @@ export const AttackRef = z.object({
 });
 export type AttackRef = z.infer<typeof AttackRef>;
 
+/** Longest value of one source-event field: as long as a command line (ADR 0008). */
+export const MAX_SOURCE_EVENT_VALUE_LENGTH = 32_768;
+/** Source events an alert carries; more are left out at the edge, saying so in a label. */
+export const MAX_SOURCE_EVENTS = 16;
+
+/** Where Sigma files an event: `product` (windows, linux …), `category` (process_creation …), `service` (sysmon, security …). */
+export const SourceEventLogsource = z.object({
+  product: z.string().min(1).max(64).optional(),
+  category: z.string().min(1).max(64).optional(),
+  service: z.string().min(1).max(64).optional(),
+});
+export type SourceEventLogsource = z.infer<typeof SourceEventLogsource>;
+
+const SourceEventValue = z.union([z.string().max(MAX_SOURCE_EVENT_VALUE_LENGTH), z.number(), z.boolean(), z.null()]);
+
+/**
+ * A raw event the alert carries (the Sysmon process creation under a Wazuh rule, a SecurityEvent row, a Defender
+ * process evidence …), its fields renamed onto Sigma's taxonomy (`Image`, `CommandLine`, `ParentImage`,
+ * `TargetObject`, `EventID` …) by the source's parser, so triage can match it against Sigma rules and read the
+ * behaviour it shows. The values are the source's own, uncut: they are evidence, written by whoever controls the
+ * endpoint, and never instructions. Added in schema version 1 as an optional list (older alerts carry none).
+ */
+export const SourceEvent = z.object({
+  /** The logsources Sigma files the event under, most specific first (a Sysmon 13 is registry_set and registry_event). */
+  logsources: z.array(SourceEventLogsource).min(1).max(8),
+  /** Sigma field name → the source's value (an array when the source gives several). */
+  fields: z
+    .record(z.string().min(1).max(128), z.union([SourceEventValue, z.array(SourceEventValue).max(64)]))
+    .refine((f) => Object.keys(f).length <= 256, { message: 'at most 256 fields per source event' }),
+  /** Where in the source payload the event is (an RFC 6901 JSON pointer), for the analyst who opens the raw body. */
+  pointer: z.string().max(512).optional(),
+});
+export type SourceEvent = z.infer<typeof SourceEvent>;
+
 /**
  * Which version of an alert's content this is. A source re-sends an alert under the same vendor id when it changes
  * (a Sentinel incident update, a Splunk notable update, a Defender status change): the same content is the same
@@ -208,6 +242,8 @@ export const Alert = z.object({
   attack: z.array(AttackRef).max(64).default([]),
   entities: z.array(Entity).max(500).default([]),
   labels: z.array(z.string().max(256)).max(64).default([]),
+  /** The raw events the alert carries, mapped onto Sigma's taxonomy by its source's parser; none when it carries none. */
+  sourceEvents: z.array(SourceEvent).max(MAX_SOURCE_EVENTS).optional(),
   /** Where the untouched source payload is kept, when it is kept. */
   rawRef: z.object({ store: z.string(), key: z.string() }).optional(),
   /** Which version of the alert's content this is; set by ingestion. */

@@ -23,11 +23,11 @@ function canonical(value: unknown): string {
 }
 
 /** What of an alert a revision key covers (an alert before or after the schema's defaults). */
-export type RevisionContent = Pick<AlertInput, 'title' | 'description' | 'severity' | 'status' | 'rule' | 'attack' | 'entities'>;
+export type RevisionContent = Pick<AlertInput, 'title' | 'description' | 'severity' | 'status' | 'rule' | 'attack' | 'entities' | 'sourceEvents'>;
 
 /**
  * The revision key of an alert: `rev-` + a hash of what matters for triage — title, description, severity, status,
- * rule, ATT&CK references and the entities with every evidence field (order-insensitive). Bookkeeping is left out
+ * rule, ATT&CK references, the entities with every evidence field (order-insensitive) and the source events. Bookkeeping is left out
  * so it never makes a revision: times (detected, first/last seen, modified: a re-send that only touched them is the
  * same alert), labels/tags (analysts, automation and SOC Copilot's own write-backs add tags; a write-back must never
  * come back as a change), the deep link, product names, the raw payload reference, and whatever the normalised
@@ -46,6 +46,8 @@ export function alertRevisionKey(alert: RevisionContent): string {
     rule: alert.rule ?? null,
     attack,
     entities,
+    // Only when present, so an alert without source events keeps the key it had before they existed.
+    ...((alert.sourceEvents ?? []).length > 0 ? { sourceEvents: (alert.sourceEvents ?? []).map(canonical) } : {}),
   });
   return `rev-${hash('sha256', content, 'hex').slice(0, 32)}`;
 }

@@ -9,7 +9,7 @@ import type { AttackCatalog, AttackMapping } from './attack/index.ts';
 
 /** One Sigma event built from the alert's entities, with the logsources it belongs to. */
 export interface SigmaEvent {
-  readonly event: Readonly<Record<string, string>>;
+  readonly event: Readonly<Record<string, unknown>>;
   readonly logsources: readonly SigmaLogsource[];
   /** Whether the entity it comes from was named by the source product (not extracted from free text). */
   readonly fromSource: boolean;
@@ -65,12 +65,17 @@ function imageOf(p: ProcessEntity, os: Os): string | undefined {
 }
 
 /**
- * The Sigma events an alert's entities make: each process entity (but one that is only the parent of another) a
+ * The Sigma events of an alert: the raw events it carries (`sourceEvents`, mapped by its source's parser) when it
+ * carries any; otherwise those its entities make: each process entity (but one that is only the parent of another) a
  * `process_creation` event with `Image`, `CommandLine`, `ParentImage`, `ParentCommandLine` and `User`; each
  * registry entity with a key a `registry_set`/`registry_event` event with `TargetObject` and `Details`. An entity
  * whose platform cannot be told (no path, no host OS) makes none. Pure.
  */
-export function sigmaEventsOf(alert: Pick<Alert, 'entities'>): SigmaEvent[] {
+export function sigmaEventsOf(alert: Pick<Alert, 'entities' | 'sourceEvents'>): SigmaEvent[] {
+  // The raw events the source's parser mapped are the event itself; the entities only summarise them (no hashes,
+  // no integrity level, no current directory …), so when an alert carries raw events they alone are matched.
+  const raw = alert.sourceEvents ?? [];
+  if (raw.length > 0) return raw.slice(0, MAX_EVENTS).map((e) => ({ event: e.fields, logsources: e.logsources, fromSource: true }));
   const hostOs = hostOsOf(alert.entities);
   const processes = alert.entities.filter((e): e is ProcessEntity => e.type === 'process');
   const user = alert.entities.find((e) => e.type === 'user' && e.role === 'actor') ?? alert.entities.find((e) => e.type === 'user');
@@ -129,7 +134,7 @@ const LEVEL_ORDER: Readonly<Record<string, number>> = { critical: 4, high: 3, me
 export const levelRank = (level: string): number => LEVEL_ORDER[level] ?? 0;
 
 /** Every rule that matches one of the alert's Sigma events, once per rule, the highest level first (then by id). Pure. */
-export function findSigmaHits(alert: Pick<Alert, 'entities'>, engine: SigmaEngine | undefined): SigmaFinding[] {
+export function findSigmaHits(alert: Pick<Alert, 'entities' | 'sourceEvents'>, engine: SigmaEngine | undefined): SigmaFinding[] {
   if (engine === undefined) return [];
   const found = new Map<string, { hit: SigmaHit; fromSource: boolean }>();
   for (const e of sigmaEventsOf(alert)) {

@@ -1,5 +1,6 @@
 import { Alert, type AlertInput, AttackRef, MAX_ENTITY_VALUE_LENGTH, clipText, deriveAlertId, type SourceName } from '@soc/contracts';
 import { fitAlert } from './fit-alert.ts';
+import { sourceEventsOf } from './source-events.ts';
 import type { InternalNetworks } from '@soc/guardrails';
 import { type EntityDraft, checkEntities } from '../entities.ts';
 import { scanTextForIocs } from '../ioc-scan.ts';
@@ -19,8 +20,8 @@ export interface BuildContext {
 
 const LIMITS = { title: 1024, description: 32_768, label: 256, labels: 64, attack: 64, entities: 500 } as const;
 
-/** Label slots kept free for the notes this module adds when it had to leave something out. */
-const NOTE_LABELS = 5;
+/** Label slots kept free for the notes this module and `fitAlert` add when they had to leave something out. */
+const NOTE_LABELS = 8;
 
 
 function httpUrl(value: string | undefined): string | undefined {
@@ -82,6 +83,8 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
   if (all.length < finalized.length) notes.push(`soc:entity-values-too-long:${finalized.length - all.length}`);
   // The source's entities come first, then those extracted from free text: the ones past the limit are dropped.
   if (all.length > LIMITS.entities) notes.push(`soc:entities-over-limit:${all.length - LIMITS.entities}`);
+  const sourceEvents = sourceEventsOf(draft.sourceEvents);
+  notes.push(...sourceEvents.notes);
   const candidate = {
     schemaVersion: 1 as const,
     alertId: deriveAlertId(ctx.tenantId, source, draft.vendorAlertId, ctx.senderName),
@@ -110,6 +113,7 @@ export function alertCandidate(source: SourceName, draft: AlertDraft, ctx: Build
     attack: validAttack(draft.attack ?? []),
     entities: all.slice(0, LIMITS.entities),
     labels: [...labels, ...notes],
+    sourceEvents: sourceEvents.events,
     rawRef: ctx.rawKey === undefined ? undefined : { store: 'raw', key: `${ctx.rawKey}#${draft.rawPointer}` },
   };
   return fitAlert(candidate);

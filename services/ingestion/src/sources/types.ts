@@ -1,4 +1,4 @@
-import type { AlertStatus, AttackRef, Severity, SourceName } from '@soc/contracts';
+import type { AlertStatus, AttackRef, Severity, SourceEvent, SourceName } from '@soc/contracts';
 import type { EntityDraft } from '../entities.ts';
 
 /**
@@ -29,6 +29,11 @@ export interface AlertDraft {
   /** Entities the product names, in the order it names them (the first of duplicates wins). */
   entities: EntityDraft[];
   labels?: string[] | undefined;
+  /**
+   * The raw events the record carries, mapped onto Sigma's taxonomy (`Image`, `CommandLine`, `EventID` …) with
+   * their logsources; the edge bounds them (`sourceEventsOf`). None when the record carries no raw event.
+   */
+  sourceEvents?: SourceEvent[] | undefined;
   /** More free text to scan for IOCs; the title, description and process command lines are always scanned. */
   freeText?: string[] | undefined;
   /**

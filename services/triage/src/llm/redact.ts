@@ -288,6 +288,9 @@ const ALERT: Shape<Alert> = {
   entities: (entities, r) => entities.map((e) => r.entity(e)),
   labels: texts,
   rawRef: 'drop',
+  // The raw events are read by the deterministic engine (Sigma, behaviours); the model sees their facts through the
+  // entities and factors, so no second, unredacted copy of attacker-written fields goes into the prompt.
+  sourceEvents: 'drop',
   // Who sent it: a credential's name, of no use to the model.
   sender: 'drop',
   // Which revision of a re-sent alert this is: bookkeeping the model does not need.
