@@ -82,6 +82,28 @@ describe('sigmaEventsOf: the alert\'s entities on Sigma\'s taxonomy', () => {
   });
 });
 
+describe('an alert that carries its raw events (sourceEvents)', () => {
+  it('is matched on every regression event of every logsource, as the event, not the entity summary', () => {
+    let matched = 0;
+    for (const r of regression) {
+      const m = mapWindowsEvent(r.event);
+      const alert = { ...alertOf([]), sourceEvents: [{ logsources: m.logsources, fields: m.event as Record<string, string> }] };
+      expect(sigmaEventsOf(alert)).toHaveLength(1);
+      const hits = new Set(findSigmaHits(alert, knowledge.sigma).map((f) => f.hit.id));
+      if (r.info.rule_metadata.some((x) => hits.has(x.id))) matched++;
+    }
+    // Every regression event, file, network, image-load and WMI events included — the entity path reaches only process creations and registry sets.
+    expect(matched).toBe(regression.length);
+  });
+
+  it('uses the raw events instead of the entities when it carries both', () => {
+    const entities = processEntities({ Image: 'C:\\Windows\\System32\\notepad.exe', CommandLine: 'notepad.exe' });
+    const alert = { ...alertOf(entities), sourceEvents: [{ logsources: [{ product: 'windows', category: 'file_event' }], fields: { TargetFilename: 'C:\\Users\\a\\x.txt' } }] };
+    expect(sigmaEventsOf(alert).map((e) => e.event)).toEqual([{ TargetFilename: 'C:\\Users\\a\\x.txt' }]);
+    expect(sigmaEventsOf(alert)[0]?.fromSource).toBe(true);
+  });
+});
+
 interface RegressionEvent {
   readonly info: { readonly rule_metadata: readonly { readonly id: string; readonly title: string }[] };
   readonly event: unknown;
