@@ -154,6 +154,32 @@ describe('soc eval --copilot', () => {
     expect(recorder.requests.length - before).toBe(3);
   }, 90_000);
 
+  it('asks --copilot-concurrency alerts at once (default 2), and never prints the key an endpoint echoes when it refuses it', async () => {
+    let inFlight = 0;
+    let most = 0;
+    recorder = await startOpenAiRecorder((req) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      setTimeout(() => (inFlight -= 1), 300);
+      return { ...markerModel(req), holdMs: 300 };
+    });
+    const file = labelledFile();
+    expect((await runSoc(['eval', file, '--copilot'], endpoint(recorder))).code).toBe(0);
+    expect(most).toBe(2);
+    most = 0;
+    expect((await runSoc(['eval', file, '--copilot', '--copilot-concurrency', '3'], endpoint(recorder))).code).toBe(0);
+    expect(most).toBe(3);
+    await recorder.close();
+
+    recorder = await startOpenAiRecorder(() => ({ status: 401, json: { error: { message: `Incorrect API key provided: ${API_KEY}`, type: 'invalid_request_error', code: 'invalid_api_key' } } }));
+    for (const args of [['--json'], []]) {
+      const run = await runSoc(['eval', file, '--copilot', ...args], endpoint(recorder));
+      expect(run.code).toBe(0);
+      expect(run.stdout + run.stderr).not.toContain(API_KEY);
+      if (args.length > 0) expect((JSON.parse(run.stdout) as { copilot: unknown }).copilot).toMatchObject({ answered: 0, noVerdict: { unauthorized: 8 }, calls: 8, coverage: 0 });
+    }
+  }, 90_000);
+
   it('exits 2 naming the variables when no endpoint is configured, and on copilot options without --copilot', async () => {
     const file = labelledFile();
     const none = await runSoc(['eval', file, '--copilot'], { LLM_PROVIDER: 'none' });
