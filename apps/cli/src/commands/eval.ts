@@ -116,7 +116,11 @@ Options:
           ], '--min-copilot-');
         return;
       }
-      await evaluateLabelled(file, text, format, values, triage, asked, copilotOptions.limit, io, minimums, copilotMinimums);
+      await evaluateLabelled(
+        { file, text, format: format === 'guide' ? 'guide' : 'jsonl', weights: values.weights, isJson: values.json === true, asked, limit: copilotOptions.limit, minimums, copilotMinimums },
+        triage,
+        io,
+      );
     } finally {
       copilot?.close();
     }
@@ -125,37 +129,41 @@ Options:
 
 type Minimums = { macroF1: number | undefined; recall: number | undefined };
 
+/** What one `soc eval` run of a GUIDE or labelled JSON-lines file needs besides the triage package and the output. */
+interface LabelledRun {
+  file: string;
+  text: string;
+  format: 'guide' | 'jsonl';
+  weights: string | undefined;
+  isJson: boolean;
+  /** With `--copilot`: how it is asked, and the first how many alerts are evaluated. */
+  asked: Asked | undefined;
+  limit: number | undefined;
+  minimums: Minimums;
+  copilotMinimums: Minimums;
+}
+
 /** GUIDE or labelled JSON lines: the engine and the baseline (and the copilot) on one online replay. */
-async function evaluateLabelled(
-  file: string,
-  text: string,
-  format: string,
-  values: { weights?: string | undefined; json?: boolean | undefined },
-  triage: Triage,
-  asked: Asked | undefined,
-  limit: number | undefined,
-  io: CliIo,
-  minimums: Minimums,
-  copilotMinimums: Minimums,
-): Promise<void> {
+async function evaluateLabelled(run: LabelledRun, triage: Triage, io: CliIo): Promise<void> {
+  const { file, format, asked, limit } = run;
   let set;
-    try {
-      set = format === 'guide' ? triage.readGuideCsv(text) : triage.readLabelledJsonl(text);
-    } catch (error) {
-      if (error instanceof triage.LabelledFileError) throw new CliFailure(`${file}: ${error.message}`);
-      throw error;
-    }
-    if (set.items.length === 0) throw new CliFailure(`${file}: no labelled alerts (${set.skipped} skipped)`);
-    const weights = triage.loadWeights(values.weights);
-    const knowledge = triage.loadTriageKnowledge();
-    const items = limit === undefined ? set.items : set.items.slice(0, limit);
-    const engine: Triage_.TriageFn = (alert, enrichment) => triage.triageAlert(alert, enrichment, weights, knowledge);
-    const report = asked === undefined ? triage.evaluate(items, engine) : await triage.evaluateWithCopilot(items, engine, asked);
-    if (values.json === true) io.out(JSON.stringify({ file, format, skipped: set.skipped, ...report }, null, 2));
-    else io.out(triage.formatReport(report, format === 'guide' ? 'GUIDE alerts' : 'labelled alerts'));
-    checkMinimums(minimums, [['engine', { macroF1: report.engine.macroF1, recall: report.engine.perClass['true-positive'].recall }]]);
-    if (report.copilot !== undefined)
-      checkMinimums(copilotMinimums, [['copilot', { macroF1: report.copilot.macroF1, recall: report.copilot.perClass['true-positive'].recall }]], '--min-copilot-');
+  try {
+    set = format === 'guide' ? triage.readGuideCsv(run.text) : triage.readLabelledJsonl(run.text);
+  } catch (error) {
+    if (error instanceof triage.LabelledFileError) throw new CliFailure(`${file}: ${error.message}`);
+    throw error;
+  }
+  if (set.items.length === 0) throw new CliFailure(`${file}: no labelled alerts (${set.skipped} skipped)`);
+  const weights = triage.loadWeights(run.weights);
+  const knowledge = triage.loadTriageKnowledge();
+  const items = limit === undefined ? set.items : set.items.slice(0, limit);
+  const engine: Triage_.TriageFn = (alert, enrichment) => triage.triageAlert(alert, enrichment, weights, knowledge);
+  const report = asked === undefined ? triage.evaluate(items, engine) : await triage.evaluateWithCopilot(items, engine, asked);
+  if (run.isJson) io.out(JSON.stringify({ file, format, skipped: set.skipped, ...report }, null, 2));
+  else io.out(triage.formatReport(report, format === 'guide' ? 'GUIDE alerts' : 'labelled alerts'));
+  checkMinimums(run.minimums, [['engine', { macroF1: report.engine.macroF1, recall: report.engine.perClass['true-positive'].recall }]]);
+  if (report.copilot !== undefined)
+    checkMinimums(run.copilotMinimums, [['copilot', { macroF1: report.copilot.macroF1, recall: report.copilot.perClass['true-positive'].recall }]], '--min-copilot-');
 }
 
 type Triage = typeof Triage_;
