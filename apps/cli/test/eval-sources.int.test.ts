@@ -59,7 +59,7 @@ describe('soc eval on labelled source payloads', () => {
     expect(await runSoc(['eval', GUIDE, '--min-macro-f1', '0.78'])).toMatchObject({ code: 1, stderr: 'soc eval: engine macro-F1 0.779 is below --min-macro-f1 0.78\n' });
     expect(await runSoc(['eval', GUIDE, '--min-recall', '0.73'])).toMatchObject({ code: 1, stderr: 'soc eval: engine true-positive recall 0.725 is below --min-recall 0.73\n' });
     expect((await runSoc(['eval', GUIDE, '--min-recall', '1.5'])).code).toBe(2);
-  }, 30_000);
+  }, 120_000);
 
   it('counts a payload its parser refuses as a miss, and refuses an unknown source', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'soc-eval-sources-'));
@@ -76,5 +76,5 @@ describe('soc eval on labelled source payloads', () => {
     const unknown = await runSoc(['eval', file]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("line 1: unknown source 'qradar'");
-  });
+  }, 60_000);
 });

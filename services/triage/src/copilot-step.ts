@@ -1,7 +1,7 @@
 import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey, clipText } from '@soc/contracts';
 import { type Clock, breakerFailFastOf, describeError, isAppError } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
-import { type CopilotAdvice, type CopilotFacts, DEFAULT_BUDGET_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, copilotFailureOf } from './llm/index.ts';
+import { type CopilotAdvice, type CopilotFacts, type CopilotUsage, DEFAULT_BUDGET_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, copilotFailureOf } from './llm/index.ts';
 
 /** The model behind the step (an `OpenAiCopilot`, wrapped in a circuit breaker by the composition root). */
 export interface Copilot {
@@ -84,18 +84,21 @@ interface Budget {
   tokens: number;
 }
 
-/** Tokens a failed call reported using (a bad or filtered answer carries its usage; a breaker may wrap the error). */
-function usedTokensOf(error: unknown): number | undefined {
+/** The usage a failed call reported (a bad or filtered answer carries its usage; a breaker may wrap the error). */
+export function failedCallUsage(error: unknown): CopilotUsage | undefined {
   for (const e of [error, (error as { cause?: unknown } | undefined)?.cause]) {
     const usage = isAppError(e) ? e.details?.['usage'] : undefined;
     const total = typeof usage === 'object' && usage !== null ? (usage as { totalTokens?: unknown }).totalTokens : undefined;
-    if (typeof total === 'number' && total >= 0) return total;
+    if (typeof total === 'number' && total >= 0) return usage as CopilotUsage;
   }
   return undefined;
 }
 
+/** Tokens a failed call reported using. */
+const usedTokensOf = (error: unknown): number | undefined => failedCallUsage(error)?.totalTokens;
+
 /** Whether a failed call never reached the model: the breaker failed fast, or the prompt could not be built. */
-function madeNoCall(error: unknown): boolean {
+export function madeNoCall(error: unknown): boolean {
   const fast = breakerFailFastOf(error);
   const failure = copilotFailureOf(error) ?? copilotFailureOf((error as { cause?: unknown } | undefined)?.cause);
   return fast === 'open' || fast === 'opened' || failure === 'over-budget';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Alert, Disposition, Enrichment } from '@soc/contracts';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
-import { type LabelledAlert, CLASSES, LabelledFileError, evaluate, parseCsv, readGuideCsv, readLabelledJsonl, ruleKeyOf, score } from '../src/eval/index.ts';
+import { type LabelledAlert, CLASSES, LabelledFileError, classify, evaluate, parseCsv, readGuideCsv, readLabelledJsonl, ruleKeyOf, score } from '../src/eval/index.ts';
 import { loadWeights } from '../src/weights.ts';
 
 const weights = loadWeights();
@@ -149,6 +149,22 @@ describe('evaluate', () => {
     expect(r.calibration[8]).toMatchObject({ count: 1, meanLikelihood: 0.8, observed: 1 });
     expect(r.calibration[2]).toMatchObject({ count: 1, meanLikelihood: 0.25, observed: 1 });
     expect(r.calibration[0]).toMatchObject({ count: 1, observed: 0 });
+  });
+
+  it('counts a true-positive, needs-more-information or missing verdict as escalated in the binary view', () => {
+    const r = classify(
+      ['true-positive', 'needs-more-information', undefined, 'false-positive', 'true-positive', 'needs-more-information', 'benign-positive'],
+      ['true-positive', 'true-positive', 'true-positive', 'true-positive', 'false-positive', 'benign-positive', 'benign-positive'],
+    );
+    // Escalated: items 1, 2, 3 (attacks) and 5, 6 (benign): recall 3/4, precision 3/5, FPR 2/3.
+    expect(r.escalation).toMatchObject({ escalated: 5, recall: 0.75, precision: 0.6, fpr: 2 / 3 });
+    expect(r.escalation.f1).toBeCloseTo(2 / 3, 10);
+    // The multi-class view: no verdict is not covered and never right.
+    expect(r.coverage).toBe(4 / 7);
+    expect(r.perClass['true-positive']).toMatchObject({ predicted: 2, precision: 0.5, recall: 0.25 });
+    // The engine's report carries the same view, counted from its classes.
+    const report = evaluate([item('a1', 'r1', 'false-positive', 0), item('a2', 'r1', 'true-positive', 1)], engine);
+    expect(report.baseline.escalation).toMatchObject({ escalated: 1, recall: 0, fpr: 1 });
   });
 
   it('reports the engine against the baseline on the GUIDE slice (organisations 1 and 4)', () => {

@@ -1,6 +1,8 @@
 import type { Alert, Disposition, Enrichment, Triage, VerdictClass } from '@soc/contracts';
 import { FeedbackMemory, ruleKeyOf } from './feedback-memory.ts';
 import type { LabelledAlert } from './labelled.ts';
+import type { CopilotFacts } from '../llm/index.ts';
+import type { CopilotReport } from './copilot-eval.ts';
 
 /** The three dispositions, in the order reports list them. */
 export const CLASSES: readonly Disposition[] = ['true-positive', 'benign-positive', 'false-positive'];
@@ -25,13 +27,35 @@ export interface CalibrationBucket {
   observed: number;
 }
 
-/** How one predictor did on the replayed items. */
-export interface PredictorReport {
+/**
+ * The binary view a SOC measures: is an alert escalated to an analyst? A verdict of `true-positive` or
+ * `needs-more-information` (or no verdict at all) escalates; the positives are the alerts labelled `true-positive`.
+ */
+export interface EscalationScore {
+  /** Escalated alerts that were true positives. */
+  precision: number;
+  /** True positives escalated. */
+  recall: number;
+  f1: number;
+  /** Benign and false positives escalated, over all benign and false positives. */
+  fpr: number;
+  /** Alerts escalated. */
+  escalated: number;
+}
+
+/** How a predictor's classes compare with the labels: the part of a report that needs no likelihoods. */
+export interface ClassificationReport {
   macroF1: number;
   accuracy: number;
   /** Share of items given a class rather than `needs-more-information` (no prediction, counted as wrong). */
   coverage: number;
   perClass: Record<Disposition, ClassScore>;
+  /** True-positive vs not, with `needs-more-information` escalated (see {@link EscalationScore}). */
+  escalation: EscalationScore;
+}
+
+/** How one predictor did on the replayed items. */
+export interface PredictorReport extends ClassificationReport {
   /** Multi-class Brier score: mean over items of Σ (likelihood − outcome)², 0 best, 2 worst. */
   brier: number;
   calibration: CalibrationBucket[];
@@ -46,6 +70,14 @@ export interface EvalReport {
   engine: PredictorReport;
   /** Per-detector (rule key) majority of the labels fed back so far; global majority for a rule not seen yet. */
   baseline: PredictorReport;
+  /** The copilot's own verdicts on the same alerts, when `soc eval --copilot` asked it (see `copilot-eval.ts`). */
+  copilot?: CopilotReport;
+}
+
+/** What {@link evaluate} can report as it replays: each alert as the triage service hands it to the copilot step. */
+export interface EvaluateOptions {
+  /** Called once per item, in order, with the alert, the enrichment facts it was triaged with and the engine's triage. */
+  onTriaged?: (index: number, facts: CopilotFacts) => void;
 }
 
 /** Triages one alert with the facts known so far (the engine: `(a, e) => triageAlert(a, e, weights, knowledge)`). */
@@ -64,15 +96,17 @@ export interface Prediction {
  * each alert's detector's majority label among that same feedback (likelihoods: the detector's label frequencies;
  * global majority and frequencies for a detector not seen yet; nothing before the first label). Pure.
  */
-export function evaluate(items: readonly LabelledAlert[], triage: TriageFn): EvalReport {
+export function evaluate(items: readonly LabelledAlert[], triage: TriageFn, options: EvaluateOptions = {}): EvalReport {
   const memory = new FeedbackMemory();
   const byRule = new Map<string, Likelihoods>();
   const overall: Likelihoods = { 'true-positive': 0, 'benign-positive': 0, 'false-positive': 0 };
   const engine: Prediction[] = [];
   const baseline: Prediction[] = [];
   let engineVersion = '';
-  for (const item of items) {
-    const t = triage(item.alert, { facts: memory.factsFor(item.alert, item.at), missing: [] });
+  for (const [index, item] of items.entries()) {
+    const enrichment: Enrichment = { facts: memory.factsFor(item.alert, item.at), missing: [] };
+    const t = triage(item.alert, enrichment);
+    options.onTriaged?.(index, { alert: item.alert, enrichment, triage: t });
     engineVersion = t.engine.version;
     engine.push({
       cls: t.verdict.class,
@@ -117,30 +151,11 @@ const BUCKETS = 10;
 /** Macro-F1, per-class precision/recall, coverage, Brier score and a 10-bucket reliability table. */
 export function score(predictions: readonly Prediction[], labels: readonly Disposition[]): PredictorReport {
   const n = labels.length;
-  const perClass = {} as Record<Disposition, ClassScore>;
-  for (const c of CLASSES) {
-    let tp = 0;
-    let predicted = 0;
-    let support = 0;
-    for (const [i, label] of labels.entries()) {
-      const p = predictions[i]?.cls;
-      if (p === c) predicted += 1;
-      if (label === c) support += 1;
-      if (p === c && label === c) tp += 1;
-    }
-    const precision = predicted === 0 ? 0 : tp / predicted;
-    const recall = support === 0 ? 0 : tp / support;
-    perClass[c] = { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), support, predicted };
-  }
   const buckets = Array.from({ length: BUCKETS }, (_, i) => ({ from: i / BUCKETS, to: (i + 1) / BUCKETS, count: 0, sum: 0, hits: 0 }));
   let brier = 0;
-  let correct = 0;
-  let covered = 0;
   for (const [i, label] of labels.entries()) {
     const p = predictions[i];
     if (!p) continue;
-    if (p.cls === label) correct += 1;
-    if (p.cls !== 'needs-more-information') covered += 1;
     for (const c of CLASSES) {
       const likelihood = p.likelihoods[c];
       const outcome = label === c ? 1 : 0;
@@ -154,11 +169,63 @@ export function score(predictions: readonly Prediction[], labels: readonly Dispo
     }
   }
   return {
+    ...classify(
+      predictions.map((p) => p.cls),
+      labels,
+    ),
+    brier: n === 0 ? 0 : brier / n,
+    calibration: buckets.map((b) => ({ from: b.from, to: b.to, count: b.count, meanLikelihood: b.count === 0 ? 0 : b.sum / b.count, observed: b.count === 0 ? 0 : b.hits / b.count })),
+  };
+}
+
+/**
+ * Macro-F1, accuracy, per-class precision/recall, coverage and the escalation view of predicted classes against the
+ * labels (index-aligned); a missing class (`undefined`: no verdict) counts as `needs-more-information`.
+ */
+export function classify(classes: readonly (VerdictClass | undefined)[], labels: readonly Disposition[]): ClassificationReport {
+  const n = labels.length;
+  const perClass = {} as Record<Disposition, ClassScore>;
+  for (const c of CLASSES) {
+    let tp = 0;
+    let predicted = 0;
+    let support = 0;
+    for (const [i, label] of labels.entries()) {
+      const p = classes[i] ?? 'needs-more-information';
+      if (p === c) predicted += 1;
+      if (label === c) support += 1;
+      if (p === c && label === c) tp += 1;
+    }
+    const precision = predicted === 0 ? 0 : tp / predicted;
+    const recall = support === 0 ? 0 : tp / support;
+    perClass[c] = { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), support, predicted };
+  }
+  let correct = 0;
+  let covered = 0;
+  let escalated = 0;
+  let caught = 0;
+  let negatives = 0;
+  let falseAlarms = 0;
+  for (const [i, label] of labels.entries()) {
+    const cls = classes[i] ?? 'needs-more-information';
+    if (cls === label) correct += 1;
+    if (cls !== 'needs-more-information') covered += 1;
+    const isEscalated = cls === 'true-positive' || cls === 'needs-more-information';
+    if (isEscalated) escalated += 1;
+    if (label === 'true-positive') {
+      if (isEscalated) caught += 1;
+    } else {
+      negatives += 1;
+      if (isEscalated) falseAlarms += 1;
+    }
+  }
+  const positives = n - negatives;
+  const precision = escalated === 0 ? 0 : caught / escalated;
+  const recall = positives === 0 ? 0 : caught / positives;
+  return {
     macroF1: CLASSES.reduce((s, c) => s + perClass[c].f1, 0) / CLASSES.length,
     accuracy: n === 0 ? 0 : correct / n,
     coverage: n === 0 ? 0 : covered / n,
     perClass,
-    brier: n === 0 ? 0 : brier / n,
-    calibration: buckets.map((b) => ({ from: b.from, to: b.to, count: b.count, meanLikelihood: b.count === 0 ? 0 : b.sum / b.count, observed: b.count === 0 ? 0 : b.hits / b.count })),
+    escalation: { precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall), fpr: negatives === 0 ? 0 : falseAlarms / negatives, escalated },
   };
 }

@@ -1,9 +1,11 @@
-export { CLASSES, evaluate, score } from './evaluate.ts';
-export type { CalibrationBucket, ClassScore, EvalReport, Prediction, PredictorReport, TriageFn } from './evaluate.ts';
-export { evaluateSourcePayloads, readSourcePayloadJsonl } from './source-payloads.ts';
-export type { ModeReport, ParsedPayload, PayloadParser, SourceEvalReport, SourcePayload, SourceScore } from './source-payloads.ts';
+export { CLASSES, classify, evaluate, score } from './evaluate.ts';
+export type { CalibrationBucket, ClassScore, ClassificationReport, EscalationScore, EvalReport, EvaluateOptions, Prediction, PredictorReport, TriageFn } from './evaluate.ts';
+export { NO_VERDICT, evaluateSourcePayloads, readSourcePayloadJsonl, scoreSourceOutcomes } from './source-payloads.ts';
+export type { EvaluateSourceOptions, ModeReport, SourceMode, SourceOutcome, ParsedPayload, PayloadParser, SourceEvalReport, SourcePayload, SourceScore } from './source-payloads.ts';
 export { FeedbackMemory, ruleKeyOf } from './feedback-memory.ts';
 export { GUIDE_ABSENT, LabelledFileError, labelOf, readGuideCsv, readLabelledJsonl } from './labelled.ts';
 export type { LabelledAlert, LabelledSet } from './labelled.ts';
 export { formatReport, formatSourceReport } from './format.ts';
 export { parseCsv } from './csv.ts';
+export { evaluateSourcePayloadsWithCopilot, evaluateWithCopilot } from './copilot-eval.ts';
+export type { CopilotEvalOptions, CopilotReport, CopilotUsageTotals, SourceCopilotReport } from './copilot-eval.ts';

@@ -1,6 +1,8 @@
 import type { Alert, Disposition } from '@soc/contracts';
 import { z } from 'zod';
-import { type Prediction, type TriageFn, score } from './evaluate.ts';
+import type { CopilotFacts } from '../llm/index.ts';
+import type { SourceCopilotReport } from './copilot-eval.ts';
+import { type EscalationScore, type Prediction, type TriageFn, score } from './evaluate.ts';
 import { FeedbackMemory } from './feedback-memory.ts';
 import { jsonLines, labelOf } from './labelled.ts';
 
@@ -40,6 +42,8 @@ export interface SourceScore {
   recall: number;
   /** Benign and false positives called true-positive, over all benign and false positives. */
   fpr: number;
+  /** True-positive vs not with `needs-more-information` (and a refused payload) escalated, as a SOC counts it. */
+  escalation: EscalationScore;
   /** Label counts of the payloads. */
   labels: Record<Disposition, number>;
 }
@@ -60,6 +64,8 @@ export interface SourceEvalReport {
   online: ModeReport;
   /** The first 20 payloads a parser refused, and why. */
   refused: { line: number; source: string; reason: string }[];
+  /** The copilot's own verdicts in both modes, when `soc eval --copilot` asked it (see `copilot-eval.ts`). */
+  copilot?: SourceCopilotReport;
 }
 
 const Line = z.object({ source: z.string().min(1), payload: z.unknown(), label: z.string(), at: z.iso.datetime({ offset: true }) });
@@ -82,7 +88,20 @@ export function readSourcePayloadJsonl(text: string): { payloads: SourcePayload[
   return { payloads: payloads.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)), skipped };
 }
 
-interface Outcome {
+/** The two replays of {@link evaluateSourcePayloads}. */
+export type SourceMode = 'zeroShot' | 'online';
+
+/** What {@link evaluateSourcePayloads} can report as it replays. */
+export interface EvaluateSourceOptions {
+  /**
+   * Called once per payload and mode, in order: its alerts as the triage service hands them to the copilot step
+   * (alert, enrichment facts of that mode, the engine's triage), or undefined when the parser refused the payload.
+   */
+  onPayload?: (mode: SourceMode, index: number, cases: CopilotFacts[] | undefined) => void;
+}
+
+/** One payload's predictions, as {@link scoreSourceOutcomes} scores them. */
+export interface SourceOutcome {
   source: string;
   label: Disposition;
   parsed: boolean;
@@ -90,7 +109,6 @@ interface Outcome {
   predictions: Prediction[];
 }
 
-const NO_ANSWER: Prediction = { cls: 'needs-more-information', likelihoods: { 'true-positive': 1 / 3, 'benign-positive': 1 / 3, 'false-positive': 1 / 3 } };
 
 /**
  * Evaluates labelled source payloads through the real parsers (`parse`) and the triage engine, in time order, twice:
@@ -98,26 +116,31 @@ const NO_ANSWER: Prediction = { cls: 'needs-more-information', likelihoods: { 't
  * payload's label fed back as an analyst's disposition of its alerts after their verdicts, as {@link evaluate}
  * does). Pure, given pure `parse` and `triage`.
  */
-export function evaluateSourcePayloads(payloads: readonly SourcePayload[], parse: PayloadParser, triage: TriageFn): SourceEvalReport {
+export function evaluateSourcePayloads(payloads: readonly SourcePayload[], parse: PayloadParser, triage: TriageFn, options: EvaluateSourceOptions = {}): SourceEvalReport {
   const parsed = payloads.map((p) => ({ payload: p, result: parse(p.source, p.payload, p.at) }));
   let engineVersion = '';
   const run = (feedback: boolean): ModeReport => {
     const memory = new FeedbackMemory();
-    const outcomes: Outcome[] = parsed.map(({ payload, result }) => {
-      if (!result.ok) return { source: payload.source, label: payload.label, parsed: false, predictions: [NO_ANSWER] };
+    const outcomes: SourceOutcome[] = parsed.map(({ payload, result }, index) => {
+      if (!result.ok) {
+        options.onPayload?.(feedback ? 'online' : 'zeroShot', index, undefined);
+        return { source: payload.source, label: payload.label, parsed: false, predictions: [NO_VERDICT] };
+      }
+      const cases: CopilotFacts[] = [];
       const predictions = result.alerts.map((alert) => {
-        const t = triage(alert, { facts: memory.factsFor(alert, payload.at), missing: [] });
+        const enrichment = { facts: memory.factsFor(alert, payload.at), missing: [] };
+        const t = triage(alert, enrichment);
+        cases.push({ alert, enrichment, triage: t });
         engineVersion = t.engine.version;
         const l = t.verdict.likelihoods;
         return { cls: t.verdict.class, likelihoods: { 'true-positive': l.truePositive, 'benign-positive': l.benignPositive, 'false-positive': l.falsePositive } };
       });
+      options.onPayload?.(feedback ? 'online' : 'zeroShot', index, cases);
       // After every verdict of the payload, as an analyst answers an alert that was already triaged.
       for (const alert of result.alerts) memory.record(alert, feedback ? payload.label : undefined, payload.at);
       return { source: payload.source, label: payload.label, parsed: true, predictions };
     });
-    const bySource: Record<string, SourceScore> = {};
-    for (const source of new Set(outcomes.map((o) => o.source))) bySource[source] = scoreOutcomes(outcomes.filter((o) => o.source === source));
-    return { overall: scoreOutcomes(outcomes), bySource };
+    return scoreSourceOutcomes(outcomes);
   };
   const refused = parsed.flatMap(({ payload, result }) => (result.ok ? [] : [{ line: payload.line, source: payload.source, reason: result.reason }]));
   const zeroShot = run(false);
@@ -125,7 +148,17 @@ export function evaluateSourcePayloads(payloads: readonly SourcePayload[], parse
   return { payloads: payloads.length, engineVersion, zeroShot, online, refused: refused.slice(0, 20) };
 }
 
-function scoreOutcomes(outcomes: readonly Outcome[]): SourceScore {
+/** One mode over all sources and per source (sources in the order first seen). */
+export function scoreSourceOutcomes(outcomes: readonly SourceOutcome[]): ModeReport {
+  const bySource: Record<string, SourceScore> = {};
+  for (const source of new Set(outcomes.map((o) => o.source))) bySource[source] = scoreOutcomes(outcomes.filter((o) => o.source === source));
+  return { overall: scoreOutcomes(outcomes), bySource };
+}
+
+/** The stand-in prediction of a refused payload or an alert given no verdict. */
+export const NO_VERDICT: Prediction = { cls: 'needs-more-information', likelihoods: { 'true-positive': 1 / 3, 'benign-positive': 1 / 3, 'false-positive': 1 / 3 } };
+
+function scoreOutcomes(outcomes: readonly SourceOutcome[]): SourceScore {
   const predictions: Prediction[] = [];
   const labels: Disposition[] = [];
   let alerts = 0;
@@ -157,6 +190,7 @@ function scoreOutcomes(outcomes: readonly Outcome[]): SourceScore {
     macroF1: scored.macroF1,
     recall: scored.perClass['true-positive'].recall,
     fpr: negatives === 0 ? 0 : falseAlarms / negatives,
+    escalation: scored.escalation,
     labels: labelCounts,
   };
 }
