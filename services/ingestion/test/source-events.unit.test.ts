@@ -92,6 +92,18 @@ describe('Sentinel: forwarded Windows event rows', () => {
     }
   });
 
+  it('recognises rows sent without Type by their columns, and WindowsEvent EventData given as JSON text', () => {
+    const { Type: _t1, ...securityRow } = securityEvent;
+    const { Type: _t2, ...sysmonRow } = sysmonXmlRow;
+    const { Type: _t3, EventData, ...windowsRow } = windowsEventRow;
+    const rows = [securityRow, sysmonRow, { ...windowsRow, EventData: JSON.stringify(EventData) }];
+    expect(accept(sentinelParser, rows).map((a) => [a.labels.find((l) => l.startsWith('table:')), a.sourceEvents?.[0]?.fields['Image']])).toEqual([
+      ['table:SecurityEvent', CERTUTIL.Image],
+      ['table:Event', CERTUTIL.Image],
+      ['table:WindowsEvent', CERTUTIL.Image],
+    ]);
+  });
+
   it("takes the sender's severity when the forwarding query adds one, and refuses one Sentinel does not know", () => {
     expect(accept(sentinelParser, { ...securityEvent, AlertSeverity: 'High' })[0]?.severity).toBe('high');
     expect(refuse(sentinelParser, { ...securityEvent, AlertSeverity: 'Severe' })[0]).toMatchObject({ path: 'AlertSeverity' });

@@ -4,7 +4,7 @@ import { mapWindowsFields } from '@soc/sigma';
 import { XMLParser } from 'fast-xml-parser';
 import type { EntityDraft } from '../../entities.ts';
 import { canonicalJson, record, text } from '../values.ts';
-import { decodeJson, fieldsOf, severityOf, SEVERITY_EXPECTED } from './fields.ts';
+import { type Fields, SEVERITY_EXPECTED, decodeJson, fieldsOf, severityOf } from './fields.ts';
 import { Problems, type RecordOutcome } from './record-result.ts';
 
 /**
@@ -245,6 +245,14 @@ function rowId(row: Record<string, unknown>, channel: string): string {
   return `sha256:${createHash('sha256').update(canonicalJson(row)).digest('hex').slice(0, 32)}`;
 }
 
+/** The table of a row sent without `Type`: `EventLog` is the Event table's; EventData as JSON is WindowsEvent's. */
+function tableByColumns(f: Fields): string {
+  if (f.get('EventLog') !== undefined) return 'Event';
+  const data = f.get('EventData');
+  if (record(data) !== undefined || (typeof data === 'string' && data.trim().startsWith('{'))) return 'WindowsEvent';
+  return 'SecurityEvent';
+}
+
 /**
  * Maps one forwarded Windows event row. Title: what the event id means (`Security event 4688: A new process has
  * been created`); severity: the sender's `AlertSeverity`/`Severity` column when it adds one (the rule that chose the
@@ -253,7 +261,7 @@ function rowId(row: Record<string, unknown>, channel: string): string {
 export function parseWindowsEvent(row: Record<string, unknown>, index: number, rawPointer: string): RecordOutcome {
   const f = fieldsOf(row);
   const p = new Problems(index);
-  const table = f.text('Type') ?? (f.get('EventLog') !== undefined ? 'Event' : typeof f.get('EventData') === 'object' ? 'WindowsEvent' : 'SecurityEvent');
+  const table = f.text('Type') ?? tableByColumns(f);
   const eventId = Number(f.text('EventID'));
   if (!Number.isInteger(eventId) || eventId < 0) p.add('EventID', `is ${JSON.stringify(f.get('EventID') ?? null)}; expected the event's numeric id`);
   const provider = f.text('Provider', 'Source', 'EventSourceName') ?? (table === 'SecurityEvent' ? 'Microsoft-Windows-Security-Auditing' : '');
