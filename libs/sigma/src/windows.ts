@@ -77,27 +77,50 @@ export function mapWindowsEvent(rendered: unknown): MappedEvent {
   const root = record(record(rendered)?.['Event']);
   const system = record(root?.['System']);
   if (!root || !system) return { event: {}, logsources: [] };
-  const event: Record<string, unknown> = {};
-  const data = record(root['EventData']);
-  if (data) {
-    for (const [k, v] of Object.entries(data)) {
-      if (k === '#attributes') continue;
-      event[k] = v;
-      // Defender and a few other providers name data with spaces ("Source Name"); Sigma's field drops them (SourceName).
-      if (k.includes(' ')) event[k.replace(/ /g, '')] ??= v;
-    }
-  }
+  const data: Record<string, unknown> = {};
+  const eventData = record(root['EventData']);
+  if (eventData) for (const [k, v] of Object.entries(eventData)) if (k !== '#attributes') data[k] = v;
   // UserData wraps its fields in one element named for the event (e.g. WMI's Operation_ClientFailure).
   const userData = record(root['UserData']);
   if (userData) {
     for (const inner of Object.values(userData)) {
       const fields = record(inner);
-      if (fields) for (const [k, v] of Object.entries(fields)) if (k !== '#attributes' && !(k in event)) event[k] = v;
+      if (fields) for (const [k, v] of Object.entries(fields)) if (k !== '#attributes' && !(k in data)) data[k] = v;
     }
   }
-  const eventId = Number(textOf(system['EventID']));
-  const channel = textOf(system['Channel']) ?? '';
-  const provider = textOf(record(record(system['Provider'])?.['#attributes'])?.['Name']) ?? '';
+  return mapWindowsFields({
+    eventId: Number(textOf(system['EventID'])),
+    channel: textOf(system['Channel']) ?? '',
+    provider: textOf(record(record(system['Provider'])?.['#attributes'])?.['Name']) ?? '',
+    computer: system['Computer'] === undefined ? undefined : textOf(system['Computer']),
+    data,
+  });
+}
+
+/** A Windows event's system properties and its data fields by name, however the event was stored. */
+export interface WindowsEventParts {
+  readonly eventId: number;
+  readonly channel: string;
+  readonly provider?: string | undefined;
+  readonly computer?: string | undefined;
+  /** EventData (or UserData) by field name, as the provider names them. */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Maps a Windows event given by its parts onto Sigma's field names: the one place that knows how a Windows event
+ * becomes a Sigma event, whether it came as EVTX JSON ({@link mapWindowsEvent}), a Log Analytics `SecurityEvent`
+ * or `WindowsEvent` row, or a Sysmon `Event` row's XML. EventData's names are already Sigma's for Sysmon and
+ * Security; `EventID`, `Channel`, `Provider_Name` and `Computer` come from the system properties.
+ */
+export function mapWindowsFields(parts: WindowsEventParts): MappedEvent {
+  const event: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(parts.data)) {
+    event[k] = v;
+    // Defender and a few other providers name data with spaces ("Source Name"); Sigma's field drops them (SourceName).
+    if (k.includes(' ')) event[k.replace(/ /g, '')] ??= v;
+  }
+  const { eventId, channel } = parts;
   // Security 4688 names the new process and its creator as pySigma's Windows audit pipeline maps them to Sigma's
   // process_creation fields: NewProcessName is Image, ParentProcessName is ParentImage (CommandLine keeps its name).
   if (eventId === 4688 && channel.toLowerCase() === 'security') {
@@ -106,8 +129,8 @@ export function mapWindowsEvent(rendered: unknown): MappedEvent {
   }
   event['EventID'] = eventId;
   event['Channel'] = channel;
-  event['Provider_Name'] = provider;
-  if (system['Computer'] !== undefined) event['Computer'] = textOf(system['Computer']);
+  event['Provider_Name'] = parts.provider ?? '';
+  if (parts.computer !== undefined) event['Computer'] = parts.computer;
   return { event, logsources: windowsLogsources(channel, eventId, event) };
 }
 

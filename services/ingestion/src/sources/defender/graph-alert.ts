@@ -3,6 +3,7 @@ import type { AlertDraft } from '../types.ts';
 import { list, record, text, toIso } from '../values.ts';
 import { type RecordScope, fail, optionalDate, optionalList, requiredSeverity, requiredText } from './fields.ts';
 import { type EvidenceFindings, emptyFindings, mapEvidence } from './graph-evidence.ts';
+import { graphEvidenceEvents } from './source-events.ts';
 import { attackOf, enumLabel, label, productOf, readStatus } from './vocabulary.ts';
 
 /**
@@ -99,6 +100,7 @@ export function graphAlertDraft(scope: RecordScope, alert: Obj, rawPointer: stri
       ...findings.labels,
     ]),
     freeText: findings.freeText,
+    sourceEvents: graphEvidenceEvents(list(alert['evidence']), rawPointer),
     rawPointer,
   };
 }
@@ -166,6 +168,7 @@ export function graphIncidentDraft(scope: RecordScope, incident: Obj, rawPointer
       ...alertObjects.map((a) => label('alert', a['id'])),
     ]),
     freeText: findings.freeText,
+    sourceEvents: alertItems.flatMap((a, j) => graphEvidenceEvents(list(record(a)?.['evidence']), `${rawPointer}/alerts/${j}`)),
     rawPointer,
   };
 }

@@ -12,6 +12,7 @@ import {
   userEntity,
 } from './entity-builders.ts';
 import { type RecordScope, fail, optionalDate, optionalList, requiredSeverity, requiredText } from './fields.ts';
+import { mdeEvidenceEvents } from './source-events.ts';
 import { attackOf, enumLabel, label, readStatus } from './vocabulary.ts';
 
 /**
@@ -150,6 +151,7 @@ export function mdeAlertDraft(scope: RecordScope, alert: Obj, rawPointer: string
     entities,
     labels: labels.filter((l) => l !== undefined),
     freeText: findings.freeText,
+    sourceEvents: mdeEvidenceEvents(list(alert['evidence']), rawPointer),
     rawPointer,
   };
 }

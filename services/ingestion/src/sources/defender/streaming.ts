@@ -13,6 +13,7 @@ import {
 } from './entity-builders.ts';
 import { type RecordScope, optionalDate, requiredSeverity, requiredText } from './fields.ts';
 import { providerOf } from './graph-evidence.ts';
+import { streamingEvidenceEvent } from './source-events.ts';
 import { attackOf, label, productOf, roleOf } from './vocabulary.ts';
 
 /**
@@ -156,7 +157,7 @@ export interface StreamingResult {
 /** Alert drafts from the streaming records of one body; reasons a record cannot be read go to `errors`. */
 export function streamingDrafts(records: readonly StreamRecord[], errors: FieldError[]): StreamingResult {
   const alerts = new Map<string, Pending>();
-  const evidence: { alertId: string; row: Obj }[] = [];
+  const evidence: { alertId: string; row: Obj; pointer: string }[] = [];
   for (const stream of records) {
     const category = streamCategory(stream.value);
     if (category !== ALERT_INFO && category !== ALERT_EVIDENCE) continue;
@@ -175,11 +176,11 @@ export function streamingDrafts(records: readonly StreamRecord[], errors: FieldE
         'AlertId',
         'every AlertEvidence row names the alert it belongs to; forward the Event Hubs records unchanged',
       );
-      if (alertId !== undefined) evidence.push({ alertId, row });
+      if (alertId !== undefined) evidence.push({ alertId, row, pointer: `${stream.pointer}/properties` });
     }
   }
   let orphans = 0;
-  for (const { alertId, row } of evidence) {
+  for (const { alertId, row, pointer } of evidence) {
     const pending = alerts.get(alertId);
     if (pending === undefined) {
       orphans++;
@@ -188,6 +189,8 @@ export function streamingDrafts(records: readonly StreamRecord[], errors: FieldE
     const { primary, secondary } = evidenceEntities(row);
     pending.primary.push(...primary);
     pending.secondary.push(...secondary);
+    const event = streamingEvidenceEvent(row, undefined, pointer);
+    if (event !== undefined) (pending.draft.sourceEvents ??= []).push(event);
     const threatFamily = label('threat-family', row['ThreatFamily']);
     if (threatFamily !== undefined) pending.draft.labels?.push(threatFamily);
     const subject = text(row['EmailSubject']);

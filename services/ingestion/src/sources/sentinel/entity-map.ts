@@ -1,6 +1,7 @@
-import type { Entity } from '@soc/contracts';
+import type { Entity, SourceEvent } from '@soc/contracts';
+import { accountName, platformOfOs, processCreationEvent } from '../sigma-events.ts';
 import { list, processId, text } from '../values.ts';
-import type { EntityNode } from './entity-graph.ts';
+import { type EntityNode, normalizeKind } from './entity-graph.ts';
 
 /**
  * An entity draft with the typed fields of its type. (`EntityDraft` omits over the whole union, which keeps
@@ -268,4 +269,50 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map([
 /** Our entities for Sentinel's, in order; unknown kinds map to nothing (the raw payload keeps them). */
 export function mapEntities(nodes: readonly EntityNode[]): TypedEntity[] {
   return nodes.flatMap((n) => (MAPPERS.get(n.kind) ?? none)(n));
+}
+
+// Defender for Endpoint's product names in SecurityAlert.ProductName, old and new.
+const EDR_PRODUCTS = /^(?:microsoft defender (?:advanced threat protection|atp|for endpoint)|windows defender atp)$/iu;
+
+/** True when a SecurityAlert's product is an EDR whose process entities are observed process creations (MDE). */
+export function isEdrProduct(productName: string | undefined): boolean {
+  return productName !== undefined && EDR_PRODUCTS.test(productName.trim());
+}
+
+/**
+ * `process_creation` events from the process entities of an EDR's alert that give both an image path and a command
+ * line (an entity without them is a summary, not the event): `Image`, `CommandLine`, `ProcessId`, the parent's
+ * `ParentImage`/`ParentCommandLine`, and `User` from the linked account. The platform is the linked (else the
+ * alert's only) host's `OSFamily`, else the image path's shape; a process on an unknown platform makes none.
+ */
+export function edrProcessEvents(nodes: readonly EntityNode[], pointer: string): SourceEvent[] {
+  const hosts = nodes.filter((n) => normalizeKind(n.kind) === 'host');
+  const alertPlatform = hosts.length === 1 ? platformOfOs(hosts[0]!.fields.text('OSFamily')) : undefined;
+  const events: SourceEvent[] = [];
+  for (const n of nodes) {
+    if (normalizeKind(n.kind) !== 'process') continue;
+    const image = n.link('ImageFile', 'imageFileEntityId');
+    const imagePath = image && filePath(image);
+    const commandLine = n.fields.text('CommandLine');
+    if (imagePath === undefined || commandLine === undefined) continue;
+    const parent = n.link('ParentProcess', 'parentProcessEntityId');
+    const parentImage = parent?.link('ImageFile', 'imageFileEntityId');
+    const account = n.link('Account', 'accountEntityId');
+    const platform = platformOfOs(n.link('Host', 'hostEntityId')?.fields.text('OSFamily')) ?? alertPlatform;
+    const event = processCreationEvent(
+      {
+        image: imagePath,
+        commandLine,
+        processId: processId(n.fields.text('ProcessId')),
+        parentImage: parentImage && filePath(parentImage),
+        parentCommandLine: parent?.fields.text('CommandLine'),
+        parentProcessId: parent && processId(parent.fields.text('ProcessId')),
+        user: account && accountName(account.fields.text('Name', 'accountName'), account.fields.text('NTDomain', 'ntDomain')),
+      },
+      platform,
+      pointer,
+    );
+    if (event !== undefined) events.push(event);
+  }
+  return events;
 }

@@ -4,11 +4,13 @@ import { isIncident, parseIncident } from './incident.ts';
 import type { RecordOutcome } from './record-result.ts';
 import { isSecurityAlertRow, parseSecurityAlert } from './security-alert.ts';
 import { isSecurityIncidentRow, parseSecurityIncident } from './security-incident.ts';
+import { WINDOWS_EVENT_TABLES, isWindowsEventRow, parseWindowsEvent } from './windows-event.ts';
 
-const TABLES = new Set(['SecurityAlert', 'SecurityIncident']);
+const TABLES = new Set(['SecurityAlert', 'SecurityIncident', ...WINDOWS_EVENT_TABLES]);
 
 const ACCEPTED =
   'expected a Microsoft Sentinel SecurityAlert row (SystemAlertId, AlertName, AlertSeverity …) or SecurityIncident row, ' +
+  'a forwarded Windows event row (SecurityEvent, Event or WindowsEvent: EventID, Channel/EventLog, EventData …), ' +
   'the "Microsoft Sentinel incident" trigger body ({"object": {"id", "properties": {"title", "severity" …}}}) ' +
   'or an incident as the REST API returns it ({"id", "properties"}), alone, in an array, ' +
   'or in a {"records": […]} (data export to Event Hubs) or {"value": […]} batch';
@@ -45,11 +47,12 @@ function parseRecord(value: unknown, index: number, pointer: string): RecordOutc
         {
           index,
           path: 'Type',
-          message: `is ${JSON.stringify(table)}: only SecurityAlert and SecurityIncident rows are accepted; export only those tables to this destination`,
+          message: `is ${JSON.stringify(table)}: only SecurityAlert, SecurityIncident, SecurityEvent, Event and WindowsEvent rows are accepted; send only those tables to this destination`,
         },
       ],
     };
   }
+  if (isWindowsEventRow(obj)) return parseWindowsEvent(obj, index, pointer);
   if (isSecurityIncidentRow(obj)) return parseSecurityIncident(obj, index, pointer);
   if (isSecurityAlertRow(obj)) return parseSecurityAlert(obj, index, pointer);
   if (isIncident(obj)) return parseIncident(obj, index, pointer);
@@ -61,8 +64,8 @@ function parseRecord(value: unknown, index: number, pointer: string): RecordOutc
 
 /**
  * Microsoft Sentinel: SecurityAlert rows (Log Analytics export, data export to Event Hubs, the alert trigger),
- * SecurityIncident rows (data export), and incidents (the incident trigger an automation rule sends, or the
- * REST API's incident resource).
+ * SecurityIncident rows (data export), incidents (the incident trigger an automation rule sends, or the
+ * REST API's incident resource), and raw Windows event rows an automation forwards (SecurityEvent, Event, WindowsEvent).
  */
 export const sentinelParser: SourceParser = {
   name: 'sentinel',

@@ -1,6 +1,6 @@
 import { list, record, text } from '../values.ts';
 import { alertEntityNodes } from './entity-graph.ts';
-import { type TypedEntity, azureResource, hashAlgorithmByLength, mapEntities } from './entity-map.ts';
+import { type TypedEntity, azureResource, edrProcessEvents, hashAlgorithmByLength, isEdrProduct, mapEntities } from './entity-map.ts';
 import {
   SEVERITY_EXPECTED,
   alertStatusOf,
@@ -106,8 +106,9 @@ export function parseSecurityAlert(row: Record<string, unknown>, index: number, 
 
   const e = fieldsOf(ext);
   const resourceId = f.text('ResourceId');
+  const nodes = alertEntityNodes(entityList);
   const entities: TypedEntity[] = [
-    ...mapEntities(alertEntityNodes(entityList)),
+    ...mapEntities(nodes),
     ...customEntities(ext),
     ...(resourceId?.startsWith('/subscriptions/') ? [azureResource(resourceId)] : []),
   ];
@@ -134,6 +135,8 @@ export function parseSecurityAlert(row: Record<string, unknown>, index: number, 
       attack: attackRefs(f.get('Tactics'), f.get('Techniques'), f.get('SubTechniques')),
       entities,
       freeText: [...evidenceText(ext), ...(compromised === undefined ? [] : [compromised])],
+      // Only an EDR's process entities are observed process creations; a scheduled rule's are whatever its query named.
+      sourceEvents: isEdrProduct(f.text('ProductName')) ? edrProcessEvents(nodes, `${rawPointer}/Entities`) : undefined,
       rawPointer,
     },
   };

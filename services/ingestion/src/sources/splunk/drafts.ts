@@ -5,6 +5,7 @@ import { cimEntities } from './cim-entities.ts';
 import { type Row, first, values, withRawFields } from './fields.ts';
 import { attackOf, instantOf, notableLabels, resolveTokens, severityOf, statusOf } from './notable.ts';
 import { rowDiscriminator } from './record-id.ts';
+import { cimProcessEvents } from './source-events.ts';
 
 /**
  * Severity when neither the webhook result nor the notable says one (`urgency`/`severity`): a saved search an
@@ -61,7 +62,7 @@ function common(
   };
 }
 
-function rowParts(c: Common, result: Row): Omit<AlertDraft, 'vendorAlertId' | 'title' | 'rawPointer' | 'rule'> {
+function rowParts(c: Common, result: Row, rawPointer: string): Omit<AlertDraft, 'vendorAlertId' | 'title' | 'rawPointer' | 'rule'> {
   const { row, notable } = c;
   const description = first(row, 'rule_description');
   return {
@@ -77,6 +78,7 @@ function rowParts(c: Common, result: Row): Omit<AlertDraft, 'vendorAlertId' | 't
     entities: cimEntities(row, !notable),
     labels: notableLabels(row),
     freeText: [...values(result, '_raw'), ...values(row, 'orig_raw')],
+    sourceEvents: cimProcessEvents(row, rawPointer),
   };
 }
 
@@ -103,7 +105,7 @@ export function rowDraft(result: Row, index: number, pathPrefix: string, rawPoin
   return {
     ok: true,
     draft: {
-      ...rowParts(c.value, result),
+      ...rowParts(c.value, result, rawPointer),
       vendorAlertId:
         first(row, 'event_id') ??
         [first(row, 'orig_sid', 'sid'), rowDiscriminator(result)].filter((p) => p !== undefined).join('#'),
@@ -128,7 +130,7 @@ export function webhookDraft(
   const searchName = text(body.search_name) ?? first(row, 'search_name');
   const title = searchName ?? first(row, 'rule_title', 'rule_name');
   const app = text(body.app);
-  const parts = rowParts(c.value, result);
+  const parts = rowParts(c.value, result, `${rawPointer}/result`);
   return {
     ok: true,
     draft: {

@@ -1,15 +1,6 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../values.ts';
 import { type Row, first } from './fields.ts';
-
-/** JSON with sorted keys, so the same row hashes the same whatever order the sender wrote its fields in. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /**
  * What tells one result row from another of the same search, stable across re-sends: the indexed event's address
