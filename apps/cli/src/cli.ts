@@ -14,9 +14,10 @@ import { quarantineList, quarantineReplay, quarantineShow } from './commands/qua
 import { reportCommand } from './commands/report.ts';
 import { sigmaMatch } from './commands/sigma-match.ts';
 import { stalledCommand } from './commands/stalled.ts';
+import { tuningGet, tuningSet } from './commands/tuning.ts';
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [auditList, auditVerify, containmentFreeze, containmentStatus, containmentUnfreeze, dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, sigmaMatch, stalledCommand];
+export const COMMANDS: readonly Command[] = [auditList, auditVerify, containmentFreeze, containmentStatus, containmentUnfreeze, dlqList, dlqShow, dlqReplay, evalCommand, ingest, kqlCheck, normalizeCommand, playbooksPublish, quarantineList, quarantineShow, quarantineReplay, reportCommand, sigmaMatch, stalledCommand, tuningGet, tuningSet];
 
 const OVERVIEW = `Usage: soc <command> [options]
 

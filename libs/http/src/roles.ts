@@ -15,7 +15,7 @@ export const ROLE_PURPOSE: Readonly<Record<Role, string>> = {
   analyst: 'post dispositions and notes',
   approver: 'approve or deny containment',
   hunter: 'run hunt queries and read their audit trail',
-  admin: 'read and replay the quarantine and dead letters, freeze containment',
+  admin: 'read and replay the quarantine and dead letters, freeze containment, tune triage per tenant',
 };
 
 /** True when `value` names a role. */

@@ -5,6 +5,7 @@ import { SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
 import { type ServiceModule, describePrincipals } from '@soc/platform';
+import { StateTriageTuningStore } from '@soc/triage-tuning';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { ApiConfig } from './config.ts';
@@ -15,6 +16,7 @@ import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
+import { tuningRoutes } from './tuning-routes.ts';
 
 /**
  * Composition of the analyst API: the case-view consumer, the HTTP routes, the journey watchdog, and hunting
@@ -62,6 +64,7 @@ export const apiService: ServiceModule<ApiConfig> = {
         tenantId: platform.env.SOC_TENANT_ID,
       }),
     );
+    routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock }));
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
     return {

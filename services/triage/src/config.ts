@@ -44,6 +44,8 @@ export const TriageConfig = z
     PLAYBOOK_SEARCH_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(2).max(4096).default(1536),
     /** A search slower than this falls back to the embedded index for that alert. */
     PLAYBOOK_SEARCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+    /** A tenant's triage tuning is read from the state store at most this often per tenant (a change applies within it). */
+    TRIAGE_TUNING_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   })
   .superRefine((c, ctx) => {
     if (c.LLM_PROVIDER === 'azure') {

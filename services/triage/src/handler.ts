@@ -2,11 +2,13 @@ import { type Alert, AlertTriagedV1, type CopilotNote, type EventByType, type Tr
 import type { CopilotStep } from './copilot-step.ts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
+import type { TriageTuningReader } from '@soc/triage-tuning';
 import { mapAlertAttack, type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
 import { boundTriage } from './bound-triage.ts';
 import { findBehaviours } from './behaviour.ts';
 import { findSigmaHits } from './sigma.ts';
 import type { PlaybookRetriever } from './playbooks/index.ts';
+import { triageTuned } from './tuning.ts';
 import type { TriageWeights } from './weights.ts';
 
 /** What the triage handler needs. */
@@ -18,6 +20,8 @@ export interface TriageContext {
   copilot?: CopilotStep | undefined;
   /** A remote playbook retriever (Azure AI Search); without one the engine asks the embedded index in-process. */
   playbooks?: PlaybookRetriever | undefined;
+  /** The tenants' triage tuning; without it nothing is tuned. */
+  tuning?: TriageTuningReader | undefined;
 }
 
 /** Pure: enriched alert in, triaged alert out (with the copilot's note when there is one). */
@@ -37,9 +41,11 @@ export function makeTriageHandler(ctx: TriageContext): EventHandler {
   return dispatch('triage', {
     'soc.alert.enriched.v1': async (event) => {
       const { alert, enrichment } = event.data;
+      const tuning = await ctx.tuning?.current(alert.tenantId);
       const looked = ctx.playbooks === undefined ? undefined : await lookUpPlaybooks(alert, ctx.knowledge, ctx.playbooks);
-      if (ctx.copilot === undefined && looked === undefined) return { emit: [triage(event, ctx)] };
-      const computed = triageAlert(alert, enrichment, ctx.weights, ctx.knowledge, looked);
+      if (ctx.copilot === undefined && looked === undefined && tuning === undefined) return { emit: [triage(event, ctx)] };
+      // Entries expire by the time of the event, not of the delivery: a redelivered alert is tuned as it was.
+      const computed = triageTuned(alert, enrichment, ctx.weights, ctx.knowledge, tuning, new Date(event.time), looked);
       const note = ctx.copilot === undefined ? undefined : await ctx.copilot.note(alert, enrichment, computed);
       return { emit: [triage(event, ctx, note, computed)] };
     },

@@ -1,4 +1,5 @@
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { CachedTuningReader, StateTriageTuningStore } from '@soc/triage-tuning';
 import type { ServiceModule } from '@soc/platform';
 import { TriageConfig } from './config.ts';
 import { countLlmCalls } from './copilot-metrics.ts';
@@ -35,7 +36,7 @@ export const triageService: ServiceModule<TriageConfig> = {
     if (model) platform.log.info({ provider: config.LLM_PROVIDER, model: model.model }, 'LLM copilot on: it advises on top of the deterministic triage');
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeTriageHandler({ weights, knowledge, clock: platform.clock, copilot, playbooks }),
+      makeTriageHandler({ weights, knowledge, clock: platform.clock, copilot, playbooks, tuning: new CachedTuningReader(new StateTriageTuningStore(platform.state, platform.audit), platform.clock, config.TRIAGE_TUNING_REFRESH_SECONDS * 1000) }),
     );
     return {
       close: async () => {
