@@ -87,7 +87,7 @@ describe('an alert that carries its raw events (sourceEvents)', () => {
     let matched = 0;
     for (const r of regression) {
       const m = mapWindowsEvent(r.event);
-      const alert = { ...alertOf([]), sourceEvents: [{ logsources: m.logsources, fields: m.event as Record<string, string> }] };
+      const alert = { ...alertOf([]), sourceEvents: [{ logsources: [...m.logsources], fields: m.event as Record<string, string> }] };
       expect(sigmaEventsOf(alert)).toHaveLength(1);
       const hits = new Set(findSigmaHits(alert, knowledge.sigma).map((f) => f.hit.id));
       if (r.info.rule_metadata.some((x) => hits.has(x.id))) matched++;
