@@ -68,6 +68,14 @@ const SYSMON_CATEGORIES: Readonly<Record<number, readonly string[]>> = {
   29: ['file_executable_detected'],
 };
 
+/** The System part of a Windows event Sigma names: `EventID`, `Channel`, `Provider_Name` and `Computer`. */
+export interface WindowsSystem {
+  readonly eventId: number;
+  readonly channel: string;
+  readonly provider: string;
+  readonly computer?: string | undefined;
+}
+
 /**
  * Flattens a Windows event rendered from EVTX as JSON (`{Event: {System, EventData | UserData}}`) onto Sigma's
  * field names: EventData's names are already Sigma's for Sysmon and Security; `EventID`, `Channel`,
@@ -77,27 +85,43 @@ export function mapWindowsEvent(rendered: unknown): MappedEvent {
   const root = record(record(rendered)?.['Event']);
   const system = record(root?.['System']);
   if (!root || !system) return { event: {}, logsources: [] };
-  const event: Record<string, unknown> = {};
-  const data = record(root['EventData']);
-  if (data) {
-    for (const [k, v] of Object.entries(data)) {
-      if (k === '#attributes') continue;
-      event[k] = v;
-      // Defender and a few other providers name data with spaces ("Source Name"); Sigma's field drops them (SourceName).
-      if (k.includes(' ')) event[k.replace(/ /g, '')] ??= v;
-    }
-  }
+  const data: Record<string, unknown> = {};
+  const eventData = record(root['EventData']);
+  if (eventData) for (const [k, v] of Object.entries(eventData)) if (k !== '#attributes') data[k] = v;
   // UserData wraps its fields in one element named for the event (e.g. WMI's Operation_ClientFailure).
   const userData = record(root['UserData']);
   if (userData) {
     for (const inner of Object.values(userData)) {
       const fields = record(inner);
-      if (fields) for (const [k, v] of Object.entries(fields)) if (k !== '#attributes' && !(k in event)) event[k] = v;
+      if (fields) for (const [k, v] of Object.entries(fields)) if (k !== '#attributes' && !(k in data)) data[k] = v;
     }
   }
-  const eventId = Number(textOf(system['EventID']));
-  const channel = textOf(system['Channel']) ?? '';
-  const provider = textOf(record(record(system['Provider'])?.['#attributes'])?.['Name']) ?? '';
+  return mapWindowsFields(
+    {
+      eventId: Number(textOf(system['EventID'])),
+      channel: textOf(system['Channel']) ?? '',
+      provider: textOf(record(record(system['Provider'])?.['#attributes'])?.['Name']) ?? '',
+      computer: system['Computer'] === undefined ? undefined : textOf(system['Computer']),
+    },
+    data,
+  );
+}
+
+/**
+ * A Windows event's data fields, named as the event names them (`CommandLine`, `NewProcessName`, `Source Name` …),
+ * and its System part as one Sigma event with its logsources. The one place that knows how Sigma reads a Windows
+ * event whichever way it was collected (EVTX rendered as JSON, Wazuh's eventchannel decoder, a SIEM row): names
+ * with spaces are also given without them (Defender's `Source Name` is Sigma's `SourceName`), and a Security 4688's
+ * `NewProcessName` and `ParentProcessName` are also `Image` and `ParentImage`.
+ */
+export function mapWindowsFields(system: WindowsSystem, data: Readonly<Record<string, unknown>>): MappedEvent {
+  const event: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data)) {
+    event[k] = v;
+    // Defender and a few other providers name data with spaces ("Source Name"); Sigma's field drops them (SourceName).
+    if (k.includes(' ')) event[k.replace(/ /g, '')] ??= v;
+  }
+  const { eventId, channel } = system;
   // Security 4688 names the new process and its creator as pySigma's Windows audit pipeline maps them to Sigma's
   // process_creation fields: NewProcessName is Image, ParentProcessName is ParentImage (CommandLine keeps its name).
   if (eventId === 4688 && channel.toLowerCase() === 'security') {
@@ -106,8 +130,8 @@ export function mapWindowsEvent(rendered: unknown): MappedEvent {
   }
   event['EventID'] = eventId;
   event['Channel'] = channel;
-  event['Provider_Name'] = provider;
-  if (system['Computer'] !== undefined) event['Computer'] = textOf(system['Computer']);
+  event['Provider_Name'] = system.provider;
+  if (system.computer !== undefined) event['Computer'] = system.computer;
   return { event, logsources: windowsLogsources(channel, eventId, event) };
 }
 
