@@ -265,6 +265,50 @@ describe('Wazuh Linux events as Sigma events', () => {
   });
 });
 
+describe('Sysmon for Linux entities', () => {
+  const alertOf = (body: unknown): Alert => {
+    const outcome = normalize(wazuhParser, body, ctx);
+    if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
+    return outcome.alerts[0] as Alert;
+  };
+
+  it('names the process with its command line and parent, the parent, and the user, values exactly as Sysmon wrote them', () => {
+    const alert = alertOf(fixture('sysmon-linux-1-base64.json'));
+    const processes = alert.entities.filter((e) => e.type === 'process');
+    expect(processes).toEqual([
+      expect.objectContaining({
+        value: '/usr/bin/base64',
+        name: 'base64',
+        commandLine: 'base64 -d /tmp/.x.b64',
+        pid: 24518,
+        parentName: 'dash',
+        origin: 'source',
+      }),
+      expect.objectContaining({
+        value: '/usr/bin/dash',
+        commandLine: 'sh -c "base64 -d /tmp/.x.b64 > /tmp/.x"',
+        pid: 24410,
+        role: 'related',
+      }),
+    ]);
+    expect(alert.entities).toContainEqual(expect.objectContaining({ type: 'user', value: 'ubuntu', role: 'actor' }));
+  });
+
+  it('keeps a backslash of a Linux command line (it is not escaped twice as Windows values are)', () => {
+    const body = fixture('sysmon-linux-1-base64.json');
+    const data = body['data'] as Json;
+    const eventdata = { ...(data['eventdata'] as Json), commandLine: 'printf "a\\nb" \\"x\\"' };
+    const alert = alertOf({ ...body, data: { ...data, eventdata } });
+    expect(alert.entities.find((e) => e.type === 'process')).toMatchObject({ commandLine: 'printf "a\\nb" \\"x\\"' });
+  });
+
+  it('names the addresses of a network connection', () => {
+    const alert = alertOf(fixture('sysmon-linux-3-bash-connect.json'));
+    expect(alert.entities).toContainEqual(expect.objectContaining({ type: 'ip', value: '10.0.1.99', role: 'target' }));
+    expect(alert.entities).toContainEqual(expect.objectContaining({ type: 'process', value: '/usr/bin/bash' }));
+  });
+});
+
 describe('Wazuh alerts without a raw event', () => {
   it.each(['sshd-invalid-user.json', 'sshd-invalid-user-2018.json', 'syscheck-whodata-modified.json'])(
     '%s carries none',

@@ -106,16 +106,16 @@ const xmlText = (value: string): string =>
 /**
  * Sysmon for Linux as the community `sysmon-linux` decoder (SOCFortress Wazuh-Rules) writes it: `data.system`
  * (`eventId`/`eventID`, `channel` `Linux-Sysmon/Operational`, `computer`) and `data.eventdata` (`image`,
- * `commandLine`, `parentImage`, `user`, `currentDirectory`, `DestinationIp` …). Wazuh ships no decoder of its own.
+ * `commandLine`, `parentImage`, `user`, `currentDirectory`, `DestinationIp` …), or undefined for any other alert.
+ * Wazuh ships no decoder of its own. The event data comes back with its values XML-decoded; names as written.
  */
-function linuxSysmonEvent(
+export function linuxSysmonOf(
   alert: Record<string, unknown>,
-  data: Record<string, unknown>,
-  pointer: string,
-): SourceEvent | undefined {
-  const system = record(data['system']);
-  const eventdata = record(data['eventdata']);
-  if (system === undefined || eventdata === undefined) return undefined;
+): { eventId: number; system: Record<string, unknown>; eventdata: Record<string, Value> } | undefined {
+  const data = record(alert['data']);
+  const system = record(data?.['system']);
+  const raw = record(data?.['eventdata']);
+  if (system === undefined || raw === undefined) return undefined;
   const channel = trimmed(field(system, 'channel')) ?? '';
   const decoder = trimmed(record(alert['decoder'])?.['name']) ?? '';
   const parent = trimmed(record(alert['decoder'])?.['parent']) ?? '';
@@ -123,17 +123,25 @@ function linuxSysmonEvent(
     return undefined;
   const eventId = Number(trimmed(field(system, 'eventID')));
   if (!Number.isInteger(eventId)) return undefined;
-  const fields: Fields = {};
-  for (const [key, raw] of Object.entries(eventdata)) {
-    const value = scalar(raw);
-    if (key === '' || value === undefined) continue;
-    fields[sigmaName(key)] = typeof value === 'string' ? xmlText(value) : value;
+  const eventdata: Record<string, Value> = {};
+  for (const [key, v] of Object.entries(raw)) {
+    const value = scalar(v);
+    if (key !== '' && value !== undefined) eventdata[key] = typeof value === 'string' ? xmlText(value) : value;
   }
-  fields['EventID'] = eventId;
-  if (channel !== '') fields['Channel'] = channel;
-  const computer = trimmed(field(system, 'computer'));
+  return { eventId, system, eventdata };
+}
+
+function linuxSysmonEvent(alert: Record<string, unknown>, pointer: string): SourceEvent | undefined {
+  const sysmon = linuxSysmonOf(alert);
+  if (sysmon === undefined) return undefined;
+  const fields: Fields = {};
+  for (const [key, value] of Object.entries(sysmon.eventdata)) fields[sigmaName(key)] = value;
+  fields['EventID'] = sysmon.eventId;
+  const channel = trimmed(field(sysmon.system, 'channel'));
+  if (channel !== undefined) fields['Channel'] = channel;
+  const computer = trimmed(field(sysmon.system, 'computer'));
   if (computer !== undefined) fields['Computer'] = computer;
-  return { logsources: linuxSysmonLogsources(eventId), fields, pointer: `${pointer}/data` };
+  return { logsources: linuxSysmonLogsources(sysmon.eventId), fields, pointer: `${pointer}/data` };
 }
 
 /** x86_64 syscall numbers (audit `arch=c000003e`) SigmaHQ's auditd rules name as `SYSCALL`. */
@@ -225,6 +233,6 @@ export function wazuhSourceEvents(alert: Record<string, unknown>, pointer: strin
   }
   const audit = record(data['audit']);
   if (audit !== undefined) return auditEvents(audit, pointer);
-  const sysmon = linuxSysmonEvent(alert, data, pointer);
+  const sysmon = linuxSysmonEvent(alert, pointer);
   return sysmon === undefined ? [] : [sysmon];
 }
