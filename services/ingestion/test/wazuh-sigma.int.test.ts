@@ -124,6 +124,7 @@ describe('published Wazuh samples fire the Sigma rules of what they show', () =>
     ['sysmon-22-ip-lookup.json', 'ec82e2a5-81ea-4211-a1f8-37a0286df2c2'], // Suspicious DNS Query for IP Lookup Service APIs
     ['security-4688-certutil.json', '13e6fe51-d478-4c7e-b0f2-6da9b400a829'], // Suspicious File Downloaded From Direct IP Via Certutil.EXE
     ['powershell-4104-screenshot.json', 'd4a11f63-2390-411c-9adf-d791fd152830'], // Windows Screen Capture with CopyFromScreen
+    ['security-1102-log-cleared.json', 'd99b79d2-0a6f-4f46-ad8b-260b6e17f982'], // Security Eventlog Cleared (UserData only)
     ['sysmon-linux-1-base64.json', 'e2072cab-8c9a-459b-b63c-40ae79e27031'], // Decode Base64 Encoded Text
     ['sysmon-linux-3-bash-connect.json', '83dcd9f6-9ca8-4af7-a16e-a1c7a6b51871'], // Linux Reverse Shell Indicator
     ['auditd-tcpdump.json', 'f4d3748a-65d1-4806-bd23-e25728081d01'], // Network Sniffing - Linux (EXECVE a0..a3)
@@ -134,7 +135,7 @@ describe('published Wazuh samples fire the Sigma rules of what they show', () =>
 
   it('every alert of the fixture folder parses; those without a raw event carry none', () => {
     const files = readdirSync(ALERTS).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThanOrEqual(16);
+    expect(files.length).toBeGreaterThanOrEqual(17);
     for (const f of files) {
       const alert = only(fixture(f));
       if (['sshd-invalid-user.json', 'sshd-invalid-user-2018.json', 'syscheck-whodata-modified.json'].includes(f))
