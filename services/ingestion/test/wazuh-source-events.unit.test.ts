@@ -223,6 +223,21 @@ describe('Wazuh Linux events as Sigma events', () => {
     });
   });
 
+  it('Sysmon for Linux under data.win (a decoder imitating eventchannel) is still a Linux event', () => {
+    const body = fixture('sysmon-linux-1-base64.json');
+    const data = body['data'] as Json;
+    const e = onlyEvent({ ...body, decoder: { name: 'json' }, data: { win: data } });
+    expect(e.logsources).toEqual([
+      { product: 'linux', service: 'sysmon' },
+      { product: 'linux', category: 'process_creation' },
+    ]);
+    expect(e.pointer).toBe('/data/win');
+    expect(e.fields).toMatchObject({
+      Image: '/usr/bin/base64',
+      ParentCommandLine: 'sh -c "base64 -d /tmp/.x.b64 > /tmp/.x"',
+    });
+  });
+
   it('a data.system/eventdata pair of another decoder is not taken for Sysmon for Linux', () => {
     const other: Json = { ...fixture('sysmon-linux-1-base64.json'), decoder: { name: 'json' } };
     const data = other['data'] as Json;

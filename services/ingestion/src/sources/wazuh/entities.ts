@@ -105,7 +105,7 @@ export function wazuhEntities(alert: Record<string, unknown>): EntityDraft[] {
   return [
     ...agentEntities(alert),
     ...decodedEntities(data),
-    ...(win ? windowsEntities(win) : linuxSysmonEntities(alert)),
+    ...(linuxSysmonOf(alert) !== undefined ? linuxSysmonEntities(alert) : win ? windowsEntities(win) : []),
     ...(syscheck ? syscheckEntities(syscheck) : []),
   ];
 }

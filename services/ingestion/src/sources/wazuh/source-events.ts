@@ -106,21 +106,26 @@ const xmlText = (value: string): string =>
 /**
  * Sysmon for Linux as the community `sysmon-linux` decoder (SOCFortress Wazuh-Rules) writes it: `data.system`
  * (`eventId`/`eventID`, `channel` `Linux-Sysmon/Operational`, `computer`) and `data.eventdata` (`image`,
- * `commandLine`, `parentImage`, `user`, `currentDirectory`, `DestinationIp` …), or undefined for any other alert.
- * Wazuh ships no decoder of its own. The event data comes back with its values XML-decoded; names as written.
+ * `commandLine`, `parentImage`, `user`, `currentDirectory`, `DestinationIp` …); also under `data.win`, as a decoder
+ * imitating the eventchannel one would put it, when its channel or provider is `Linux-Sysmon`. Undefined for any
+ * other alert. Wazuh ships no decoder of its own. The event data comes back with its values XML-decoded, names as
+ * written, and where in the alert it is (`/data` or `/data/win`).
  */
 export function linuxSysmonOf(
   alert: Record<string, unknown>,
-): { eventId: number; system: Record<string, unknown>; eventdata: Record<string, Value> } | undefined {
+): { eventId: number; system: Record<string, unknown>; eventdata: Record<string, Value>; at: string } | undefined {
   const data = record(alert['data']);
-  const system = record(data?.['system']);
-  const raw = record(data?.['eventdata']);
+  const win = record(data?.['win']);
+  const source = win ?? data;
+  const system = record(source?.['system']);
+  const raw = record(source?.['eventdata']);
   if (system === undefined || raw === undefined) return undefined;
-  const channel = trimmed(field(system, 'channel')) ?? '';
-  const decoder = trimmed(record(alert['decoder'])?.['name']) ?? '';
-  const parent = trimmed(record(alert['decoder'])?.['parent']) ?? '';
-  if (!/^linux-sysmon/i.test(channel) && !/^sysmon-linux/i.test(decoder) && !/^sysmon-linux/i.test(parent))
-    return undefined;
+  const linuxChannel =
+    /^linux-sysmon/i.test(trimmed(field(system, 'channel')) ?? '') ||
+    /^linux-sysmon/i.test(trimmed(field(system, 'providerName')) ?? '');
+  const decoder = record(alert['decoder']);
+  const linuxDecoder = [decoder?.['name'], decoder?.['parent']].some((d) => /^sysmon-linux/i.test(trimmed(d) ?? ''));
+  if (!linuxChannel && (win !== undefined || !linuxDecoder)) return undefined;
   const eventId = Number(trimmed(field(system, 'eventID')));
   if (!Number.isInteger(eventId)) return undefined;
   const eventdata: Record<string, Value> = {};
@@ -128,12 +133,10 @@ export function linuxSysmonOf(
     const value = scalar(v);
     if (key !== '' && value !== undefined) eventdata[key] = typeof value === 'string' ? xmlText(value) : value;
   }
-  return { eventId, system, eventdata };
+  return { eventId, system, eventdata, at: win === undefined ? '/data' : '/data/win' };
 }
 
-function linuxSysmonEvent(alert: Record<string, unknown>, pointer: string): SourceEvent | undefined {
-  const sysmon = linuxSysmonOf(alert);
-  if (sysmon === undefined) return undefined;
+function linuxSysmonEvent(sysmon: NonNullable<ReturnType<typeof linuxSysmonOf>>, pointer: string): SourceEvent {
   const fields: Fields = {};
   for (const [key, value] of Object.entries(sysmon.eventdata)) fields[sigmaName(key)] = value;
   fields['EventID'] = sysmon.eventId;
@@ -141,7 +144,7 @@ function linuxSysmonEvent(alert: Record<string, unknown>, pointer: string): Sour
   if (channel !== undefined) fields['Channel'] = channel;
   const computer = trimmed(field(sysmon.system, 'computer'));
   if (computer !== undefined) fields['Computer'] = computer;
-  return { logsources: linuxSysmonLogsources(sysmon.eventId), fields, pointer: `${pointer}/data` };
+  return { logsources: linuxSysmonLogsources(sysmon.eventId), fields, pointer: `${pointer}${sysmon.at}` };
 }
 
 /** x86_64 syscall numbers (audit `arch=c000003e`) SigmaHQ's auditd rules name as `SYSCALL`. */
@@ -226,13 +229,13 @@ function auditEvents(audit: Record<string, unknown>, pointer: string): SourceEve
 export function wazuhSourceEvents(alert: Record<string, unknown>, pointer: string): SourceEvent[] {
   const data = record(alert['data']);
   if (data === undefined) return [];
+  const linux = linuxSysmonOf(alert);
+  if (linux !== undefined) return [linuxSysmonEvent(linux, pointer)];
   const win = record(data['win']);
   if (win !== undefined) {
     const event = windowsEvent(win, pointer);
     return event === undefined ? [] : [event];
   }
   const audit = record(data['audit']);
-  if (audit !== undefined) return auditEvents(audit, pointer);
-  const sysmon = linuxSysmonEvent(alert, pointer);
-  return sysmon === undefined ? [] : [sysmon];
+  return audit === undefined ? [] : auditEvents(audit, pointer);
 }
