@@ -22,3 +22,9 @@ export function linuxSysmonLogsources(eventId: number): SigmaLogsource[] {
 
 /** The Sigma logsource of a Linux audit record (SigmaHQ's `linux/auditd` rules, matched one record at a time). */
 export const AUDITD_LOGSOURCE: SigmaLogsource = { product: 'linux', service: 'auditd' };
+
+/**
+ * The logsource of a Linux process creation however it was seen (Sysmon for Linux event 1, or an audit `execve`
+ * rebuilt as one): SigmaHQ's `linux/process_creation` rules name no service.
+ */
+export const LINUX_PROCESS_CREATION: SigmaLogsource = { product: 'linux', category: 'process_creation' };

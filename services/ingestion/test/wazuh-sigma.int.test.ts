@@ -129,6 +129,7 @@ describe('published Wazuh samples fire the Sigma rules of what they show', () =>
     ['sysmon-linux-3-bash-connect.json', '83dcd9f6-9ca8-4af7-a16e-a1c7a6b51871'], // Linux Reverse Shell Indicator
     ['auditd-tcpdump.json', 'f4d3748a-65d1-4806-bd23-e25728081d01'], // Network Sniffing - Linux (EXECVE a0..a3)
     ['auditd-webshell-id.json', 'c0d3734d-330f-4a03-aae2-65dacc6a8222'], // Webshell Remote Command Execution (SYSCALL execve, euid 33)
+    ['auditd-webshell-id.json', 'b45e3d6f-42c6-47d8-a478-df6bd6cf534c'], // Local System Accounts Discovery - Linux (process_creation)
   ])('%s fires %s', (file, ruleId) => {
     expect(hitsOf(only(fixture(file)))).toContain(ruleId);
   });

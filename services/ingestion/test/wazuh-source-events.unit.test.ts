@@ -251,10 +251,23 @@ describe('Wazuh Linux events as Sigma events', () => {
     expect(events.map((e) => [e.fields['type'], e.pointer])).toEqual([
       ['SYSCALL', '/data/audit'],
       ['EXECVE', '/data/audit/execve'],
+      [undefined, '/data/audit'],
       ['CWD', '/data/audit'],
       ['PATH', '/data/audit/file'],
     ]);
-    for (const e of events) expect(e.logsources).toEqual(auditd);
+    for (const e of events.filter((_, i) => i !== 2)) expect(e.logsources).toEqual(auditd);
+    // The exec as the process creation it is, for SigmaHQ's linux/process_creation rules.
+    expect(events[2]).toMatchObject({
+      logsources: [{ product: 'linux', category: 'process_creation' }],
+      fields: {
+        Image: '/usr/bin/tcpdump',
+        CommandLine: 'tcpdump -c 100 -i eth0',
+        CurrentDirectory: '/home/ubuntu',
+        ProcessId: '24702',
+        ParentProcessId: '24410',
+        LogonId: '1000',
+      },
+    });
     expect(events[0]?.fields).toMatchObject({
       syscall: '59',
       SYSCALL: 'execve',
@@ -267,8 +280,8 @@ describe('Wazuh Linux events as Sigma events', () => {
     });
     expect(events[0]?.fields).not.toHaveProperty('command');
     expect(events[1]?.fields).toEqual({ type: 'EXECVE', a0: 'tcpdump', a1: '-c', a2: '100', a3: '-i', a4: 'eth0' });
-    expect(events[2]?.fields).toEqual({ type: 'CWD', cwd: '/home/ubuntu' });
-    expect(events[3]?.fields).toEqual({ type: 'PATH', name: '/usr/bin/tcpdump', inode: '1315', mode: '0100755' });
+    expect(events[3]?.fields).toEqual({ type: 'CWD', cwd: '/home/ubuntu' });
+    expect(events[4]?.fields).toEqual({ type: 'PATH', name: '/usr/bin/tcpdump', inode: '1315', mode: '0100755' });
   });
 
   it('auditd on another architecture keeps the syscall number only', () => {

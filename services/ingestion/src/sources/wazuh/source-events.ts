@@ -1,5 +1,5 @@
 import type { SourceEvent } from '@soc/contracts';
-import { AUDITD_LOGSOURCE, linuxSysmonLogsources, mapWindowsFields } from '@soc/sigma';
+import { AUDITD_LOGSOURCE, LINUX_PROCESS_CREATION, linuxSysmonLogsources, mapWindowsFields } from '@soc/sigma';
 import { record } from '../values.ts';
 import { unescapeEventData } from './windows.ts';
 
@@ -208,6 +208,8 @@ function auditEvents(audit: Record<string, unknown>, pointer: string): SourceEve
       if (/^a\d+$/.test(key) && value !== undefined) args[key] = value;
     }
     out.push({ logsources: [AUDITD_LOGSOURCE], fields: args, pointer: `${at}/execve` });
+    const creation = processCreationOf(audit, args);
+    if (creation !== undefined) out.push({ logsources: [LINUX_PROCESS_CREATION], fields: creation, pointer: at });
   }
   const cwd = scalar(audit['cwd']);
   if (cwd !== undefined) out.push({ logsources: [AUDITD_LOGSOURCE], fields: { type: 'CWD', cwd }, pointer: at });
@@ -223,6 +225,35 @@ function auditEvents(audit: Record<string, unknown>, pointer: string): SourceEve
     out.push({ logsources: [AUDITD_LOGSOURCE], fields, pointer: `${at}/${part}` });
   }
   return out;
+}
+
+/**
+ * An audited `execve` as the process creation it is, for SigmaHQ's `linux/process_creation` rules (144, against 54
+ * auditd ones): `Image` the executable, `CommandLine` the arguments Wazuh kept joined by spaces (as Sysmon for Linux
+ * writes it), `CurrentDirectory`, `ProcessId`, `ParentProcessId`, `LogonId` (the audit login uid, as Sysmon for
+ * Linux gives it). The parent's image and command line are not in the audit event: rules that need them do not fire,
+ * and filters on them do not apply.
+ */
+function processCreationOf(audit: Record<string, unknown>, args: Fields): Fields | undefined {
+  // Only an exec writes an EXECVE record; the SYSCALL record's exe is then the program it started.
+  const exe = scalar(audit['exe']);
+  if (typeof exe !== 'string') return undefined;
+  const argv = Object.keys(args)
+    .filter((k) => /^a\d+$/.test(k))
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map((k) => String(args[k]));
+  const fields: Fields = { Image: exe, CommandLine: argv.join(' ') };
+  const named: readonly (readonly [string, string])[] = [
+    ['cwd', 'CurrentDirectory'],
+    ['pid', 'ProcessId'],
+    ['ppid', 'ParentProcessId'],
+    ['auid', 'LogonId'],
+  ];
+  for (const [from, to] of named) {
+    const value = scalar(audit[from]);
+    if (value !== undefined) fields[to] = value;
+  }
+  return fields;
 }
 
 /** The raw events of one Wazuh alert under Sigma's names; none for an alert whose decoder is not one of these. */
