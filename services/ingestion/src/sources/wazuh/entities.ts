@@ -1,6 +1,14 @@
 import type { EntityDraft } from '../../entities.ts';
 import { processId, record, text } from '../values.ts';
-import { type TypedDraft, basename, hashAlgorithm, hostDraft, ipDraft, present, userDraft } from './entity-drafts.ts';
+import {
+  type TypedDraft,
+  basename,
+  hashAlgorithm,
+  hostDraft,
+  ipDraft,
+  present,
+  userDraft,
+} from './entity-drafts.ts';
 import { linuxSysmonOf } from './source-events.ts';
 import { windowsEntities } from './windows.ts';
 

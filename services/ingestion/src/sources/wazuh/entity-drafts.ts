@@ -25,6 +25,7 @@ export function hashAlgorithm(value: string): HashAlgorithm | undefined {
   return /^[0-9a-f]+$/i.test(value) ? HEX_BY_LENGTH[value.length] : undefined;
 }
 
+
 export function ipDraft(value: string | undefined, role?: Role): TypedDraft[] {
   const v = present(value);
   return v !== undefined && isIP(v) ? [{ type: 'ip', value: v, role }] : [];

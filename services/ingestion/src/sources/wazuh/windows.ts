@@ -1,5 +1,13 @@
 import { processId, record, text } from '../values.ts';
-import { type TypedDraft, basename, hostDraft, ipDraft, present, sysmonHashes, userDraft } from './entity-drafts.ts';
+import {
+  type TypedDraft,
+  basename,
+  hostDraft,
+  ipDraft,
+  present,
+  sysmonHashes,
+  userDraft,
+} from './entity-drafts.ts';
 
 /**
  * Entities of a Windows event collected by the Wazuh agent (`data.win.system` / `data.win.eventdata`): Sysmon
