@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { parseCommandArgs } from '../args.ts';
 import type { SigmaEngine } from '@soc/sigma';
+import { parseCommandArgs } from '../args.ts';
 import { CliFailure, linesOf, type CliIo, type Command } from '../cli-io.ts';
 
 /** `soc sigma match`: matches events (JSON lines) against the Sigma rules and prints the rules each one fires. */
