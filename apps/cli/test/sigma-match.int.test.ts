@@ -83,6 +83,57 @@ describe('soc sigma match', () => {
     ]);
   });
 
+  it("reads source payloads through that source's parser and matches every raw event of its alerts", async () => {
+    const wazuh = (name: string): unknown =>
+      JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/alerts/wazuh', name), 'utf8')) as unknown;
+    const cef = lines(readFileSync(join(REPO_ROOT, 'test/fixtures/eval/dev-set.jsonl'), 'utf8'))
+      .map((l) => JSON.parse(l) as { source: string; payload: unknown })
+      .find((r) => r.source === 'cef');
+    const input = [
+      { id: 'dns', source: 'wazuh', payload: wazuh('sysmon-22-ip-lookup.json') },
+      // An array of alerts (alerts.json as a batch): the matches of both, each rule once.
+      { id: 'batch', source: 'wazuh', payload: [wazuh('security-4688-certutil.json'), wazuh('auditd-tcpdump.json')] },
+      { id: 'sshd', source: 'wazuh', payload: wazuh('sshd-invalid-user.json') },
+      { id: 'cef', source: 'cef', payload: cef?.payload },
+      { id: 'refused', source: 'wazuh', payload: { rule: { level: 3 } } },
+      { id: 'unknown', source: 'qradar', payload: {} },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    const out: string[] = [];
+    const code = await runCli(['sigma', 'match'], {
+      env: {},
+      out: (l) => out.push(l),
+      err: () => undefined,
+      stdin: chunks(input),
+    });
+    expect(code).toBe(0);
+    const got = out.map((l) => JSON.parse(l) as MatchLine & { note?: string });
+    expect(got.map((g) => g.id)).toEqual(['dns', 'batch', 'sshd', 'cef', 'refused', 'unknown']);
+    expect(got[0]?.matches.map((m) => m.id)).toContain('ec82e2a5-81ea-4211-a1f8-37a0286df2c2');
+    const batch = got[1]?.matches.map((m) => m.id) ?? [];
+    expect(batch).toEqual(
+      expect.arrayContaining(['13e6fe51-d478-4c7e-b0f2-6da9b400a829', 'f4d3748a-65d1-4806-bd23-e25728081d01']),
+    );
+    expect(new Set(batch).size).toBe(batch.length);
+    expect(got[2]).toEqual({
+      id: 'sshd',
+      matches: [],
+      note: 'the wazuh payload carries no raw event to match (its alerts have no sourceEvents)',
+    });
+    expect(got[3]).toEqual({
+      id: 'cef',
+      matches: [],
+      note: 'the cef payload carries no raw event to match (its alerts have no sourceEvents)',
+    });
+    expect(got[4]).toMatchObject({
+      id: 'refused',
+      matches: [],
+      error: expect.stringMatching(/^wazuh payload refused: id: /),
+    });
+    expect(got[5]).toEqual({ id: 'unknown', matches: [], error: 'unknown source "qradar"' });
+  });
+
   it('fails with the reason when the rules file cannot be read', async () => {
     const err: string[] = [];
     const code = await runCli(['sigma', 'match', '--rules', '/nonexistent/rules.jsonl'], {

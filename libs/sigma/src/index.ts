@@ -5,5 +5,6 @@ export type { EventView, FieldValue } from './event.ts';
 export { BUNDLED_RULES_PATH, loadRulesFile } from './load.ts';
 export { authorOf, parseRulesJsonl } from './rule.ts';
 export type { SigmaLogsource, SigmaRule } from './rule.ts';
+export { AUDITD_LOGSOURCE, LINUX_PROCESS_CREATION, linuxSysmonLogsources } from './linux.ts';
 export { mapWindowsEvent, mapWindowsFields, windowsLogsources } from './windows.ts';
 export type { MappedEvent, WindowsEventParts } from './windows.ts';

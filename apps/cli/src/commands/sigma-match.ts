@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { SigmaEngine } from '@soc/sigma';
 import { parseCommandArgs } from '../args.ts';
 import { CliFailure, linesOf, type CliIo, type Command } from '../cli-io.ts';
 
@@ -8,12 +9,21 @@ export const sigmaMatch: Command = {
   summary: 'Match events (JSON lines, file or stdin) against the Sigma rules',
   help: `Usage: soc sigma match [<file>] [--rules <file>]
 
-Read JSON lines {"id": …, "event": …} from <file> or stdin, where the event is a
-Windows event rendered from EVTX as JSON ({"Event": {"System": …, "EventData": …}},
-as in SigmaHQ's regression data), match it against every Sigma rule of its
-logsource, and write one line per input line:
+Read JSON lines from <file> or stdin, each either
+  {"id": …, "event": …}   a Windows event rendered from EVTX as JSON
+                          ({"Event": {"System": …, "EventData": …}}, as in
+                          SigmaHQ's regression data), or
+  {"id": …, "source": "wazuh", "payload": …}
+                          a payload of an ingestion source (wazuh, sentinel,
+                          defender, splunk, cef, generic), read by that
+                          source's parser as ingestion reads it: every raw
+                          event of every alert it gives is matched,
+match each event against every Sigma rule of its logsource, and write one line
+per input line:
   {"id": …, "matches": [{"id", "title", "level", "author"}]}
-A line that is not JSON or not a Windows event gets "matches": [] and an "error".
+A payload whose alerts carry no raw event gets "matches": [] and a "note"; a
+line that is not JSON, not a Windows event, of an unknown source or refused by
+its parser gets "matches": [] and an "error".
 Rules that cannot be compiled are listed on stderr with their reason. Sigma rules
 are under the Detection Rule License 1.1: id, title and author stay with each hit.
 
@@ -44,6 +54,10 @@ Options:
       }
       const record = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
       const id = record['id'] ?? null;
+      if (record['source'] !== undefined) {
+        io.out(JSON.stringify({ id, ...(await matchPayload(engine, record['source'], record['payload'])) }));
+        continue;
+      }
       const mapped = mapWindowsEvent(record['event']);
       if (mapped.logsources.length === 0) {
         io.out(JSON.stringify({ id, matches: [], error: 'event is not a Windows event ({"Event": {"System": …}})' }));
@@ -56,6 +70,42 @@ Options:
     }
   },
 };
+
+type Match = { id: string; title: string; level: string; author: string };
+type PayloadResult = { matches: Match[]; note?: string; error?: string };
+
+/**
+ * A source payload through that source's real parser, as ingestion reads it (`normalize`: the source events bounded
+ * as the contract allows); every raw event of every alert it gives is matched, each rule listed once.
+ */
+async function matchPayload(engine: SigmaEngine, source: unknown, payload: unknown): Promise<PayloadResult> {
+  const { normalize, parserFor } = await import('@soc/ingestion');
+  const parser = typeof source === 'string' ? parserFor(source) : undefined;
+  if (parser === undefined) return { matches: [], error: `unknown source ${JSON.stringify(source)}` };
+  const outcome = normalize(parser, payload, {
+    tenantId: 'sigma-match',
+    senderName: 'soc sigma match',
+    receivedAt: new Date(),
+  });
+  if (!outcome.ok) {
+    const first = outcome.errors[0];
+    return {
+      matches: [],
+      error: `${parser.name} payload refused: ${first === undefined ? 'no reason' : `${first.path}: ${first.message}`}`,
+    };
+  }
+  const events = outcome.alerts.flatMap((a) => a.sourceEvents ?? []);
+  if (events.length === 0)
+    return {
+      matches: [],
+      note: `the ${parser.name} payload carries no raw event to match (its alerts have no sourceEvents)`,
+    };
+  const matches = new Map<string, Match>();
+  for (const e of events)
+    for (const h of engine.match(e.fields, e.logsources))
+      if (!matches.has(h.id)) matches.set(h.id, { id: h.id, title: h.title, level: h.level, author: h.author });
+  return { matches: [...matches.values()] };
+}
 
 async function* readLines(io: CliIo, file: string | undefined): AsyncGenerator<string> {
   let input: AsyncIterable<string | Buffer>;

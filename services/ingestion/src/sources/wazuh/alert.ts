@@ -4,8 +4,8 @@ import { record, text, toIso } from '../values.ts';
 import { wazuhEntities } from './entities.ts';
 import { present } from './entity-drafts.ts';
 import { ruleLevel, severityForLevel } from './severity.ts';
+import { wazuhSourceEvents } from './source-events.ts';
 import { windowsMessage } from './windows.ts';
-
 
 // Compliance mappings Wazuh rules carry; each becomes a `<framework>:<control>` label.
 const COMPLIANCE = ['pci_dss', 'gdpr', 'hipaa', 'nist_800_53', 'tsc', 'gpg13'] as const;
@@ -106,6 +106,7 @@ export function wazuhDraft(alert: Record<string, unknown>, index: number, rawPoi
       rule: { id: ruleId, name: ruleName },
       attack: attackOf(rule),
       entities: wazuhEntities(alert),
+      sourceEvents: wazuhSourceEvents(alert, rawPointer),
       labels: labelsOf(alert, rule),
       freeText: [
         text(alert.full_log),

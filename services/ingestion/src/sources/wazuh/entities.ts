@@ -9,6 +9,7 @@ import {
   present,
   userDraft,
 } from './entity-drafts.ts';
+import { linuxSysmonOf } from './source-events.ts';
 import { windowsEntities } from './windows.ts';
 
 /** The URL a decoder extracted, when it is one (web decoders often extract only the path). */
@@ -88,6 +89,22 @@ function syscheckEntities(syscheck: Record<string, unknown>): TypedDraft[] {
   return out;
 }
 
+/**
+ * Sysmon for Linux carries the event data of Windows Sysmon (`image`, `commandLine`, `parentImage`, `user`,
+ * `sourceIp` …), so the Windows reading names its entities. Its values are plain text, not escaped twice: they are
+ * escaped once here so that reading's unescaping gives them back exactly; names get the decoder's lower first letter
+ * (it writes `DestinationIp`).
+ */
+function linuxSysmonEntities(alert: Record<string, unknown>): TypedDraft[] {
+  const sysmon = linuxSysmonOf(alert);
+  if (sysmon === undefined) return [];
+  const eventdata: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(sysmon.eventdata))
+    eventdata[key.charAt(0).toLowerCase() + key.slice(1)] =
+      typeof value === 'string' && value.includes('\\') ? value.replace(/[\\"]/g, '\\$&') : value;
+  return windowsEntities({ system: sysmon.system, eventdata });
+}
+
 /** Every entity a Wazuh alert names, the monitored endpoint first. */
 export function wazuhEntities(alert: Record<string, unknown>): EntityDraft[] {
   const data = record(alert.data) ?? {};
@@ -96,7 +113,7 @@ export function wazuhEntities(alert: Record<string, unknown>): EntityDraft[] {
   return [
     ...agentEntities(alert),
     ...decodedEntities(data),
-    ...(win ? windowsEntities(win) : []),
+    ...(linuxSysmonOf(alert) !== undefined ? linuxSysmonEntities(alert) : win ? windowsEntities(win) : []),
     ...(syscheck ? syscheckEntities(syscheck) : []),
   ];
 }
