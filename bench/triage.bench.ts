@@ -1,5 +1,5 @@
 /**
- * Triage CPU per alert with Sigma on: the 165 development-set payloads (test/fixtures/eval/dev-set.jsonl) through
+ * Triage CPU per alert with Sigma on: the development-set payloads (test/fixtures/eval/dev-set.jsonl) through
  * ingestion's real parsers once, then `triageAlert` (behaviour factors, Sigma against the bundled corpus, ATT&CK,
  * playbooks) over every alert, repeatedly, after a warm-up; the median, p95 and max of each alert's per-pass mean.
  * Also the one-off cost of loading the knowledge (ATT&CK, playbooks, compiling the Sigma corpus). One JSON line each.

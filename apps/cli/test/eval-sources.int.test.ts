@@ -30,36 +30,36 @@ describe('soc eval on labelled source payloads', () => {
     const run = await runSoc(['eval', DEV_SET, '--json']);
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const report = JSON.parse(run.stdout) as Report;
-    expect(report).toMatchObject({ format: 'sources', payloads: 165 });
+    expect(report).toMatchObject({ format: 'sources', payloads: 265 });
     for (const mode of [report.zeroShot, report.online]) {
-      expect(mode.overall).toMatchObject({ payloads: 165, parsed: 165, alerts: 165 });
-      expect(mode.overall.verdicts + mode.overall.needsMoreInformation).toBe(165);
+      expect(mode.overall).toMatchObject({ payloads: 265, parsed: 265, alerts: 265 });
+      expect(mode.overall.verdicts + mode.overall.needsMoreInformation).toBe(265);
       expect(Object.keys(mode.bySource).sort()).toEqual(['cef', 'wazuh']);
-      expect(mode.bySource.wazuh).toMatchObject({ payloads: 107, parsed: 107 });
+      expect(mode.bySource.wazuh).toMatchObject({ payloads: 207, parsed: 207 });
     }
     // Feedback never hurts (issue 12): online scores at least as well as zero-shot.
     expect(report.online.overall.macroF1).toBeGreaterThanOrEqual(report.zeroShot.overall.macroF1);
     expect(report.online.overall.recall).toBeGreaterThanOrEqual(report.zeroShot.overall.recall);
 
     const table = await runSoc(['eval', DEV_SET]);
-    expect(table.stdout).toContain('Evaluated 165 labelled source payloads in time order through the real parsers');
-    expect(table.stdout).toMatch(/^all +zero-shot +165 +165 +165 /m);
-    expect(table.stdout).toMatch(/^wazuh +zero-shot +107 +107 +107 /m);
+    expect(table.stdout).toContain('Evaluated 265 labelled source payloads in time order through the real parsers');
+    expect(table.stdout).toMatch(/^all +zero-shot +265 +265 +265 /m);
+    expect(table.stdout).toMatch(/^wazuh +zero-shot +207 +207 +207 /m);
   });
 
   // CI guard: thresholds just below today's measured values (docs/triage-quality.md); a regression fails here.
   it('passes today\'s minimums on the development set and on GUIDE, and exits 1 with the reason below them', async () => {
-    expect(await runSoc(['eval', DEV_SET, '--min-macro-f1', '0.27', '--min-recall', '0.6'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await runSoc(['eval', DEV_SET, '--min-macro-f1', '0.19', '--min-recall', '0.24'])).toMatchObject({ code: 0, stderr: '' });
     const f1 = await runSoc(['eval', DEV_SET, '--min-macro-f1', '0.5']);
-    expect(f1).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot macro-F1 0.277 is below --min-macro-f1 0.5\n' });
-    const recall = await runSoc(['eval', DEV_SET, '--min-recall', '0.7']);
-    expect(recall).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot true-positive recall 0.606 is below --min-recall 0.7\n' });
+    expect(f1).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot macro-F1 0.205 is below --min-macro-f1 0.5\n' });
+    const recall = await runSoc(['eval', DEV_SET, '--min-recall', '0.5']);
+    expect(recall).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot true-positive recall 0.250 is below --min-recall 0.5\n' });
 
     expect(await runSoc(['eval', GUIDE, '--min-macro-f1', '0.775', '--min-recall', '0.72'])).toMatchObject({ code: 0, stderr: '' });
     expect(await runSoc(['eval', GUIDE, '--min-macro-f1', '0.78'])).toMatchObject({ code: 1, stderr: 'soc eval: engine macro-F1 0.779 is below --min-macro-f1 0.78\n' });
     expect(await runSoc(['eval', GUIDE, '--min-recall', '0.73'])).toMatchObject({ code: 1, stderr: 'soc eval: engine true-positive recall 0.725 is below --min-recall 0.73\n' });
     expect((await runSoc(['eval', GUIDE, '--min-recall', '1.5'])).code).toBe(2);
-  }, 120_000);
+  }, 120_000); // seven CLI runs (~3 s CPU each on the 265-line set); wall time grows on a shared machine
 
   it('counts a payload its parser refuses as a miss, and refuses an unknown source', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'soc-eval-sources-'));
