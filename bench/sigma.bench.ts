@@ -82,3 +82,18 @@ console.log(
     heapAfterMb: heapMb(),
   }),
 );
+
+// Hostile values: one 32 KB field of a repeated character (what an attacker controlling the endpoint can write into a
+// command line) per process-creation event; the worst of them is the figure to watch.
+const processCreation = [{ product: 'windows', category: 'process_creation', service: 'sysmon' }];
+let worst = { ms: 0, shape: '', field: '' };
+for (const c of ['\\', 'A', ' ', '-', '"', '.', '%', 'a\\', 'http://x/']) {
+  const value = c.repeat(Math.ceil(32_768 / c.length)).slice(0, 32_768);
+  for (const field of ['CommandLine', 'Image', 'ParentCommandLine', 'ParentImage', 'CurrentDirectory']) {
+    const t = performance.now();
+    engine.match({ Image: 'C:\\Windows\\System32\\cmd.exe', [field]: value }, processCreation);
+    const ms = performance.now() - t;
+    if (ms > worst.ms) worst = { ms, shape: c, field };
+  }
+}
+console.log(JSON.stringify({ bench: 'sigma', measure: 'hostile-32kb-value', worstMs: Math.round(worst.ms * 10) / 10, shape: worst.shape, field: worst.field }));

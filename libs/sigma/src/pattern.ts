@@ -31,13 +31,13 @@ export function parseSigmaString(value: string): Piece[] {
 /** A test of one (lower-cased unless cased) string. */
 export type StringTest = (s: string) => boolean;
 
-/** The cheapest exact form of one pattern: equality, contains, prefix, suffix, or an anchored regular expression. */
+/** The cheapest exact form of one pattern: equality, contains, prefix, suffix, or a wildcard test (`globTest`). */
 export type PatternForm =
   | { readonly kind: 'eq' | 'contains' | 'starts' | 'ends'; readonly lit: string }
   | { readonly kind: 'any' }
   | {
-      readonly kind: 're';
-      readonly re: RegExp;
+      readonly kind: 'glob';
+      readonly test: StringTest;
       /** Its longest literal piece, which any match contains. */ readonly lit: string;
     };
 
@@ -56,14 +56,76 @@ export function formOf(pieces: readonly Piece[], cased: boolean): PatternForm {
     if (leading) return { kind: 'ends', lit };
     if (trailing) return { kind: 'starts', lit };
   }
-  let source = '^';
-  for (const p of pieces) {
-    if (p === ANY) source += '[\\s\\S]*';
-    else if (p === ONE) source += '[\\s\\S]';
-    else source += escapeRegExp(norm(p));
-  }
   const longest = literals.reduce((a, b) => (b.length > a.length ? b : a), '');
-  return { kind: 're', re: new RegExp(`${source}$`), lit: longest };
+  return { kind: 'glob', test: globTest(pieces.map((p) => (typeof p === 'string' ? norm(p) : p))), lit: longest };
+}
+
+/** A run of literal characters and `?` between two `*`: `chars[i]` must equal the input unless `one[i]`. */
+interface Segment {
+  readonly chars: string;
+  readonly one: readonly boolean[];
+}
+
+function segmentsOf(pieces: readonly Piece[]): { segments: Segment[]; leading: boolean; trailing: boolean } {
+  const segments: Segment[] = [];
+  let chars = '';
+  let one: boolean[] = [];
+  for (const p of pieces) {
+    if (p === ANY) {
+      segments.push({ chars, one });
+      chars = '';
+      one = [];
+    } else if (p === ONE) {
+      chars += '?';
+      one.push(true);
+    } else {
+      chars += p;
+      for (let i = 0; i < p.length; i++) one.push(false);
+    }
+  }
+  segments.push({ chars, one });
+  // `a*b` is segments [a, b]; a leading or trailing `*` leaves an empty segment at that end.
+  return { segments, leading: pieces[0] === ANY, trailing: pieces[pieces.length - 1] === ANY };
+}
+
+function segmentAt(s: string, at: number, seg: Segment): boolean {
+  if (at < 0 || at + seg.chars.length > s.length) return false;
+  for (let i = 0; i < seg.chars.length; i++) if (!seg.one[i] && s.charCodeAt(at + i) !== seg.chars.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The first position at or after `from` where the segment matches, or -1. */
+function findSegment(s: string, from: number, seg: Segment): number {
+  if (!seg.one.includes(true)) return s.indexOf(seg.chars, from);
+  for (let at = from; at + seg.chars.length <= s.length; at++) if (segmentAt(s, at, seg)) return at;
+  return -1;
+}
+
+/**
+ * A wildcard pattern (`*` any run, `?` one character) as a test without a regular expression. A pattern with
+ * several `*` compiled to `^[\s\S]*a[\s\S]*b…$` backtracks polynomially in the input's length (a 32 KB command
+ * line of backslashes against a rule with four `*` ran for minutes); matching the pieces between the `*` left to
+ * right, each at its earliest position, is exact for such patterns and takes at most (input × pattern) steps.
+ */
+export function globTest(pieces: readonly Piece[]): StringTest {
+  const { segments, leading, trailing } = segmentsOf(pieces);
+  const first = segments[0] as Segment;
+  const last = segments[segments.length - 1] as Segment;
+  if (segments.length === 1) return (s) => s.length === first.chars.length && segmentAt(s, 0, first);
+  const middle = segments.slice(1, -1);
+  return (s) => {
+    if (!leading && !segmentAt(s, 0, first)) return false;
+    let pos = leading ? 0 : first.chars.length;
+    const end = trailing ? s.length : s.length - last.chars.length;
+    if (end < pos) return false;
+    for (const seg of middle) {
+      if (seg.chars.length === 0) continue;
+      const at = findSegment(s, pos, seg);
+      if (at < 0 || at + seg.chars.length > end) return false;
+      pos = at + seg.chars.length;
+    }
+    return trailing || segmentAt(s, end, last);
+  };
 }
 
 /**
@@ -76,13 +138,13 @@ export function anyOf(forms: readonly PatternForm[]): StringTest {
   const contains: string[] = [];
   const starts: string[] = [];
   const ends: string[] = [];
-  const res: RegExp[] = [];
+  const globs: StringTest[] = [];
   for (const f of forms) {
     if (f.kind === 'eq') eq.add(f.lit);
     else if (f.kind === 'contains') contains.push(f.lit);
     else if (f.kind === 'starts') starts.push(f.lit);
     else if (f.kind === 'ends') ends.push(f.lit);
-    else if (f.kind === 're') res.push(f.re);
+    else if (f.kind === 'glob') globs.push(f.test);
   }
   if (eq.size === 1 && forms.length === 1) {
     const only = [...eq][0];
@@ -93,11 +155,7 @@ export function anyOf(forms: readonly PatternForm[]): StringTest {
     for (const lit of ends) if (s.endsWith(lit)) return true;
     for (const lit of contains) if (s.includes(lit)) return true;
     for (const lit of starts) if (s.startsWith(lit)) return true;
-    for (const re of res) if (re.test(s)) return true;
+    for (const test of globs) if (test(s)) return true;
     return false;
   };
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }

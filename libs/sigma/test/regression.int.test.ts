@@ -140,4 +140,15 @@ describe('the SigmaHQ corpus (3,757 rules) and its regression events', () => {
     expect(checked).toBeGreaterThan(10);
     expect(missed).toEqual([]);
   });
+  // Event values are written by whoever controls the endpoint. Before wildcard patterns were matched without regular
+  // expressions and `re` ran on RE2, a 32 KB command line of backslashes ran for more than 15 minutes against the
+  // corpus (polynomial backtracking of `*\\*\\*` patterns) and one of letters for about a second (`re` rules).
+  it('answers hostile 32 KB values against the whole corpus (no backtracking blow-up)', () => {
+    const process = [{ product: 'windows', category: 'process_creation', service: 'sysmon' }];
+    for (const c of ['\\', 'A', ' ', '-', '"', '.', '%', 'a\\', 'http://x/']) {
+      const value = c.repeat(Math.ceil(32_768 / c.length)).slice(0, 32_768);
+      for (const field of ['CommandLine', 'Image', 'ParentCommandLine', 'ParentImage', 'CurrentDirectory'])
+        expect(Array.isArray(engine.match({ Image: 'C:\\Windows\\System32\\cmd.exe', [field]: value }, process))).toBe(true);
+    }
+  }, 30_000);
 });
