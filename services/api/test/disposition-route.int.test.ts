@@ -155,4 +155,18 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
     expect(event?.type).toBe('soc.alert.dispositioned.v1');
     expect(event?.type === 'soc.alert.dispositioned.v1' && event.data.entityIds).toEqual(alert.entities.map((e) => e.id));
   });
+
+  it('carries what the event shows (its event shape) so history counts the disposition per rule and shape, and none for an alert without one', async () => {
+    expect(published[0]?.type === 'soc.alert.dispositioned.v1' && 'shape' in published[0].data).toBe(false);
+    const spawned = {
+      ...alert,
+      alertId: `${alert.alertId}-process`,
+      entities: [...alert.entities, { id: 'process:powershell.exe', type: 'process' as const, value: 'powershell.exe', name: 'powershell.exe', parentName: 'WINWORD.EXE', origin: 'source' as const }],
+    };
+    await project(receivedEvent(spawned, new Date('2026-11-23T10:40:00Z')), delivery);
+    expect((await post(`/api/v1/alerts/${spawned.alertId}/disposition`, { disposition: 'true-positive' })).status).toBe(202);
+    const event = published.at(-1);
+    expect(event?.type === 'soc.alert.dispositioned.v1' && event.data.shape).toBe('process:winword.exe>powershell.exe');
+    expect(parseEvent(JSON.parse(JSON.stringify(event))).ok).toBe(true);
+  });
 });

@@ -27,6 +27,11 @@ export interface RuleSighting {
   lastSeenAt: string;
   /** Analysts' dispositions of earlier alerts of this rule. */
   dispositions?: DispositionCounts;
+  /**
+   * The alert's event shape (contracts' `eventShapeOf`) and analysts' dispositions of earlier alerts of this rule
+   * with the same shape; absent when the alert shows no shape.
+   */
+  shape?: { shape: string; dispositions?: DispositionCounts };
 }
 
 /** What history knows about an alert's entities and rule, excluding the alert itself. */
@@ -42,6 +47,8 @@ export interface DispositionRecord {
   alertId: string;
   tenantId: string;
   ruleKey: string;
+  /** The alert's event shape when it has one: the disposition is counted per rule and shape as well. */
+  shape?: string;
   entityIds: readonly string[];
   disposition: Disposition;
   at: string;

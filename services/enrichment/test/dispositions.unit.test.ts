@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertDispositionedV1, AlertReceivedV1, type Alert, type Disposition, type Fact, createEvent, parseEvent } from '@soc/contracts';
+import { AlertDispositionedV1, AlertReceivedV1, type Alert, type Disposition, type Fact, createEvent, eventShapeOf, parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateAlertHistory } from '../src/adapters/state-alert-history.ts';
@@ -19,6 +19,7 @@ const dispositioned = (alert: Alert, disposition: Disposition, minute: number) =
       alertId: alert.alertId,
       tenantId: alert.tenantId,
       rule: { source: alert.source.name, id: 'ASC-CRED-CMDLINE', title: alert.title },
+      ...(eventShapeOf(alert) !== undefined ? { shape: eventShapeOf(alert) } : {}),
       entityIds: alert.entities.map((e) => e.id),
       disposition,
       analyst: 'a.khan@contoso.com',
@@ -68,6 +69,25 @@ describe('enrichment: analyst dispositions', () => {
       'tenant-history:contoso': [1, 1, 0],
     });
     expect(after.find((f) => f.id === 'history:host:msticalertswin1')?.attributes.priorAlertCount).toBe(3);
+  });
+
+  it('counts dispositions per rule and event shape as well, and states both on the rule-history fact', async () => {
+    const handle = setup();
+    const lineage = (n: number, parent: string): Alert => alertOf(n, [host, { id: `process:${n}`, type: 'process', value: 'powershell.exe', name: 'powershell.exe', parentName: parent, origin: 'source' }]);
+    for (const [n, parent, disposition] of [[1, 'CcmExec.exe', 'benign-positive'], [2, 'CcmExec.exe', 'benign-positive'], [3, 'WINWORD.EXE', 'true-positive']] as const) {
+      await handle(received(lineage(n, parent), n));
+      await handle(dispositioned(lineage(n, parent), disposition, n));
+    }
+    const ruleFact = async (a: Alert, minute: number) => factsOf(await handle(received(a, minute))).find((f) => f.kind === 'rule-history');
+    const ccm = await ruleFact(lineage(4, 'ccmexec.exe'), 4);
+    expect(ccm?.attributes).toMatchObject({ truePositives: 1, benignPositives: 2, shape: 'process:ccmexec.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 2, shapeFalsePositives: 0 });
+    expect(ccm?.statement).toMatch(/of event shape process:ccmexec\.exe>powershell\.exe, 0 true, 2 benign and 0 false positive\(s\)$/);
+    expect((await ruleFact(lineage(5, 'winword.exe'), 5))?.attributes).toMatchObject({ shape: 'process:winword.exe>powershell.exe', shapeTruePositives: 1, shapeBenignPositives: 0 });
+    expect((await ruleFact(lineage(6, 'explorer.exe'), 6))?.attributes).toMatchObject({ shape: 'process:explorer.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 0, shapeFalsePositives: 0 });
+    // An alert that shows no shape has the rule's counts alone.
+    const plain = await ruleFact(alertOf(7, [host]), 7);
+    expect(plain?.attributes).toMatchObject({ truePositives: 1, benignPositives: 2 });
+    expect(plain?.attributes).not.toHaveProperty('shape');
   });
 
   it('a judged alert redelivered is not its own prior, and tenants do not share their prior', async () => {

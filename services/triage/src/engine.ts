@@ -20,7 +20,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.5.0';
+export const ENGINE_VERSION = '1.6.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -230,26 +230,60 @@ function dispositionCounts(facts: readonly Fact[]): DispositionCounts & { total:
   return { ...c, total: c.truePositives + c.benignPositives + c.falsePositives };
 }
 
+/** What a rule's dispositions say about this alert: the rule and event shape's, else the rule's at a lower weight. */
+interface RulePrior {
+  /** Counts as weighed: a rule-level fallback's benign and false positives times `shape.ruleFallbackWeight`. */
+  counts: DispositionCounts & { total: number };
+  label: string;
+}
+
 /**
- * Analysts' earlier dispositions as a prior, per scope — the rule, the alert's entities (pooled), the tenant — each
- * as its net confirmed rate, shrunk toward zero while few alerts were judged: repeat false and benign positives
- * lower the score (toward the benign and false-positive likelihoods), confirmed attacks raise it.
+ * The rule scope's prior from the rule-history fact: the dispositions of earlier alerts of this rule with this event
+ * shape (`shape`, `shape*` attributes, contracts' `eventShapeOf`) once at least `shape.minDispositions` were judged;
+ * else the rule's over every shape with its benign and false positives weighted `shape.ruleFallbackWeight` (the
+ * benign noise of one process lineage says less about another); an alert without a shape has the rule's as they
+ * are (the rule alone is its key).
+ */
+function rulePriorOf(fact: Fact, w: TriageWeights): RulePrior {
+  const rule = dispositionCounts([fact]);
+  const shape = fact.attributes.shape;
+  if (typeof shape !== 'string') return { counts: rule, label: 'rule' };
+  const c = { truePositives: numberAttr(fact, 'shapeTruePositives'), benignPositives: numberAttr(fact, 'shapeBenignPositives'), falsePositives: numberAttr(fact, 'shapeFalsePositives') };
+  const total = c.truePositives + c.benignPositives + c.falsePositives;
+  const shown = clipText(shape, 120);
+  if (total >= w.analystHistory.shape.minDispositions) return { counts: { ...c, total }, label: `rule and event shape ${shown}` };
+  // Only the dismissals are discounted: an attack confirmed under another lineage of the rule still argues for
+  // looking, while that lineage's benign noise says little about this one (the lab's buried attacks).
+  const f = w.analystHistory.shape.ruleFallbackWeight;
+  const discounted = { truePositives: rule.truePositives, benignPositives: rule.benignPositives * f, falsePositives: rule.falsePositives * f };
+  return {
+    counts: { ...discounted, total: discounted.truePositives + discounted.benignPositives + discounted.falsePositives },
+    label: `rule over all event shapes, its benign and false positives weighted ${f} (event shape ${shown} has ${total} judged, fewer than ${w.analystHistory.shape.minDispositions})`,
+  };
+}
+
+/**
+ * Analysts' earlier dispositions as a prior, per scope — the rule (per event shape when enough were judged), the
+ * alert's entities (pooled), the tenant — each as its net confirmed rate, shrunk toward zero while few alerts were
+ * judged: repeat false and benign positives lower the score (toward the benign and false-positive likelihoods),
+ * confirmed attacks raise it.
  */
 function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights, fromSource: (f: Fact) => boolean): RiskFactor | undefined {
   // An extracted entity's history counts only when analysts confirmed it more than they dismissed it.
   const raises = (f: Fact): boolean => { const c = dispositionCounts([f]); return c.truePositives > c.benignPositives + c.falsePositives; };
+  const ruleFact = facts.find((f) => f.kind === 'rule-history');
+  const rule = ruleFact ? rulePriorOf(ruleFact, w) : undefined;
+  const pooled = (label: string, points: number, of: Fact[]) => ({ label, points, facts: of, counts: dispositionCounts(of) });
   const scopes = [
-    { label: 'rule', points: w.analystHistory.rulePoints, facts: facts.filter((f) => f.kind === 'rule-history') },
-    { label: 'entities', points: w.analystHistory.entityPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant' && (fromSource(f) || raises(f))) },
-    { label: 'tenant', points: w.analystHistory.tenantPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope === 'tenant') },
-  ]
-    .map((scope) => ({ ...scope, facts: scope.facts.filter((f) => dispositionCounts([f]).total > 0) }))
-    .filter((scope) => scope.facts.length > 0);
+    ...(ruleFact && rule ? [{ label: rule.label, points: w.analystHistory.rulePoints, facts: [ruleFact], counts: rule.counts }] : []),
+    pooled('entities', w.analystHistory.entityPoints, facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant' && dispositionCounts([f]).total > 0 && (fromSource(f) || raises(f)))),
+    pooled('tenant', w.analystHistory.tenantPoints, facts.filter((f) => f.kind === 'history' && f.attributes.scope === 'tenant' && dispositionCounts([f]).total > 0)),
+  ].filter((scope) => scope.counts.total > 0);
   if (scopes.length === 0) return undefined;
   let raw = 0;
   const parts: string[] = [];
   for (const scope of scopes) {
-    const c = dispositionCounts(scope.facts);
+    const c = scope.counts;
     raw += (scope.points * (c.truePositives - c.benignPositives - c.falsePositives)) / (c.total + w.analystHistory.pseudoCount);
     parts.push(`${scope.label} ${c.truePositives} true / ${c.benignPositives} benign / ${c.falsePositives} false positive(s)`);
   }
@@ -293,7 +327,13 @@ function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: Tr
   let benign = 0;
   let falsePositives = 0;
   for (const f of enrichment.facts) {
-    const weight = f.kind === 'rule-history' ? d.ruleWeight : f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : fromSource(f) ? d.entityWeight : 0) : 0;
+    if (f.kind === 'rule-history') {
+      const rule = rulePriorOf(f, w);
+      benign += d.ruleWeight * rule.counts.benignPositives;
+      falsePositives += d.ruleWeight * rule.counts.falsePositives;
+      continue;
+    }
+    const weight = f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : fromSource(f) ? d.entityWeight : 0) : 0;
     if (weight === 0) continue;
     benign += weight * numberAttr(f, 'benignPositives');
     falsePositives += weight * numberAttr(f, 'falsePositives');
@@ -322,7 +362,7 @@ function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment,
 }
 
 /** Factors that come from the history of the rule, the entities and the tenant rather than from the alert itself. */
-const HISTORY_FACTORS: ReadonlySet<string> = new Set(['noisy-rule', 'recurring-rule', 'entity-history', 'analyst-history']);
+const HISTORY_FACTORS: ReadonlySet<string> = new Set(['noisy-rule', 'recurring-rule', 'entity-history', 'analyst-history', 'history-contradicts-evidence']);
 const STRONG_SEVERITIES: ReadonlySet<Alert['severity']> = new Set(['high', 'critical']);
 
 interface EvidenceFloor {
@@ -331,6 +371,8 @@ interface EvidenceFloor {
   /** The verdict those factors alone give; history may not turn it into a benign or false positive. */
   verdict: Triage['verdict'];
   reasons: string[];
+  /** The reasons that are what the event itself shows (strong behaviours, Sigma, malicious intel), not the source's rating. */
+  eventReasons: string[];
   factIds: string[];
 }
 
@@ -349,21 +391,41 @@ function evidenceFloor(
   behaviours: readonly BehaviourFinding[],
   sigma: readonly SigmaFinding[] = [],
 ): EvidenceFloor | undefined {
-  const reasons: string[] = [];
-  if (STRONG_SEVERITIES.has(alert.severity)) reasons.push(`the source rated it ${alert.severity}`);
+  const eventReasons: string[] = [];
   // What the event itself shows: a credential dump or a download cradle is not made benign by a rule's history.
   const strong = behaviours.filter((b) => STRONG_BEHAVIOURS.has(b.kind)).map((b) => b.kind);
-  if (strong.length > 0) reasons.push(`the event shows ${strong.join(', ')}`);
+  if (strong.length > 0) eventReasons.push(`the event shows ${strong.join(', ')}`);
   // A high or critical Sigma rule matching a process or registry key the source named is evidence of the same kind.
   const strongSigma = sigma.filter((s) => s.fromSource && levelRank(s.hit.level) >= levelRank('high'));
-  if (strongSigma.length > 0) reasons.push(`Sigma ${strongSigma.slice(0, 3).map((s) => `«${clipText(s.hit.title, 80)}» (${s.hit.level})`).join(', ')} matched the event`);
+  if (strongSigma.length > 0) eventReasons.push(`Sigma ${strongSigma.slice(0, 3).map((s) => `«${clipText(s.hit.title, 80)}» (${s.hit.level})`).join(', ')} matched the event`);
   const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
-  if (malicious.length > 0) reasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
+  if (malicious.length > 0) eventReasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
+  const reasons = [...(STRONG_SEVERITIES.has(alert.severity) ? [`the source rated it ${alert.severity}`] : []), ...eventReasons];
   if (reasons.length === 0) return undefined;
   const own = factors.filter((f) => !HISTORY_FACTORS.has(f.name));
   const score = Math.round(clamp(own.reduce((n, f) => n + f.points, 0), 0, 100));
   const noHistory: Enrichment = { facts: enrichment.facts.filter((f) => f.kind !== 'history' && f.kind !== 'rule-history'), missing: enrichment.missing };
-  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource), reasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource), reasons, eventReasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+}
+
+/**
+ * When analysts' history pulls toward benign but the event itself shows strong evidence (`eventReasons`), the
+ * history is the thing in doubt, not the event: a factor that cancels the `analyst-history` pull (positive points,
+ * never negative), so the score is what the alert's own evidence and sightings say, as without any disposition, and
+ * says so. The lab's attacks buried by the same rule's benign noise are this case. Pure.
+ */
+function historyContradiction(factors: readonly RiskFactor[], enrichment: Enrichment, floor: EvidenceFloor): RiskFactor | undefined {
+  const analyst = factors.find((f) => f.name === 'analyst-history');
+  if (floor.eventReasons.length === 0 || !analyst || analyst.points >= 0) return undefined;
+  const rule = enrichment.facts.find((f) => f.kind === 'rule-history');
+  const closed = rule ? numberAttr(rule, 'benignPositives') + numberAttr(rule, 'falsePositives') : 0;
+  const history = closed > 0 ? `Analysts closed ${closed} earlier alert(s) of this rule as benign or false positive` : `Analysts' dispositions of this alert's entities and tenant lean benign`;
+  return {
+    name: 'history-contradicts-evidence',
+    points: -analyst.points,
+    evidence: clip(`${history} (analyst-history ${analyst.points}), but ${floor.eventReasons.join('; ')}; escalated: the history's pull is cancelled and the verdict is the evidence's`),
+    factIds: [...floor.factIds, ...analyst.factIds].slice(0, MAX_CITED),
+  };
 }
 
 const BENIGN_LEANING: ReadonlySet<VerdictClass> = new Set(['benign-positive', 'false-positive']);
@@ -455,15 +517,19 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const fromSource = sourceNamedFacts(alert);
   const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
   const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma);
-  const raw = scored.reduce((n, f) => n + f.points, 0);
+  const contradiction = floor ? historyContradiction(scored, enrichment, floor) : undefined;
+  const withContradiction = contradiction ? [...scored, contradiction] : scored;
+  const raw = withContradiction.reduce((n, f) => n + f.points, 0);
   // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the
   // factors still sum to the score.
   const factors = floor && Math.round(clamp(raw, 0, 100)) < floor.score
-    ? [...scored, { name: 'evidence-floor', points: floor.score - raw, evidence: clip(`Analysts' history of the rule, entities and tenant may not lower this alert below its own evidence (${floor.reasons.join('; ')}): floor ${floor.score}`), factIds: floor.factIds }]
-    : scored;
+    ? [...withContradiction, { name: 'evidence-floor', points: floor.score - raw, evidence: clip(`Analysts' history of the rule, entities and tenant may not lower this alert below its own evidence (${floor.reasons.join('; ')}): floor ${floor.score}`), factIds: floor.factIds }]
+    : withContradiction;
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
-  const verdict = floor ? floorVerdict(verdictOf(score, factors, enrichment, weights, fromSource), floor.verdict) : verdictOf(score, factors, enrichment, weights, fromSource);
+  const withHistory = verdictOf(score, factors, enrichment, weights, fromSource);
+  // A contradicted history does not get to decide the class: the evidence's verdict stands unless history's is a true positive.
+  const verdict = !floor ? withHistory : contradiction && withHistory.class !== 'true-positive' ? floor.verdict : floorVerdict(withHistory, floor.verdict);
   return {
     engine: { name: 'deterministic', version: `${ENGINE_VERSION}+weights.${weights.version}` },
     risk: { score, level, factors },

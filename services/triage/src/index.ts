@@ -6,6 +6,6 @@ export { triageService } from './service.ts';
 export { TriageConfig } from './config.ts';
 export { loadTriageKnowledge } from './engine.ts';
 export type { TriageKnowledge } from './engine.ts';
-export { LabelledFileError, evaluate, evaluateSourcePayloads, formatReport, formatSourceReport, readGuideCsv, readLabelledJsonl, readSourcePayloadJsonl } from './eval/index.ts';
+export { FeedbackMemory, LabelledFileError, evaluate, evaluateSourcePayloads, formatReport, formatSourceReport, readGuideCsv, readLabelledJsonl, readSourcePayloadJsonl } from './eval/index.ts';
 export type { EvalReport, LabelledAlert, LabelledSet, ModeReport, ParsedPayload, PayloadParser, PredictorReport, SourceEvalReport, SourcePayload, SourceScore } from './eval/index.ts';
 export { publishConfiguredPlaybooks } from './open-playbook-retriever.ts';

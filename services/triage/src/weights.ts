@@ -71,6 +71,12 @@ export const TriageWeights = z
       tenantPoints: z.number().min(0),
       pseudoCount: z.number().min(0),
       max: z.number().min(0),
+      /**
+       * The rule scope per event shape (contracts' `eventShapeOf`): the rule and shape's dispositions once at least
+       * `minDispositions` were judged, else the rule's over all shapes with its benign and false positives counted
+       * times `ruleFallbackWeight` (its true positives in full).
+       */
+      shape: z.object({ minDispositions: z.number().int().min(1), ruleFallbackWeight: z.number().min(0).max(1) }).strict(),
     }),
     levels: z.object({ medium: z.number(), high: z.number(), critical: z.number() }),
     verdict: z.object({

@@ -1,4 +1,4 @@
-import { type Alert, type Disposition, boundedId } from '@soc/contracts';
+import { type Alert, type Disposition, boundedId, eventShapeOf } from '@soc/contracts';
 import { MAX_ID_LENGTH, type StateStore, updateWithRetry } from '@soc/state';
 import type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
@@ -29,6 +29,11 @@ export function historyDocId(key: string): string {
 const ENTITY_COLLECTION = 'entity-sightings';
 const RULE_COLLECTION = 'rule-sightings';
 const TENANT_COLLECTION = 'tenant-dispositions';
+/** Dispositions per rule and event shape (`eventShapeOf`): only dispositions, the rule's document keeps the sightings. */
+const RULE_SHAPE_COLLECTION = 'rule-shape-dispositions';
+
+/** The key of a rule and event shape; a JSON pair, so no rule name or shape can forge another pair's key. */
+export const ruleShapeKey = (ruleKey: string, shape: string): string => JSON.stringify([ruleKey, shape]);
 
 /** Analysts' dispositions counted in a document, with the latest per recent alert. */
 interface DispositionTally {
@@ -46,7 +51,8 @@ interface SightingDoc {
   dispositions?: DispositionTally;
 }
 
-interface TenantDoc {
+/** Dispositions only: a tenant's, or a rule's with one event shape. */
+interface DispositionDoc {
   key: string;
   dispositions: DispositionTally;
 }
@@ -66,10 +72,13 @@ export class StateAlertHistory implements AlertHistory {
   }
 
   async lookup(alert: Alert): Promise<HistorySnapshot> {
-    const [entityDocs, ruleDoc, tenantDoc] = await Promise.all([
+    const ruleKey = ruleKeyOf(alert);
+    const shape = eventShapeOf(alert);
+    const [entityDocs, ruleDoc, tenantDoc, shapeDoc] = await Promise.all([
       Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, historyDocId(e.id)))),
-      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleKeyOf(alert))),
-      this.store.get<TenantDoc>(TENANT_COLLECTION, alert.tenantId),
+      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleKey)),
+      this.store.get<DispositionDoc>(TENANT_COLLECTION, alert.tenantId),
+      shape === undefined ? undefined : this.store.get<DispositionDoc>(RULE_SHAPE_COLLECTION, historyDocId(ruleShapeKey(ruleKey, shape))),
     ]);
     const entities: EntitySighting[] = [];
     for (const doc of entityDocs) {
@@ -89,11 +98,13 @@ export class StateAlertHistory implements AlertHistory {
     const rulePrior = ruleDoc ? priorOf(ruleDoc.value, alert.alertId) : undefined;
     const ruleDispositions = priorDispositions(ruleDoc?.value.dispositions, alert.alertId);
     const tenantDispositions = priorDispositions(tenantDoc?.value.dispositions, alert.alertId);
+    const shapeDispositions = priorDispositions(shapeDoc?.value.dispositions, alert.alertId);
+    const shapeOf = shape === undefined ? {} : { shape: { shape, ...(shapeDispositions ? { dispositions: shapeDispositions } : {}) } };
     return {
       entities,
       rule:
         ruleDoc && rulePrior && (rulePrior.count > 0 || ruleDispositions)
-          ? { ruleKey: ruleDoc.value.key, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}) }
+          ? { ruleKey: ruleDoc.value.key, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}), ...shapeOf }
           : undefined,
       ...(tenantDispositions ? { tenant: { tenantId: alert.tenantId, dispositions: tenantDispositions } } : {}),
     };
@@ -106,7 +117,10 @@ export class StateAlertHistory implements AlertHistory {
         updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, historyDocId(id), (current) => withDisposition(current ?? emptySightings(id, record.at), record), options),
       ),
       updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, historyDocId(record.ruleKey), (current) => withDisposition(current ?? emptySightings(record.ruleKey, record.at), record), options),
-      updateWithRetry<TenantDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
+      updateWithRetry<DispositionDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
+      ...(record.shape === undefined
+        ? []
+        : [updateWithRetry<DispositionDoc>(this.store, RULE_SHAPE_COLLECTION, historyDocId(ruleShapeKey(record.ruleKey, record.shape)), (current) => withDisposition(current ?? { key: ruleShapeKey(record.ruleKey, record.shape ?? ''), dispositions: emptyTally() }, record), options)]),
     ]);
   }
 

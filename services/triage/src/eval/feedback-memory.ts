@@ -1,4 +1,4 @@
-import { type Alert, type Disposition, type Fact, boundedId, clipText } from '@soc/contracts';
+import { type Alert, type Disposition, type Fact, boundedId, clipText, eventShapeOf } from '@soc/contracts';
 
 /** Sightings and analyst dispositions of one entity, rule or tenant. */
 interface Tally {
@@ -24,6 +24,9 @@ export function ruleKeyOf(alert: Alert): string {
   return `${alert.source.name}:${alert.rule?.id ?? alert.rule?.name ?? alert.title}`.toLowerCase();
 }
 
+/** Enrichment's key of a rule and event shape (`ruleShapeKey` in @soc/enrichment). */
+const ruleShapeKey = (ruleKey: string, shape: string): string => JSON.stringify([ruleKey, shape]);
+
 /**
  * What enrichment would know after the alerts and dispositions seen so far, in memory: per entity, per rule and per
  * tenant the number of earlier alerts and of each disposition. `factsFor` states it as the facts enrichment emits
@@ -34,6 +37,8 @@ export class FeedbackMemory {
   private readonly entities = new Map<string, Tally>();
   private readonly rules = new Map<string, Tally>();
   private readonly tenants = new Map<string, Tally>();
+  /** Per rule and event shape (`eventShapeOf`), keyed as enrichment's `ruleShapeKey`; only dispositions count. */
+  private readonly shapes = new Map<string, Tally>();
 
   /** Facts about earlier alerts for `alert`, observed at `at`. */
   factsFor(alert: Alert, at: string): Fact[] {
@@ -54,7 +59,9 @@ export class FeedbackMemory {
     }
     const ruleKey = ruleKeyOf(alert);
     const rule = this.rules.get(ruleKey);
+    const shape = eventShapeOf(alert);
     if (rule) {
+      const byShape = shape === undefined ? undefined : this.shapes.get(ruleShapeKey(ruleKey, shape));
       facts.push({
         id: boundedId('rule-history:', ruleKey),
         kind: 'rule-history',
@@ -62,7 +69,12 @@ export class FeedbackMemory {
         observedAt: at,
         confidence: 1,
         statement: `This detection fired ${rule.alerts} time(s) before, last ${rule.lastSeenAt}`,
-        attributes: { priorAlertCount: rule.alerts, lastSeenAt: rule.lastSeenAt, ...counts(rule) },
+        attributes: {
+          priorAlertCount: rule.alerts,
+          lastSeenAt: rule.lastSeenAt,
+          ...counts(rule),
+          ...(shape === undefined ? {} : { shape, shapeTruePositives: byShape?.truePositives ?? 0, shapeBenignPositives: byShape?.benignPositives ?? 0, shapeFalsePositives: byShape?.falsePositives ?? 0 }),
+        },
       });
     }
     const tenant = this.tenants.get(alert.tenantId);
@@ -85,17 +97,22 @@ export class FeedbackMemory {
    * sighting: what enrichment knows when nobody dispositions alerts, i.e. zero-shot).
    */
   record(alert: Alert, label: Disposition | undefined, at: string): void {
-    const add = (map: Map<string, Tally>, key: string): void => {
+    const add = (map: Map<string, Tally>, key: string, judged = true): void => {
       const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, truePositives: 0, benignPositives: 0, falsePositives: 0 };
       t.alerts += 1;
       if (at < t.firstSeenAt) t.firstSeenAt = at;
       if (at > t.lastSeenAt) t.lastSeenAt = at;
-      if (label !== undefined) t[COUNT_KEY[label]] += 1;
+      if (label !== undefined && judged) t[COUNT_KEY[label]] += 1;
       map.set(key, t);
     };
-    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, id);
+    // Every entity is sighted, but a disposition counts only for the entities the source named: the analyst API
+    // sends only those (an entity extracted from free text is the alert writer's choice).
+    const named = new Set(alert.entities.filter((e) => e.origin !== 'extracted').map((e) => e.id));
+    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, id, named.has(id));
     add(this.rules, ruleKeyOf(alert));
     add(this.tenants, alert.tenantId);
+    const shape = eventShapeOf(alert);
+    if (label !== undefined && shape !== undefined) add(this.shapes, ruleShapeKey(ruleKeyOf(alert), shape));
   }
 }
 
