@@ -43,8 +43,9 @@ describe('the evaluation feedback memory mirrors enrichment history', () => {
       [lineage(7, 'services.exe', 'powershell.exe', 'contoso', [extracted]), 'benign-positive'],
     ];
     for (const [i, [alert, label]] of steps.entries()) {
-      const at = new Date(Date.UTC(2026, 10, 23, 9, i)).toISOString();
-      const fromStore = historyFacts(await store.lookup(alert), new Date(at));
+      // Weeks apart, so the dispositions' weights by age (half-life 90 days) differ and must agree too.
+      const at = new Date(Date.UTC(2026, 6, 1 + 21 * i, 9, i)).toISOString();
+      const fromStore = historyFacts(await store.lookup(alert, new Date(at)), new Date(at));
       expect(memory.factsFor(alert, at).map(read), `before alert ${i + 1}`).toEqual(fromStore.map(read));
       await store.record(alert, new Date(at));
       memory.record(alert, label, at);
@@ -62,7 +63,9 @@ describe('the evaluation feedback memory mirrors enrichment history', () => {
       });
     }
     const last = lineage(8, 'winword.exe', 'powershell.exe', 'contoso', [extracted]);
-    const rule = memory.factsFor(last, '2026-11-24T00:00:00.000Z').find((f) => f.kind === 'rule-history');
-    expect(rule?.attributes).toMatchObject({ shape: 'process:winword.exe>powershell.exe', shapeTruePositives: 2, shapeBenignPositives: 0, benignPositives: 3 });
+    const rule = memory.factsFor(last, '2026-11-23T09:07:00.000Z').find((f) => f.kind === 'rule-history');
+    expect(rule?.attributes).toMatchObject({ shape: 'process:winword.exe>powershell.exe', shapeBenignPositives: 0 });
+    // Two confirmed attacks of this shape, 82 and 40 days before: 0.5^(82/90) + 0.5^(40/90) ≈ 1.267.
+    expect(rule?.attributes.shapeTruePositives).toBeCloseTo(1.267, 2);
   });
 });

@@ -86,12 +86,15 @@ function shapeAttributes(shape: string, c: DispositionCounts | undefined): Recor
   return { shape, shapeTruePositives: n.truePositives, shapeBenignPositives: n.benignPositives, shapeFalsePositives: n.falsePositives };
 }
 
+/** A count weighed by age, as people read it: to one decimal. */
+const shown = (n: number): number => Math.round(n * 10) / 10;
+
 function shapeText(shape: string, c: DispositionCounts | undefined): string {
-  return judged(c) === 0 || !c ? `; none judged of event shape ${clipText(shape, 200)}` : `; of event shape ${clipText(shape, 200)}, ${c.truePositives} true, ${c.benignPositives} benign and ${c.falsePositives} false positive(s)`;
+  return judged(c) === 0 || !c ? `; none judged of event shape ${clipText(shape, 200)}` : `; of event shape ${clipText(shape, 200)}, ${shown(c.truePositives)} true, ${shown(c.benignPositives)} benign and ${shown(c.falsePositives)} false positive(s) (weighed by age)`;
 }
 
 function judgedText(c: DispositionCounts | undefined): string {
-  return judged(c) === 0 || !c ? '' : `; analysts judged ${c.truePositives} true, ${c.benignPositives} benign and ${c.falsePositives} false positive(s)`;
+  return judged(c) === 0 || !c ? '' : `; analysts judged ${shown(c.truePositives)} true, ${shown(c.benignPositives)} benign and ${shown(c.falsePositives)} false positive(s) (weighed by age)`;
 }
 
 const MAX_FACTS = 1000;
@@ -161,7 +164,7 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
     'soc.alert.received.v1': async (event) => {
       const alert = event.data.alert;
       const [history, intel, context] = await Promise.all([
-        deps.history.lookup(alert),
+        deps.history.lookup(alert, deps.clock.now()),
         lookUpIntel(alert.entities, deps.intel ?? []),
         lookUpContext(alert, deps.context ?? {}),
       ]);

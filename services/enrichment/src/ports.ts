@@ -1,6 +1,6 @@
 import type { Alert, Disposition } from '@soc/contracts';
 
-/** How analysts dispositioned earlier alerts of an entity, a rule or a tenant. */
+/** How analysts dispositioned earlier alerts of an entity, a rule or a tenant; each weighed by its age (so fractional). */
 export interface DispositionCounts {
   truePositives: number;
   benignPositives: number;
@@ -56,7 +56,8 @@ export interface DispositionRecord {
 
 /** History of the same entities and rule across alerts. */
 export interface AlertHistory {
-  lookup(alert: Alert): Promise<HistorySnapshot>;
+  /** What history knows about the alert's entities, rule and tenant, its dispositions weighed by their age at `now`. */
+  lookup(alert: Alert, now: Date): Promise<HistorySnapshot>;
   /** Records the alert's sightings; recording the same alert twice changes nothing. */
   record(alert: Alert, at: Date): Promise<void>;
   /** Counts an analyst's disposition per rule, entity and tenant; the same one again changes nothing, a changed one moves the count. */

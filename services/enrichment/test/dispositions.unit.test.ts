@@ -80,13 +80,15 @@ describe('enrichment: analyst dispositions', () => {
     }
     const ruleFact = async (a: Alert, minute: number) => factsOf(await handle(received(a, minute))).find((f) => f.kind === 'rule-history');
     const ccm = await ruleFact(lineage(4, 'ccmexec.exe'), 4);
-    expect(ccm?.attributes).toMatchObject({ truePositives: 1, benignPositives: 2, shape: 'process:ccmexec.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 2, shapeFalsePositives: 0 });
-    expect(ccm?.statement).toMatch(/of event shape process:ccmexec\.exe>powershell\.exe, 0 true, 2 benign and 0 false positive\(s\)$/);
+    expect(ccm?.attributes).toMatchObject({ truePositives: 1, benignPositives: 1.999, shape: 'process:ccmexec.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 1.999, shapeFalsePositives: 0 });
+    // Judged an hour before: weighed by age, 0.5^(1 h / 90 days) each.
+    expect(ccm?.attributes.shapeBenignPositives).toBeCloseTo(2, 2);
+    expect(ccm?.statement).toMatch(/of event shape process:ccmexec\.exe>powershell\.exe, 0 true, 2 benign and 0 false positive\(s\) \(weighed by age\)$/);
     expect((await ruleFact(lineage(5, 'winword.exe'), 5))?.attributes).toMatchObject({ shape: 'process:winword.exe>powershell.exe', shapeTruePositives: 1, shapeBenignPositives: 0 });
     expect((await ruleFact(lineage(6, 'explorer.exe'), 6))?.attributes).toMatchObject({ shape: 'process:explorer.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 0, shapeFalsePositives: 0 });
     // An alert that shows no shape has the rule's counts alone.
     const plain = await ruleFact(alertOf(7, [host]), 7);
-    expect(plain?.attributes).toMatchObject({ truePositives: 1, benignPositives: 2 });
+    expect(plain?.attributes).toMatchObject({ truePositives: 1, benignPositives: 1.999 });
     expect(plain?.attributes).not.toHaveProperty('shape');
   });
 

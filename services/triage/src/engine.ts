@@ -285,7 +285,7 @@ function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights, fromSour
   for (const scope of scopes) {
     const c = scope.counts;
     raw += (scope.points * (c.truePositives - c.benignPositives - c.falsePositives)) / (c.total + w.analystHistory.pseudoCount);
-    parts.push(`${scope.label} ${c.truePositives} true / ${c.benignPositives} benign / ${c.falsePositives} false positive(s)`);
+    parts.push(`${scope.label} ${shown(c.truePositives)} true / ${shown(c.benignPositives)} benign / ${shown(c.falsePositives)} false positive(s)`);
   }
   return {
     name: 'analyst-history',
@@ -299,6 +299,8 @@ const CRITICALITY_ORDER = ['low', 'medium', 'high', 'critical'] as const;
 const RISK_ORDER = ['low', 'medium', 'high'] as const;
 const isCriticality = (v: unknown): v is (typeof CRITICALITY_ORDER)[number] => CRITICALITY_ORDER.some((c) => c === v);
 const clip = (s: string): string => clipText(s, 2048);
+/** A disposition count weighed by age (fractional), as people read it: to one decimal. */
+const shown = (n: number): number => Math.round(n * 10) / 10;
 /** Facts a factor cites: the first few (the rest are in the enrichment), so a factor's size does not grow with the alert. */
 const MAX_CITED = 32;
 
@@ -418,7 +420,7 @@ function historyContradiction(factors: readonly RiskFactor[], enrichment: Enrich
   const analyst = factors.find((f) => f.name === 'analyst-history');
   if (floor.eventReasons.length === 0 || !analyst || analyst.points >= 0) return undefined;
   const rule = enrichment.facts.find((f) => f.kind === 'rule-history');
-  const closed = rule ? numberAttr(rule, 'benignPositives') + numberAttr(rule, 'falsePositives') : 0;
+  const closed = rule ? shown(numberAttr(rule, 'benignPositives') + numberAttr(rule, 'falsePositives')) : 0;
   const history = closed > 0 ? `Analysts closed ${closed} earlier alert(s) of this rule as benign or false positive` : `Analysts' dispositions of this alert's entities and tenant lean benign`;
   return {
     name: 'history-contradicts-evidence',

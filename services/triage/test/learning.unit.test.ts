@@ -20,7 +20,8 @@ const alertOf = (n: number, parent: string, commandLine: string): Alert => ({
   description: '',
   severity: 'medium',
   status: 'new',
-  detectedAt: `2026-11-${String(1 + n).padStart(2, '0')}T09:00:00.000Z`,
+  // Minutes apart: the dispositions' age (half-life 90 days) does not move these counts.
+  detectedAt: `2026-11-23T09:${String(n).padStart(2, '0')}:00.000Z`,
   rule: { id: '92057', name: 'Powershell process spawned' },
   attack: [],
   // As the Wazuh parser names them: the host and the process (image, file names, command line).

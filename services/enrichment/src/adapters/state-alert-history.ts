@@ -1,4 +1,4 @@
-import { type Alert, type Disposition, boundedId, eventShapeOf } from '@soc/contracts';
+import { type Alert, DEFAULT_DISPOSITION_HALF_LIFE_DAYS, type Disposition, MAX_JUDGED_ALERTS, boundedId, decayedDispositions, eventShapeOf } from '@soc/contracts';
 import { MAX_ID_LENGTH, type StateStore, updateWithRetry } from '@soc/state';
 import type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
@@ -9,10 +9,11 @@ import { CoalescingWriter } from './coalescing-writer.ts';
 // sightings of the same entity would count once more; the count is context, not a key.
 const RECENT_LIMIT = 20;
 
-// Dispositions remembered per document, newest first: what makes counting idempotent per alert and lets a changed
-// disposition move its count. A change to an alert older than the last 500 judged ones of a hot rule counts the new
-// answer without removing the old one; the counts are a prior, not a ledger.
-const DISPOSITION_LIMIT = 500;
+// Dispositions remembered per document, newest first: what makes counting idempotent per alert, lets a changed
+// disposition move its count, and what the prior is weighed from (each by its age; the 500 newest, so a prior is
+// bounded). A change to an alert older than the last 500 judged ones of a hot rule counts the new answer without
+// removing the old one; the counts are a prior, not a ledger.
+const DISPOSITION_LIMIT = MAX_JUDGED_ALERTS;
 
 type Sighting = { alertId: string; at: string };
 
@@ -61,17 +62,20 @@ interface DispositionDoc {
 export class StateAlertHistory implements AlertHistory {
   private readonly store: StateStore;
   private readonly retentionSeconds: number;
+  private readonly halfLifeDays: number;
 
   // Busy hosts and rules are named by many alerts at once: one writer per document, coalescing what queues up
   // behind it, instead of optimistic-concurrency retries piling up on the same document.
   private readonly writer = new CoalescingWriter<Sighting>((docKey, items) => this.flush(docKey, items));
 
-  constructor(store: StateStore, options: { retentionDays: number }) {
+  constructor(store: StateStore, options: { retentionDays: number; halfLifeDays?: number }) {
     this.store = store;
     this.retentionSeconds = options.retentionDays * 86_400;
+    this.halfLifeDays = options.halfLifeDays ?? DEFAULT_DISPOSITION_HALF_LIFE_DAYS;
   }
 
-  async lookup(alert: Alert): Promise<HistorySnapshot> {
+  async lookup(alert: Alert, now: Date): Promise<HistorySnapshot> {
+    const priorDispositions = (tally: DispositionTally | undefined, alertId: string) => judgedBefore(tally, alertId, now, this.halfLifeDays);
     const ruleKey = ruleKeyOf(alert);
     const shape = eventShapeOf(alert);
     const [entityDocs, ruleDoc, tenantDoc, shapeDoc] = await Promise.all([
@@ -201,11 +205,11 @@ function withDisposition<D extends { dispositions?: DispositionTally }>(doc: D, 
   return { ...doc, dispositions: { counts, byAlert } };
 }
 
-/** The counts without the current alert's own disposition (a redelivered, already judged alert is not its own prior); undefined when none. */
-function priorDispositions(tally: DispositionTally | undefined, alertId: string): DispositionCounts | undefined {
-  if (!tally) return undefined;
-  const counts = { ...tally.counts };
-  const own = tally.byAlert.find((d) => d.alertId === alertId);
-  if (own) counts[COUNT_OF[own.disposition]] = Math.max(0, counts[COUNT_OF[own.disposition]] - 1);
-  return counts.truePositives + counts.benignPositives + counts.falsePositives > 0 ? counts : undefined;
+/**
+ * The dispositions of the newest judged alerts but the current one (a redelivered, already judged alert is not its
+ * own prior), each weighed by its age at `now` (`decayedDispositions`); undefined when none was judged.
+ */
+function judgedBefore(tally: DispositionTally | undefined, alertId: string, now: Date, halfLifeDays: number): DispositionCounts | undefined {
+  const judged = tally?.byAlert.filter((d) => d.alertId !== alertId) ?? [];
+  return judged.length > 0 ? decayedDispositions(judged, now, halfLifeDays) : undefined;
 }

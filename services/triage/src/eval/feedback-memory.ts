@@ -1,20 +1,13 @@
-import { type Alert, type Disposition, type Fact, boundedId, clipText, eventShapeOf } from '@soc/contracts';
+import { type Alert, DEFAULT_DISPOSITION_HALF_LIFE_DAYS, type Disposition, type Fact, MAX_JUDGED_ALERTS, boundedId, clipText, decayedDispositions, eventShapeOf } from '@soc/contracts';
 
 /** Sightings and analyst dispositions of one entity, rule or tenant. */
 interface Tally {
   alerts: number;
   firstSeenAt: string;
   lastSeenAt: string;
-  truePositives: number;
-  benignPositives: number;
-  falsePositives: number;
+  /** The judged alerts, newest first, at most `MAX_JUDGED_ALERTS` (as enrichment's documents keep them). */
+  judged: { disposition: Disposition; at: string }[];
 }
-
-const COUNT_KEY: Readonly<Record<Disposition, 'truePositives' | 'benignPositives' | 'falsePositives'>> = {
-  'true-positive': 'truePositives',
-  'benign-positive': 'benignPositives',
-  'false-positive': 'falsePositives',
-};
 
 /**
  * The rule key enrichment keeps history under (`ruleKeyOf` in @soc/enrichment, which triage may not import):
@@ -28,10 +21,12 @@ export function ruleKeyOf(alert: Alert): string {
 const ruleShapeKey = (ruleKey: string, shape: string): string => JSON.stringify([ruleKey, shape]);
 
 /**
- * What enrichment would know after the alerts and dispositions seen so far, in memory: per entity, per rule and per
- * tenant the number of earlier alerts and of each disposition. `factsFor` states it as the facts enrichment emits
+ * What enrichment would know after the alerts and dispositions seen so far, in memory: per entity, per rule, per rule
+ * and event shape and per tenant the number of earlier alerts and the analysts' dispositions, each weighed by its age
+ * with the half-life enrichment uses (`decayedDispositions`). `factsFor` states it as the facts enrichment emits
  * (`history`, `rule-history` and the tenant prior, with `priorAlertCount`, `truePositives`, `benignPositives`,
- * `falsePositives`); `record` feeds one alert's label back, as an analyst's disposition would.
+ * `falsePositives` and the rule's `shape*` counts); `record` feeds one alert's label back, as an analyst's
+ * disposition would.
  */
 export class FeedbackMemory {
   private readonly entities = new Map<string, Tally>();
@@ -39,10 +34,17 @@ export class FeedbackMemory {
   private readonly tenants = new Map<string, Tally>();
   /** Per rule and event shape (`eventShapeOf`), keyed as enrichment's `ruleShapeKey`; only dispositions count. */
   private readonly shapes = new Map<string, Tally>();
+  private readonly halfLifeDays: number;
+
+  constructor(options: { halfLifeDays?: number } = {}) {
+    this.halfLifeDays = options.halfLifeDays ?? DEFAULT_DISPOSITION_HALF_LIFE_DAYS;
+  }
 
   /** Facts about earlier alerts for `alert`, observed at `at`. */
   factsFor(alert: Alert, at: string): Fact[] {
     const facts: Fact[] = [];
+    const now = new Date(at);
+    const counts = (t: Tally) => decayedDispositions(t.judged, now, this.halfLifeDays);
     for (const entity of alert.entities) {
       const t = this.entities.get(entity.id);
       if (!t) continue;
@@ -61,7 +63,8 @@ export class FeedbackMemory {
     const rule = this.rules.get(ruleKey);
     const shape = eventShapeOf(alert);
     if (rule) {
-      const byShape = shape === undefined ? undefined : this.shapes.get(ruleShapeKey(ruleKey, shape));
+      const tally = shape === undefined ? undefined : this.shapes.get(ruleShapeKey(ruleKey, shape));
+      const byShape = tally ? counts(tally) : undefined;
       facts.push({
         id: boundedId('rule-history:', ruleKey),
         kind: 'rule-history',
@@ -85,7 +88,7 @@ export class FeedbackMemory {
         source: 'soc-history',
         observedAt: at,
         confidence: 1,
-        statement: `Analysts of tenant ${alert.tenantId} dispositioned ${tenant.truePositives + tenant.benignPositives + tenant.falsePositives} earlier alert(s)`,
+        statement: `Analysts of tenant ${alert.tenantId} dispositioned ${tenant.judged.length} earlier alert(s)`,
         attributes: { scope: 'tenant', ...counts(tenant) },
       });
     }
@@ -98,11 +101,14 @@ export class FeedbackMemory {
    */
   record(alert: Alert, label: Disposition | undefined, at: string): void {
     const add = (map: Map<string, Tally>, key: string, judged = true): void => {
-      const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, truePositives: 0, benignPositives: 0, falsePositives: 0 };
+      const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, judged: [] };
       t.alerts += 1;
       if (at < t.firstSeenAt) t.firstSeenAt = at;
       if (at > t.lastSeenAt) t.lastSeenAt = at;
-      if (label !== undefined && judged) t[COUNT_KEY[label]] += 1;
+      if (label !== undefined && judged) {
+        t.judged.unshift({ disposition: label, at });
+        if (t.judged.length > MAX_JUDGED_ALERTS) t.judged.length = MAX_JUDGED_ALERTS;
+      }
       map.set(key, t);
     };
     // Every entity is sighted, but a disposition counts only for the entities the source named: the analyst API
@@ -116,8 +122,3 @@ export class FeedbackMemory {
   }
 }
 
-const counts = (t: Tally): { truePositives: number; benignPositives: number; falsePositives: number } => ({
-  truePositives: t.truePositives,
-  benignPositives: t.benignPositives,
-  falsePositives: t.falsePositives,
-});
