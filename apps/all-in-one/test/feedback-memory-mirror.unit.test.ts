@@ -29,9 +29,12 @@ const lineage = (n: number, parent: string, image: string, tenantId: string, ext
 const read = (f: Fact): unknown => ({ kind: f.kind, entityId: f.entityId, id: f.id, attributes: f.attributes });
 
 describe('the evaluation feedback memory mirrors enrichment history', () => {
-  it('states the same history, rule, rule-and-shape and tenant facts for the same alerts and dispositions', async () => {
-    const store = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 365 });
-    const memory = new FeedbackMemory();
+  it.each([
+    { pooled: false, winwordAttacks: 0.5 ** (82 / 90) },
+    { pooled: true, winwordAttacks: 0.5 ** (82 / 90) + 0.5 ** (40 / 90) },
+  ])('states the same history, rule, rule-and-shape and tenant facts for the same alerts and dispositions (rules pooled across tenants: $pooled)', async ({ pooled, winwordAttacks }) => {
+    const store = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 365, poolRulesAcrossTenants: pooled });
+    const memory = new FeedbackMemory({ poolRulesAcrossTenants: pooled });
     const extracted = { id: 'ip:10.9.9.9', type: 'ip' as const, value: '10.9.9.9', origin: 'extracted' as const };
     const steps: [Alert, Disposition | undefined][] = [
       [lineage(1, 'services.exe', 'powershell.exe', 'contoso', [extracted]), 'benign-positive'],
@@ -65,7 +68,7 @@ describe('the evaluation feedback memory mirrors enrichment history', () => {
     const last = lineage(8, 'winword.exe', 'powershell.exe', 'contoso', [extracted]);
     const rule = memory.factsFor(last, '2026-11-23T09:07:00.000Z').find((f) => f.kind === 'rule-history');
     expect(rule?.attributes).toMatchObject({ shape: 'process:winword.exe>powershell.exe', shapeBenignPositives: 0 });
-    // Two confirmed attacks of this shape, 82 and 40 days before: 0.5^(82/90) + 0.5^(40/90) ≈ 1.267.
-    expect(rule?.attributes.shapeTruePositives).toBeCloseTo(1.267, 2);
+    // Confirmed attacks of this shape 82 days before in this tenant and 40 days before in the other (pooled only).
+    expect(rule?.attributes.shapeTruePositives).toBeCloseTo(winwordAttacks, 2);
   });
 });

@@ -22,6 +22,8 @@ const clock = manualClock('2026-11-23T11:00:00Z');
 let http: HttpServer;
 let trail: StateAuditTrail;
 let auditDown = false;
+/** The caller's roles, as authentication would set them. */
+let roles = ['viewer', 'analyst'];
 /** The real audit trail, with a switch that makes its store refuse writes. */
 const audit: AuditTrail = {
   append: (entry) => (auditDown ? Promise.reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'state down', { retryable: true })) : trail.append(entry)),
@@ -58,7 +60,7 @@ beforeAll(async () => {
   const app = express();
   app.use((_req, res, next) => {
     res.locals.principal = 'a.khan@contoso.com';
-    res.locals.roles = ['viewer', 'analyst'];
+    res.locals.roles = roles;
     next();
   });
   app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, requests: new StateRequestLog(new MemoryStateStore()) }));
@@ -154,6 +156,18 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
     const event = published.at(-1);
     expect(event?.type).toBe('soc.alert.dispositioned.v1');
     expect(event?.type === 'soc.alert.dispositioned.v1' && event.data.entityIds).toEqual(alert.entities.map((e) => e.id));
+  });
+
+  it('refuses a principal without the analyst role (403): only analysts\' dispositions reach history', async () => {
+    const before = published.length;
+    roles = ['viewer', 'approver'];
+    try {
+      const res = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'benign-positive' });
+      expect(res.status).toBe(403);
+    } finally {
+      roles = ['viewer', 'analyst'];
+    }
+    expect(published).toHaveLength(before);
   });
 
   it('carries what the event shows (its event shape) so history counts the disposition per rule and shape, and none for an alert without one', async () => {

@@ -28,8 +28,8 @@ const dispositioned = (alert: Alert, disposition: Disposition, minute: number) =
     { id: `d-${alert.alertId}-${minute}`, source: '/soc/api', time: new Date(`2026-11-23T10:${String(minute).padStart(2, '0')}:00Z`), correlationid: `c-${alert.alertId}`, causationid: `r-${alert.alertId}`, tenantid: alert.tenantId },
   );
 
-function setup() {
-  const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 30 });
+function setup(options: { poolRulesAcrossTenants?: boolean } = {}) {
+  const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 30, ...options });
   const handle = makeEnrichmentHandler({ history, clock: manualClock('2026-11-23T11:00:00Z') });
   return async (e: ReturnType<typeof received> | ReturnType<typeof dispositioned>) => handle(e, delivery);
 }
@@ -92,14 +92,20 @@ describe('enrichment: analyst dispositions', () => {
     expect(plain?.attributes).not.toHaveProperty('shape');
   });
 
-  it('a judged alert redelivered is not its own prior, and tenants do not share their prior', async () => {
+  it('a judged alert redelivered is not its own prior, and tenants share neither entity history nor their prior; rule history only when pooled', async () => {
     const handle = setup();
     const a1 = alertOf(1, [host]);
     await handle(received(a1, 1));
     await handle(dispositioned(a1, 'true-positive', 1));
     expect(factsOf(await handle(received(a1, 1)))).toEqual([]);
-    const other = factsOf(await handle(received(alertOf(9, [], 'fabrikam'), 9)));
+    // Another tenant's host of the same name, firing the same rule: nothing of contoso's history.
+    expect(factsOf(await handle(received(alertOf(9, [host], 'fabrikam'), 9)))).toEqual([]);
+    const pooled = setup({ poolRulesAcrossTenants: true });
+    await pooled(received(a1, 1));
+    await pooled(dispositioned(a1, 'true-positive', 1));
+    const other = factsOf(await pooled(received(alertOf(9, [host], 'fabrikam'), 9)));
     expect(other.map((f) => f.id)).toEqual(['rule-history:generic:asc-cred-cmdline']);
+    expect(other[0]?.attributes).toMatchObject({ priorAlertCount: 1, truePositives: 1 });
   });
 
   it('the disposition event parses at the edge and records for an entity whose sightings expired', async () => {

@@ -44,7 +44,7 @@ describe('StateAlertHistory: entities and rules longer than a document id', () =
     const history = new StateAlertHistory(store, { retentionDays: 30 });
     await history.record(alertOf(1, [url]), new Date('2026-11-23T09:00:00Z'));
     const [stored] = await store.query<{ key: string }>('entity-sightings');
-    expect(stored?.value.key).toBe(url.id);
+    expect(stored?.value.key).toBe(JSON.stringify(['contoso', url.id]));
     // An entity whose id is literally the stored id of the long one is another entity, with no history.
     const lookalike = { id: stored?.id ?? '', type: 'url' as const, value: stored?.id ?? '', origin: 'source' as const };
     expect((await history.lookup(alertOf(2, [lookalike]), new Date('2026-11-23T10:00:00Z'))).entities).toEqual([]);

@@ -7,5 +7,5 @@ export { TriageConfig } from './config.ts';
 export { loadTriageKnowledge } from './engine.ts';
 export type { TriageKnowledge } from './engine.ts';
 export { FeedbackMemory, LabelledFileError, evaluate, evaluateSourcePayloads, formatReport, formatSourceReport, readGuideCsv, readLabelledJsonl, readSourcePayloadJsonl } from './eval/index.ts';
-export type { EvalReport, LabelledAlert, LabelledSet, ModeReport, ParsedPayload, PayloadParser, PredictorReport, SourceEvalReport, SourcePayload, SourceScore } from './eval/index.ts';
+export type { EvalReport, EvaluateOptions, LabelledAlert, LabelledSet, ModeReport, ParsedPayload, PayloadParser, PredictorReport, SourceEvalReport, SourcePayload, SourceScore } from './eval/index.ts';
 export { publishConfiguredPlaybooks } from './open-playbook-retriever.ts';

@@ -33,8 +33,24 @@ const TENANT_COLLECTION = 'tenant-dispositions';
 /** Dispositions per rule and event shape (`eventShapeOf`): only dispositions, the rule's document keeps the sightings. */
 const RULE_SHAPE_COLLECTION = 'rule-shape-dispositions';
 
-/** The key of a rule and event shape; a JSON pair, so no rule name or shape can forge another pair's key. */
-export const ruleShapeKey = (ruleKey: string, shape: string): string => JSON.stringify([ruleKey, shape]);
+/** The key of a rule's history and an event shape; a JSON pair, so no rule name or shape can forge another pair's key. */
+export const ruleShapeKey = (ruleHistory: string, shape: string): string => JSON.stringify([ruleHistory, shape]);
+
+/** The key of an entity's history: the tenant and the entity id, so one tenant's `host:dc01` is not another's. */
+export const entityHistoryKey = (tenantId: string, entityId: string): string => JSON.stringify([tenantId, entityId]);
+
+/** How a rule's history is kept: per tenant (the default), or pooled across tenants as aggregates. */
+export interface StateAlertHistoryOptions {
+  retentionDays: number;
+  /** `HISTORY_HALF_LIFE_DAYS`; default `DEFAULT_DISPOSITION_HALF_LIFE_DAYS`. */
+  halfLifeDays?: number;
+  /**
+   * `HISTORY_POOL_RULES_ACROSS_TENANTS`: one count per rule (and rule + shape) for every tenant, so one tenant's
+   * dispositions of a detector inform another's; off, each tenant has its own. Entity history and the tenant prior
+   * are always the tenant's own.
+   */
+  poolRulesAcrossTenants?: boolean;
+}
 
 /** Analysts' dispositions counted in a document, with the latest per recent alert. */
 interface DispositionTally {
@@ -68,30 +84,40 @@ export class StateAlertHistory implements AlertHistory {
   // behind it, instead of optimistic-concurrency retries piling up on the same document.
   private readonly writer = new CoalescingWriter<Sighting>((docKey, items) => this.flush(docKey, items));
 
-  constructor(store: StateStore, options: { retentionDays: number; halfLifeDays?: number }) {
+  private readonly poolRulesAcrossTenants: boolean;
+
+  constructor(store: StateStore, options: StateAlertHistoryOptions) {
     this.store = store;
     this.retentionSeconds = options.retentionDays * 86_400;
     this.halfLifeDays = options.halfLifeDays ?? DEFAULT_DISPOSITION_HALF_LIFE_DAYS;
+    this.poolRulesAcrossTenants = options.poolRulesAcrossTenants ?? false;
+  }
+
+  /** The key a rule's history is kept under: the rule key when pooled across tenants, else the tenant's and the rule's. */
+  private ruleHistoryKey(tenantId: string, ruleKey: string): string {
+    return this.poolRulesAcrossTenants ? ruleKey : JSON.stringify([tenantId, ruleKey]);
   }
 
   async lookup(alert: Alert, now: Date): Promise<HistorySnapshot> {
     const priorDispositions = (tally: DispositionTally | undefined, alertId: string) => judgedBefore(tally, alertId, now, this.halfLifeDays);
     const ruleKey = ruleKeyOf(alert);
+    const ruleHistory = this.ruleHistoryKey(alert.tenantId, ruleKey);
     const shape = eventShapeOf(alert);
     const [entityDocs, ruleDoc, tenantDoc, shapeDoc] = await Promise.all([
-      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, historyDocId(e.id)))),
-      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleKey)),
+      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, historyDocId(entityHistoryKey(alert.tenantId, e.id))))),
+      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleHistory)),
       this.store.get<DispositionDoc>(TENANT_COLLECTION, alert.tenantId),
-      shape === undefined ? undefined : this.store.get<DispositionDoc>(RULE_SHAPE_COLLECTION, historyDocId(ruleShapeKey(ruleKey, shape))),
+      shape === undefined ? undefined : this.store.get<DispositionDoc>(RULE_SHAPE_COLLECTION, historyDocId(ruleShapeKey(ruleHistory, shape))),
     ]);
     const entities: EntitySighting[] = [];
-    for (const doc of entityDocs) {
-      if (!doc) continue;
+    for (const [i, doc] of entityDocs.entries()) {
+      const entity = alert.entities[i];
+      if (!doc || !entity) continue;
       const prior = priorOf(doc.value, alert.alertId);
       const dispositions = priorDispositions(doc.value.dispositions, alert.alertId);
       if (prior.count === 0 && !dispositions) continue;
       entities.push({
-        entityId: doc.value.key,
+        entityId: entity.id,
         priorAlertCount: prior.count,
         firstSeenAt: prior.firstSeenAt,
         lastSeenAt: prior.lastSeenAt,
@@ -108,7 +134,7 @@ export class StateAlertHistory implements AlertHistory {
       entities,
       rule:
         ruleDoc && rulePrior && (rulePrior.count > 0 || ruleDispositions)
-          ? { ruleKey: ruleDoc.value.key, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}), ...shapeOf }
+          ? { ruleKey, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}), ...shapeOf }
           : undefined,
       ...(tenantDispositions ? { tenant: { tenantId: alert.tenantId, dispositions: tenantDispositions } } : {}),
     };
@@ -116,23 +142,26 @@ export class StateAlertHistory implements AlertHistory {
 
   async recordDisposition(record: DispositionRecord): Promise<void> {
     const options = { ttlSeconds: this.retentionSeconds };
+    const ruleHistory = this.ruleHistoryKey(record.tenantId, record.ruleKey);
+    const shapeKey = record.shape === undefined ? undefined : ruleShapeKey(ruleHistory, record.shape);
     await Promise.all([
-      ...[...new Set(record.entityIds)].map((id) =>
-        updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, historyDocId(id), (current) => withDisposition(current ?? emptySightings(id, record.at), record), options),
-      ),
-      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, historyDocId(record.ruleKey), (current) => withDisposition(current ?? emptySightings(record.ruleKey, record.at), record), options),
+      ...[...new Set(record.entityIds)].map((id) => {
+        const key = entityHistoryKey(record.tenantId, id);
+        return updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, historyDocId(key), (current) => withDisposition(current ?? emptySightings(key, record.at), record), options);
+      }),
+      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, historyDocId(ruleHistory), (current) => withDisposition(current ?? emptySightings(ruleHistory, record.at), record), options),
       updateWithRetry<DispositionDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
-      ...(record.shape === undefined
+      ...(shapeKey === undefined
         ? []
-        : [updateWithRetry<DispositionDoc>(this.store, RULE_SHAPE_COLLECTION, historyDocId(ruleShapeKey(record.ruleKey, record.shape)), (current) => withDisposition(current ?? { key: ruleShapeKey(record.ruleKey, record.shape ?? ''), dispositions: emptyTally() }, record), options)]),
+        : [updateWithRetry<DispositionDoc>(this.store, RULE_SHAPE_COLLECTION, historyDocId(shapeKey), (current) => withDisposition(current ?? { key: shapeKey, dispositions: emptyTally() }, record), options)]),
     ]);
   }
 
   async record(alert: Alert, at: Date): Promise<void> {
     const sighting = { alertId: alert.alertId, at: at.toISOString() };
     await Promise.all([
-      ...alert.entities.map((e) => this.writer.add(`${ENTITY_COLLECTION}\u0000${e.id}`, sighting)),
-      this.writer.add(`${RULE_COLLECTION}\u0000${ruleKeyOf(alert)}`, sighting),
+      ...alert.entities.map((e) => this.writer.add(`${ENTITY_COLLECTION}\u0000${entityHistoryKey(alert.tenantId, e.id)}`, sighting)),
+      this.writer.add(`${RULE_COLLECTION}\u0000${this.ruleHistoryKey(alert.tenantId, ruleKeyOf(alert))}`, sighting),
     ]);
   }
 

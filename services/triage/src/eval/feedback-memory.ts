@@ -17,6 +17,9 @@ export function ruleKeyOf(alert: Alert): string {
   return `${alert.source.name}:${alert.rule?.id ?? alert.rule?.name ?? alert.title}`.toLowerCase();
 }
 
+/** Enrichment's key of an entity's history (`entityHistoryKey` in @soc/enrichment): entity history stays within its tenant. */
+const entityHistoryKey = (tenantId: string, entityId: string): string => JSON.stringify([tenantId, entityId]);
+
 /** Enrichment's key of a rule and event shape (`ruleShapeKey` in @soc/enrichment). */
 const ruleShapeKey = (ruleKey: string, shape: string): string => JSON.stringify([ruleKey, shape]);
 
@@ -35,9 +38,20 @@ export class FeedbackMemory {
   /** Per rule and event shape (`eventShapeOf`), keyed as enrichment's `ruleShapeKey`; only dispositions count. */
   private readonly shapes = new Map<string, Tally>();
   private readonly halfLifeDays: number;
+  private readonly poolRulesAcrossTenants: boolean;
 
-  constructor(options: { halfLifeDays?: number } = {}) {
+  /**
+   * `halfLifeDays` as enrichment's `HISTORY_HALF_LIFE_DAYS`; `poolRulesAcrossTenants` as its
+   * `HISTORY_POOL_RULES_ACROSS_TENANTS` (default off: a rule's counts are the tenant's own).
+   */
+  constructor(options: { halfLifeDays?: number; poolRulesAcrossTenants?: boolean } = {}) {
     this.halfLifeDays = options.halfLifeDays ?? DEFAULT_DISPOSITION_HALF_LIFE_DAYS;
+    this.poolRulesAcrossTenants = options.poolRulesAcrossTenants ?? false;
+  }
+
+  /** Enrichment's `ruleHistoryKey`: the rule key pooled across tenants, else the tenant's own. */
+  private ruleHistoryKey(tenantId: string, ruleKey: string): string {
+    return this.poolRulesAcrossTenants ? ruleKey : JSON.stringify([tenantId, ruleKey]);
   }
 
   /** Facts about earlier alerts for `alert`, observed at `at`. */
@@ -46,7 +60,7 @@ export class FeedbackMemory {
     const now = new Date(at);
     const counts = (t: Tally) => decayedDispositions(t.judged, now, this.halfLifeDays);
     for (const entity of alert.entities) {
-      const t = this.entities.get(entity.id);
+      const t = this.entities.get(entityHistoryKey(alert.tenantId, entity.id));
       if (!t) continue;
       facts.push({
         id: boundedId('history:', entity.id),
@@ -60,10 +74,11 @@ export class FeedbackMemory {
       });
     }
     const ruleKey = ruleKeyOf(alert);
-    const rule = this.rules.get(ruleKey);
+    const ruleDoc = this.ruleHistoryKey(alert.tenantId, ruleKey);
+    const rule = this.rules.get(ruleDoc);
     const shape = eventShapeOf(alert);
     if (rule) {
-      const tally = shape === undefined ? undefined : this.shapes.get(ruleShapeKey(ruleKey, shape));
+      const tally = shape === undefined ? undefined : this.shapes.get(ruleShapeKey(ruleDoc, shape));
       const byShape = tally ? counts(tally) : undefined;
       facts.push({
         id: boundedId('rule-history:', ruleKey),
@@ -114,11 +129,12 @@ export class FeedbackMemory {
     // Every entity is sighted, but a disposition counts only for the entities the source named: the analyst API
     // sends only those (an entity extracted from free text is the alert writer's choice).
     const named = new Set(alert.entities.filter((e) => e.origin !== 'extracted').map((e) => e.id));
-    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, id, named.has(id));
-    add(this.rules, ruleKeyOf(alert));
+    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, entityHistoryKey(alert.tenantId, id), named.has(id));
+    const ruleDoc = this.ruleHistoryKey(alert.tenantId, ruleKeyOf(alert));
+    add(this.rules, ruleDoc);
     add(this.tenants, alert.tenantId);
     const shape = eventShapeOf(alert);
-    if (label !== undefined && shape !== undefined) add(this.shapes, ruleShapeKey(ruleKeyOf(alert), shape));
+    if (label !== undefined && shape !== undefined) add(this.shapes, ruleShapeKey(ruleDoc, shape));
   }
 }
 

@@ -1,5 +1,5 @@
 export { CLASSES, evaluate, score } from './evaluate.ts';
-export type { CalibrationBucket, ClassScore, EvalReport, Prediction, PredictorReport, TriageFn } from './evaluate.ts';
+export type { CalibrationBucket, ClassScore, EvalReport, EvaluateOptions, Prediction, PredictorReport, TriageFn } from './evaluate.ts';
 export { evaluateSourcePayloads, readSourcePayloadJsonl } from './source-payloads.ts';
 export type { ModeReport, ParsedPayload, PayloadParser, SourceEvalReport, SourcePayload, SourceScore } from './source-payloads.ts';
 export { FeedbackMemory, ruleKeyOf } from './feedback-memory.ts';
