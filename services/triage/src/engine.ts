@@ -343,7 +343,28 @@ function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: Tr
   return (falsePositives + d.prior * base) / (benign + falsePositives + d.prior);
 }
 
-function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights, fromSource: (f: Fact) => boolean): Triage['verdict'] {
+/** Entity types whose source-named presence gives an alert something to judge (what the event touched). */
+const JUDGEABLE_ENTITIES: ReadonlySet<Entity['type']> = new Set(['process', 'file', 'registry', 'url', 'ip']);
+
+/**
+ * Whether an alert carries too little to judge, so its verdict is `needs-more-information`: no source event, no
+ * process, file, registry key, URL or IP address the source named, no behaviour or Sigma finding, no threat-intel
+ * answer (any verdict, "nothing known" included) and no history (no sighting or disposition of its entities, rule or
+ * tenant). Then only the source's title and severity speak, and calling it benign or an attack would be a guess.
+ * Extracted entities do not count: the alert's author could otherwise make any alert judgeable. Pure.
+ */
+export function carriesTooLittle(alert: Alert, enrichment: Enrichment, behaviours: readonly BehaviourFinding[], sigma: readonly SigmaFinding[]): boolean {
+  if ((alert.sourceEvents?.length ?? 0) > 0 || behaviours.length > 0 || sigma.length > 0) return false;
+  if (alert.entities.some((e) => e.origin !== 'extracted' && JUDGEABLE_ENTITIES.has(e.type))) return false;
+  return !enrichment.facts.some((f) => f.kind === 'threat-intel' || f.kind === 'history' || f.kind === 'rule-history');
+}
+
+/**
+ * The verdict: true positive from `verdict.truePositiveFrom` true-positive likelihood, else the larger of benign and
+ * false positive (the split from analysts' dispositions); `needs-more-information` only for an alert that carries
+ * too little to judge ({@link carriesTooLittle}), whatever its likelihoods.
+ */
+function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights, fromSource: (f: Fact) => boolean, tooLittle: boolean): Triage['verdict'] {
   const tp = 1 / (1 + Math.exp(-w.verdict.steepness * (score - w.verdict.midpoint)));
   const fpShare = falsePositiveShare(factors, enrichment, w, fromSource);
   const round = (n: number): number => Math.round(n * 1000) / 1000;
@@ -352,14 +373,13 @@ function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment,
     falsePositive: round((1 - tp) * fpShare),
     benignPositive: round((1 - tp) * (1 - fpShare)),
   };
-  const ranked: [VerdictClass, number][] = [
-    ['true-positive', likelihoods.truePositive],
-    ['benign-positive', likelihoods.benignPositive],
-    ['false-positive', likelihoods.falsePositive],
-  ];
-  ranked.sort((a, b) => b[1] - a[1]);
-  const [best] = ranked;
-  const cls: VerdictClass = best && best[1] >= w.verdict.minConfidence ? best[0] : 'needs-more-information';
+  const cls: VerdictClass = tooLittle
+    ? 'needs-more-information'
+    : tp >= w.verdict.truePositiveFrom
+      ? 'true-positive'
+      : likelihoods.falsePositive > likelihoods.benignPositive
+        ? 'false-positive'
+        : 'benign-positive';
   return { class: cls, likelihoods };
 }
 
@@ -391,7 +411,8 @@ function evidenceFloor(
   w: TriageWeights,
   fromSource: (f: Fact) => boolean,
   behaviours: readonly BehaviourFinding[],
-  sigma: readonly SigmaFinding[] = [],
+  sigma: readonly SigmaFinding[],
+  tooLittle: boolean,
 ): EvidenceFloor | undefined {
   const eventReasons: string[] = [];
   // What the event itself shows: a credential dump or a download cradle is not made benign by a rule's history.
@@ -407,7 +428,7 @@ function evidenceFloor(
   const own = factors.filter((f) => !HISTORY_FACTORS.has(f.name));
   const score = Math.round(clamp(own.reduce((n, f) => n + f.points, 0), 0, 100));
   const noHistory: Enrichment = { facts: enrichment.facts.filter((f) => f.kind !== 'history' && f.kind !== 'rule-history'), missing: enrichment.missing };
-  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource), reasons, eventReasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource, tooLittle), reasons, eventReasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
 }
 
 /**
@@ -518,7 +539,8 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
   const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
-  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma);
+  const tooLittle = carriesTooLittle(alert, enrichment, behaviours, sigma);
+  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma, tooLittle);
   const contradiction = floor ? historyContradiction(scored, enrichment, floor) : undefined;
   const withContradiction = contradiction ? [...scored, contradiction] : scored;
   const raw = withContradiction.reduce((n, f) => n + f.points, 0);
@@ -529,7 +551,7 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
     : withContradiction;
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
-  const withHistory = verdictOf(score, factors, enrichment, weights, fromSource);
+  const withHistory = verdictOf(score, factors, enrichment, weights, fromSource, tooLittle);
   // A contradicted history does not get to decide the class: the evidence's verdict stands unless history's is a true positive.
   const verdict = !floor ? withHistory : contradiction && withHistory.class !== 'true-positive' ? floor.verdict : floorVerdict(withHistory, floor.verdict);
   return {

@@ -84,7 +84,8 @@ export const TriageWeights = z
       steepness: z.number().positive(),
       falsePositiveShare: z.number().min(0).max(1),
       noisyRuleFalsePositiveShare: z.number().min(0).max(1),
-      minConfidence: z.number().min(0).max(1),
+      /** The true-positive likelihood from which the verdict is true positive; below it, the larger of benign and false positive. */
+      truePositiveFrom: z.number().min(0).max(1),
       /** Analysts' benign / false-positive dispositions per scope split the non-TP likelihood; `prior` smooths toward the share above. */
       dispositions: z.object({ ruleWeight: z.number().min(0), entityWeight: z.number().min(0), tenantWeight: z.number().min(0), prior: z.number().positive() }),
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert, Disposition, Triage } from '@soc/contracts';
+import type { Alert, Disposition, Fact, Triage } from '@soc/contracts';
 import { loadTriageKnowledge, triageAlert } from '../src/engine.ts';
 import { FeedbackMemory } from '../src/eval/feedback-memory.ts';
 import { loadWeights } from '../src/weights.ts';
@@ -85,3 +85,30 @@ describe('a prior that contradicts strong evidence escalates', () => {
     expect(after(confirmed, attack, true).risk.factors.map((f) => f.name)).not.toContain('history-contradicts-evidence');
   });
 });
+
+describe('needs-more-information only when evidence is truly missing', () => {
+  const bare = (entities: Alert['entities']): Alert => ({ ...alertOf(1, ccm, 'x'), title: 'Suspicious activity', rule: { id: 'r-bare' }, entities, sourceEvents: undefined });
+  const host = { id: 'host:ws1', type: 'host' as const, value: 'ws1', origin: 'source' as const };
+  const triageWith = (a: Alert, facts: Fact[] = []) => triageAlert(a, { facts, missing: [] }, weights, knowledge);
+
+  it('calls an alert below the true-positive bar that carries something to judge benign or false positive by the split, not needs-more-information', () => {
+    // The administrator's script under the Configuration Manager, zero-shot: true-positive likelihood below 0.5.
+    const t = triageWith(noise(1));
+    expect(t.verdict.likelihoods.truePositive).toBeLessThan(0.5);
+    expect(t.verdict.class).toBe('benign-positive');
+    expect(t.verdict.likelihoods.benignPositive).toBeGreaterThan(t.verdict.likelihoods.falsePositive);
+    // The same likelihoods on an alert the source named an address for.
+    expect(triageWith(bare([host, { id: 'ip:10.0.0.9', type: 'ip', value: '10.0.0.9', isInternal: true, origin: 'source' }])).verdict.class).toBe('benign-positive');
+  });
+
+  it('keeps needs-more-information for an alert with no source event, no judgeable source-named entity, no finding, no intel answer and no history', () => {
+    expect(triageWith(bare([host])).verdict.class).toBe('needs-more-information');
+    // An address written into the description is the author's, not the source's: still nothing to judge.
+    expect(triageWith(bare([host, { id: 'ip:10.0.0.9', type: 'ip', value: '10.0.0.9', origin: 'extracted' }])).verdict.class).toBe('needs-more-information');
+    const observed = { source: 'test', observedAt: '2026-11-23T09:00:00.000Z', confidence: 1 };
+    // A threat-intel answer, even "nothing known", or any history is something to judge by.
+    expect(triageWith(bare([host]), [{ ...observed, id: 'ti:1', kind: 'threat-intel', entityId: host.id, statement: 'unknown', attributes: { verdict: 'unknown' } }]).verdict.class).not.toBe('needs-more-information');
+    expect(triageWith(bare([host]), [{ ...observed, id: 'rule-history:x', kind: 'rule-history', statement: 'fired before', attributes: { priorAlertCount: 2 } }]).verdict.class).not.toBe('needs-more-information');
+  });
+});
+
