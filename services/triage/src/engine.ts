@@ -351,12 +351,18 @@ const JUDGEABLE_ENTITIES: ReadonlySet<Entity['type']> = new Set(['process', 'fil
  * process, file, registry key, URL or IP address the source named, no behaviour or Sigma finding, no threat-intel
  * answer (any verdict, "nothing known" included) and no history (no sighting or disposition of its entities, rule or
  * tenant). Then only the source's title and severity speak, and calling it benign or an attack would be a guess.
- * Extracted entities do not count: the alert's author could otherwise make any alert judgeable. Pure.
+ * Extracted entities do not count, nor an intel answer or history about one unless it raises suspicion: the alert's
+ * author could otherwise make any alert judgeable, and so callable benign, by writing an address into it. Pure.
  */
-export function carriesTooLittle(alert: Alert, enrichment: Enrichment, behaviours: readonly BehaviourFinding[], sigma: readonly SigmaFinding[]): boolean {
+function carriesTooLittle(alert: Alert, enrichment: Enrichment, behaviours: readonly BehaviourFinding[], sigma: readonly SigmaFinding[], fromSource: (f: Fact) => boolean): boolean {
   if ((alert.sourceEvents?.length ?? 0) > 0 || behaviours.length > 0 || sigma.length > 0) return false;
   if (alert.entities.some((e) => e.origin !== 'extracted' && JUDGEABLE_ENTITIES.has(e.type))) return false;
-  return !enrichment.facts.some((f) => f.kind === 'threat-intel' || f.kind === 'history' || f.kind === 'rule-history');
+  const speaks = (f: Fact): boolean => {
+    if (f.kind === 'threat-intel') return fromSource(f) || f.attributes.verdict === 'malicious' || f.attributes.verdict === 'suspicious';
+    if (f.kind === 'rule-history') return true;
+    return f.kind === 'history' && (f.entityId === undefined || fromSource(f));
+  };
+  return !enrichment.facts.some(speaks);
 }
 
 /**
@@ -539,7 +545,7 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
   const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
-  const tooLittle = carriesTooLittle(alert, enrichment, behaviours, sigma);
+  const tooLittle = carriesTooLittle(alert, enrichment, behaviours, sigma, fromSource);
   const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma, tooLittle);
   const contradiction = floor ? historyContradiction(scored, enrichment, floor) : undefined;
   const withContradiction = contradiction ? [...scored, contradiction] : scored;

@@ -106,8 +106,15 @@ describe('needs-more-information only when evidence is truly missing', () => {
     // An address written into the description is the author's, not the source's: still nothing to judge.
     expect(triageWith(bare([host, { id: 'ip:10.0.0.9', type: 'ip', value: '10.0.0.9', origin: 'extracted' }])).verdict.class).toBe('needs-more-information');
     const observed = { source: 'test', observedAt: '2026-11-23T09:00:00.000Z', confidence: 1 };
-    // A threat-intel answer, even "nothing known", or any history is something to judge by.
+    // A threat-intel answer about a source-named entity, even "nothing known", or any history is something to judge by.
     expect(triageWith(bare([host]), [{ ...observed, id: 'ti:1', kind: 'threat-intel', entityId: host.id, statement: 'unknown', attributes: { verdict: 'unknown' } }]).verdict.class).not.toBe('needs-more-information');
+    // "Nothing known" or a sighting of an address the author wrote in is not.
+    const written = { id: 'ip:10.0.0.9', type: 'ip' as const, value: '10.0.0.9', origin: 'extracted' as const };
+    const aboutWritten: Fact[] = [
+      { ...observed, id: 'ti:2', kind: 'threat-intel', entityId: written.id, statement: 'unknown', attributes: { verdict: 'unknown' } },
+      { ...observed, id: 'history:ip:10.0.0.9', kind: 'history', entityId: written.id, statement: 'seen', attributes: { priorAlertCount: 3 } },
+    ];
+    expect(triageWith(bare([host, written]), aboutWritten).verdict.class).toBe('needs-more-information');
     expect(triageWith(bare([host]), [{ ...observed, id: 'rule-history:x', kind: 'rule-history', statement: 'fired before', attributes: { priorAlertCount: 2 } }]).verdict.class).not.toBe('needs-more-information');
   });
 });
