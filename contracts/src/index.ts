@@ -31,6 +31,9 @@ export { EVENT_DEFINITIONS, eventDefinition, isKnownEventType, isValidatedEvent,
 export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEvent, SocEventType } from './registry.ts';
 export { causedBy, createEvent } from './create-event.ts';
 export type { CausedByOptions, NewEventOptions } from './create-event.ts';
+export { MAX_EVENT_SHAPE_LENGTH, eventShapeOf } from './event-shape.ts';
+export { DEFAULT_DISPOSITION_HALF_LIFE_DAYS, MAX_JUDGED_ALERTS, decayedDispositions } from './history-decay.ts';
+export type { DispositionTally } from './history-decay.ts';
 export { MAX_ID_LENGTH, boundedId, caseGroupKey, deriveAlertId, deriveEventId, deriveKey } from './ids.ts';
 export { CLIP_MARKER, MAX_ALERT_BYTES, MAX_DECISION_ACTIONS_BYTES, MAX_ENRICHMENT_BYTES, MAX_EVENT_BYTES, MAX_TRIAGE_BYTES, clipText, jsonBytes } from './limits.ts';
 export { alertRevisionKey, alertRevisionOf, compareRevisions } from './revision.ts';

@@ -54,13 +54,13 @@ describe('analyst history cannot bury a strong indicator', () => {
     const noisy = [];
     for (let i = 0; i < 50; i++) noisy.push(await post(alert(`noisy-${i}`, 'NOISY-RULE')));
     for (const c of noisy) expect((await analyst(`/api/v1/alerts/${c.alertId as string}/disposition`, { body: { disposition: 'false-positive' } })).status).toBe(202);
-    // Enrichment has counted all 50 once a probe of the rule shows them.
+    // Enrichment has counted all 50 once a probe of the rule shows them (weighed by age: minutes old, just under 1 each).
     let probes = 0;
-    await eventually(async () => (ruleFalsePositives(await post(alert(`probe-${probes++}`, 'NOISY-RULE'))) >= 50 ? true : undefined), 30_000, '50 dispositions counted');
+    await eventually(async () => (ruleFalsePositives(await post(alert(`probe-${probes++}`, 'NOISY-RULE'))) > 49.9 ? true : undefined), 30_000, '50 dispositions counted');
 
     const plain = await post(alert('plain-1', 'NOISY-RULE'));
     const indicated = await post(alert('indicated-1', 'NOISY-RULE', C2));
-    expect(ruleFalsePositives(indicated)).toBe(50);
+    expect(ruleFalsePositives(indicated)).toBeCloseTo(50, 1);
 
     // The prior still works: the rule's plain alert is lowered below medium, toward false positive.
     expect(plain.triage.risk.level).toBe('low');

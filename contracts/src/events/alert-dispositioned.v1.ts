@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_VENDOR_ID_LENGTH } from '../alert.ts';
 import { defineEvent } from '../envelope.ts';
+import { MAX_EVENT_SHAPE_LENGTH } from '../event-shape.ts';
 
 /** An analyst's verdict on an alert: a real attack, real but expected activity, or a detection that was wrong. */
 export const Disposition = z.enum(['true-positive', 'benign-positive', 'false-positive']);
@@ -22,6 +23,12 @@ export const AlertDispositionedV1 = defineEvent(
       name: z.string().max(1024).optional(),
       title: z.string().min(1).max(1024),
     }),
+    /**
+     * What the alert's event shows (`eventShapeOf`: process lineage or registry key head), so enrichment counts the
+     * disposition per rule and event shape as well as per rule. Added to version 1 as optional; none when the alert
+     * shows neither (the rule alone is the key) and on dispositions from before it existed.
+     */
+    shape: z.string().min(1).max(MAX_EVENT_SHAPE_LENGTH).optional(),
     /** The alert's source-named entity ids (`<type>:<value>`; never ones extracted from free text), so entity history can count the disposition. */
     entityIds: z.array(z.string().min(1).max(2100)).max(500),
     disposition: Disposition,

@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { AuditTrail } from '@soc/audit';
 import type { RequestReader } from '@soc/containment-requests';
-import { AlertDispositionedV1, Disposition, createEvent } from '@soc/contracts';
+import { AlertDispositionedV1, Disposition, createEvent, eventShapeOf } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
@@ -99,6 +99,7 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     }
     const now = deps.clock.now();
     const { alert } = view;
+    const shape = eventShapeOf(alert);
     const data = {
       alertId: alert.alertId,
       tenantId: alert.tenantId,
@@ -111,6 +112,8 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       // Only entities the source named: one extracted from free text is the alert writer's choice, and analysts'
       // dispositions lower that entity's future scores.
       entityIds: alert.entities.filter((e) => e.origin !== 'extracted').map((e) => e.id),
+      // What the event shows, so history counts the disposition per rule and event shape (contracts' one definition).
+      ...(shape !== undefined ? { shape } : {}),
       disposition: input.disposition,
       ...(input.note !== undefined ? { note: input.note } : {}),
       analyst,

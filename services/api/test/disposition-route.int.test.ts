@@ -22,6 +22,8 @@ const clock = manualClock('2026-11-23T11:00:00Z');
 let http: HttpServer;
 let trail: StateAuditTrail;
 let auditDown = false;
+/** The caller's roles, as authentication would set them. */
+let roles = ['viewer', 'analyst'];
 /** The real audit trail, with a switch that makes its store refuse writes. */
 const audit: AuditTrail = {
   append: (entry) => (auditDown ? Promise.reject(new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'state down', { retryable: true })) : trail.append(entry)),
@@ -58,7 +60,7 @@ beforeAll(async () => {
   const app = express();
   app.use((_req, res, next) => {
     res.locals.principal = 'a.khan@contoso.com';
-    res.locals.roles = ['viewer', 'analyst'];
+    res.locals.roles = roles;
     next();
   });
   app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, requests: new StateRequestLog(new MemoryStateStore()) }));
@@ -154,5 +156,31 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
     const event = published.at(-1);
     expect(event?.type).toBe('soc.alert.dispositioned.v1');
     expect(event?.type === 'soc.alert.dispositioned.v1' && event.data.entityIds).toEqual(alert.entities.map((e) => e.id));
+  });
+
+  it('refuses a principal without the analyst role (403): only analysts\' dispositions reach history', async () => {
+    const before = published.length;
+    roles = ['viewer', 'approver'];
+    try {
+      const res = await post(`/api/v1/alerts/${alert.alertId}/disposition`, { disposition: 'benign-positive' });
+      expect(res.status).toBe(403);
+    } finally {
+      roles = ['viewer', 'analyst'];
+    }
+    expect(published).toHaveLength(before);
+  });
+
+  it('carries what the event shows (its event shape) so history counts the disposition per rule and shape, and none for an alert without one', async () => {
+    expect(published[0]?.type === 'soc.alert.dispositioned.v1' && 'shape' in published[0].data).toBe(false);
+    const spawned = {
+      ...alert,
+      alertId: `${alert.alertId}-process`,
+      entities: [...alert.entities, { id: 'process:powershell.exe', type: 'process' as const, value: 'powershell.exe', name: 'powershell.exe', parentName: 'WINWORD.EXE', origin: 'source' as const }],
+    };
+    await project(receivedEvent(spawned, new Date('2026-11-23T10:40:00Z')), delivery);
+    expect((await post(`/api/v1/alerts/${spawned.alertId}/disposition`, { disposition: 'true-positive' })).status).toBe(202);
+    const event = published.at(-1);
+    expect(event?.type === 'soc.alert.dispositioned.v1' && event.data.shape).toBe('process:winword.exe>powershell.exe');
+    expect(parseEvent(JSON.parse(JSON.stringify(event))).ok).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DISPOSITION_HALF_LIFE_DAYS } from '@soc/contracts';
 
 /** The enrichment service's own settings (platform settings are in @soc/platform). */
 const csv = z
@@ -8,6 +9,13 @@ const csv = z
 
 export const EnrichmentConfig = z.object({
   HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Half-life of an analyst's disposition in the priors history states, in days (`decayedDispositions` in @soc/contracts). */
+  HISTORY_HALF_LIFE_DAYS: z.coerce.number().min(1).max(3650).default(DEFAULT_DISPOSITION_HALF_LIFE_DAYS),
+  /**
+   * Keep a rule's sightings and dispositions as one aggregate for every tenant (a detector's history informs every
+   * tenant it fires in); off, each tenant's rule history is its own. Entity history and the tenant prior never pool.
+   */
+  HISTORY_POOL_RULES_ACROSS_TENANTS: z.union([z.boolean(), z.stringbool()]).default(false),
   /** Local threat-intel feeds: comma-separated files or directories (CSV, Microsoft JSON, STIX 2.1, MISP JSON). */
   TI_FEEDS: csv,
   /** VirusTotal v3: off without a key (a secret: mount it from Key Vault). */

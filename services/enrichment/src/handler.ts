@@ -26,7 +26,7 @@ export const DISPOSITION_SOURCE = '/soc/api';
 export function dispositionRecordOf(event: EventByType<'soc.alert.dispositioned.v1'>): DispositionRecord | undefined {
   if (event.source !== DISPOSITION_SOURCE) return undefined;
   const d = event.data;
-  return { alertId: d.alertId, tenantId: d.tenantId, ruleKey: ruleKeyFrom(d.rule), entityIds: d.entityIds, disposition: d.disposition, at: d.at };
+  return { alertId: d.alertId, tenantId: d.tenantId, ruleKey: ruleKeyFrom(d.rule), ...(d.shape !== undefined ? { shape: d.shape } : {}), entityIds: d.entityIds, disposition: d.disposition, at: d.at };
 }
 
 const judged = (c: DispositionCounts | undefined): number => (c ? c.truePositives + c.benignPositives + c.falsePositives : 0);
@@ -52,14 +52,15 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
       attributes: { priorAlertCount: s.priorAlertCount, firstSeenAt: s.firstSeenAt, lastSeenAt: s.lastSeenAt, ...countsOf(s.dispositions) },
     }));
   if (history.rule && (history.rule.priorAlertCount > 0 || judged(history.rule.dispositions) > 0)) {
+    const { shape } = history.rule;
     facts.push({
       id: boundedId('rule-history:', history.rule.ruleKey),
       kind: 'rule-history',
       source: 'soc-history',
       observedAt,
       confidence: 1,
-      statement: `This detection fired ${history.rule.priorAlertCount} time(s) before, last ${history.rule.lastSeenAt}${judgedText(history.rule.dispositions)}`,
-      attributes: { priorAlertCount: history.rule.priorAlertCount, lastSeenAt: history.rule.lastSeenAt, ...countsOf(history.rule.dispositions) },
+      statement: `This detection fired ${history.rule.priorAlertCount} time(s) before, last ${history.rule.lastSeenAt}${judgedText(history.rule.dispositions)}${shape ? shapeText(shape.shape, shape.dispositions) : ''}`,
+      attributes: { priorAlertCount: history.rule.priorAlertCount, lastSeenAt: history.rule.lastSeenAt, ...countsOf(history.rule.dispositions), ...(shape ? shapeAttributes(shape.shape, shape.dispositions) : {}) },
     });
   }
   if (history.tenant && judged(history.tenant.dispositions) > 0) {
@@ -76,8 +77,24 @@ export function historyFacts(history: HistorySnapshot, now: Date): Fact[] {
   return facts;
 }
 
+/**
+ * The rule-history fact's attributes for the alert's event shape: `shape` and the dispositions of earlier alerts
+ * of the rule with that shape (`shapeTruePositives`, `shapeBenignPositives`, `shapeFalsePositives`), zeros when none.
+ */
+function shapeAttributes(shape: string, c: DispositionCounts | undefined): Record<string, string | number> {
+  const n = countsOf(c);
+  return { shape, shapeTruePositives: n.truePositives, shapeBenignPositives: n.benignPositives, shapeFalsePositives: n.falsePositives };
+}
+
+/** A count weighed by age, as people read it: to one decimal. */
+const shown = (n: number): number => Math.round(n * 10) / 10;
+
+function shapeText(shape: string, c: DispositionCounts | undefined): string {
+  return judged(c) === 0 || !c ? `; none judged of event shape ${clipText(shape, 200)}` : `; of event shape ${clipText(shape, 200)}, ${shown(c.truePositives)} true, ${shown(c.benignPositives)} benign and ${shown(c.falsePositives)} false positive(s) (weighed by age)`;
+}
+
 function judgedText(c: DispositionCounts | undefined): string {
-  return judged(c) === 0 || !c ? '' : `; analysts judged ${c.truePositives} true, ${c.benignPositives} benign and ${c.falsePositives} false positive(s)`;
+  return judged(c) === 0 || !c ? '' : `; analysts judged ${shown(c.truePositives)} true, ${shown(c.benignPositives)} benign and ${shown(c.falsePositives)} false positive(s) (weighed by age)`;
 }
 
 const MAX_FACTS = 1000;
@@ -147,7 +164,7 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
     'soc.alert.received.v1': async (event) => {
       const alert = event.data.alert;
       const [history, intel, context] = await Promise.all([
-        deps.history.lookup(alert),
+        deps.history.lookup(alert, deps.clock.now()),
         lookUpIntel(alert.entities, deps.intel ?? []),
         lookUpContext(alert, deps.context ?? {}),
       ]);

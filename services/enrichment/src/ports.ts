@@ -1,6 +1,6 @@
 import type { Alert, Disposition } from '@soc/contracts';
 
-/** How analysts dispositioned earlier alerts of an entity, a rule or a tenant. */
+/** How analysts dispositioned earlier alerts of an entity, a rule or a tenant; each weighed by its age (so fractional). */
 export interface DispositionCounts {
   truePositives: number;
   benignPositives: number;
@@ -27,6 +27,11 @@ export interface RuleSighting {
   lastSeenAt: string;
   /** Analysts' dispositions of earlier alerts of this rule. */
   dispositions?: DispositionCounts;
+  /**
+   * The alert's event shape (contracts' `eventShapeOf`) and analysts' dispositions of earlier alerts of this rule
+   * with the same shape; absent when the alert shows no shape.
+   */
+  shape?: { shape: string; dispositions?: DispositionCounts };
 }
 
 /** What history knows about an alert's entities and rule, excluding the alert itself. */
@@ -42,6 +47,8 @@ export interface DispositionRecord {
   alertId: string;
   tenantId: string;
   ruleKey: string;
+  /** The alert's event shape when it has one: the disposition is counted per rule and shape as well. */
+  shape?: string;
   entityIds: readonly string[];
   disposition: Disposition;
   at: string;
@@ -49,7 +56,8 @@ export interface DispositionRecord {
 
 /** History of the same entities and rule across alerts. */
 export interface AlertHistory {
-  lookup(alert: Alert): Promise<HistorySnapshot>;
+  /** What history knows about the alert's entities, rule and tenant, its dispositions weighed by their age at `now`. */
+  lookup(alert: Alert, now: Date): Promise<HistorySnapshot>;
   /** Records the alert's sightings; recording the same alert twice changes nothing. */
   record(alert: Alert, at: Date): Promise<void>;
   /** Counts an analyst's disposition per rule, entity and tenant; the same one again changes nothing, a changed one moves the count. */

@@ -13,7 +13,7 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
   name: 'enrichment',
   config: EnrichmentConfig,
   async start(platform, config) {
-    const history = new StateAlertHistory(platform.state, { retentionDays: config.HISTORY_RETENTION_DAYS });
+    const history = new StateAlertHistory(platform.state, { retentionDays: config.HISTORY_RETENTION_DAYS, halfLifeDays: config.HISTORY_HALF_LIFE_DAYS, poolRulesAcrossTenants: config.HISTORY_POOL_RULES_ACROSS_TENANTS });
     const intel: IntelSource[] = [];
     const closers: (() => void)[] = [];
     if (config.TI_FEEDS.length > 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertDispositionedV1, AlertReceivedV1, type Alert, type Disposition, type Fact, createEvent, parseEvent } from '@soc/contracts';
+import { AlertDispositionedV1, AlertReceivedV1, type Alert, type Disposition, type Fact, createEvent, eventShapeOf, parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateAlertHistory } from '../src/adapters/state-alert-history.ts';
@@ -19,6 +19,7 @@ const dispositioned = (alert: Alert, disposition: Disposition, minute: number) =
       alertId: alert.alertId,
       tenantId: alert.tenantId,
       rule: { source: alert.source.name, id: 'ASC-CRED-CMDLINE', title: alert.title },
+      ...(eventShapeOf(alert) !== undefined ? { shape: eventShapeOf(alert) } : {}),
       entityIds: alert.entities.map((e) => e.id),
       disposition,
       analyst: 'a.khan@contoso.com',
@@ -27,8 +28,8 @@ const dispositioned = (alert: Alert, disposition: Disposition, minute: number) =
     { id: `d-${alert.alertId}-${minute}`, source: '/soc/api', time: new Date(`2026-11-23T10:${String(minute).padStart(2, '0')}:00Z`), correlationid: `c-${alert.alertId}`, causationid: `r-${alert.alertId}`, tenantid: alert.tenantId },
   );
 
-function setup() {
-  const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 30 });
+function setup(options: { poolRulesAcrossTenants?: boolean } = {}) {
+  const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 30, ...options });
   const handle = makeEnrichmentHandler({ history, clock: manualClock('2026-11-23T11:00:00Z') });
   return async (e: ReturnType<typeof received> | ReturnType<typeof dispositioned>) => handle(e, delivery);
 }
@@ -70,14 +71,41 @@ describe('enrichment: analyst dispositions', () => {
     expect(after.find((f) => f.id === 'history:host:msticalertswin1')?.attributes.priorAlertCount).toBe(3);
   });
 
-  it('a judged alert redelivered is not its own prior, and tenants do not share their prior', async () => {
+  it('counts dispositions per rule and event shape as well, and states both on the rule-history fact', async () => {
+    const handle = setup();
+    const lineage = (n: number, parent: string): Alert => alertOf(n, [host, { id: `process:${n}`, type: 'process', value: 'powershell.exe', name: 'powershell.exe', parentName: parent, origin: 'source' }]);
+    for (const [n, parent, disposition] of [[1, 'CcmExec.exe', 'benign-positive'], [2, 'CcmExec.exe', 'benign-positive'], [3, 'WINWORD.EXE', 'true-positive']] as const) {
+      await handle(received(lineage(n, parent), n));
+      await handle(dispositioned(lineage(n, parent), disposition, n));
+    }
+    const ruleFact = async (a: Alert, minute: number) => factsOf(await handle(received(a, minute))).find((f) => f.kind === 'rule-history');
+    const ccm = await ruleFact(lineage(4, 'ccmexec.exe'), 4);
+    expect(ccm?.attributes).toMatchObject({ truePositives: 1, benignPositives: 1.999, shape: 'process:ccmexec.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 1.999, shapeFalsePositives: 0 });
+    // Judged an hour before: weighed by age, 0.5^(1 h / 90 days) each.
+    expect(ccm?.attributes.shapeBenignPositives).toBeCloseTo(2, 2);
+    expect(ccm?.statement).toMatch(/of event shape process:ccmexec\.exe>powershell\.exe, 0 true, 2 benign and 0 false positive\(s\) \(weighed by age\)$/);
+    expect((await ruleFact(lineage(5, 'winword.exe'), 5))?.attributes).toMatchObject({ shape: 'process:winword.exe>powershell.exe', shapeTruePositives: 1, shapeBenignPositives: 0 });
+    expect((await ruleFact(lineage(6, 'explorer.exe'), 6))?.attributes).toMatchObject({ shape: 'process:explorer.exe>powershell.exe', shapeTruePositives: 0, shapeBenignPositives: 0, shapeFalsePositives: 0 });
+    // An alert that shows no shape has the rule's counts alone.
+    const plain = await ruleFact(alertOf(7, [host]), 7);
+    expect(plain?.attributes).toMatchObject({ truePositives: 1, benignPositives: 1.999 });
+    expect(plain?.attributes).not.toHaveProperty('shape');
+  });
+
+  it('a judged alert redelivered is not its own prior, and tenants share neither entity history nor their prior; rule history only when pooled', async () => {
     const handle = setup();
     const a1 = alertOf(1, [host]);
     await handle(received(a1, 1));
     await handle(dispositioned(a1, 'true-positive', 1));
     expect(factsOf(await handle(received(a1, 1)))).toEqual([]);
-    const other = factsOf(await handle(received(alertOf(9, [], 'fabrikam'), 9)));
+    // Another tenant's host of the same name, firing the same rule: nothing of contoso's history.
+    expect(factsOf(await handle(received(alertOf(9, [host], 'fabrikam'), 9)))).toEqual([]);
+    const pooled = setup({ poolRulesAcrossTenants: true });
+    await pooled(received(a1, 1));
+    await pooled(dispositioned(a1, 'true-positive', 1));
+    const other = factsOf(await pooled(received(alertOf(9, [host], 'fabrikam'), 9)));
     expect(other.map((f) => f.id)).toEqual(['rule-history:generic:asc-cred-cmdline']);
+    expect(other[0]?.attributes).toMatchObject({ priorAlertCount: 1, truePositives: 1 });
   });
 
   it('the disposition event parses at the edge and records for an entity whose sightings expired', async () => {

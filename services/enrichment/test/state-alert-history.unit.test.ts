@@ -20,7 +20,7 @@ describe('StateAlertHistory: entities and rules longer than a document id', () =
     const first = withRule(alertOf(1, [host, url]), longRule);
     await history.record(first, new Date('2026-11-23T09:00:00Z'));
 
-    const snapshot = await history.lookup(withRule(alertOf(2, [host, url, otherUrl]), longRule));
+    const snapshot = await history.lookup(withRule(alertOf(2, [host, url, otherUrl]), longRule), new Date('2026-11-23T10:00:00Z'));
     // The full ids come back (a cut or hashed value would be another indicator); the other long URL, which shares
     // the first 1,000 characters, has no history of its own.
     expect(snapshot.entities.map((e) => [e.entityId, e.priorAlertCount])).toEqual([
@@ -34,7 +34,7 @@ describe('StateAlertHistory: entities and rules longer than a document id', () =
     const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 30 });
     const ruleKey = `generic:${longRule}`.toLowerCase();
     await history.recordDisposition({ alertId: 'alt-1', tenantId: 'contoso', ruleKey, entityIds: [url.id], disposition: 'false-positive', at: '2026-11-23T10:00:00.000Z' });
-    const snapshot = await history.lookup(withRule(alertOf(2, [url]), longRule));
+    const snapshot = await history.lookup(withRule(alertOf(2, [url]), longRule), new Date('2026-11-23T11:00:00Z'));
     expect(snapshot.entities).toEqual([expect.objectContaining({ entityId: url.id, priorAlertCount: 0, dispositions: { truePositives: 0, benignPositives: 0, falsePositives: 1 } })]);
     expect(snapshot.rule).toMatchObject({ ruleKey, dispositions: { truePositives: 0, benignPositives: 0, falsePositives: 1 } });
   });
@@ -44,9 +44,33 @@ describe('StateAlertHistory: entities and rules longer than a document id', () =
     const history = new StateAlertHistory(store, { retentionDays: 30 });
     await history.record(alertOf(1, [url]), new Date('2026-11-23T09:00:00Z'));
     const [stored] = await store.query<{ key: string }>('entity-sightings');
-    expect(stored?.value.key).toBe(url.id);
+    expect(stored?.value.key).toBe(JSON.stringify(['contoso', url.id]));
     // An entity whose id is literally the stored id of the long one is another entity, with no history.
     const lookalike = { id: stored?.id ?? '', type: 'url' as const, value: stored?.id ?? '', origin: 'source' as const };
-    expect((await history.lookup(alertOf(2, [lookalike]))).entities).toEqual([]);
+    expect((await history.lookup(alertOf(2, [lookalike]), new Date('2026-11-23T10:00:00Z'))).entities).toEqual([]);
+  });
+});
+
+describe('StateAlertHistory: dispositions weighed by their age', () => {
+  const host2 = { id: 'host:ws2', type: 'host' as const, value: 'ws2', origin: 'source' as const };
+  const ruleKey = 'generic:asc-cred-cmdline';
+  it('states a disposition one half-life old as half of one, and counts only the newest judged alerts', async () => {
+    const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 365, halfLifeDays: 90 });
+    await history.recordDisposition({ alertId: 'alt-old', tenantId: 'contoso', ruleKey, entityIds: [host2.id], disposition: 'benign-positive', at: '2026-08-25T00:00:00.000Z' });
+    await history.recordDisposition({ alertId: 'alt-new', tenantId: 'contoso', ruleKey, entityIds: [host2.id], disposition: 'false-positive', at: '2026-11-23T00:00:00.000Z' });
+    const snapshot = await history.lookup(alertOf(3, [host2]), new Date('2026-11-23T00:00:00Z'));
+    const expected = { truePositives: 0, benignPositives: 0.5, falsePositives: 1 };
+    expect(snapshot.rule?.dispositions).toEqual(expected);
+    expect(snapshot.entities[0]?.dispositions).toEqual(expected);
+    expect(snapshot.tenant?.dispositions).toEqual(expected);
+    // The same history read a half-life later.
+    expect((await history.lookup(alertOf(3, [host2]), new Date('2027-02-21T00:00:00Z'))).rule?.dispositions).toEqual({ truePositives: 0, benignPositives: 0.25, falsePositives: 0.5 });
+  });
+
+  it('bounds a hot rule\'s prior to its newest 500 judged alerts', async () => {
+    const history = new StateAlertHistory(new MemoryStateStore(), { retentionDays: 365 });
+    const at = '2026-11-23T00:00:00.000Z';
+    for (let i = 0; i < 520; i++) await history.recordDisposition({ alertId: `alt-${i}`, tenantId: 'contoso', ruleKey, entityIds: [], disposition: i < 20 ? 'true-positive' : 'false-positive', at });
+    expect((await history.lookup(alertOf(999, []), new Date(at))).rule?.dispositions).toEqual({ truePositives: 0, benignPositives: 0, falsePositives: 500 });
   });
 });

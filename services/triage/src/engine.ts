@@ -20,7 +20,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.5.0';
+export const ENGINE_VERSION = '1.6.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -230,28 +230,62 @@ function dispositionCounts(facts: readonly Fact[]): DispositionCounts & { total:
   return { ...c, total: c.truePositives + c.benignPositives + c.falsePositives };
 }
 
+/** What a rule's dispositions say about this alert: the rule and event shape's, else the rule's at a lower weight. */
+interface RulePrior {
+  /** Counts as weighed: a rule-level fallback's benign and false positives times `shape.ruleFallbackWeight`. */
+  counts: DispositionCounts & { total: number };
+  label: string;
+}
+
 /**
- * Analysts' earlier dispositions as a prior, per scope — the rule, the alert's entities (pooled), the tenant — each
- * as its net confirmed rate, shrunk toward zero while few alerts were judged: repeat false and benign positives
- * lower the score (toward the benign and false-positive likelihoods), confirmed attacks raise it.
+ * The rule scope's prior from the rule-history fact: the dispositions of earlier alerts of this rule with this event
+ * shape (`shape`, `shape*` attributes, contracts' `eventShapeOf`) once at least `shape.minDispositions` were judged;
+ * else the rule's over every shape with its benign and false positives weighted `shape.ruleFallbackWeight` (the
+ * benign noise of one process lineage says less about another); an alert without a shape has the rule's as they
+ * are (the rule alone is its key).
+ */
+function rulePriorOf(fact: Fact, w: TriageWeights): RulePrior {
+  const rule = dispositionCounts([fact]);
+  const shape = fact.attributes.shape;
+  if (typeof shape !== 'string') return { counts: rule, label: 'rule' };
+  const c = { truePositives: numberAttr(fact, 'shapeTruePositives'), benignPositives: numberAttr(fact, 'shapeBenignPositives'), falsePositives: numberAttr(fact, 'shapeFalsePositives') };
+  const total = c.truePositives + c.benignPositives + c.falsePositives;
+  const shown = clipText(shape, 120);
+  if (total >= w.analystHistory.shape.minDispositions) return { counts: { ...c, total }, label: `rule and event shape ${shown}` };
+  // Only the dismissals are discounted: an attack confirmed under another lineage of the rule still argues for
+  // looking, while that lineage's benign noise says little about this one (the lab's buried attacks).
+  const f = w.analystHistory.shape.ruleFallbackWeight;
+  const discounted = { truePositives: rule.truePositives, benignPositives: rule.benignPositives * f, falsePositives: rule.falsePositives * f };
+  return {
+    counts: { ...discounted, total: discounted.truePositives + discounted.benignPositives + discounted.falsePositives },
+    label: `rule over all event shapes, its benign and false positives weighted ${f} (event shape ${shown} has ${total} judged, fewer than ${w.analystHistory.shape.minDispositions})`,
+  };
+}
+
+/**
+ * Analysts' earlier dispositions as a prior, per scope — the rule (per event shape when enough were judged), the
+ * alert's entities (pooled), the tenant — each as its net confirmed rate, shrunk toward zero while few alerts were
+ * judged: repeat false and benign positives lower the score (toward the benign and false-positive likelihoods),
+ * confirmed attacks raise it.
  */
 function analystHistoryFactor(facts: readonly Fact[], w: TriageWeights, fromSource: (f: Fact) => boolean): RiskFactor | undefined {
   // An extracted entity's history counts only when analysts confirmed it more than they dismissed it.
   const raises = (f: Fact): boolean => { const c = dispositionCounts([f]); return c.truePositives > c.benignPositives + c.falsePositives; };
+  const ruleFact = facts.find((f) => f.kind === 'rule-history');
+  const rule = ruleFact ? rulePriorOf(ruleFact, w) : undefined;
+  const pooled = (label: string, points: number, of: Fact[]) => ({ label, points, facts: of, counts: dispositionCounts(of) });
   const scopes = [
-    { label: 'rule', points: w.analystHistory.rulePoints, facts: facts.filter((f) => f.kind === 'rule-history') },
-    { label: 'entities', points: w.analystHistory.entityPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant' && (fromSource(f) || raises(f))) },
-    { label: 'tenant', points: w.analystHistory.tenantPoints, facts: facts.filter((f) => f.kind === 'history' && f.attributes.scope === 'tenant') },
-  ]
-    .map((scope) => ({ ...scope, facts: scope.facts.filter((f) => dispositionCounts([f]).total > 0) }))
-    .filter((scope) => scope.facts.length > 0);
+    ...(ruleFact && rule ? [{ label: rule.label, points: w.analystHistory.rulePoints, facts: [ruleFact], counts: rule.counts }] : []),
+    pooled('entities', w.analystHistory.entityPoints, facts.filter((f) => f.kind === 'history' && f.attributes.scope !== 'tenant' && dispositionCounts([f]).total > 0 && (fromSource(f) || raises(f)))),
+    pooled('tenant', w.analystHistory.tenantPoints, facts.filter((f) => f.kind === 'history' && f.attributes.scope === 'tenant' && dispositionCounts([f]).total > 0)),
+  ].filter((scope) => scope.counts.total > 0);
   if (scopes.length === 0) return undefined;
   let raw = 0;
   const parts: string[] = [];
   for (const scope of scopes) {
-    const c = dispositionCounts(scope.facts);
+    const c = scope.counts;
     raw += (scope.points * (c.truePositives - c.benignPositives - c.falsePositives)) / (c.total + w.analystHistory.pseudoCount);
-    parts.push(`${scope.label} ${c.truePositives} true / ${c.benignPositives} benign / ${c.falsePositives} false positive(s)`);
+    parts.push(`${scope.label} ${shown(c.truePositives)} true / ${shown(c.benignPositives)} benign / ${shown(c.falsePositives)} false positive(s)`);
   }
   return {
     name: 'analyst-history',
@@ -265,6 +299,8 @@ const CRITICALITY_ORDER = ['low', 'medium', 'high', 'critical'] as const;
 const RISK_ORDER = ['low', 'medium', 'high'] as const;
 const isCriticality = (v: unknown): v is (typeof CRITICALITY_ORDER)[number] => CRITICALITY_ORDER.some((c) => c === v);
 const clip = (s: string): string => clipText(s, 2048);
+/** A disposition count weighed by age (fractional), as people read it: to one decimal. */
+const shown = (n: number): number => Math.round(n * 10) / 10;
 /** Facts a factor cites: the first few (the rest are in the enrichment), so a factor's size does not grow with the alert. */
 const MAX_CITED = 32;
 
@@ -293,7 +329,13 @@ function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: Tr
   let benign = 0;
   let falsePositives = 0;
   for (const f of enrichment.facts) {
-    const weight = f.kind === 'rule-history' ? d.ruleWeight : f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : fromSource(f) ? d.entityWeight : 0) : 0;
+    if (f.kind === 'rule-history') {
+      const rule = rulePriorOf(f, w);
+      benign += d.ruleWeight * rule.counts.benignPositives;
+      falsePositives += d.ruleWeight * rule.counts.falsePositives;
+      continue;
+    }
+    const weight = f.kind === 'history' ? (f.attributes.scope === 'tenant' ? d.tenantWeight : fromSource(f) ? d.entityWeight : 0) : 0;
     if (weight === 0) continue;
     benign += weight * numberAttr(f, 'benignPositives');
     falsePositives += weight * numberAttr(f, 'falsePositives');
@@ -301,7 +343,34 @@ function falsePositiveShare(factors: RiskFactor[], enrichment: Enrichment, w: Tr
   return (falsePositives + d.prior * base) / (benign + falsePositives + d.prior);
 }
 
-function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights, fromSource: (f: Fact) => boolean): Triage['verdict'] {
+/** Entity types whose source-named presence gives an alert something to judge (what the event touched). */
+const JUDGEABLE_ENTITIES: ReadonlySet<Entity['type']> = new Set(['process', 'file', 'registry', 'url', 'ip']);
+
+/**
+ * Whether an alert carries too little to judge, so its verdict is `needs-more-information`: no source event, no
+ * process, file, registry key, URL or IP address the source named, no behaviour or Sigma finding, no threat-intel
+ * answer (any verdict, "nothing known" included) and no history (no sighting or disposition of its entities, rule or
+ * tenant). Then only the source's title and severity speak, and calling it benign or an attack would be a guess.
+ * Extracted entities do not count, nor an intel answer or history about one unless it raises suspicion: the alert's
+ * author could otherwise make any alert judgeable, and so callable benign, by writing an address into it. Pure.
+ */
+function carriesTooLittle(alert: Alert, enrichment: Enrichment, behaviours: readonly BehaviourFinding[], sigma: readonly SigmaFinding[], fromSource: (f: Fact) => boolean): boolean {
+  if ((alert.sourceEvents?.length ?? 0) > 0 || behaviours.length > 0 || sigma.length > 0) return false;
+  if (alert.entities.some((e) => e.origin !== 'extracted' && JUDGEABLE_ENTITIES.has(e.type))) return false;
+  const speaks = (f: Fact): boolean => {
+    if (f.kind === 'threat-intel') return fromSource(f) || f.attributes.verdict === 'malicious' || f.attributes.verdict === 'suspicious';
+    if (f.kind === 'rule-history') return true;
+    return f.kind === 'history' && (f.entityId === undefined || fromSource(f));
+  };
+  return !enrichment.facts.some(speaks);
+}
+
+/**
+ * The verdict: true positive from `verdict.truePositiveFrom` true-positive likelihood, else the larger of benign and
+ * false positive (the split from analysts' dispositions); `needs-more-information` only for an alert that carries
+ * too little to judge ({@link carriesTooLittle}), whatever its likelihoods.
+ */
+function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment, w: TriageWeights, fromSource: (f: Fact) => boolean, tooLittle: boolean): Triage['verdict'] {
   const tp = 1 / (1 + Math.exp(-w.verdict.steepness * (score - w.verdict.midpoint)));
   const fpShare = falsePositiveShare(factors, enrichment, w, fromSource);
   const round = (n: number): number => Math.round(n * 1000) / 1000;
@@ -310,19 +379,18 @@ function verdictOf(score: number, factors: RiskFactor[], enrichment: Enrichment,
     falsePositive: round((1 - tp) * fpShare),
     benignPositive: round((1 - tp) * (1 - fpShare)),
   };
-  const ranked: [VerdictClass, number][] = [
-    ['true-positive', likelihoods.truePositive],
-    ['benign-positive', likelihoods.benignPositive],
-    ['false-positive', likelihoods.falsePositive],
-  ];
-  ranked.sort((a, b) => b[1] - a[1]);
-  const [best] = ranked;
-  const cls: VerdictClass = best && best[1] >= w.verdict.minConfidence ? best[0] : 'needs-more-information';
+  const cls: VerdictClass = tooLittle
+    ? 'needs-more-information'
+    : tp >= w.verdict.truePositiveFrom
+      ? 'true-positive'
+      : likelihoods.falsePositive > likelihoods.benignPositive
+        ? 'false-positive'
+        : 'benign-positive';
   return { class: cls, likelihoods };
 }
 
 /** Factors that come from the history of the rule, the entities and the tenant rather than from the alert itself. */
-const HISTORY_FACTORS: ReadonlySet<string> = new Set(['noisy-rule', 'recurring-rule', 'entity-history', 'analyst-history']);
+const HISTORY_FACTORS: ReadonlySet<string> = new Set(['noisy-rule', 'recurring-rule', 'entity-history', 'analyst-history', 'history-contradicts-evidence']);
 const STRONG_SEVERITIES: ReadonlySet<Alert['severity']> = new Set(['high', 'critical']);
 
 interface EvidenceFloor {
@@ -331,6 +399,8 @@ interface EvidenceFloor {
   /** The verdict those factors alone give; history may not turn it into a benign or false positive. */
   verdict: Triage['verdict'];
   reasons: string[];
+  /** The reasons that are what the event itself shows (strong behaviours, Sigma, malicious intel), not the source's rating. */
+  eventReasons: string[];
   factIds: string[];
 }
 
@@ -347,23 +417,44 @@ function evidenceFloor(
   w: TriageWeights,
   fromSource: (f: Fact) => boolean,
   behaviours: readonly BehaviourFinding[],
-  sigma: readonly SigmaFinding[] = [],
+  sigma: readonly SigmaFinding[],
+  tooLittle: boolean,
 ): EvidenceFloor | undefined {
-  const reasons: string[] = [];
-  if (STRONG_SEVERITIES.has(alert.severity)) reasons.push(`the source rated it ${alert.severity}`);
+  const eventReasons: string[] = [];
   // What the event itself shows: a credential dump or a download cradle is not made benign by a rule's history.
   const strong = behaviours.filter((b) => STRONG_BEHAVIOURS.has(b.kind)).map((b) => b.kind);
-  if (strong.length > 0) reasons.push(`the event shows ${strong.join(', ')}`);
+  if (strong.length > 0) eventReasons.push(`the event shows ${strong.join(', ')}`);
   // A high or critical Sigma rule matching a process or registry key the source named is evidence of the same kind.
   const strongSigma = sigma.filter((s) => s.fromSource && levelRank(s.hit.level) >= levelRank('high'));
-  if (strongSigma.length > 0) reasons.push(`Sigma ${strongSigma.slice(0, 3).map((s) => `«${clipText(s.hit.title, 80)}» (${s.hit.level})`).join(', ')} matched the event`);
+  if (strongSigma.length > 0) eventReasons.push(`Sigma ${strongSigma.slice(0, 3).map((s) => `«${clipText(s.hit.title, 80)}» (${s.hit.level})`).join(', ')} matched the event`);
   const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
-  if (malicious.length > 0) reasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
+  if (malicious.length > 0) eventReasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
+  const reasons = [...(STRONG_SEVERITIES.has(alert.severity) ? [`the source rated it ${alert.severity}`] : []), ...eventReasons];
   if (reasons.length === 0) return undefined;
   const own = factors.filter((f) => !HISTORY_FACTORS.has(f.name));
   const score = Math.round(clamp(own.reduce((n, f) => n + f.points, 0), 0, 100));
   const noHistory: Enrichment = { facts: enrichment.facts.filter((f) => f.kind !== 'history' && f.kind !== 'rule-history'), missing: enrichment.missing };
-  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource), reasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+  return { score, verdict: verdictOf(score, own, noHistory, w, fromSource, tooLittle), reasons, eventReasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+}
+
+/**
+ * When analysts' history pulls toward benign but the event itself shows strong evidence (`eventReasons`), the
+ * history is the thing in doubt, not the event: a factor that cancels the `analyst-history` pull (positive points,
+ * never negative), so the score is what the alert's own evidence and sightings say, as without any disposition, and
+ * says so. The lab's attacks buried by the same rule's benign noise are this case. Pure.
+ */
+function historyContradiction(factors: readonly RiskFactor[], enrichment: Enrichment, floor: EvidenceFloor): RiskFactor | undefined {
+  const analyst = factors.find((f) => f.name === 'analyst-history');
+  if (floor.eventReasons.length === 0 || !analyst || analyst.points >= 0) return undefined;
+  const rule = enrichment.facts.find((f) => f.kind === 'rule-history');
+  const closed = rule ? shown(numberAttr(rule, 'benignPositives') + numberAttr(rule, 'falsePositives')) : 0;
+  const history = closed > 0 ? `Analysts closed ${closed} earlier alert(s) of this rule as benign or false positive` : `Analysts' dispositions of this alert's entities and tenant lean benign`;
+  return {
+    name: 'history-contradicts-evidence',
+    points: -analyst.points,
+    evidence: clip(`${history} (analyst-history ${analyst.points}), but ${floor.eventReasons.join('; ')}; escalated: the history's pull is cancelled and the verdict is the evidence's`),
+    factIds: [...floor.factIds, ...analyst.factIds].slice(0, MAX_CITED),
+  };
 }
 
 const BENIGN_LEANING: ReadonlySet<VerdictClass> = new Set(['benign-positive', 'false-positive']);
@@ -454,16 +545,21 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
   const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
-  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma);
-  const raw = scored.reduce((n, f) => n + f.points, 0);
+  const tooLittle = carriesTooLittle(alert, enrichment, behaviours, sigma, fromSource);
+  const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma, tooLittle);
+  const contradiction = floor ? historyContradiction(scored, enrichment, floor) : undefined;
+  const withContradiction = contradiction ? [...scored, contradiction] : scored;
+  const raw = withContradiction.reduce((n, f) => n + f.points, 0);
   // History may lower an alert only down to what its own strong evidence says; the lift is a factor, so the
   // factors still sum to the score.
   const factors = floor && Math.round(clamp(raw, 0, 100)) < floor.score
-    ? [...scored, { name: 'evidence-floor', points: floor.score - raw, evidence: clip(`Analysts' history of the rule, entities and tenant may not lower this alert below its own evidence (${floor.reasons.join('; ')}): floor ${floor.score}`), factIds: floor.factIds }]
-    : scored;
+    ? [...withContradiction, { name: 'evidence-floor', points: floor.score - raw, evidence: clip(`Analysts' history of the rule, entities and tenant may not lower this alert below its own evidence (${floor.reasons.join('; ')}): floor ${floor.score}`), factIds: floor.factIds }]
+    : withContradiction;
   const score = Math.round(clamp(factors.reduce((n, f) => n + f.points, 0), 0, 100));
   const level = levelOf(score, weights);
-  const verdict = floor ? floorVerdict(verdictOf(score, factors, enrichment, weights, fromSource), floor.verdict) : verdictOf(score, factors, enrichment, weights, fromSource);
+  const withHistory = verdictOf(score, factors, enrichment, weights, fromSource, tooLittle);
+  // A contradicted history does not get to decide the class: the evidence's verdict stands unless history's is a true positive.
+  const verdict = !floor ? withHistory : contradiction && withHistory.class !== 'true-positive' ? floor.verdict : floorVerdict(withHistory, floor.verdict);
   return {
     engine: { name: 'deterministic', version: `${ENGINE_VERSION}+weights.${weights.version}` },
     risk: { score, level, factors },

@@ -7,6 +7,6 @@ export { TriageConfig } from './config.ts';
 export { openCopilot } from './open-copilot.ts';
 export { loadTriageKnowledge } from './engine.ts';
 export type { TriageKnowledge } from './engine.ts';
-export { LabelledFileError, evaluate, evaluateSourcePayloads, evaluateSourcePayloadsWithCopilot, evaluateWithCopilot, formatReport, formatSourceReport, readGuideCsv, readLabelledJsonl, readSourcePayloadJsonl } from './eval/index.ts';
-export type { CopilotEvalOptions, CopilotReport, CopilotUsageTotals, EscalationScore, EvalReport, TriageFn, LabelledAlert, SourceCopilotReport, LabelledSet, ModeReport, ParsedPayload, PayloadParser, PredictorReport, SourceEvalReport, SourcePayload, SourceScore } from './eval/index.ts';
+export { FeedbackMemory, LabelledFileError, evaluate, evaluateSourcePayloads, evaluateSourcePayloadsWithCopilot, evaluateWithCopilot, formatReport, formatSourceReport, readGuideCsv, readLabelledJsonl, readSourcePayloadJsonl } from './eval/index.ts';
+export type { CopilotEvalOptions, CopilotReport, CopilotUsageTotals, EscalationScore, EvalReport, EvaluateOptions, TriageFn, LabelledAlert, SourceCopilotReport, LabelledSet, ModeReport, ParsedPayload, PayloadParser, PredictorReport, SourceEvalReport, SourcePayload, SourceScore } from './eval/index.ts';
 export { publishConfiguredPlaybooks } from './open-playbook-retriever.ts';

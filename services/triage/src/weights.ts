@@ -71,6 +71,12 @@ export const TriageWeights = z
       tenantPoints: z.number().min(0),
       pseudoCount: z.number().min(0),
       max: z.number().min(0),
+      /**
+       * The rule scope per event shape (contracts' `eventShapeOf`): the rule and shape's dispositions once at least
+       * `minDispositions` were judged, else the rule's over all shapes with its benign and false positives counted
+       * times `ruleFallbackWeight` (its true positives in full).
+       */
+      shape: z.object({ minDispositions: z.number().int().min(1), ruleFallbackWeight: z.number().min(0).max(1) }).strict(),
     }),
     levels: z.object({ medium: z.number(), high: z.number(), critical: z.number() }),
     verdict: z.object({
@@ -78,7 +84,8 @@ export const TriageWeights = z
       steepness: z.number().positive(),
       falsePositiveShare: z.number().min(0).max(1),
       noisyRuleFalsePositiveShare: z.number().min(0).max(1),
-      minConfidence: z.number().min(0).max(1),
+      /** The true-positive likelihood from which the verdict is true positive; below it, the larger of benign and false positive. */
+      truePositiveFrom: z.number().min(0).max(1),
       /** Analysts' benign / false-positive dispositions per scope split the non-TP likelihood; `prior` smooths toward the share above. */
       dispositions: z.object({ ruleWeight: z.number().min(0), entityWeight: z.number().min(0), tenantWeight: z.number().min(0), prior: z.number().positive() }),
     }),

@@ -89,7 +89,7 @@ describe('deterministic triage engine', () => {
     expect(t.verdict.likelihoods.falsePositive).toBeGreaterThan(t.verdict.likelihoods.benignPositive);
   });
 
-  it('says needs-more-information when no class reaches the confidence bar', () => {
+  it('says needs-more-information when the alert carries too little to judge (nothing but its title and severity)', () => {
     const mid = { ...alert, severity: 'medium' as const, attack: [], entities: [] };
     const t = triageAlert(mid, noFacts, weights, knowledge);
     expect(t.verdict.class).toBe('needs-more-information');
@@ -173,7 +173,8 @@ describe('deterministic triage engine', () => {
       factIds: ['allowlist:f:1'],
     });
     expect(t.risk.score).toBe(10);
-    expect(without.verdict.class).toBe('needs-more-information');
+    // An address the source named is something to judge: below the true-positive bar, the larger of benign and false.
+    expect(without.verdict.class).toBe('benign-positive');
     expect(t.verdict.class).toBe('benign-positive');
     expect(t.verdict.likelihoods.benignPositive).toBeGreaterThan(without.verdict.likelihoods.benignPositive);
   });
@@ -242,7 +243,10 @@ describe('deterministic triage engine', () => {
       expect(t.risk.score).toBeGreaterThanOrEqual(evidenceOnly.risk.score);
       expect(t.risk.level).toBe('high');
       expect(t.verdict.class).toBe('true-positive');
-      expect(t.risk.factors.find((f) => f.name === 'evidence-floor')).toMatchObject({ factIds: ['ti:c2'] });
+      const escalated = t.risk.factors.find((f) => f.name === 'history-contradicts-evidence');
+      expect(escalated?.points).toBeGreaterThan(0);
+      expect(escalated?.factIds).toContain('ti:c2');
+      expect(escalated?.evidence).toMatch(/^Analysts closed 50 earlier alert\(s\) of this rule as benign or false positive .*but threat intel found ip:185\.220\.101\.4 malicious; escalated/);
       expect(t.risk.factors.reduce((n, f) => n + f.points, 0)).toBe(t.risk.score);
     });
 
@@ -269,7 +273,7 @@ describe('deterministic triage engine', () => {
       expect(evidenceOnly.risk.factors.map((f) => f.name)).toContain('behaviour-credential-dumping');
       expect(t.risk.score).toBeGreaterThanOrEqual(evidenceOnly.risk.score);
       expect(t.verdict.class).toBe(evidenceOnly.verdict.class);
-      expect(t.risk.factors.find((f) => f.name === 'evidence-floor')?.evidence).toMatch(/the event shows credential-dumping/);
+      expect(t.risk.factors.find((f) => f.name === 'history-contradicts-evidence')?.evidence).toMatch(/but the event shows credential-dumping.*; escalated/);
     });
 
     it('does not hold for a malicious hit on an extracted entity', () => {
@@ -278,8 +282,8 @@ describe('deterministic triage engine', () => {
     });
   });
 
-  it('ships weights 1.6.0 and refuses an allowlist weight that would raise the score', () => {
-    expect(weights.version).toBe('1.6.0');
+  it('ships weights 1.7.0 and refuses an allowlist weight that would raise the score', () => {
+    expect(weights.version).toBe('1.7.0');
     expect(TriageWeights.safeParse({ ...weights, allowlisted: { points: 5 } }).success).toBe(false);
   });
 

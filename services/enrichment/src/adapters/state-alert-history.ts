@@ -1,4 +1,4 @@
-import { type Alert, type Disposition, boundedId } from '@soc/contracts';
+import { type Alert, DEFAULT_DISPOSITION_HALF_LIFE_DAYS, type Disposition, MAX_JUDGED_ALERTS, boundedId, decayedDispositions, eventShapeOf } from '@soc/contracts';
 import { MAX_ID_LENGTH, type StateStore, updateWithRetry } from '@soc/state';
 import type { AlertHistory, DispositionCounts, DispositionRecord, EntitySighting, HistorySnapshot } from '../ports.ts';
 import { ruleKeyOf } from '../handler.ts';
@@ -9,10 +9,11 @@ import { CoalescingWriter } from './coalescing-writer.ts';
 // sightings of the same entity would count once more; the count is context, not a key.
 const RECENT_LIMIT = 20;
 
-// Dispositions remembered per document, newest first: what makes counting idempotent per alert and lets a changed
-// disposition move its count. A change to an alert older than the last 500 judged ones of a hot rule counts the new
-// answer without removing the old one; the counts are a prior, not a ledger.
-const DISPOSITION_LIMIT = 500;
+// Dispositions remembered per document, newest first: what makes counting idempotent per alert, lets a changed
+// disposition move its count, and what the prior is weighed from (each by its age; the 500 newest, so a prior is
+// bounded). A change to an alert older than the last 500 judged ones of a hot rule counts the new answer without
+// removing the old one; the counts are a prior, not a ledger.
+const DISPOSITION_LIMIT = MAX_JUDGED_ALERTS;
 
 type Sighting = { alertId: string; at: string };
 
@@ -29,6 +30,27 @@ export function historyDocId(key: string): string {
 const ENTITY_COLLECTION = 'entity-sightings';
 const RULE_COLLECTION = 'rule-sightings';
 const TENANT_COLLECTION = 'tenant-dispositions';
+/** Dispositions per rule and event shape (`eventShapeOf`): only dispositions, the rule's document keeps the sightings. */
+const RULE_SHAPE_COLLECTION = 'rule-shape-dispositions';
+
+/** The key of a rule's history and an event shape; a JSON pair, so no rule name or shape can forge another pair's key. */
+export const ruleShapeKey = (ruleHistory: string, shape: string): string => JSON.stringify([ruleHistory, shape]);
+
+/** The key of an entity's history: the tenant and the entity id, so one tenant's `host:dc01` is not another's. */
+export const entityHistoryKey = (tenantId: string, entityId: string): string => JSON.stringify([tenantId, entityId]);
+
+/** How a rule's history is kept: per tenant (the default), or pooled across tenants as aggregates. */
+export interface StateAlertHistoryOptions {
+  retentionDays: number;
+  /** `HISTORY_HALF_LIFE_DAYS`; default `DEFAULT_DISPOSITION_HALF_LIFE_DAYS`. */
+  halfLifeDays?: number;
+  /**
+   * `HISTORY_POOL_RULES_ACROSS_TENANTS`: one count per rule (and rule + shape) for every tenant, so one tenant's
+   * dispositions of a detector inform another's; off, each tenant has its own. Entity history and the tenant prior
+   * are always the tenant's own.
+   */
+  poolRulesAcrossTenants?: boolean;
+}
 
 /** Analysts' dispositions counted in a document, with the latest per recent alert. */
 interface DispositionTally {
@@ -46,7 +68,8 @@ interface SightingDoc {
   dispositions?: DispositionTally;
 }
 
-interface TenantDoc {
+/** Dispositions only: a tenant's, or a rule's with one event shape. */
+interface DispositionDoc {
   key: string;
   dispositions: DispositionTally;
 }
@@ -55,30 +78,46 @@ interface TenantDoc {
 export class StateAlertHistory implements AlertHistory {
   private readonly store: StateStore;
   private readonly retentionSeconds: number;
+  private readonly halfLifeDays: number;
 
   // Busy hosts and rules are named by many alerts at once: one writer per document, coalescing what queues up
   // behind it, instead of optimistic-concurrency retries piling up on the same document.
   private readonly writer = new CoalescingWriter<Sighting>((docKey, items) => this.flush(docKey, items));
 
-  constructor(store: StateStore, options: { retentionDays: number }) {
+  private readonly poolRulesAcrossTenants: boolean;
+
+  constructor(store: StateStore, options: StateAlertHistoryOptions) {
     this.store = store;
     this.retentionSeconds = options.retentionDays * 86_400;
+    this.halfLifeDays = options.halfLifeDays ?? DEFAULT_DISPOSITION_HALF_LIFE_DAYS;
+    this.poolRulesAcrossTenants = options.poolRulesAcrossTenants ?? false;
   }
 
-  async lookup(alert: Alert): Promise<HistorySnapshot> {
-    const [entityDocs, ruleDoc, tenantDoc] = await Promise.all([
-      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, historyDocId(e.id)))),
-      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleKeyOf(alert))),
-      this.store.get<TenantDoc>(TENANT_COLLECTION, alert.tenantId),
+  /** The key a rule's history is kept under: the rule key when pooled across tenants, else the tenant's and the rule's. */
+  private ruleHistoryKey(tenantId: string, ruleKey: string): string {
+    return this.poolRulesAcrossTenants ? ruleKey : JSON.stringify([tenantId, ruleKey]);
+  }
+
+  async lookup(alert: Alert, now: Date): Promise<HistorySnapshot> {
+    const priorDispositions = (tally: DispositionTally | undefined, alertId: string) => judgedBefore(tally, alertId, now, this.halfLifeDays);
+    const ruleKey = ruleKeyOf(alert);
+    const ruleHistory = this.ruleHistoryKey(alert.tenantId, ruleKey);
+    const shape = eventShapeOf(alert);
+    const [entityDocs, ruleDoc, tenantDoc, shapeDoc] = await Promise.all([
+      Promise.all(alert.entities.map((e) => this.store.get<SightingDoc>(ENTITY_COLLECTION, historyDocId(entityHistoryKey(alert.tenantId, e.id))))),
+      this.store.get<SightingDoc>(RULE_COLLECTION, historyDocId(ruleHistory)),
+      this.store.get<DispositionDoc>(TENANT_COLLECTION, alert.tenantId),
+      shape === undefined ? undefined : this.store.get<DispositionDoc>(RULE_SHAPE_COLLECTION, historyDocId(ruleShapeKey(ruleHistory, shape))),
     ]);
     const entities: EntitySighting[] = [];
-    for (const doc of entityDocs) {
-      if (!doc) continue;
+    for (const [i, doc] of entityDocs.entries()) {
+      const entity = alert.entities[i];
+      if (!doc || !entity) continue;
       const prior = priorOf(doc.value, alert.alertId);
       const dispositions = priorDispositions(doc.value.dispositions, alert.alertId);
       if (prior.count === 0 && !dispositions) continue;
       entities.push({
-        entityId: doc.value.key,
+        entityId: entity.id,
         priorAlertCount: prior.count,
         firstSeenAt: prior.firstSeenAt,
         lastSeenAt: prior.lastSeenAt,
@@ -89,11 +128,13 @@ export class StateAlertHistory implements AlertHistory {
     const rulePrior = ruleDoc ? priorOf(ruleDoc.value, alert.alertId) : undefined;
     const ruleDispositions = priorDispositions(ruleDoc?.value.dispositions, alert.alertId);
     const tenantDispositions = priorDispositions(tenantDoc?.value.dispositions, alert.alertId);
+    const shapeDispositions = priorDispositions(shapeDoc?.value.dispositions, alert.alertId);
+    const shapeOf = shape === undefined ? {} : { shape: { shape, ...(shapeDispositions ? { dispositions: shapeDispositions } : {}) } };
     return {
       entities,
       rule:
         ruleDoc && rulePrior && (rulePrior.count > 0 || ruleDispositions)
-          ? { ruleKey: ruleDoc.value.key, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}) }
+          ? { ruleKey, priorAlertCount: rulePrior.count, lastSeenAt: rulePrior.lastSeenAt, ...(ruleDispositions ? { dispositions: ruleDispositions } : {}), ...shapeOf }
           : undefined,
       ...(tenantDispositions ? { tenant: { tenantId: alert.tenantId, dispositions: tenantDispositions } } : {}),
     };
@@ -101,20 +142,26 @@ export class StateAlertHistory implements AlertHistory {
 
   async recordDisposition(record: DispositionRecord): Promise<void> {
     const options = { ttlSeconds: this.retentionSeconds };
+    const ruleHistory = this.ruleHistoryKey(record.tenantId, record.ruleKey);
+    const shapeKey = record.shape === undefined ? undefined : ruleShapeKey(ruleHistory, record.shape);
     await Promise.all([
-      ...[...new Set(record.entityIds)].map((id) =>
-        updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, historyDocId(id), (current) => withDisposition(current ?? emptySightings(id, record.at), record), options),
-      ),
-      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, historyDocId(record.ruleKey), (current) => withDisposition(current ?? emptySightings(record.ruleKey, record.at), record), options),
-      updateWithRetry<TenantDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
+      ...[...new Set(record.entityIds)].map((id) => {
+        const key = entityHistoryKey(record.tenantId, id);
+        return updateWithRetry<SightingDoc>(this.store, ENTITY_COLLECTION, historyDocId(key), (current) => withDisposition(current ?? emptySightings(key, record.at), record), options);
+      }),
+      updateWithRetry<SightingDoc>(this.store, RULE_COLLECTION, historyDocId(ruleHistory), (current) => withDisposition(current ?? emptySightings(ruleHistory, record.at), record), options),
+      updateWithRetry<DispositionDoc>(this.store, TENANT_COLLECTION, record.tenantId, (current) => withDisposition(current ?? { key: record.tenantId, dispositions: emptyTally() }, record), options),
+      ...(shapeKey === undefined
+        ? []
+        : [updateWithRetry<DispositionDoc>(this.store, RULE_SHAPE_COLLECTION, historyDocId(shapeKey), (current) => withDisposition(current ?? { key: shapeKey, dispositions: emptyTally() }, record), options)]),
     ]);
   }
 
   async record(alert: Alert, at: Date): Promise<void> {
     const sighting = { alertId: alert.alertId, at: at.toISOString() };
     await Promise.all([
-      ...alert.entities.map((e) => this.writer.add(`${ENTITY_COLLECTION}\u0000${e.id}`, sighting)),
-      this.writer.add(`${RULE_COLLECTION}\u0000${ruleKeyOf(alert)}`, sighting),
+      ...alert.entities.map((e) => this.writer.add(`${ENTITY_COLLECTION}\u0000${entityHistoryKey(alert.tenantId, e.id)}`, sighting)),
+      this.writer.add(`${RULE_COLLECTION}\u0000${this.ruleHistoryKey(alert.tenantId, ruleKeyOf(alert))}`, sighting),
     ]);
   }
 
@@ -187,11 +234,11 @@ function withDisposition<D extends { dispositions?: DispositionTally }>(doc: D, 
   return { ...doc, dispositions: { counts, byAlert } };
 }
 
-/** The counts without the current alert's own disposition (a redelivered, already judged alert is not its own prior); undefined when none. */
-function priorDispositions(tally: DispositionTally | undefined, alertId: string): DispositionCounts | undefined {
-  if (!tally) return undefined;
-  const counts = { ...tally.counts };
-  const own = tally.byAlert.find((d) => d.alertId === alertId);
-  if (own) counts[COUNT_OF[own.disposition]] = Math.max(0, counts[COUNT_OF[own.disposition]] - 1);
-  return counts.truePositives + counts.benignPositives + counts.falsePositives > 0 ? counts : undefined;
+/**
+ * The dispositions of the newest judged alerts but the current one (a redelivered, already judged alert is not its
+ * own prior), each weighed by its age at `now` (`decayedDispositions`); undefined when none was judged.
+ */
+function judgedBefore(tally: DispositionTally | undefined, alertId: string, now: Date, halfLifeDays: number): DispositionCounts | undefined {
+  const judged = tally?.byAlert.filter((d) => d.alertId !== alertId) ?? [];
+  return judged.length > 0 ? decayedDispositions(judged, now, halfLifeDays) : undefined;
 }

@@ -90,6 +90,16 @@ export interface Prediction {
   likelihoods: Likelihoods;
 }
 
+/** How {@link evaluate} keeps history. */
+export interface EvaluateOptions {
+  /**
+   * Rule counts pooled across tenants, as enrichment with `HISTORY_POOL_RULES_ACROSS_TENANTS=true`. Default on:
+   * GUIDE's detector ids are global and its published comparison (0.779) is with pooled detector history; off is
+   * enrichment's default, per tenant (GUIDE: 0.835, docs/triage-quality.md).
+   */
+  poolRulesAcrossTenants?: boolean;
+}
+
 /**
  * Replays labelled alerts in the given (time) order: each is triaged with the facts enrichment would have from the
  * alerts and dispositions before it, then its label is fed back as an analyst's disposition. The baseline predicts
@@ -97,7 +107,7 @@ export interface Prediction {
  * global majority and frequencies for a detector not seen yet; nothing before the first label). Pure.
  */
 export function evaluate(items: readonly LabelledAlert[], triage: TriageFn, options: EvaluateOptions = {}): EvalReport {
-  const memory = new FeedbackMemory();
+  const memory = new FeedbackMemory({ poolRulesAcrossTenants: options.poolRulesAcrossTenants ?? false });
   const byRule = new Map<string, Likelihoods>();
   const overall: Likelihoods = { 'true-positive': 0, 'benign-positive': 0, 'false-positive': 0 };
   const engine: Prediction[] = [];

@@ -1,20 +1,13 @@
-import { type Alert, type Disposition, type Fact, boundedId, clipText } from '@soc/contracts';
+import { type Alert, DEFAULT_DISPOSITION_HALF_LIFE_DAYS, type Disposition, type Fact, MAX_JUDGED_ALERTS, boundedId, clipText, decayedDispositions, eventShapeOf } from '@soc/contracts';
 
 /** Sightings and analyst dispositions of one entity, rule or tenant. */
 interface Tally {
   alerts: number;
   firstSeenAt: string;
   lastSeenAt: string;
-  truePositives: number;
-  benignPositives: number;
-  falsePositives: number;
+  /** The judged alerts, newest first, at most `MAX_JUDGED_ALERTS` (as enrichment's documents keep them). */
+  judged: { disposition: Disposition; at: string }[];
 }
-
-const COUNT_KEY: Readonly<Record<Disposition, 'truePositives' | 'benignPositives' | 'falsePositives'>> = {
-  'true-positive': 'truePositives',
-  'benign-positive': 'benignPositives',
-  'false-positive': 'falsePositives',
-};
 
 /**
  * The rule key enrichment keeps history under (`ruleKeyOf` in @soc/enrichment, which triage may not import):
@@ -24,22 +17,50 @@ export function ruleKeyOf(alert: Alert): string {
   return `${alert.source.name}:${alert.rule?.id ?? alert.rule?.name ?? alert.title}`.toLowerCase();
 }
 
+/** Enrichment's key of an entity's history (`entityHistoryKey` in @soc/enrichment): entity history stays within its tenant. */
+const entityHistoryKey = (tenantId: string, entityId: string): string => JSON.stringify([tenantId, entityId]);
+
+/** Enrichment's key of a rule and event shape (`ruleShapeKey` in @soc/enrichment). */
+const ruleShapeKey = (ruleKey: string, shape: string): string => JSON.stringify([ruleKey, shape]);
+
 /**
- * What enrichment would know after the alerts and dispositions seen so far, in memory: per entity, per rule and per
- * tenant the number of earlier alerts and of each disposition. `factsFor` states it as the facts enrichment emits
+ * What enrichment would know after the alerts and dispositions seen so far, in memory: per entity, per rule, per rule
+ * and event shape and per tenant the number of earlier alerts and the analysts' dispositions, each weighed by its age
+ * with the half-life enrichment uses (`decayedDispositions`). `factsFor` states it as the facts enrichment emits
  * (`history`, `rule-history` and the tenant prior, with `priorAlertCount`, `truePositives`, `benignPositives`,
- * `falsePositives`); `record` feeds one alert's label back, as an analyst's disposition would.
+ * `falsePositives` and the rule's `shape*` counts); `record` feeds one alert's label back, as an analyst's
+ * disposition would.
  */
 export class FeedbackMemory {
   private readonly entities = new Map<string, Tally>();
   private readonly rules = new Map<string, Tally>();
   private readonly tenants = new Map<string, Tally>();
+  /** Per rule and event shape (`eventShapeOf`), keyed as enrichment's `ruleShapeKey`; only dispositions count. */
+  private readonly shapes = new Map<string, Tally>();
+  private readonly halfLifeDays: number;
+  private readonly poolRulesAcrossTenants: boolean;
+
+  /**
+   * `halfLifeDays` as enrichment's `HISTORY_HALF_LIFE_DAYS`; `poolRulesAcrossTenants` as its
+   * `HISTORY_POOL_RULES_ACROSS_TENANTS` (default off: a rule's counts are the tenant's own).
+   */
+  constructor(options: { halfLifeDays?: number; poolRulesAcrossTenants?: boolean } = {}) {
+    this.halfLifeDays = options.halfLifeDays ?? DEFAULT_DISPOSITION_HALF_LIFE_DAYS;
+    this.poolRulesAcrossTenants = options.poolRulesAcrossTenants ?? false;
+  }
+
+  /** Enrichment's `ruleHistoryKey`: the rule key pooled across tenants, else the tenant's own. */
+  private ruleHistoryKey(tenantId: string, ruleKey: string): string {
+    return this.poolRulesAcrossTenants ? ruleKey : JSON.stringify([tenantId, ruleKey]);
+  }
 
   /** Facts about earlier alerts for `alert`, observed at `at`. */
   factsFor(alert: Alert, at: string): Fact[] {
     const facts: Fact[] = [];
+    const now = new Date(at);
+    const counts = (t: Tally) => decayedDispositions(t.judged, now, this.halfLifeDays);
     for (const entity of alert.entities) {
-      const t = this.entities.get(entity.id);
+      const t = this.entities.get(entityHistoryKey(alert.tenantId, entity.id));
       if (!t) continue;
       facts.push({
         id: boundedId('history:', entity.id),
@@ -53,8 +74,12 @@ export class FeedbackMemory {
       });
     }
     const ruleKey = ruleKeyOf(alert);
-    const rule = this.rules.get(ruleKey);
+    const ruleDoc = this.ruleHistoryKey(alert.tenantId, ruleKey);
+    const rule = this.rules.get(ruleDoc);
+    const shape = eventShapeOf(alert);
     if (rule) {
+      const tally = shape === undefined ? undefined : this.shapes.get(ruleShapeKey(ruleDoc, shape));
+      const byShape = tally ? counts(tally) : undefined;
       facts.push({
         id: boundedId('rule-history:', ruleKey),
         kind: 'rule-history',
@@ -62,7 +87,12 @@ export class FeedbackMemory {
         observedAt: at,
         confidence: 1,
         statement: `This detection fired ${rule.alerts} time(s) before, last ${rule.lastSeenAt}`,
-        attributes: { priorAlertCount: rule.alerts, lastSeenAt: rule.lastSeenAt, ...counts(rule) },
+        attributes: {
+          priorAlertCount: rule.alerts,
+          lastSeenAt: rule.lastSeenAt,
+          ...counts(rule),
+          ...(shape === undefined ? {} : { shape, shapeTruePositives: byShape?.truePositives ?? 0, shapeBenignPositives: byShape?.benignPositives ?? 0, shapeFalsePositives: byShape?.falsePositives ?? 0 }),
+        },
       });
     }
     const tenant = this.tenants.get(alert.tenantId);
@@ -73,7 +103,7 @@ export class FeedbackMemory {
         source: 'soc-history',
         observedAt: at,
         confidence: 1,
-        statement: `Analysts of tenant ${alert.tenantId} dispositioned ${tenant.truePositives + tenant.benignPositives + tenant.falsePositives} earlier alert(s)`,
+        statement: `Analysts of tenant ${alert.tenantId} dispositioned ${tenant.judged.length} earlier alert(s)`,
         attributes: { scope: 'tenant', ...counts(tenant) },
       });
     }
@@ -85,22 +115,26 @@ export class FeedbackMemory {
    * sighting: what enrichment knows when nobody dispositions alerts, i.e. zero-shot).
    */
   record(alert: Alert, label: Disposition | undefined, at: string): void {
-    const add = (map: Map<string, Tally>, key: string): void => {
-      const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, truePositives: 0, benignPositives: 0, falsePositives: 0 };
+    const add = (map: Map<string, Tally>, key: string, judged = true): void => {
+      const t = map.get(key) ?? { alerts: 0, firstSeenAt: at, lastSeenAt: at, judged: [] };
       t.alerts += 1;
       if (at < t.firstSeenAt) t.firstSeenAt = at;
       if (at > t.lastSeenAt) t.lastSeenAt = at;
-      if (label !== undefined) t[COUNT_KEY[label]] += 1;
+      if (label !== undefined && judged) {
+        t.judged.unshift({ disposition: label, at });
+        if (t.judged.length > MAX_JUDGED_ALERTS) t.judged.length = MAX_JUDGED_ALERTS;
+      }
       map.set(key, t);
     };
-    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, id);
-    add(this.rules, ruleKeyOf(alert));
+    // Every entity is sighted, but a disposition counts only for the entities the source named: the analyst API
+    // sends only those (an entity extracted from free text is the alert writer's choice).
+    const named = new Set(alert.entities.filter((e) => e.origin !== 'extracted').map((e) => e.id));
+    for (const id of new Set(alert.entities.map((e) => e.id))) add(this.entities, entityHistoryKey(alert.tenantId, id), named.has(id));
+    const ruleDoc = this.ruleHistoryKey(alert.tenantId, ruleKeyOf(alert));
+    add(this.rules, ruleDoc);
     add(this.tenants, alert.tenantId);
+    const shape = eventShapeOf(alert);
+    if (label !== undefined && shape !== undefined) add(this.shapes, ruleShapeKey(ruleDoc, shape));
   }
 }
 
-const counts = (t: Tally): { truePositives: number; benignPositives: number; falsePositives: number } => ({
-  truePositives: t.truePositives,
-  benignPositives: t.benignPositives,
-  falsePositives: t.falsePositives,
-});
