@@ -48,6 +48,9 @@ Options:
   --format <f>      guide, jsonl or sources (default: .csv = guide; a first
                     line with "source" and "payload" = sources; else jsonl)
   --weights <file>  triage weights file (default: the bundled weights)
+  --pool-rules      guide/jsonl: rule history pooled across tenants, as
+                    enrichment with HISTORY_POOL_RULES_ACROSS_TENANTS=true
+                    (default: per tenant, enrichment's default)
   --min-macro-f1 <x>  exit 1 if macro-F1 is below x (sources: in either mode)
   --min-recall <x>    exit 1 if true-positive recall is below x (likewise)
   --copilot         also evaluate the copilot's own verdict (see above)
@@ -65,6 +68,7 @@ Options:
       {
         format: { type: 'string' },
         weights: { type: 'string' },
+        'pool-rules': { type: 'boolean' },
         json: { type: 'boolean' },
         'min-macro-f1': { type: 'string' },
         'min-recall': { type: 'string' },
@@ -117,7 +121,7 @@ Options:
         return;
       }
       await evaluateLabelled(
-        { file, text, format: format === 'guide' ? 'guide' : 'jsonl', weights: values.weights, isJson: values.json === true, asked, limit: copilotOptions.limit, minimums, copilotMinimums },
+        { file, text, format: format === 'guide' ? 'guide' : 'jsonl', weights: values.weights, poolRules: values['pool-rules'] === true, isJson: values.json === true, asked, limit: copilotOptions.limit, minimums, copilotMinimums },
         triage,
         io,
       );
@@ -135,6 +139,7 @@ interface LabelledRun {
   text: string;
   format: 'guide' | 'jsonl';
   weights: string | undefined;
+  poolRules: boolean;
   isJson: boolean;
   /** With `--copilot`: how it is asked, and the first how many alerts are evaluated. */
   asked: Asked | undefined;
@@ -158,7 +163,7 @@ async function evaluateLabelled(run: LabelledRun, triage: Triage, io: CliIo): Pr
   const knowledge = triage.loadTriageKnowledge();
   const items = limit === undefined ? set.items : set.items.slice(0, limit);
   const engine: Triage_.TriageFn = (alert, enrichment) => triage.triageAlert(alert, enrichment, weights, knowledge);
-  const report = asked === undefined ? triage.evaluate(items, engine) : await triage.evaluateWithCopilot(items, engine, asked);
+  const report = asked === undefined ? triage.evaluate(items, engine, { poolRulesAcrossTenants: run.poolRules }) : await triage.evaluateWithCopilot(items, engine, { ...asked, poolRulesAcrossTenants: run.poolRules });
   if (run.isJson) io.out(JSON.stringify({ file, format, skipped: set.skipped, ...report }, null, 2));
   else io.out(triage.formatReport(report, format === 'guide' ? 'GUIDE alerts' : 'labelled alerts'));
   checkMinimums(run.minimums, [['engine', { macroF1: report.engine.macroF1, recall: report.engine.perClass['true-positive'].recall }]]);

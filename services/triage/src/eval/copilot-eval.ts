@@ -3,7 +3,7 @@ import type { Clock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { type Copilot, CopilotStep, failedCallUsage, madeNoCall } from '../copilot-step.ts';
 import type { CopilotFacts, CopilotUsage } from '../llm/index.ts';
-import { type ClassificationReport, type EvalReport, type TriageFn, classify, evaluate } from './evaluate.ts';
+import { type ClassificationReport, type EvalReport, type EvaluateOptions, type TriageFn, classify, evaluate } from './evaluate.ts';
 import type { LabelledAlert } from './labelled.ts';
 import {
   type ModeReport,
@@ -63,6 +63,8 @@ export interface CopilotEvalOptions {
   clock: Clock;
   /** Milliseconds from a monotonic clock (`performance.now`), for the wall times. */
   now: () => number;
+  /** As {@link EvaluateOptions.poolRulesAcrossTenants}, for the labelled-alert replay. */
+  poolRulesAcrossTenants?: boolean;
 }
 
 /** The copilot's answer about one alert, as the evaluation scores it. */
@@ -85,7 +87,7 @@ interface Answer {
  */
 export async function evaluateWithCopilot(items: readonly LabelledAlert[], triage: TriageFn, options: CopilotEvalOptions): Promise<EvalReport> {
   const cases: CopilotFacts[] = [];
-  const report = evaluate(items, triage, { onTriaged: (index, facts) => (cases[index] = facts) });
+  const report = evaluate(items, triage, { onTriaged: (index, facts) => (cases[index] = facts), poolRulesAcrossTenants: options.poolRulesAcrossTenants });
   const started = options.now();
   const answers = await askAll(cases, options);
   const wallMs = options.now() - started;

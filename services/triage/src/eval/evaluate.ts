@@ -93,9 +93,9 @@ export interface Prediction {
 /** How {@link evaluate} keeps history. */
 export interface EvaluateOptions {
   /**
-   * Rule counts pooled across tenants, as enrichment with `HISTORY_POOL_RULES_ACROSS_TENANTS=true`. Default on:
-   * GUIDE's detector ids are global and its published comparison (0.779) is with pooled detector history; off is
-   * enrichment's default, per tenant (GUIDE: 0.835, docs/triage-quality.md).
+   * Rule counts pooled across tenants, as enrichment with `HISTORY_POOL_RULES_ACROSS_TENANTS=true` (`soc eval
+   * --pool-rules`). Default off, as enrichment's default: per tenant (GUIDE: 0.836 per tenant, 0.781 pooled,
+   * docs/triage-quality.md).
    */
   poolRulesAcrossTenants?: boolean;
 }
