@@ -176,6 +176,12 @@ export const SourceEvent = z.object({
   fields: z
     .record(z.string().min(1).max(128), z.union([SourceEventValue, z.array(SourceEventValue).max(64)]))
     .refine((f) => Object.keys(f).length <= 256, { message: 'at most 256 fields per source event' }),
+  /**
+   * True when this is a detection product's evidence record (an EDR alert's process, a notable's CIM fields) rather
+   * than the logged event itself (a Sysmon or Security event, an audit record): evidence lists what the product chose
+   * to show, so what it does not show says nothing, while a logged event that no rule finds suspicious does.
+   */
+  evidence: z.boolean().optional(),
   /** Where in the source payload the event is (an RFC 6901 JSON pointer), for the analyst who opens the raw body. */
   pointer: z.string().max(512).optional(),
 });

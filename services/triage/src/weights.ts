@@ -62,6 +62,23 @@ export const TriageWeights = z
       })
       .strict(),
     /**
+     * What an alert's raw events (`sourceEvents`) show, weighed against the source rule's severity (`eventEvidence`
+     * factors in `src/engine.ts`): a Sigma hit of a level, or a strong behaviour, scores the alert at least that
+     * level's target whatever the rule's severity; a logged event (not a product's evidence record) that at least
+     * `minApplicableRules` Sigma rules read and none of level medium or above matched, showing no strong behaviour,
+     * keeps only `nothingFoundSeverityShare` of the severity's points.
+     */
+    eventEvidence: z
+      .object({
+        critical: z.number().min(0).max(100),
+        high: z.number().min(0).max(100),
+        medium: z.number().min(0).max(100),
+        strongBehaviour: z.number().min(0).max(100),
+        nothingFoundSeverityShare: z.number().min(0).max(1),
+        minApplicableRules: z.number().int().min(0),
+      })
+      .strict(),
+    /**
      * Analysts' dispositions of earlier alerts of the same rule, entities and tenant: each scope's net confirmed rate
      * (true minus benign and false positives, over the count plus `pseudoCount`) times its points; capped at ±`max`.
      */

@@ -170,7 +170,7 @@ describe('evaluate', () => {
   it('reports the engine against the baseline on the GUIDE slice (organisations 1 and 4)', () => {
     const { items } = readGuideCsv(slice);
     const report = evaluate(items, engine);
-    expect(report.engineVersion).toBe('1.6.0+weights.1.7.0');
+    expect(report.engineVersion).toBe('1.7.0+weights.1.8.0');
     expect(report.items).toBe(355);
     expect(report.engine.macroF1).toBeCloseTo(0.6384, 4);
     expect(report.engine.perClass['true-positive']).toMatchObject({ precision: 1, predicted: 223, support: 224 });
@@ -198,14 +198,14 @@ describe('evaluate', () => {
 });
 
 describe('evaluate: rule history across tenants', () => {
-  it('pools rule counts across tenants by default (GUIDE detector history), and keeps them per tenant when asked, as enrichment does by default', () => {
+  it('keeps rule counts per tenant by default, as enrichment does, and pools them across tenants when asked (soc eval --pool-rules)', () => {
     // Five tenants' analysts close a detector as false positive; then it fires in a sixth tenant.
     const items: LabelledAlert[] = [1, 2, 3, 4, 5, 6].map((n) => {
       const it = item(`a-${n}`, 'r-noisy', 'false-positive', n);
       return { ...it, alert: { ...it.alert, tenantId: `org-${n}` } };
     });
-    const pooled = evaluate(items, engine);
-    const perTenant = evaluate(items, engine, { poolRulesAcrossTenants: false });
+    const pooled = evaluate(items, engine, { poolRulesAcrossTenants: true });
+    const perTenant = evaluate(items, engine);
     expect(pooled.engine.perClass['false-positive'].predicted).toBeGreaterThan(perTenant.engine.perClass['false-positive'].predicted);
     // Per tenant, every alert is its tenant's first: no rule history, so no false-positive call from a prior.
     expect(perTenant.engine.perClass['false-positive'].predicted).toBe(0);

@@ -104,6 +104,7 @@ export function processCreationEvent(facts: ProcessFacts, platform: Platform | u
       CurrentDirectory: text(facts.currentDirectory),
       IntegrityLevel: text(facts.integrityLevel),
     }),
+    evidence: true,
     ...(pointer === undefined ? {} : { pointer }),
   };
 }
@@ -145,6 +146,7 @@ export function registryEvent(
       ? [{ product: 'windows', category: 'registry_set' }, { product: 'windows', category: 'registry_event' }]
       : [{ product: 'windows', category: 'registry_event' }],
     fields: defined({ TargetObject: targetObject, Details: details, EventType: isSet ? 'SetValue' : undefined, Image: target.image }),
+    evidence: true,
     ...(pointer === undefined ? {} : { pointer }),
   };
 }
@@ -156,6 +158,7 @@ export function fileEvent(path: string | undefined, platform: Platform | undefin
   return {
     logsources: [{ product, category: 'file_event' }],
     fields: { TargetFilename: path },
+    evidence: true,
     ...(pointer === undefined ? {} : { pointer }),
   };
 }

@@ -30,7 +30,7 @@ export function sourceEventsOf(events: readonly SourceEvent[] | undefined): { ev
   const out = usable.slice(0, MAX_SOURCE_EVENTS).map((e) => {
     const fields: Record<string, Value> = {};
     for (const [k, v] of Object.entries(e.fields).filter(([k]) => k.length > 0 && k.length <= MAX_FIELD_NAME).slice(0, MAX_FIELDS)) fields[k] = bound(v);
-    return { logsources: e.logsources.slice(0, 8), fields, ...(e.pointer === undefined ? {} : { pointer: e.pointer.slice(0, 512) }) };
+    return { logsources: e.logsources.slice(0, 8), fields, ...(e.evidence === true ? { evidence: true } : {}), ...(e.pointer === undefined ? {} : { pointer: e.pointer.slice(0, 512) }) };
   });
   if (clipped > 0) notes.push(`soc:source-event-values-clipped:${clipped}`);
   return { events: out, notes };

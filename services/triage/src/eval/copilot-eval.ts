@@ -3,7 +3,7 @@ import type { Clock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { type Copilot, CopilotStep, failedCallUsage, madeNoCall } from '../copilot-step.ts';
 import type { CopilotFacts, CopilotUsage } from '../llm/index.ts';
-import { type ClassificationReport, type EvalReport, type EvaluateOptions, type TriageFn, classify, evaluate } from './evaluate.ts';
+import { type ClassificationReport, type EvalReport, type TriageFn, classify, evaluate } from './evaluate.ts';
 import type { LabelledAlert } from './labelled.ts';
 import {
   type ModeReport,
@@ -63,7 +63,7 @@ export interface CopilotEvalOptions {
   clock: Clock;
   /** Milliseconds from a monotonic clock (`performance.now`), for the wall times. */
   now: () => number;
-  /** As {@link EvaluateOptions.poolRulesAcrossTenants}, for the labelled-alert replay. */
+  /** As `EvaluateOptions.poolRulesAcrossTenants`, for the labelled-alert replay. */
   poolRulesAcrossTenants?: boolean;
 }
 
