@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ interface Score {
   macroF1: number;
   recall: number;
   fpr: number;
+  escalation: { f1: number; fpr: number; recall: number };
 }
 interface Report {
   format: string;
@@ -49,17 +50,35 @@ describe('soc eval on labelled source payloads', () => {
 
   // CI guard: thresholds just below today's measured values (docs/triage-quality.md); a regression fails here.
   it('passes today\'s minimums on the development set and on GUIDE, and exits 1 with the reason below them', async () => {
-    expect(await runSoc(['eval', DEV_SET, '--min-macro-f1', '0.53', '--min-recall', '0.93'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await runSoc(['eval', DEV_SET, '--min-macro-f1', '0.54', '--min-recall', '0.95'])).toMatchObject({ code: 0, stderr: '' });
     const f1 = await runSoc(['eval', DEV_SET, '--min-macro-f1', '0.6']);
-    expect(f1).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot macro-F1 0.545 is below --min-macro-f1 0.6\n' });
-    const recall = await runSoc(['eval', DEV_SET, '--min-recall', '0.95']);
-    expect(recall).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot true-positive recall 0.942 is below --min-recall 0.95\n' });
+    expect(f1).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot macro-F1 0.550 is below --min-macro-f1 0.6\n' });
+    const recall = await runSoc(['eval', DEV_SET, '--min-recall', '0.97']);
+    expect(recall).toMatchObject({ code: 1, stderr: 'soc eval: zero-shot true-positive recall 0.962 is below --min-recall 0.97\n' });
 
     expect(await runSoc(['eval', GUIDE, '--min-macro-f1', '0.83', '--min-recall', '0.82'])).toMatchObject({ code: 0, stderr: '' });
     expect(await runSoc(['eval', GUIDE, '--min-macro-f1', '0.84'])).toMatchObject({ code: 1, stderr: 'soc eval: engine macro-F1 0.836 is below --min-macro-f1 0.84\n' });
     expect(await runSoc(['eval', GUIDE, '--min-recall', '0.84'])).toMatchObject({ code: 1, stderr: 'soc eval: engine true-positive recall 0.830 is below --min-recall 0.84\n' });
     expect((await runSoc(['eval', GUIDE, '--min-recall', '1.5'])).code).toBe(2);
   }, 120_000); // seven CLI runs (~3 s CPU each on the 265-line set); wall time grows on a shared machine
+
+  // Issue 12's lab failure: a rule's benign noise arrived first, its prior learned "benign" and buried the attacks
+  // that fired the same rule. The development set replayed that way (every look-alike before every attack, one
+  // week, so no decay helps): feedback may not make the copilot blind to an attack.
+  it('feedback never buries an attack: the set with its benign noise first scores online at least as zero-shot', async () => {
+    const rows = readFileSync(DEV_SET, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { label: string; at: string });
+    const ordered = [...rows.filter((r) => r.label !== 'true-positive'), ...rows.filter((r) => r.label === 'true-positive')];
+    const dir = mkdtempSync(join(tmpdir(), 'soc-eval-noise-first-'));
+    const file = join(dir, 'noise-first.jsonl');
+    writeFileSync(file, ordered.map((r, i) => JSON.stringify({ ...r, at: new Date(Date.UTC(2026, 10, 1) + i * 600_000).toISOString() })).join('\n') + '\n');
+    const run = await runSoc(['eval', file, '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const [zero, online] = [report.zeroShot.bySource.wazuh!, report.online.bySource.wazuh!];
+    expect(online.recall).toBeGreaterThanOrEqual(zero.recall);
+    expect(online.escalation.f1).toBeGreaterThanOrEqual(zero.escalation.f1);
+    expect(online.escalation.fpr).toBeLessThanOrEqual(zero.escalation.fpr);
+  }, 60_000);
 
   it('counts a payload its parser refuses as a miss, and refuses an unknown source', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'soc-eval-sources-'));

@@ -427,6 +427,12 @@ function evidenceFloor(
   // A high or critical Sigma rule matching a process or registry key the source named is evidence of the same kind.
   const strongSigma = sigma.filter((s) => s.fromSource && levelRank(s.hit.level) >= levelRank('high'));
   if (strongSigma.length > 0) eventReasons.push(`Sigma ${strongSigma.slice(0, 3).map((s) => `«${clipText(s.hit.title, 80)}» (${s.hit.level})`).join(', ')} matched the event`);
+  // A medium Sigma hit on the raw event the source carries is evidence that the benign noise of the rule's *other*
+  // event shapes never judged: it may not bury it (analysts' dispositions of this very shape may, once there are enough).
+  if (strongSigma.length === 0 && (alert.sourceEvents?.length ?? 0) > 0 && !shapeJudged(enrichment, w)) {
+    const medium = sigma.filter((s) => s.fromSource && s.hit.level === 'medium');
+    if (medium.length > 0) eventReasons.push(`Sigma «${clipText(medium[0]!.hit.title, 80)}» (medium) matched the raw event, whose event shape analysts have not judged`);
+  }
   const malicious = enrichment.facts.filter((f) => f.kind === 'threat-intel' && f.attributes.verdict === 'malicious' && fromSource(f));
   if (malicious.length > 0) eventReasons.push(`threat intel found ${malicious.slice(0, 3).map((f) => f.entityId).join(', ')} malicious`);
   const reasons = [...(STRONG_SEVERITIES.has(alert.severity) ? [`the source rated it ${alert.severity}`] : []), ...eventReasons];
@@ -435,6 +441,14 @@ function evidenceFloor(
   const score = Math.round(clamp(own.reduce((n, f) => n + f.points, 0), 0, 100));
   const noHistory: Enrichment = { facts: enrichment.facts.filter((f) => f.kind !== 'history' && f.kind !== 'rule-history'), missing: enrichment.missing };
   return { score, verdict: verdictOf(score, own, noHistory, w, fromSource, tooLittle), reasons, eventReasons, factIds: malicious.slice(0, MAX_CITED).map((f) => f.id) };
+}
+
+/** Whether analysts judged enough alerts of this rule with this event shape for the shape's own prior to apply. */
+function shapeJudged(enrichment: Enrichment, w: TriageWeights): boolean {
+  const rule = enrichment.facts.find((f) => f.kind === 'rule-history');
+  if (rule === undefined || typeof rule.attributes.shape !== 'string') return false;
+  const judged = numberAttr(rule, 'shapeTruePositives') + numberAttr(rule, 'shapeBenignPositives') + numberAttr(rule, 'shapeFalsePositives');
+  return judged >= w.analystHistory.shape.minDispositions;
 }
 
 /**

@@ -119,3 +119,32 @@ describe('needs-more-information only when evidence is truly missing', () => {
   });
 });
 
+
+describe('a medium Sigma hit on the raw event and the benign noise of the rule\'s other event shapes', () => {
+  const cmdkey = 'C:\\Windows\\System32\\cmdkey.exe';
+  const line = `"${cmdkey}" /generic:TERMSRV/AR-WIN-DC /user:ATTACKRANGE\\Administrator /pass:1password2!`;
+  // The same Wazuh rule, a lineage (powershell → cmdkey) analysts have not judged; Sigma: «New Generic Credentials Added Via Cmdkey.EXE» (medium).
+  const attack = (n: number): Alert => {
+    const a = alertOf(n, ps, line);
+    return {
+      ...a,
+      entities: [a.entities[0]!, { id: `process:${cmdkey.toLowerCase()}`, type: 'process', value: cmdkey, name: 'cmdkey.exe', parentName: 'powershell.exe', commandLine: line, origin: 'source' }],
+      sourceEvents: [{ logsources: [{ product: 'windows', category: 'process_creation', service: 'sysmon' }], fields: { EventID: 1, Image: cmdkey, ParentImage: ps, CommandLine: line } }],
+    };
+  };
+  const noiseFirst: [Alert, Disposition][] = Array.from({ length: 12 }, (_, i): [Alert, Disposition] => [noise(i + 1), 'benign-positive']);
+
+  it('may not be buried by it: the attack is called online as zero-shot, and the factor says why', () => {
+    const zeroShot = after(noiseFirst, attack(30), false);
+    const online = after(noiseFirst, attack(30), true);
+    expect(zeroShot.verdict.class).toBe('true-positive');
+    expect(online.verdict.class).toBe('true-positive');
+    expect(online.risk.score).toBeGreaterThanOrEqual(zeroShot.risk.score);
+    expect(online.risk.factors.map((f) => f.evidence).join('\n')).toMatch(/\(medium\) matched the raw event, whose event shape analysts have not judged/);
+  });
+
+  it('but analysts\' dispositions of that very shape still teach it', () => {
+    const judged: [Alert, Disposition][] = [...noiseFirst, ...[31, 32, 33, 34].map((n): [Alert, Disposition] => [attack(n), 'benign-positive'])];
+    expect(after(judged, attack(40), true).verdict.class).not.toBe('true-positive');
+  });
+});
