@@ -6,5 +6,5 @@ export { BUNDLED_RULES_PATH, loadRulesFile } from './load.ts';
 export { authorOf, parseRulesJsonl } from './rule.ts';
 export type { SigmaLogsource, SigmaRule } from './rule.ts';
 export { AUDITD_LOGSOURCE, LINUX_PROCESS_CREATION, linuxSysmonLogsources } from './linux.ts';
-export { mapWindowsEvent, mapWindowsFields, windowsLogsources } from './windows.ts';
+export { REGISTRY_HIVES, mapWindowsEvent, mapWindowsFields, sysmonRegistryPath, windowsLogsources } from './windows.ts';
 export type { MappedEvent, WindowsEventParts } from './windows.ts';

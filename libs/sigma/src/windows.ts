@@ -172,3 +172,19 @@ function textOf(value: unknown): string | undefined {
   if (r) return textOf(r['#text']);
   return String(value);
 }
+
+/** Registry hive prefixes as sources write them, and as Sysmon abbreviates them in `TargetObject`. */
+export const REGISTRY_HIVES: readonly (readonly [RegExp, string])[] = [
+  [/^(?:HKEY_LOCAL_MACHINE|HKLM:?)(?=\\|$)/iu, 'HKLM'],
+  [/^(?:HKEY_USERS|HKU:?)(?=\\|$)/iu, 'HKU'],
+  [/^(?:HKEY_CURRENT_USER|HKCU:?)(?=\\|$)/iu, 'HKCU'],
+  [/^(?:HKEY_CLASSES_ROOT|HKCR:?)(?=\\|$)/iu, 'HKCR'],
+  [/^\\REGISTRY\\MACHINE(?=\\|$)/iu, 'HKLM'],
+  [/^\\REGISTRY\\USER(?=\\|$)/iu, 'HKU'],
+];
+
+/** A registry key with its hive abbreviated as Sysmon renders `TargetObject` (`HKLM\…`, `HKU\…`); unchanged without one. */
+export function sysmonRegistryPath(key: string): string {
+  for (const [long, short] of REGISTRY_HIVES) if (long.test(key)) return key.replace(long, short);
+  return key;
+}

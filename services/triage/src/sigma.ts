@@ -1,5 +1,5 @@
 import { type Alert, type Entity, clipText } from '@soc/contracts';
-import { type SigmaEngine, type SigmaHit, type SigmaLogsource, createSigmaEngine, loadRulesFile } from '@soc/sigma';
+import { type SigmaEngine, type SigmaHit, type SigmaLogsource, createSigmaEngine, loadRulesFile, sysmonRegistryPath } from '@soc/sigma';
 import type { AttackCatalog, AttackMapping } from './attack/index.ts';
 
 /**
@@ -104,7 +104,7 @@ export function sigmaEventsOf(alert: Pick<Alert, 'entities' | 'sourceEvents'>): 
   }
   for (const r of alert.entities.filter((e): e is RegistryEntity => e.type === 'registry')) {
     if (out.length >= MAX_EVENTS) break;
-    const key = registryPath(r.key ?? r.value);
+    const key = sysmonRegistryPath(r.key ?? r.value);
     const event: Record<string, string> = { TargetObject: r.valueName === undefined || r.valueName === '' ? key : `${key}\\${r.valueName}` };
     if (r.data !== undefined) event.Details = r.data;
     const logsources: SigmaLogsource[] = [{ product: 'windows', category: 'registry_event' }];
@@ -112,21 +112,6 @@ export function sigmaEventsOf(alert: Pick<Alert, 'entities' | 'sourceEvents'>): 
     out.push({ event, logsources, fromSource: r.origin !== 'extracted' });
   }
   return out;
-}
-
-const HIVES: readonly (readonly [RegExp, string])[] = [
-  [/^(?:HKEY_LOCAL_MACHINE|HKLM:?)(?=\\|$)/iu, 'HKLM'],
-  [/^(?:HKEY_USERS|HKU:?)(?=\\|$)/iu, 'HKU'],
-  [/^(?:HKEY_CURRENT_USER|HKCU:?)(?=\\|$)/iu, 'HKCU'],
-  [/^(?:HKEY_CLASSES_ROOT|HKCR:?)(?=\\|$)/iu, 'HKCR'],
-  [/^\\REGISTRY\\MACHINE(?=\\|$)/iu, 'HKLM'],
-  [/^\\REGISTRY\\USER(?=\\|$)/iu, 'HKU'],
-];
-
-/** A registry key with its hive abbreviated as Sysmon renders `TargetObject` (`HKLM\…`, `HKU\…`). */
-function registryPath(key: string): string {
-  for (const [long, short] of HIVES) if (long.test(key)) return key.replace(long, short);
-  return key;
 }
 
 const LEVEL_ORDER: Readonly<Record<string, number>> = { critical: 4, high: 3, medium: 2, low: 1, informational: 0 };

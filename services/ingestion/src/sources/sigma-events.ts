@@ -1,4 +1,5 @@
 import type { SourceEvent } from '@soc/contracts';
+import { REGISTRY_HIVES, sysmonRegistryPath } from '@soc/sigma';
 import { text } from './values.ts';
 
 /**
@@ -36,19 +37,6 @@ export function platformOfPath(path: string | undefined): Platform | undefined {
   if (/^(?:[a-z]:[\\/]|\\\\|%[^%]+%\\)/iu.test(path)) return 'windows';
   if (path.startsWith('/')) return MAC_ROOTS.test(path) ? 'macos' : 'linux';
   return undefined;
-}
-
-/** A folder and a file name joined with the folder's separator; a folder that already ends with the name is the path. */
-export function joinPath(folder: unknown, name: unknown): string | undefined {
-  const dir = text(folder);
-  const file = text(name);
-  if (dir === undefined) return file;
-  if (file === undefined) return dir;
-  const lowerDir = dir.toLowerCase();
-  const lowerFile = file.toLowerCase();
-  if (lowerDir === lowerFile || lowerDir.endsWith(`\\${lowerFile}`) || lowerDir.endsWith(`/${lowerFile}`)) return dir;
-  const separator = dir.includes('/') && !dir.includes('\\') ? '/' : '\\';
-  return `${dir.replace(/[\\/]+$/u, '')}${separator}${file}`;
 }
 
 /** What an EDR says of one process; every value the source's own. */
@@ -109,22 +97,12 @@ export function processCreationEvent(facts: ProcessFacts, platform: Platform | u
   };
 }
 
-const HIVES: readonly (readonly [RegExp, string])[] = [
-  [/^(?:HKEY_LOCAL_MACHINE|HKLM:?)(?=\\|$)/iu, 'HKLM'],
-  [/^(?:HKEY_USERS|HKU:?)(?=\\|$)/iu, 'HKU'],
-  [/^(?:HKEY_CURRENT_USER|HKCU:?)(?=\\|$)/iu, 'HKCU'],
-  [/^(?:HKEY_CLASSES_ROOT|HKCR:?)(?=\\|$)/iu, 'HKCR'],
-  [/^\\REGISTRY\\MACHINE(?=\\|$)/iu, 'HKLM'],
-  [/^\\REGISTRY\\USER(?=\\|$)/iu, 'HKU'],
-];
-
 /** A registry key as Sysmon renders `TargetObject`: hive abbreviated (`HKLM\…`, `HKU\…`), given apart or in front. */
 export function registryTargetObject(hive: unknown, key: unknown, valueName?: unknown): string | undefined {
   const k = text(key)?.replace(/^\\+/u, '');
   if (k === undefined) return undefined;
   const h = text(hive);
-  let full = h !== undefined && !HIVES.some(([re]) => re.test(k)) && !k.toUpperCase().startsWith(h.toUpperCase()) ? `${h}\\${k}` : k;
-  for (const [long, short] of HIVES) if (long.test(full)) full = full.replace(long, short);
+  const full = sysmonRegistryPath(h !== undefined && !REGISTRY_HIVES.some(([re]) => re.test(k)) && !k.toUpperCase().startsWith(h.toUpperCase()) ? `${h}\\${k}` : k);
   const v = text(valueName);
   return v === undefined ? full : `${full}\\${v}`;
 }

@@ -3,7 +3,6 @@ import {
   type Platform,
   accountName,
   fileEvent,
-  joinPath,
   platformOfOs,
   platformOfPath,
   present,
@@ -11,6 +10,7 @@ import {
   registryEvent,
 } from '../sigma-events.ts';
 import { record, text } from '../values.ts';
+import { fullPath } from './entity-builders.ts';
 
 /**
  * Defender evidence as Sigma events: a process → `process_creation`, a registry value → `registry_set` (a key
@@ -38,9 +38,9 @@ function graphProcess(e: Obj, platform: Platform | undefined, pointer: string): 
   const user = record(e['userAccount']);
   return processCreationEvent(
     {
-      image: joinPath(image?.['filePath'], image?.['fileName']),
+      image: fullPath(image?.['filePath'], image?.['fileName']),
       commandLine: text(e['processCommandLine']),
-      parentImage: joinPath(parent?.['filePath'], parent?.['fileName']),
+      parentImage: fullPath(parent?.['filePath'], parent?.['fileName']),
       user: accountName(user?.['accountName'], user?.['domainName']),
       processId: text(e['processId']),
       parentProcessId: text(e['parentProcessId']),
@@ -67,7 +67,7 @@ export function graphEvidenceEvents(evidence: readonly unknown[], pointer: strin
           return registryEvent({ hive: e['registryHive'], key: e['registryKey'] }, at);
         case 'fileevidence': {
           const file = record(e['fileDetails']);
-          return fileEvent(joinPath(file?.['filePath'], file?.['fileName']), platform, at);
+          return fileEvent(fullPath(file?.['filePath'], file?.['fileName']), platform, at);
         }
         default:
           return undefined;
@@ -90,9 +90,9 @@ export function mdeEvidenceEvents(evidence: readonly unknown[], pointer: string)
       if (type === 'process')
         return processCreationEvent(
           {
-            image: joinPath(e['filePath'], e['fileName']),
+            image: fullPath(e['filePath'], e['fileName']),
             commandLine: text(e['processCommandLine']),
-            parentImage: joinPath(e['parentProcessFilePath'], e['parentProcessFileName']),
+            parentImage: fullPath(e['parentProcessFilePath'], e['parentProcessFileName']),
             user: accountName(e['accountName'], e['domainName']),
             processId: text(e['processId']),
             parentProcessId: text(e['parentProcessId']),
@@ -102,7 +102,7 @@ export function mdeEvidenceEvents(evidence: readonly unknown[], pointer: string)
         );
       if (type === 'registry' || (type === undefined && text(e['registryKey']) !== undefined))
         return registryEvent({ hive: e['registryHive'], key: e['registryKey'], data: e['registryValue'] }, at);
-      if (type === 'file') return fileEvent(joinPath(e['filePath'], e['fileName']), undefined, at);
+      if (type === 'file') return fileEvent(fullPath(e['filePath'], e['fileName']), undefined, at);
       return undefined;
     }),
   );
@@ -114,7 +114,7 @@ export function mdeEvidenceEvents(evidence: readonly unknown[], pointer: string)
  */
 export function streamingEvidenceEvent(row: Obj, platform: Platform | undefined, pointer: string): SourceEvent | undefined {
   const type = (text(row['EntityType']) ?? '').toLowerCase().replace(/[^a-z]/gu, '');
-  const path = joinPath(row['FolderPath'], row['FileName']);
+  const path = fullPath(row['FolderPath'], row['FileName']);
   if (type === 'process' || (type === '' && text(row['ProcessCommandLine']) !== undefined))
     return processCreationEvent(
       {
