@@ -51,7 +51,9 @@ function fetchedEventOf(row: Record<string, unknown>, pointer: string, auditId: 
   for (const [k, v] of Object.entries(mapped.value.fields).filter(([k]) => k.length <= MAX_FIELD_NAME).slice(0, MAX_FIELDS))
     // A value longer than a command line may be is evidence read by Sigma, not an indicator: cut with a marker.
     fields[k] = typeof v === 'string' ? clipText(v, MAX_SOURCE_EVENT_VALUE_LENGTH) : v;
-  const loggedAt = typeof row['TimeGenerated'] === 'string' ? row['TimeGenerated'] : undefined;
+  // An unreadable time leaves the event without one, not out.
+  const time = typeof row['TimeGenerated'] === 'string' ? Date.parse(row['TimeGenerated']) : Number.NaN;
+  const loggedAt = Number.isFinite(time) ? new Date(time).toISOString() : undefined;
   const parsed = FetchedSourceEventSchema.safeParse({
     logsources: mapped.value.logsources.slice(0, 8),
     fields,
