@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContainmentRunbook } from './actions.ts';
-import { AttackRef } from './alert.ts';
+import { AttackRef, MAX_SOURCE_EVENTS, SourceEvent } from './alert.ts';
 
 /** A verdict class; `needs-more-information` when the evidence does not support any other. */
 export const VerdictClass = z.enum(['true-positive', 'benign-positive', 'false-positive', 'needs-more-information']);
@@ -22,11 +22,30 @@ export const Fact = z.object({
 });
 export type Fact = z.infer<typeof Fact>;
 
+/**
+ * A raw event enrichment fetched for an alert that carries none (a Sentinel incident names a host but no event): a
+ * row of the host's logs near the alert's time, read by a guarded, audited KQL query and mapped onto Sigma's taxonomy
+ * like the events an alert carries. It is a nearby event, not proven to be the one that fired the alert. Added as an
+ * optional field of `Enrichment`.
+ */
+export const FetchedSourceEvent = SourceEvent.extend({
+  /** Provenance: the audit id of the guarded KQL run that fetched it (`kqa-000000000042`; `GET /api/v1/hunt/audit/{id}`). */
+  fetchedBy: z.string().min(1).max(64),
+  /** When the event was logged (the row's `TimeGenerated`). */
+  loggedAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type FetchedSourceEvent = z.infer<typeof FetchedSourceEvent>;
+
 /** The enrichment attached to an alert. */
 export const Enrichment = z.object({
   facts: z.array(Fact).max(1000),
   /** Sources that could not answer; the alert was enriched without them. */
   missing: z.array(z.object({ source: z.string(), reason: z.string().max(1024) })).default([]),
+  /**
+   * Raw events fetched for an alert that carries none (`sourceEvents` of the alert is empty), within the
+   * enrichment budget; events left out are said in `missing`. Absent when nothing was fetched.
+   */
+  sourceEvents: z.array(FetchedSourceEvent).max(MAX_SOURCE_EVENTS).optional(),
 });
 export type Enrichment = z.infer<typeof Enrichment>;
 

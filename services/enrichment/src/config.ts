@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DISPOSITION_HALF_LIFE_DAYS } from '@soc/contracts';
+import { LogAnalyticsConfig } from '@soc/log-analytics';
 
 /** The enrichment service's own settings (platform settings are in @soc/platform). */
 const csv = z
@@ -59,8 +60,22 @@ export const EnrichmentConfig = z.object({
   CONTEXT_NEGATIVE_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   /** Host/IP and user entities of one alert looked up at most (each), so one alert cannot flood the CMDB or Graph. */
   CONTEXT_MAX_ENTITIES: z.coerce.number().int().min(1).max(500).default(25),
+  /**
+   * Fetch the raw events of a Sentinel or Defender alert that carries none (naming a host) from the Log Analytics
+   * workspace, by one guarded, audited query. Off by default, even with a workspace: every alert without an event
+   * costs a query. Needs LOG_ANALYTICS_WORKSPACE_ID.
+   */
+  ENRICHMENT_FETCH_EVENTS: z.union([z.boolean(), z.stringbool()]).default(false),
+  /** Minutes before and after the alert's detection time the fetch reads. */
+  ENRICHMENT_FETCH_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /** How long one fetch may take end to end; a slower one is abandoned and the alert goes on without events. */
+  ENRICHMENT_FETCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** The workspace, its endpoint, the KQL policy and the audit retention, as `@soc/log-analytics` reads them. */
+  ...LogAnalyticsConfig.shape,
 })
 .superRefine((c, ctx) => {
+  if (c.ENRICHMENT_FETCH_EVENTS && c.LOG_ANALYTICS_WORKSPACE_ID === undefined)
+    ctx.addIssue({ code: 'custom', path: ['ENRICHMENT_FETCH_EVENTS'], message: 'set LOG_ANALYTICS_WORKSPACE_ID: events are fetched from a Log Analytics workspace' });
   if (c.SERVICENOW_INSTANCE_URL === undefined) return;
   const basic = c.SERVICENOW_USER !== undefined && c.SERVICENOW_PASSWORD !== undefined;
   if (basic === (c.SERVICENOW_TOKEN !== undefined))

@@ -1,7 +1,8 @@
-import { AlertEnrichedV1, type Alert, type Enrichment, type EventByType, type Fact, MAX_ENRICHMENT_BYTES, boundedId, causedBy, clipText, jsonBytes } from '@soc/contracts';
+import { AlertEnrichedV1, type Alert, type Enrichment, type EventByType, type Fact, type FetchedSourceEvent, MAX_ENRICHMENT_BYTES, boundedId, causedBy, clipText, jsonBytes } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
 import type { Clock } from '@soc/runtime';
 import { type ContextSources, lookUpContext } from './context/index.ts';
+import { EVENT_FETCH_SOURCE, type EventFetchDeps, fetchSourceEvents } from './event-fetch/index.ts';
 import { type IntelSource, lookUpIntel } from './intel-lookup.ts';
 import type { AlertHistory, DispositionCounts, DispositionRecord, HistorySnapshot } from './ports.ts';
 
@@ -104,19 +105,40 @@ const MAX_MISSING = 20;
 /** Which facts stay when an alert's enrichment must be cut to its budget: the rarer, weightier kinds first. */
 const KEEP_ORDER: Readonly<Record<Fact['kind'], number>> = { allowlist: 0, 'threat-intel': 1, asset: 2, user: 3, 'rule-history': 4, history: 5 };
 
+/** The share of the enrichment budget fetched source events may take; facts have the rest. */
+export const MAX_FETCHED_EVENTS_BYTES = MAX_ENRICHMENT_BYTES / 2;
+
+/** Fetched events in their order while they fit {@link MAX_FETCHED_EVENTS_BYTES}; the count of those left out. */
+function boundEvents(events: readonly FetchedSourceEvent[]): { kept: FetchedSourceEvent[]; left: number } {
+  const kept: FetchedSourceEvent[] = [];
+  let budget = MAX_FETCHED_EVENTS_BYTES - 2;
+  for (const e of events) {
+    const size = jsonBytes(e) + 1;
+    if (size > budget) break;
+    kept.push(e);
+    budget -= size;
+  }
+  return { kept, left: events.length - kept.length };
+}
+
 /**
  * Bounds an enrichment to {@link MAX_ENRICHMENT_BYTES} and the contract's fact count (an alert of 500 entities
- * with several facts each has more): facts are kept by kind (allowlist, threat intel, asset, user, rule history,
+ * with several facts each has more): fetched source events take at most {@link MAX_FETCHED_EVENTS_BYTES}, in their
+ * order (nearest to the detection first); facts are kept by kind (allowlist, threat intel, asset, user, rule history,
  * entity history), in their order within a kind, and the output keeps the original order; what was left out is
  * said in `missing`, never silently. Pure.
  */
-export function boundEnrichment(facts: readonly Fact[], missing: readonly { source: string; reason: string }[]): Enrichment {
-  const listed = missing.slice(0, MAX_MISSING).map((m) => ({ source: clipText(m.source, 128), reason: clipText(m.reason, 1024) }));
-  const more = missing.length - listed.length;
+export function boundEnrichment(facts: readonly Fact[], missing: readonly { source: string; reason: string }[], sourceEvents: readonly FetchedSourceEvent[] = []): Enrichment {
+  const events = boundEvents(sourceEvents);
+  const eventsNote = events.left > 0 ? [{ source: EVENT_FETCH_SOURCE, reason: `${events.left} fetched event(s) left out: fetched events take at most ${MAX_FETCHED_EVENTS_BYTES / 1024} KiB of an alert's enrichment` }] : [];
+  const all = [...eventsNote, ...missing];
+  const listed = all.slice(0, MAX_MISSING).map((m) => ({ source: clipText(m.source, 128), reason: clipText(m.reason, 1024) }));
+  const more = all.length - listed.length;
   const bounded = more > 0 ? [...listed, { source: 'enrichment', reason: `${more} more unavailable source(s) not listed` }] : listed;
+  const withEvents = events.kept.length > 0 ? { sourceEvents: events.kept } : {};
   const noteRoom = 256;
-  let budget = MAX_ENRICHMENT_BYTES - jsonBytes(bounded) - noteRoom;
-  if (facts.length <= MAX_FACTS && jsonBytes(facts) <= budget) return { facts: [...facts], missing: bounded };
+  let budget = MAX_ENRICHMENT_BYTES - jsonBytes(bounded) - noteRoom - (events.kept.length > 0 ? jsonBytes(events.kept) + 20 : 0);
+  if (facts.length <= MAX_FACTS && jsonBytes(facts) <= budget) return { facts: [...facts], missing: bounded, ...withEvents };
   const ranked = facts.map((f, i) => ({ f, i })).sort((a, b) => KEEP_ORDER[a.f.kind] - KEEP_ORDER[b.f.kind] || a.i - b.i);
   const kept = new Set<number>();
   for (const { f, i } of ranked) {
@@ -129,6 +151,7 @@ export function boundEnrichment(facts: readonly Fact[], missing: readonly { sour
   return {
     facts: facts.filter((_, i) => kept.has(i)),
     missing: [...bounded, { source: 'enrichment', reason: `${left} fact(s) left out: one alert's enrichment is capped at ${MAX_FACTS} facts and ${MAX_ENRICHMENT_BYTES / 1024} KiB (the bus message budget)` }],
+    ...withEvents,
   };
 }
 
@@ -138,12 +161,13 @@ export function enrich(
   history: HistorySnapshot,
   now: Date,
   intel: { facts: Fact[]; missing: { source: string; reason: string }[] } = { facts: [], missing: [] },
+  sourceEvents: readonly FetchedSourceEvent[] = [],
 ): EventByType<'soc.alert.enriched.v1'> {
   return causedBy(
     event,
     AlertEnrichedV1,
     // The contract and the bus bound an alert's enrichment; history comes first, as every alert has it.
-    { alert: event.data.alert, enrichment: boundEnrichment([...historyFacts(history, now), ...intel.facts], intel.missing) },
+    { alert: event.data.alert, enrichment: boundEnrichment([...historyFacts(history, now), ...intel.facts], intel.missing, sourceEvents) },
     { source: '/soc/enrichment', time: now },
   );
 }
@@ -155,6 +179,8 @@ export interface EnrichmentDeps {
   intel?: readonly IntelSource[] | undefined;
   /** Asset directories, user directories and allowlists; none configured is fine. */
   context?: ContextSources | undefined;
+  /** The guarded fetch of the raw events of an alert that carries none (`ENRICHMENT_FETCH_EVENTS`); off when absent. */
+  events?: EventFetchDeps | undefined;
   clock: Clock;
 }
 
@@ -163,12 +189,13 @@ export function makeEnrichmentHandler(deps: EnrichmentDeps): EventHandler {
   return dispatch('enrichment', {
     'soc.alert.received.v1': async (event) => {
       const alert = event.data.alert;
-      const [history, intel, context] = await Promise.all([
+      const [history, intel, context, fetched] = await Promise.all([
         deps.history.lookup(alert, deps.clock.now()),
         lookUpIntel(alert.entities, deps.intel ?? []),
         lookUpContext(alert, deps.context ?? {}),
+        deps.events ? fetchSourceEvents(alert, deps.events, event.correlationid) : { events: [], missing: [] },
       ]);
-      const enriched = enrich(event, history, deps.clock.now(), { facts: [...intel.facts, ...context.facts], missing: [...intel.missing, ...context.missing] });
+      const enriched = enrich(event, history, deps.clock.now(), { facts: [...intel.facts, ...context.facts], missing: [...intel.missing, ...context.missing, ...fetched.missing] }, fetched.events);
       await deps.history.record(alert, new Date(event.data.receivedAt));
       return { emit: [enriched] };
     },

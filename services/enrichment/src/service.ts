@@ -1,5 +1,6 @@
 import { auditConfigChange } from '@soc/audit';
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { openKqlExecutor } from '@soc/log-analytics';
 import type { ServiceModule } from '@soc/platform';
 import { StateAlertHistory } from './adapters/state-alert-history.ts';
 import { EnrichmentConfig } from './config.ts';
@@ -44,9 +45,17 @@ export const enrichmentService: ServiceModule<EnrichmentConfig> = {
       actor: 'enrichment',
       data: { files: context.allowlistFiles.map((f) => ({ ...f })) },
     });
+    // Every fetch passes the KQL guard and is audited (chained into the audit log), as an analyst's hunt is.
+    const events = config.ENRICHMENT_FETCH_EVENTS
+      ? {
+          executor: openKqlExecutor(config, { state: platform.state, log: platform.log, clock: platform.clock, trail: platform.audit }).executor,
+          windowMinutes: config.ENRICHMENT_FETCH_WINDOW_MINUTES,
+          timeoutMs: config.ENRICHMENT_FETCH_TIMEOUT_SECONDS * 1000,
+        }
+      : undefined;
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.enrichment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeEnrichmentHandler({ history, intel, context: context.sources, clock: platform.clock }),
+      makeEnrichmentHandler({ history, intel, context: context.sources, events, clock: platform.clock }),
     );
     return {
       close: async () => {

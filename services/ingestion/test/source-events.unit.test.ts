@@ -4,7 +4,7 @@ import type { Alert } from '@soc/contracts';
 import { defenderParser } from '../src/sources/defender/index.ts';
 import { normalize } from '../src/sources/normalize.ts';
 import { sentinelParser } from '../src/sources/sentinel/index.ts';
-import { eventDataXml, sysmonDescriptionFields } from '../src/sources/sentinel/windows-event.ts';
+import { eventDataXml, sysmonDescriptionFields } from '@soc/sigma';
 import { platformOfOs, platformOfPath, registryTargetObject } from '../src/sources/sigma-events.ts';
 import { splunkParser } from '../src/sources/splunk/index.ts';
 import type { FieldError, SourceParser } from '../src/sources/types.ts';

@@ -2,7 +2,7 @@ import { type Alert, type Enrichment, type Entity, type Fact, type RiskFactor, t
 import { ATTACK_CONFIDENCE_SCORE, type AttackCatalog, type AttackMapping as MappedTechnique, loadAttackCatalog, mapAttack } from './attack/index.ts';
 import { type PlaybookIndex, type PlaybookQuery, type PlaybookSearchResult, cachedPlaybookIndex, createPlaybookIndex, loadPlaybooks } from './playbooks/index.ts';
 import { type BehaviourFinding, type BehaviourKind, STRONG_BEHAVIOURS, findBehaviours, withBehaviourAttack } from './behaviour.ts';
-import { type SigmaFinding, bundledSigmaEngine, citeHit, findSigmaHits, hitTechniques, levelRank, withSigmaAttack } from './sigma.ts';
+import { type SigmaFinding, bundledSigmaEngine, citeHit, fetchedByOf, findSigmaHits, hitTechniques, levelRank, withFetchedEvents, withSigmaAttack } from './sigma.ts';
 import type { SigmaEngine } from '@soc/sigma';
 import type { TriageWeights } from './weights.ts';
 
@@ -20,7 +20,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.7.0';
+export const ENGINE_VERSION = '1.8.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -214,7 +214,8 @@ function sigmaFactors(findings: readonly SigmaFinding[], w: TriageWeights): Risk
     const techniques = hitTechniques(f.hit);
     const capped = points < full ? ` (capped: Sigma factors add at most ${w.sigma.max})` : '';
     const more = i === listed.length - 1 && findings.length > listed.length ? `; ${findings.length - listed.length} more Sigma rules matched, not listed` : '';
-    return { name: `sigma-${SIGMA_LEVELS.find((x) => x === f.hit.level) ?? 'informational'}`, points, evidence: clip(`${citeHit(f.hit)}${techniques.length > 0 ? ` [ATT&CK ${techniques.join(', ')}]` : ''}${capped}${more}`), factIds: [] };
+    const fetched = f.fetchedBy === undefined ? '' : ` on an event of the host fetched by query ${f.fetchedBy}`;
+    return { name: `sigma-${SIGMA_LEVELS.find((x) => x === f.hit.level) ?? 'informational'}`, points, evidence: clip(`${citeHit(f.hit)}${fetched}${techniques.length > 0 ? ` [ATT&CK ${techniques.join(', ')}]` : ''}${capped}${more}`), factIds: [] };
   });
 }
 
@@ -355,7 +356,9 @@ const JUDGEABLE_ENTITIES: ReadonlySet<Entity['type']> = new Set(['process', 'fil
  * author could otherwise make any alert judgeable, and so callable benign, by writing an address into it. Pure.
  */
 function carriesTooLittle(alert: Alert, enrichment: Enrichment, behaviours: readonly BehaviourFinding[], sigma: readonly SigmaFinding[], fromSource: (f: Fact) => boolean): boolean {
-  if ((alert.sourceEvents?.length ?? 0) > 0 || behaviours.length > 0 || sigma.length > 0) return false;
+  // Fetched events make an alert judgeable only through what they show (a Sigma hit): that nothing shows in the
+  // host's nearby events says nothing about the alert's own.
+  if ((alert.sourceEvents ?? []).some((e) => fetchedByOf(e) === undefined) || behaviours.length > 0 || sigma.length > 0) return false;
   if (alert.entities.some((e) => e.origin !== 'extracted' && JUDGEABLE_ENTITIES.has(e.type))) return false;
   const speaks = (f: Fact): boolean => {
     if (f.kind === 'threat-intel') return fromSource(f) || f.attributes.verdict === 'malicious' || f.attributes.verdict === 'suspicious';
@@ -558,7 +561,8 @@ const SIGHTING_FACTORS: ReadonlySet<string> = new Set(['entity-history', 'recurr
 /** A short description of the raw events' logsources, e.g. `windows/process_creation (sysmon)`. */
 function describeEvents(events: readonly NonNullable<Alert['sourceEvents']>[number][]): string {
   const names = [...new Set(events.map((e) => { const l = e.logsources[e.logsources.length > 1 ? 1 : 0] ?? e.logsources[0]; return [l?.product, l?.category ?? l?.service].filter(Boolean).join('/') + (l?.category && l.service ? ` (${l.service})` : ''); }))];
-  return clipText(names.slice(0, 4).join(', '), 200);
+  const queries = [...new Set(events.flatMap((e) => { const by = fetchedByOf(e); return by === undefined ? [] : [by]; }))];
+  return clipText(`${names.slice(0, 4).join(', ')}${queries.length > 0 ? `; fetched by query ${queries.join(', ')}` : ''}`, 240);
 }
 
 /**
@@ -604,7 +608,9 @@ export function eventEvidenceFactor(
     if (own >= target) return undefined;
     return { name: 'event-evidence', points: target - own, evidence: clip(`The raw event (${describeEvents(events)}) is evidence of its own — ${reasons.join('; ')}: scored at least ${target} whatever the source rule's ${alert.severity} severity`), factIds: [] };
   }
-  if (events.some((ev) => ev.evidence === true)) return undefined;
+  // An evidence record shows what its product chose to show, and an event enrichment fetched is the host's event near
+  // the alert's time, not proven to be the one that fired it: what either does not show says nothing.
+  if (events.some((ev) => ev.evidence === true || fetchedByOf(ev) !== undefined)) return undefined;
   const applicable = engine.applicability(events.flatMap((ev) => ev.logsources)).applicable;
   if (applicable < e.minApplicableRules) return undefined;
   const severity = scored.find((f) => f.name === 'source-severity')?.points ?? 0;
@@ -622,7 +628,9 @@ export function eventEvidenceFactor(
 }
 
 /** The deterministic triage of an enriched alert: score, verdict, summary, next steps, ATT&CK. Pure. */
-export function triageAlert(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
+export function triageAlert(received: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, looked?: PlaybookLookup): Triage {
+  // An alert without a raw event is read with the events enrichment fetched for it, if any.
+  const alert = withFetchedEvents(received, enrichment);
   const behaviours = looked?.behaviours ?? findBehaviours(alert);
   const sigma = looked?.sigma ?? findSigmaHits(alert, knowledge.sigma);
   const mapped = looked?.attack ?? mapAlertAttack(alert, knowledge.attack, behaviours, sigma);

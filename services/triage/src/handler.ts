@@ -6,7 +6,7 @@ import type { TriageTuningReader } from '@soc/triage-tuning';
 import { mapAlertAttack, type PlaybookLookup, type TriageKnowledge, playbookQueryOf, triageAlert } from './engine.ts';
 import { boundTriage } from './bound-triage.ts';
 import { findBehaviours } from './behaviour.ts';
-import { findSigmaHits } from './sigma.ts';
+import { findSigmaHits, withFetchedEvents } from './sigma.ts';
 import type { PlaybookRetriever } from './playbooks/index.ts';
 import { triageTuned } from './tuning.ts';
 import type { TriageWeights } from './weights.ts';
@@ -42,7 +42,7 @@ export function makeTriageHandler(ctx: TriageContext): EventHandler {
     'soc.alert.enriched.v1': async (event) => {
       const { alert, enrichment } = event.data;
       const tuning = await ctx.tuning?.current(alert.tenantId);
-      const looked = ctx.playbooks === undefined ? undefined : await lookUpPlaybooks(alert, ctx.knowledge, ctx.playbooks);
+      const looked = ctx.playbooks === undefined ? undefined : await lookUpPlaybooks(withFetchedEvents(alert, enrichment), ctx.knowledge, ctx.playbooks);
       if (ctx.copilot === undefined && looked === undefined && tuning === undefined) return { emit: [triage(event, ctx)] };
       // Entries expire by the time of the event, not of the delivery: a redelivered alert is tuned as it was.
       const computed = triageTuned(alert, enrichment, ctx.weights, ctx.knowledge, tuning, new Date(event.time), looked);

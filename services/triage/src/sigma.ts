@@ -1,4 +1,4 @@
-import { type Alert, type Entity, clipText } from '@soc/contracts';
+import { type Alert, type Enrichment, type Entity, type SourceEvent, clipText } from '@soc/contracts';
 import { type SigmaEngine, type SigmaHit, type SigmaLogsource, createSigmaEngine, loadRulesFile, sysmonRegistryPath } from '@soc/sigma';
 import type { AttackCatalog, AttackMapping } from './attack/index.ts';
 
@@ -13,12 +13,32 @@ export interface SigmaEvent {
   readonly logsources: readonly SigmaLogsource[];
   /** Whether the entity it comes from was named by the source product (not extracted from free text). */
   readonly fromSource: boolean;
+  /** The audit id of the query that fetched it, for an event enrichment fetched (not the alert's own). */
+  readonly fetchedBy?: string;
 }
 
 /** A rule that matched one of the alert's Sigma events; `fromSource` when any such event was source-named. */
 export interface SigmaFinding {
   readonly hit: SigmaHit;
   readonly fromSource: boolean;
+  /** Set when the rule matched only events enrichment fetched: the audit id of the query that fetched them. */
+  readonly fetchedBy?: string;
+}
+
+/** The audit id of the query that fetched an event (`FetchedSourceEvent.fetchedBy`); undefined for an alert's own event. */
+export function fetchedByOf(event: SourceEvent): string | undefined {
+  return 'fetchedBy' in event && typeof event.fetchedBy === 'string' ? event.fetchedBy : undefined;
+}
+
+/**
+ * The alert as triage reads its events: its own raw events when it carries any, else the events enrichment fetched
+ * for it (`enrichment.sourceEvents`, each citing the query that fetched it). Fetched events are the host's events
+ * near the alert's time, not proven to be the one that fired it: they may lift the alert (a Sigma hit), never lower
+ * it (`eventEvidenceFactor` reads them as evidence records). Pure.
+ */
+export function withFetchedEvents(alert: Alert, enrichment: Pick<Enrichment, 'sourceEvents'>): Alert {
+  const fetched = enrichment.sourceEvents ?? [];
+  return (alert.sourceEvents ?? []).length > 0 || fetched.length === 0 ? alert : { ...alert, sourceEvents: fetched };
 }
 
 /** Process and registry entities read per alert. */
@@ -75,7 +95,11 @@ export function sigmaEventsOf(alert: Pick<Alert, 'entities' | 'sourceEvents'>): 
   // The raw events the source's parser mapped are the event itself; the entities only summarise them (no hashes,
   // no integrity level, no current directory …), so when an alert carries raw events they alone are matched.
   const raw = alert.sourceEvents ?? [];
-  if (raw.length > 0) return raw.slice(0, MAX_EVENTS).map((e) => ({ event: e.fields, logsources: e.logsources, fromSource: true }));
+  if (raw.length > 0)
+    return raw.slice(0, MAX_EVENTS).map((e) => {
+      const fetchedBy = fetchedByOf(e);
+      return { event: e.fields, logsources: e.logsources, fromSource: true, ...(fetchedBy !== undefined ? { fetchedBy } : {}) };
+    });
   const hostOs = hostOsOf(alert.entities);
   const processes = alert.entities.filter((e): e is ProcessEntity => e.type === 'process');
   const user = alert.entities.find((e) => e.type === 'user' && e.role === 'actor') ?? alert.entities.find((e) => e.type === 'user');
@@ -121,12 +145,15 @@ export const levelRank = (level: string): number => LEVEL_ORDER[level] ?? 0;
 /** Every rule that matches one of the alert's Sigma events, once per rule, the highest level first (then by id). Pure. */
 export function findSigmaHits(alert: Pick<Alert, 'entities' | 'sourceEvents'>, engine: SigmaEngine | undefined): SigmaFinding[] {
   if (engine === undefined) return [];
-  const found = new Map<string, { hit: SigmaHit; fromSource: boolean }>();
+  const found = new Map<string, { hit: SigmaHit; fromSource: boolean; fetchedBy?: string }>();
   for (const e of sigmaEventsOf(alert)) {
     for (const hit of engine.match(e.event, e.logsources)) {
       const seen = found.get(hit.id);
-      if (seen === undefined) found.set(hit.id, { hit, fromSource: e.fromSource });
-      else if (e.fromSource) seen.fromSource = true;
+      if (seen === undefined) found.set(hit.id, { hit, fromSource: e.fromSource, ...(e.fetchedBy !== undefined ? { fetchedBy: e.fetchedBy } : {}) });
+      else {
+        if (e.fromSource) seen.fromSource = true;
+        if (e.fetchedBy === undefined) delete seen.fetchedBy;
+      }
     }
   }
   return [...found.values()].sort((a, b) => levelRank(b.hit.level) - levelRank(a.hit.level) || a.hit.id.localeCompare(b.hit.id));

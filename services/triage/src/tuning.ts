@@ -2,7 +2,7 @@ import { type Alert, type Enrichment, type RiskFactor, type Triage, clipText } f
 import { type TriageTuning, type TuningEntry, isEntryActive } from '@soc/triage-tuning';
 import { type BehaviourFinding, findBehaviours } from './behaviour.ts';
 import { type PlaybookLookup, type TriageKnowledge, mapAlertAttack, playbookQueryOf, triageAlert } from './engine.ts';
-import { type SigmaFinding, citeHit, findSigmaHits, sigmaEventsOf } from './sigma.ts';
+import { type SigmaFinding, citeHit, findSigmaHits, sigmaEventsOf, withFetchedEvents } from './sigma.ts';
 import type { TriageWeights } from './weights.ts';
 
 /**
@@ -119,8 +119,9 @@ export const tunedEngineVersion = (version: string, tuning: TriageTuning): strin
  * the engine as they are; the result names the tuning version and carries the `tuned-out` factor. Without tuning
  * it is the engine's triage. Pure.
  */
-export function triageTuned(alert: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, tuning: TriageTuning | undefined, at: Date, looked?: PlaybookLookup): Triage {
-  if (tuning === undefined) return triageAlert(alert, enrichment, weights, knowledge, looked);
+export function triageTuned(received: Alert, enrichment: Enrichment, weights: TriageWeights, knowledge: TriageKnowledge, tuning: TriageTuning | undefined, at: Date, looked?: PlaybookLookup): Triage {
+  if (tuning === undefined) return triageAlert(received, enrichment, weights, knowledge, looked);
+  const alert = withFetchedEvents(received, enrichment);
   const behaviours = looked?.behaviours ?? findBehaviours(alert);
   const sigma = looked?.sigma ?? findSigmaHits(alert, knowledge.sigma);
   const tuned = applyTuning({ alert, enrichment, behaviours, sigma }, tuning, at);

@@ -311,6 +311,8 @@ const FACT: Shape<Fact> = {
 const ENRICHMENT: Shape<Enrichment> = {
   facts: (facts, r) => facts.map((f) => r.shaped(f, FACT)),
   missing: (missing, r) => missing.map((m) => r.shaped(m, { source: 'keep', reason: 'value' })),
+  // Fetched raw events, like the alert's own, are read by the deterministic engine; the model sees its factors.
+  sourceEvents: 'drop',
 };
 const TRIAGE: Shape<Triage> = {
   engine: 'keep',
