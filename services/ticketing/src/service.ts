@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '@soc/runtime';
 import { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
 import { type ServiceNowAuth, ServiceNowTicketSystem, serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
+import { withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
 import { makeTicketingHandler } from './handler.ts';
 import type { TicketSystem } from './ports.ts';
@@ -53,11 +54,19 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
   config: TicketingConfig,
   async start(platform, config) {
     const systems: TicketSystem[] = [new StateTicketSystem(platform.state, () => platform.clock.now())];
-    if (config.TICKET_SYSTEM === 'servicenow') systems.push(serviceNowTicketSystemOf(config));
+    // A look-up, then a create or an update: the breaker gives the whole operation three request timeouts.
+    const servicenow =
+      config.TICKET_SYSTEM === 'servicenow' ? withBreaker(serviceNowTicketSystemOf(config), { name: 'servicenow', timeoutMs: 3 * config.SERVICENOW_TIMEOUT_MS + 1_000 }) : undefined;
+    if (servicenow) systems.push(servicenow);
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeTicketingHandler({ systems, clock: platform.clock }),
     );
-    return { close: () => consumer.close() };
+    return {
+      close: async () => {
+        await consumer.close();
+        servicenow?.breaker.shutdown();
+      },
+    };
   },
 };
