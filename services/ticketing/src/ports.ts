@@ -31,6 +31,13 @@ export interface TicketUpdate {
   priority: number;
 }
 
+/** How a ticket is closed as resolved: the system's close code and the closing notes. */
+export interface TicketResolution {
+  /** The close code, e.g. ServiceNow's `Resolved by caller` or a custom `False positive`. */
+  code: string;
+  notes: string;
+}
+
 /** Opens tickets in the system of record. */
 export interface TicketSystem {
   readonly name: 'local' | 'servicenow';
@@ -38,4 +45,6 @@ export interface TicketSystem {
   open(ticket: NewTicket): Promise<Ticket & { created: boolean }>;
   /** Adds a revision's work note to a ticket and raises its priority when the revision is more urgent. */
   update(ticketId: string, update: TicketUpdate): Promise<Ticket>;
+  /** Resolves a ticket (status `resolved`) with a close code and notes; resolving a resolved ticket changes nothing. */
+  resolve(ticketId: string, resolution: TicketResolution): Promise<Ticket>;
 }

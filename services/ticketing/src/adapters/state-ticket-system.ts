@@ -1,12 +1,14 @@
 import { deriveKey } from '@soc/contracts';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import { AppError, ErrorCode, isAppError } from '@soc/runtime';
-import type { NewTicket, Ticket, TicketSystem, TicketUpdate } from '../ports.ts';
+import type { NewTicket, Ticket, TicketResolution, TicketSystem, TicketUpdate } from '../ports.ts';
 
 interface TicketDoc extends Ticket, NewTicket {
   openedAt: string;
   /** Work notes added by later revisions of the alert, oldest first. */
   notes?: { key: string; note: string; at: string }[];
+  /** Set when the ticket was resolved. */
+  resolution?: TicketResolution & { at: string };
 }
 
 const COLLECTION = 'tickets';
@@ -45,6 +47,16 @@ export class StateTicketSystem implements TicketSystem {
       return { ...current, priority: Math.min(current.priority, update.priority), notes: [...notes, { key: update.updateKey, note: update.note, at: this.now().toISOString() }] };
     });
     if (!stored) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: true });
+    return view(stored);
+  }
+
+  async resolve(ticketId: string, resolution: TicketResolution): Promise<Ticket> {
+    const stored = await updateWithRetry<TicketDoc>(this.store, COLLECTION, ticketId, (current) => {
+      if (!current) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: false });
+      if (current.status === 'resolved') return undefined; // resolved already: the first resolution stands
+      return { ...current, status: 'resolved', resolution: { ...resolution, at: this.now().toISOString() } };
+    });
+    if (!stored) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: false });
     return view(stored);
   }
 }
