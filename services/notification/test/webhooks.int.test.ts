@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,6 +223,25 @@ describe('outbound decision webhooks against a local subscriber', () => {
       retryable: true,
       message: expect.stringContaining('gone (network error'),
     });
+  });
+
+  it('a subscriber that does not answer within its timeout is retryable; the request is bounded', async () => {
+    const hung = createServer(() => undefined); // reads the request, never answers
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/h`;
+    try {
+      const subs = subscribers([{ name: 'hung', url, types: ['soc.decision.made.v1'], timeoutMs: 200, keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
+      const { handler } = await running(subs);
+      const started = Date.now();
+      await expect(handler(decisionFixture(), { ...delivery, subscription: 'notification-webhooks' })).rejects.toMatchObject({
+        retryable: true,
+        message: 'webhook delivery failed for hung (no answer within 200 ms)',
+      });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 
   it('the same event delivered twice reaches each subscriber once, with a stable webhook-id', async () => {

@@ -31,8 +31,8 @@ const SubscriberEntry = z.strictObject({
     .default({}),
   /** Every active key signs each delivery; during rotation list the new and the old. */
   keys: z.array(KeyEntry).min(1).max(4),
-  /** Per-request timeout. */
-  timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+  /** Per-request timeout; at most 15 s, well inside the bus's message lock. */
+  timeoutMs: z.number().int().min(100).max(15_000).default(5_000),
 });
 
 /** The file: `{ "subscribers": [ … ] }`. */

@@ -1,4 +1,4 @@
-import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
+import { NOTHING, dispatch, type DeliveryInfo, type EventHandler } from '@soc/bus';
 import type { Logger } from '@soc/observability';
 import { AppError, type Clock, ErrorCode } from '@soc/runtime';
 import type { WebhookSubscriber } from './config.ts';
@@ -22,11 +22,11 @@ export interface WebhookDeps {
  * event with that reason. The retry schedule is the bus's; nothing here loops.
  */
 export function makeWebhookHandler(deps: WebhookDeps): EventHandler {
-  const deliver = async (event: WebhookEvent) => {
+  const deliver = async (event: WebhookEvent, delivery: DeliveryInfo) => {
     const due = deps.subscribers.filter((s) => wants(s, event));
     if (due.length === 0) return NOTHING;
     const body = JSON.stringify(event);
-    const failures = await Promise.all(due.map((s) => deliverTo(deps, s, event, body)));
+    const failures = await Promise.all(due.map((s) => deliverTo(deps, s, event, body, delivery.signal)));
     const retry = failures.filter((f) => f !== undefined);
     if (retry.length > 0) {
       const retryAfterSeconds = Math.max(0, ...retry.map((f) => f.retryAfterSeconds ?? 0));
@@ -47,12 +47,12 @@ interface RetryableFailure {
   readonly retryAfterSeconds?: number;
 }
 
-async function deliverTo(deps: WebhookDeps, s: WebhookSubscriber, event: WebhookEvent, body: string): Promise<RetryableFailure | undefined> {
+async function deliverTo(deps: WebhookDeps, s: WebhookSubscriber, event: WebhookEvent, body: string, signal: AbortSignal): Promise<RetryableFailure | undefined> {
   if ((await deps.ledger.get(event.id, s.name)) !== undefined) return undefined;
   const now = deps.clock.now();
   // The webhook id is the event id: every redelivery carries the same one, so a subscriber can dedupe on it.
   const headers = signedHeaders(event.id, Math.floor(now.getTime() / 1000), body, s.keys);
-  const answer = await deps.transport.post({ url: s.url, headers, body, timeoutMs: s.timeoutMs });
+  const answer = await deps.transport.post({ url: s.url, headers, body, timeoutMs: s.timeoutMs, signal });
   const verdict = classifyAnswer(answer, now);
   const ids = { subscriber: s.name, eventId: event.id, eventType: event.type, correlationid: event.correlationid };
   switch (verdict.kind) {

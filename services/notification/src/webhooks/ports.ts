@@ -1,9 +1,19 @@
 /** A POST to a subscriber and what came back: a status, or no answer at all. */
 export type WebhookAnswer = { readonly status: number; readonly retryAfter: string | null } | { readonly error: string };
 
+/** One signed POST to make. */
+export interface WebhookRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly timeoutMs: number;
+  /** The delivery's signal: aborts the request when the message lock is about to expire or the consumer closes. */
+  readonly signal?: AbortSignal;
+}
+
 /** Sends one signed webhook request. Never throws: a network failure or timeout is an `error` answer. */
 export interface WebhookTransport {
-  post(request: { url: string; headers: Record<string, string>; body: string; timeoutMs: number }): Promise<WebhookAnswer>;
+  post(request: WebhookRequest): Promise<WebhookAnswer>;
 }
 
 /** How a (event, subscriber) pair ended; absent while it is still to be tried. */
