@@ -32,6 +32,7 @@ export const notificationService: ServiceModule<NotificationConfig> = {
         ledger: new StateWebhookLedger(platform.state),
         clock: platform.clock,
         log: platform.log,
+        count: (destination, outcome) => platform.metrics.outboundDeliveries.inc({ service: 'notification', channel: 'webhook', destination, outcome }),
       }),
     );
     if (config.webhooks.length > 0) platform.log.info({ subscribers: config.webhooks.map((s) => s.name) }, 'outbound webhooks configured');

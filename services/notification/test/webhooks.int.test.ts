@@ -53,6 +53,7 @@ async function standIn(): Promise<SubscriberStandIn> {
 
 /** The webhook handler on a real (in-memory) bus: its redelivery, backoff and dead letters, a fast policy. */
 async function running(subs: readonly WebhookSubscriber[], state = new MemoryStateStore()) {
+  const counted: string[] = [];
   const bus = new MemoryBus({ retry: { maxDeliveryCount: 4, initialBackoffMs: 10, maxBackoffMs: 2_000 } }, { observer: NOOP_OBSERVER });
   buses.push(bus);
   await bus.ensureTopology([SUBSCRIPTIONS.notificationWebhooks]);
@@ -62,9 +63,10 @@ async function running(subs: readonly WebhookSubscriber[], state = new MemorySta
     ledger: new StateWebhookLedger(state),
     clock: systemClock,
     log: createLogger({ service: 'test', level: 'silent' }),
+    count: (subscriber, outcome) => counted.push(`${subscriber}:${outcome}`),
   });
   consumers.push(bus.subscribe({ subscription: SUBSCRIPTIONS.notificationWebhooks.name }, handler));
-  return { bus, handler, state };
+  return { bus, handler, state, counted };
 }
 
 describe('outbound decision webhooks against a local subscriber', () => {
@@ -151,11 +153,12 @@ describe('outbound decision webhooks against a local subscriber', () => {
       [{ name: 'down', url: down.url, types: ['soc.decision.made.v1'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v1'], ...key }],
       { K: secret() },
     );
-    const { bus, state } = await running(subs);
+    const { bus, state, counted } = await running(subs);
     const event = decisionFixture();
     await bus.publish([event]);
     await eventually(async () => (await state.get(WEBHOOK_LEDGER_COLLECTION, `${event.id}:down`)) !== undefined);
     await new Promise((r) => setTimeout(r, 200));
+    expect(counted.sort()).toEqual(['down:delivered', 'down:failed', 'down:failed', 'healthy:delivered']);
     expect(down.received.map((r) => r.status)).toEqual([503, 503, 204]);
     expect(new Set(down.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([event.id]));
     expect(healthy.received.map((r) => r.status)).toEqual([204]);
@@ -181,11 +184,12 @@ describe('outbound decision webhooks against a local subscriber', () => {
       [{ name: 'refusing', url: refusing.url, types: ['soc.decision.made.v1'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v1'], ...key }],
       { K: secret() },
     );
-    const { bus, state } = await running(subs);
+    const { bus, state, counted } = await running(subs);
     const event = decisionFixture();
     await bus.publish([event]);
     await eventually(async () => (await state.get(WEBHOOK_LEDGER_COLLECTION, `${event.id}:refusing`)) !== undefined);
     await new Promise((r) => setTimeout(r, 300));
+    expect(counted.sort()).toEqual(['healthy:delivered', 'refusing:rejected']);
     expect(refusing.received).toHaveLength(1);
     expect(healthy.received).toHaveLength(1);
     expect((await state.get(WEBHOOK_LEDGER_COLLECTION, `${event.id}:refusing`))?.value).toMatchObject({ outcome: 'rejected', status: 400, reason: 'HTTP 400' });
@@ -295,6 +299,11 @@ describe('wiring', () => {
       await eventually(() => siem.received.length === 1);
       expect(siem.received[0]!.headers['webhook-id']).toBe(event.id);
       expect(verifyStandardWebhook(key, siem.received[0]!.headers, siem.received[0]!.body, nowSeconds())).toBe(true);
+      await eventually(async () =>
+        (await system.platform.metrics.registry.getSingleMetricAsString('soc_outbound_deliveries_total')).includes(
+          'soc_outbound_deliveries_total{service="notification",channel="webhook",destination="siem",outcome="delivered"} 1',
+        ),
+      );
     } finally {
       await system.close();
     }

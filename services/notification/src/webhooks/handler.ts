@@ -12,6 +12,8 @@ export interface WebhookDeps {
   readonly ledger: WebhookDeliveryLedger;
   readonly clock: Clock;
   readonly log: Pick<Logger, 'info' | 'warn'>;
+  /** Counts each attempt's outcome per subscriber (the service wires `soc_outbound_deliveries_total`). */
+  readonly count: (subscriber: string, outcome: 'delivered' | 'rejected' | 'failed') => void;
 }
 
 /**
@@ -59,6 +61,7 @@ async function deliverTo(deps: WebhookDeps, s: WebhookSubscriber, event: Webhook
     case 'delivered':
       await deps.ledger.record(event.id, s.name, { outcome: 'delivered', status: verdict.status, at: now.toISOString() });
       deps.log.info({ ...ids, status: verdict.status }, 'webhook delivered');
+      deps.count(s.name, 'delivered');
       return undefined;
     case 'rejected':
       await deps.ledger.record(event.id, s.name, {
@@ -68,9 +71,11 @@ async function deliverTo(deps: WebhookDeps, s: WebhookSubscriber, event: Webhook
         at: now.toISOString(),
       });
       deps.log.warn({ ...ids, reason: verdict.reason }, 'webhook rejected by the subscriber; not retried');
+      deps.count(s.name, 'rejected');
       return undefined;
     case 'retry':
       deps.log.warn({ ...ids, reason: verdict.reason }, 'webhook delivery failed; the bus retries it');
+      deps.count(s.name, 'failed');
       return { subscriber: s.name, reason: verdict.reason, ...(verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds }) };
   }
 }
