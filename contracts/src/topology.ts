@@ -20,6 +20,8 @@ export const SUBSCRIPTIONS = {
   triage: { name: 'triage', types: ['soc.alert.enriched.v1'] },
   decision: { name: 'decision', types: ['soc.alert.triaged.v1'] },
   notification: { name: 'notification', types: ['soc.decision.made.v1', 'soc.report.generated.v1'] },
+  /** Outbound decision webhooks, apart from e-mail and chat so one subscriber's outage retries only the webhooks. */
+  notificationWebhooks: { name: 'notification-webhooks', types: ['soc.decision.made.v1', 'soc.alert.triaged.v1'] },
   ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },
   containment: {
     name: 'containment',

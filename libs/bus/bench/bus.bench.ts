@@ -127,6 +127,10 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
     };
     return { emit: [causedBy(d, NotificationSentV1, data, { source: '/soc/notification', time: now() })] };
   },
+  notificationWebhooks: async (e) => {
+    hop(e);
+    return { emit: [] };
+  },
   ticketing: async (e) => {
     hop(e);
     const d = e as EventByType<'soc.decision.made.v1'>;

@@ -176,7 +176,17 @@ export function failureSettlement(
     const description = `Failed on all ${deliveryCount} deliveries; last error: ${describeError(error)}`;
     return deadLetterOf(ctx, event, deliveryCount, MAX_DELIVERY_COUNT_EXCEEDED, description, error);
   }
-  return { kind: 'retry', delayMs: retryDelayMs(ctx.policy, deliveryCount, ctx.deps.random), error };
+  return { kind: 'retry', delayMs: Math.max(retryDelayMs(ctx.policy, deliveryCount, ctx.deps.random), retryAfterMsOf(ctx.policy, error)), error };
+}
+
+/**
+ * The wait a dependency asked for (an AppError's `details.retryAfterSeconds`, from its Retry-After), capped at the
+ * policy's `maxBackoffMs`; 0 when none was asked. The backoff is never shortened by it.
+ */
+function retryAfterMsOf(policy: RetryPolicy, error: unknown): number {
+  const seconds = isAppError(error) ? error.details?.retryAfterSeconds : undefined;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) return 0;
+  return Math.min(policy.maxBackoffMs, seconds * 1000);
 }
 
 function deadLetterOf(

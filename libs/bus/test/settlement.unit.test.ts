@@ -107,6 +107,17 @@ describe('decideSettlement', () => {
     }
   });
 
+  it('waits at least the Retry-After a retryable error carries, capped at maxBackoffMs, never less than the backoff', async () => {
+    const after = (retryAfterSeconds: number) =>
+      new AppError(ErrorCode.RATE_LIMITED, 'slow down', { retryable: true, details: { retryAfterSeconds } });
+    const delays: number[] = [];
+    for (const error of [after(0.5), after(60), after(0.01)]) {
+      const d = await decideSettlement(ctx(async () => { throw error; }), message(2), info(2));
+      delays.push(d.settlement.kind === 'retry' ? d.settlement.delayMs : -1);
+    }
+    expect(delays).toEqual([500, 1_000, 200]);
+  });
+
   it('dead-letters with MaxDeliveryCountExceeded and the last error on the last delivery', async () => {
     const d = await decideSettlement(
       ctx(async () => {

@@ -49,6 +49,11 @@ export interface SocMetrics {
   readonly queueDepthErrors: Counter<'service'>;
   readonly httpRequests: Counter<'service' | 'method' | 'route' | 'status'>;
   readonly httpRequestDuration: Histogram<'service' | 'method' | 'route' | 'status'>;
+  /**
+   * Attempts to hand a message to an outbound destination (a webhook subscriber, a mail relay, a chat channel), by
+   * outcome: `delivered`, `rejected` (refused for good) or `failed` (retried), so a destination that keeps failing shows.
+   */
+  readonly outboundDeliveries: Counter<'service' | 'channel' | 'destination' | 'outcome'>;
   /** Sets (or replaces) the callback `soc_queue_depth` reads on each scrape. */
   observeQueueDepth(source: QueueDepthSource): void;
 }
@@ -147,6 +152,12 @@ export function createMetrics(options: MetricsOptions): SocMetrics {
       help: 'HTTP request duration until the response finished',
       labelNames: ['service', 'method', 'route', 'status'] as const,
       buckets: [...HTTP_DURATION_BUCKETS],
+      registers,
+    }),
+    outboundDeliveries: new Counter({
+      name: 'soc_outbound_deliveries_total',
+      help: 'Attempts to deliver to an outbound destination, by outcome (delivered, rejected, failed)',
+      labelNames: ['service', 'channel', 'destination', 'outcome'] as const,
       registers,
     }),
     observeQueueDepth(next) {

@@ -11,6 +11,7 @@ describe('createMetrics', () => {
     metrics.handlerDuration.observe({ service: 'triage', subscription: 'triage', type: 't.v1' }, 0.004);
     metrics.httpRequests.inc({ service: 'triage', method: 'GET', route: '/x', status: '200' });
     metrics.httpRequestDuration.observe({ service: 'triage', method: 'GET', route: '/x', status: '200' }, 0.01);
+    metrics.outboundDeliveries.inc({ service: 'triage', channel: 'webhook', destination: 'soar', outcome: 'failed' });
     const text = await scrape(metrics);
     expect(text).toContain(
       'soc_events_processed_total{service="triage",subscription="triage",type="t.v1",result="completed"} 1',
@@ -21,6 +22,7 @@ describe('createMetrics', () => {
     expect(text).toContain('soc_handler_duration_seconds_bucket{le="0.005",service="triage"');
     expect(text).toContain('soc_http_requests_total{service="triage",method="GET",route="/x",status="200"} 1');
     expect(text).toContain('soc_http_request_duration_seconds_count');
+    expect(text).toContain('soc_outbound_deliveries_total{service="triage",channel="webhook",destination="soar",outcome="failed"} 1');
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });

@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
+import { FetchWebhookTransport } from './adapters/fetch-webhook-transport.ts';
 import { OutboxChatPoster, OutboxMailer } from './adapters/outbox-mailer.ts';
+import { StateWebhookLedger } from './adapters/state-webhook-ledger.ts';
 import { NotificationConfig } from './config.ts';
 import { makeNotificationHandler } from './handler.ts';
+import { makeWebhookHandler } from './webhooks/handler.ts';
 
-/** Composition of the notification service (embedded default: outbox transports). */
+/** Composition of the notification service (embedded default: outbox transports; webhooks when configured). */
 export const notificationService: ServiceModule<NotificationConfig> = {
   name: 'notification',
   config: NotificationConfig,
@@ -20,6 +23,19 @@ export const notificationService: ServiceModule<NotificationConfig> = {
         publicUrl: platform.env.SOC_PUBLIC_URL,
       }),
     );
-    return { close: () => consumer.close() };
+    // Always consumed (with no subscribers each event completes at once), so the subscription never piles up.
+    const webhooks = platform.bus.subscribe(
+      { subscription: SUBSCRIPTIONS.notificationWebhooks.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+      makeWebhookHandler({
+        subscribers: config.webhooks,
+        transport: new FetchWebhookTransport(),
+        ledger: new StateWebhookLedger(platform.state),
+        clock: platform.clock,
+        log: platform.log,
+        count: (destination, outcome) => platform.metrics.outboundDeliveries.inc({ service: 'notification', channel: 'webhook', destination, outcome }),
+      }),
+    );
+    if (config.webhooks.length > 0) platform.log.info({ subscribers: config.webhooks.map((s) => s.name) }, 'outbound webhooks configured');
+    return { close: async () => { await Promise.all([consumer.close(), webhooks.close()]); } };
   },
 };
