@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +32,8 @@ async function pendingBlock(sender: Api, viewer: Api, id: string, ip: string): P
 }
 
 /** A Slack block_actions callback as Slack sends it: form-encoded `payload=<json>`, signed v0 over the raw body. */
-function slackBody(user: string, action: 'containment.approve' | 'containment.deny', r: Pending, team = TEAM): string {
-  const payload = { type: 'block_actions', team: { id: team }, user: { id: user, username: 'someone' }, actions: [{ action_id: action, type: 'button', value: JSON.stringify({ requestId: r.requestId, bindingHash: r.bindingHash }) }] };
+function slackBody(user: string, action: 'containment.approve' | 'containment.deny', r: Pending, team = TEAM, responseUrl?: string): string {
+  const payload = { type: 'block_actions', team: { id: team }, user: { id: user, username: 'someone' }, ...(responseUrl ? { response_url: responseUrl } : {}), actions: [{ action_id: action, type: 'button', value: JSON.stringify({ requestId: r.requestId, bindingHash: r.bindingHash }) }] };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 const sign = (body: string, ts: number, secret = SECRET) => `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
@@ -45,25 +47,51 @@ async function post(url: string, body: string, headers: Record<string, string>) 
 const signedPost = (url: string, body: string, ts = nowSeconds()) => post(url, body, { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts) });
 const statusOf = async (viewer: Api, requestId: string) => (await viewer(`/api/v1/containment/${requestId}`)).body as Pending;
 
+/** A stand-in of Slack's `response_url` endpoint: it keeps what is posted, by path. */
+function hooksStandIn() {
+  const posted: { path: string; body: { text?: string; response_type?: string } }[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+    req.on('end', () => {
+      posted.push({ path: req.url ?? '', body: JSON.parse(raw) as { text?: string } });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  return {
+    posted,
+    server,
+    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('approve and deny from Slack (issue 13)', () => {
   let system: Awaited<ReturnType<typeof startSystem>>;
   let sender: Api, viewer: Api;
+  const hooks = hooksStandIn();
+  let hooksUrl = '';
   beforeAll(async () => {
-    system = await startSystem(SLACK_ENV);
+    hooksUrl = await hooks.start();
+    system = await startSystem({ ...SLACK_ENV, SLACK_RESPONSE_URL_PREFIX: `${hooksUrl}/hooks/` });
     sender = client(system.url, SENDER_TOKEN);
     viewer = client(system.url, VIEWER_TOKEN);
   });
   afterAll(async () => {
     await system.close();
+    await hooks.close();
   });
 
   it('a signed approve from a second principal approves a pending containment (dry run), through api and containment', async () => {
     const r = await pendingBlock(sender, viewer, 'slack-approve', '185.220.101.40');
     expect(r.status).toBe('pending-approval');
-    const answer = await signedPost(system.url, slackBody('U0BOB', 'containment.approve', r));
+    const answer = await signedPost(system.url, slackBody('U0BOB', 'containment.approve', r, TEAM, `${hooksUrl}/hooks/T0SOC/1/abc`));
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ response_type: 'ephemeral' });
     expect(answer.body?.text).toContain(`${r.requestId}: approved by ${PRINCIPALS.secondApprover}`);
+    // The clicking user is told through Slack's response_url too.
+    const told = await eventually(async () => hooks.posted.find((p) => p.path === '/hooks/T0SOC/1/abc'), 5_000, 'response_url post');
+    expect(told.body).toEqual(answer.body);
     const done = await eventually(async () => {
       const s = await statusOf(viewer, r.requestId);
       return s.status === 'executed' ? s : undefined;
@@ -78,11 +106,13 @@ describe('approve and deny from Slack (issue 13)', () => {
   it('a viewer-mapped Slack user, an unmapped one and one of another workspace are not authorised; nothing happens', async () => {
     const r = await pendingBlock(sender, viewer, 'slack-viewer', '185.220.101.41');
     for (const [user, team] of [['U0VERA', TEAM], ['U0NOBODY', TEAM], ['U0BOB', 'T0OTHER']] as const) {
-      const answer = await signedPost(system.url, slackBody(user, 'containment.approve', r, team));
+      // A response_url that is not Slack's (here: outside the configured prefix) is never called.
+      const answer = await signedPost(system.url, slackBody(user, 'containment.approve', r, team, `${hooksUrl}/elsewhere/${user}`));
       expect([user, team, answer.status, answer.body?.text]).toEqual([user, team, 200, expect.stringMatching(/not authorised/)]);
     }
     await new Promise((res) => setTimeout(res, 300));
     expect((await statusOf(viewer, r.requestId)).status).toBe('pending-approval');
+    expect(hooks.posted.filter((p) => p.path.startsWith('/elsewhere'))).toEqual([]);
     // Deny goes through the same path.
     const denied = await signedPost(system.url, slackBody('U0BOB', 'containment.deny', r));
     expect(denied.body?.text).toContain('denied by bob');

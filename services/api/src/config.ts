@@ -33,6 +33,8 @@ export const ApiConfig = z.object({
   SLACK_SIGNING_SECRET_FILE: optionalText,
   /** The Slack workspace (team id, `T…`) whose users may decide; a callback from another workspace is refused. */
   SLACK_TEAM_ID: optionalText,
+  /** Only a payload `response_url` starting with this is called (the answer to the clicking user); tests point it at a stand-in. */
+  SLACK_RESPONSE_URL_PREFIX: z.url({ protocol: /^https?$/ }).default('https://hooks.slack.com/'),
   /** Slack user id → approver principal: `U123:alice,U456:bob`. The principal must hold the approver role in SOC_API_ROLES. */
   SLACK_APPROVERS: z
     .string()

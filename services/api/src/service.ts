@@ -75,6 +75,8 @@ export const apiService: ServiceModule<ApiConfig> = {
       teamId: config.SLACK_TEAM_ID,
       approvers: config.SLACK_APPROVERS,
       rolesOf: (principal) => platform.apiRoles.get(principal) ?? [],
+      responseUrlPrefix: config.SLACK_RESPONSE_URL_PREFIX,
+      warn: (message) => platform.log.warn(message),
     });
     return {
       routes,

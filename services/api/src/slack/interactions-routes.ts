@@ -26,6 +26,13 @@ export interface SlackInteractionsDeps extends ContainmentRoutesDeps {
   rolesOf: (principal: string) => readonly Role[];
   /** Wall clock in ms for the timestamp window; default the deps' clock. */
   nowMs?: () => number;
+  /**
+   * Only a `response_url` starting with this is ever called (default `https://hooks.slack.com/`): the answer goes
+   * there too, since Slack shows a `block_actions` acknowledgement's body nowhere; any other URL is ignored.
+   */
+  responseUrlPrefix?: string;
+  /** Where a failed `response_url` post is told (never with the URL's path, which is a capability). */
+  warn?: (message: string) => void;
 }
 
 /** The part of Slack's `block_actions` payload we read; everything else is ignored. */
@@ -34,6 +41,7 @@ const Payload = z.object({
   type: z.literal('block_actions'),
   team: z.object({ id: z.string().min(1).max(64) }),
   user: z.object({ id: z.string().min(1).max(64) }),
+  response_url: z.string().max(2048).optional(),
   actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1).max(10),
 });
 
@@ -49,7 +57,8 @@ const ephemeral = (text: string) => ({ response_type: 'ephemeral', replace_origi
  * constant time over the raw body, the timestamp within 5 minutes and each signature acted on once. The Slack user
  * (of the configured workspace) maps to an approver principal by `SLACK_APPROVERS`, who must hold the approver role;
  * the decision then goes through {@link decideContainment}, the same code as the API's approve and deny. Every answer
- * to a signed request is 200 with an ephemeral message saying what happened (Slack shows a non-200 as an error).
+ * to a signed request is 200 at once (Slack shows a non-200 as an error) with an ephemeral message saying what
+ * happened, also posted to the payload's `response_url` when that is Slack's (`responseUrlPrefix`).
  */
 export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
   const router = express.Router();
@@ -57,6 +66,18 @@ export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
   const replays = new SlackReplayCache({ maxEntries: 10_000, now: nowMs });
   const raw = express.raw({ type: () => true, limit: SLACK_MAX_BODY_BYTES });
   const unauthorized = (res: express.Response, detail: string) => problem(res, 401, { type: problemType('slack-signature-invalid'), title: 'Unauthorized', detail });
+  const prefix = deps.responseUrlPrefix ?? 'https://hooks.slack.com/';
+  /** Answers 200 at once with the message, then posts it to the payload's response_url when that is Slack's. */
+  const answer = (res: express.Response, responseUrl: string | undefined, text: string): void => {
+    const message = ephemeral(text);
+    res.status(200).json(message);
+    if (responseUrl === undefined || !isUnder(responseUrl, prefix)) return;
+    void fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(message), signal: AbortSignal.timeout(5_000) })
+      .then((r) => {
+        if (!r.ok) deps.warn?.(`Slack response_url answered ${r.status}`);
+      })
+      .catch((error: unknown) => deps.warn?.(`Slack response_url could not be reached: ${(error as Error).name}`));
+  };
 
   router.post(
     SLACK_INTERACTIONS_PATH,
@@ -106,12 +127,12 @@ export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
           subject: 'slack-interaction',
           data: { code: 'slack-user-not-authorised', detail: principal === undefined ? 'Slack user not mapped in SLACK_APPROVERS' : `principal "${principal}" lacks the approver role`, via: 'slack' },
         });
-        res.status(200).json(ephemeral('You are not authorised to approve or deny containment from Slack. Nothing was done.'));
+        answer(res, payload.response_url, 'You are not authorised to approve or deny containment from Slack. Nothing was done.');
         return;
       }
       const button = ButtonValue.safeParse(parseJson(action.value ?? null));
       if (!button.success) {
-        res.status(200).json(ephemeral('This button does not name a containment request. Nothing was done.'));
+        answer(res, payload.response_url, 'This button does not name a containment request. Nothing was done.');
         return;
       }
       const outcome = await decideContainment(deps, {
@@ -123,15 +144,23 @@ export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
         via: 'slack',
       });
       if (!outcome.ok) {
-        res.status(200).json(ephemeral(`Not done (${outcome.code}): ${outcome.detail}`));
+        answer(res, payload.response_url, `Not done (${outcome.code}): ${outcome.detail}`);
         return;
       }
       const { decision, approvals, approvalsRequired, requestId } = outcome.body;
       const said = decision === 'approval-recorded' ? `approval recorded (${approvals} of ${approvalsRequired})` : decision;
-      res.status(200).json(ephemeral(`Containment request ${requestId}: ${said} by ${principal}.`));
+      answer(res, payload.response_url, `Containment request ${requestId}: ${said} by ${principal}.`);
     },
   );
   return router;
+}
+
+/** True when `url` has the origin of `prefix` and a path under its path (compared parsed, not as text). */
+function isUnder(url: string, prefix: string): boolean {
+  if (!URL.canParse(url) || !URL.canParse(prefix)) return false;
+  const u = new URL(url);
+  const p = new URL(prefix);
+  return u.origin === p.origin && u.username === '' && u.password === '' && u.pathname.startsWith(p.pathname.endsWith('/') ? p.pathname : `${p.pathname}/`);
 }
 
 function parseJson(text: string | null): unknown {
