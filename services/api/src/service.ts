@@ -68,6 +68,12 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock }));
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
+    // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).
+    const slackApprovers = Object.fromEntries(config.SLACK_APPROVERS);
+    const slackMapping = JSON.stringify({ teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers });
+    await auditConfigChange(platform.audit, { subject: 'slack-approvers', content: slackMapping, actor: 'api', data: { teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers } });
+    const withoutRole = [...config.SLACK_APPROVERS.values()].filter((p) => !(platform.apiRoles.get(p) ?? []).includes('approver'));
+    if (withoutRole.length > 0) platform.log.warn({ principals: withoutRole }, 'SLACK_APPROVERS maps Slack users to principals without the approver role in SOC_API_ROLES: their clicks are refused');
     // Slack signs its callbacks: this route authenticates them itself, before the /api bearer check.
     const publicRoutes = slackInteractionsRoutes({
       ...decisions,
