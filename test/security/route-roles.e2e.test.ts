@@ -28,6 +28,14 @@ function routesOf(server: Server): { method: string; path: string; role: string 
 
 /** The one `/api` route that authenticates its callers itself: senders' credentials, never API tokens. */
 const SENDER_ROUTE = 'POST /api/v1/alerts/:source';
+/**
+ * Signed integration routes: they authenticate the integration's own signature (Slack: `X-Slack-Signature`, an HMAC
+ * with the app's signing secret, timestamp window and replay check), never an API token, and act for the approver
+ * principal the configuration maps the integration's user to — who must hold the role.
+ */
+const SIGNED_ROUTES = ['POST /api/v1/integrations/slack/interactions'];
+/** Routes with no requireRole: each answers 401 to an API token, whatever its role. */
+const SELF_AUTHENTICATED = [SENDER_ROUTE, ...SIGNED_ROUTES];
 
 describe('every /api route declares the role it needs', () => {
   let system: Awaited<ReturnType<typeof startSystem>>;
@@ -45,6 +53,7 @@ describe('every /api route declares the role it needs', () => {
     expect(names).toEqual(
       expect.arrayContaining([
         SENDER_ROUTE,
+        ...SIGNED_ROUTES,
         'GET /api/v1/alerts/:alertId',
         'POST /api/v1/containment/:requestId/approve',
         'POST /api/v1/hunt/queries',
@@ -56,8 +65,8 @@ describe('every /api route declares the role it needs', () => {
     expect(routes.length).toBeGreaterThanOrEqual(15);
   });
 
-  it('each route but the senders\' one has a role check', () => {
-    const open = routes.filter((r) => `${r.method} ${r.path}` !== SENDER_ROUTE && r.role === undefined).map((r) => `${r.method} ${r.path}`);
+  it('each route but the senders\' one and the signed integrations has a role check', () => {
+    const open = routes.filter((r) => !SELF_AUTHENTICATED.includes(`${r.method} ${r.path}`) && r.role === undefined).map((r) => `${r.method} ${r.path}`);
     expect(open).toEqual([]);
   });
 
@@ -68,8 +77,9 @@ describe('every /api route declares the role it needs', () => {
       const path = r.path.replace(/:(\w+)/g, (_m, name: string) => (name === 'source' ? 'generic' : `probe-${name}`));
       const init = { method: r.method, ...(r.method === 'GET' ? {} : { body: {} }) };
       const asNobody = await nobody(path, init);
-      if (`${r.method} ${r.path}` === SENDER_ROUTE) {
+      if (SELF_AUTHENTICATED.includes(`${r.method} ${r.path}`)) {
         expect([r.path, asNobody.status]).toEqual([r.path, 401]);
+        expect([r.path, (await client(system.url, VIEWER_TOKEN)(path, init)).status]).toEqual([r.path, 401]);
         continue;
       }
       expect([r.method, r.path, asNobody.status, asNobody.body?.role]).toEqual([r.method, r.path, 403, r.role]);

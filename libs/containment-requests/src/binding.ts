@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { deriveKey } from '@soc/contracts';
 import type { RequestFacts } from './decider.ts';
 
 /** JSON with object keys sorted at every level, so equal content always gives equal text. */
@@ -26,4 +27,14 @@ export function bindingHashOf(facts: Pick<RequestFacts, 'requestId' | 'runbook' 
     tenantId: facts.tenantId,
   };
   return hash('sha256', canonicalJson(shown), 'hex');
+}
+
+/**
+ * The request id of a containment: one per alert, runbook and target, stable so approvers can refer to it. A later
+ * revision of the alert that recommends the same containment finds this request (pending, approved, denied or
+ * executed) instead of asking the approvers a second time; one that is spent (expired, failed, refused, voided) is
+ * asked for again. Here, beside the binding hash, so a case card (notification) names the request containment opens.
+ */
+export function requestIdFor(alertId: string, runbook: string, targetEntityId: string): string {
+  return `cr-${deriveKey(alertId, runbook, targetEntityId, 'containment-request')}`;
 }

@@ -11,6 +11,6 @@ export type {
   RequestStatus,
   RequestTarget,
 } from './decider.ts';
-export { bindingHashOf } from './binding.ts';
+export { bindingHashOf, requestIdFor } from './binding.ts';
 export { StateFreezeSwitch, StateRequestLog, freezeOf, targetKeyOf } from './state-request-log.ts';
 export type { AuditEntry, AuditTrail, FreezeEntry, FreezeState, FreezeSwitch, LoadedRequest, RequestLog, RequestReader } from './ports.ts';

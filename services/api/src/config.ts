@@ -6,6 +6,8 @@ const retired = (name: string, role: string) =>
   // An empty value (a chart's '' default) is unset.
   z.preprocess((v) => (v === '' ? undefined : v), z.undefined({ error: `${name} is replaced by roles: grant each of its principals the ${role} role in SOC_API_ROLES (e.g. alice:${role}) and remove ${name}` }).optional());
 
+const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
+
 /** The analyst API's own settings. */
 export const ApiConfig = z.object({
   /** How long case events and summaries are kept; 0 keeps them forever. */
@@ -26,5 +28,37 @@ export const ApiConfig = z.object({
    */
   CONTAINMENT_APPROVERS: retired('CONTAINMENT_APPROVERS', 'approver'),
   HUNT_PRINCIPALS: retired('HUNT_PRINCIPALS', 'hunter'),
-}).extend(LogAnalyticsConfig.shape);
+  /** The Slack app's signing secret (`POST /api/v1/integrations/slack/interactions` verifies `X-Slack-Signature` with it); or a file holding it. */
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_SIGNING_SECRET_FILE: optionalText,
+  /** The Slack workspace (team id, `T…`) whose users may decide; a callback from another workspace is refused. */
+  SLACK_TEAM_ID: optionalText,
+  /** Only a payload `response_url` starting with this is called (the answer to the clicking user); tests point it at a stand-in. */
+  SLACK_RESPONSE_URL_PREFIX: z.url({ protocol: /^https?$/ }).default('https://hooks.slack.com/'),
+  /** Slack user id → approver principal: `U123:alice,U456:bob`. The principal must hold the approver role in SOC_API_ROLES. */
+  SLACK_APPROVERS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const map = new Map<string, string>();
+      for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+        const at = entry.indexOf(':');
+        const user = entry.slice(0, at).trim();
+        const principal = entry.slice(at + 1).trim();
+        if (at < 0 || !/^[UW][A-Z0-9]{2,31}$/.test(user) || principal === '') {
+          ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 80)}" is not <Slack user id (U…)>:<principal>` });
+          continue;
+        }
+        if (map.has(user)) ctx.addIssue({ code: 'custom', message: `Slack user ${user} is mapped twice` });
+        map.set(user, principal);
+      }
+      return map as ReadonlyMap<string, string>;
+    }),
+})
+  .extend(LogAnalyticsConfig.shape)
+  .superRefine((c, ctx) => {
+    if (c.SLACK_SIGNING_SECRET !== undefined && c.SLACK_SIGNING_SECRET_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET_FILE'], message: 'set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE, not both' });
+    const slack = c.SLACK_SIGNING_SECRET !== undefined || c.SLACK_SIGNING_SECRET_FILE !== undefined;
+    if (slack && c.SLACK_TEAM_ID === undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_TEAM_ID'], message: 'Slack interactions need SLACK_TEAM_ID: the one workspace whose users may decide' });
+  });
 export type ApiConfig = z.infer<typeof ApiConfig>;

@@ -59,6 +59,85 @@ export function requestView(request: ContainmentRequest, now: Date) {
   };
 }
 
+/** What an approver asks of a request, through the API or a signed integration (Slack). */
+export interface ContainmentVerdictInput {
+  verdict: 'approve' | 'deny';
+  requestId: string;
+  /** The approver principal (an API token's name, or the one a Slack user maps to). */
+  approver: string;
+  bindingHash?: string | undefined;
+  comment: string;
+  changeRef?: string | undefined;
+  /** Where the decision came from, on the audit record. */
+  via: 'api' | 'slack';
+}
+
+/** The outcome of {@link decideContainment}: what was recorded, or why nothing was (an HTTP status and a problem). */
+export type ContainmentVerdictOutcome =
+  | { ok: true; body: { requestId: string; decision: 'approved' | 'denied' | 'approval-recorded'; approver: string; approvals: number; approvalsRequired: number } }
+  | { ok: false; status: number; code: string; title: string; detail: string; retryAfterSeconds?: number };
+
+/**
+ * Approves or denies a containment request: the one code path of every approval, whichever door it came through
+ * (`POST /api/v1/containment/{id}/approve|deny`, the Slack interactions endpoint). Binding hash quoted, a sender never
+ * approves its own alert, then containment's own decider on its record (four-eyes, expired 410, decided 409, frozen);
+ * refusals are audited with `via`; an accepted verdict is published for containment to record and run.
+ */
+export async function decideContainment(deps: ContainmentRoutesDeps, input: ContainmentVerdictInput): Promise<ContainmentVerdictOutcome> {
+  const { verdict, approver, via } = input;
+  if (verdict === 'approve' && input.bindingHash === undefined) {
+    return {
+      ok: false,
+      status: 400,
+      code: 'binding-hash-required',
+      title: 'Binding hash required',
+      detail: 'An approval must quote the bindingHash of the request it approves (GET /api/v1/containment/{requestId} or the case shows it), so what runs is what was approved.',
+    };
+  }
+  const request = await deps.requests.get(input.requestId);
+  if (!request) return { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' };
+  // The request records the alert's sender; the case's receipts name the sender of every revision too. Fail
+  // closed: a request with no sender on record and no receipt in the case yet cannot be checked against the approver.
+  const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
+  if (senders.size === 0) {
+    return { ok: false, status: 503, code: 'case-catching-up', title: 'Case not complete yet', detail: 'Who sent this alert is not on record yet; retry in a few seconds.', retryAfterSeconds: 5 };
+  }
+  const refused = [...senders].map((sender) => mayApprove(approver, sender)).find((v) => !v.ok);
+  if (refused !== undefined && !refused.ok) {
+    await deps.audit.append({ kind: `containment.${verdict}-refused`, actor: approver, subject: request.requestId, tenantId: request.tenantId, data: { code: 'sender-cannot-approve', detail: refused.reason, via } });
+    return { ok: false, status: 403, code: 'sender-cannot-approve', title: 'A sender cannot decide its own alert', detail: refused.reason };
+  }
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const decision =
+    verdict === 'approve'
+      ? decide(request, { kind: 'approve', at, approver, bindingHash: input.bindingHash ?? '', comment: input.comment, changeRef: input.changeRef, frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined })
+      : decide(request, { kind: 'deny', at, approver, comment: input.comment });
+  if (!decision.ok) {
+    const { code, detail } = decision.rejection;
+    await deps.audit.append({ kind: `containment.${verdict}-refused`, actor: approver, subject: request.requestId, tenantId: request.tenantId, data: { code, detail, via } });
+    return { ok: false, status: httpStatusOf(code), code, title: `Cannot ${verdict}: ${code}`, detail };
+  }
+  const requested = await deps.cases.findRequest(request.requestId);
+  const data = {
+    requestId: request.requestId,
+    alertId: request.alertId,
+    approver,
+    decidedAt: at,
+    comment: input.comment,
+    ...(input.changeRef ? { changeRef: input.changeRef } : {}),
+    ...(verdict === 'approve' ? { bindingHash: input.bindingHash } : {}),
+  };
+  const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: request.correlationId, ...(requested ? { causationid: requested.eventId } : {}), tenantid: request.tenantId, subject: request.alertId };
+  await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV1, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
+  const kinds = decision.events.map((e) => e.kind);
+  const recorded = kinds.includes('approved') ? 'approved' : kinds.includes('denied') ? 'denied' : 'approval-recorded';
+  return {
+    ok: true,
+    body: { requestId: request.requestId, decision: recorded, approver, approvals: request.approvals.length + (verdict === 'approve' ? 1 : 0), approvalsRequired: request.approvalsRequired },
+  };
+}
+
 /**
  * Containment through the API: read a request, approve or deny it (checked against containment's record with the
  * same decider containment runs, so an answer never promises what will not happen), and the emergency freeze.
@@ -95,68 +174,14 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
 
   const decideRoute = (verdict: 'approve' | 'deny') =>
     async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
-      const approver = String(res.locals.principal);
       const input = (verdict === 'approve' ? ApproveBody : DenyBody).parse(req.body ?? {});
-      if (verdict === 'approve' && input.bindingHash === undefined) {
-        problem(res, 400, {
-          type: problemType('binding-hash-required'),
-          title: 'Binding hash required',
-          detail: 'An approval must quote the bindingHash of the request it approves (GET /api/v1/containment/{requestId} or the case shows it), so what runs is what was approved.',
-        });
+      const outcome = await decideContainment(deps, { verdict, requestId: req.params.requestId, approver: String(res.locals.principal), ...input, via: 'api' });
+      if (!outcome.ok) {
+        if (outcome.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
+        problem(res, outcome.status, { type: problemType(outcome.code), title: outcome.title, detail: outcome.detail });
         return;
       }
-      const request = await deps.requests.get(req.params.requestId);
-      if (!request) {
-        problem(res, 404, { type: problemType('unknown-request'), title: 'Unknown containment request', detail: 'No containment request has this id.' });
-        return;
-      }
-      // The request records the alert's sender; the case's receipts name the sender of every revision too. Fail
-      // closed: a request with no sender on record and no receipt in the case yet cannot be checked against the approver.
-      const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
-      if (senders.size === 0) {
-        res.setHeader('Retry-After', '5');
-        problem(res, 503, { type: problemType('case-catching-up'), title: 'Case not complete yet', detail: 'Who sent this alert is not on record yet; retry in a few seconds.' });
-        return;
-      }
-      const refused = [...senders].map((sender) => mayApprove(approver, sender)).find((v) => !v.ok);
-      if (refused !== undefined && !refused.ok) {
-        await deps.audit.append({ kind: `containment.${verdict}-refused`, actor: approver, subject: request.requestId, tenantId: request.tenantId, data: { code: 'sender-cannot-approve', detail: refused.reason, via: 'api' } });
-        problem(res, 403, { type: problemType('sender-cannot-approve'), title: 'A sender cannot decide its own alert', detail: refused.reason });
-        return;
-      }
-      const now = deps.clock.now();
-      const at = now.toISOString();
-      const decision =
-        verdict === 'approve'
-          ? decide(request, { kind: 'approve', at, approver, bindingHash: input.bindingHash ?? '', comment: input.comment, changeRef: input.changeRef, frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined })
-          : decide(request, { kind: 'deny', at, approver, comment: input.comment });
-      if (!decision.ok) {
-        const { code, detail } = decision.rejection;
-        await deps.audit.append({ kind: `containment.${verdict}-refused`, actor: approver, subject: request.requestId, tenantId: request.tenantId, data: { code, detail, via: 'api' } });
-        problem(res, httpStatusOf(code), { type: problemType(code), title: `Cannot ${verdict}: ${code}`, detail });
-        return;
-      }
-      const requested = await deps.cases.findRequest(request.requestId);
-      const data = {
-        requestId: request.requestId,
-        alertId: request.alertId,
-        approver,
-        decidedAt: at,
-        comment: input.comment,
-        ...(input.changeRef ? { changeRef: input.changeRef } : {}),
-        ...(verdict === 'approve' ? { bindingHash: input.bindingHash } : {}),
-      };
-      const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: request.correlationId, ...(requested ? { causationid: requested.eventId } : {}), tenantid: request.tenantId, subject: request.alertId };
-      await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV1, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
-      const kinds = decision.events.map((e) => e.kind);
-      const recorded = kinds.includes('approved') ? 'approved' : kinds.includes('denied') ? 'denied' : 'approval-recorded';
-      res.status(202).json({
-        requestId: request.requestId,
-        decision: recorded,
-        approver,
-        approvals: request.approvals.length + (verdict === 'approve' ? 1 : 0),
-        approvalsRequired: request.approvalsRequired,
-      });
+      res.status(202).json(outcome.body);
     };
   router.post('/api/v1/containment/:requestId/approve', requireRole('approver'), body, decideRoute('approve'));
   router.post('/api/v1/containment/:requestId/deny', requireRole('approver'), body, decideRoute('deny'));

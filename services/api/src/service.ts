@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import express from 'express';
 import { auditConfigChange } from '@soc/audit';
 import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
@@ -15,6 +16,7 @@ import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
+import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
 import { tuningRoutes } from './tuning-routes.ts';
 
@@ -53,22 +55,38 @@ export const apiService: ServiceModule<ApiConfig> = {
     // Containment's record, read only: the API shows and checks request status there and keeps no copy.
     const requests = new StateRequestLog(platform.state);
     routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, requests }));
-    routes.use(
-      containmentRoutes({
-        requests,
-        freeze: new StateFreezeSwitch(platform.state),
-        audit: platform.audit,
-        cases,
-        bus: platform.bus,
-        clock: platform.clock,
-        tenantId: platform.env.SOC_TENANT_ID,
-      }),
-    );
+    const decisions = {
+      requests,
+      freeze: new StateFreezeSwitch(platform.state),
+      audit: platform.audit,
+      cases,
+      bus: platform.bus,
+      clock: platform.clock,
+      tenantId: platform.env.SOC_TENANT_ID,
+    };
+    routes.use(containmentRoutes(decisions));
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock }));
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
+    // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).
+    const slackApprovers = Object.fromEntries(config.SLACK_APPROVERS);
+    const slackMapping = JSON.stringify({ teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers });
+    await auditConfigChange(platform.audit, { subject: 'slack-approvers', content: slackMapping, actor: 'api', data: { teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers } });
+    const withoutRole = [...config.SLACK_APPROVERS.values()].filter((p) => !(platform.apiRoles.get(p) ?? []).includes('approver'));
+    if (withoutRole.length > 0) platform.log.warn({ principals: withoutRole }, 'SLACK_APPROVERS maps Slack users to principals without the approver role in SOC_API_ROLES: their clicks are refused');
+    // Slack signs its callbacks: this route authenticates them itself, before the /api bearer check.
+    const publicRoutes = slackInteractionsRoutes({
+      ...decisions,
+      signingSecret: slackSigningSecretOf(config),
+      teamId: config.SLACK_TEAM_ID,
+      approvers: config.SLACK_APPROVERS,
+      rolesOf: (principal) => platform.apiRoles.get(principal) ?? [],
+      responseUrlPrefix: config.SLACK_RESPONSE_URL_PREFIX,
+      warn: (message) => platform.log.warn(message),
+    });
     return {
       routes,
+      publicRoutes,
       close: async () => {
         await watchdog.close();
         await consumer.close();
@@ -77,3 +95,12 @@ export const apiService: ServiceModule<ApiConfig> = {
     };
   },
 };
+
+/** The Slack signing secret: SLACK_SIGNING_SECRET, or the content of SLACK_SIGNING_SECRET_FILE (trimmed); undefined when neither is set. */
+function slackSigningSecretOf(config: ApiConfig): string | undefined {
+  if (config.SLACK_SIGNING_SECRET !== undefined) return config.SLACK_SIGNING_SECRET;
+  if (config.SLACK_SIGNING_SECRET_FILE === undefined) return undefined;
+  const secret = readFileSync(config.SLACK_SIGNING_SECRET_FILE, 'utf8').trim();
+  if (secret === '') throw new Error('SLACK_SIGNING_SECRET_FILE is empty');
+  return secret;
+}

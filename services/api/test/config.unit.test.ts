@@ -16,4 +16,22 @@ describe('ApiConfig', () => {
   it('reads an empty value (a chart default) as unset', () => {
     expect(ApiConfig.safeParse({ CONTAINMENT_APPROVERS: '', HUNT_PRINCIPALS: '' }).success).toBe(true);
   });
+
+  it('maps Slack users to principals and lists every bad entry', () => {
+    const ok = ApiConfig.parse({ SLACK_SIGNING_SECRET: 's3cret', SLACK_TEAM_ID: 'T0SOC', SLACK_APPROVERS: 'U0BOB:bob, U0ALICE:alice@contoso.com' });
+    expect([...ok.SLACK_APPROVERS]).toEqual([['U0BOB', 'bob'], ['U0ALICE', 'alice@contoso.com']]);
+    const bad = ApiConfig.safeParse({ SLACK_APPROVERS: 'bob,U0BOB:bob,U0BOB:eve,https://x:y' });
+    expect(bad.error?.issues.map((i) => i.message)).toEqual([
+      'entry "bob" is not <Slack user id (U…)>:<principal>',
+      'Slack user U0BOB is mapped twice',
+      'entry "https://x:y" is not <Slack user id (U…)>:<principal>',
+    ]);
+  });
+
+  it('Slack interactions need the one workspace whose users may decide, and one secret source', () => {
+    const noTeam = ApiConfig.safeParse({ SLACK_SIGNING_SECRET: 's3cret' });
+    expect(noTeam.error?.issues.map((i) => i.path.join('.'))).toEqual(['SLACK_TEAM_ID']);
+    const both = ApiConfig.safeParse({ SLACK_SIGNING_SECRET: 's3cret', SLACK_SIGNING_SECRET_FILE: '/run/secret', SLACK_TEAM_ID: 'T0' });
+    expect(both.error?.issues.map((i) => i.path.join('.'))).toEqual(['SLACK_SIGNING_SECRET_FILE']);
+  });
 });

@@ -6,6 +6,7 @@ import {
   type RequestEvent,
   bindingHashOf,
   decide,
+  requestIdFor,
   evolve,
   freezeOf,
 } from '@soc/containment-requests';
@@ -17,7 +18,6 @@ import {
   type SocEvent,
   causedBy,
   clipText,
-  deriveKey,
 } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
 import { AppError, type Clock, ErrorCode, describeError, isAppError } from '@soc/runtime';
@@ -68,15 +68,8 @@ const auditData = (data: Record<string, unknown>): Record<string, unknown> => au
 const MAX_RACES = 5;
 const HOUR_MS = 3_600_000;
 
-/**
- * The request id of a containment: one per alert, runbook and target, stable so approvers can refer to it. A later
- * revision of the alert that recommends the same containment finds this request (pending, approved, denied or
- * executed) instead of asking the approvers a second time; one that is spent (expired, failed, refused, voided) is
- * asked for again.
- */
-export function requestIdFor(alertId: string, runbook: string, targetEntityId: string): string {
-  return `cr-${deriveKey(alertId, runbook, targetEntityId, 'containment-request')}`;
-}
+// The request id is the library's (a case card names the same request): re-exported for this service's callers.
+export { requestIdFor };
 
 /** The sentence recorded when a redelivery finds a runbook started and never finished. */
 export function outcomeUnknown(request: ContainmentRequest): string {

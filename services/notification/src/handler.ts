@@ -4,7 +4,7 @@ import { caseLink } from '@soc/outbound';
 import type { Clock } from '@soc/runtime';
 import { defangChat, defangEmail } from './outbound.ts';
 import type { ChatPoster, Mailer } from './ports.ts';
-import { renderAlertEmail, subjectOf } from './render.ts';
+import { chatCardOf, renderAlertEmail, subjectOf } from './render.ts';
 
 /** What the notification handler needs. */
 export interface NotificationDeps {
@@ -34,13 +34,18 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
         const deliveryId = await deps.mailer.send(email);
         emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: 'email', destinations: [...action.to], subject: email.subject, deliveryId }));
       } else if (action.kind === 'PostChat') {
-        const message = defangChat({
-          idempotencyKey: action.actionId,
-          channel: action.channel,
-          destination: action.destination,
-          title: subjectOf(alert, triage),
-          text: triage.summary,
-        });
+        const caseUrl = caseLink(deps.publicUrl, alert.alertId);
+        const message = defangChat(
+          {
+            idempotencyKey: action.actionId,
+            channel: action.channel,
+            destination: action.destination,
+            title: subjectOf(alert, triage),
+            text: triage.summary,
+            card: chatCardOf(alert, triage, actions, { caseUrl }),
+          },
+          [caseUrl],
+        );
         const deliveryId = await deps.chat.post(message);
         emit.push(sent({ alertId: alert.alertId, actionId: action.actionId, channel: action.channel, destinations: [action.destination], subject: message.title, deliveryId }));
       }

@@ -1,7 +1,11 @@
 export { makeNotificationHandler } from './handler.ts';
 export type { NotificationDeps } from './handler.ts';
-export { renderAlertEmail, subjectOf } from './render.ts';
+export { chatCardOf, renderAlertEmail, subjectOf } from './render.ts';
 export { OutboxChatPoster, OutboxMailer } from './adapters/outbox-mailer.ts';
-export type { ChatPoster, Mailer, OutgoingChat, OutgoingEmail } from './ports.ts';
+export { ChatByChannel } from './adapters/chat-by-channel.ts';
+export { SlackChatPoster, parseSlackRef, slackRefOf } from './adapters/slack/slack-chat-poster.ts';
+export type { SlackChatPosterOptions } from './adapters/slack/slack-chat-poster.ts';
+export { SLACK_CARD_ACTIONS, renderSlackMessage } from './adapters/slack/slack-card.ts';
+export type { CardApproval, ChatCard, ChatPoster, Mailer, OutgoingChat, OutgoingEmail } from './ports.ts';
 export { notificationService } from './service.ts';
 export { NotificationConfig } from './config.ts';

@@ -10,7 +10,26 @@ export function defangEmail(email: OutgoingEmail, keep: readonly string[] = []):
   return { ...email, subject: defang(email.subject, { keep }), text: defang(email.text, { keep }), html: defangHtml(email.html, { keep }) };
 }
 
-/** The same boundary for chat messages (Teams, Slack). */
+/** The same boundary for chat messages (Teams, Slack): title, text and every string of the card but its case link. */
 export function defangChat(message: OutgoingChat, keep: readonly string[] = []): OutgoingChat {
-  return { ...message, title: defang(message.title, { keep }), text: defang(message.text, { keep }) };
+  const d = (text: string) => defang(text, { keep });
+  const { card } = message;
+  return {
+    ...message,
+    title: d(message.title),
+    text: d(message.text),
+    ...(card
+      ? {
+          card: {
+            ...card,
+            verdict: d(card.verdict),
+            severity: d(card.severity),
+            factors: card.factors.map((f) => ({ name: d(f.name), points: f.points })),
+            entities: card.entities.map((e) => ({ type: d(e.type), value: d(e.value) })),
+            attack: card.attack.map(d),
+            approvals: card.approvals.map((a) => ({ ...a, runbook: d(a.runbook), target: d(a.target) })),
+          },
+        }
+      : {}),
+  };
 }

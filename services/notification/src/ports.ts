@@ -8,14 +8,46 @@ export interface OutgoingEmail {
   text: string;
 }
 
+/** A containment request a card offers Approve / Deny for: what identifies it and what it does, never a secret. */
+export interface CardApproval {
+  requestId: string;
+  /** The binding hash an approval must quote (ADR 0011): the button carries it, so the click approves what was shown. */
+  bindingHash: string;
+  runbook: string;
+  /** What the runbook acts on, as shown (`ip 185[.]220[.]101[.]4`): defanged with the rest of the message. */
+  target: string;
+}
+
+/** The facts of a case card (Slack Block Kit, Teams Adaptive Card); every string defanged with the message. */
+export interface ChatCard {
+  verdict: string;
+  /** The risk level (`low` … `critical`). */
+  severity: string;
+  score: number;
+  /** The score's largest factors, most points first. */
+  factors: readonly { name: string; points: number }[];
+  /** Entities of note (source-named first). */
+  entities: readonly { type: string; value: string }[];
+  /** ATT&CK techniques (`T1071 Application Layer Protocol`). */
+  attack: readonly string[];
+  /** `caseLink(SOC_PUBLIC_URL, alertId)`: the one live link. */
+  caseUrl: string;
+  alertId: string;
+  /** Pending containment requests of the decision: Approve / Deny buttons where the channel has them. */
+  approvals: readonly CardApproval[];
+}
+
 /** A chat message ready for Teams or Slack. */
 export interface OutgoingChat {
   idempotencyKey: string;
   channel: 'teams' | 'slack';
-  /** A configured destination name; the adapter maps it to a webhook from configuration. */
+  /** A configured destination name; the adapter maps it to a webhook or channel from configuration. */
   destination: string;
   title: string;
+  /** The plain-text body (and the notification text where a card is shown). */
   text: string;
+  /** The case card, when the message is an alert's; a transport without cards shows `title` and `text`. */
+  card?: ChatCard;
 }
 
 /** Sends email; resolves to the transport's delivery id. */
@@ -23,7 +55,13 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<string>;
 }
 
-/** Posts chat messages; resolves to the transport's delivery id. */
+/**
+ * Posts chat messages and updates them in place. `post` resolves to the transport's delivery reference (Slack:
+ * `slack:<channel id>/<ts>`), which `update` takes back to replace that message's content (a card's count, its
+ * decided buttons). A transport that cannot update in place posts a threaded reply or a new message instead and
+ * resolves to that one's reference.
+ */
 export interface ChatPoster {
   post(message: OutgoingChat): Promise<string>;
+  update(ref: string, message: OutgoingChat): Promise<string>;
 }

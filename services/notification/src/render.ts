@@ -1,5 +1,7 @@
-import type { Alert, Triage } from '@soc/contracts';
+import { bindingHashOf, requestIdFor } from '@soc/containment-requests';
+import type { Action, Alert, Triage } from '@soc/contracts';
 import { escapeHtml } from '@soc/outbound';
+import type { ChatCard } from './ports.ts';
 
 /** Options of {@link renderAlertEmail}. */
 export interface RenderOptions {
@@ -78,4 +80,33 @@ ${adviceHtml}
     `Case: ${caseUrl}`,
   ].join('\n');
   return { html, text };
+}
+
+/**
+ * The case card's facts: verdict, risk, the three largest factors, up to five entities of note (those the source
+ * named first), ATT&CK techniques, the case link, and one Approve / Deny per containment the decision asks for —
+ * named by the request id and binding hash containment gives it (`requestIdFor`, `bindingHashOf`), so a click
+ * approves exactly what the card shows or is refused. Not defanged here: the handler defangs the whole message.
+ */
+export function chatCardOf(alert: Alert, triage: Triage, actions: readonly Action[], opts: RenderOptions): ChatCard {
+  const factors = [...triage.risk.factors].sort((a, b) => Math.abs(b.points) - Math.abs(a.points)).slice(0, 3);
+  const entities = [...alert.entities].sort((a, b) => Number(a.origin === 'extracted') - Number(b.origin === 'extracted')).slice(0, 5);
+  const attack = [...new Set(alert.attack.map((a) => [a.techniqueId, a.techniqueName].filter(Boolean).join(' ')).filter(Boolean))].slice(0, 5);
+  const approvals = actions.flatMap((action) => {
+    if (action.kind !== 'RunContainment') return [];
+    const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
+    const bindingHash = bindingHashOf({ requestId, runbook: action.runbook, target: action.target, arguments: {}, tenantId: alert.tenantId });
+    return [{ requestId, bindingHash, runbook: action.runbook, target: `${action.target.type} ${action.target.value}` }];
+  });
+  return {
+    verdict: triage.verdict.class,
+    severity: triage.risk.level,
+    score: triage.risk.score,
+    factors: factors.map((f) => ({ name: f.name, points: f.points })),
+    entities: entities.map((e) => ({ type: e.type, value: e.value })),
+    attack,
+    caseUrl: opts.caseUrl,
+    alertId: alert.alertId,
+    approvals,
+  };
 }

@@ -14,7 +14,7 @@ function harness() {
   /** Every outbound text: subject, HTML with its character references read, plain text; chat title and text. */
   const outbound = () => [
     ...mailer.sent.flatMap((m) => [m.subject, m.text, m.html, m.html.replace(/&#(\d+);/g, (_r, c: string) => String.fromCharCode(Number(c)))]),
-    ...chat.posted.flatMap((c) => [c.title, c.text]),
+    ...chat.posted.flatMap((c) => [c.title, c.text, JSON.stringify(c.card ?? null)]),
   ];
   return { handle, outbound };
 }

@@ -23,4 +23,15 @@ describe('outbox transports', () => {
     await new OutboxChatPoster({ dir }).post({ idempotencyKey: '../../etc/passwd', channel: 'teams', destination: 'soc', title: 't', text: 'x' });
     expect(readdirSync(dir)).toEqual(['.._.._etc_passwd.teams.json']);
   });
+
+  it('updates a chat message in place by its reference, and only a file it named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    const chat = new OutboxChatPoster({ dir });
+    const message = { idempotencyKey: 'act-2', channel: 'slack' as const, destination: 'soc', title: 't', text: '1 alert' };
+    const ref = await chat.post(message);
+    expect(await chat.update(ref, { ...message, text: '12 alerts' })).toBe(ref);
+    expect(readdirSync(dir)).toEqual(['act-2.slack.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'act-2.slack.json'), 'utf8'))).toMatchObject({ text: '12 alerts' });
+    await expect(chat.update('outbox:../elsewhere.json', message)).rejects.toThrow(/not an outbox chat reference/);
+  });
 });

@@ -46,7 +46,7 @@ export class OutboxMailer implements Mailer {
   }
 }
 
-/** The embedded default chat transport: each message becomes a JSON file in the outbox. */
+/** The embedded default chat transport: each message becomes a JSON file in the outbox; an update rewrites it. */
 export class OutboxChatPoster implements ChatPoster {
   private readonly dir: string;
   constructor(options: { dir: string }) {
@@ -57,5 +57,17 @@ export class OutboxChatPoster implements ChatPoster {
     const name = `${safeName(message.idempotencyKey)}.${message.channel}.json`;
     await writeOnce(this.dir, name, async () => JSON.stringify(message, null, 2));
     return `outbox:${name}`;
+  }
+
+  async update(ref: string, message: OutgoingChat): Promise<string> {
+    const name = ref.startsWith('outbox:') ? ref.slice('outbox:'.length) : '';
+    // Only a file this poster named: a reference is never a path to write elsewhere.
+    if (name === '' || safeName(name) !== name) throw new Error(`not an outbox chat reference: ${ref.slice(0, 80)}`);
+    await mkdir(this.dir, { recursive: true });
+    const target = join(this.dir, name);
+    const tmp = `${target}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(message, null, 2));
+    await rename(tmp, target);
+    return ref;
   }
 }

@@ -12,6 +12,11 @@ export class MemoryMailer implements Mailer {
 /** A chat poster that keeps what it is given, in order. */
 export class MemoryChatPoster implements ChatPoster {
   readonly posted: OutgoingChat[] = [];
+  readonly updated: { ref: string; message: OutgoingChat }[] = [];
+  async update(ref: string, message: OutgoingChat): Promise<string> {
+    this.updated.push({ ref, message });
+    return ref;
+  }
   async post(message: OutgoingChat): Promise<string> {
     this.posted.push(message);
     return `memory:${message.idempotencyKey}`;
