@@ -76,6 +76,7 @@ describe('the sent-ledger in front of a remote mailer', () => {
     const { ledger, clock } = setup();
     await ledger.claim('k');
     clock.advance(LEASE + 1);
+    expect(await ledger.lookup('k')).toMatchObject({ kind: 'in-doubt' });
     const claims = await Promise.all([ledger.claim('k'), ledger.claim('k')]);
     expect(claims.map((c) => c.kind).sort()).toEqual(['busy', 'in-doubt']);
   });

@@ -151,6 +151,16 @@ describe('SmtpMailer against a real SMTP server on loopback (STARTTLS, AUTH)', (
     expect(server.received).toHaveLength(0);
   });
 
+  it('a recipient refused among accepted ones: the others get the message, it counts as sent, and the refusal is told', async () => {
+    const server = await standIn({ unknownRecipients: ['gone@contoso.com'] });
+    const refusals: string[][] = [];
+    const mailer = ledgered(smtpMailer(server, { onRecipientsRefused: (refused) => refusals.push([...refused]) }));
+    await mailer.send({ ...email, to: ['soc-oncall@contoso.com', 'gone@contoso.com'] });
+    await mailer.send({ ...email, to: ['soc-oncall@contoso.com', 'gone@contoso.com'] });
+    expect(server.received.map((m) => m.envelopeTo)).toEqual([['soc-oncall@contoso.com']]);
+    expect(refusals).toEqual([['gone@contoso.com']]);
+  });
+
   it('a wrong password is refused, not retried, and the password appears in no error', async () => {
     const server = await standIn();
     const wrong = 'not-the-Pa55word-9c1e';

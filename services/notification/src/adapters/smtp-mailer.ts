@@ -22,6 +22,11 @@ export interface SmtpMailerOptions {
   socketTimeoutMs?: number;
   /** The clock of the `Date` header. */
   now?: () => Date;
+  /**
+   * Told when the relay took the message for some recipients and refused others (the message counts as sent: a
+   * resend would reach the accepted ones twice). Recipients come from the policy, never from alert text.
+   */
+  onRecipientsRefused?: (refused: readonly string[], idempotencyKey: string) => void;
 }
 
 /** A nodemailer SMTP error: a `code`, and when the server answered, its reply. */
@@ -124,9 +129,11 @@ export class SmtpMailer implements Mailer {
   readonly #transport: Transporter<SMTPTransport.SentMessageInfo>;
   readonly #from: string;
   readonly #now: () => Date;
+  readonly #onRecipientsRefused: ((refused: readonly string[], idempotencyKey: string) => void) | undefined;
   constructor(options: SmtpMailerOptions) {
     this.#from = options.from;
     this.#now = options.now ?? (() => new Date());
+    this.#onRecipientsRefused = options.onRecipientsRefused;
     this.#transport = nodemailer.createTransport({
       host: options.host,
       port: options.port,
@@ -154,6 +161,8 @@ export class SmtpMailer implements Mailer {
     }
     // The relay's queue id when it says one (`250 2.0.0 Ok: queued as ABC`), else the message's own Message-ID.
     const queued = /queued as\s+([A-Za-z0-9._-]+)/i.exec(info.response ?? '')?.[1];
+    const refused = (info.rejected as (string | { address: string })[]).map((r) => (typeof r === 'string' ? r : r.address));
+    if (refused.length > 0) this.#onRecipientsRefused?.(refused, email.idempotencyKey);
     return `smtp:${queued ?? info.messageId}`;
   }
 

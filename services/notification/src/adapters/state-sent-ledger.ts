@@ -79,6 +79,10 @@ export class StateSentLedger implements SentLedger {
     const existing = await this.#state.get<Entry>(SENT_LEDGER_COLLECTION, idOf(key));
     if (!existing) return undefined;
     const entry = existing.value;
-    return entry.status === 'sent' ? { kind: 'sent', deliveryId: entry.deliveryId } : { kind: 'busy' };
+    if (entry.status === 'sent') return { kind: 'sent', deliveryId: entry.deliveryId };
+    // Only `claim` takes a stale claim over; a lookup just says whether it is still fresh.
+    return this.#now().getTime() - Date.parse(entry.claimedAt) < this.#leaseMs
+      ? { kind: 'busy' }
+      : { kind: 'in-doubt', claimedAt: entry.claimedAt };
   }
 }
