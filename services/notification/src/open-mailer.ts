@@ -30,7 +30,7 @@ const readSecretFile = (variable: string, path: string): string => {
 
 /**
  * The mailer `NOTIFY_EMAIL_TRANSPORT` selects: the outbox (embedded default), or SMTP / Graph behind the sent-ledger
- * on the platform's state store, so a redelivered decision never mails twice. `close` releases the transport.
+ * on the platform's state store, so a redelivered decision does not mail again once the transport accepted it. `close` releases the transport.
  */
 export async function openMailer(
   config: NotificationConfig,
@@ -40,13 +40,24 @@ export async function openMailer(
 ): Promise<{ mailer: Mailer; close: () => void }> {
   const now = () => platform.clock.now();
   const ledgered = (inner: Mailer) =>
-    new LedgeredMailer(inner, new StateSentLedger(platform.state, { now }), {
-      onInDoubt: (key, claimedAt) =>
-        platform.log.warn(
-          { idempotencyKey: key, claimedAt },
-          'an earlier send of this e-mail has no known outcome: sending again (a duplicate beats a lost alert)',
-        ),
-    });
+    // The lease is the bus lock: a crashed holder's message comes back when its lock runs out, and finds the claim
+    // stale (in doubt) rather than busy.
+    new LedgeredMailer(
+      inner,
+      new StateSentLedger(platform.state, { now, leaseMs: platform.env.BUS_LOCK_DURATION_MS }),
+      {
+        onInDoubt: (key, claimedAt) =>
+          platform.log.warn(
+            { idempotencyKey: key, claimedAt },
+            'an earlier send of this e-mail has no known outcome: sending again (a duplicate beats a lost alert)',
+          ),
+        onOutcomeUnknown: (key) =>
+          platform.log.warn(
+            { idempotencyKey: key },
+            'the e-mail transport failed after the message may have left: the retry sends it again',
+          ),
+      },
+    );
   switch (config.NOTIFY_EMAIL_TRANSPORT) {
     case 'outbox':
       return { mailer: new OutboxMailer({ dir: outboxDir, from: config.NOTIFY_FROM, now }), close: () => undefined };
@@ -71,6 +82,11 @@ export async function openMailer(
         greetingTimeoutMs: config.SMTP_GREETING_TIMEOUT_MS,
         socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_MS,
         now,
+        onRecipientsRefused: (refused, key) =>
+          platform.log.warn(
+            { idempotencyKey: key, refused },
+            'the SMTP relay refused some recipients of this e-mail; the others got it',
+          ),
       });
       platform.log.info(
         {

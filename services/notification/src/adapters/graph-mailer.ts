@@ -53,7 +53,7 @@ async function reasonOf(res: Response): Promise<string> {
  * builds) base64-encoded with `Content-Type: text/plain`, as Graph documents for MIME sends. The token comes from the
  * credential for the `.default` scope (application permission `Mail.Send`). 202 is sent; 429 and 5xx are retryable
  * with the `Retry-After` they ask for; 400, 401, 403 and 404 are refusals with Graph's reason. A timeout or a broken
- * connection after the request left is outcome-unknown (the sent-ledger keeps its claim).
+ * connection after the request left is marked outcome-unknown (logged; the retry sends again).
  */
 export class GraphMailer implements Mailer {
   readonly #options: GraphMailerOptions;

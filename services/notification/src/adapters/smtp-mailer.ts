@@ -58,7 +58,7 @@ const replyOf = (e: SmtpError): string => (e.response ?? e.message).replace(/[\r
  * Translates a nodemailer SMTP failure once, at the boundary: a 4xx reply (421 shutting down, 451 try later, 452
  * full) and a refused or timed-out connection are retryable; a 5xx reply is permanent (550 mailbox unavailable, 554
  * rejected, 535 bad credentials) and carries the server's reason; a TLS failure is configuration. A timeout without
- * a reply may come after the message was handed over, so it is marked outcome-unknown for the sent-ledger.
+ * a reply may come after the message was handed over, so it is marked outcome-unknown (logged; the retry sends again).
  */
 export function smtpFailure(error: unknown): AppError {
   const e = (error ?? {}) as SmtpError;
