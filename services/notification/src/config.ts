@@ -24,10 +24,33 @@ const SlackChannels = z
     return map as ReadonlyMap<string, string>;
   });
 
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
 /** The notification service's own settings. */
 const NotificationSettings = z.object({
   NOTIFY_OUTBOX_DIR: z.string().min(1).optional(),
   NOTIFY_FROM: z.email().default('soc-copilot@localhost'),
+  /** Where e-mail goes: the embedded outbox (default), an SMTP relay, or Microsoft Graph sendMail. */
+  NOTIFY_EMAIL_TRANSPORT: z.enum(['outbox', 'smtp', 'graph']).default('outbox'),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  /** `true`: TLS from the first byte (port 465). `false`: STARTTLS, required unless SMTP_REQUIRE_TLS=false. */
+  SMTP_SECURE: flag.default(false),
+  SMTP_REQUIRE_TLS: flag.default(true),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  /** A file holding the password (a mounted secret); wins over SMTP_PASSWORD. */
+  SMTP_PASSWORD_FILE: z.string().min(1).optional(),
+  /** PEM file of CA certificates to trust besides the system roots (a relay with a private CA). */
+  SMTP_TLS_CA_FILE: z.string().min(1).optional(),
+  SMTP_CONNECTION_TIMEOUT_MS: ms(10_000),
+  SMTP_GREETING_TIMEOUT_MS: ms(10_000),
+  SMTP_SOCKET_TIMEOUT_MS: ms(30_000),
+  /** The mailbox Graph sends as (user id or UPN), e.g. `soc-alerts@contoso.com`. */
+  GRAPH_MAIL_SENDER: z.string().min(1).optional(),
+  GRAPH_MAIL_BASE_URL: z.url().default('https://graph.microsoft.com'),
+  GRAPH_MAIL_TIMEOUT_MS: ms(30_000),
   /** JSON file of outbound decision webhook subscribers (see the README); unset: no webhooks. */
   OUTBOUND_WEBHOOKS_FILE: z.string().min(1).optional(),
   /** Tests only: lets a subscriber URL be plain http to a loopback host. */
@@ -40,29 +63,42 @@ const NotificationSettings = z.object({
   /** The Web API base; only tests and proxies change it. */
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).default('https://slack.com/api'),
 });
+type NotificationSettings = z.infer<typeof NotificationSettings>;
+const SETTING_KEYS = Object.keys(NotificationSettings.shape) as (keyof NotificationSettings)[];
 
 /**
  * The settings plus the webhook subscribers, read and validated from `OUTBOUND_WEBHOOKS_FILE` at start-up with their
  * secrets resolved from the environment (the schema sees the whole environment for that, and keeps only these).
  */
 export const NotificationConfig = z.looseObject(NotificationSettings.shape).transform((env, ctx) => {
-  const { NOTIFY_OUTBOX_DIR, NOTIFY_FROM, OUTBOUND_WEBHOOKS_FILE, OUTBOUND_WEBHOOKS_ALLOW_LOOPBACK, SLACK_BOT_TOKEN, SLACK_BOT_TOKEN_FILE, SLACK_CHANNELS, SLACK_API_URL } = env;
-  const settings = { NOTIFY_OUTBOX_DIR, NOTIFY_FROM, OUTBOUND_WEBHOOKS_FILE, OUTBOUND_WEBHOOKS_ALLOW_LOOPBACK, SLACK_BOT_TOKEN, SLACK_BOT_TOKEN_FILE, SLACK_CHANNELS, SLACK_API_URL };
-  if (SLACK_BOT_TOKEN !== undefined && SLACK_BOT_TOKEN_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN_FILE'], message: 'set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE, not both' });
+  const settings = Object.fromEntries(SETTING_KEYS.map((k) => [k, env[k]])) as NotificationSettings;
+  const c = settings;
+  const need = (name: keyof NotificationSettings, why: string) => {
+    if (c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `required when ${why}` });
+  };
+  if (c.NOTIFY_EMAIL_TRANSPORT === 'smtp') {
+    need('SMTP_HOST', 'NOTIFY_EMAIL_TRANSPORT=smtp');
+    if (c.SMTP_USER !== undefined && c.SMTP_PASSWORD === undefined && c.SMTP_PASSWORD_FILE === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_PASSWORD'], message: 'SMTP_PASSWORD or SMTP_PASSWORD_FILE is required when SMTP_USER is set' });
+    }
+    if ((c.SMTP_PASSWORD !== undefined || c.SMTP_PASSWORD_FILE !== undefined) && c.SMTP_USER === undefined) need('SMTP_USER', 'an SMTP password is set');
+  }
+  if (c.NOTIFY_EMAIL_TRANSPORT === 'graph') need('GRAPH_MAIL_SENDER', 'NOTIFY_EMAIL_TRANSPORT=graph');
+  if (c.SLACK_BOT_TOKEN !== undefined && c.SLACK_BOT_TOKEN_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN_FILE'], message: 'set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE, not both' });
   // The message never echoes the value: it is a secret.
-  if (SLACK_BOT_TOKEN !== undefined && !SLACK_BOT_TOKEN.startsWith('xoxb-')) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'a Slack bot token starts with xoxb- (a bot token, not a user token)' });
-  if ((SLACK_BOT_TOKEN !== undefined || SLACK_BOT_TOKEN_FILE !== undefined) && SLACK_CHANNELS.size === 0) ctx.addIssue({ code: 'custom', path: ['SLACK_CHANNELS'], message: 'a Slack bot token needs SLACK_CHANNELS (destination name:channel id)' });
+  if (c.SLACK_BOT_TOKEN !== undefined && !c.SLACK_BOT_TOKEN.startsWith('xoxb-')) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'a Slack bot token starts with xoxb- (a bot token, not a user token)' });
+  if ((c.SLACK_BOT_TOKEN !== undefined || c.SLACK_BOT_TOKEN_FILE !== undefined) && c.SLACK_CHANNELS.size === 0) ctx.addIssue({ code: 'custom', path: ['SLACK_CHANNELS'], message: 'a Slack bot token needs SLACK_CHANNELS (destination name:channel id)' });
   let webhooks: readonly WebhookSubscriber[] = [];
-  if (OUTBOUND_WEBHOOKS_FILE !== undefined) {
+  if (c.OUTBOUND_WEBHOOKS_FILE !== undefined) {
     const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['OUTBOUND_WEBHOOKS_FILE'], message });
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(OUTBOUND_WEBHOOKS_FILE, 'utf8'));
+      json = JSON.parse(readFileSync(c.OUTBOUND_WEBHOOKS_FILE, 'utf8'));
     } catch (error) {
-      problem(`cannot read ${OUTBOUND_WEBHOOKS_FILE} as JSON: ${(error as Error).message}`);
+      problem(`cannot read ${c.OUTBOUND_WEBHOOKS_FILE} as JSON: ${(error as Error).message}`);
       return z.NEVER;
     }
-    const parsed = parseWebhookSubscribers(json, { env: env as Record<string, string | undefined>, allowLoopback: OUTBOUND_WEBHOOKS_ALLOW_LOOPBACK });
+    const parsed = parseWebhookSubscribers(json, { env: env as Record<string, string | undefined>, allowLoopback: c.OUTBOUND_WEBHOOKS_ALLOW_LOOPBACK });
     if (!parsed.ok) {
       for (const p of parsed.problems) problem(p);
       return z.NEVER;

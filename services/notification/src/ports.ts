@@ -65,3 +65,30 @@ export interface ChatPoster {
   post(message: OutgoingChat): Promise<string>;
   update(ref: string, message: OutgoingChat): Promise<string>;
 }
+
+/** What the sent-ledger knows of an idempotency key when a mailer claims it. */
+export type LedgerClaim =
+  /** Nobody has claimed the key: this caller now holds it and may send. */
+  | { readonly kind: 'claimed' }
+  /** A transport accepted the message under this key: do not send again. */
+  | { readonly kind: 'sent'; readonly deliveryId: string }
+  /** Another attempt holds a fresh claim (it may be sending right now): try again later. */
+  | { readonly kind: 'busy' }
+  /**
+   * An earlier attempt claimed the key and never recorded an outcome (it crashed, or lost its answer), and its
+   * lease has run out: this caller now holds the key, and whether the earlier attempt's message left is unknown.
+   */
+  | { readonly kind: 'in-doubt'; readonly claimedAt: string };
+
+/**
+ * Remembers which e-mails a remote transport has accepted, by idempotency key, so a redelivered decision does not
+ * mail twice. A claim is a lease: it stops a concurrent duplicate, and a crashed holder's claim runs out.
+ */
+export interface SentLedger {
+  claim(key: string): Promise<LedgerClaim>;
+  /** The transport accepted the message: later claims answer `sent`. */
+  markSent(key: string, deliveryId: string): Promise<void>;
+  /** The transport definitely did not take the message: the key may be claimed again at once. */
+  release(key: string): Promise<void>;
+  lookup(key: string): Promise<LedgerClaim | undefined>;
+}

@@ -4,46 +4,62 @@ import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { ChatByChannel } from './adapters/chat-by-channel.ts';
 import { FetchWebhookTransport } from './adapters/fetch-webhook-transport.ts';
-import { OutboxChatPoster, OutboxMailer } from './adapters/outbox-mailer.ts';
+import { OutboxChatPoster } from './adapters/outbox-mailer.ts';
 import { SlackChatPoster } from './adapters/slack/slack-chat-poster.ts';
 import { StateWebhookLedger } from './adapters/state-webhook-ledger.ts';
 import { NotificationConfig } from './config.ts';
 import { makeNotificationHandler } from './handler.ts';
+import { type MailerDeps, openMailer } from './open-mailer.ts';
 import { makeWebhookHandler } from './webhooks/handler.ts';
 
-/** Composition of the notification service (embedded default: outbox transports; webhooks when configured). */
-export const notificationService: ServiceModule<NotificationConfig> = {
-  name: 'notification',
-  config: NotificationConfig,
-  async start(platform, config) {
-    const dir = config.NOTIFY_OUTBOX_DIR ?? join(platform.env.SOC_DATA_DIR, 'outbox');
-    const slackToken = config.SLACK_BOT_TOKEN ?? (config.SLACK_BOT_TOKEN_FILE !== undefined ? secretFile(config.SLACK_BOT_TOKEN_FILE, 'SLACK_BOT_TOKEN_FILE') : undefined);
-    const slack = slackToken !== undefined ? new SlackChatPoster({ token: slackToken, channels: config.SLACK_CHANNELS, apiUrl: config.SLACK_API_URL }) : undefined;
-    const consumer = platform.bus.subscribe(
-      { subscription: SUBSCRIPTIONS.notification.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeNotificationHandler({
-        mailer: new OutboxMailer({ dir, from: config.NOTIFY_FROM, now: () => platform.clock.now() }),
-        chat: new ChatByChannel({ ...(slack ? { slack } : {}) }, new OutboxChatPoster({ dir })),
-        clock: platform.clock,
-        publicUrl: platform.env.SOC_PUBLIC_URL,
-      }),
-    );
-    // Always consumed (with no subscribers each event completes at once), so the subscription never piles up.
-    const webhooks = platform.bus.subscribe(
-      { subscription: SUBSCRIPTIONS.notificationWebhooks.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeWebhookHandler({
-        subscribers: config.webhooks,
-        transport: new FetchWebhookTransport(),
-        ledger: new StateWebhookLedger(platform.state),
-        clock: platform.clock,
-        log: platform.log,
-        count: (destination, outcome) => platform.metrics.outboundDeliveries.inc({ service: 'notification', channel: 'webhook', destination, outcome }),
-      }),
-    );
-    if (config.webhooks.length > 0) platform.log.info({ subscribers: config.webhooks.map((s) => s.name) }, 'outbound webhooks configured');
-    return { close: async () => { await Promise.all([consumer.close(), webhooks.close()]); } };
-  },
-};
+/**
+ * Composition of the notification service: e-mail by `NOTIFY_EMAIL_TRANSPORT` (embedded default: the outbox), Slack
+ * when a bot token is configured (other chat to the outbox), outbound webhooks when subscribers are configured.
+ * `deps` are the seams of tests (a fixed Graph credential); production passes none.
+ */
+export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<NotificationConfig> {
+  return {
+    name: 'notification',
+    config: NotificationConfig,
+    async start(platform, config) {
+      const dir = config.NOTIFY_OUTBOX_DIR ?? join(platform.env.SOC_DATA_DIR, 'outbox');
+      const mail = await openMailer(config, platform, dir, deps);
+      const slackToken = config.SLACK_BOT_TOKEN ?? (config.SLACK_BOT_TOKEN_FILE !== undefined ? secretFile(config.SLACK_BOT_TOKEN_FILE, 'SLACK_BOT_TOKEN_FILE') : undefined);
+      const slack = slackToken !== undefined ? new SlackChatPoster({ token: slackToken, channels: config.SLACK_CHANNELS, apiUrl: config.SLACK_API_URL }) : undefined;
+      const consumer = platform.bus.subscribe(
+        { subscription: SUBSCRIPTIONS.notification.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+        makeNotificationHandler({
+          mailer: mail.mailer,
+          chat: new ChatByChannel({ ...(slack ? { slack } : {}) }, new OutboxChatPoster({ dir })),
+          clock: platform.clock,
+          publicUrl: platform.env.SOC_PUBLIC_URL,
+        }),
+      );
+      // Always consumed (with no subscribers each event completes at once), so the subscription never piles up.
+      const webhooks = platform.bus.subscribe(
+        { subscription: SUBSCRIPTIONS.notificationWebhooks.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+        makeWebhookHandler({
+          subscribers: config.webhooks,
+          transport: new FetchWebhookTransport(),
+          ledger: new StateWebhookLedger(platform.state),
+          clock: platform.clock,
+          log: platform.log,
+          count: (destination, outcome) => platform.metrics.outboundDeliveries.inc({ service: 'notification', channel: 'webhook', destination, outcome }),
+        }),
+      );
+      if (config.webhooks.length > 0) platform.log.info({ subscribers: config.webhooks.map((s) => s.name) }, 'outbound webhooks configured');
+      return {
+        close: async () => {
+          await Promise.all([consumer.close(), webhooks.close()]);
+          mail.close();
+        },
+      };
+    },
+  };
+}
+
+/** The notification service as `npm start` runs it. */
+export const notificationService: ServiceModule<NotificationConfig> = makeNotificationService();
 
 /** A secret from a mounted file, trimmed; the start stops when it is empty or not a bot token (the value is never shown). */
 function secretFile(path: string, name: string): string {

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { encodeWord } from 'nodemailer/lib/mime-funcs';
+import type * as MimeFuncs from 'nodemailer/lib/mime-funcs';
 import type { OutgoingEmail } from '../ports.ts';
+
+// mime-funcs is CommonJS whose functions call each other through `this`: Node's ESM import exposes no named exports
+// for it, and a detached `encodeWord` loses `this`. Required whole, it works under Node and under vitest alike.
+const mimeFuncs = createRequire(import.meta.url)('nodemailer/lib/mime-funcs') as typeof MimeFuncs;
 
 /** Options of {@link composeEmail}. */
 export interface ComposeOptions {
@@ -20,7 +25,7 @@ export async function composeEmail(email: OutgoingEmail, options: ComposeOptions
   // MailComposer passes a valid encoded word (`=?utf-8?b?…?=`) through as written, and a client decodes it: alert text
   // could then show what it likes — a live link our defanging never saw. A subject is plain text, never pre-encoded,
   // so one holding `=?` is encoded whole (and its own `=?` with it).
-  const subject = email.subject.includes('=?') ? encodeWord(email.subject, 'Q', 52) : email.subject;
+  const subject = email.subject.includes('=?') ? mimeFuncs.encodeWord(email.subject, 'Q', 52) : email.subject;
   // Stable per idempotency key, so a message sent twice is one message to every mail client.
   const messageId = `<${createHash('sha256').update(email.idempotencyKey).digest('hex').slice(0, 32)}@soc-copilot.local>`;
   const composer = new MailComposer({
