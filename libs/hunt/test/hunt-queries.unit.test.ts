@@ -8,7 +8,7 @@ import { renderKql, renderSpl } from '../src/render.ts';
 import { lexSpl } from '../src/spl/lexer.ts';
 import { SPL_TEMPLATES } from '../src/spl/templates.ts';
 import { KQL_TEMPLATES, type HuntTemplate } from '../src/templates.ts';
-import { analyzeAgainst } from './support/kusto.ts';
+import { analyzeAgainst } from '../src/testing/index.ts';
 
 // Normalised fixture alerts of every source (generated with `npx soc normalize`, see test/fixtures/hunt/README.md).
 const alerts = readFileSync(new URL('../../../test/fixtures/hunt/normalized-alerts.jsonl', import.meta.url), 'utf8')

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { kqlStringLiteral } from '../src/kql-literal.ts';
 import { renderKql } from '../src/render.ts';
 import { KQL_TEMPLATES, type HuntParam, type HuntTemplate } from '../src/templates.ts';
-import { parseShape } from './support/kusto.ts';
+import { parseShape } from '../src/testing/index.ts';
 
 // Values an attacker can put in an alert's entities (a hostname, a UPN, a URL …) to try to leave the literal.
 const HOSTILE = [

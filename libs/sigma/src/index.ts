@@ -8,5 +8,5 @@ export type { SigmaLogsource, SigmaRule } from './rule.ts';
 export { AUDITD_LOGSOURCE, LINUX_PROCESS_CREATION, linuxSysmonLogsources } from './linux.ts';
 export { REGISTRY_HIVES, mapWindowsEvent, mapWindowsFields, sysmonRegistryPath, windowsLogsources } from './windows.ts';
 export type { MappedEvent, WindowsEventParts } from './windows.ts';
-export { SYSMON_PROVIDER, WINDOWS_EVENT_TABLES, eventDataXml, isWindowsEventRow, mapLogAnalyticsRow, sysmonDescriptionFields } from './log-analytics.ts';
+export { SYSMON_PROVIDER, WINDOWS_EVENT_TABLES, eventDataXml, fieldsIgnoringCase, isWindowsEventRow, mapLogAnalyticsRow, sysmonDescriptionFields } from './log-analytics.ts';
 export type { LogAnalyticsEvent, LogAnalyticsRowResult, RowProblem } from './log-analytics.ts';

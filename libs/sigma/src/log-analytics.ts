@@ -61,8 +61,12 @@ const text = (value: unknown): string | undefined => {
   return undefined;
 };
 
-/** Column access that ignores case: forwarders and the query API spell the same column differently. */
-function columnsOf(row: Record<string, unknown>): { get(...names: string[]): unknown; text(...names: string[]): string | undefined } {
+/**
+ * Column access that ignores case: forwarders and the query API spell the same column differently (`HostName`,
+ * `hostName` …). The one reader of case-free fields; ingestion's Sentinel parser uses it too. `get` gives the first
+ * present (not undefined/null) of `names`, `text` the first non-empty text.
+ */
+export function fieldsIgnoringCase(row: Record<string, unknown>): { get(...names: string[]): unknown; text(...names: string[]): string | undefined } {
   const byLower = new Map<string, unknown>();
   for (const [key, value] of Object.entries(row)) if (!byLower.has(key.toLowerCase())) byLower.set(key.toLowerCase(), value);
   const get = (...names: string[]): unknown => {
@@ -86,7 +90,7 @@ function columnsOf(row: Record<string, unknown>): { get(...names: string[]): unk
 
 /** A row of one of {@link WINDOWS_EVENT_TABLES}: by its `Type`, else by an `EventID` with a channel and no alert id. */
 export function isWindowsEventRow(row: Record<string, unknown>): boolean {
-  const c = columnsOf(row);
+  const c = fieldsIgnoringCase(row);
   const table = c.text('Type');
   if (table !== undefined) return WINDOWS_EVENT_TABLES.has(table);
   return c.get('EventID') !== undefined && c.text('Channel', 'EventLog') !== undefined && c.get('SystemAlertId') === undefined;
@@ -152,7 +156,7 @@ function scalarColumns(row: Record<string, unknown>): Record<string, unknown> {
 type Data = { ok: true; data: Record<string, unknown> } | { ok: false; message: string };
 
 function dataOf(row: Record<string, unknown>, table: string, provider: string): Data {
-  const c = columnsOf(row);
+  const c = fieldsIgnoringCase(row);
   const raw = c.get('EventData');
   if (table === 'WindowsEvent') {
     let decoded: unknown = raw;
@@ -185,7 +189,7 @@ function dataOf(row: Record<string, unknown>, table: string, provider: string): 
 }
 
 /** The table of a row without `Type`: `EventLog` is the Event table's; EventData as JSON is WindowsEvent's. */
-function tableByColumns(c: ReturnType<typeof columnsOf>): string {
+function tableByColumns(c: ReturnType<typeof fieldsIgnoringCase>): string {
   if (c.get('EventLog') !== undefined) return 'Event';
   const data = c.get('EventData');
   if (record(data) !== undefined || (typeof data === 'string' && data.trim().startsWith('{'))) return 'WindowsEvent';
@@ -199,7 +203,7 @@ function tableByColumns(c: ReturnType<typeof columnsOf>): string {
  * each naming the column. Pure.
  */
 export function mapLogAnalyticsRow(row: Record<string, unknown>): LogAnalyticsRowResult {
-  const c = columnsOf(row);
+  const c = fieldsIgnoringCase(row);
   const problems: RowProblem[] = [];
   const table = c.text('Type') ?? tableByColumns(c);
   if (!WINDOWS_EVENT_TABLES.has(table)) problems.push({ column: 'Type', message: `is ${JSON.stringify(table)}; expected one of ${[...WINDOWS_EVENT_TABLES].join(', ')}` });

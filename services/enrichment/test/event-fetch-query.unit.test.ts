@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createKqlGuard } from '@soc/kql';
 import { MAX_FETCH_HOSTS, buildEventFetchQuery, hostNamesOf } from '../src/event-fetch/index.ts';
-import { parseShape } from './support/kusto.ts';
+import { parseShape } from '@soc/hunt/testing';
 
 // Host names an alert's sender can write to leave the literal: quotes, backslashes, line breaks, pipes, KQL keywords.
 const HOSTILE = [

@@ -1,4 +1,5 @@
 import type { AlertStatus, AttackRef, Severity } from '@soc/contracts';
+import { fieldsIgnoringCase } from '@soc/sigma';
 import { list, parseJsonBounded, record, text } from '../values.ts';
 
 /**
@@ -13,28 +14,7 @@ export interface Fields {
 }
 
 export function fieldsOf(obj: Record<string, unknown>): Fields {
-  const byLower = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(obj)) {
-    const k = key.toLowerCase();
-    if (!byLower.has(k)) byLower.set(k, value);
-  }
-  const get = (...names: string[]): unknown => {
-    for (const name of names) {
-      const v = byLower.get(name.toLowerCase());
-      if (v !== undefined && v !== null) return v;
-    }
-    return undefined;
-  };
-  return {
-    get,
-    text: (...names) => {
-      for (const name of names) {
-        const t = text(byLower.get(name.toLowerCase()));
-        if (t !== undefined) return t;
-      }
-      return undefined;
-    },
-  };
+  return fieldsIgnoringCase(obj);
 }
 
 const SEVERITY = new Map<string, Severity>([

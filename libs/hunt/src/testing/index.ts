@@ -1,0 +1,2 @@
+export { analyzeAgainst, parseShape } from './kusto.ts';
+export type { ParsedShape } from './kusto.ts';
