@@ -29,7 +29,7 @@ describe('soc eval', () => {
   it('prints a table for people, and reads the JSONL format', async () => {
     const table = await runSoc(['eval', SLICE]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toContain('Evaluated 355 GUIDE alerts in time order (engine 1.8.0+weights.1.8.0)');
+    expect(table.stdout).toContain('Evaluated 355 GUIDE alerts in time order (engine 1.9.0+weights.1.9.0)');
     expect(table.stdout).toMatch(/^macro-F1 {14}0\.638 {5}0\.629$/m);
     expect(table.stdout).toContain('The engine beats the baseline by 0.009 macro-F1.');
 

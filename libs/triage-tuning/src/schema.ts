@@ -13,6 +13,7 @@ export const TUNABLE_BEHAVIOURS = [
   'credential-dumping',
   'service-or-wmi-child',
   'user-writable-path',
+  'script-host-staging',
   'persistence',
   'discovery-burst',
 ] as const;

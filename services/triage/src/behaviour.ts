@@ -14,6 +14,7 @@ export type BehaviourKind =
   | 'office-or-browser-child'
   | 'service-or-wmi-child'
   | 'user-writable-path'
+  | 'script-host-staging'
   | 'credential-dumping'
   | 'persistence'
   | 'discovery-burst';
@@ -27,6 +28,7 @@ export const STRONG_BEHAVIOURS: ReadonlySet<BehaviourKind> = new Set([
   'download-cradle',
   'lolbin-network',
   'office-or-browser-child',
+  'script-host-staging',
   'credential-dumping',
 ]);
 
@@ -165,6 +167,9 @@ const SHELLS = new Set(['powershell', 'pwsh', 'cmd', 'wscript', 'cscript', 'msht
 const OFFICE = new Set(['winword', 'excel', 'powerpnt', 'outlook', 'msaccess', 'mspub', 'onenote', 'visio']);
 const BROWSERS = new Set(['chrome', 'msedge', 'firefox', 'iexplore', 'brave', 'opera']);
 const SERVICE_HOSTS = new Map([['services', 'T1569.002'], ['wmiprvse', 'T1047']]);
+const SCRIPT_HOSTS = new Set(['wscript', 'cscript', 'mshta']);
+/** A script file a script host runs (`.vbs`, `.js`, `.hta` …), quoted or not; a path of at most 260 characters (MAX_PATH), so the scan stays linear. */
+const SCRIPT_FILE = /[a-z]:\\[^"'\r\n]{0,260}?\.(?:vbs|vbe|js|jse|wsf|wsh|hta)\b/u;
 const USER_WRITABLE = /\\appdata\\local\\temp\\|\\windows\\temp\\|\\users\\public\\|\\programdata\\|^\/tmp\/|^\/var\/tmp\/|^\/dev\/shm\//u;
 
 const TACTIC: Readonly<Record<string, string>> = {
@@ -235,6 +240,18 @@ export function findBehaviours(alert: Pick<Alert, 'entities'>): BehaviourFinding
       else if (BROWSERS.has(parent)) note('office-or-browser-child', `«${clipText(p.parentName ?? parent, MAX_QUOTE)}» started «${clipText(p.name ?? child, MAX_QUOTE)}»`, 'T1204.002');
       else if (SERVICE_HOSTS.has(parent)) note('service-or-wmi-child', `«${clipText(p.parentName ?? parent, MAX_QUOTE)}» started «${clipText(p.name ?? child, MAX_QUOTE)}»`, SERVICE_HOSTS.get(parent) ?? 'T1047');
     }
+    // A script host staging from a user-writable folder: it runs a script kept there, or starts a program kept
+    // there (the dropper pattern: `wscript C:\Users\Public\x.vbs` starting `C:\Users\Public\x.exe`). Software
+    // installs to Program Files; a script host working out of Temp or Public is how droppers run.
+    const staged = image !== undefined ? USER_WRITABLE.exec(image.toLowerCase()) : null;
+    if (parent !== undefined && SCRIPT_HOSTS.has(parent) && image !== undefined && staged) {
+      note('script-host-staging', `«${clipText(p.parentName ?? parent, MAX_QUOTE)}» started «${clipText(image, MAX_QUOTE)}» from a user-writable folder`, 'T1059.005', 'T1204.002');
+    }
+    if (SCRIPT_HOSTS.has(child) && p.commandLine !== undefined) {
+      const line = p.commandLine.slice(0, MAX_SCAN).toLowerCase();
+      const script = SCRIPT_FILE.exec(line);
+      if (script && USER_WRITABLE.test(script[0])) note('script-host-staging', `«${clipText(p.name ?? child, MAX_QUOTE)}» runs «${clipText(p.commandLine.slice(script.index, script.index + script[0].length), MAX_QUOTE)}» from a user-writable folder`, 'T1059.005');
+    }
     if (image !== undefined) {
       const m = USER_WRITABLE.exec(image.toLowerCase());
       if (m) note('user-writable-path', `«${clipText(image, MAX_QUOTE)}» runs from «${clipText(image.slice(m.index, m.index + m[0].length), MAX_QUOTE)}»`, 'T1204');
@@ -274,6 +291,7 @@ const ORDER: readonly BehaviourKind[] = [
   'download-cradle',
   'encoded-command',
   'office-or-browser-child',
+  'script-host-staging',
   'lolbin-network',
   'discovery-burst',
   'persistence',
@@ -288,6 +306,7 @@ const DESCRIPTION: Readonly<Record<BehaviourKind, string>> = {
   'office-or-browser-child': 'Script host or shell started by an Office application or a browser',
   'service-or-wmi-child': 'Script host or shell started by the service control manager or WMI',
   'user-writable-path': 'Executable runs from a temporary or user-writable folder',
+  'script-host-staging': 'Script host runs a script or starts a program kept in a temporary or user-writable folder',
   'credential-dumping': 'Credential-dumping tool or arguments',
   persistence: 'Persistence: service, run key or scheduled task',
   'discovery-burst': 'Burst of discovery commands',

@@ -20,7 +20,7 @@ export function loadTriageKnowledge(): TriageKnowledge {
 }
 
 /** Name and version of this engine, recorded on every verdict so a score can be traced to its rules. */
-export const ENGINE_VERSION = '1.8.0';
+export const ENGINE_VERSION = '1.9.0';
 
 const clamp = (n: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, n));
 
@@ -172,6 +172,7 @@ const BEHAVIOUR_POINTS: Readonly<Record<BehaviourKind, keyof Omit<TriageWeights[
   'credential-dumping': 'credentialDumping',
   'service-or-wmi-child': 'serviceOrWmiChild',
   'user-writable-path': 'userWritablePath',
+  'script-host-staging': 'scriptHostStaging',
   persistence: 'persistence',
   'discovery-burst': 'discoveryBurst',
 };

@@ -40,6 +40,7 @@ export const TriageWeights = z
         credentialDumping: z.number().min(0),
         serviceOrWmiChild: z.number().min(0),
         userWritablePath: z.number().min(0),
+        scriptHostStaging: z.number().min(0),
         persistence: z.number().min(0),
         discoveryBurst: z.number().min(0),
         max: z.number().min(0),

@@ -211,6 +211,22 @@ describe('behaviour patterns are robust to the class, not the sample', () => {
   ])('runs from a user-writable folder: %s', (image) => {
     expect(kindsOf(image, image)).toEqual(['user-writable-path']);
   });
+  it('a script host running a script, or starting a program, kept in a user-writable folder is staging (Atomic Red Team T1202 as Wazuh rule 92003 saw it)', () => {
+    // wscript runs C:\Users\Public\Java-Update.vbs, which starts C:\Users\Public\Java-Update.exe (test/fixtures/alerts/wazuh/sysmon-1-public-folder.json).
+    expect(kindsOf('"C:\\Users\\Public\\Java-Update.exe"', 'C:\\Users\\Public\\Java-Update.exe', 'C:\\Windows\\System32\\wscript.exe')).toEqual(['script-host-staging', 'user-writable-path']);
+    expect(kindsOf('"C:\\Windows\\System32\\WScript.exe" "C:\\Users\\Public\\Java-Update.vbs"', 'C:\\Windows\\System32\\wscript.exe', 'C:\\Windows\\explorer.exe')).toEqual(['script-host-staging']);
+    expect(kindsOf('mshta.exe C:\\Users\\bob\\AppData\\Local\\Temp\\update.hta', 'C:\\Windows\\System32\\mshta.exe', 'C:\\Windows\\explorer.exe')).toEqual(['script-host-staging']);
+    expect(STRONG_BEHAVIOURS.has('script-host-staging')).toBe(true);
+  });
+
+  it('a script host running an installed script, or a program started from Program Files, is not staging', () => {
+    expect(kindsOf('cscript.exe //nologo "C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\Health Service State\\Monitoring Host Temporary Files 1\\x.vbs"', 'C:\\Windows\\System32\\cscript.exe', 'C:\\Program Files\\Microsoft Monitoring Agent\\Agent\\MonitoringHost.exe')).toEqual([]);
+    expect(kindsOf('cscript.exe C:\\Windows\\System32\\slmgr.vbs /dli', 'C:\\Windows\\System32\\cscript.exe', 'C:\\Windows\\System32\\cmd.exe')).toEqual([]);
+    expect(kindsOf('"C:\\Program Files\\Vendor\\agent.exe"', 'C:\\Program Files\\Vendor\\agent.exe', 'C:\\Windows\\System32\\wscript.exe')).toEqual([]);
+    // A program in Temp started by an installer, not a script host, stays the weak user-writable-path.
+    expect(kindsOf('"C:\\Windows\\Temp\\setup.exe" /quiet', 'C:\\Windows\\Temp\\setup.exe', 'C:\\Windows\\System32\\msiexec.exe')).toEqual(['user-writable-path']);
+  });
+
   it('a program under Program Files is not user-writable', () => {
     expect(kindsOf('"C:\\Program Files\\App\\app.exe"', 'C:\\Program Files\\App\\app.exe')).toEqual([]);
   });

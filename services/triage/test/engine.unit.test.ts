@@ -282,8 +282,8 @@ describe('deterministic triage engine', () => {
     });
   });
 
-  it('ships weights 1.8.0 and refuses an allowlist weight that would raise the score', () => {
-    expect(weights.version).toBe('1.8.0');
+  it('ships weights 1.9.0 and refuses an allowlist weight that would raise the score', () => {
+    expect(weights.version).toBe('1.9.0');
     expect(TriageWeights.safeParse({ ...weights, allowlisted: { points: 5 } }).success).toBe(false);
   });
 

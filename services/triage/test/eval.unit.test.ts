@@ -170,7 +170,7 @@ describe('evaluate', () => {
   it('reports the engine against the baseline on the GUIDE slice (organisations 1 and 4)', () => {
     const { items } = readGuideCsv(slice);
     const report = evaluate(items, engine);
-    expect(report.engineVersion).toBe('1.8.0+weights.1.8.0');
+    expect(report.engineVersion).toBe('1.9.0+weights.1.9.0');
     expect(report.items).toBe(355);
     expect(report.engine.macroF1).toBeCloseTo(0.6384, 4);
     expect(report.engine.perClass['true-positive']).toMatchObject({ precision: 1, predicted: 223, support: 224 });

@@ -164,7 +164,7 @@ describe('per-tenant triage tuning', () => {
   it('knows every behaviour kind triage names, so an exception can name any of them', () => {
     const kinds: Record<BehaviourKind, true> = {
       'encoded-command': true, 'download-cradle': true, 'lolbin-network': true, 'office-or-browser-child': true, 'credential-dumping': true,
-      'service-or-wmi-child': true, 'user-writable-path': true, persistence: true, 'discovery-burst': true,
+      'service-or-wmi-child': true, 'user-writable-path': true, 'script-host-staging': true, persistence: true, 'discovery-burst': true,
     };
     expect([...TUNABLE_BEHAVIOURS].sort()).toEqual(Object.keys(kinds).sort());
   });
