@@ -4,11 +4,16 @@ import type { ServiceModule } from '@soc/platform';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
 import { type ServiceNowAuth, ServiceNowTicketSystem, serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
+import { GraphAlertWriter } from './adapters/graph-alert-writer.ts';
+import type { AzureCredential } from './adapters/azure-http.ts';
+import { SentinelIncidentWriter } from './adapters/sentinel-incident-writer.ts';
+import { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
 import { withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
 import { makeTicketingHandler } from './handler.ts';
-import type { TicketSystem } from './ports.ts';
+import type { TicketSystem, WriteBackLedger } from './ports.ts';
+import { type SiemWriteBackDeps, makeSiemWriteBackHandler } from './siem-writeback.ts';
 
 /** The field mapping: the JSON file when one is named, then the single-field variables over it. */
 export function serviceNowMappingOf(config: TicketingConfig): ServiceNowFieldMapping {
@@ -48,6 +53,32 @@ export function serviceNowTicketSystemOf(config: TicketingConfig, fetch?: typeof
   });
 }
 
+/**
+ * The SIEM write-back of a checked configuration: nothing when `SIEM_WRITEBACK=off` (the subscription is still
+ * drained), else the Sentinel writer for the configured workspace and the Graph writer when `SIEM_WRITEBACK_GRAPH=on`.
+ */
+export async function siemWriteBackOf(
+  config: TicketingConfig,
+  ledger: WriteBackLedger,
+  deps: { credential?: AzureCredential; fetch?: typeof globalThis.fetch; armBaseUrl?: string; graphBaseUrl?: string } = {},
+): Promise<SiemWriteBackDeps> {
+  if (config.SIEM_WRITEBACK === 'off') return { ledger };
+  const credential = deps.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+  const common = { credential, timeoutMs: config.SIEM_WRITEBACK_TIMEOUT_MS, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  const { SENTINEL_SUBSCRIPTION_ID: subscriptionId, SENTINEL_RESOURCE_GROUP: resourceGroup, SENTINEL_WORKSPACE_NAME: workspace } = config;
+  const sentinel = subscriptionId && resourceGroup && workspace;
+  return {
+    ledger,
+    ...(sentinel
+      ? {
+          workspace: { subscriptionId, resourceGroup, workspace },
+          sentinel: new SentinelIncidentWriter({ ...common, ...(deps.armBaseUrl ? { baseUrl: deps.armBaseUrl } : {}) }),
+        }
+      : {}),
+    ...(config.SIEM_WRITEBACK_GRAPH === 'on' ? { graph: new GraphAlertWriter({ ...common, ...(deps.graphBaseUrl ? { baseUrl: deps.graphBaseUrl } : {}) }) } : {}),
+  };
+}
+
 /** Composition of the ticketing service: local tickets always (embedded default), ServiceNow when configured. */
 export const ticketingService: ServiceModule<TicketingConfig> = {
   name: 'ticketing',
@@ -62,9 +93,15 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeTicketingHandler({ systems, clock: platform.clock }),
     );
+    const writeBack = await siemWriteBackOf(config, new StateWriteBackLedger(platform.state, () => platform.clock.now()));
+    const siem = platform.bus.subscribe(
+      { subscription: SUBSCRIPTIONS.ticketingSiemWriteback.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+      makeSiemWriteBackHandler(writeBack),
+    );
+    if (config.SIEM_WRITEBACK === 'on') platform.log.info({ sentinel: writeBack.sentinel !== undefined, graph: writeBack.graph !== undefined }, 'SIEM write-back configured');
     return {
       close: async () => {
-        await consumer.close();
+        await Promise.all([consumer.close(), siem.close()]);
         servicenow?.breaker.shutdown();
       },
     };
