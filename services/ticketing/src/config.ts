@@ -42,6 +42,8 @@ export const TicketingConfig = z
       const set = coordinates.filter((k) => c[k] !== undefined);
       if (set.length > 0 && set.length < 3)
         for (const k of coordinates) if (c[k] === undefined) missing(k, 'the Sentinel workspace needs SENTINEL_SUBSCRIPTION_ID, SENTINEL_RESOURCE_GROUP and SENTINEL_WORKSPACE_NAME together');
+      if (c.SENTINEL_SUBSCRIPTION_ID !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c.SENTINEL_SUBSCRIPTION_ID))
+        missing('SENTINEL_SUBSCRIPTION_ID', 'is not a subscription id (a GUID)');
       if (set.length === 0 && c.SIEM_WRITEBACK_GRAPH === 'off')
         missing('SIEM_WRITEBACK', 'SIEM_WRITEBACK=on writes nowhere: set the Sentinel workspace (SENTINEL_*) and/or SIEM_WRITEBACK_GRAPH=on');
     }

@@ -184,5 +184,6 @@ describe('SIEM write-back configuration', () => {
     expect(partial.error?.issues.map((i) => i.path[0]).sort()).toEqual(['SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME']);
     expect(TicketingConfig.safeParse({ SIEM_WRITEBACK: 'on', SIEM_WRITEBACK_GRAPH: 'on' }).success).toBe(true);
     expect(TicketingConfig.safeParse(ON).success).toBe(true);
+    expect(TicketingConfig.safeParse({ ...ON, SENTINEL_SUBSCRIPTION_ID: 'contoso' }).error?.issues.map((i) => i.path[0])).toEqual(['SENTINEL_SUBSCRIPTION_ID']);
   });
 });
