@@ -38,9 +38,11 @@ const graphDecision = (summary?: string): Decision =>
 
 describe('SIEM write-back against local ARM and Graph stand-ins', () => {
   let standIn: SiemStandIn | undefined;
+  const breakers: { shutdown(): void }[] = [];
   afterEach(async () => {
     await standIn?.close();
     standIn = undefined;
+    for (const b of breakers.splice(0)) b.shutdown();
   });
 
   const scopes: string[] = [];
@@ -61,6 +63,7 @@ describe('SIEM write-back against local ARM and Graph stand-ins', () => {
       armBaseUrl: baseUrl,
       graphBaseUrl: baseUrl,
     });
+    breakers.push(...deps.breakers);
     return { standIn, handle: makeSiemWriteBackHandler(deps) };
   }
 
