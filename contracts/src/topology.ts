@@ -23,6 +23,8 @@ export const SUBSCRIPTIONS = {
   /** Outbound decision webhooks, apart from e-mail and chat so one subscriber's outage retries only the webhooks. */
   notificationWebhooks: { name: 'notification-webhooks', types: ['soc.decision.made.v1', 'soc.alert.triaged.v1'] },
   ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },
+  /** The verdict written back to the SIEM the alert came from, apart from tickets so a SIEM outage retries only this. */
+  ticketingSiemWriteback: { name: 'ticketing-siem-writeback', types: ['soc.decision.made.v1'] },
   containment: {
     name: 'containment',
     types: ['soc.decision.made.v1', 'soc.containment.approved.v1', 'soc.containment.denied.v1', 'soc.containment.freeze-changed.v1'],

@@ -144,6 +144,10 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
     };
     return { emit: [causedBy(d, TicketCreatedV1, data, { source: '/soc/ticketing', time: now() })] };
   },
+  ticketingSiemWriteback: async (e) => {
+    hop(e);
+    return { emit: [] };
+  },
   containment: async (e) => {
     hop(e);
     if (e.type !== 'soc.decision.made.v1') return { emit: [] };

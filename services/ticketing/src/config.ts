@@ -23,12 +23,31 @@ export const TicketingConfig = z
     SERVICENOW_CATEGORY: optional,
     SERVICENOW_CALLER_ID: optional,
     SERVICENOW_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+    /** Verdict write-back to the SIEM (a comment on the Sentinel incident / Graph alert the alert came from). */
+    SIEM_WRITEBACK: z.enum(['off', 'on']).default('off'),
+    /** The Sentinel workspace whose incidents get comments; all three or none (then no Sentinel write-back). */
+    SENTINEL_SUBSCRIPTION_ID: optional,
+    SENTINEL_RESOURCE_GROUP: optional,
+    SENTINEL_WORKSPACE_NAME: optional,
+    /** Also comment on Microsoft Graph security alerts (`alerts_v2`). */
+    SIEM_WRITEBACK_GRAPH: z.enum(['off', 'on']).default('off'),
+    SIEM_WRITEBACK_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
   })
   .superRefine((c, ctx) => {
-    if (c.TICKET_SYSTEM !== 'servicenow') return;
     const missing = (path: string, message: string): void => {
       ctx.addIssue({ code: 'custom', path: [path], message });
     };
+    if (c.SIEM_WRITEBACK === 'on') {
+      const coordinates = ['SENTINEL_SUBSCRIPTION_ID', 'SENTINEL_RESOURCE_GROUP', 'SENTINEL_WORKSPACE_NAME'] as const;
+      const set = coordinates.filter((k) => c[k] !== undefined);
+      if (set.length > 0 && set.length < 3)
+        for (const k of coordinates) if (c[k] === undefined) missing(k, 'the Sentinel workspace needs SENTINEL_SUBSCRIPTION_ID, SENTINEL_RESOURCE_GROUP and SENTINEL_WORKSPACE_NAME together');
+      if (c.SENTINEL_SUBSCRIPTION_ID !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c.SENTINEL_SUBSCRIPTION_ID))
+        missing('SENTINEL_SUBSCRIPTION_ID', 'is not a subscription id (a GUID)');
+      if (set.length === 0 && c.SIEM_WRITEBACK_GRAPH === 'off')
+        missing('SIEM_WRITEBACK', 'SIEM_WRITEBACK=on writes nowhere: set the Sentinel workspace (SENTINEL_*) and/or SIEM_WRITEBACK_GRAPH=on');
+    }
+    if (c.TICKET_SYSTEM !== 'servicenow') return;
     if (!c.SERVICENOW_INSTANCE_URL) missing('SERVICENOW_INSTANCE_URL', 'required when TICKET_SYSTEM=servicenow (e.g. https://acme.service-now.com)');
     else {
       try {

@@ -5,5 +5,13 @@ export { ServiceNowTicketSystem, correlationIdOf, serviceNowErrorOf, serviceNowI
 export type { ServiceNowAuth, ServiceNowTicketSystemOptions } from './adapters/servicenow-ticket-system.ts';
 export { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
 export type { NewTicket, Ticket, TicketResolution, TicketSystem, TicketUpdate } from './ports.ts';
-export { serviceNowMappingOf, serviceNowTicketSystemOf, ticketingService } from './service.ts';
+export { serviceNowMappingOf, serviceNowTicketSystemOf, siemWriteBackOf, ticketingService } from './service.ts';
 export { TicketingConfig } from './config.ts';
+export { SentinelIncidentWriter, ARM_SCOPE, SECURITY_INSIGHTS_API_VERSION } from './adapters/sentinel-incident-writer.ts';
+export type { SentinelIncidentWriterOptions } from './adapters/sentinel-incident-writer.ts';
+export { GraphAlertWriter, GRAPH_SCOPE } from './adapters/graph-alert-writer.ts';
+export type { GraphAlertWriterOptions } from './adapters/graph-alert-writer.ts';
+export { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
+export { makeSiemWriteBackHandler, sentinelCommentId, writeBackComment, writeBackKey, writeBackTarget } from './siem-writeback.ts';
+export type { SentinelWorkspace, SiemWriteBackDeps, WriteBackTarget } from './siem-writeback.ts';
+export type { GraphAlertComments, SentinelIncidentComments, SentinelIncidentRef, WriteBackLedger } from './ports.ts';

@@ -48,3 +48,28 @@ export interface TicketSystem {
   /** Resolves a ticket (status `resolved`) with a close code and notes; resolving a resolved ticket changes nothing. */
   resolve(ticketId: string, resolution: TicketResolution): Promise<Ticket>;
 }
+
+/** A Sentinel incident as the SecurityInsights API addresses it (the workspace is the configured one). */
+export interface SentinelIncidentRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  /** The incident's resource name (a GUID). */
+  incidentId: string;
+}
+
+/** Comments on Sentinel incidents. A PUT under a fixed comment id: writing twice leaves one comment. */
+export interface SentinelIncidentComments {
+  putComment(incident: SentinelIncidentRef, commentId: string, message: string): Promise<void>;
+}
+
+/** Comments on Microsoft Graph security alerts (`alerts_v2`). Each call adds a comment: callers keep a ledger. */
+export interface GraphAlertComments {
+  postComment(alertId: string, comment: string): Promise<void>;
+}
+
+/** Which write-backs were done, so a non-idempotent one (a Graph comment) is done once per key. */
+export interface WriteBackLedger {
+  has(key: string): Promise<boolean>;
+  record(key: string): Promise<void>;
+}

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
-import { AppError, ErrorCode } from '@soc/runtime';
+import { AppError, ErrorCode, breaker } from '@soc/runtime';
 import { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
 import { type ServiceNowAuth, ServiceNowTicketSystem, serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
+import { GraphAlertWriter } from './adapters/graph-alert-writer.ts';
+import type { AzureCredential } from './adapters/azure-http.ts';
+import { SentinelIncidentWriter } from './adapters/sentinel-incident-writer.ts';
+import { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
-import { withBreaker } from './adapters/with-breaker.ts';
+import { type TicketBreakerHandle, withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
 import { makeTicketingHandler } from './handler.ts';
-import type { TicketSystem } from './ports.ts';
+import type { TicketSystem, WriteBackLedger } from './ports.ts';
+import { type SiemWriteBackDeps, makeSiemWriteBackHandler } from './siem-writeback.ts';
 
 /** The field mapping: the JSON file when one is named, then the single-field variables over it. */
 export function serviceNowMappingOf(config: TicketingConfig): ServiceNowFieldMapping {
@@ -48,6 +53,38 @@ export function serviceNowTicketSystemOf(config: TicketingConfig, fetch?: typeof
   });
 }
 
+/**
+ * The SIEM write-back of a checked configuration: nothing when `SIEM_WRITEBACK=off` (the subscription is still
+ * drained), else the Sentinel writer for the configured workspace and the Graph writer when `SIEM_WRITEBACK_GRAPH=on`.
+ */
+export async function siemWriteBackOf(
+  config: TicketingConfig,
+  ledger: WriteBackLedger,
+  deps: { credential?: AzureCredential; fetch?: typeof globalThis.fetch; armBaseUrl?: string; graphBaseUrl?: string } = {},
+): Promise<SiemWriteBackDeps & { breakers: readonly TicketBreakerHandle[] }> {
+  if (config.SIEM_WRITEBACK === 'off') return { ledger, breakers: [] };
+  const credential = deps.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+  const common = { credential, timeoutMs: config.SIEM_WRITEBACK_TIMEOUT_MS, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
+  // One breaker per service; its timeout leaves the request's own timeout to fire first (a token fetch included).
+  const guard = (name: string) => breaker((op: () => Promise<void>): Promise<void> => op(), { name, timeoutMs: 2 * config.SIEM_WRITEBACK_TIMEOUT_MS + 1_000 });
+  const { SENTINEL_SUBSCRIPTION_ID: subscriptionId, SENTINEL_RESOURCE_GROUP: resourceGroup, SENTINEL_WORKSPACE_NAME: workspace } = config;
+  const out: SiemWriteBackDeps & { breakers: TicketBreakerHandle[] } = { ledger, breakers: [] };
+  if (subscriptionId && resourceGroup && workspace) {
+    const writer = new SentinelIncidentWriter({ ...common, ...(deps.armBaseUrl ? { baseUrl: deps.armBaseUrl } : {}) });
+    const guarded = guard('sentinel-writeback');
+    out.workspace = { subscriptionId, resourceGroup, workspace };
+    out.sentinel = { putComment: (incident, commentId, message) => guarded(() => writer.putComment(incident, commentId, message)) };
+    out.breakers.push(guarded.breaker);
+  }
+  if (config.SIEM_WRITEBACK_GRAPH === 'on') {
+    const writer = new GraphAlertWriter({ ...common, ...(deps.graphBaseUrl ? { baseUrl: deps.graphBaseUrl } : {}) });
+    const guarded = guard('graph-writeback');
+    out.graph = { postComment: (alertId, comment) => guarded(() => writer.postComment(alertId, comment)) };
+    out.breakers.push(guarded.breaker);
+  }
+  return out;
+}
+
 /** Composition of the ticketing service: local tickets always (embedded default), ServiceNow when configured. */
 export const ticketingService: ServiceModule<TicketingConfig> = {
   name: 'ticketing',
@@ -62,10 +99,17 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeTicketingHandler({ systems, clock: platform.clock }),
     );
+    const writeBack = await siemWriteBackOf(config, new StateWriteBackLedger(platform.state, () => platform.clock.now()));
+    const siem = platform.bus.subscribe(
+      { subscription: SUBSCRIPTIONS.ticketingSiemWriteback.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+      makeSiemWriteBackHandler(writeBack),
+    );
+    if (config.SIEM_WRITEBACK === 'on') platform.log.info({ sentinel: writeBack.sentinel !== undefined, graph: writeBack.graph !== undefined }, 'SIEM write-back configured');
     return {
       close: async () => {
-        await consumer.close();
+        await Promise.all([consumer.close(), siem.close()]);
         servicenow?.breaker.shutdown();
+        for (const b of writeBack.breakers) b.shutdown();
       },
     };
   },

@@ -1,0 +1,68 @@
+import { AppError, ErrorCode } from '@soc/runtime';
+
+/** The part of an `@azure/identity` TokenCredential the write-back adapters use (DefaultAzureCredential in production). */
+export interface AzureCredential {
+  getToken(scopes: string | string[]): Promise<{ token: string } | null>;
+}
+
+/** `Retry-After` in seconds (a number or an HTTP date), when the answer has one. */
+export function retryAfterSeconds(headers: Headers, now: Date): number | undefined {
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+/** ARM's and Graph's error text (`{"error":{"code","message"}}`), bounded. */
+async function reasonOf(res: Response): Promise<string> {
+  const body = await res.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : '';
+    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : '';
+    if (code || message) return `${code}${code && message ? ': ' : ''}${message}`.slice(0, 300);
+  } catch {
+    // not JSON: the status says enough
+  }
+  return body.replace(/\s+/g, ' ').slice(0, 300);
+}
+
+/** A bearer token for `scope`; a failure is retryable (nothing was sent). The token is never put in an error. */
+export async function tokenFor(credential: AzureCredential, scope: string, service: string): Promise<string> {
+  try {
+    const answer = await credential.getToken(scope);
+    if (!answer) throw new Error('the credential returned no token');
+    return answer.token;
+  } catch (error) {
+    throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no ${service} token: ${error instanceof Error ? error.message : String(error)}`, { retryable: true, cause: error });
+  }
+}
+
+/** Sends one request; a network failure or timeout is a retryable `DEPENDENCY_UNAVAILABLE`. */
+export async function send(fetchFn: typeof globalThis.fetch, url: string, init: RequestInit, service: string): Promise<Response> {
+  try {
+    return await fetchFn(url, init);
+  } catch (error) {
+    throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `${service} unreachable: ${error instanceof Error ? error.message : String(error)}`, { retryable: true, cause: error });
+  }
+}
+
+/**
+ * The error of a non-2xx answer: 429 and 5xx are retryable with the `Retry-After` they ask for (the bus honours
+ * `details.retryAfterSeconds`); 400, 401, 403, 404 and the rest are refusals with the service's reason.
+ */
+export async function failureOf(res: Response, what: string, now: Date): Promise<AppError> {
+  const reason = await reasonOf(res);
+  if (res.status === 429 || res.status >= 500) {
+    const after = retryAfterSeconds(res.headers, now);
+    return new AppError(res.status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} answered ${res.status}${reason ? ` (${reason})` : ''}`, {
+      retryable: true,
+      details: { status: res.status, ...(after !== undefined ? { retryAfterSeconds: after } : {}) },
+    });
+  }
+  const code =
+    res.status === 401 ? ErrorCode.UNAUTHORIZED : res.status === 403 ? ErrorCode.FORBIDDEN : res.status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.VALIDATION_FAILED;
+  return new AppError(code, `${what} refused (${res.status}${reason ? `: ${reason}` : ''})`, { retryable: false, details: { status: res.status, reason } });
+}

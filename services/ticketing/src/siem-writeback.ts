@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Alert, EventByType } from '@soc/contracts';
+import { dispatch, type EventHandler } from '@soc/bus';
+import { defang } from '@soc/outbound';
+import type { GraphAlertComments, SentinelIncidentComments, SentinelIncidentRef, WriteBackLedger } from './ports.ts';
+
+/** The Sentinel workspace write-back is configured for; incidents of any other workspace are left alone. */
+export interface SentinelWorkspace {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+}
+
+/** Where an alert's verdict can be written back, decided from the alert alone. */
+export type WriteBackTarget =
+  | { kind: 'sentinel'; incident: SentinelIncidentRef }
+  | { kind: 'graph'; alertId: string }
+  | { kind: 'none'; reason: string };
+
+const ARM_INCIDENT =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)\/providers\/Microsoft\.SecurityInsights\/incidents\/([A-Za-z0-9-]{1,128})$/i;
+const GRAPH_ALERT_ID = /^[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * Where the verdict of `alert` goes back, if anywhere. Sentinel: a `sentinel` alert whose vendor id is the incident's
+ * ARM id (the incident webhook / automation payload, or a SecurityIncident row with its IncidentUrl) in the configured
+ * workspace; a bare incident name (a row without IncidentUrl) names no workspace and is not written back. Graph: a
+ * `defender` alert whose deep link is `https://security.microsoft.com/alerts/<vendor id>` (an `alerts_v2` alert;
+ * incidents and MDE API alerts are not). The alert is attacker-influenced, so it only picks an incident or alert id
+ * inside those fixed endpoints, never a host or a workspace of its own. Pure.
+ */
+export function writeBackTarget(alert: Alert, workspace: SentinelWorkspace | undefined): WriteBackTarget {
+  const { name, vendorAlertId, url } = alert.source;
+  if (name === 'sentinel') {
+    if (!workspace) return { kind: 'none', reason: 'no Sentinel workspace configured' };
+    const m = ARM_INCIDENT.exec(vendorAlertId);
+    if (!m) return { kind: 'none', reason: 'the Sentinel alert is not an incident with its ARM id' };
+    const same = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
+    if (!same(m[1], workspace.subscriptionId) || !same(m[2], workspace.resourceGroup) || !same(m[3], workspace.workspace))
+      return { kind: 'none', reason: 'the incident is in another workspace than the configured one' };
+    return { kind: 'sentinel', incident: { ...workspace, incidentId: m[4] ?? '' } };
+  }
+  if (name === 'defender' && url !== undefined && GRAPH_ALERT_ID.test(vendorAlertId)) {
+    const link = new URL(url);
+    if (link.hostname.toLowerCase() === 'security.microsoft.com' && link.pathname === `/alerts/${vendorAlertId}`) return { kind: 'graph', alertId: vendorAlertId };
+  }
+  return { kind: 'none', reason: `a ${name} alert that did not come from Sentinel or Graph alerts_v2` };
+}
+
+/** Longest comment written back (Sentinel and Graph accept more; a verdict and summary need far less). */
+export const MAX_COMMENT_CHARS = 4000;
+
+/** The comment: verdict, score and summary, defanged (it is read in the SIEM console); never the raw payload. */
+export function writeBackComment(event: EventByType<'soc.decision.made.v1'>): string {
+  const { alert, triage } = event.data;
+  const text = [
+    `SOC Copilot verdict: ${triage.verdict.class} — risk ${triage.risk.score}/100 (${triage.risk.level}).`,
+    triage.summary,
+    `SOC Copilot alert ${alert.alertId}, revision ${alert.revision?.key ?? 'unknown'}, correlation ${event.correlationid}.`,
+  ].join('\n');
+  let out = defang(text);
+  // Cut the raw text, then defang: cutting defanged text could leave a live name at the end.
+  for (let keep = MAX_COMMENT_CHARS - 1; out.length > MAX_COMMENT_CHARS && keep > 0; keep -= out.length - MAX_COMMENT_CHARS) out = `${defang(text.slice(0, keep))}…`;
+  return out;
+}
+
+/** The write-back key of an alert revision: one comment per alert and revision, whatever re-triage happens. */
+export function writeBackKey(alert: Alert): string {
+  return `${alert.alertId}:${alert.revision?.key ?? 'no-revision'}`;
+}
+
+/** The Sentinel comment id of a write-back key: a GUID-shaped hash, so a redelivery PUTs the same comment. Pure. */
+export function sentinelCommentId(key: string): string {
+  const h = createHash('sha256').update(`soc-copilot:${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** What the write-back consumer needs; a writer left out is not written to. */
+export interface SiemWriteBackDeps {
+  workspace?: SentinelWorkspace;
+  sentinel?: SentinelIncidentComments;
+  graph?: GraphAlertComments;
+  ledger: WriteBackLedger;
+}
+
+/**
+ * Writes each decision's verdict back to the incident or alert it came from: Sentinel by a PUT under a comment id
+ * derived from the alert revision (idempotent by construction), Graph by a POST done once per alert revision (the
+ * ledger is checked before and written after; a POST whose answer was lost is posted again, at worst a duplicate).
+ * Errors go to the bus, which retries the retryable ones (honouring Retry-After) and dead-letters the rest.
+ */
+export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler {
+  return dispatch('ticketing-siem-writeback', {
+    'soc.decision.made.v1': async (event) => {
+      const alert = event.data.alert;
+      const target = writeBackTarget(alert, deps.workspace);
+      const key = writeBackKey(alert);
+      if (target.kind === 'sentinel' && deps.sentinel) await deps.sentinel.putComment(target.incident, sentinelCommentId(key), writeBackComment(event));
+      if (target.kind === 'graph' && deps.graph) {
+        const ledgerKey = `graph:${key}`;
+        if (!(await deps.ledger.has(ledgerKey))) {
+          await deps.graph.postComment(target.alertId, writeBackComment(event));
+          await deps.ledger.record(ledgerKey);
+        }
+      }
+      return { emit: [] };
+    },
+  });
+}
