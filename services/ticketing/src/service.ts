@@ -4,6 +4,7 @@ import type { ServiceModule } from '@soc/platform';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
 import { type ServiceNowAuth, ServiceNowTicketSystem, serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
+import { StateGroupCounter } from './adapters/state-group-counter.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
 import { withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
@@ -60,7 +61,7 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
     if (servicenow) systems.push(servicenow);
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeTicketingHandler({ systems, clock: platform.clock }),
+      makeTicketingHandler({ systems, groups: new StateGroupCounter(platform.state), clock: platform.clock }),
     );
     return {
       close: async () => {
