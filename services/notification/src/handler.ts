@@ -107,7 +107,7 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
 
 /** An escalation as the subject says it. */
 function describe(e: Escalation): string {
-  if (e.kind === 'severity') return `risk ${e.from} → ${e.to}`;
+  if (e.kind === 'severity') return `risk ${e.from} to ${e.to}`;
   if (e.kind === 'verdict') return 'verdict true-positive';
   return `new ${e.entities.map((x) => x.slice(0, x.indexOf(':'))).join(', ')}`;
 }
