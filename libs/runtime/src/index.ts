@@ -8,3 +8,4 @@ export type { Closer, ShutdownLogger } from './shutdown.ts';
 export { DEFAULT_VOLUME_THRESHOLD, breaker, breakerFailFastOf, isDependencyFailure, isOutageOrMisconfiguration } from './breaker.ts';
 export type { BreakerFailFast, BreakerOptions } from './breaker.ts';
 export { concurrencyLimit } from './limiter.ts';
+export { errorReasonOf, parseRetryAfter } from './http-answer.ts';

@@ -151,7 +151,7 @@ describe('SlackChatPoster against a Slack Web API stand-in', () => {
 
   it('a 429 with Retry-After is retryable and carries the wait; a 503 is retryable', async () => {
     slack.answers.push({ status: 429, headers: { 'retry-after': '7' }, body: { ok: false, error: 'ratelimited' } });
-    await expect(poster().post(message())).rejects.toMatchObject({ code: 'RATE_LIMITED', retryable: true, details: { retryAfterMs: 7000 } });
+    await expect(poster().post(message())).rejects.toMatchObject({ code: 'RATE_LIMITED', retryable: true, details: { retryAfterSeconds: 7 } });
     slack.answers.push({ status: 503, body: { ok: false, error: 'service_unavailable' } });
     await expect(poster().post(message())).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryable: true });
   });

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@soc/runtime';
+import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 import type { Mailer, OutgoingEmail } from '../ports.ts';
 import { OUTCOME_UNKNOWN } from './ledgered-mailer.ts';
 import { composeEmail } from './mime.ts';
@@ -22,30 +22,6 @@ export interface GraphMailerOptions {
   timeoutMs?: number;
   fetch?: typeof globalThis.fetch;
   now?: () => Date;
-}
-
-/** `Retry-After` in seconds (a number or an HTTP date), when the answer has one. */
-function retryAfterSeconds(headers: Headers, now: Date): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
-}
-
-/** Graph's error text (`{"error":{"code","message"}}`), bounded; it names the cause (`ErrorAccessDenied`, …). */
-async function reasonOf(res: Response): Promise<string> {
-  const body = await res.text().catch(() => '');
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : '';
-    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : '';
-    if (code || message) return `${code}${code && message ? ': ' : ''}${message}`.slice(0, 300);
-  } catch {
-    // not JSON: the status says enough
-  }
-  return body.replace(/\s+/g, ' ').slice(0, 300);
 }
 
 /**
@@ -106,9 +82,9 @@ export class GraphMailer implements Mailer {
       await res.body?.cancel();
       return `graph:${res.headers.get('request-id') ?? email.idempotencyKey}`;
     }
-    const reason = await reasonOf(res);
+    const reason = await errorReasonOf(res);
     if (res.status === 429 || res.status >= 500) {
-      const after = retryAfterSeconds(res.headers, this.#now());
+      const after = parseRetryAfter(res.headers.get('retry-after'), this.#now());
       throw new AppError(
         res.status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.DEPENDENCY_UNAVAILABLE,
         `Microsoft Graph sendMail answered ${res.status}${reason ? ` (${reason})` : ''}`,

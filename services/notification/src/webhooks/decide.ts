@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { type EventByType, SEVERITY_ID } from '@soc/contracts';
+import { parseRetryAfter } from '@soc/runtime';
 import type { SigningKey, WebhookEventType, WebhookSubscriber } from './config.ts';
 
 /** An event a webhook subscriber can receive. */
@@ -57,8 +58,6 @@ export function classifyAnswer(answer: { status: number; retryAfter: string | nu
 }
 
 function retryAfterSeconds(header: string | null, now: Date): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const seconds = /^\d+$/.test(header.trim()) ? Number(header.trim()) : Math.ceil((Date.parse(header) - now.getTime()) / 1000);
-  if (!Number.isFinite(seconds)) return undefined;
-  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, seconds));
+  const seconds = parseRetryAfter(header, now);
+  return seconds === undefined ? undefined : Math.min(MAX_RETRY_AFTER_SECONDS, seconds);
 }

@@ -1,32 +1,8 @@
-import { AppError, ErrorCode } from '@soc/runtime';
+import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 
 /** The part of an `@azure/identity` TokenCredential the write-back adapters use (DefaultAzureCredential in production). */
 export interface AzureCredential {
   getToken(scopes: string | string[]): Promise<{ token: string } | null>;
-}
-
-/** `Retry-After` in seconds (a number or an HTTP date), when the answer has one. */
-export function retryAfterSeconds(headers: Headers, now: Date): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
-}
-
-/** ARM's and Graph's error text (`{"error":{"code","message"}}`), bounded. */
-async function reasonOf(res: Response): Promise<string> {
-  const body = await res.text().catch(() => '');
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : '';
-    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : '';
-    if (code || message) return `${code}${code && message ? ': ' : ''}${message}`.slice(0, 300);
-  } catch {
-    // not JSON: the status says enough
-  }
-  return body.replace(/\s+/g, ' ').slice(0, 300);
 }
 
 /** A bearer token for `scope`; a failure is retryable (nothing was sent). The token is never put in an error. */
@@ -54,9 +30,9 @@ export async function send(fetchFn: typeof globalThis.fetch, url: string, init: 
  * `details.retryAfterSeconds`); 400, 401, 403, 404 and the rest are refusals with the service's reason.
  */
 export async function failureOf(res: Response, what: string, now: Date): Promise<AppError> {
-  const reason = await reasonOf(res);
+  const reason = await errorReasonOf(res);
   if (res.status === 429 || res.status >= 500) {
-    const after = retryAfterSeconds(res.headers, now);
+    const after = parseRetryAfter(res.headers.get('retry-after'), now);
     return new AppError(res.status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} answered ${res.status}${reason ? ` (${reason})` : ''}`, {
       retryable: true,
       details: { status: res.status, ...(after !== undefined ? { retryAfterSeconds: after } : {}) },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defang } from '@soc/outbound';
-import { AppError, ErrorCode } from '@soc/runtime';
+import { AppError, ErrorCode, parseRetryAfter } from '@soc/runtime';
 import type { NewTicket, Ticket, TicketResolution, TicketSystem, TicketUpdate } from '../ports.ts';
 import type { ServiceNowFieldMapping } from './servicenow-mapping.ts';
 
@@ -87,15 +87,6 @@ function recordOf(result: unknown, what: string): Record<string, unknown> {
 
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-/** The wait an answer asks for, in seconds: `Retry-After` as seconds or an HTTP date. */
-function retryAfterSecondsOf(headers: Headers, now: number): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d{1,9}$/.test(value)) return Number(value);
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined;
-}
-
 /** ServiceNow's `{"error": {"message", "detail"}, "status": "failure"}`, as one clipped line. */
 function serviceNowMessage(text: string): string {
   try {
@@ -114,7 +105,7 @@ function serviceNowMessage(text: string): string {
  */
 export function serviceNowErrorOf(status: number, headers: Headers, text: string, what: string, now: number): AppError {
   const said = serviceNowMessage(text);
-  const retryAfterSeconds = retryAfterSecondsOf(headers, now);
+  const retryAfterSeconds = parseRetryAfter(headers.get('retry-after'), new Date(now));
   const after = retryAfterSeconds === undefined ? undefined : { retryAfterSeconds };
   if (status === 429) return new AppError(ErrorCode.RATE_LIMITED, `ServiceNow ${what} was rate limited (429): ${said}`, { retryable: true, ...(after ? { details: after } : {}) });
   if (status >= 500 || status === 408) {

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@soc/runtime';
+import { AppError, ErrorCode, parseRetryAfter } from '@soc/runtime';
 import type { ChatPoster, OutgoingChat } from '../../ports.ts';
 import { renderSlackMessage } from './slack-card.ts';
 
@@ -31,17 +31,11 @@ export function parseSlackRef(ref: string): { channel: string; ts: string } | un
   return m ? { channel: m[1]!, ts: m[2]! } : undefined;
 }
 
-/** The `Retry-After` wait in ms (seconds, as Slack sends it), or undefined. */
-function retryAfterMsOf(headers: Headers): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  return value !== undefined && /^\d{1,6}$/.test(value) ? Number(value) * 1000 : undefined;
-}
-
 /**
  * Slack case cards through the Web API: `chat.postMessage` posts the Block Kit card to the channel the destination
  * name maps to, `chat.update` replaces it in place. Bot token scope `chat:write` only; the channel must have the app
  * in it (`not_in_channel` otherwise). Slack answers 200 with `{ ok: false, error }` on failure: `ratelimited` (or a
- * 429 with `Retry-After`) and Slack's own outages are retryable `AppError`s carrying `retryAfterMs`; a configuration
+ * 429 with `Retry-After`) and Slack's own outages are retryable `AppError`s carrying `retryAfterSeconds` (which the bus honours); a configuration
  * problem (`channel_not_found`, `not_in_channel`, `invalid_auth`, a destination not configured …) is not.
  * Not idempotent by itself (Slack has no idempotency key): the handler keeps the reference of what it posted and
  * updates it instead of posting again.
@@ -103,11 +97,11 @@ export class SlackChatPoster implements ChatPoster {
       // The cause is fetch's error (no request headers in it): never the token.
       throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Slack ${method} could not be reached: ${(error as Error).name}`, { retryable: true });
     }
-    const retryAfterMs = retryAfterMsOf(res.headers);
+    const retryAfterSeconds = parseRetryAfter(res.headers.get('retry-after'), new Date());
     if (res.status === 429) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `Slack ${method} rate limited`, { retryable: true, details: { slackError: 'ratelimited', ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) } });
+      throw new AppError(ErrorCode.RATE_LIMITED, `Slack ${method} rate limited`, { retryable: true, details: { slackError: 'ratelimited', ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } });
     }
-    if (res.status >= 500) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Slack ${method} answered ${res.status}`, { retryable: true, details: { status: res.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) } });
+    if (res.status >= 500) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Slack ${method} answered ${res.status}`, { retryable: true, details: { status: res.status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } });
     const answer = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (answer === undefined || typeof answer !== 'object' || answer === null) {
       throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Slack ${method} answered ${res.status} without a Web API body`, { retryable: false, details: { status: res.status } });
@@ -116,6 +110,6 @@ export class SlackChatPoster implements ChatPoster {
     const error = typeof answer.error === 'string' ? answer.error.slice(0, 64) : 'unknown_error';
     const retryable = RETRYABLE.has(error);
     const code = error === 'ratelimited' || error === 'rate_limited' ? ErrorCode.RATE_LIMITED : retryable ? ErrorCode.DEPENDENCY_UNAVAILABLE : error === 'invalid_auth' || error === 'not_authed' || error === 'token_revoked' || error === 'account_inactive' ? ErrorCode.UNAUTHORIZED : ErrorCode.CONFIGURATION_INVALID;
-    throw new AppError(code, `Slack ${method} failed: ${error}`, { retryable, details: { slackError: error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) } });
+    throw new AppError(code, `Slack ${method} failed: ${error}`, { retryable, details: { slackError: error, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } });
   }
 }
