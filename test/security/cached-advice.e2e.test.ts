@@ -57,12 +57,18 @@ describe('cached copilot advice is shown as the case group\'s', () => {
     expect(secondCase.triage.copilot).toMatchObject({ status: 'cached', scope: 'case-group', writtenFor: firstCase.alertId, fingerprint: firstCase.triage.copilot.fingerprint });
 
     const outbox = join(system.dataDir, 'outbox');
+    // An e-mail is the alert's when it links to its case (the second one also names the first, whose advice it quotes);
+    // mail is per case group now, so which file holds which alert is not in its name.
     const mailOf = (alertId: string) =>
-      eventually(async () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8')).find((m) => m.includes(alertId)), 10_000, `e-mail of ${alertId}`);
-    const secondMail = (await mailOf(secondCase.alertId as string)).replace(/=\r?\n/g, '');
+      eventually(
+        async () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, '')).find((m) => m.includes(`/api/v1/alerts/${alertId}`)),
+        10_000,
+        `e-mail of ${alertId}`,
+      );
+    const secondMail = await mailOf(secondCase.alertId as string);
     expect(secondMail).toContain("Copilot advice for this alert's case group");
     expect(secondMail).toContain(`written for alert ${firstCase.alertId as string}`);
-    const firstMail = (await mailOf(firstCase.alertId as string)).replace(/=\r?\n/g, '');
+    const firstMail = await mailOf(firstCase.alertId as string);
     expect(firstMail).toContain('Copilot advice (LLM, advisory)');
     expect(firstMail).not.toContain('case group');
   }, 30_000);
