@@ -59,7 +59,8 @@ describe('the whole system on the embedded default (one process)', () => {
       const v = (await api(`/api/v1/alerts/${posted.body.alertId}`)).body;
       return v.notifications.length === 1 && v.tickets.length === 1 && v.containment.length === 2 ? v : undefined;
     });
-    expect(view.notifications[0].deliveryId).toMatch(/^outbox:act-.*\.eml$/);
+    // Keyed by case group (noise control): the group's first e-mail.
+    expect(view.notifications[0].deliveryId).toMatch(/^outbox:grp-[0-9a-f]+_email_1\.eml$/);
     const eml = readFileSync(join(system.dataDir, 'outbox', view.notifications[0].deliveryId.slice('outbox:'.length)), 'utf8');
     expect(eml.replace(/=\r\n/g, '')).toContain('185[.]220[.]101[.]4'); // quoted-printable: soft line breaks joined
     expect(view.tickets[0]).toMatchObject({ system: 'local', ticketId: expect.stringMatching(/^SOC-/), priority: 1 });

@@ -1,3 +1,5 @@
+import type { GroupState } from './case-noise.ts';
+
 /** An email ready to hand to a transport. */
 export interface OutgoingEmail {
   /** Same key, same email: a transport must not send a key twice. */
@@ -91,4 +93,13 @@ export interface SentLedger {
   /** The transport definitely did not take the message: the key may be claimed again at once. */
   release(key: string): Promise<void>;
   lookup(key: string): Promise<LedgerClaim | undefined>;
+}
+
+/**
+ * The notification state of case groups, one document per (tenant, group). `write` is conditional: on the
+ * `version` read (undefined: the document must not exist yet); false when another writer got there first.
+ */
+export interface CaseGroupStore {
+  read(tenantId: string, groupKey: string): Promise<{ state: GroupState; version: string } | undefined>;
+  write(tenantId: string, groupKey: string, state: GroupState, version: string | undefined): Promise<boolean>;
 }

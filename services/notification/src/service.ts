@@ -6,6 +6,7 @@ import { ChatByChannel } from './adapters/chat-by-channel.ts';
 import { FetchWebhookTransport } from './adapters/fetch-webhook-transport.ts';
 import { OutboxChatPoster } from './adapters/outbox-mailer.ts';
 import { SlackChatPoster } from './adapters/slack/slack-chat-poster.ts';
+import { StateCaseGroupStore } from './adapters/state-group-store.ts';
 import { StateWebhookLedger } from './adapters/state-webhook-ledger.ts';
 import { NotificationConfig } from './config.ts';
 import { makeNotificationHandler } from './handler.ts';
@@ -31,6 +32,7 @@ export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<No
         makeNotificationHandler({
           mailer: mail.mailer,
           chat: new ChatByChannel({ ...(slack ? { slack } : {}) }, new OutboxChatPoster({ dir })),
+          groups: new StateCaseGroupStore(platform.state),
           clock: platform.clock,
           publicUrl: platform.env.SOC_PUBLIC_URL,
         }),

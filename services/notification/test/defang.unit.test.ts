@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '@soc/runtime';
+import { StateCaseGroupStore } from '../src/adapters/state-group-store.ts';
+import { MemoryStateStore } from '@soc/state';
 import { makeNotificationHandler } from '../src/handler.ts';
 import { decisionFixture, delivery } from './support/decision.ts';
 import { MemoryChatPoster, MemoryMailer } from './support/memory-transports.ts';
@@ -10,7 +12,7 @@ const PUBLIC_URL = 'http://localhost:8080'; // no dotted name a generated indica
 function harness() {
   const mailer = new MemoryMailer();
   const chat = new MemoryChatPoster();
-  const handle = makeNotificationHandler({ mailer, chat, clock: manualClock(), publicUrl: PUBLIC_URL });
+  const handle = makeNotificationHandler({ groups: new StateCaseGroupStore(new MemoryStateStore()), mailer, chat, clock: manualClock(), publicUrl: PUBLIC_URL });
   /** Every outbound text: subject, HTML with its character references read, plain text; chat title and text. */
   const outbound = () => [
     ...mailer.sent.flatMap((m) => [m.subject, m.text, m.html, m.html.replace(/&#(\d+);/g, (_r, c: string) => String.fromCharCode(Number(c)))]),

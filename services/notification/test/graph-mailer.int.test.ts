@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -11,7 +11,7 @@ import { LedgeredMailer } from '../src/adapters/ledgered-mailer.ts';
 import { StateSentLedger } from '../src/adapters/state-sent-ledger.ts';
 import type { OutgoingEmail } from '../src/ports.ts';
 import { makeNotificationService } from '../src/service.ts';
-import { decisionFixture } from './support/decision.ts';
+import { cardFile, decisionFixture, sameGroupAlert } from './support/decision.ts';
 import { startGraphStandIn } from './support/graph-stand-in.ts';
 
 const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.graph-test-token.sig';
@@ -108,14 +108,11 @@ describe('GraphMailer against a local Microsoft Graph stand-in', () => {
     const chatAction = first.data.actions.find((a) => a.kind === 'PostChat');
     if (!emailAction || chatAction?.kind !== 'PostChat') throw new Error('fixture changed');
     await system.platform.bus.publish([first]);
-    await until(() => existsSync(join(dir, 'outbox', `${chatAction.actionId}.teams.json`)), 'the first decision');
-    // The same e-mail action decided again (a new event, as a replay or a re-decision publishes): its chat action
-    // is new, so the chat file says when the handler is through.
-    const again = decisionFixture();
-    again.id = `${again.id}-again`;
-    again.data.actions = again.data.actions.map((a) => (a.kind === 'PostChat' ? { ...a, actionId: 'chat-again' } : a));
+    await until(() => existsSync(join(dir, 'outbox', cardFile(first, 'teams', chatAction.destination))), 'the first decision');
+    // Noise control: a second alert of the same case group updates the card (count 2) and mails nothing.
+    const again = sameGroupAlert(first, 2);
     await system.platform.bus.publish([again]);
-    await until(() => existsSync(join(dir, 'outbox', 'chat-again.teams.json')), 'the second decision');
+    await until(() => readFileSync(join(dir, 'outbox', cardFile(first, 'teams', chatAction.destination)), 'utf8').includes('2 alerts in this case group'), 'the second decision');
 
     expect(graph.requests).toHaveLength(1);
     const [request] = graph.requests;

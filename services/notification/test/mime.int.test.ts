@@ -6,6 +6,8 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '@soc/runtime';
 import { OutboxChatPoster, OutboxMailer } from '../src/adapters/outbox-mailer.ts';
+import { StateCaseGroupStore } from '../src/adapters/state-group-store.ts';
+import { MemoryStateStore } from '@soc/state';
 import { makeNotificationHandler } from '../src/handler.ts';
 import type { OutgoingEmail } from '../src/ports.ts';
 import { decisionFixture, delivery } from './support/decision.ts';
@@ -106,7 +108,7 @@ describe('the alert e-mail, read by a MIME parser', () => {
     triage.nextSteps = ['Check who else accessed https://bad-site.example/payload', '--soc-b4a9f07a-cf5d-fe4f-3826-5f3907f8a059--'];
     const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
     const secret = 'sk-test-0123456789abcdefghijklmnop';
-    const handle = makeNotificationHandler({
+    const handle = makeNotificationHandler({ groups: new StateCaseGroupStore(new MemoryStateStore()),
       mailer: new OutboxMailer({ dir, from: FROM, now: () => new Date('2026-11-23T09:00:00Z') }),
       chat: new OutboxChatPoster({ dir }),
       clock: manualClock(),

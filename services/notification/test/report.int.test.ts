@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parseEvent } from '@soc/contracts';
 import { manualClock } from '@soc/runtime';
 import { OutboxChatPoster, OutboxMailer } from '../src/adapters/outbox-mailer.ts';
+import { StateCaseGroupStore } from '../src/adapters/state-group-store.ts';
+import { MemoryStateStore } from '@soc/state';
 import { makeNotificationHandler } from '../src/handler.ts';
 
 const delivery = { subscription: 'notification', deliveryCount: 1, signal: new AbortController().signal };
@@ -17,7 +19,7 @@ describe('notification of soc.report.generated.v1', () => {
     const report = parsed.event;
     if (report.type !== 'soc.report.generated.v1') throw new Error('wrong fixture');
     const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
-    const handle = makeNotificationHandler({
+    const handle = makeNotificationHandler({ groups: new StateCaseGroupStore(new MemoryStateStore()),
       mailer: new OutboxMailer({ dir, from: 'soc-copilot@contoso.com' }),
       chat: new OutboxChatPoster({ dir }),
       clock: manualClock(),

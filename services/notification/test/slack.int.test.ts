@@ -10,10 +10,12 @@ import { runServices } from '@soc/platform';
 import { isAppError, manualClock } from '@soc/runtime';
 import { SlackChatPoster } from '../src/adapters/slack/slack-chat-poster.ts';
 import { NotificationConfig } from '../src/config.ts';
+import { StateCaseGroupStore } from '../src/adapters/state-group-store.ts';
+import { MemoryStateStore } from '@soc/state';
 import { makeNotificationHandler } from '../src/handler.ts';
 import { notificationService } from '../src/service.ts';
 import type { OutgoingChat } from '../src/ports.ts';
-import { decisionFixture, delivery } from './support/decision.ts';
+import { cardFile, decisionFixture, delivery } from './support/decision.ts';
 import { MemoryMailer } from './support/memory-transports.ts';
 
 const TOKEN = 'xoxb-1234567890-0987654321-abcdefghijklmnopqrstuvwx';
@@ -81,7 +83,7 @@ describe('SlackChatPoster against a Slack Web API stand-in', () => {
     alert.title = 'Beacon to evil-c2.com <!channel> <https://phish.example/login|click here>';
     triage.summary = 'Download from https://bad-site.example/payload by 198.51.100.7';
     event.data.actions = event.data.actions.map((a) => (a.kind === 'PostChat' ? { ...a, channel: 'slack' as const, destination: 'soc-slack' } : a));
-    const handle = makeNotificationHandler({ mailer: new MemoryMailer(), chat: poster(), clock: manualClock(), publicUrl: PUBLIC_URL });
+    const handle = makeNotificationHandler({ groups: new StateCaseGroupStore(new MemoryStateStore()), mailer: new MemoryMailer(), chat: poster(), clock: manualClock(), publicUrl: PUBLIC_URL });
     const outcome = await handle(event, delivery);
 
     expect(slack.calls).toHaveLength(1);
@@ -181,7 +183,7 @@ describe('the notification service wired to Slack by configuration', () => {
       const deadline = Date.now() + 10_000;
       while (slack.calls.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(slack.calls.map((c) => [c.path, c.headers.authorization, c.body.channel])).toEqual([['/api/chat.postMessage', `Bearer ${TOKEN}`, 'C0SOC1234']]);
-      expect(readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.json'))).toEqual([`${teams.actionId}.teams.json`]);
+      expect(readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.json'))).toEqual([cardFile(event, 'teams', teams.destination)]);
     } finally {
       await system.close();
     }

@@ -8,6 +8,7 @@ import { OutboxChatPoster } from '../src/adapters/outbox-mailer.ts';
 import { LedgeredMailer, isOutcomeUnknown } from '../src/adapters/ledgered-mailer.ts';
 import { SmtpMailer, type SmtpMailerOptions } from '../src/adapters/smtp-mailer.ts';
 import { StateSentLedger } from '../src/adapters/state-sent-ledger.ts';
+import { StateCaseGroupStore } from '../src/adapters/state-group-store.ts';
 import { makeNotificationHandler } from '../src/handler.ts';
 import type { OutgoingEmail } from '../src/ports.ts';
 import { AppError, manualClock } from '@soc/runtime';
@@ -72,7 +73,7 @@ describe('SmtpMailer against a real SMTP server on loopback (STARTTLS, AUTH)', (
     const event = decisionFixture();
     const { alert, triage } = event.data;
     triage.nextSteps = ['Check who else accessed https://bad-site.example/payload', ...triage.nextSteps];
-    const handle = makeNotificationHandler({
+    const handle = makeNotificationHandler({ groups: new StateCaseGroupStore(new MemoryStateStore()),
       mailer: ledgered(smtpMailer(server)),
       chat: new OutboxChatPoster({ dir: `${process.env.TMPDIR ?? '/tmp'}/smtp-test-chat-${process.pid}` }),
       clock: manualClock(DATE),

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '@soc/observability/testing';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { makeNotificationService } from '../src/service.ts';
-import { decisionFixture } from './support/decision.ts';
+import { cardFile, decisionFixture, sameGroupAlert } from './support/decision.ts';
 import { startSmtpStandIn } from './support/smtp-stand-in.ts';
 
 const USER = 'soc-relay';
@@ -57,15 +57,14 @@ describe('the notification service configured for SMTP (NOTIFY_EMAIL_TRANSPORT=s
     const chat = decision.data.actions.find((a) => a.kind === 'PostChat');
     if (!chat) throw new Error('fixture changed');
     await system.platform.bus.publish([decision]);
-    await until(() => existsSync(join(dir, 'outbox', `${chat.actionId}.teams.json`)), 'the decision to be handled');
+    await until(() => existsSync(join(dir, 'outbox', cardFile(decision, 'teams', chat.destination))), 'the decision to be handled');
     expect(server.connections()).toBeGreaterThanOrEqual(3);
     expect(server.received).toHaveLength(1);
 
-    const again = decisionFixture();
-    again.id = `${again.id}-again`;
-    again.data.actions = again.data.actions.map((a) => (a.kind === 'PostChat' ? { ...a, actionId: 'chat-again' } : a));
+    // Noise control: a second alert of the same case group updates the card (count 2) and mails nothing.
+    const again = sameGroupAlert(decision, 2);
     await system.platform.bus.publish([again]);
-    await until(() => existsSync(join(dir, 'outbox', 'chat-again.teams.json')), 'the repeated decision to be handled');
+    await until(() => readFileSync(join(dir, 'outbox', cardFile(decision, 'teams', chat.destination)), 'utf8').includes('2 alerts in this case group'), 'the repeated decision to be handled');
     expect(server.received).toHaveLength(1);
 
     const [message] = server.received;

@@ -1,12 +1,14 @@
-import { TicketCreatedV1, TicketUpdatedV1, type EventByType, type SocEvent, causedBy } from '@soc/contracts';
+import { TicketCreatedV1, TicketUpdatedV1, type EventByType, type SocEvent, caseGroupKey, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { defang } from '@soc/outbound';
 import { AppError, ErrorCode, type Clock } from '@soc/runtime';
-import type { NewTicket, TicketSystem } from './ports.ts';
+import type { GroupCounter, GroupTally, NewTicket, TicketSystem } from './ports.ts';
 
 /** What the ticketing handler needs. */
 export interface TicketingDeps {
   systems: readonly TicketSystem[];
+  /** Counts the alerts of each case group for the work notes. */
+  groups: GroupCounter;
   clock: Clock;
 }
 
@@ -41,8 +43,9 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
     `SOC Copilot alert ${alert.alertId}, correlation ${event.correlationid}.`,
   ].join('\n');
   return {
-    // One ticket per alert and system: a later revision of the alert adds to it instead of opening another.
-    idempotencyKey: `${alert.alertId}:ticket`,
+    // One ticket per case group and system (noise control): a later alert of the group, or a later revision of an
+    // alert, adds a work note to it instead of opening another.
+    idempotencyKey: `${caseGroupKey(alert)}:ticket`,
     actionId,
     alertId: alert.alertId,
     correlationId: event.correlationid,
@@ -55,11 +58,19 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
 /** Longest work note (`soc.ticket.updated.v1` allows 8192). */
 const MAX_NOTE_CHARS = 8000;
 
-/** The work note a later revision of the alert adds to its ticket: what the source changed and the new triage. */
-export function revisionNote(event: EventByType<'soc.decision.made.v1'>): string {
+/**
+ * The work note a later decision of the case group adds to its ticket: the group's count and last seen, then what
+ * is new — a changed version of the ticket's alert (a revision) or another alert of the group — and its triage.
+ */
+export function revisionNote(event: EventByType<'soc.decision.made.v1'>, tally: GroupTally): string {
   const { alert, triage } = event.data;
+  const what =
+    tally.revision
+      ? `The source sent a changed version of this alert (revision ${alert.revision?.key ?? 'unknown'}): severity ${alert.severity}, status ${alert.status}.`
+      : `Another alert of this case group (${alert.alertId}): severity ${alert.severity}, status ${alert.status}.`;
   const text = [
-    `The source sent a changed version of this alert (revision ${alert.revision?.key ?? 'unknown'}): severity ${alert.severity}, status ${alert.status}.`,
+    `Case group: ${tally.count} alert${tally.count === 1 ? '' : 's'}, last seen ${tally.lastSeen}.`,
+    what,
     `Re-triaged: risk ${triage.risk.score}/100 (${triage.risk.level}); verdict ${triage.verdict.class}.`,
     triage.summary,
   ].join('\n');
@@ -68,15 +79,21 @@ export function revisionNote(event: EventByType<'soc.decision.made.v1'>): string
 }
 
 /**
- * Opens a ticket for each CreateTicket action of a decision: one per alert and system. The decision of a later
- * revision of the alert adds a work note to that ticket (and raises its priority when more urgent) instead.
+ * Opens a ticket for each CreateTicket action of a decision: one per case group and system. The decision of a later
+ * alert of the group, or of a later revision of an alert, adds a work note (the group's count and last seen) to
+ * that ticket and raises its priority when more urgent, instead.
  */
 export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
   return dispatch('ticketing', {
     'soc.decision.made.v1': async (event) => {
       const emit: SocEvent[] = [];
+      const { alert } = event.data;
+      // Counted once per decision (redeliveries count nothing), before any ticket, so the first alert counts too.
+      // The decision's key is its first CreateTicket action id: a redelivery or replay keeps it, a revision's is new.
+      const first = event.data.actions.find((a) => a.kind === 'CreateTicket');
+      const tally = first ? await deps.groups.add(alert.tenantId, caseGroupKey(alert), alert.alertId, first.actionId, event.time) : undefined;
       for (const action of event.data.actions) {
-        if (action.kind !== 'CreateTicket') continue;
+        if (action.kind !== 'CreateTicket' || !tally) continue;
         const system = deps.systems.find((s) => s.name === action.system);
         if (!system) {
           throw new AppError(ErrorCode.CONFIGURATION_INVALID, `Ticket system "${action.system}" is not configured in ticketing`, { retryable: false });
@@ -84,7 +101,7 @@ export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
         const ticket = { ...ticketFor(event, action.actionId, action.priority), ...(action.assignmentGroup ? { assignmentGroup: action.assignmentGroup } : {}) };
         const opened = await system.open(ticket);
         if (!opened.created && opened.actionId !== action.actionId) {
-          const note = revisionNote(event);
+          const note = revisionNote(event, tally);
           const updated = await system.update(opened.ticketId, { updateKey: action.actionId, note, priority: action.priority });
           emit.push(
             causedBy(

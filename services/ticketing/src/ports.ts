@@ -1,6 +1,6 @@
 /** A ticket to open for an alert. */
 export interface NewTicket {
-  /** Same key, same ticket: opening twice returns the first. One per alert and system, across its revisions. */
+  /** Same key, same ticket: opening twice returns the first. One per case group and system, across its alerts and revisions. */
   idempotencyKey: string;
   /** The decision action that asked for it, so a redelivery of that decision is told from a later revision's. */
   actionId: string;
@@ -72,4 +72,19 @@ export interface GraphAlertComments {
 export interface WriteBackLedger {
   has(key: string): Promise<boolean>;
   record(key: string): Promise<void>;
+}
+
+/** A case group's alerts as ticketing has counted them. */
+export interface GroupTally {
+  /** Distinct alerts of the group (revisions of an alert count once). */
+  count: number;
+  lastSeen: string;
+  /** The alert was in the group before this decision: the decision is of a later revision of it. */
+  revision: boolean;
+}
+
+/** Counts the alerts (decisions) of each case group once each, however often a decision is delivered. */
+export interface GroupCounter {
+  /** Adds the decision (a key that stays the same across its redeliveries) to the group, once, and returns the group's tally afterwards. */
+  add(tenantId: string, groupKey: string, alertId: string, decisionKey: string, at: string): Promise<GroupTally>;
 }

@@ -8,6 +8,7 @@ import { GraphAlertWriter } from './adapters/graph-alert-writer.ts';
 import type { AzureCredential } from './adapters/azure-http.ts';
 import { SentinelIncidentWriter } from './adapters/sentinel-incident-writer.ts';
 import { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
+import { StateGroupCounter } from './adapters/state-group-counter.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
 import { type TicketBreakerHandle, withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
@@ -97,7 +98,7 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
     if (servicenow) systems.push(servicenow);
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeTicketingHandler({ systems, clock: platform.clock }),
+      makeTicketingHandler({ systems, groups: new StateGroupCounter(platform.state), clock: platform.clock }),
     );
     const writeBack = await siemWriteBackOf(config, new StateWriteBackLedger(platform.state, () => platform.clock.now()));
     const siem = platform.bus.subscribe(

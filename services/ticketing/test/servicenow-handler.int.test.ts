@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { type EventByType, type SocEvent, parseEvent } from '@soc/contracts';
+import { type EventByType, type SocEvent, caseGroupKey, parseEvent } from '@soc/contracts';
+import { MemoryStateStore } from '@soc/state';
 import type { HandlerOutcome } from '@soc/bus';
 import { isAppError, manualClock } from '@soc/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServiceNowFieldMapping } from '../src/adapters/servicenow-mapping.ts';
 import { ServiceNowTicketSystem } from '../src/adapters/servicenow-ticket-system.ts';
+import { StateGroupCounter } from '../src/adapters/state-group-counter.ts';
 import { makeTicketingHandler } from '../src/handler.ts';
 import { ServiceNowStandIn } from './support/servicenow-stand-in.ts';
 
@@ -40,6 +42,7 @@ describe('ticketing handler with ServiceNow (the decision fixture asks for a Ser
     const instanceUrl = await standIn.start();
     const handle = makeTicketingHandler({
       systems: [new ServiceNowTicketSystem({ instanceUrl, auth: AUTH, mapping: ServiceNowFieldMapping.parse({ category: 'security' }) })],
+      groups: new StateGroupCounter(new MemoryStateStore()),
       clock: manualClock('2026-12-07T03:00:00.000Z'),
     });
     const event = decision();
@@ -50,7 +53,7 @@ describe('ticketing handler with ServiceNow (the decision fixture asks for a Ser
     expect(created.type).toBe('soc.ticket.created.v1');
     expect(created.data).toMatchObject({ system: 'servicenow', ticketId: 'INC0010000', status: 'new', priority: 2 });
     const incident = [...standIn.incidents.values()][0]!;
-    expect(incident).toMatchObject({ correlation_id: `${event.data.alert.alertId}:ticket`, assignment_group: 'SOC Tier 2', category: 'security', impact: '1', urgency: '2' });
+    expect(incident).toMatchObject({ correlation_id: `${caseGroupKey(event.data.alert)}:ticket`, assignment_group: 'SOC Tier 2', category: 'security', impact: '1', urgency: '2' });
 
     const again = await deliver(handle, event);
     expect(again.outcome.emit[0]!.type).toBe('soc.ticket.created.v1');
@@ -69,5 +72,22 @@ describe('ticketing handler with ServiceNow (the decision fixture asks for a Ser
     expect(standIn.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
     expect(incident.journal).toHaveLength(1);
     expect(incident.priority).toBe('1');
+    expect(JSON.stringify(incident.journal[0])).toContain('Case group: 1 alert, last seen');
+    expect(JSON.stringify(incident.journal[0])).toContain('changed version of this alert');
+
+    // Noise control: another alert of the same case group (a new alert id, same rule and key entities) adds a work
+    // note with the count to the same incident, twice delivered, and opens nothing.
+    const other = decision();
+    other.id = 'a7c1e0f2-0000-4000-8000-000000000003';
+    other.data.alert.alertId = `${other.data.alert.alertId}-2`;
+    other.data.actions = other.data.actions.map((a) => ({ ...a, actionId: `${a.actionId}-2` }));
+    expect(caseGroupKey(other.data.alert)).toBe(caseGroupKey(event.data.alert));
+    expect((await deliver(handle, other)).outcome.emit[0]!.type).toBe('soc.ticket.updated.v1');
+    await deliver(handle, other);
+    expect(standIn.incidents.size).toBe(1);
+    expect(standIn.calls.filter((c) => c.method === 'POST')).toHaveLength(1);
+    expect(incident.journal).toHaveLength(2);
+    expect(JSON.stringify(incident.journal[1])).toContain('Case group: 2 alerts, last seen');
+    expect(JSON.stringify(incident.journal[1])).toContain(`Another alert of this case group (${other.data.alert.alertId})`);
   });
 });

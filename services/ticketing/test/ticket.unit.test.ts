@@ -45,7 +45,7 @@ describe('ticket text (it leaves for ServiceNow)', () => {
     const event = decision();
     event.data.alert.revision = { key: `rev-${'a'.repeat(32)}`, receivedAt: '2026-11-23T10:00:00.000Z' };
     event.data.triage.summary = `Beacon to evil-c2.com from 198.51.100.7, mail from attacker@phish.example ${'x '.repeat(5000)} https://tail.example/end`;
-    const note = revisionNote(event);
+    const note = revisionNote(event, { count: 3, lastSeen: '2026-11-23T10:00:00.000Z', revision: true });
     for (const live of ['evil-c2.com', '198.51.100.7', 'attacker@phish.example']) expect(note).not.toContain(live);
     expect(defang(note)).toBe(note);
     expect(note.length).toBeLessThanOrEqual(8192);
