@@ -47,8 +47,19 @@ describe('cached copilot advice is shown as the case group\'s', () => {
   });
 
   it('marks the second alert\'s advice as the group\'s, written for the first, in the case and the e-mail', async () => {
+    const outbox = join(system.dataDir, 'outbox');
+    // An e-mail is the alert's when it links to its case (the second one also names the first, whose advice it quotes).
+    // Mail is per case group: the group's first e-mail describes the alert notification handled first, so the second
+    // alert is sent once the first one's e-mail is out; the second's own e-mail is its escalation (a true positive).
+    const mailOf = (alertId: string) =>
+      eventually(
+        async () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, '')).find((m) => m.includes(`/api/v1/alerts/${alertId}`)),
+        10_000,
+        `e-mail of ${alertId}`,
+      );
     const first = await sender('/api/v1/alerts/generic', { body: alert('grp-1') });
     const firstCase = await decidedCase(viewer, first.body.alertId as string);
+    const firstMail = await mailOf(firstCase.alertId as string);
     const second = await sender('/api/v1/alerts/generic', { body: alert('grp-2') });
     const secondCase = await decidedCase(viewer, second.body.alertId as string);
 
@@ -56,20 +67,10 @@ describe('cached copilot advice is shown as the case group\'s', () => {
     expect(firstCase.triage.copilot).toMatchObject({ status: 'advised', scope: 'alert', writtenFor: firstCase.alertId });
     expect(secondCase.triage.copilot).toMatchObject({ status: 'cached', scope: 'case-group', writtenFor: firstCase.alertId, fingerprint: firstCase.triage.copilot.fingerprint });
 
-    const outbox = join(system.dataDir, 'outbox');
-    // An e-mail is the alert's when it links to its case (the second one also names the first, whose advice it quotes);
-    // mail is per case group now, so which file holds which alert is not in its name.
-    const mailOf = (alertId: string) =>
-      eventually(
-        async () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, '')).find((m) => m.includes(`/api/v1/alerts/${alertId}`)),
-        10_000,
-        `e-mail of ${alertId}`,
-      );
     const secondMail = await mailOf(secondCase.alertId as string);
     expect(secondMail).toContain("Copilot advice for this alert's case group");
     expect(secondMail).toContain(`written for alert ${firstCase.alertId as string}`);
-    const firstMail = await mailOf(firstCase.alertId as string);
     expect(firstMail).toContain('Copilot advice (LLM, advisory)');
-    expect(firstMail).not.toContain('case group');
+    expect(firstMail).not.toContain("Copilot advice for this alert's case group");
   }, 30_000);
 });

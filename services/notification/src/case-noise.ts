@@ -4,8 +4,17 @@ type RiskLevel = Triage['risk']['level'];
 
 /**
  * Noise control (issue 13 point 4): one e-mail and one card per case group (`caseGroupKey`, contracts). A pure
- * decider in the Emmett style: `decide(state, decision) → effects`, `evolve(state, effect) → state`; the handler
- * loads the group's document, performs the effects and writes the evolved state back with optimistic concurrency.
+ * decider in the Emmett style, `decide(state, command) → events` and `evolve(state, event) → state`; the handler
+ * loads the group's document, decides, writes the evolved state back with optimistic concurrency, and only then
+ * performs what it reserved.
+ *
+ * **Intent first.** A send is reserved in the group's state (a pending intent owned by the decision that reserved
+ * it) before anything leaves, and performed only by that decision's handler, after the reservation is stored. So the
+ * e-mail under a key (`<group>:email:<n>`) always describes the alert whose decision reserved it, whatever order
+ * concurrent decisions of a new group are handled in; a lost race at the conditional write has sent nothing. A crash
+ * after the write and before (or during) the send leaves the intent pending: the redelivered decision finds its
+ * decision already folded in, and performs its pending intents again (transports are idempotent by key). Done
+ * intents are completed with a second conditional write (`Complete`), which also records a new card's reference.
  */
 
 /** The risk levels in rising order: a decision whose level is above every earlier one of its group escalates. */
@@ -16,6 +25,12 @@ const rank = (level: RiskLevel): number => LEVELS.indexOf(level);
 export const MAX_SEEN = 500;
 /** Entities remembered per group (enough for a case; beyond this, new ones no longer escalate). */
 export const MAX_ENTITIES = 200;
+/**
+ * Pending intents kept per group. Each decision reserves at most one e-mail and one card action per chat destination,
+ * and intents are completed right after; this bound is only reached when a transport has failed for a long time, and
+ * then the oldest card updates (cosmetic: the next update carries the newest count) are dropped first.
+ */
+export const MAX_PENDING = 200;
 
 /** What the decider reads of one decision: no attacker text, only keys, levels and the requested destinations. */
 export interface GroupDecision {
@@ -33,6 +48,21 @@ export interface GroupDecision {
   chats: readonly { channel: 'teams' | 'slack'; destination: string }[];
 }
 
+/** Why a later decision of a group sends another e-mail. */
+export type Escalation = { kind: 'severity'; from: RiskLevel; to: RiskLevel } | { kind: 'verdict' } | { kind: 'entity'; entities: string[] };
+
+/** A send reserved by one decision and not yet done: only that decision's handler performs it. */
+export type Intent =
+  | { kind: 'email'; key: string; decisionKey: string; to: readonly string[]; reason: 'first' | 'escalation'; escalations: readonly Escalation[] }
+  | { kind: 'post-card'; key: string; decisionKey: string; channel: 'teams' | 'slack'; destination: string; count: number }
+  | { kind: 'update-card'; key: string; decisionKey: string; channel: 'teams' | 'slack'; destination: string; ref: string };
+
+/** A chat card of the group: its reference once posted; while the post is pending, the key of the intent. */
+export interface CardSlot {
+  ref?: string;
+  pending?: string;
+}
+
 /** The group's document: one per (tenant, case group). */
 export interface GroupState {
   groupKey: string;
@@ -42,24 +72,26 @@ export interface GroupState {
   level: RiskLevel;
   truePositive: boolean;
   entities: string[];
-  /** E-mails sent for the group: the next one's key is `<group>:email:<emails + 1>`. */
+  /** E-mails reserved for the group: the next one's key is `<group>:email:<emails + 1>`. */
   emails: number;
-  /** Card references by `<channel>/<destination>`, for updates in place. */
-  cards: Record<string, string>;
+  /** Cards by `<channel>/<destination>`, for updates in place. */
+  cards: Record<string, CardSlot>;
   seen: string[];
+  /** Reserved sends not yet done, oldest first. */
+  pending: Intent[];
 }
 
-/** Why a later decision of a group sends another e-mail. */
-export type Escalation = { kind: 'severity'; from: RiskLevel; to: RiskLevel } | { kind: 'verdict' } | { kind: 'entity'; entities: string[] };
+export type GroupCommand =
+  /** A decision of the group asks for its e-mail and cards. */
+  | { kind: 'Notify'; decision: GroupDecision }
+  /** The handler performed a pending intent; `ref` is a posted card's reference. */
+  | { kind: 'Complete'; key: string; ref?: string };
 
-export type NoiseEffect =
+export type GroupEvent =
   /** The decision joins the group (count, last seen, highest level, verdict, entities). */
   | { kind: 'Folded'; decision: GroupDecision }
-  | { kind: 'SendEmail'; key: string; to: readonly string[]; reason: 'first' | 'escalation'; escalations: readonly Escalation[] }
-  | { kind: 'PostCard'; key: string; channel: 'teams' | 'slack'; destination: string }
-  | { kind: 'UpdateCard'; ref: string; channel: 'teams' | 'slack'; destination: string }
-  /** The outcome of a PostCard, fed back with the transport's reference. */
-  | { kind: 'CardPosted'; channel: 'teams' | 'slack'; destination: string; ref: string };
+  | { kind: 'Reserved'; intent: Intent }
+  | { kind: 'Completed'; key: string; ref?: string };
 
 /**
  * Escalations of `decision` over `state`, precisely: its risk level is above the group's highest so far; or its
@@ -80,31 +112,59 @@ export function escalationsOf(state: GroupState | undefined, decision: GroupDeci
 /** Entities of note: the ones an analyst acts on. */
 export const ENTITY_TYPES_OF_NOTE: ReadonlySet<EntityType> = new Set<EntityType>(['host', 'user', 'ip', 'hash', 'domain', 'url', 'mailbox', 'process', 'file']);
 
-const cardTarget = (channel: string, destination: string) => `${channel}/${destination}`;
+export const cardTarget = (channel: string, destination: string) => `${channel}/${destination}`;
 
-/** The effects of one decision on its group. A redelivered decision, or one without a group change, sends nothing. */
-export function decide(state: GroupState | undefined, decision: GroupDecision): NoiseEffect[] {
-  if (state?.seen.includes(decision.decisionKey)) return [];
-  const effects: NoiseEffect[] = [{ kind: 'Folded', decision }];
-  const escalations = escalationsOf(state, decision);
-  const emails = state?.emails ?? 0;
-  if (decision.emailTo && decision.emailTo.length > 0 && (emails === 0 || escalations.length > 0)) {
-    effects.push({ kind: 'SendEmail', key: `${decision.groupKey}:email:${emails + 1}`, to: decision.emailTo, reason: emails === 0 ? 'first' : 'escalation', escalations });
-  }
-  for (const { channel, destination } of decision.chats) {
-    const ref = state?.cards[cardTarget(channel, destination)];
-    effects.push(ref ? { kind: 'UpdateCard', ref, channel, destination } : { kind: 'PostCard', key: `${decision.groupKey}:card:${cardTarget(channel, destination)}`, channel, destination });
-  }
-  return effects;
+/** The intents `decisionKey` has reserved and not yet done, in reservation order. */
+export function pendingOf(state: GroupState | undefined, decisionKey: string): Intent[] {
+  return state?.pending.filter((i) => i.decisionKey === decisionKey) ?? [];
 }
 
-/** The group after an effect. */
-export function evolve(state: GroupState | undefined, effect: NoiseEffect): GroupState | undefined {
-  switch (effect.kind) {
+/** The events of a command on the group. A redelivered decision, or a completion already recorded, changes nothing. */
+export function decide(state: GroupState | undefined, command: GroupCommand): GroupEvent[] {
+  return command.kind === 'Notify' ? notify(state, command.decision) : complete(state, command.key, command.ref);
+}
+
+function notify(state: GroupState | undefined, decision: GroupDecision): GroupEvent[] {
+  if (state?.seen.includes(decision.decisionKey)) return [];
+  const events: GroupEvent[] = [{ kind: 'Folded', decision }];
+  const escalations = escalationsOf(state, decision);
+  const emails = state?.emails ?? 0;
+  const { decisionKey } = decision;
+  if (decision.emailTo && decision.emailTo.length > 0 && (emails === 0 || escalations.length > 0)) {
+    const reason = emails === 0 ? 'first' : 'escalation';
+    events.push({ kind: 'Reserved', intent: { kind: 'email', key: `${decision.groupKey}:email:${emails + 1}`, decisionKey, to: decision.emailTo, reason, escalations } });
+  }
+  for (const { channel, destination } of decision.chats) {
+    const slot = state?.cards[cardTarget(channel, destination)];
+    if (slot?.ref) {
+      events.push({ kind: 'Reserved', intent: { kind: 'update-card', key: `${slot.ref}#${decisionKey}`, decisionKey, channel, destination, ref: slot.ref } });
+    } else if (!slot?.pending) {
+      // A card being posted by an earlier decision (its post pending) is refreshed by that decision once posted.
+      events.push({ kind: 'Reserved', intent: { kind: 'post-card', key: `${decision.groupKey}:card:${cardTarget(channel, destination)}`, decisionKey, channel, destination, count: (state?.count ?? 0) + 1 } });
+    }
+  }
+  return events;
+}
+
+function complete(state: GroupState | undefined, key: string, ref: string | undefined): GroupEvent[] {
+  const intent = state?.pending.find((i) => i.key === key);
+  if (!state || !intent) return [];
+  const events: GroupEvent[] = [{ kind: 'Completed', key, ...(ref !== undefined ? { ref } : {}) }];
+  // Alerts folded in while the card's post was pending found no reference to update: the decision that posted it
+  // refreshes it once, so the card shows the group's latest count.
+  if (intent.kind === 'post-card' && ref !== undefined && state.count > intent.count) {
+    const { decisionKey, channel, destination } = intent;
+    events.push({ kind: 'Reserved', intent: { kind: 'update-card', key: `${ref}#${decisionKey}#${state.count}`, decisionKey, channel, destination, ref } });
+  }
+  return events;
+}
+
+/** The group after an event. */
+export function evolve(state: GroupState | undefined, event: GroupEvent): GroupState | undefined {
+  switch (event.kind) {
     case 'Folded': {
-      const d = effect.decision;
-      const s: GroupState = state ?? { groupKey: d.groupKey, count: 0, firstSeen: d.at, lastSeen: d.at, level: d.level, truePositive: false, entities: [], emails: 0, cards: {}, seen: [] };
-      const entities = [...new Set([...s.entities, ...d.entities])].slice(0, MAX_ENTITIES);
+      const d = event.decision;
+      const s: GroupState = state ?? { groupKey: d.groupKey, count: 0, firstSeen: d.at, lastSeen: d.at, level: d.level, truePositive: false, entities: [], emails: 0, cards: {}, seen: [], pending: [] };
       return {
         ...s,
         count: s.count + 1,
@@ -112,16 +172,39 @@ export function evolve(state: GroupState | undefined, effect: NoiseEffect): Grou
         lastSeen: d.at > s.lastSeen ? d.at : s.lastSeen,
         level: rank(d.level) > rank(s.level) ? d.level : s.level,
         truePositive: s.truePositive || d.verdict === 'true-positive',
-        entities,
+        entities: [...new Set([...s.entities, ...d.entities])].slice(0, MAX_ENTITIES),
         seen: [...s.seen, d.decisionKey].slice(-MAX_SEEN),
       };
     }
-    case 'SendEmail':
-      return state && { ...state, emails: state.emails + 1 };
-    case 'CardPosted':
-      return state && { ...state, cards: { ...state.cards, [cardTarget(effect.channel, effect.destination)]: effect.ref } };
-    case 'PostCard':
-    case 'UpdateCard':
-      return state;
+    case 'Reserved': {
+      if (!state) return state;
+      const { intent } = event;
+      const cards = intent.kind === 'post-card' ? { ...state.cards, [cardTarget(intent.channel, intent.destination)]: { pending: intent.key } } : state.cards;
+      return { ...state, emails: state.emails + (intent.kind === 'email' ? 1 : 0), cards, pending: bounded([...state.pending, intent]) };
+    }
+    case 'Completed': {
+      if (!state) return state;
+      const intent = state.pending.find((i) => i.key === event.key);
+      const pending = state.pending.filter((i) => i.key !== event.key);
+      if (intent?.kind !== 'post-card') return { ...state, pending };
+      const target = cardTarget(intent.channel, intent.destination);
+      return { ...state, pending, cards: { ...state.cards, [target]: event.ref !== undefined ? { ref: event.ref } : {} } };
+    }
   }
+}
+
+/** Keeps at most {@link MAX_PENDING} intents, dropping the oldest card updates first (never an e-mail or a post). */
+function bounded(pending: Intent[]): Intent[] {
+  let out = pending;
+  while (out.length > MAX_PENDING) {
+    const i = out.findIndex((p) => p.kind === 'update-card');
+    if (i < 0) break;
+    out = [...out.slice(0, i), ...out.slice(i + 1)];
+  }
+  return out;
+}
+
+/** The state a command leads to (the decider's events applied in order). */
+export function apply(state: GroupState | undefined, events: readonly GroupEvent[]): GroupState | undefined {
+  return events.reduce<GroupState | undefined>(evolve, state);
 }

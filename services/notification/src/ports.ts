@@ -96,10 +96,10 @@ export interface SentLedger {
 }
 
 /**
- * The notification state of case groups, one document per (tenant, group). `write` is conditional: on the
- * `version` read (undefined: the document must not exist yet); false when another writer got there first.
+ * The notification state of case groups, one document per (tenant, group). `update` is a read-modify-write with
+ * optimistic concurrency: `change` gets the current state (undefined when none) and returns the next, or undefined
+ * to leave it; a lost race re-reads and calls `change` again. Resolves to the state afterwards.
  */
 export interface CaseGroupStore {
-  read(tenantId: string, groupKey: string): Promise<{ state: GroupState; version: string } | undefined>;
-  write(tenantId: string, groupKey: string, state: GroupState, version: string | undefined): Promise<boolean>;
+  update(tenantId: string, groupKey: string, change: (current: GroupState | undefined) => GroupState | undefined): Promise<GroupState | undefined>;
 }
