@@ -3,7 +3,13 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventByType, parseEvent } from '@soc/contracts';
-import { type NotificationDeps, type OutgoingChat, type OutgoingEmail, OutboxMailer, makeNotificationHandler } from '@soc/notification';
+import {
+  type NotificationDeps,
+  type OutgoingChat,
+  type OutgoingEmail,
+  OutboxMailer,
+  makeNotificationHandler,
+} from '@soc/notification';
 
 /** The fixed clock of every sample: the same bytes on every run. */
 export const SAMPLE_TIME = new Date('2026-11-23T09:00:00.000Z');
@@ -16,8 +22,10 @@ export const SAMPLE_SLACK_DESTINATION = 'soc-alerts';
  * What an attacker wrote into the alert: markup, a live-looking link and an "approve here" lure. The samples show
  * it arrives escaped and defanged in every channel.
  */
-export const ATTACKER_TITLE = 'Suspicious PowerShell command line <img src=x onerror=alert(1)> — urgent: approve at https://login-micros0ft.example/approve';
-export const ATTACKER_STEP = 'Verify the payload at https://evil.example/stage2.ps1 and <a href="https://evil.example/reset">reset the password here</a>.';
+export const ATTACKER_TITLE =
+  'Suspicious PowerShell command line <img src=x onerror=alert(1)> — urgent: approve at https://login-micros0ft.example/approve';
+export const ATTACKER_STEP =
+  'Verify the payload at https://evil.example/stage2.ps1 and <a href="https://evil.example/reset">reset the password here</a>.';
 
 /** The notification samples of one decision, as the notification service sends them. */
 export interface NotificationSamples {
@@ -36,7 +44,9 @@ export interface NotificationSamples {
  * its Teams one.
  */
 export function sampleDecision(): EventByType<'soc.decision.made.v1'> {
-  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
+  const parsed = parseEvent(
+    JSON.parse(readFileSync(new URL('../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')),
+  );
   if (!parsed.ok) throw new Error(`contract fixture: ${parsed.description}`);
   if (parsed.event.type !== 'soc.decision.made.v1') throw new Error('contract fixture: not a decision');
   const event = structuredClone(parsed.event);
@@ -45,7 +55,13 @@ export function sampleDecision(): EventByType<'soc.decision.made.v1'> {
   event.data.triage.nextSteps = [...event.data.triage.nextSteps, ATTACKER_STEP];
   event.data.actions = [
     ...event.data.actions,
-    { actionId: '0c1f7a52-5d7e-4c1b-9a3e-2b6f8e4d7a10', kind: 'PostChat', reason: 'Critical risk: post to the SOC channel', channel: 'slack', destination: SAMPLE_SLACK_DESTINATION },
+    {
+      actionId: '0c1f7a52-5d7e-4c1b-9a3e-2b6f8e4d7a10',
+      kind: 'PostChat',
+      reason: 'Critical risk: post to the SOC channel',
+      channel: 'slack',
+      destination: SAMPLE_SLACK_DESTINATION,
+    },
   ];
   return event;
 }
@@ -59,7 +75,12 @@ class MemoryCaseGroupStore implements CaseGroupStore {
   async read(tenantId: string, groupKey: string): Promise<GroupDoc | undefined> {
     return this.docs.get(`${tenantId}:${groupKey}`);
   }
-  async write(tenantId: string, groupKey: string, state: GroupDoc['state'], version: string | undefined): Promise<boolean> {
+  async write(
+    tenantId: string,
+    groupKey: string,
+    state: GroupDoc['state'],
+    version: string | undefined,
+  ): Promise<boolean> {
     const key = `${tenantId}:${groupKey}`;
     if (this.docs.get(key)?.version !== version) return false;
     this.docs.set(key, { state, version: String(Number(version ?? 0) + 1) });
@@ -88,7 +109,10 @@ export async function notificationSamples(decision = sampleDecision()): Promise<
     const [email] = emails;
     const teams = chats.find((m) => m.channel === 'teams');
     const slack = chats.find((m) => m.channel === 'slack');
-    if (!email || !teams || !slack) throw new Error(`the handler sent ${emails.length} e-mail(s) and ${chats.map((m) => m.channel).join(', ') || 'no'} card(s); the samples need one e-mail, a Teams and a Slack card`);
+    if (!email || !teams || !slack)
+      throw new Error(
+        `the handler sent ${emails.length} e-mail(s) and ${chats.map((m) => m.channel).join(', ') || 'no'} card(s); the samples need one e-mail, a Teams and a Slack card`,
+      );
     const [file] = (await readdir(dir)).filter((f) => f.endsWith('.eml'));
     if (!file) throw new Error('the outbox wrote no .eml');
     return { decision, email, eml: await readFile(join(dir, file)), teams, slack };

@@ -38,7 +38,16 @@ const TEAMS_HOST_CONFIG = {
   fontFamily: "'Segoe UI', 'Liberation Sans', Arial, sans-serif",
   spacing: { small: 4, default: 8, medium: 12, large: 16, extraLarge: 24, padding: 16 },
   containerStyles: {
-    default: { backgroundColor: '#FFFFFF', foregroundColors: { default: { default: '#242424', subtle: '#616161' }, accent: { default: '#5B5FC7', subtle: '#5B5FC7' }, attention: { default: '#C4314B', subtle: '#C4314B' }, good: { default: '#237B4B', subtle: '#237B4B' }, warning: { default: '#835C00', subtle: '#835C00' } } },
+    default: {
+      backgroundColor: '#FFFFFF',
+      foregroundColors: {
+        default: { default: '#242424', subtle: '#616161' },
+        accent: { default: '#5B5FC7', subtle: '#5B5FC7' },
+        attention: { default: '#C4314B', subtle: '#C4314B' },
+        good: { default: '#237B4B', subtle: '#237B4B' },
+        warning: { default: '#835C00', subtle: '#835C00' },
+      },
+    },
   },
   actions: { actionsOrientation: 'horizontal', buttonSpacing: 8, maxActions: 6, spacing: 'default' },
   factSet: { title: { weight: 'bolder', maxWidth: 160 }, spacing: 8 },
@@ -54,7 +63,14 @@ body { margin: 0; background: #f5f5f5; font-family: 'Liberation Sans', Arial, sa
 </style></head><body><div class="message" id="message"><div class="meta"><b>SOC Copilot</b>09:00</div><div class="card" id="card"></div></div></body></html>`;
 
 async function openPage(browser: Browser, javaScriptEnabled: boolean): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 800, height: 600 }, deviceScaleFactor: 1, javaScriptEnabled, reducedMotion: 'reduce', locale: 'en-US', timezoneId: 'UTC' });
+  const context = await browser.newContext({
+    viewport: { width: 800, height: 600 },
+    deviceScaleFactor: 1,
+    javaScriptEnabled,
+    reducedMotion: 'reduce',
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
   const page = await context.newPage();
   // Alert text is attacker-written: the pages load nothing from anywhere (the renderer's script is inlined).
   await page.route('**/*', (route) => route.abort());
@@ -99,11 +115,18 @@ async function shootTeams(browser: Browser, card: Record<string, unknown>, file:
       document.getElementById('card')?.appendChild(rendered);
       const events = Array.from({ length: context.eventCount }, (_, i) => context.getEventAt(i).message);
       const validation = adaptive.validateProperties();
-      return [...events, ...Array.from({ length: validation.validationEvents.length }, (_, i) => validation.validationEvents[i]?.message ?? '')];
+      return [
+        ...events,
+        ...Array.from(
+          { length: validation.validationEvents.length },
+          (_, i) => validation.validationEvents[i]?.message ?? '',
+        ),
+      ];
     },
     { card, hostConfig: TEAMS_HOST_CONFIG },
   );
-  if (problems.length > 0) throw new Error(`the Adaptive Cards renderer rejected the Teams card: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`the Adaptive Cards renderer rejected the Teams card: ${problems.join('; ')}`);
   await page.locator('#message').screenshot({ path: file, animations: 'disabled' });
 }
 
@@ -112,9 +135,15 @@ async function shootTeams(browser: Browser, card: Record<string, unknown>, file:
  * `slackBlocksHtml`) and Teams card (Adaptive Card, drawn by Microsoft's `adaptivecards` renderer) in Debian's
  * Chromium, and writes their screenshots and the cards' JSON to `outDir`. Fails when Chromium is missing.
  */
-export async function writeNotificationScreenshots(outDir: string, options: ScreenshotOptions = {}): Promise<ScreenshotResult> {
+export async function writeNotificationScreenshots(
+  outDir: string,
+  options: ScreenshotOptions = {},
+): Promise<ScreenshotResult> {
   const executablePath = options.chromiumPath ?? CHROMIUM_PATH;
-  if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: install Debian's package (apt-get install -y chromium). These renderings never download a browser.`);
+  if (!existsSync(executablePath))
+    throw new Error(
+      `Chromium not found at ${executablePath}: install Debian's package (apt-get install -y chromium). These renderings never download a browser.`,
+    );
   const samples = await notificationSamples();
   const teamsCard = adaptiveCardOf(samples.teams);
   await mkdir(outDir, { recursive: true });

@@ -14,12 +14,19 @@ export interface SlackHtmlOptions {
   time: string;
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 /** HTML-escapes text for element content and quoted attributes. */
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-const obj = (value: unknown): Json => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {});
+const obj = (value: unknown): Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
 const list = (value: unknown): Json[] => (Array.isArray(value) ? value.map(obj) : []);
 
 /**
@@ -61,13 +68,20 @@ function block(b: Json): string {
     case 'section': {
       const text = b.text === undefined ? '' : `<div class="text">${textObject(b.text)}</div>`;
       const fields = list(b.fields);
-      const grid = fields.length > 0 ? `<div class="fields">${fields.map((f) => `<div class="field">${textObject(f)}</div>`).join('')}</div>` : '';
+      const grid =
+        fields.length > 0
+          ? `<div class="fields">${fields.map((f) => `<div class="field">${textObject(f)}</div>`).join('')}</div>`
+          : '';
       return `<div class="section">${text}${grid}</div>`;
     }
     case 'context':
-      return `<div class="context">${list(b.elements).map((e) => `<span>${e.type === 'image' ? '' : textObject(e)}</span>`).join('')}</div>`;
+      return `<div class="context">${list(b.elements)
+        .map((e) => `<span>${e.type === 'image' ? '' : textObject(e)}</span>`)
+        .join('')}</div>`;
     case 'actions':
-      return `<div class="actions">${list(b.elements).map((e) => (e.type === 'button' ? button(e) : '')).join('')}</div>`;
+      return `<div class="actions">${list(b.elements)
+        .map((e) => (e.type === 'button' ? button(e) : ''))
+        .join('')}</div>`;
     case 'divider':
       return '<hr class="divider">';
     default:

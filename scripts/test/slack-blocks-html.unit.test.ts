@@ -9,9 +9,24 @@ describe('slackBlocksHtml (the docs picture of a Slack card)', () => {
   const html = slackBlocksHtml(
     [
       { type: 'header', text: plain(`Header ${EVIL}`) },
-      { type: 'section', text: plain(`Section ${EVIL}`), fields: [plain(`Field ${EVIL}`), mrkdwn(`*bold* <https://evil.example/x|click here> &lt;b&gt; ${EVIL}`)] },
+      {
+        type: 'section',
+        text: plain(`Section ${EVIL}`),
+        fields: [plain(`Field ${EVIL}`), mrkdwn(`*bold* <https://evil.example/x|click here> &lt;b&gt; ${EVIL}`)],
+      },
       { type: 'divider' },
-      { type: 'actions', elements: [{ type: 'button', action_id: `id${EVIL}`, style: 'primary', text: plain(`Button ${EVIL}`), url: `https://evil.example/"><script>alert(4)</script>` }] },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: `id${EVIL}`,
+            style: 'primary',
+            text: plain(`Button ${EVIL}`),
+            url: `https://evil.example/"><script>alert(4)</script>`,
+          },
+        ],
+      },
       { type: 'context', elements: [plain(`Context ${EVIL}`)] },
       { type: `bogus${EVIL}` },
     ],
@@ -22,10 +37,15 @@ describe('slackBlocksHtml (the docs picture of a Slack card)', () => {
   it('escapes attacker text in every block, field, button, id and the bot name', () => {
     // Every tag in the page is one the renderer writes, with only its own attributes: nothing the text opened.
     const tags = body.match(/<[^>]*>/g) ?? [];
-    for (const tag of tags) expect(tag).toMatch(/^<\/?(html|body|div|span|b|i|s|code|hr)( class="[a-z ]+")?( id="message")?( data-action-id="[^"<>]*")?>$/);
+    for (const tag of tags)
+      expect(tag).toMatch(
+        /^<\/?(html|body|div|span|b|i|s|code|hr)( class="[a-z ]+")?( id="message")?( data-action-id="[^"<>]*")?>$/,
+      );
     expect(tags.length).toBeGreaterThan(20);
     for (const where of ['Header', 'Section', 'Field', 'Button', 'Context', 'Bot']) {
-      expect(body).toContain(`${where} &lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;&quot; onmouseover=&quot;alert(3)`);
+      expect(body).toContain(
+        `${where} &lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;&quot; onmouseover=&quot;alert(3)`,
+      );
     }
     expect(body).toContain('data-action-id="id&lt;img src=x onerror=alert(1)&gt;');
     expect(body).toContain('[unsupported block: bogus&lt;img');
