@@ -3,8 +3,9 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventByType, parseEvent } from '@soc/contracts';
+import { MemoryStateStore } from '@soc/state';
 import {
-  type NotificationDeps,
+  StateCaseGroupStore,
   type OutgoingChat,
   type OutgoingEmail,
   OutboxMailer,
@@ -66,28 +67,6 @@ export function sampleDecision(): EventByType<'soc.decision.made.v1'> {
   return event;
 }
 
-type CaseGroupStore = NotificationDeps['groups'];
-type GroupDoc = NonNullable<Awaited<ReturnType<CaseGroupStore['read']>>>;
-
-/** Case-group state in memory, with the store's conditional write (a version per document). */
-class MemoryCaseGroupStore implements CaseGroupStore {
-  private readonly docs = new Map<string, GroupDoc>();
-  async read(tenantId: string, groupKey: string): Promise<GroupDoc | undefined> {
-    return this.docs.get(`${tenantId}:${groupKey}`);
-  }
-  async write(
-    tenantId: string,
-    groupKey: string,
-    state: GroupDoc['state'],
-    version: string | undefined,
-  ): Promise<boolean> {
-    const key = `${tenantId}:${groupKey}`;
-    if (this.docs.get(key)?.version !== version) return false;
-    this.docs.set(key, { state, version: String(Number(version ?? 0) + 1) });
-    return true;
-  }
-}
-
 /**
  * Runs the decision through the notification service's own handler (noise control, rendering, escalation and
  * defanging as in production) with the outbox e-mail transport, and keeps what it sends.
@@ -101,7 +80,7 @@ export async function notificationSamples(decision = sampleDecision()): Promise<
     const handle = makeNotificationHandler({
       mailer: { send: (email) => (emails.push(email), outbox.send(email)) },
       chat: { post: async (m) => (chats.push(m), `docs:${m.idempotencyKey}`), update: async (ref) => ref },
-      groups: new MemoryCaseGroupStore(),
+      groups: new StateCaseGroupStore(new MemoryStateStore()),
       clock: { now: () => SAMPLE_TIME },
       publicUrl: SAMPLE_PUBLIC_URL,
     });

@@ -10,6 +10,7 @@ export { SmtpMailer, smtpFailure } from './adapters/smtp-mailer.ts';
 export type { SmtpMailerOptions } from './adapters/smtp-mailer.ts';
 export { GRAPH_SCOPE, GraphMailer } from './adapters/graph-mailer.ts';
 export type { GraphCredential, GraphMailerOptions } from './adapters/graph-mailer.ts';
+export { StateCaseGroupStore } from './adapters/state-group-store.ts';
 export { LedgeredMailer } from './adapters/ledgered-mailer.ts';
 export { SENT_LEDGER_COLLECTION, StateSentLedger } from './adapters/state-sent-ledger.ts';
 export type { CardApproval, ChatCard, ChatPoster, LedgerClaim, Mailer, OutgoingChat, OutgoingEmail, SentLedger } from './ports.ts';
