@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_ENTITY_VALUE_LENGTH } from './alert.ts';
+import { MAX_DELIVERY_DELAY_MS } from './envelope.ts';
 
 /**
  * The strict action contract. The triage engine or the LLM may only recommend these; the decision policy
@@ -64,3 +65,24 @@ export const Action = z.discriminatedUnion('kind', [
 ]);
 export type Action = z.infer<typeof Action>;
 export type ActionKind = Action['kind'];
+
+/** Longest an escalation may wait: the bus defers a delivery at most 7 days (`MAX_DELIVERY_DELAY_MS`). */
+export const MAX_ESCALATION_MINUTES = MAX_DELIVERY_DELAY_MS / 60_000;
+
+/**
+ * Policy-only action: "if this case group is not acknowledged within `afterMinutes`, notify these next
+ * destinations". Only the decision policy's own escalation rules produce it — never triage or the LLM copilot — so
+ * it is deliberately *not* a member of {@link Action} (what may be recommended): a decision carries it in its own
+ * optional field, `escalation` (`soc.decision.made.v1`), which consumers that do not escalate never see.
+ * Destinations are the policy's (recipients inside its allowed domains, chat destinations by configured name).
+ */
+export const EscalateAction = z
+  .object({
+    ...ActionBase,
+    kind: z.literal('Escalate'),
+    afterMinutes: z.number().int().min(1).max(MAX_ESCALATION_MINUTES),
+    email: z.object({ to: z.array(z.email()).min(1).max(50) }).optional(),
+    chat: z.array(PostChatAction.pick({ channel: true, destination: true })).min(1).max(20).optional(),
+  })
+  .refine((a) => a.email !== undefined || a.chat !== undefined, { message: 'an escalation notifies someone: email, chat or both' });
+export type EscalateAction = z.infer<typeof EscalateAction>;

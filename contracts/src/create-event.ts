@@ -15,6 +15,8 @@ export interface NewEventOptions {
   tracestate?: string;
   /** Processing lane; left out means `normal`. */
   priority?: Priority;
+  /** Scheduled delivery (`deliverat`): no subscription receives the event before this time. */
+  deliverAt?: Date;
 }
 
 /** Builds an event of a definition. The data is typed, not re-validated: validation happens at the bus edge. */
@@ -35,6 +37,7 @@ export function createEvent<D extends EventDefinition>(def: D, data: DataOf<D>, 
   if (opts.traceparent !== undefined) event.traceparent = opts.traceparent;
   if (opts.tracestate !== undefined) event.tracestate = opts.tracestate;
   if (opts.priority !== undefined) event.priority = opts.priority;
+  if (opts.deliverAt !== undefined) event.deliverat = opts.deliverAt.toISOString();
   return event as EventOf<D>;
 }
 
@@ -47,6 +50,8 @@ export interface CausedByOptions {
   subject?: string;
   /** Moves the event to another lane; by default it stays in its cause's (so a journey keeps its lane). */
   priority?: Priority;
+  /** Scheduled delivery of this event; never inherited from the cause (its outcome is due when it is handled). */
+  deliverAt?: Date;
 }
 
 /**
@@ -73,5 +78,6 @@ export function causedBy<D extends EventDefinition>(
   if (cause.tracestate !== undefined) next.tracestate = cause.tracestate;
   const priority = opts.priority ?? cause.priority;
   if (priority !== undefined) next.priority = priority;
+  if (opts.deliverAt !== undefined) next.deliverAt = opts.deliverAt;
   return createEvent(def, data, next);
 }

@@ -22,10 +22,26 @@ export function laneOf(priority: Priority): number {
 }
 
 /**
+ * Longest a publisher may defer an event with `deliverat`: 7 days (also the longest duplicate-detection window
+ * Service Bus offers, so a scheduled event stays deduplicated by id on every adapter until it is delivered).
+ */
+export const MAX_DELIVERY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The time before which an event must not be delivered (epoch ms), or undefined when it carries no `deliverat`
+ * (deliver at once). A `deliverat` in the past also means at once.
+ */
+export function deliverAtOf(event: { readonly deliverat?: string | undefined }): number | undefined {
+  return event.deliverat === undefined ? undefined : Date.parse(event.deliverat);
+}
+
+/**
  * CloudEvents 1.0 envelope shared by every SOC Copilot event.
  * Extensions: `correlationid` (one per alert journey), `causationid` (the id of the event that caused this one),
- * `tenantid`, W3C trace context (`traceparent`, `tracestate`) so traces survive every hop, and `priority` (the
- * processing lane, inherited along the journey by `causedBy`).
+ * `tenantid`, W3C trace context (`traceparent`, `tracestate`) so traces survive every hop, `priority` (the
+ * processing lane, inherited along the journey by `causedBy`) and `deliverat` (scheduled delivery: an RFC 3339 UTC
+ * time before which no subscription receives the event; never inherited; at most {@link MAX_DELIVERY_DELAY_MS}
+ * ahead, which the bus checks at publish).
  */
 export const EnvelopeFields = {
   specversion: z.literal('1.0'),
@@ -41,6 +57,8 @@ export const EnvelopeFields = {
   traceparent: z.string().max(55).optional(),
   tracestate: z.string().max(512).optional(),
   priority: Priority.optional(),
+  /** Do not deliver before this time (RFC 3339, UTC: `Z`); absent or past means at once. */
+  deliverat: z.iso.datetime().optional(),
 };
 
 /** Envelope without a typed payload: what the bus can check before it knows the event type. */

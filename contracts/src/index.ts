@@ -2,8 +2,10 @@ export {
   CloudEventEnvelope,
   DEFAULT_PRIORITY,
   EnvelopeFields,
+  MAX_DELIVERY_DELAY_MS,
   Priority,
   defineEvent,
+  deliverAtOf,
   eventPriority,
   laneOf,
 } from './envelope.ts';

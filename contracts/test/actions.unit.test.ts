@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Action, RunContainmentAction, SendEmailAction } from '../src/index.ts';
+import { Action, EscalateAction, MAX_DELIVERY_DELAY_MS, MAX_ESCALATION_MINUTES, parseEvent, RunContainmentAction, SendEmailAction } from '../src/index.ts';
+import { readFixture } from './support.ts';
 
 const containment = {
   actionId: 'act-isolate',
@@ -72,5 +73,43 @@ describe('Action', () => {
     const ticket = { actionId: 'a', reason: '', kind: 'CreateTicket', system: 'servicenow', priority: 2 };
     expect(Action.safeParse(ticket).success).toBe(true);
     expect(Action.safeParse({ ...ticket, priority: 0 }).success).toBe(false);
+  });
+});
+
+describe('Escalate (policy-only)', () => {
+  const escalate = {
+    actionId: 'act-escalate',
+    reason: 'Risk critical: re-notify if not acknowledged within 15 min',
+    kind: 'Escalate',
+    afterMinutes: 15,
+    email: { to: ['ciso@contoso.com'] },
+    chat: [{ channel: 'slack', destination: 'oncall' }],
+  } as const;
+
+  it('parses with email, chat or both, and needs at least one', () => {
+    expect(EscalateAction.parse(escalate)).toEqual(escalate);
+    expect(EscalateAction.safeParse({ ...escalate, chat: undefined }).success).toBe(true);
+    expect(EscalateAction.safeParse({ ...escalate, email: undefined }).success).toBe(true);
+    expect(EscalateAction.safeParse({ ...escalate, email: undefined, chat: undefined }).success).toBe(false);
+  });
+
+  it(`waits 1 … ${MAX_ESCALATION_MINUTES} minutes (7 days, the longest the bus defers a delivery)`, () => {
+    expect(MAX_ESCALATION_MINUTES).toBe(MAX_DELIVERY_DELAY_MS / 60_000);
+    expect(EscalateAction.safeParse({ ...escalate, afterMinutes: 0 }).success).toBe(false);
+    expect(EscalateAction.safeParse({ ...escalate, afterMinutes: MAX_ESCALATION_MINUTES }).success).toBe(true);
+    expect(EscalateAction.safeParse({ ...escalate, afterMinutes: MAX_ESCALATION_MINUTES + 1 }).success).toBe(false);
+  });
+
+  it('is not an Action: nothing that recommends actions (triage, the copilot) can carry it', () => {
+    expect(Action.safeParse(escalate).success).toBe(false);
+  });
+
+  it("rides in soc.decision.made.v1's optional escalation field; the released fixture parses with and without it", () => {
+    const fixture = readFixture('soc.decision.made.v1');
+    expect(parseEvent(fixture).ok).toBe(true);
+    const withEscalation = { ...fixture, data: { ...(fixture.data as object), escalation: escalate } };
+    expect(parseEvent(withEscalation)).toMatchObject({ ok: true, event: { data: { escalation: escalate } } });
+    const inActions = { ...fixture, data: { ...(fixture.data as object), actions: [escalate] } };
+    expect(parseEvent(inActions)).toMatchObject({ ok: false, reason: 'SchemaValidationFailed' });
   });
 });

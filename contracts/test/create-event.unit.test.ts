@@ -7,6 +7,7 @@ import {
   TicketCreatedV1,
   causedBy,
   createEvent,
+  deliverAtOf,
   deriveEventId,
   eventPriority,
   laneOf,
@@ -166,5 +167,24 @@ describe('priority (processing lane)', () => {
   it('rejects a value outside the lanes as a malformed envelope', () => {
     const event = { ...createEvent(TicketCreatedV1, ticket as never, base), priority: 'urgent' };
     expect(parseEvent(event)).toMatchObject({ ok: false, reason: 'MalformedEnvelope' });
+  });
+});
+
+describe('deliverat (scheduled delivery)', () => {
+  const at = new Date('2025-03-18T09:29:34.118Z');
+
+  it('is set from deliverAt as an RFC 3339 UTC time and parses; an offset time is refused', () => {
+    const later = causedBy(cause, NotificationSentV1, sent('act-later'), { source: '/soc/notification', time, deliverAt: at });
+    expect(later.deliverat).toBe('2025-03-18T09:29:34.118Z');
+    expect(deliverAtOf(later)).toBe(at.getTime());
+    expect(parseEvent(later).ok).toBe(true);
+    expect(parseEvent({ ...later, deliverat: '2025-03-18T10:29:34.118+01:00' })).toMatchObject({ ok: false, reason: 'MalformedEnvelope' });
+  });
+
+  it('is never inherited: the outcome of a scheduled event is due when it is handled', () => {
+    const later = causedBy(cause, NotificationSentV1, sent('act-later'), { source: '/soc/notification', time, deliverAt: at });
+    const next = causedBy(later, NotificationSentV1, sent('act-next'), { source: '/soc/notification', time });
+    expect(next).not.toHaveProperty('deliverat');
+    expect(deliverAtOf(next)).toBeUndefined();
   });
 });

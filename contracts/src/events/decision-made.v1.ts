@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Action } from '../actions.ts';
+import { Action, EscalateAction } from '../actions.ts';
 import { Alert } from '../alert.ts';
 import { Enrichment, Triage } from '../triage.ts';
 import { defineEvent } from '../envelope.ts';
@@ -20,6 +20,12 @@ export const DecisionMadeV1 = defineEvent(
     actions: z.array(Action).max(32),
     /** Recommended actions the policy refused, each with why. */
     rejected: z.array(z.object({ kind: z.string(), reason: z.string().max(1024) })).default([]),
+    /**
+     * The policy's escalation for this alert's route and level, when it has one: re-notify these destinations if
+     * the case group is not acknowledged in time. Policy-only (see `EscalateAction`); absent from decisions made
+     * before it was added and whenever no escalation applies.
+     */
+    escalation: EscalateAction.optional(),
   }),
   'Emitted by decision with the actions the policy allowed. Consumed by notification, ticketing and containment.',
 );

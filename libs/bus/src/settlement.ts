@@ -107,16 +107,16 @@ export async function decideSettlement(
       const outcome = await ctx.handler(cause, info);
       return outcome.emit.map((e) => observer.stamp(e));
     });
-    return { event, settlement: { kind: 'complete', emit: validateEmitted(emitted) } };
+    return { event, settlement: { kind: 'complete', emit: validateEmitted(emitted, ctx.deps.clock.now().getTime()) } };
   } catch (error) {
     return { event, settlement: failureSettlement(ctx, event, message.deliveryCount, error) };
   }
 }
 
-function validateEmitted(events: readonly SocEvent[]): readonly SocEvent[] {
+function validateEmitted(events: readonly SocEvent[], now: number): readonly SocEvent[] {
   if (events.length === 0) return events;
   try {
-    return validateEvents(events);
+    return validateEvents(events, now);
   } catch (error) {
     // A handler that emits an invalid event has a bug; a retry would produce the same event again.
     throw new AppError(
@@ -235,7 +235,7 @@ export function processingFailedFor(
     { source: BUS_EVENT_SOURCE, time: ctx.deps.clock.now(), key: ctx.subscription },
   );
   try {
-    return validateEvents([ctx.deps.observer.stamp(failed)]);
+    return validateEvents([ctx.deps.observer.stamp(failed)], ctx.deps.clock.now().getTime());
   } catch (error) {
     // Losing the notification must not block the dead letter itself: the DLQ entry still records the failure.
     ctx.deps.logger.error(

@@ -1,19 +1,21 @@
 import { Buffer } from 'node:buffer';
-import { isValidatedEvent, MAX_EVENT_BYTES, parseEvent, type SocEvent } from '@soc/contracts';
+import { deliverAtOf, isValidatedEvent, MAX_DELIVERY_DELAY_MS, MAX_EVENT_BYTES, parseEvent, type SocEvent } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 
 /**
  * Validates events before they are stored and returns their parsed form (defaults applied, upcast); events
- * contracts already validated pass through.
+ * contracts already validated pass through. `now` (epoch ms, the bus clock) bounds scheduled delivery: a
+ * `deliverat` more than {@link MAX_DELIVERY_DELAY_MS} after it is refused.
  * Nothing invalid is ever published: the first bad event rejects the whole call with a non-retryable
  * VALIDATION_FAILED naming the event and the problem.
  */
-export function validateEvents(events: readonly SocEvent[]): SocEvent[] {
+export function validateEvents(events: readonly SocEvent[], now: number): SocEvent[] {
   const out: SocEvent[] = new Array<SocEvent>(events.length);
   for (let i = 0; i < events.length; i++) {
     const candidate: unknown = events[i];
     // Already validated by contracts (validateEvent / parseEvent) and not replaced since: trusted as is.
     if (isValidatedEvent(candidate)) {
+      assertSchedulable(candidate as SocEvent, i, now);
       out[i] = candidate as SocEvent;
       continue;
     }
@@ -27,9 +29,31 @@ export function validateEvents(events: readonly SocEvent[]): SocEvent[] {
         { retryable: false, details: { index: i, reason: parsed.reason } },
       );
     }
+    assertSchedulable(parsed.event, i, now);
     out[i] = parsed.event;
   }
   return out;
+}
+
+/**
+ * The time a delivery of `event` becomes visible: its `deliverat`, or `now` when it has none or it has passed.
+ * Every adapter stores or sends it so (SqliteBus `visible_at`, MemoryBus's waiting set, Service Bus
+ * `scheduledEnqueueTimeUtc`).
+ */
+export function visibleAtOf(event: SocEvent, now: number): number {
+  const at = deliverAtOf(event);
+  return at === undefined || at <= now ? now : at;
+}
+
+/** A `deliverat` further ahead than the bus defers anything is a producer bug: refused, never clamped. */
+function assertSchedulable(event: SocEvent, index: number, now: number): void {
+  const at = deliverAtOf(event);
+  if (at === undefined || at - now <= MAX_DELIVERY_DELAY_MS) return;
+  throw new AppError(
+    ErrorCode.VALIDATION_FAILED,
+    `Event ${index} (id ${JSON.stringify(event.id)}, type ${JSON.stringify(event.type)}) was not published: deliverat ${event.deliverat ?? ''} is more than ${MAX_DELIVERY_DELAY_MS / 86_400_000} days ahead (the bus defers a delivery at most that long)`,
+    { retryable: false, details: { index, reason: 'DeliverAtTooFar' } },
+  );
 }
 
 /**

@@ -65,11 +65,13 @@ describe('lane subscriptions', () => {
   });
 });
 
+const NOW = Date.parse('2026-12-07T05:00:00.000Z');
+
 describe('toServiceBusMessage', () => {
   it('uses the event id as messageId, the CloudEvent as body and mirrors routing attributes', () => {
     const cause = sampleAlertReceived(1, { run: 'sb' });
     const event = sampleAlertEnriched(cause);
-    expect(toServiceBusMessage(event)).toEqual({
+    expect(toServiceBusMessage(event, NOW)).toEqual({
       messageId: event.id,
       body: event,
       contentType: CLOUDEVENTS_CONTENT_TYPE,
@@ -83,15 +85,31 @@ describe('toServiceBusMessage', () => {
         priority: 'normal',
       },
     });
-    expect(toServiceBusMessage(cause).applicationProperties).not.toHaveProperty('causationid');
+    expect(toServiceBusMessage(cause, NOW).applicationProperties).not.toHaveProperty('causationid');
   });
 
   it("mirrors the envelope's priority, which the lane rules filter on", () => {
     const critical = sampleAlertReceived(2, { run: 'sb', priority: 'critical' });
-    expect(toServiceBusMessage(critical).applicationProperties).toMatchObject({ priority: 'critical' });
-    expect(toServiceBusMessage(sampleAlertEnriched(critical)).applicationProperties).toMatchObject({
+    expect(toServiceBusMessage(critical, NOW).applicationProperties).toMatchObject({ priority: 'critical' });
+    expect(toServiceBusMessage(sampleAlertEnriched(critical), NOW).applicationProperties).toMatchObject({
       priority: 'critical',
     });
+  });
+});
+
+describe('toServiceBusMessage with deliverat', () => {
+  const at = (iso: string) => ({ ...sampleAlertReceived(3, { run: 'sb' }), deliverat: iso });
+
+  it('schedules the message for a deliverat ahead: scheduledEnqueueTimeUtc, which the broker holds it until', () => {
+    expect(toServiceBusMessage(at('2026-12-07T05:30:00.000Z'), NOW).scheduledEnqueueTimeUtc).toEqual(
+      new Date('2026-12-07T05:30:00.000Z'),
+    );
+  });
+
+  it('sends a message whose deliverat has passed (or is now) as an ordinary one, delivered at once', () => {
+    expect(toServiceBusMessage(at('2026-12-07T04:59:59.000Z'), NOW)).not.toHaveProperty('scheduledEnqueueTimeUtc');
+    expect(toServiceBusMessage(at('2026-12-07T05:00:00.000Z'), NOW)).not.toHaveProperty('scheduledEnqueueTimeUtc');
+    expect(toServiceBusMessage(sampleAlertReceived(4, { run: 'sb' }), NOW)).not.toHaveProperty('scheduledEnqueueTimeUtc');
   });
 });
 

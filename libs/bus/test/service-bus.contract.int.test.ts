@@ -38,15 +38,17 @@ describeBusContract(
   'ServiceBusBus (emulator)',
   async ({ retry, observer }) => {
     // The emulator has no admin API: its entities come from the generated Config.json.
-    const bus = new ServiceBusBus(
-      { connectionString: connectionString(), topic: CONTRACT_TOPIC, manageTopology: false, retry },
-      { observer },
-    );
+    const open = () =>
+      new ServiceBusBus(
+        { connectionString: connectionString(), topic: CONTRACT_TOPIC, manageTopology: false, retry },
+        { observer },
+      );
     return {
-      bus,
+      bus: open(),
+      reopen: () => Promise.resolve(open()),
       injectRaw: (subscription, body, messageId) =>
         injectRawServiceBus(connectionString(), CONTRACT_TOPIC, subscription, body, messageId),
     };
   },
-  { skip: !runtime, isolated: false, waitMs: 30_000 },
+  { skip: !runtime, isolated: false, waitMs: 30_000, durable: true },
 );

@@ -1,7 +1,7 @@
-import type { Action, Alert, CopilotRecommendation, Enrichment, Triage } from '@soc/contracts';
+import type { Action, Alert, CopilotRecommendation, EscalateAction, Enrichment, Triage } from '@soc/contracts';
 import { MAX_DECISION_ACTIONS_BYTES, clipText, deriveKey, jsonBytes } from '@soc/contracts';
 import { type InternalNetworks, containmentRefusal } from '@soc/guardrails';
-import { type DecisionPolicy, atLeast } from './policy.ts';
+import { type DecisionPolicy, type EscalationPolicy, type Level, type RoutePolicy, atLeast } from './policy.ts';
 
 /** An action before the policy has checked it; the recommender (or the LLM) proposes, the policy disposes. */
 export type Recommendation = Action;
@@ -29,9 +29,70 @@ export type Origin = 'policy' | 'copilot';
 
 const actionId = (decisionKey: string, ...parts: string[]): string => `act-${deriveKey(decisionKey, ...parts)}`;
 
-/** Deterministic recommendations from the triage and the policy's defaults. Pure. */
+/** Where an alert's notifications go: the first matching route's destinations, or the policy's defaults. */
+export interface Routing {
+  /** The route that matched (its 0-based index and name), or undefined: the defaults apply. */
+  readonly route: { readonly index: number; readonly name: string | undefined } | undefined;
+  readonly emailTo: readonly string[];
+  readonly chat: DecisionPolicy['chat']['destinations'];
+  /** The route's escalation, else the policy's global one. */
+  readonly escalation: EscalationPolicy | undefined;
+}
+
+/**
+ * True when an alert at `level` matches a route: every criterion it gives holds (tenant, rule id or name, level). The
+ * alert only selects among destinations the policy names, so a sender who controls its rule name can route it to no
+ * address of their own.
+ */
+export function routeMatches(route: RoutePolicy, alert: Alert, level: Level): boolean {
+  const { tenants, rules, minLevel } = route.match;
+  if (tenants !== undefined && !tenants.includes(alert.tenantId)) return false;
+  if (rules !== undefined && !rules.some((r) => r === alert.rule?.id || r === alert.rule?.name)) return false;
+  return minLevel === undefined || atLeast(level, minLevel);
+}
+
+/** The routing of an alert at `level`: the first matching route wins; a channel it leaves out keeps the default. Pure. */
+export function routeOf(alert: Alert, level: Level, policy: DecisionPolicy): Routing {
+  const index = policy.routes?.findIndex((r) => routeMatches(r, alert, level)) ?? -1;
+  const route = index >= 0 ? policy.routes?.[index] : undefined;
+  const names = route?.chat;
+  return {
+    route: route === undefined ? undefined : { index, name: route.name },
+    emailTo: route?.email?.to ?? policy.email.to,
+    chat: names === undefined ? policy.chat.destinations : policy.chat.destinations.filter((d) => names.includes(d.name)),
+    escalation: route?.escalation ?? policy.escalation,
+  };
+}
+
+/** How a reason names the route: ` (route 2 "contoso-critical")`, or nothing for the defaults. */
+const routeNote = (routing: Routing): string =>
+  routing.route === undefined ? '' : ` (route ${routing.route.index + 1}${routing.route.name === undefined ? '' : ` "${routing.route.name}"`})`;
+
+/**
+ * The policy's escalation for this alert, if its routing has one and the risk reaches its level. Only the policy
+ * makes it (there is no copilot path to it: `EscalateAction` is not a recommendable `Action`). Pure.
+ */
+export function escalationOf(input: DecisionInput, policy: DecisionPolicy, decisionKey: string): EscalateAction | undefined {
+  const level = input.triage.risk.level;
+  const routing = routeOf(input.alert, level, policy);
+  const e = routing.escalation;
+  if (e === undefined || !atLeast(level, e.minLevel)) return undefined;
+  const chat = (e.chat ?? []).flatMap((name) => policy.chat.destinations.filter((d) => d.name === name).map((d) => ({ channel: d.channel, destination: d.name })));
+  return {
+    kind: 'Escalate',
+    actionId: actionId(decisionKey, 'escalate'),
+    afterMinutes: e.afterMinutes,
+    ...(e.email === undefined ? {} : { email: { to: e.email.to } }),
+    ...(chat.length === 0 ? {} : { chat }),
+    reason: `Risk ${level} (escalation from ${e.minLevel}): re-notify if the case is not acknowledged within ${e.afterMinutes} min${routeNote(routing)}`,
+  };
+}
+
+/** Deterministic recommendations from the triage, the policy's defaults and the alert's route. Pure. */
 export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, decisionKey: string): Recommendation[] {
   const level = triage.risk.level;
+  const routing = routeOf(alert, level, policy);
+  const routed = `Risk ${level}${routeNote(routing)}`;
   const recs: Recommendation[] = [];
   const { verdict } = triage;
   const suppressLikelihood =
@@ -39,12 +100,12 @@ export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, 
   if (policy.suppress.verdicts.includes(verdict.class) && suppressLikelihood >= policy.suppress.minLikelihood) {
     return [{ kind: 'Suppress', actionId: actionId(decisionKey, 'suppress'), reason: `Verdict ${verdict.class} at ${suppressLikelihood}` }];
   }
-  if (policy.email.enabled && atLeast(level, policy.email.minLevel) && policy.email.to.length > 0) {
-    recs.push({ kind: 'SendEmail', actionId: actionId(decisionKey, 'email'), to: policy.email.to, template: 'alert-summary', reason: `Risk ${level}` });
+  if (policy.email.enabled && atLeast(level, policy.email.minLevel) && routing.emailTo.length > 0) {
+    recs.push({ kind: 'SendEmail', actionId: actionId(decisionKey, 'email'), to: [...routing.emailTo], template: 'alert-summary', reason: routed });
   }
   if (policy.chat.enabled && atLeast(level, policy.chat.minLevel)) {
-    for (const d of policy.chat.destinations) {
-      recs.push({ kind: 'PostChat', actionId: actionId(decisionKey, 'chat', d.name), channel: d.channel, destination: d.name, reason: `Risk ${level}` });
+    for (const d of routing.chat) {
+      recs.push({ kind: 'PostChat', actionId: actionId(decisionKey, 'chat', d.name), channel: d.channel, destination: d.name, reason: routed });
     }
   }
   if (policy.ticket.enabled && atLeast(level, policy.ticket.minLevel)) {
@@ -155,11 +216,11 @@ function copilotActions(
   decisionKey: string,
   own: readonly Action[],
 ): Recommendation[] {
-  // Chat goes to every configured destination, as the policy's own post does; the model names none.
+  // Chat goes to the alert's routed destinations, as the policy's own post does; the model names none.
   if (rec.kind === 'PostChat') {
     if (own.some((a) => a.kind === 'PostChat')) return [];
     const reason = `${copilotPrefix(input)}${rec.reason}`.slice(0, 1024);
-    return policy.chat.destinations.map((d) => ({ kind: 'PostChat', actionId: actionId(decisionKey, 'copilot', 'chat', d.name), channel: d.channel, destination: d.name, reason }));
+    return routeOf(input.alert, input.triage.risk.level, policy).chat.map((d) => ({ kind: 'PostChat', actionId: actionId(decisionKey, 'copilot', 'chat', d.name), channel: d.channel, destination: d.name, reason }));
   }
   const action = copilotAction(rec, input, policy, decisionKey, own);
   return action === undefined ? [] : [action];
@@ -195,8 +256,11 @@ function copilotAction(
       const note = rec.priority === priority ? '' : `; priority ${priority} is the policy's for risk ${level}, not the model's ${rec.priority}`;
       return { kind: 'CreateTicket', actionId: id('ticket'), system: policy.ticket.system, priority, reason: clipText(`${copilotPrefix(input)}${clipText(rec.reason, 900)}${note}`, 1024) };
     }
-    case 'SendEmail':
-      return has('SendEmail') || policy.email.to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: policy.email.to, template: 'alert-summary', reason };
+    case 'SendEmail': {
+      // The recipients are the alert's route's (or the defaults), never the model's.
+      const to = routeOf(alert, input.triage.risk.level, policy).emailTo;
+      return has('SendEmail') || to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: [...to], template: 'alert-summary', reason };
+    }
     case 'Suppress':
       return { kind: 'Suppress', actionId: id('suppress'), reason };
   }

@@ -3,7 +3,7 @@ import { DecisionMadeV1, type EventByType, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { type InternalNetworks, capContainmentPerAlert } from '@soc/guardrails';
 import type { Clock } from '@soc/runtime';
-import { applyPolicy, boundDecision, fromCopilot, recommend } from './decide.ts';
+import { applyPolicy, boundDecision, escalationOf, fromCopilot, recommend } from './decide.ts';
 import type { DecisionPolicy } from './policy.ts';
 
 /** What the decision handler needs. */
@@ -26,6 +26,8 @@ export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: Decision
   // The blast-radius cap counts the containments that passed every check, the policy's own first.
   const capped = capContainmentPerAlert([...own.actions, ...advised.actions], ctx.policy.containment);
   const { actions, rejected } = boundDecision(capped.kept, [...own.rejected, ...advised.rejected, ...capped.refused]);
+  // Escalation is the policy's alone (no copilot path leads to it), and a suppressed alert is not escalated.
+  const escalation = suppressed ? undefined : escalationOf(input, ctx.policy, event.id);
   return causedBy(
     event,
     DecisionMadeV1,
@@ -37,6 +39,7 @@ export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: Decision
       policy: { id: ctx.policy.id, version: ctx.policy.version },
       actions,
       rejected,
+      ...(escalation === undefined ? {} : { escalation }),
     },
     { source: '/soc/decision', time: ctx.clock.now() },
   );
@@ -52,7 +55,7 @@ export interface DecisionHandlerDeps extends DecisionContext {
  * alert's text, which the sender wrote).
  */
 export function decisionAuditEntry(made: EventByType<'soc.decision.made.v1'>): AuditEntry {
-  const { alert, policy, actions, rejected } = made.data;
+  const { alert, policy, actions, rejected, escalation } = made.data;
   return {
     kind: 'decision.made',
     actor: 'decision',
@@ -63,7 +66,7 @@ export function decisionAuditEntry(made: EventByType<'soc.decision.made.v1'>): A
       correlationId: made.correlationid,
       policyId: policy.id,
       policyVersion: policy.version,
-      actions: actions.map((a) => ({ kind: a.kind, id: a.actionId })),
+      actions: [...actions, ...(escalation === undefined ? [] : [escalation])].map((a) => ({ kind: a.kind, id: a.actionId })),
       refusals: rejected.length,
     },
   };

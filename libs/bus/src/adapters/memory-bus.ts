@@ -1,5 +1,6 @@
 import {
   DEFAULT_PRIORITY,
+  deliverAtOf,
   eventPriority,
   laneOf,
   Priority,
@@ -53,6 +54,8 @@ interface Entry {
   lock: number;
   lockedUntil: number;
   visibleAt: number;
+  /** Waiting for its `deliverat` (not for a retry's backoff). */
+  isScheduled: boolean;
 }
 
 interface MemoryDelivery extends LockedDelivery {
@@ -138,7 +141,7 @@ class MemorySubscription {
   readonly name: string;
   types: ReadonlySet<string>;
   readonly ready = new Lanes();
-  /** Retries waiting for their backoff, and nothing else. */
+  /** Retries waiting for their backoff, and scheduled deliveries (`deliverat`) waiting for their time. */
   readonly waiting = new Set<Entry>();
   readonly locked = new Set<Entry>();
   readonly dead = new Map<string, { entry: Entry; deadLetter: DeadLetter }>();
@@ -166,6 +169,11 @@ export class MemoryBus implements Bus {
   #byType = new Map<string, MemorySubscription[]>();
   /** The idempotency record. */
   readonly #published: RecentIds;
+  /**
+   * Ids of scheduled events not yet due, with how many deliveries still wait: they stay deduplicated until then,
+   * however far past the duplicate window their time is (as SqliteBus keeps a message while it has deliveries).
+   */
+  readonly #scheduled = new Map<string, number>();
   readonly #dirty = new Set<MemorySubscription>();
   #pumpScheduled = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -204,7 +212,7 @@ export class MemoryBus implements Bus {
     try {
       this.#assertOpen();
       // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
-      const stamped = validateEvents(events).map((e) => this.#deps.observer.stamp(e));
+      const stamped = validateEvents(events, this.#now()).map((e) => this.#deps.observer.stamp(e));
       assertFitBudget(stamped);
       this.#route(stamped);
       return Promise.resolve();
@@ -289,18 +297,45 @@ export class MemoryBus implements Bus {
     return this.#deps.clock.now().getTime();
   }
 
-  /** Fans validated events out to the subscriptions of their type; a known id is dropped (idempotent publish). */
+  /**
+   * Fans validated events out to the subscriptions of their type; a known id is dropped (idempotent publish). A
+   * scheduled event (`deliverat` ahead) waits, like a retry in backoff, until its time.
+   */
   #route(events: readonly SocEvent[]): void {
     const now = this.#now();
     for (const event of events) {
-      if (!this.#published.add(event.id, now)) continue;
+      if (this.#scheduled.has(event.id) || !this.#published.add(event.id, now)) continue;
       const subs = this.#byType.get(event.type);
       if (subs === undefined) continue;
       const lane = laneOf(eventPriority(event));
+      const at = deliverAtOf(event);
+      if (at !== undefined && at > now) {
+        this.#scheduled.set(event.id, subs.length);
+        for (const sub of subs) {
+          const entry = newEntry(event.id, event, event, at, lane);
+          entry.isScheduled = true;
+          sub.waiting.add(entry);
+        }
+        this.#armRetryTimer(at);
+        continue;
+      }
       for (const sub of subs) {
         sub.ready.push(newEntry(event.id, event, event, now, lane));
         this.#markDirty(sub);
       }
+    }
+  }
+
+  /** A scheduled delivery became due: once all of an event's are, its id is left to the duplicate window. */
+  #released(entry: Entry): void {
+    if (!entry.isScheduled) return;
+    entry.isScheduled = false;
+    const left = (this.#scheduled.get(entry.messageId) ?? 1) - 1;
+    if (left > 0) this.#scheduled.set(entry.messageId, left);
+    else {
+      this.#scheduled.delete(entry.messageId);
+      // The duplicate window starts again at delivery, so a re-publish right after it is still dropped.
+      this.#published.add(entry.messageId, this.#now());
     }
   }
 
@@ -409,6 +444,7 @@ export class MemoryBus implements Bus {
       for (const entry of sub.waiting) {
         if (entry.visibleAt <= now) {
           sub.waiting.delete(entry);
+          this.#released(entry);
           sub.ready.push(entry);
           this.#markDirty(sub);
         } else if (entry.visibleAt < next) next = entry.visibleAt;
@@ -480,7 +516,7 @@ export class MemoryBus implements Bus {
 }
 
 function newEntry(messageId: string, body: unknown, event: SocEvent | undefined, now: number, lane: number): Entry {
-  return { messageId, body, event, lane, deliveryCount: 0, lock: 0, lockedUntil: 0, visibleAt: now };
+  return { messageId, body, event, lane, deliveryCount: 0, lock: 0, lockedUntil: 0, visibleAt: now, isScheduled: false };
 }
 
 /** Dead-letter ids are `<subscription>/<messageId>`: unique per subscription and message, and readable. */

@@ -1,6 +1,7 @@
 import { isServiceBusError, type ServiceBusMessage, type ServiceBusReceivedMessage } from '@azure/service-bus';
 import {
   DEFAULT_PRIORITY,
+  deliverAtOf,
   eventPriority,
   laneOf,
   Priority,
@@ -115,8 +116,10 @@ function sqlString(value: string): string {
  * An event as a Service Bus message: messageId = event id (the topic's duplicate detection makes publish
  * idempotent), body = the CloudEvent (structured mode), and `type`, `correlationid`, `causationid`, `tenantid` and
  * `priority` mirrored into application properties so rules (the lanes) and tools can filter without parsing the body.
+ * A `deliverat` later than `now` (epoch ms) becomes `scheduledEnqueueTimeUtc`, so the broker holds the message
+ * until then; a past one is sent as a normal message (delivered at once).
  */
-export function toServiceBusMessage(event: SocEvent): ServiceBusMessage {
+export function toServiceBusMessage(event: SocEvent, now: number): ServiceBusMessage {
   const applicationProperties: Record<string, string> = {
     type: event.type,
     correlationid: event.correlationid,
@@ -124,7 +127,7 @@ export function toServiceBusMessage(event: SocEvent): ServiceBusMessage {
     [PRIORITY_PROPERTY]: eventPriority(event),
   };
   if (event.causationid !== undefined) applicationProperties.causationid = event.causationid;
-  return {
+  const message: ServiceBusMessage = {
     messageId: event.id,
     body: event,
     contentType: CLOUDEVENTS_CONTENT_TYPE,
@@ -132,6 +135,9 @@ export function toServiceBusMessage(event: SocEvent): ServiceBusMessage {
     subject: event.type,
     applicationProperties,
   };
+  const at = deliverAtOf(event);
+  if (at !== undefined && at > now) message.scheduledEnqueueTimeUtc = new Date(at);
+  return message;
 }
 
 /** Properties Service Bus or this adapter added on dead-lettering: dropped when the message is replayed. */

@@ -222,7 +222,7 @@ export class ServiceBusBus implements Bus {
   async publish(events: readonly SocEvent[]): Promise<void> {
     this.#assertOpen();
     // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
-    await this.#send(validateEvents(events).map((e) => this.#deps.observer.stamp(e)));
+    await this.#send(validateEvents(events, this.#deps.clock.now().getTime()).map((e) => this.#deps.observer.stamp(e)));
   }
 
   /** Sends validated events in as few batches as fit. */
@@ -231,8 +231,9 @@ export class ServiceBusBus implements Bus {
     const sender = (this.#sender ??= this.#client.createSender(this.#topic));
     try {
       let batch: ServiceBusMessageBatch = await sender.createMessageBatch();
+      const now = this.#deps.clock.now().getTime();
       for (const event of events) {
-        const message = toServiceBusMessage(event);
+        const message = toServiceBusMessage(event, now);
         if (batch.tryAddMessage(message)) continue;
         if (batch.count === 0) {
           throw new AppError(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { eventPriority, laneOf, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
+import { deliverAtOf, eventPriority, laneOf, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { resolveBusDeps, type BusDeps, type ResolvedBusDeps } from '../deps.ts';
 import { DeliveryRunner, type LockedDelivery } from '../delivery-runner.ts';
@@ -70,6 +70,8 @@ interface PreparedEvent {
   readonly correlationid: string;
   /** 0 (critical) … 3 (low): every delivery of the event is stored in this lane. */
   readonly lane: number;
+  /** Its `deliverat` (epoch ms): no delivery is visible before it. Undefined: at once. */
+  readonly deliverAt: number | undefined;
   readonly body: string;
   readonly event: SocEvent;
 }
@@ -219,7 +221,7 @@ export class SqliteBus implements Bus {
     try {
       this.#assertOpen();
       // Validated first, so an event contracts already validated keeps its identity; the trace stamp is ours.
-      rows = validateEvents(events).map((e) => prepare(this.#deps.observer.stamp(e)));
+      rows = validateEvents(events, this.#now()).map((e) => prepare(this.#deps.observer.stamp(e)));
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -450,7 +452,9 @@ export class SqliteBus implements Bus {
 
   /**
    * Stores messages once and fans them out, one delivery per subscription of the type (the index is fresh:
-   * see #refreshTopology); an id already stored is skipped (idempotent publish).
+   * see #refreshTopology); an id already stored is skipped (idempotent publish). A scheduled event (`deliverat`
+   * ahead) gets deliveries whose `visible_at` is that time: the ready index orders them after everything visible
+   * and a poll finds them once due — no claim, no timer, and a restart loses nothing.
    */
   #insert(rows: readonly PreparedEvent[], tx: FlushContext): void {
     for (const row of rows) {
@@ -460,6 +464,10 @@ export class SqliteBus implements Bus {
       this.#remember(row);
       const subs = this.#typeIndex.get(row.type);
       if (subs === undefined) continue;
+      if (row.deliverAt !== undefined && row.deliverAt > tx.now) {
+        for (const subscription of subs) this.#st.insertDelivery.run(subscription, row.id, row.deliverAt, row.lane);
+        continue;
+      }
       for (const subscription of subs) {
         const claimer = this.#claimerFor(subscription, tx);
         if (claimer === undefined) {
@@ -735,6 +743,7 @@ function prepare(event: SocEvent): PreparedEvent {
     type: event.type,
     correlationid: event.correlationid,
     lane: laneOf(eventPriority(event)),
+    deliverAt: deliverAtOf(event),
     body,
     event,
   };

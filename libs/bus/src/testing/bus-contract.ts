@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AlertEnrichedV1, causedBy, type EventByType, MAX_EVENT_BYTES, type Priority, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
+import { AlertEnrichedV1, causedBy, type EventByType, MAX_DELIVERY_DELAY_MS, MAX_EVENT_BYTES, type Priority, type SocEvent, type SubscriptionSpec } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, BusObserver, Consumer, DeadLetter, EventHandler, HandledDelivery, RetryPolicy } from '../port.ts';
@@ -38,6 +38,11 @@ export interface BusFixture {
   injectRaw(subscription: string, body: unknown, messageId: string): Promise<void>;
   /** Extra teardown after `bus.close()` (temporary files …). */
   dispose?(): Promise<void>;
+  /**
+   * A new bus on the same storage or broker, as a restarted process would open it (the old one is closed first).
+   * Required when the suite runs with `durable: true`.
+   */
+  reopen?(): Promise<Bus>;
 }
 
 /** Builds a fresh bus for each test. */
@@ -54,6 +59,11 @@ export interface BusContractOptions {
   readonly isolated?: boolean;
   /** How long to wait for an asynchronous outcome. Default 10 s. */
   readonly waitMs?: number;
+  /**
+   * True for adapters whose messages outlive the process (SqliteBus, Service Bus): the restart cases run, through
+   * {@link BusFixture.reopen}. False (MemoryBus) reports them as skipped. Default false.
+   */
+  readonly durable?: boolean;
 }
 
 /** A W3C traceparent the recording observer stamps, so tests can see stamping happened. */
@@ -583,6 +593,118 @@ export function describeBusContract(name: string, makeBus: MakeBus, options: Bus
       await bus.publish([received]);
       const [outcome] = await eventually(() => (outcomes.length === 1 ? outcomes : undefined), 'the outcome event');
       expect(outcome).toMatchObject({ causationid: received.id, priority: 'critical' });
+    });
+
+    /** An alert of this run scheduled `ms` after now (negative: in the past). */
+    const scheduled = (n: number, ms: number): Received => ({ ...alert(n), deliverat: new Date(Date.now() + ms).toISOString() });
+    /** Records when each of this test's events arrives on a subscription. */
+    const arrivals = (subscription: string): Map<string, number> => {
+      const at = new Map<string, number>();
+      consume(subscription, async (e) => {
+        if (mine(e) && !at.has(e.id)) at.set(e.id, Date.now());
+        return { emit: [] };
+      });
+      return at;
+    };
+    /** How long before its time a scheduled delivery may arrive: clock granularity and a broker on another clock. */
+    const EARLY_MARGIN_MS = 100;
+    const DELAY_MS = 1_500;
+
+    it('does not deliver a scheduled event (deliverat) before its time, and delivers it after', async () => {
+      const at = arrivals('c-alerts');
+      const later = scheduled(1, DELAY_MS);
+      const now = alert(2);
+      await bus.publish([later, now]);
+      await eventually(() => at.has(now.id), 'the unscheduled event');
+      await sleep(Math.max(0, Date.parse(later.deliverat ?? '') - Date.now() - 4 * EARLY_MARGIN_MS));
+      expect(at.has(later.id)).toBe(false);
+      const arrived = await eventually(() => at.get(later.id), 'the scheduled event');
+      expect(arrived).toBeGreaterThanOrEqual(Date.parse(later.deliverat ?? '') - EARLY_MARGIN_MS);
+      await settle();
+      expect([...at.keys()].sort()).toEqual([later.id, now.id].sort());
+    });
+
+    it('delivers at once an event whose deliverat has passed', async () => {
+      const at = arrivals('c-alerts');
+      const past = scheduled(1, -60_000);
+      const published = Date.now();
+      await bus.publish([past]);
+      const arrived = await eventually(() => at.get(past.id), 'the event');
+      // Far sooner than any schedule: at most the adapter's ordinary latency.
+      expect(arrived - published).toBeLessThan(Math.min(waitMs, 5_000));
+    });
+
+    it('schedules the events a handler emits with deliverat (HandlerOutcome.emit), not before their time', async () => {
+      const due = new Map<string, number>();
+      consume('c-alerts', async (e) => {
+        if (!mine(e)) return { emit: [] };
+        const outcome = { ...sampleAlertEnriched(e as Received), deliverat: new Date(Date.now() + DELAY_MS).toISOString() };
+        due.set(outcome.id, Date.parse(outcome.deliverat));
+        return { emit: [outcome] };
+      });
+      const at = arrivals('c-enriched');
+      await bus.publish([alert(1)]);
+      const [[id, dueAt]] = await eventually(() => (due.size === 1 ? [...due] : undefined), 'the handled alert') as [[string, number]];
+      await sleep(Math.max(0, dueAt - Date.now() - 4 * EARLY_MARGIN_MS));
+      expect(at.has(id)).toBe(false);
+      const arrived = await eventually(() => at.get(id), 'the scheduled outcome');
+      expect(arrived).toBeGreaterThanOrEqual(dueAt - EARLY_MARGIN_MS);
+    });
+
+    it('keeps a scheduled event idempotent by id: re-published before and after its time, it is delivered once', async () => {
+      const seen = collect('c-alerts');
+      const later = scheduled(1, DELAY_MS);
+      await bus.publish([later]);
+      await bus.publish([later, { ...later }]);
+      await eventually(() => seen.length >= 1, 'the scheduled event');
+      await bus.publish([{ ...later }]);
+      await settle();
+      expect(seen.map((e) => e.id)).toEqual([later.id]);
+    });
+
+    it(`refuses at publish a deliverat more than ${MAX_DELIVERY_DELAY_MS / 86_400_000} days ahead with a non-retryable VALIDATION_FAILED, and stores nothing`, async () => {
+      const seen = collect('c-alerts');
+      const good = alert(1);
+      const tooFar = scheduled(2, MAX_DELIVERY_DELAY_MS + 60_000);
+      const rejection = await rejectionOf(bus.publish([good, tooFar]));
+      expect(rejection).toMatchObject({ name: 'AppError', code: ErrorCode.VALIDATION_FAILED, retryable: false });
+      expect((rejection as Error).message).toContain(tooFar.id);
+      expect((rejection as Error).message).toContain('deliverat');
+      await settle();
+      expect(seen).toEqual([]);
+      // Just inside the bound is accepted (and waits).
+      await expect(bus.publish([scheduled(3, MAX_DELIVERY_DELAY_MS - 60_000)])).resolves.toBeUndefined();
+    });
+
+    it('dead-letters at once, with VALIDATION_FAILED, a delivery whose handler emits a deliverat beyond the bound', async () => {
+      consume('c-alerts', async (e) => ({
+        emit: mine(e) ? [{ ...sampleAlertEnriched(e as Received), deliverat: new Date(Date.now() + MAX_DELIVERY_DELAY_MS + 60_000).toISOString() }] : [],
+      }));
+      const enriched = collect('c-enriched');
+      await bus.publish([alert(1)]);
+      const [dead] = await eventually(async () => {
+        const list = await myDeadLetters('c-alerts');
+        return list.length === 1 ? list : undefined;
+      }, 'the dead letter');
+      expect(dead).toMatchObject({ reason: ErrorCode.VALIDATION_FAILED, deliveryCount: 1 });
+      expect(dead?.description).toContain('deliverat');
+      await settle();
+      expect(enriched).toEqual([]);
+    });
+
+    it.skipIf(options.durable !== true)('keeps a scheduled event across a restart and delivers it after its time', async () => {
+      const later = scheduled(1, DELAY_MS);
+      await bus.publish([later]);
+      await bus.close();
+      if (fixture.reopen === undefined) throw new Error('a durable fixture must implement reopen()');
+      bus = await fixture.reopen();
+      const at = arrivals('c-alerts');
+      const arrived = await eventually(() => at.get(later.id), 'the scheduled event after the restart');
+      expect(arrived).toBeGreaterThanOrEqual(Date.parse(later.deliverat ?? '') - EARLY_MARGIN_MS);
+      // The re-opened bus still knows the id: re-publishing it delivers nothing more.
+      await bus.publish([{ ...later }]);
+      await settle();
+      expect([...at.keys()]).toEqual([later.id]);
     });
 
     it('probe resolves while the bus can serve and rejects once it is closed', async () => {
