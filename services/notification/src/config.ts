@@ -129,9 +129,8 @@ export const NotificationConfig = z.looseObject(NotificationSettings.shape).tran
     if (hasBot && c.TEAMS_BOT_APP_PASSWORD === undefined && c.TEAMS_BOT_APP_PASSWORD_FILE === undefined) {
       ctx.addIssue({ code: 'custom', path: ['TEAMS_BOT_APP_PASSWORD'], message: 'TEAMS_BOT_APP_PASSWORD or TEAMS_BOT_APP_PASSWORD_FILE is required when a Teams destination is a bot conversation' });
     }
-  } else if (c.TEAMS_BOT_APP_ID !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['TEAMS_DESTINATIONS'], message: 'a Teams bot needs TEAMS_DESTINATIONS or TEAMS_DESTINATIONS_FILE (destination name → conversation)' });
   }
+  // TEAMS_BOT_APP_ID alone is no error: the api reads it too (the bot's endpoint), and posting needs destinations.
   let webhooks: readonly WebhookSubscriber[] = [];
   if (c.OUTBOUND_WEBHOOKS_FILE !== undefined) {
     const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['OUTBOUND_WEBHOOKS_FILE'], message });

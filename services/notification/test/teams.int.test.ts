@@ -272,7 +272,9 @@ describe('the notification service wired to Teams by configuration', () => {
     const insecure = issues({ TEAMS_DESTINATIONS: JSON.stringify({ soc: { webhookUrlEnv: 'TEAMS_WEBHOOK_SOC' } }), TEAMS_WEBHOOK_SOC: webhookUrl });
     expect(insecure).toEqual(['TEAMS_DESTINATIONS: soc.webhookUrlEnv: TEAMS_WEBHOOK_SOC does not hold an https URL']);
     expect(issues({ TEAMS_DESTINATIONS: JSON.stringify({ soc: { webhookUrlEnv: 'TEAMS_WEBHOOK_SOC' } }) })).toEqual(['TEAMS_DESTINATIONS: soc.webhookUrlEnv: TEAMS_WEBHOOK_SOC is not set']);
-    expect(issues({ TEAMS_BOT_APP_ID: APP_ID, TEAMS_BOT_APP_PASSWORD: APP_PASSWORD })).toEqual(['TEAMS_DESTINATIONS: a Teams bot needs TEAMS_DESTINATIONS or TEAMS_DESTINATIONS_FILE (destination name → conversation)']);
+    expect(issues({ TEAMS_DESTINATIONS: bot, TEAMS_DESTINATIONS_FILE: '/x.json', TEAMS_BOT_APP_ID: APP_ID, TEAMS_BOT_APP_PASSWORD: APP_PASSWORD })).toEqual(['TEAMS_DESTINATIONS_FILE: set TEAMS_DESTINATIONS or TEAMS_DESTINATIONS_FILE, not both', expect.stringMatching(/^TEAMS_DESTINATIONS_FILE: not JSON/)]);
+    // The bot's app id alone (the api's bot endpoint reads it too) posts nothing: Teams stays in the outbox.
+    expect(NotificationConfig.parse({ TEAMS_BOT_APP_ID: APP_ID }).teams.size).toBe(0);
     // A webhook-only configuration needs no bot.
     const ok = NotificationConfig.parse({ TEAMS_DESTINATIONS: JSON.stringify({ soc: { webhookUrlEnv: 'TEAMS_WEBHOOK_SOC' } }), TEAMS_WEBHOOK_SOC: 'https://prod.example/workflows/x?sig=s' });
     expect([...ok.teams.keys()]).toEqual(['soc']);
