@@ -10,6 +10,14 @@ export const BOT_CLOCK_SKEW_SECONDS = 300;
 /** A signing key of the Bot Framework's JWKS: a JWK plus the channels it is endorsed for. */
 type BotJwk = JWK & { kid?: string; endorsements?: unknown };
 
+/** The Bot Framework's keys could not be read (and none were before): a dependency outage, not a bad token. */
+export class KeysUnavailable extends Error {
+  constructor(why: string) {
+    super(`the Bot Framework signing keys could not be read: ${why.slice(0, 120)}`);
+    this.name = 'KeysUnavailable';
+  }
+}
+
 /** Options of {@link BotFrameworkKeys}. */
 export interface BotFrameworkKeysOptions {
   /** Default {@link BOT_FRAMEWORK_OPENID_METADATA}; tests point it at a local stand-in. */
@@ -32,6 +40,7 @@ export class BotFrameworkKeys {
   readonly #timeoutMs: number;
   #keys: readonly BotJwk[] = [];
   #readAt = Number.NEGATIVE_INFINITY;
+  #triedAt = Number.NEGATIVE_INFINITY;
   #reading: Promise<void> | undefined;
 
   constructor(options: BotFrameworkKeysOptions = {}) {
@@ -41,11 +50,25 @@ export class BotFrameworkKeys {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** The key of this id, or undefined when the Bot Framework does not publish it. */
+  /**
+   * The key of this id, or undefined when the Bot Framework does not publish it. While the metadata cannot be read,
+   * the keys read last still serve (tried again at most every 30 s); with none read yet, it throws.
+   */
   async key(kid: string | undefined): Promise<BotJwk | undefined> {
-    const age = this.#now() - this.#readAt;
+    const now = this.#now();
+    const age = now - this.#readAt;
     const find = () => this.#keys.find((k) => k.kid === kid);
-    if (age > this.#refreshMs || (find() === undefined && age > 5 * 60_000)) await this.#refresh();
+    const due = age > this.#refreshMs || (find() === undefined && age > 5 * 60_000);
+    // A read under way is joined; a new one starts at most every 30 s (a forged kid or an outage cannot make us hammer Microsoft).
+    if (due && (this.#reading !== undefined || now - this.#triedAt > 30_000)) {
+      if (this.#reading === undefined) this.#triedAt = now;
+      try {
+        await this.#refresh();
+      } catch (error) {
+        if (this.#keys.length === 0) throw new KeysUnavailable((error as Error).message);
+      }
+    }
+    if (this.#keys.length === 0) throw new KeysUnavailable('not read yet');
     return find();
   }
 
@@ -72,7 +95,7 @@ export class BotFrameworkKeys {
 }
 
 /** What a verified Bot Connector token says. */
-export type BotTokenVerdict = { ok: true; payload: JWTPayload } | { ok: false; reason: string };
+export type BotTokenVerdict = { ok: true; payload: JWTPayload } | { ok: false; reason: string; keysUnavailable?: true };
 
 /** Options of {@link verifyBotToken}. */
 export interface VerifyBotTokenInput {
@@ -118,6 +141,7 @@ export async function verifyBotToken(input: VerifyBotTokenInput): Promise<BotTok
       ...(input.currentDate ? { currentDate: input.currentDate } : {}),
     }));
   } catch (error) {
+    if (error instanceof KeysUnavailable) return { ok: false, reason: error.message, keysUnavailable: true };
     const { code, claim } = error as { code?: unknown; claim?: unknown };
     if (typeof code !== 'string') return { ok: false, reason: (error as Error).message.slice(0, 80) };
     return { ok: false, reason: typeof claim === 'string' ? `${code}: ${claim}` : code };

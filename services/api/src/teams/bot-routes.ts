@@ -108,6 +108,11 @@ export function teamsBotRoutes(deps: TeamsBotDeps): Router {
       if (!parsed.success) return unauthorized(res, 'Not a Bot Framework activity.');
       const activity = parsed.data;
       const verdict = await verifyBotToken({ authorization: req.get('authorization'), appId: deps.appId ?? '', serviceUrl: activity.serviceUrl, channelId: activity.channelId, keys: deps.keys, currentDate: new Date(nowMs()) });
+      if (!verdict.ok && verdict.keysUnavailable) {
+        res.setHeader('Retry-After', '30');
+        problem(res, 503, { type: problemType('bot-keys-unavailable'), title: 'Service Unavailable', detail: 'The Bot Framework signing keys cannot be read right now; the token cannot be checked.' });
+        return;
+      }
       if (!verdict.ok) return unauthorized(res, `The Bot Connector token is not valid (${verdict.reason}).`);
       if (activity.type !== 'invoke') {
         res.status(200).end();
