@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type * as AdaptiveCards from 'adaptivecards';
 import { describe, expect, it } from 'vitest';
 import { bindingHashOf, requestIdFor } from '@soc/containment-requests';
 import { caseLink, containmentLink } from '@soc/outbound';
@@ -8,6 +10,8 @@ import type { OutgoingChat } from '../src/ports.ts';
 import { decisionFixture } from './support/decision.ts';
 
 const PUBLIC_URL = 'https://soc.example.org';
+/** Microsoft's Adaptive Cards SDK (its UMD bundle: the package's ESM build is for bundlers), to parse what we build. */
+const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as typeof AdaptiveCards;
 /** Markdown a TextBlock would render, a Teams mention tag, live indicators and an HTML tag, in every alert field. */
 const ATTACK = 'Beacon to evil-c2.com [click here](https://phish.example/login) **urgent** <at>General</at> <img src=x> 198.51.100.7';
 
@@ -95,5 +99,18 @@ describe('the Teams case card (Adaptive Card 1.5)', () => {
     const card = renderTeamsCard({ idempotencyKey: 'k', channel: 'teams', destination: 'soc', title: 'Weekly report', text: 'see **this** <at>x</at>' });
     expect(nodesOf(card).filter((n) => n.type === 'TextRun').map((n) => n.text)).toEqual(['Weekly report', 'see **this** ‹at›x‹/at›']);
     expect(card.actions).toEqual([]);
+  });
+
+  it('Microsoft\'s Adaptive Cards parser reads both forms of the card as version 1.5 without a warning, and keeps every element', () => {
+    const { message } = hostileMessage();
+    for (const card of [renderTeamsCard(message), adaptiveCardOf(message.title, message.card!, { kind: 'link', approvalUrl: (a) => containmentLink(PUBLIC_URL, a.requestId) })]) {
+      const parsed = new AC.AdaptiveCard();
+      const context = new AC.SerializationContext(new AC.Version(1, 5));
+      parsed.parse(card, context);
+      expect(Array.from({ length: context.eventCount }, (_, i) => context.getEventAt(i).message)).toEqual([]);
+      // What the SDK serialises back is our card, element for element (`msteams` is Teams' own extension, unknown to it).
+      const { msteams: _teams, ...portable } = card;
+      expect(parsed.toJSON()).toEqual(portable);
+    }
   });
 });
