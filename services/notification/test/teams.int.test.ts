@@ -122,6 +122,20 @@ describe('TeamsChatPoster, bot mode, against a Bot Connector and token stand-in'
     expect((sent?.data as { deliveryId: string }).deliveryId).toBe('teams:soc-high-severity/1:activity-1');
   });
 
+  it('an outage (503) then recovery posts the card once; the decision delivered again posts nothing more', async () => {
+    const event = decisionFixture();
+    const handle = makeNotificationHandler({ groups: new StateCaseGroupStore(new MemoryStateStore()), mailer: new MemoryMailer(), chat: poster(), clock: manualClock(), publicUrl: PUBLIC_URL });
+    ms.answers.connector.push({ status: 503, headers: { 'retry-after': '1' } }, { status: 503 });
+    await expect(handle(event, delivery)).rejects.toMatchObject({ retryable: true, details: { retryAfterSeconds: 1 } });
+    await expect(handle(event, { ...delivery, deliveryCount: 2 })).rejects.toMatchObject({ retryable: true });
+    await handle(event, { ...delivery, deliveryCount: 3 });
+    await handle(event, { ...delivery, deliveryCount: 4 });
+    // Two POSTs answered 503, one accepted; the fourth delivery finds the group's card and sends nothing.
+    expect(ms.answers.connector).toEqual([]);
+    expect(ms.calls.filter((c) => c.path === ACTIVITIES).map((c) => c.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(ms.calls.filter((c) => c.method === 'PUT')).toEqual([]);
+  });
+
   it('updates the card in place with PUT on the activity, reusing the cached token', async () => {
     const teams = poster();
     const ref = await teams.post(message());
