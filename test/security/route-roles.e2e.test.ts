@@ -30,10 +30,10 @@ function routesOf(server: Server): { method: string; path: string; role: string 
 const SENDER_ROUTE = 'POST /api/v1/alerts/:source';
 /**
  * Signed integration routes: they authenticate the integration's own signature (Slack: `X-Slack-Signature`, an HMAC
- * with the app's signing secret, timestamp window and replay check), never an API token, and act for the approver
- * principal the configuration maps the integration's user to — who must hold the role.
+ * with the app's signing secret, timestamp window and replay check; Teams: the Bot Connector's RS256 JWT), never an
+ * API token, and act for the approver principal the configuration maps the integration's user to — who must hold the role.
  */
-const SIGNED_ROUTES = ['POST /api/v1/integrations/slack/interactions'];
+const SIGNED_ROUTES = ['POST /api/v1/integrations/slack/interactions', 'POST /api/v1/integrations/teams/messages'];
 /** Routes with no requireRole: each answers 401 to an API token, whatever its role. */
 const SELF_AUTHENTICATED = [SENDER_ROUTE, ...SIGNED_ROUTES];
 

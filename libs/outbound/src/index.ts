@@ -1,3 +1,3 @@
 export { defang, defangHtml, escapeHtml } from './defang.ts';
 export type { DefangOptions } from './defang.ts';
-export { caseLink } from './links.ts';
+export { caseLink, containmentLink } from './links.ts';

@@ -5,3 +5,12 @@
 export function caseLink(publicUrl: string, alertId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/api/v1/alerts/${encodeURIComponent(alertId)}`;
 }
+
+/**
+ * The link from a chat card to a containment request, where no bot can receive an Approve / Deny click (a Teams
+ * webhook): today the API's record of the request, `GET /api/v1/containment/{requestId}` (approve and deny are
+ * `POST` beside it, with the approver's own token); when the console's approval page exists, this one function changes.
+ */
+export function containmentLink(publicUrl: string, requestId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/api/v1/containment/${encodeURIComponent(requestId)}`;
+}

@@ -6,6 +6,7 @@ const retired = (name: string, role: string) =>
   // An empty value (a chart's '' default) is unset.
   z.preprocess((v) => (v === '' ? undefined : v), z.undefined({ error: `${name} is replaced by roles: grant each of its principals the ${role} role in SOC_API_ROLES (e.g. alice:${role}) and remove ${name}` }).optional());
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
 
 /** The analyst API's own settings. */
@@ -54,11 +55,37 @@ export const ApiConfig = z.object({
       }
       return map as ReadonlyMap<string, string>;
     }),
+  /** The Teams bot's Microsoft App ID: the audience of the Bot Connector tokens `POST /api/v1/integrations/teams/messages` accepts; unset: that route refuses everything. */
+  TEAMS_BOT_APP_ID: optionalText,
+  /** The Entra tenant (GUID) whose Teams users may decide; an invoke from another tenant is refused. */
+  TEAMS_TENANT_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(GUID, 'a tenant id is a GUID').optional()),
+  /** The Bot Framework's OpenID metadata (its signing keys); only tests change it. */
+  TEAMS_OPENID_METADATA_URL: z.url({ protocol: /^https?$/ }).default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  /** Entra user object id (`from.aadObjectId`) → approver principal: `<guid>:alice,<guid>:bob`. The principal must hold the approver role in SOC_API_ROLES. */
+  TEAMS_APPROVERS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const map = new Map<string, string>();
+      for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+        const at = entry.indexOf(':');
+        const user = entry.slice(0, at).trim().toLowerCase();
+        const principal = entry.slice(at + 1).trim();
+        if (at < 0 || !GUID.test(user) || principal === '') {
+          ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 80)}" is not <Entra user object id (GUID)>:<principal>` });
+          continue;
+        }
+        if (map.has(user)) ctx.addIssue({ code: 'custom', message: `Teams user ${user} is mapped twice` });
+        map.set(user, principal);
+      }
+      return map as ReadonlyMap<string, string>;
+    }),
 })
   .extend(LogAnalyticsConfig.shape)
   .superRefine((c, ctx) => {
     if (c.SLACK_SIGNING_SECRET !== undefined && c.SLACK_SIGNING_SECRET_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET_FILE'], message: 'set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE, not both' });
     const slack = c.SLACK_SIGNING_SECRET !== undefined || c.SLACK_SIGNING_SECRET_FILE !== undefined;
+    if (c.TEAMS_BOT_APP_ID !== undefined && c.TEAMS_TENANT_ID === undefined) ctx.addIssue({ code: 'custom', path: ['TEAMS_TENANT_ID'], message: 'the Teams bot needs TEAMS_TENANT_ID: the one tenant whose users may decide' });
     if (slack && c.SLACK_TEAM_ID === undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_TEAM_ID'], message: 'Slack interactions need SLACK_TEAM_ID: the one workspace whose users may decide' });
   });
 export type ApiConfig = z.infer<typeof ApiConfig>;

@@ -59,17 +59,17 @@ export function requestView(request: ContainmentRequest, now: Date) {
   };
 }
 
-/** What an approver asks of a request, through the API or a signed integration (Slack). */
+/** What an approver asks of a request, through the API or a signed integration (Slack, Teams). */
 export interface ContainmentVerdictInput {
   verdict: 'approve' | 'deny';
   requestId: string;
-  /** The approver principal (an API token's name, or the one a Slack user maps to). */
+  /** The approver principal (an API token's name, or the one a Slack or Teams user maps to). */
   approver: string;
   bindingHash?: string | undefined;
   comment: string;
   changeRef?: string | undefined;
   /** Where the decision came from, on the audit record. */
-  via: 'api' | 'slack';
+  via: 'api' | 'slack' | 'teams';
 }
 
 /** The outcome of {@link decideContainment}: what was recorded, or why nothing was (an HTTP status and a problem). */
@@ -79,7 +79,7 @@ export type ContainmentVerdictOutcome =
 
 /**
  * Approves or denies a containment request: the one code path of every approval, whichever door it came through
- * (`POST /api/v1/containment/{id}/approve|deny`, the Slack interactions endpoint). Binding hash quoted, a sender never
+ * (`POST /api/v1/containment/{id}/approve|deny`, the Slack interactions endpoint, the Teams bot endpoint). Binding hash quoted, a sender never
  * approves its own alert, then containment's own decider on its record (four-eyes, expired 410, decided 409, frozen);
  * refusals are audited with `via`; an accepted verdict is published for containment to record and run.
  */

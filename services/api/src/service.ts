@@ -18,6 +18,8 @@ import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
 import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
+import { BotFrameworkKeys } from './teams/bot-auth.ts';
+import { teamsBotRoutes } from './teams/bot-routes.ts';
 import { tuningRoutes } from './tuning-routes.ts';
 
 /**
@@ -74,8 +76,23 @@ export const apiService: ServiceModule<ApiConfig> = {
     await auditConfigChange(platform.audit, { subject: 'slack-approvers', content: slackMapping, actor: 'api', data: { teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers } });
     const withoutRole = [...config.SLACK_APPROVERS.values()].filter((p) => !(platform.apiRoles.get(p) ?? []).includes('approver'));
     if (withoutRole.length > 0) platform.log.warn({ principals: withoutRole }, 'SLACK_APPROVERS maps Slack users to principals without the approver role in SOC_API_ROLES: their clicks are refused');
-    // Slack signs its callbacks: this route authenticates them itself, before the /api bearer check.
-    const publicRoutes = slackInteractionsRoutes({
+    // Teams users who may decide, likewise (object ids and names, no secret).
+    const teamsApprovers = Object.fromEntries(config.TEAMS_APPROVERS);
+    const teamsMapping = JSON.stringify({ appId: config.TEAMS_BOT_APP_ID ?? null, tenantId: config.TEAMS_TENANT_ID ?? null, approvers: teamsApprovers });
+    await auditConfigChange(platform.audit, { subject: 'teams-approvers', content: teamsMapping, actor: 'api', data: JSON.parse(teamsMapping) as Record<string, unknown> });
+    const teamsWithoutRole = [...config.TEAMS_APPROVERS.values()].filter((p) => !(platform.apiRoles.get(p) ?? []).includes('approver'));
+    if (teamsWithoutRole.length > 0) platform.log.warn({ principals: teamsWithoutRole }, 'TEAMS_APPROVERS maps Teams users to principals without the approver role in SOC_API_ROLES: their clicks are refused');
+    // Slack signs its callbacks and the Bot Connector sends a JWT: these routes authenticate them, before the /api bearer check.
+    const publicRoutes = express.Router();
+    publicRoutes.use(teamsBotRoutes({
+      ...decisions,
+      appId: config.TEAMS_BOT_APP_ID,
+      aadTenantId: config.TEAMS_TENANT_ID,
+      approvers: config.TEAMS_APPROVERS,
+      rolesOf: (principal) => platform.apiRoles.get(principal) ?? [],
+      keys: new BotFrameworkKeys({ metadataUrl: config.TEAMS_OPENID_METADATA_URL }),
+    }));
+    publicRoutes.use(slackInteractionsRoutes({
       ...decisions,
       signingSecret: slackSigningSecretOf(config),
       teamId: config.SLACK_TEAM_ID,
@@ -83,7 +100,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       rolesOf: (principal) => platform.apiRoles.get(principal) ?? [],
       responseUrlPrefix: config.SLACK_RESPONSE_URL_PREFIX,
       warn: (message) => platform.log.warn(message),
-    });
+    }));
     return {
       routes,
       publicRoutes,

@@ -34,4 +34,17 @@ describe('ApiConfig', () => {
     const both = ApiConfig.safeParse({ SLACK_SIGNING_SECRET: 's3cret', SLACK_SIGNING_SECRET_FILE: '/run/secret', SLACK_TEAM_ID: 'T0' });
     expect(both.error?.issues.map((i) => i.path.join('.'))).toEqual(['SLACK_SIGNING_SECRET_FILE']);
   });
+
+  it('maps Teams users (Entra object ids, any case) to principals, lists every bad entry, and needs the tenant with a bot', () => {
+    const bob = 'B0B00000-0000-4000-8000-000000000001';
+    const ok = ApiConfig.parse({ TEAMS_BOT_APP_ID: 'app', TEAMS_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', TEAMS_APPROVERS: `${bob}:bob` });
+    expect([...ok.TEAMS_APPROVERS]).toEqual([[bob.toLowerCase(), 'bob']]);
+    expect(ok.TEAMS_OPENID_METADATA_URL).toBe('https://login.botframework.com/v1/.well-known/openidconfiguration');
+    const bad = ApiConfig.safeParse({ TEAMS_APPROVERS: `29:1abc:bob,${bob}:bob,${bob.toLowerCase()}:eve` });
+    expect(bad.error?.issues.map((i) => i.message)).toEqual([
+      'entry "29:1abc:bob" is not <Entra user object id (GUID)>:<principal>',
+      `Teams user ${bob.toLowerCase()} is mapped twice`,
+    ]);
+    expect(ApiConfig.safeParse({ TEAMS_BOT_APP_ID: 'app' }).error?.issues.map((i) => i.path.join('.'))).toEqual(['TEAMS_TENANT_ID']);
+  });
 });

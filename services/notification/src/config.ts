@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { TeamsDestination } from './adapters/teams/teams-chat-poster.ts';
+import { parseTeamsDestinations } from './teams-destinations.ts';
 import { parseWebhookSubscribers, type WebhookSubscriber } from './webhooks/config.ts';
 
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
@@ -62,6 +64,21 @@ const NotificationSettings = z.object({
   SLACK_CHANNELS: SlackChannels,
   /** The Web API base; only tests and proxies change it. */
   SLACK_API_URL: z.url({ protocol: /^https?$/ }).default('https://slack.com/api'),
+  /** Teams destinations (JSON, see the README): destination name → bot conversation or webhook; unset: Teams messages go to the outbox. */
+  TEAMS_DESTINATIONS: optionalText,
+  /** The same, from a file; set one of the two. */
+  TEAMS_DESTINATIONS_FILE: optionalText,
+  /** The bot's Microsoft App ID (Entra client id); required when a destination is a bot conversation. */
+  TEAMS_BOT_APP_ID: optionalText,
+  /** The bot's client secret, or a file holding it (a mounted secret); never logged. */
+  TEAMS_BOT_APP_PASSWORD: optionalText,
+  TEAMS_BOT_APP_PASSWORD_FILE: optionalText,
+  /** A single-tenant bot's tenant id; default `botframework.com` (a multi-tenant bot). */
+  TEAMS_BOT_TENANT_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9.-]{1,128}$/).default('botframework.com')),
+  /** The Entra token endpoint's base; only tests and national clouds change it. */
+  TEAMS_LOGIN_URL: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com'),
+  /** Tests only: lets a serviceUrl or webhook URL be plain http to a loopback host. */
+  TEAMS_ALLOW_LOOPBACK: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 type NotificationSettings = z.infer<typeof NotificationSettings>;
 const SETTING_KEYS = Object.keys(NotificationSettings.shape) as (keyof NotificationSettings)[];
@@ -88,6 +105,32 @@ export const NotificationConfig = z.looseObject(NotificationSettings.shape).tran
   // The message never echoes the value: it is a secret.
   if (c.SLACK_BOT_TOKEN !== undefined && !c.SLACK_BOT_TOKEN.startsWith('xoxb-')) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'a Slack bot token starts with xoxb- (a bot token, not a user token)' });
   if ((c.SLACK_BOT_TOKEN !== undefined || c.SLACK_BOT_TOKEN_FILE !== undefined) && c.SLACK_CHANNELS.size === 0) ctx.addIssue({ code: 'custom', path: ['SLACK_CHANNELS'], message: 'a Slack bot token needs SLACK_CHANNELS (destination name:channel id)' });
+  let teams: ReadonlyMap<string, TeamsDestination> = new Map();
+  if (c.TEAMS_DESTINATIONS !== undefined && c.TEAMS_DESTINATIONS_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['TEAMS_DESTINATIONS_FILE'], message: 'set TEAMS_DESTINATIONS or TEAMS_DESTINATIONS_FILE, not both' });
+  if (c.TEAMS_BOT_APP_PASSWORD !== undefined && c.TEAMS_BOT_APP_PASSWORD_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['TEAMS_BOT_APP_PASSWORD_FILE'], message: 'set TEAMS_BOT_APP_PASSWORD or TEAMS_BOT_APP_PASSWORD_FILE, not both' });
+  const teamsSource = c.TEAMS_DESTINATIONS_FILE ?? c.TEAMS_DESTINATIONS;
+  if (teamsSource !== undefined) {
+    const path = c.TEAMS_DESTINATIONS_FILE !== undefined ? 'TEAMS_DESTINATIONS_FILE' : 'TEAMS_DESTINATIONS';
+    let json: unknown;
+    try {
+      json = JSON.parse(c.TEAMS_DESTINATIONS_FILE !== undefined ? readFileSync(c.TEAMS_DESTINATIONS_FILE, 'utf8') : teamsSource);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: [path], message: `not JSON: ${(error as Error).message.slice(0, 200)}` });
+      return z.NEVER;
+    }
+    const parsed = parseTeamsDestinations(json, { env: env as Record<string, string | undefined>, allowLoopback: c.TEAMS_ALLOW_LOOPBACK });
+    if (!parsed.ok) {
+      for (const p of parsed.problems) ctx.addIssue({ code: 'custom', path: [path], message: p });
+      return z.NEVER;
+    }
+    teams = parsed.destinations;
+    const hasBot = [...teams.values()].some((d) => d.kind === 'bot');
+    if (hasBot && c.TEAMS_BOT_APP_ID === undefined) ctx.addIssue({ code: 'custom', path: ['TEAMS_BOT_APP_ID'], message: 'required when a Teams destination is a bot conversation (serviceUrl, conversationId)' });
+    if (hasBot && c.TEAMS_BOT_APP_PASSWORD === undefined && c.TEAMS_BOT_APP_PASSWORD_FILE === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['TEAMS_BOT_APP_PASSWORD'], message: 'TEAMS_BOT_APP_PASSWORD or TEAMS_BOT_APP_PASSWORD_FILE is required when a Teams destination is a bot conversation' });
+    }
+  }
+  // TEAMS_BOT_APP_ID alone is no error: the api reads it too (the bot's endpoint), and posting needs destinations.
   let webhooks: readonly WebhookSubscriber[] = [];
   if (c.OUTBOUND_WEBHOOKS_FILE !== undefined) {
     const problem = (message: string) => ctx.addIssue({ code: 'custom', path: ['OUTBOUND_WEBHOOKS_FILE'], message });
@@ -105,6 +148,6 @@ export const NotificationConfig = z.looseObject(NotificationSettings.shape).tran
     }
     webhooks = parsed.subscribers;
   }
-  return { ...settings, webhooks };
+  return { ...settings, webhooks, teams };
 });
 export type NotificationConfig = z.infer<typeof NotificationConfig>;

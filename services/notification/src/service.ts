@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { containmentLink } from '@soc/outbound';
 import type { ServiceModule } from '@soc/platform';
 import { ChatByChannel } from './adapters/chat-by-channel.ts';
 import { FetchWebhookTransport } from './adapters/fetch-webhook-transport.ts';
 import { OutboxChatPoster } from './adapters/outbox-mailer.ts';
 import { SlackChatPoster } from './adapters/slack/slack-chat-poster.ts';
+import { ClientSecretBotCredential } from './adapters/teams/bot-credential.ts';
+import { TeamsChatPoster } from './adapters/teams/teams-chat-poster.ts';
 import { StateCaseGroupStore } from './adapters/state-group-store.ts';
 import { StateWebhookLedger } from './adapters/state-webhook-ledger.ts';
 import { NotificationConfig } from './config.ts';
@@ -15,7 +18,7 @@ import { makeWebhookHandler } from './webhooks/handler.ts';
 
 /**
  * Composition of the notification service: e-mail by `NOTIFY_EMAIL_TRANSPORT` (embedded default: the outbox), Slack
- * when a bot token is configured (other chat to the outbox), outbound webhooks when subscribers are configured.
+ * when a bot token is configured, Teams when destinations are configured (other chat to the outbox), outbound webhooks when subscribers are configured.
  * `deps` are the seams of tests (a fixed Graph credential); production passes none.
  */
 export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<NotificationConfig> {
@@ -27,11 +30,12 @@ export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<No
       const mail = await openMailer(config, platform, dir, deps);
       const slackToken = config.SLACK_BOT_TOKEN ?? (config.SLACK_BOT_TOKEN_FILE !== undefined ? secretFile(config.SLACK_BOT_TOKEN_FILE, 'SLACK_BOT_TOKEN_FILE') : undefined);
       const slack = slackToken !== undefined ? new SlackChatPoster({ token: slackToken, channels: config.SLACK_CHANNELS, apiUrl: config.SLACK_API_URL }) : undefined;
+      const teams = config.teams.size > 0 ? teamsPosterOf(config, platform.env.SOC_PUBLIC_URL) : undefined;
       const consumer = platform.bus.subscribe(
         { subscription: SUBSCRIPTIONS.notification.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
         makeNotificationHandler({
           mailer: mail.mailer,
-          chat: new ChatByChannel({ ...(slack ? { slack } : {}) }, new OutboxChatPoster({ dir })),
+          chat: new ChatByChannel({ ...(slack ? { slack } : {}), ...(teams ? { teams } : {}) }, new OutboxChatPoster({ dir })),
           groups: new StateCaseGroupStore(platform.state),
           clock: platform.clock,
           publicUrl: platform.env.SOC_PUBLIC_URL,
@@ -63,6 +67,17 @@ export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<No
 
 /** The notification service as `npm start` runs it. */
 export const notificationService: ServiceModule<NotificationConfig> = makeNotificationService();
+
+/** The Teams poster of the configured destinations; the bot credential only when a destination is a bot conversation. */
+function teamsPosterOf(config: NotificationConfig, publicUrl: string): TeamsChatPoster {
+  const appPassword = config.TEAMS_BOT_APP_PASSWORD ?? (config.TEAMS_BOT_APP_PASSWORD_FILE !== undefined ? readFileSync(config.TEAMS_BOT_APP_PASSWORD_FILE, 'utf8').trim() : undefined);
+  if (config.TEAMS_BOT_APP_PASSWORD_FILE !== undefined && appPassword === '') throw new Error('TEAMS_BOT_APP_PASSWORD_FILE is empty');
+  const credential =
+    config.TEAMS_BOT_APP_ID !== undefined && appPassword !== undefined
+      ? new ClientSecretBotCredential({ appId: config.TEAMS_BOT_APP_ID, appPassword, tenant: config.TEAMS_BOT_TENANT_ID, loginUrl: config.TEAMS_LOGIN_URL })
+      : undefined;
+  return new TeamsChatPoster({ destinations: config.teams, ...(credential ? { credential } : {}), approvalUrl: (a) => containmentLink(publicUrl, a.requestId) });
+}
 
 /** A secret from a mounted file, trimmed; the start stops when it is empty or not a bot token (the value is never shown). */
 function secretFile(path: string, name: string): string {
