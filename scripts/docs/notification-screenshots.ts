@@ -8,9 +8,8 @@ import type * as AdaptiveCards from 'adaptivecards';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { type NotificationSamples, notificationSamples } from './notification-samples.ts';
 import { slackBlocksHtml } from './slack-blocks-html.ts';
-// The one place the Teams card comes from. STAND-IN until the Teams adapter is merged: then import `adaptiveCardOf`
-// from '@soc/notification' here and delete teams-card-stand-in.ts.
-import { adaptiveCardOf } from './teams-card-stand-in.ts';
+// The one place the Teams card comes from: the Teams adapter's own renderer (bot mode: Approve / Deny as Action.Execute).
+import { renderTeamsCard as adaptiveCardOf } from '@soc/notification';
 
 /** Debian's Chromium: the only browser these renderings use (never a downloaded one). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -145,7 +144,7 @@ export async function writeNotificationScreenshots(
       `Chromium not found at ${executablePath}: install Debian's package (apt-get install -y chromium). These renderings never download a browser.`,
     );
   const samples = await notificationSamples();
-  const teamsCard = adaptiveCardOf(samples.teams);
+  const teamsCard: Record<string, unknown> = { ...adaptiveCardOf(samples.teams) };
   await mkdir(outDir, { recursive: true });
   const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
   try {
