@@ -39,6 +39,7 @@ export const EVENT_PRODUCERS = {
   'soc.processing.failed.v1': 'bus',
   'soc.report.generated.v1': 'reporting',
   'soc.containment.freeze-changed.v1': 'api',
+  'soc.notification.due.v1': 'notification',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

@@ -17,6 +17,11 @@ export const SendEmailAction = z.object({
   kind: z.literal('SendEmail'),
   to: z.array(z.email()).min(1).max(50),
   template: z.enum(['alert-summary']),
+  /**
+   * The policy's digest window (`email.digestMinutes`): later alerts of the case group that send no e-mail of their
+   * own are summed up in one digest e-mail at the end of the window. Added to version 1 as optional; none: no digest.
+   */
+  digestMinutes: z.number().int().min(1).max(1440).optional(),
 });
 export const PostChatAction = z.object({
   ...ActionBase,

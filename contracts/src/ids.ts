@@ -65,7 +65,16 @@ const GROUP_ENTITY_TYPES = new Set(['host', 'user', 'ip', 'hash', 'domain', 'url
  * near-identical alerts (same rule, same host and account, new ids and times) is one group — one case with a
  * count, one LLM call. Text the attacker controls (title when a rule is known, description) is not part of it.
  */
-export function caseGroupKey(alert: Pick<Alert, 'tenantId' | 'source' | 'rule' | 'title' | 'entities'>): string {
+/** What {@link caseGroupKey} reads of an alert. */
+export interface CaseGroupInput {
+  tenantId: string;
+  source: { name: string };
+  rule?: { id?: string; name?: string } | undefined;
+  title: string;
+  entities: readonly { id: string; type: string; origin?: string }[];
+}
+
+export function caseGroupKey(alert: CaseGroupInput): string {
   const rule = (alert.rule?.id ?? alert.rule?.name ?? alert.title).toLowerCase();
   const entities = alert.entities
     .filter((e) => e.origin === 'source' && GROUP_ENTITY_TYPES.has(e.type))
@@ -73,4 +82,18 @@ export function caseGroupKey(alert: Pick<Alert, 'tenantId' | 'source' | 'rule' |
     .sort()
     .slice(0, 20);
   return `grp-${hash('sha256', JSON.stringify([alert.tenantId, alert.source.name, rule, entities]), 'hex').slice(0, 32)}`;
+}
+
+/**
+ * The case group of a dispositioned alert, from what `soc.alert.dispositioned.v1` carries: the same key as
+ * {@link caseGroupKey} of the alert (tenant, source, rule, and the source-named entity ids `<type>:<value>`).
+ */
+export function caseGroupKeyOfDisposition(d: { tenantId: string; rule: { source: string; id?: string; name?: string; title: string }; entityIds: readonly string[] }): string {
+  return caseGroupKey({
+    tenantId: d.tenantId,
+    source: { name: d.rule.source },
+    rule: { ...(d.rule.id !== undefined ? { id: d.rule.id } : {}), ...(d.rule.name !== undefined ? { name: d.rule.name } : {}) },
+    title: d.rule.title,
+    entities: d.entityIds.map((id) => ({ id, type: id.slice(0, Math.max(0, id.indexOf(':'))), origin: 'source' })),
+  });
 }

@@ -11,6 +11,7 @@ import { ContainmentFailedV1 } from './events/containment-failed.v1.ts';
 import { ContainmentFreezeChangedV1 } from './events/containment-freeze-changed.v1.ts';
 import { ContainmentRequestedV1 } from './events/containment-requested.v1.ts';
 import { DecisionMadeV1 } from './events/decision-made.v1.ts';
+import { NotificationDueV1 } from './events/notification-due.v1.ts';
 import { NotificationSentV1 } from './events/notification-sent.v1.ts';
 import { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
 import { ReportGeneratedV1 } from './events/report-generated.v1.ts';
@@ -35,6 +36,7 @@ export const EVENT_DEFINITIONS = [
   AlertDispositionedV1,
   ReportGeneratedV1,
   ContainmentFreezeChangedV1,
+  NotificationDueV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */

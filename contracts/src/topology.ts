@@ -19,7 +19,7 @@ export const SUBSCRIPTIONS = {
   enrichment: { name: 'enrichment', types: ['soc.alert.received.v1', 'soc.alert.dispositioned.v1'] },
   triage: { name: 'triage', types: ['soc.alert.enriched.v1'] },
   decision: { name: 'decision', types: ['soc.alert.triaged.v1'] },
-  notification: { name: 'notification', types: ['soc.decision.made.v1', 'soc.report.generated.v1'] },
+  notification: { name: 'notification', types: ['soc.decision.made.v1', 'soc.report.generated.v1', 'soc.notification.due.v1', 'soc.alert.dispositioned.v1'] },
   /** Outbound decision webhooks, apart from e-mail and chat so one subscriber's outage retries only the webhooks. */
   notificationWebhooks: { name: 'notification-webhooks', types: ['soc.decision.made.v1', 'soc.alert.triaged.v1'] },
   ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },

@@ -116,6 +116,7 @@ export function alertIdOf(event: SocEvent): string | undefined {
       return event.data.alertId;
     case 'soc.report.generated.v1':
     case 'soc.containment.freeze-changed.v1':
+    case 'soc.notification.due.v1':
       return undefined; // reports and the freeze belong to no journey (the case view does not subscribe to them)
   }
 }

@@ -101,7 +101,7 @@ export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, 
     return [{ kind: 'Suppress', actionId: actionId(decisionKey, 'suppress'), reason: `Verdict ${verdict.class} at ${suppressLikelihood}` }];
   }
   if (policy.email.enabled && atLeast(level, policy.email.minLevel) && routing.emailTo.length > 0) {
-    recs.push({ kind: 'SendEmail', actionId: actionId(decisionKey, 'email'), to: [...routing.emailTo], template: 'alert-summary', reason: routed });
+    recs.push({ kind: 'SendEmail', actionId: actionId(decisionKey, 'email'), to: [...routing.emailTo], template: 'alert-summary', reason: routed, ...digestOf(policy) });
   }
   if (policy.chat.enabled && atLeast(level, policy.chat.minLevel)) {
     for (const d of routing.chat) {
@@ -259,7 +259,7 @@ function copilotAction(
     case 'SendEmail': {
       // The recipients are the alert's route's (or the defaults), never the model's.
       const to = routeOf(alert, input.triage.risk.level, policy).emailTo;
-      return has('SendEmail') || to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: [...to], template: 'alert-summary', reason };
+      return has('SendEmail') || to.length === 0 ? undefined : { kind: 'SendEmail', actionId: id('email'), to: [...to], template: 'alert-summary', reason, ...digestOf(policy) };
     }
     case 'Suppress':
       return { kind: 'Suppress', actionId: id('suppress'), reason };
@@ -318,4 +318,9 @@ export function boundDecision(actions: readonly Action[], rejected: readonly Rej
   const rest = all.slice(listed);
   const kinds = [...new Set(rest.map((r) => r.kind))].join(', ');
   return { actions: kept, rejected: [...all.slice(0, listed), { kind: clipText(kinds, 128), reason: clipText(`${rest.length} more refusal(s) not listed (${kinds}); the first: ${rest[0]?.reason ?? ''}`, 1024) }] };
+}
+
+/** The policy's digest window, carried on each SendEmail so notification applies the policy it was decided under. */
+function digestOf(policy: DecisionPolicy): { digestMinutes?: number } {
+  return policy.email.digestMinutes === undefined ? {} : { digestMinutes: policy.email.digestMinutes };
 }

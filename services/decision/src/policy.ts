@@ -64,6 +64,11 @@ export const DecisionPolicy = z
       to: z.array(z.email()).max(50),
       /** Every recipient must be in one of these domains, whoever recommends the email. */
       allowedDomains: z.array(z.string().min(1)),
+      /**
+       * The throttle window of a case group's e-mail (noise control): alerts of the group that do not escalate send no
+       * e-mail, and are summed up in one digest at the end of the window (none: no digest). 1 to 1440 minutes.
+       */
+      digestMinutes: z.number().int().min(1).max(1440).optional(),
     }),
     chat: z.object({
       enabled: z.boolean(),

@@ -46,14 +46,34 @@ export interface GroupDecision {
   emailTo?: readonly string[];
   /** The decision's PostChat targets. */
   chats: readonly { channel: 'teams' | 'slack'; destination: string }[];
+  /** The alert's id (the digest and escalation e-mails link to the group's latest alert's case). */
+  alertId: string;
+  /** The alert's title, as the group's name in a digest (attacker text: defanged on the way out). */
+  title: string;
+  /** The policy's digest window (SendEmail `digestMinutes`), when it has one. */
+  digestMinutes?: number;
+  /** The policy's escalation (decision `escalation`): whom to notify when the case stays unacknowledged. */
+  escalation?: EscalationPlan;
 }
+
+/** Who is notified, after how long, when a case group stays unacknowledged. */
+export interface EscalationPlan {
+  afterMinutes: number;
+  to?: readonly string[];
+  chats?: readonly { channel: 'teams' | 'slack'; destination: string }[];
+}
+
+/** A timer of the group: the end of its digest window, or when its unacknowledged case escalates. */
+export type Due = 'digest' | 'escalation';
 
 /** Why a later decision of a group sends another e-mail. */
 export type Escalation = { kind: 'severity'; from: RiskLevel; to: RiskLevel } | { kind: 'verdict' } | { kind: 'entity'; entities: string[] };
 
 /** A send reserved by one decision and not yet done: only that decision's handler performs it. */
 export type Intent =
-  | { kind: 'email'; key: string; decisionKey: string; to: readonly string[]; reason: 'first' | 'escalation'; escalations: readonly Escalation[] }
+  | { kind: 'email'; key: string; decisionKey: string; to: readonly string[]; reason: 'first' | 'escalation' | 'digest' | 'unacknowledged'; escalations: readonly Escalation[]; since?: number }
+  /** A timer to publish (`soc.notification.due.v1` with `deliverat`). */
+  | { kind: 'schedule'; key: string; decisionKey: string; due: Due; at: string }
   | { kind: 'post-card'; key: string; decisionKey: string; channel: 'teams' | 'slack'; destination: string; count: number }
   | { kind: 'update-card'; key: string; decisionKey: string; channel: 'teams' | 'slack'; destination: string; ref: string };
 
@@ -79,19 +99,41 @@ export interface GroupState {
   seen: string[];
   /** Reserved sends not yet done, oldest first. */
   pending: Intent[];
+  /** The newest alert of the group and its title (a digest's link and name). */
+  lastAlertId?: string;
+  title?: string;
+  /** Recipients of the group's last e-mail: a digest goes to them. */
+  emailTo?: readonly string[];
+  /** Alerts folded in since the last e-mail was reserved (what a digest sums up). */
+  sinceEmail?: number;
+  /** The digest window, and the end of the one running (its timer set). */
+  digestMinutes?: number;
+  digestDueAt?: string;
+  /** The escalation plan of the group, when it is due, and whether it has fired. */
+  escalation?: EscalationPlan & { dueAt?: string; fired?: boolean };
+  /** An analyst acted on the case (a disposition): it no longer escalates. */
+  acknowledged?: { by: string; at: string };
 }
 
 export type GroupCommand =
   /** A decision of the group asks for its e-mail and cards. */
   | { kind: 'Notify'; decision: GroupDecision }
   /** The handler performed a pending intent; `ref` is a posted card's reference. */
-  | { kind: 'Complete'; key: string; ref?: string };
+  | { kind: 'Complete'; key: string; ref?: string }
+  /** A timer of the group is due; `key` identifies this timer (its owner in the pending intents). */
+  | { kind: 'Due'; due: Due; at: string; key: string }
+  /** An analyst acted on an alert of the group. */
+  | { kind: 'Acknowledge'; by: string; at: string };
 
 export type GroupEvent =
   /** The decision joins the group (count, last seen, highest level, verdict, entities). */
   | { kind: 'Folded'; decision: GroupDecision }
   | { kind: 'Reserved'; intent: Intent }
-  | { kind: 'Completed'; key: string; ref?: string };
+  | { kind: 'Completed'; key: string; ref?: string }
+  /** The digest window ended with nothing to sum up: no timer runs until the next alert folds in. */
+  | { kind: 'DigestIdle' }
+  | { kind: 'EscalationFired' }
+  | { kind: 'Acknowledged'; by: string; at: string };
 
 /**
  * Escalations of `decision` over `state`, precisely: its risk level is above the group's highest so far; or its
@@ -121,8 +163,19 @@ export function pendingOf(state: GroupState | undefined, decisionKey: string): I
 
 /** The events of a command on the group. A redelivered decision, or a completion already recorded, changes nothing. */
 export function decide(state: GroupState | undefined, command: GroupCommand): GroupEvent[] {
-  return command.kind === 'Notify' ? notify(state, command.decision) : complete(state, command.key, command.ref);
+  switch (command.kind) {
+    case 'Notify':
+      return notify(state, command.decision);
+    case 'Complete':
+      return complete(state, command.key, command.ref);
+    case 'Due':
+      return command.due === 'digest' ? digestDue(state, command.at, command.key) : escalationDue(state, command.at, command.key);
+    case 'Acknowledge':
+      return !state || state.acknowledged ? [] : [{ kind: 'Acknowledged', by: command.by, at: command.at }];
+  }
 }
+
+const plusMinutes = (at: string, minutes: number) => new Date(Date.parse(at) + minutes * 60_000).toISOString();
 
 function notify(state: GroupState | undefined, decision: GroupDecision): GroupEvent[] {
   if (state?.seen.includes(decision.decisionKey)) return [];
@@ -142,6 +195,52 @@ function notify(state: GroupState | undefined, decision: GroupDecision): GroupEv
       // A card being posted by an earlier decision (its post pending) is refreshed by that decision once posted.
       events.push({ kind: 'Reserved', intent: { kind: 'post-card', key: `${decision.groupKey}:card:${cardTarget(channel, destination)}`, decisionKey, channel, destination, count: (state?.count ?? 0) + 1 } });
     }
+  }
+  // The digest window: runs from the group's first e-mail while alerts keep folding in (one timer at a time).
+  const window = decision.digestMinutes ?? state?.digestMinutes;
+  const mailed = emails > 0 || events.some((e) => e.kind === 'Reserved' && e.intent.kind === 'email');
+  if (window !== undefined && mailed && !state?.digestDueAt) {
+    const at = plusMinutes(decision.at, window);
+    events.push({ kind: 'Reserved', intent: { kind: 'schedule', key: `${decision.groupKey}:due:digest:${at}`, decisionKey, due: 'digest', at } });
+  }
+  // The escalation of an unacknowledged case: set once, by the first decision that carries one.
+  if (decision.escalation && !state?.escalation && !state?.acknowledged) {
+    const at = plusMinutes(decision.at, decision.escalation.afterMinutes);
+    events.push({ kind: 'Reserved', intent: { kind: 'schedule', key: `${decision.groupKey}:due:escalation:${at}`, decisionKey, due: 'escalation', at } });
+  }
+  return events;
+}
+
+/**
+ * The end of a digest window: when alerts folded in since the last e-mail, one digest e-mail to the group's
+ * recipients and the next window; otherwise the window closes quietly (the next alert opens one). A timer that is
+ * not the group's current one (the group was forgotten and restarted) does nothing.
+ */
+function digestDue(state: GroupState | undefined, at: string, key: string): GroupEvent[] {
+  if (!state || state.digestDueAt !== at) return [];
+  if ((state.sinceEmail ?? 0) === 0 || !state.emailTo || state.emailTo.length === 0) return [{ kind: 'DigestIdle' }];
+  const next = plusMinutes(at, state.digestMinutes ?? 60);
+  return [
+    { kind: 'Reserved', intent: { kind: 'email', key: `${state.groupKey}:email:${state.emails + 1}`, decisionKey: key, to: state.emailTo, reason: 'digest', escalations: [], since: state.sinceEmail ?? 0 } },
+    { kind: 'Reserved', intent: { kind: 'schedule', key: `${state.groupKey}:due:digest:${next}`, decisionKey: key, due: 'digest', at: next } },
+  ];
+}
+
+/**
+ * An unacknowledged case's escalation: once, to the plan's next destinations (an e-mail, and a card on each chat
+ * destination: posted, or updated when the group already has one there). Nothing when an analyst acknowledged it.
+ */
+function escalationDue(state: GroupState | undefined, at: string, key: string): GroupEvent[] {
+  const plan = state?.escalation;
+  if (!state || !plan || plan.dueAt !== at || plan.fired || state.acknowledged) return [];
+  const events: GroupEvent[] = [{ kind: 'EscalationFired' }];
+  if (plan.to && plan.to.length > 0) {
+    events.push({ kind: 'Reserved', intent: { kind: 'email', key: `${state.groupKey}:email:${state.emails + 1}`, decisionKey: key, to: plan.to, reason: 'unacknowledged', escalations: [] } });
+  }
+  for (const { channel, destination } of plan.chats ?? []) {
+    const slot = state.cards[cardTarget(channel, destination)];
+    if (slot?.ref) events.push({ kind: 'Reserved', intent: { kind: 'update-card', key: `${slot.ref}#${key}`, decisionKey: key, channel, destination, ref: slot.ref } });
+    else if (!slot?.pending) events.push({ kind: 'Reserved', intent: { kind: 'post-card', key: `${state.groupKey}:card:${cardTarget(channel, destination)}`, decisionKey: key, channel, destination, count: state.count } });
   }
   return events;
 }
@@ -174,13 +273,32 @@ export function evolve(state: GroupState | undefined, event: GroupEvent): GroupS
         truePositive: s.truePositive || d.verdict === 'true-positive',
         entities: [...new Set([...s.entities, ...d.entities])].slice(0, MAX_ENTITIES),
         seen: [...s.seen, d.decisionKey].slice(-MAX_SEEN),
+        lastAlertId: d.alertId,
+        title: s.title ?? d.title.slice(0, 300),
+        sinceEmail: (s.sinceEmail ?? 0) + 1,
+        ...(d.digestMinutes !== undefined ? { digestMinutes: d.digestMinutes } : {}),
+        ...(d.escalation && !s.escalation && !s.acknowledged ? { escalation: { ...d.escalation } } : {}),
       };
     }
+    case 'DigestIdle':
+      return state && { ...state, digestDueAt: undefined };
+    case 'EscalationFired':
+      return state?.escalation && { ...state, escalation: { ...state.escalation, fired: true } };
+    case 'Acknowledged':
+      return state && { ...state, acknowledged: { by: event.by, at: event.at } };
     case 'Reserved': {
       if (!state) return state;
       const { intent } = event;
       const cards = intent.kind === 'post-card' ? { ...state.cards, [cardTarget(intent.channel, intent.destination)]: { pending: intent.key } } : state.cards;
-      return { ...state, emails: state.emails + (intent.kind === 'email' ? 1 : 0), cards, pending: bounded([...state.pending, intent]) };
+      const next: GroupState = { ...state, cards, pending: bounded([...state.pending, intent]) };
+      if (intent.kind === 'email') {
+        next.emails = state.emails + 1;
+        next.sinceEmail = 0;
+        if (intent.reason === 'first' || intent.reason === 'escalation') next.emailTo = intent.to;
+      }
+      if (intent.kind === 'schedule' && intent.due === 'digest') next.digestDueAt = intent.at;
+      if (intent.kind === 'schedule' && intent.due === 'escalation' && state.escalation) next.escalation = { ...state.escalation, dueAt: intent.at };
+      return next;
     }
     case 'Completed': {
       if (!state) return state;

@@ -40,6 +40,7 @@ export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<No
           clock: platform.clock,
           publicUrl: platform.env.SOC_PUBLIC_URL,
           count: (channel, destination, outcome) => platform.metrics.outboundDeliveries.inc({ service: 'notification', channel, destination, outcome }),
+          publish: (events) => platform.bus.publish(events),
         }),
       );
       // Always consumed (with no subscribers each event completes at once), so the subscription never piles up.

@@ -11,6 +11,8 @@ const base: GroupDecision = {
   entities: ['host:ws-7', 'user:alice'],
   emailTo: ['soc@example.org'],
   chats: [{ channel: 'teams', destination: 'soc-high' }],
+  alertId: 'alt-1',
+  title: 'Suspicious PowerShell',
 };
 
 const run = (state: GroupState | undefined, command: GroupCommand): { state: GroupState | undefined; events: GroupEvent[] } => {
