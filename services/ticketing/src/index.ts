@@ -1,10 +1,16 @@
-export { MAX_TITLE_CHARS, makeTicketingHandler, ticketFor } from './handler.ts';
+export { MAX_TITLE_CHARS, groupTicketKey, makeTicketingHandler, ticketFor } from './handler.ts';
 export type { TicketingDeps } from './handler.ts';
 export { StateTicketSystem } from './adapters/state-ticket-system.ts';
 export { ServiceNowTicketSystem, correlationIdOf, serviceNowErrorOf, serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
 export type { ServiceNowAuth, ServiceNowTicketSystemOptions } from './adapters/servicenow-ticket-system.ts';
 export { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
-export type { NewTicket, Ticket, TicketResolution, TicketSystem, TicketUpdate } from './ports.ts';
+export type { NewTicket, Ticket, TicketReopening, TicketResolution, TicketSystem, TicketUpdate } from './ports.ts';
+export type { AppliedTransition, GroupLifecycleDoc, GroupLifecycleStore } from './ports.ts';
+export { decide as decideGroupLifecycle, evolve as evolveGroupLifecycle, groupResolutionOf, initialLifecycle } from './group-lifecycle.ts';
+export type { GroupLifecycleState, GroupResolution, LifecycleCommand, LifecycleEvent, LifecycleStatus } from './group-lifecycle.ts';
+export { makeLifecycleHandler } from './lifecycle-handler.ts';
+export type { LifecycleDeps } from './lifecycle-handler.ts';
+export { StateGroupLifecycleStore } from './adapters/state-group-lifecycle.ts';
 export { serviceNowMappingOf, serviceNowTicketSystemOf, siemWriteBackOf, ticketingService } from './service.ts';
 export { TicketingConfig } from './config.ts';
 export { SentinelIncidentWriter, ARM_SCOPE, SECURITY_INSIGHTS_API_VERSION } from './adapters/sentinel-incident-writer.ts';

@@ -1,3 +1,5 @@
+import type { GroupLifecycleState } from './group-lifecycle.ts';
+
 /** A ticket to open for an alert. */
 export interface NewTicket {
   /** Same key, same ticket: opening twice returns the first. One per case group and system, across its alerts and revisions. */
@@ -38,6 +40,13 @@ export interface TicketResolution {
   notes: string;
 }
 
+/** What reopening a resolved ticket writes: a work note saying why, once per key. */
+export interface TicketReopening {
+  /** Same key, same reopening: applying it twice reopens and notes once. */
+  updateKey: string;
+  note: string;
+}
+
 /** Opens tickets in the system of record. */
 export interface TicketSystem {
   readonly name: 'local' | 'servicenow';
@@ -47,6 +56,10 @@ export interface TicketSystem {
   update(ticketId: string, update: TicketUpdate): Promise<Ticket>;
   /** Resolves a ticket (status `resolved`) with a close code and notes; resolving a resolved ticket changes nothing. */
   resolve(ticketId: string, resolution: TicketResolution): Promise<Ticket>;
+  /** Reopens a resolved ticket (status `in-progress`) with a work note; a ticket that is not resolved is left alone. */
+  reopen(ticketId: string, reopening: TicketReopening): Promise<Ticket>;
+  /** The ticket of `idempotencyKey`, if one was opened (ServiceNow: an active incident with that correlation id). */
+  find(idempotencyKey: string): Promise<Ticket | undefined>;
 }
 
 /** A Sentinel incident as the SecurityInsights API addresses it (the workspace is the configured one). */
@@ -87,4 +100,25 @@ export interface GroupTally {
 export interface GroupCounter {
   /** Adds the decision (a key that stays the same across its redeliveries) to the group, once, and returns the group's tally afterwards. */
   add(tenantId: string, groupKey: string, alertId: string, decisionKey: string, at: string): Promise<GroupTally>;
+}
+
+/** Where a case group's lifecycle transition stands in one ticket system. */
+export interface AppliedTransition {
+  /** The lifecycle version applied. */
+  version: number;
+  /** `unchanged`: the ticket was in that state already (by hand, or closed for good), so nothing was written. */
+  outcome: 'resolved' | 'reopened' | 'no-ticket' | 'unchanged';
+  ticketId?: string;
+  at: string;
+}
+
+/** A case group's lifecycle and, per ticket system, the transition applied to its ticket. */
+export interface GroupLifecycleDoc extends GroupLifecycleState {
+  applied: Record<string, AppliedTransition>;
+}
+
+/** The lifecycle document of each case group, read-modify-written with optimistic concurrency. */
+export interface GroupLifecycleStore {
+  /** Applies `change` to the group's document (`undefined` leaves it as it is) and returns the document afterwards. */
+  update(tenantId: string, groupKey: string, change: (current: GroupLifecycleDoc | undefined) => GroupLifecycleDoc | undefined): Promise<GroupLifecycleDoc | undefined>;
 }

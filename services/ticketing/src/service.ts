@@ -9,10 +9,12 @@ import type { AzureCredential } from './adapters/azure-http.ts';
 import { SentinelIncidentWriter } from './adapters/sentinel-incident-writer.ts';
 import { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
 import { StateGroupCounter } from './adapters/state-group-counter.ts';
+import { StateGroupLifecycleStore } from './adapters/state-group-lifecycle.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
 import { type TicketBreakerHandle, withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
 import { makeTicketingHandler } from './handler.ts';
+import { makeLifecycleHandler } from './lifecycle-handler.ts';
 import type { TicketSystem, WriteBackLedger } from './ports.ts';
 import { type SiemWriteBackDeps, makeSiemWriteBackHandler } from './siem-writeback.ts';
 
@@ -96,9 +98,20 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
     const servicenow =
       config.TICKET_SYSTEM === 'servicenow' ? withBreaker(serviceNowTicketSystemOf(config), { name: 'servicenow', timeoutMs: 3 * config.SERVICENOW_TIMEOUT_MS + 1_000 }) : undefined;
     if (servicenow) systems.push(servicenow);
+    const closeCodes = config.TICKET_SYSTEM === 'servicenow' ? serviceNowMappingOf(config).closeCodes : undefined;
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeTicketingHandler({ systems, groups: new StateGroupCounter(platform.state), clock: platform.clock }),
+    );
+    // The case group's ticket resolved and reopened by analysts' dispositions, on its own subscription.
+    const lifecycle = platform.bus.subscribe(
+      { subscription: SUBSCRIPTIONS.ticketingLifecycle.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+      makeLifecycleHandler({
+        systems,
+        lifecycles: new StateGroupLifecycleStore(platform.state),
+        closeCode: (system, resolution) => (system === 'servicenow' && closeCodes ? closeCodes[resolution] : resolution),
+        clock: platform.clock,
+      }),
     );
     const writeBack = await siemWriteBackOf(config, new StateWriteBackLedger(platform.state, () => platform.clock.now()));
     const siem = platform.bus.subscribe(
@@ -108,7 +121,7 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
     if (config.SIEM_WRITEBACK === 'on') platform.log.info({ sentinel: writeBack.sentinel !== undefined, graph: writeBack.graph !== undefined }, 'SIEM write-back configured');
     return {
       close: async () => {
-        await Promise.all([consumer.close(), siem.close()]);
+        await Promise.all([consumer.close(), lifecycle.close(), siem.close()]);
         servicenow?.breaker.shutdown();
         for (const b of writeBack.breakers) b.shutdown();
       },
