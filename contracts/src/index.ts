@@ -36,7 +36,7 @@ export { DEFAULT_DISPOSITION_HALF_LIFE_DAYS, MAX_JUDGED_ALERTS, decayedDispositi
 export type { DispositionTally } from './history-decay.ts';
 export { MAX_ID_LENGTH, boundedId, caseGroupKey, deriveAlertId, deriveEventId, deriveKey } from './ids.ts';
 export { CLIP_MARKER, MAX_ALERT_BYTES, MAX_DECISION_ACTIONS_BYTES, MAX_ENRICHMENT_BYTES, MAX_EVENT_BYTES, MAX_TRIAGE_BYTES, clipText, jsonBytes } from './limits.ts';
-export { alertRevisionKey, alertRevisionOf, compareRevisions } from './revision.ts';
+export { alertRevisionKey, alertRevisionOf, compareRevisions, ownClosureComment, statusBeforeOwnClosure } from './revision.ts';
 export type { RevisionContent } from './revision.ts';
 export { ALL_SUBSCRIPTIONS, SUBSCRIPTIONS } from './topology.ts';
 export type { SubscriptionSpec } from './topology.ts';

@@ -18,6 +18,8 @@ export type { SentinelIncidentWriterOptions } from './adapters/sentinel-incident
 export { GraphAlertWriter, GRAPH_SCOPE } from './adapters/graph-alert-writer.ts';
 export type { GraphAlertWriterOptions } from './adapters/graph-alert-writer.ts';
 export { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
-export { makeSiemWriteBackHandler, sentinelCommentId, writeBackComment, writeBackKey, writeBackTarget } from './siem-writeback.ts';
+export { CLASSIFICATION_MARKER, classificationComment, makeSiemWriteBackHandler, sentinelCommentId, writeBackComment, writeBackKey, writeBackTarget } from './siem-writeback.ts';
+export { siemVerdictOf } from './siem-classification.ts';
+export type { GraphAlertVerdict, GraphClassification, GraphDetermination, SentinelClassification, SentinelClassificationReason, SentinelClosure, SiemVerdict } from './siem-classification.ts';
 export type { SentinelWorkspace, SiemWriteBackDeps, WriteBackTarget } from './siem-writeback.ts';
-export type { GraphAlertComments, SentinelIncidentComments, SentinelIncidentRef, WriteBackLedger } from './ports.ts';
+export type { GraphAlertComments, GraphAlertStatus, SentinelIncidentComments, SentinelIncidentRef, SentinelIncidentStatus, WriteBackLedger } from './ports.ts';

@@ -1,4 +1,5 @@
 import type { GroupLifecycleState } from './group-lifecycle.ts';
+import type { GraphAlertVerdict, SentinelClosure } from './siem-classification.ts';
 
 /** A ticket to open for an alert. */
 export interface NewTicket {
@@ -79,6 +80,24 @@ export interface SentinelIncidentComments {
 /** Comments on Microsoft Graph security alerts (`alerts_v2`). Each call adds a comment: callers keep a ledger. */
 export interface GraphAlertComments {
   postComment(alertId: string, comment: string): Promise<void>;
+}
+
+/** Closes Sentinel incidents with a classification (`SIEM_WRITEBACK_STATUS=on`). */
+export interface SentinelIncidentStatus {
+  /**
+   * Closes the incident with `closure` and `comment` (the classification comment): a GET, then a PUT of the incident
+   * with its etag (`If-Match`). An incident already closed with that classification and reason is left alone.
+   */
+  close(incident: SentinelIncidentRef, closure: SentinelClosure, comment: string): Promise<'closed' | 'unchanged'>;
+}
+
+/** Sets status, classification and determination of Graph security alerts (`SIEM_WRITEBACK_STATUS=on`). */
+export interface GraphAlertStatus {
+  /**
+   * `PATCH /security/alerts_v2/{id}`: the same PATCH twice leaves the alert as the first left it. A PATCH that closes
+   * the alert (`status: resolved`) reads its status first and adds `comment` as a closing comment naming it.
+   */
+  updateAlert(alertId: string, verdict: GraphAlertVerdict, comment: string): Promise<void>;
 }
 
 /** Which write-backs were done, so a non-idempotent one (a Graph comment) is done once per key. */
