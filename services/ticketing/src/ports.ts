@@ -89,13 +89,19 @@ export interface SentinelIncidentStatus {
    * with its etag (`If-Match`). An incident already closed with that classification and reason is left alone.
    */
   close(incident: SentinelIncidentRef, closure: SentinelClosure, comment: string): Promise<'closed' | 'unchanged'>;
+  /**
+   * Reopens an incident SOC Copilot closed (its classification comment is our closing comment) with the status it had
+   * before, its classification cleared: a disposition changed to true positive. Any other incident is left alone.
+   */
+  reopenOwnClosure(incident: SentinelIncidentRef): Promise<'reopened' | 'unchanged'>;
 }
 
 /** Sets status, classification and determination of Graph security alerts (`SIEM_WRITEBACK_STATUS=on`). */
 export interface GraphAlertStatus {
   /**
-   * `PATCH /security/alerts_v2/{id}`: the same PATCH twice leaves the alert as the first left it. A PATCH that closes
-   * the alert (`status: resolved`) reads its status first and adds `comment` as a closing comment naming it.
+   * `PATCH /security/alerts_v2/{id}`: the same PATCH twice leaves the alert as the first left it. The alert is read
+   * first: a PATCH that closes it (`status: resolved`) adds `comment` as a closing comment naming the status it had;
+   * one that does not (a true positive) gives an alert SOC Copilot resolved back the status it had before.
    */
   updateAlert(alertId: string, verdict: GraphAlertVerdict, comment: string): Promise<void>;
 }

@@ -81,7 +81,12 @@ export async function siemWriteBackOf(
     const guarded = guard('sentinel-writeback');
     out.workspace = { subscriptionId, resourceGroup, workspace };
     out.sentinel = { putComment: (incident, commentId, message) => guarded(() => writer.putComment(incident, commentId, message)) };
-    if (config.SIEM_WRITEBACK_STATUS === 'on') (out.status ??= {}).sentinel = { close: (incident, closure, comment) => guarded(() => writer.close(incident, closure, comment)) };
+    if (config.SIEM_WRITEBACK_STATUS === 'on') {
+      (out.status ??= {}).sentinel = {
+        close: (incident, closure, comment) => guarded(() => writer.close(incident, closure, comment)),
+        reopenOwnClosure: (incident) => guarded(() => writer.reopenOwnClosure(incident)),
+      };
+    }
     out.breakers.push(guarded.breaker);
   }
   if (config.SIEM_WRITEBACK_GRAPH === 'on') {

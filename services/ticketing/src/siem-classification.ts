@@ -37,7 +37,7 @@ export interface SiemVerdict {
  * `informationalExpectedActivity` / `confirmedActivity`. False positive: `Closed` / `FalsePositive` /
  * `IncorrectAlertLogic`, Graph `resolved` / `falsePositive` / `notMalicious`. True positive: the incident is not
  * closed — Sentinel documents `classification` as the reason an incident was closed, so an open incident gets none and
- * keeps its status; the Graph alert is classified `truePositive` (determination `other`: we do not know which kind
+ * keeps its status (the handler reopens one that SOC Copilot itself closed on an earlier disposition); the Graph alert is classified `truePositive` (determination `other`: we do not know which kind
  * of attack) and keeps its status, as Defender lets an open alert be classified. Pure.
  */
 export function siemVerdictOf(disposition: Disposition): SiemVerdict {

@@ -123,8 +123,12 @@ export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler 
       if (!deps.status || !vendor) return { emit: [] };
       const target = writeBackTarget({ source: { name: rule.source, vendorAlertId: vendor.alertId, ...(vendor.url !== undefined ? { url: vendor.url } : {}) } }, deps.workspace);
       const verdict = siemVerdictOf(disposition);
-      // Sentinel: the writer reads the incident first and leaves one already closed so; a true positive closes nothing.
-      if (target.kind === 'sentinel' && deps.status.sentinel && verdict.sentinel) await deps.status.sentinel.close(target.incident, verdict.sentinel, classificationComment(event));
+      // Sentinel: the writer reads the incident first and leaves one already closed so. A true positive closes nothing;
+      // it reopens an incident we closed on an earlier disposition of the alert.
+      if (target.kind === 'sentinel' && deps.status.sentinel) {
+        if (verdict.sentinel) await deps.status.sentinel.close(target.incident, verdict.sentinel, classificationComment(event));
+        else await deps.status.sentinel.reopenOwnClosure(target.incident);
+      }
       if (target.kind === 'graph' && deps.status.graph) {
         // One PATCH per disposition (alert, value, time): a redelivery sends none; a changed disposition sends its own.
         const ledgerKey = `graph-status:${alertId}:${disposition}:${at}`;

@@ -115,9 +115,39 @@ describe('SIEM classification and status write-back on analysts\' dispositions (
     expect(await deliver(handle, sentinel('benign-positive'))).toBe(2);
     expect(s.calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
     expect(s.incidents.get(INCIDENT)!.properties).toMatchObject({ status: 'Closed', classification: 'BenignPositive', classificationReason: 'SuspiciousButExpected' });
+    // A true positive on an incident we did not close (here: closed, then reopened by hand) writes nothing.
+    s.incidents.get(INCIDENT)!.properties = { ...s.incidents.get(INCIDENT)!.properties, status: 'Active', classificationComment: 'reopened by the on-call' };
     s.calls.length = 0;
     await deliver(handle, sentinel('true-positive', '2026-11-23T12:00:00.000Z'));
-    expect(s.calls).toEqual([]);
+    expect(s.calls.map((c) => c.method)).toEqual(['GET']);
+  });
+
+  it('Sentinel: a disposition changed to true positive reopens the incident we closed, with the status it had and no classification', async () => {
+    const { standIn: s, handle } = await setUp();
+    await deliver(handle, sentinel('false-positive'));
+    const etag = s.incidents.get(INCIDENT)!.etag;
+    s.calls.length = 0;
+    await deliver(handle, sentinel('true-positive', '2026-11-23T12:00:00.000Z'));
+    expect(s.calls.map((c) => `${c.method} ${c.path}`)).toEqual([`GET ${INCIDENT_PATH}`, `PUT ${INCIDENT_PATH}`]);
+    expect(s.calls[1]!.headers['if-match']).toBe(etag);
+    expect(JSON.parse(s.calls[1]!.body)).toEqual({
+      etag,
+      properties: {
+        title: 'Suspicious PowerShell command line',
+        description: 'Encoded PowerShell from a macro document.',
+        severity: 'High',
+        owner: { objectId: null, email: null, assignedTo: null, userPrincipalName: null },
+        labels: [{ labelName: 'phishing', labelType: 'User' }],
+        firstActivityTimeUtc: '2026-11-23T09:58:00Z',
+        lastActivityTimeUtc: '2026-11-23T09:59:00Z',
+        status: 'New',
+      },
+    });
+    expect(s.incidents.get(INCIDENT)!.properties['classification']).toBeUndefined();
+    // Delivered twice: read, found open, not written.
+    s.calls.length = 0;
+    await deliver(handle, sentinel('true-positive', '2026-11-23T12:00:00.000Z'));
+    expect(s.calls.map((c) => c.method)).toEqual(['GET']);
   });
 
   it('Sentinel: an incident changed between our GET and PUT (412) is read again on the retry and keeps the change', async () => {
@@ -150,10 +180,19 @@ describe('SIEM classification and status write-back on analysts\' dispositions (
     expect(s.alerts.get(GRAPH_ALERT)).toEqual({ status: 'resolved', classification: 'informationalExpectedActivity', determination: 'confirmedActivity' });
     expect(s.alertComments.get(GRAPH_ALERT)).toEqual([closing]);
 
-    // A true positive is classified only: no status, no closing comment.
+    // Changed to a true positive: classified so, and the alert we resolved gets back the status it had; no comment.
     s.calls.length = 0;
     await deliver(handle, graph('true-positive', '2026-11-23T12:00:00.000Z'));
-    expect(s.calls.map((c) => `${c.method} ${c.body}`)).toEqual([`PATCH ${JSON.stringify({ classification: 'truePositive', determination: 'other' })}`]);
+    expect(s.calls.map((c) => `${c.method} ${c.body}`)).toEqual(['GET ', `PATCH ${JSON.stringify({ status: 'new', classification: 'truePositive', determination: 'other' })}`]);
+    expect(s.alerts.get(GRAPH_ALERT)).toEqual({ status: 'new', classification: 'truePositive', determination: 'other' });
+  });
+
+  it('Graph: a true positive on an alert we did not resolve is classified only, its status left as it is', async () => {
+    const { standIn: s, handle } = await setUp();
+    s.alerts.set(GRAPH_ALERT, { status: 'inProgress', classification: null, determination: null });
+    await deliver(handle, graph('true-positive'));
+    expect(s.calls.map((c) => `${c.method} ${c.body}`)).toEqual(['GET ', `PATCH ${JSON.stringify({ classification: 'truePositive', determination: 'other' })}`]);
+    expect(s.alerts.get(GRAPH_ALERT)).toEqual({ status: 'inProgress', classification: 'truePositive', determination: 'other' });
   });
 
   it('Graph: a closing comment an earlier attempt posted (its PATCH failed) is not posted twice', async () => {

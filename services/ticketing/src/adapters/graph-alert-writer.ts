@@ -1,4 +1,4 @@
-import { ownClosureComment } from '@soc/contracts';
+import { ownClosureComment, statusBeforeOwnClosure } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import type { GraphAlertComments, GraphAlertStatus } from '../ports.ts';
 import type { GraphAlertVerdict } from '../siem-classification.ts';
@@ -53,15 +53,21 @@ export class GraphAlertWriter implements GraphAlertComments, GraphAlertStatus {
    * `PATCH /v1.0/security/alerts_v2/{id}` with status (when given), classification and determination. Closing it
    * (`resolved`) is preceded by a GET of its status and a closing comment that names it (`ownClosureComment`), so the
    * alert re-read with our closure is read with its earlier status: never a new revision (ADR 0009). The comment goes
-   * first: an alert read between the two is open with one more comment, which is no revision either.
+   * first: an alert read between the two is open with one more comment, which is no revision either. A PATCH without
+   * status (a true positive) of an alert we resolved gives it back the status our closing comment names.
    */
   async updateAlert(alertId: string, verdict: GraphAlertVerdict, comment: string): Promise<void> {
     const url = `${(this.#options.baseUrl ?? 'https://graph.microsoft.com').replace(/\/+$/, '')}/v1.0/security/alerts_v2/${encodeURIComponent(alertId)}`;
+    const current = await this.#read(url, alertId);
+    let patch: Record<string, string> = { ...verdict };
     if (verdict.status === 'resolved') {
-      const current = await this.#read(url, alertId);
       const closing = ownClosureComment(comment, current.status);
       // Posted already by an attempt whose PATCH failed (an outage): not twice.
       if (!current.comments.includes(closing)) await this.postComment(alertId, closing);
+    } else if (current.status === 'resolved') {
+      // Resolved by us on an earlier disposition: back to the status it had (read as before our closure, no revision).
+      const before = current.comments.map(statusBeforeOwnClosure).filter((b) => b !== undefined).at(-1);
+      if (before !== undefined && before !== 'resolved') patch = { status: before, ...patch };
     }
     const token = await tokenFor(this.#options.credential, GRAPH_SCOPE, 'Microsoft Graph');
     const res = await send(
@@ -70,7 +76,7 @@ export class GraphAlertWriter implements GraphAlertComments, GraphAlertStatus {
       {
         method: 'PATCH',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(verdict),
+        body: JSON.stringify(patch),
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
       },
       'Microsoft Graph',

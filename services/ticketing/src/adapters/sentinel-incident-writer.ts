@@ -1,4 +1,4 @@
-import { ownClosureComment } from '@soc/contracts';
+import { ownClosureComment, statusBeforeOwnClosure } from '@soc/contracts';
 import { AppError, ErrorCode } from '@soc/runtime';
 import type { SentinelIncidentComments, SentinelIncidentRef, SentinelIncidentStatus } from '../ports.ts';
 import type { SentinelClosure } from '../siem-classification.ts';
@@ -49,12 +49,35 @@ export class SentinelIncidentWriter implements SentinelIncidentComments, Sentine
    * in between) is retryable: the redelivery reads it again.
    */
   async close(incident: SentinelIncidentRef, closure: SentinelClosure, comment: string): Promise<'closed' | 'unchanged'> {
+    const { token, etag, props } = await this.#read(incident);
+    if (props['status'] === closure.status && props['classification'] === closure.classification && props['classificationReason'] === closure.classificationReason) return 'unchanged';
+    // The comment names the status the incident had, so its re-send reads as that status (ADR 0009): never a revision.
+    await this.#put(incident, token, etag, { ...this.#carried(props), ...closure, classificationComment: ownClosureComment(comment, String(props['status'] ?? 'New')) });
+    return 'closed';
+  }
+
+  async reopenOwnClosure(incident: SentinelIncidentRef): Promise<'reopened' | 'unchanged'> {
+    const { token, etag, props } = await this.#read(incident);
+    const before = statusBeforeOwnClosure(props['classificationComment']);
+    if (props['status'] !== 'Closed' || before === undefined || before === 'Closed') return 'unchanged';
+    // The status it had before our closure and no classification: read as it was before we closed it (no revision).
+    await this.#put(incident, token, etag, { ...this.#carried(props), status: before });
+    return 'reopened';
+  }
+
+  #carried(props: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(CARRIED.filter((k) => props[k] !== undefined && props[k] !== null).map((k) => [k, props[k]]));
+  }
+
+  async #read(incident: SentinelIncidentRef): Promise<{ token: string; etag: string; props: Record<string, unknown> }> {
     const token = await tokenFor(this.#options.credential, ARM_SCOPE, 'Azure Resource Manager');
-    const url = this.#incidentUrl(incident);
-    const fetchFn = this.#options.fetch ?? globalThis.fetch;
-    const now = (this.#options.now ?? (() => new Date()))();
-    const got = await send(fetchFn, url, { method: 'GET', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000) }, 'Azure Resource Manager');
-    if (!got.ok) throw await failureOf(got, `Sentinel incident ${incident.incidentId}`, now);
+    const got = await send(
+      this.#options.fetch ?? globalThis.fetch,
+      this.#incidentUrl(incident),
+      { method: 'GET', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000) },
+      'Azure Resource Manager',
+    );
+    if (!got.ok) throw await failureOf(got, `Sentinel incident ${incident.incidentId}`, (this.#options.now ?? (() => new Date()))());
     let current: { etag?: unknown; properties?: Record<string, unknown> };
     try {
       current = (await got.json()) as typeof current;
@@ -65,29 +88,30 @@ export class SentinelIncidentWriter implements SentinelIncidentComments, Sentine
     if (typeof current.etag !== 'string' || typeof props['title'] !== 'string' || typeof props['severity'] !== 'string') {
       throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Sentinel incident ${incident.incidentId} answered without etag, title or severity`, { retryable: false });
     }
-    if (props['status'] === closure.status && props['classification'] === closure.classification && props['classificationReason'] === closure.classificationReason) return 'unchanged';
-    const carried = Object.fromEntries(CARRIED.filter((k) => props[k] !== undefined && props[k] !== null).map((k) => [k, props[k]]));
+    return { token, etag: current.etag, props };
+  }
+
+  async #put(incident: SentinelIncidentRef, token: string, etag: string, properties: Record<string, unknown>): Promise<void> {
     const res = await send(
-      fetchFn,
-      url,
+      this.#options.fetch ?? globalThis.fetch,
+      this.#incidentUrl(incident),
       {
         method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': current.etag },
-        // The comment names the status the incident had, so its re-send reads as that status (ADR 0009): never a revision.
-        body: JSON.stringify({ etag: current.etag, properties: { ...carried, ...closure, classificationComment: ownClosureComment(comment, String(props['status'] ?? 'New')) } }),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': etag },
+        body: JSON.stringify({ etag, properties }),
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
       },
       'Azure Resource Manager',
     );
     if (res.ok) {
       await res.body?.cancel();
-      return 'closed';
+      return;
     }
     if (res.status === 412) {
       await res.body?.cancel();
-      throw new AppError(ErrorCode.CONFLICT, `Sentinel incident ${incident.incidentId} changed while it was being closed (412)`, { retryable: true });
+      throw new AppError(ErrorCode.CONFLICT, `Sentinel incident ${incident.incidentId} changed between our read and write (412)`, { retryable: true });
     }
-    throw await failureOf(res, `Sentinel incident ${incident.incidentId}`, now);
+    throw await failureOf(res, `Sentinel incident ${incident.incidentId}`, (this.#options.now ?? (() => new Date()))());
   }
 
   async putComment(incident: SentinelIncidentRef, commentId: string, message: string): Promise<void> {
