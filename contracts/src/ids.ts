@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import type { Alert } from './alert.ts';
 
 /** Formats the first 128 bits of a SHA-256 as a UUID-shaped string (deterministic, not random). */
 function hashToUuid(input: string): string {

@@ -40,7 +40,7 @@ export type { DispositionTally } from './history-decay.ts';
 export type { CaseGroupInput } from './ids.ts';
 export { MAX_ID_LENGTH, boundedId, caseGroupKey, caseGroupKeyOfDisposition, deriveAlertId, deriveEventId, deriveKey } from './ids.ts';
 export { CLIP_MARKER, MAX_ALERT_BYTES, MAX_DECISION_ACTIONS_BYTES, MAX_ENRICHMENT_BYTES, MAX_EVENT_BYTES, MAX_TRIAGE_BYTES, clipText, jsonBytes } from './limits.ts';
-export { alertRevisionKey, alertRevisionOf, compareRevisions } from './revision.ts';
+export { alertRevisionKey, alertRevisionOf, compareRevisions, ownClosureComment, statusBeforeOwnClosure } from './revision.ts';
 export type { RevisionContent } from './revision.ts';
 export { ALL_SUBSCRIPTIONS, SUBSCRIPTIONS } from './topology.ts';
 export type { SubscriptionSpec } from './topology.ts';

@@ -75,3 +75,23 @@ export function compareRevisions(a: AlertRevision, b: AlertRevision): number {
   if (byReceipt !== 0) return byReceipt;
   return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
 }
+
+/** How SOC Copilot's classification write-back ends the comment it closes an incident with (ADR 0009). */
+const OWN_CLOSURE = /^SOC Copilot disposition: [^\n]{0,1000} Status before closing: ([A-Za-z]{1,20})\.$/;
+
+/**
+ * The closing comment SOC Copilot writes when it closes an incident on an analyst's disposition: `text` (which must
+ * start `SOC Copilot disposition: `) and the status the incident had before, so that a source re-sending the closed
+ * incident can be read with that status and keep its revision: our own write-back never comes back as a change. Pure.
+ */
+export function ownClosureComment(text: string, statusBefore: string): string {
+  return `${text.replace(/\s+/g, ' ')} Status before closing: ${statusBefore}.`;
+}
+
+/**
+ * The status an incident had before SOC Copilot closed it, when `comment` (the incident's classification comment) is
+ * SOC Copilot's own closing comment ({@link ownClosureComment}); undefined for any other comment. Pure.
+ */
+export function statusBeforeOwnClosure(comment: unknown): string | undefined {
+  return typeof comment === 'string' ? OWN_CLOSURE.exec(comment)?.[1] : undefined;
+}

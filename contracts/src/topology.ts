@@ -24,7 +24,12 @@ export const SUBSCRIPTIONS = {
   notificationWebhooks: { name: 'notification-webhooks', types: ['soc.decision.made.v1', 'soc.alert.triaged.v1'] },
   ticketing: { name: 'ticketing', types: ['soc.decision.made.v1'] },
   /** The verdict written back to the SIEM the alert came from, apart from tickets so a SIEM outage retries only this. */
-  ticketingSiemWriteback: { name: 'ticketing-siem-writeback', types: ['soc.decision.made.v1'] },
+  ticketingSiemWriteback: { name: 'ticketing-siem-writeback', types: ['soc.decision.made.v1', 'soc.alert.dispositioned.v1'] },
+  /**
+   * The case group's ticket lifecycle: resolved when every dispositioned alert of the group is benign or a false
+   * positive, reopened by a later true positive (an analyst's disposition or a new alert's triage verdict).
+   */
+  ticketingLifecycle: { name: 'ticketing-lifecycle', types: ['soc.alert.dispositioned.v1', 'soc.decision.made.v1'] },
   containment: {
     name: 'containment',
     types: ['soc.decision.made.v1', 'soc.containment.approved.v1', 'soc.containment.denied.v1', 'soc.containment.freeze-changed.v1'],

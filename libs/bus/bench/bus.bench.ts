@@ -148,6 +148,10 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
     hop(e);
     return { emit: [] };
   },
+  ticketingLifecycle: async (e) => {
+    hop(e);
+    return { emit: [] };
+  },
   containment: async (e) => {
     hop(e);
     if (e.type !== 'soc.decision.made.v1') return { emit: [] };

@@ -3,7 +3,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { AuditTrail } from '@soc/audit';
 import type { RequestReader } from '@soc/containment-requests';
-import { AlertDispositionedV1, Disposition, createEvent, eventShapeOf } from '@soc/contracts';
+import { AlertDispositionedV1, Disposition, caseGroupKey, createEvent, eventShapeOf } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
@@ -115,6 +115,9 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
       // What the event shows, so history counts the disposition per rule and event shape (contracts' one definition).
       ...(shape !== undefined ? { shape } : {}),
       disposition: input.disposition,
+      // The case group and the alert in its source, so ticketing can resolve the group's ticket and write the SIEM back.
+      caseGroup: caseGroupKey(alert),
+      vendor: { alertId: alert.source.vendorAlertId, ...(alert.source.url !== undefined ? { url: alert.source.url } : {}) },
       ...(input.note !== undefined ? { note: input.note } : {}),
       analyst,
       at: now.toISOString(),

@@ -3,7 +3,7 @@ import { StateRequestLog } from '@soc/containment-requests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditTrail, StateAuditTrail } from '@soc/audit';
 import { type Bus, type DeliveryInfo, MemoryBus } from '@soc/bus';
-import { type SocEvent, parseEvent } from '@soc/contracts';
+import { type SocEvent, caseGroupKey, parseEvent } from '@soc/contracts';
 import { type HttpServer, errorHandler, listen } from '@soc/http';
 import { createLogger } from '@soc/observability';
 import { AppError, ErrorCode, manualClock } from '@soc/runtime';
@@ -90,6 +90,8 @@ describe('POST /api/v1/alerts/{alertId}/disposition', () => {
         rule: { source: alert.source.name, name: 'Suspicious Powershell Activity Detected', title: alert.title },
         entityIds: alert.entities.map((e) => e.id),
         disposition: 'false-positive',
+        caseGroup: caseGroupKey(alert),
+        vendor: { alertId: alert.source.vendorAlertId },
         note: 'Admin script run by the patching job',
         analyst: 'a.khan@contoso.com',
         at: '2026-11-23T11:00:00.000Z',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Alert, alertRevisionKey } from '@soc/contracts';
+import { type Alert, alertRevisionKey, ownClosureComment } from '@soc/contracts';
 import { normalize } from '../src/sources/normalize.ts';
 import { sentinelParser } from '../src/sources/sentinel/index.ts';
 
@@ -44,5 +44,36 @@ describe('Sentinel incident: our verdict write-back never comes back as a new re
     expect(alertRevisionKey(only({ ...commented, object: { ...commented.object, properties: { ...commented.object.properties, severity: 'Low' } } }))).not.toBe(
       alertRevisionKey(before),
     );
+  });
+
+  it('the incident re-sent after our classification write-back closed it keeps its revision key; a closure by anyone else is a change', () => {
+    const object = incidentTrigger['object'] as Row;
+    const props = object['properties'] as Row;
+    const { classification: _c, classificationReason: _r, classificationComment: _cc, ...openProps } = props;
+    const open = { ...incidentTrigger, object: { ...object, properties: { ...openProps, status: 'New' } } };
+    const closedBy = (comment: string) => ({
+      ...open,
+      object: {
+        ...object,
+        etag: '"eeeeeeee-0000-0000-0000-000000000000"',
+        properties: {
+          ...openProps,
+          status: 'Closed',
+          classification: 'FalsePositive',
+          classificationReason: 'IncorrectAlertLogic',
+          classificationComment: comment,
+          lastModifiedTimeUtc: '2026-11-23T11:00:00Z',
+        },
+      },
+    });
+    const ours = ownClosureComment('SOC Copilot disposition: false-positive by a.khan[@]contoso[.]com at 2026-11-23T11:00:00.000Z (SOC Copilot alert alt-1, correlation c-1).', 'New');
+    const before = only(open);
+    expect(before.status).toBe('new');
+    const after = only(closedBy(ours));
+    expect(after.status).toBe('new');
+    expect(after.revision?.key).toBe(before.revision?.key);
+    // Closed by an analyst in Sentinel, or a comment that names another status than the incident had: a new revision.
+    expect(only(closedBy('Not a malicious activity')).revision?.key).not.toBe(before.revision?.key);
+    expect(only(closedBy(ownClosureComment('SOC Copilot disposition: false-positive.', 'Active'))).revision?.key).not.toBe(before.revision?.key);
   });
 });

@@ -31,6 +31,8 @@ export const TicketingConfig = z
     SENTINEL_WORKSPACE_NAME: optional,
     /** Also comment on Microsoft Graph security alerts (`alerts_v2`). */
     SIEM_WRITEBACK_GRAPH: z.enum(['off', 'on']).default('off'),
+    /** Also write analysts' dispositions back as classification and status (Sentinel incident closed, Graph alert resolved). */
+    SIEM_WRITEBACK_STATUS: z.enum(['off', 'on']).default('off'),
     SIEM_WRITEBACK_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
   })
   .superRefine((c, ctx) => {
@@ -47,6 +49,7 @@ export const TicketingConfig = z
       if (set.length === 0 && c.SIEM_WRITEBACK_GRAPH === 'off')
         missing('SIEM_WRITEBACK', 'SIEM_WRITEBACK=on writes nowhere: set the Sentinel workspace (SENTINEL_*) and/or SIEM_WRITEBACK_GRAPH=on');
     }
+    if (c.SIEM_WRITEBACK_STATUS === 'on' && c.SIEM_WRITEBACK !== 'on') missing('SIEM_WRITEBACK_STATUS', 'SIEM_WRITEBACK_STATUS=on needs SIEM_WRITEBACK=on (and its workspace and/or SIEM_WRITEBACK_GRAPH=on)');
     if (c.TICKET_SYSTEM !== 'servicenow') return;
     if (!c.SERVICENOW_INSTANCE_URL) missing('SERVICENOW_INSTANCE_URL', 'required when TICKET_SYSTEM=servicenow (e.g. https://acme.service-now.com)');
     else {

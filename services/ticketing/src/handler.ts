@@ -12,6 +12,9 @@ export interface TicketingDeps {
   clock: Clock;
 }
 
+/** The idempotency key of a case group's ticket: one per group and system (ServiceNow's `correlation_id`). */
+export const groupTicketKey = (groupKey: string): string => `${groupKey}:ticket`;
+
 /** A ticket title holds this many characters (ServiceNow's short_description). */
 export const MAX_TITLE_CHARS = 160;
 
@@ -45,7 +48,7 @@ export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: 
   return {
     // One ticket per case group and system (noise control): a later alert of the group, or a later revision of an
     // alert, adds a work note to it instead of opening another.
-    idempotencyKey: `${caseGroupKey(alert)}:ticket`,
+    idempotencyKey: groupTicketKey(caseGroupKey(alert)),
     actionId,
     alertId: alert.alertId,
     correlationId: event.correlationid,

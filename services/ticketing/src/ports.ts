@@ -1,3 +1,6 @@
+import type { GroupLifecycleState } from './group-lifecycle.ts';
+import type { GraphAlertVerdict, SentinelClosure } from './siem-classification.ts';
+
 /** A ticket to open for an alert. */
 export interface NewTicket {
   /** Same key, same ticket: opening twice returns the first. One per case group and system, across its alerts and revisions. */
@@ -38,6 +41,13 @@ export interface TicketResolution {
   notes: string;
 }
 
+/** What reopening a resolved ticket writes: a work note saying why, once per key. */
+export interface TicketReopening {
+  /** Same key, same reopening: applying it twice reopens and notes once. */
+  updateKey: string;
+  note: string;
+}
+
 /** Opens tickets in the system of record. */
 export interface TicketSystem {
   readonly name: 'local' | 'servicenow';
@@ -47,6 +57,10 @@ export interface TicketSystem {
   update(ticketId: string, update: TicketUpdate): Promise<Ticket>;
   /** Resolves a ticket (status `resolved`) with a close code and notes; resolving a resolved ticket changes nothing. */
   resolve(ticketId: string, resolution: TicketResolution): Promise<Ticket>;
+  /** Reopens a resolved ticket (status `in-progress`) with a work note; a ticket that is not resolved is left alone. */
+  reopen(ticketId: string, reopening: TicketReopening): Promise<Ticket>;
+  /** The ticket of `idempotencyKey`, if one was opened (ServiceNow: an active incident with that correlation id). */
+  find(idempotencyKey: string): Promise<Ticket | undefined>;
 }
 
 /** A Sentinel incident as the SecurityInsights API addresses it (the workspace is the configured one). */
@@ -68,6 +82,30 @@ export interface GraphAlertComments {
   postComment(alertId: string, comment: string): Promise<void>;
 }
 
+/** Closes Sentinel incidents with a classification (`SIEM_WRITEBACK_STATUS=on`). */
+export interface SentinelIncidentStatus {
+  /**
+   * Closes the incident with `closure` and `comment` (the classification comment): a GET, then a PUT of the incident
+   * with its etag (`If-Match`). An incident already closed with that classification and reason is left alone.
+   */
+  close(incident: SentinelIncidentRef, closure: SentinelClosure, comment: string): Promise<'closed' | 'unchanged'>;
+  /**
+   * Reopens an incident SOC Copilot closed (its classification comment is our closing comment) with the status it had
+   * before, its classification cleared: a disposition changed to true positive. Any other incident is left alone.
+   */
+  reopenOwnClosure(incident: SentinelIncidentRef): Promise<'reopened' | 'unchanged'>;
+}
+
+/** Sets status, classification and determination of Graph security alerts (`SIEM_WRITEBACK_STATUS=on`). */
+export interface GraphAlertStatus {
+  /**
+   * `PATCH /security/alerts_v2/{id}`: the same PATCH twice leaves the alert as the first left it. The alert is read
+   * first: a PATCH that closes it (`status: resolved`) adds `comment` as a closing comment naming the status it had;
+   * one that does not (a true positive) gives an alert SOC Copilot resolved back the status it had before.
+   */
+  updateAlert(alertId: string, verdict: GraphAlertVerdict, comment: string): Promise<void>;
+}
+
 /** Which write-backs were done, so a non-idempotent one (a Graph comment) is done once per key. */
 export interface WriteBackLedger {
   has(key: string): Promise<boolean>;
@@ -87,4 +125,25 @@ export interface GroupTally {
 export interface GroupCounter {
   /** Adds the decision (a key that stays the same across its redeliveries) to the group, once, and returns the group's tally afterwards. */
   add(tenantId: string, groupKey: string, alertId: string, decisionKey: string, at: string): Promise<GroupTally>;
+}
+
+/** Where a case group's lifecycle transition stands in one ticket system. */
+export interface AppliedTransition {
+  /** The lifecycle version applied. */
+  version: number;
+  /** `unchanged`: the ticket was in that state already (by hand, or closed for good), so nothing was written. */
+  outcome: 'resolved' | 'reopened' | 'no-ticket' | 'unchanged';
+  ticketId?: string;
+  at: string;
+}
+
+/** A case group's lifecycle and, per ticket system, the transition applied to its ticket. */
+export interface GroupLifecycleDoc extends GroupLifecycleState {
+  applied: Record<string, AppliedTransition>;
+}
+
+/** The lifecycle document of each case group, read-modify-written with optimistic concurrency. */
+export interface GroupLifecycleStore {
+  /** Applies `change` to the group's document (`undefined` leaves it as it is) and returns the document afterwards. */
+  update(tenantId: string, groupKey: string, change: (current: GroupLifecycleDoc | undefined) => GroupLifecycleDoc | undefined): Promise<GroupLifecycleDoc | undefined>;
 }

@@ -9,10 +9,12 @@ import type { AzureCredential } from './adapters/azure-http.ts';
 import { SentinelIncidentWriter } from './adapters/sentinel-incident-writer.ts';
 import { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
 import { StateGroupCounter } from './adapters/state-group-counter.ts';
+import { StateGroupLifecycleStore } from './adapters/state-group-lifecycle.ts';
 import { StateTicketSystem } from './adapters/state-ticket-system.ts';
 import { type TicketBreakerHandle, withBreaker } from './adapters/with-breaker.ts';
 import { TicketingConfig } from './config.ts';
 import { makeTicketingHandler } from './handler.ts';
+import { makeLifecycleHandler } from './lifecycle-handler.ts';
 import type { TicketSystem, WriteBackLedger } from './ports.ts';
 import { type SiemWriteBackDeps, makeSiemWriteBackHandler } from './siem-writeback.ts';
 
@@ -67,7 +69,11 @@ export async function siemWriteBackOf(
   const credential = deps.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
   const common = { credential, timeoutMs: config.SIEM_WRITEBACK_TIMEOUT_MS, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
   // One breaker per service; its timeout leaves the request's own timeout to fire first (a token fetch included).
-  const guard = (name: string) => breaker((op: () => Promise<void>): Promise<void> => op(), { name, timeoutMs: 2 * config.SIEM_WRITEBACK_TIMEOUT_MS + 1_000 });
+  // (A status write-back to Sentinel is a GET and a PUT, the same budget.)
+  const guard = (name: string) => {
+    const guarded = breaker((op: () => Promise<unknown>): Promise<unknown> => op(), { name, timeoutMs: 2 * config.SIEM_WRITEBACK_TIMEOUT_MS + 1_000 });
+    return Object.assign(<T>(op: () => Promise<T>): Promise<T> => guarded(op) as Promise<T>, { breaker: guarded.breaker });
+  };
   const { SENTINEL_SUBSCRIPTION_ID: subscriptionId, SENTINEL_RESOURCE_GROUP: resourceGroup, SENTINEL_WORKSPACE_NAME: workspace } = config;
   const out: SiemWriteBackDeps & { breakers: TicketBreakerHandle[] } = { ledger, breakers: [] };
   if (subscriptionId && resourceGroup && workspace) {
@@ -75,12 +81,19 @@ export async function siemWriteBackOf(
     const guarded = guard('sentinel-writeback');
     out.workspace = { subscriptionId, resourceGroup, workspace };
     out.sentinel = { putComment: (incident, commentId, message) => guarded(() => writer.putComment(incident, commentId, message)) };
+    if (config.SIEM_WRITEBACK_STATUS === 'on') {
+      (out.status ??= {}).sentinel = {
+        close: (incident, closure, comment) => guarded(() => writer.close(incident, closure, comment)),
+        reopenOwnClosure: (incident) => guarded(() => writer.reopenOwnClosure(incident)),
+      };
+    }
     out.breakers.push(guarded.breaker);
   }
   if (config.SIEM_WRITEBACK_GRAPH === 'on') {
     const writer = new GraphAlertWriter({ ...common, ...(deps.graphBaseUrl ? { baseUrl: deps.graphBaseUrl } : {}) });
     const guarded = guard('graph-writeback');
     out.graph = { postComment: (alertId, comment) => guarded(() => writer.postComment(alertId, comment)) };
+    if (config.SIEM_WRITEBACK_STATUS === 'on') (out.status ??= {}).graph = { updateAlert: (alertId, verdict, comment) => guarded(() => writer.updateAlert(alertId, verdict, comment)) };
     out.breakers.push(guarded.breaker);
   }
   return out;
@@ -96,19 +109,31 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
     const servicenow =
       config.TICKET_SYSTEM === 'servicenow' ? withBreaker(serviceNowTicketSystemOf(config), { name: 'servicenow', timeoutMs: 3 * config.SERVICENOW_TIMEOUT_MS + 1_000 }) : undefined;
     if (servicenow) systems.push(servicenow);
+    const closeCodes = config.TICKET_SYSTEM === 'servicenow' ? serviceNowMappingOf(config).closeCodes : undefined;
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeTicketingHandler({ systems, groups: new StateGroupCounter(platform.state), clock: platform.clock }),
+    );
+    // The case group's ticket resolved and reopened by analysts' dispositions, on its own subscription.
+    const lifecycle = platform.bus.subscribe(
+      { subscription: SUBSCRIPTIONS.ticketingLifecycle.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+      makeLifecycleHandler({
+        systems,
+        lifecycles: new StateGroupLifecycleStore(platform.state),
+        closeCode: (system, resolution) => (system === 'servicenow' && closeCodes ? closeCodes[resolution] : resolution),
+        clock: platform.clock,
+      }),
     );
     const writeBack = await siemWriteBackOf(config, new StateWriteBackLedger(platform.state, () => platform.clock.now()));
     const siem = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketingSiemWriteback.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeSiemWriteBackHandler(writeBack),
     );
-    if (config.SIEM_WRITEBACK === 'on') platform.log.info({ sentinel: writeBack.sentinel !== undefined, graph: writeBack.graph !== undefined }, 'SIEM write-back configured');
+    if (config.SIEM_WRITEBACK === 'on')
+      platform.log.info({ sentinel: writeBack.sentinel !== undefined, graph: writeBack.graph !== undefined, status: config.SIEM_WRITEBACK_STATUS }, 'SIEM write-back configured');
     return {
       close: async () => {
-        await Promise.all([consumer.close(), siem.close()]);
+        await Promise.all([consumer.close(), lifecycle.close(), siem.close()]);
         servicenow?.breaker.shutdown();
         for (const b of writeBack.breakers) b.shutdown();
       },

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Alert, EventByType } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { defang } from '@soc/outbound';
-import type { GraphAlertComments, SentinelIncidentComments, SentinelIncidentRef, WriteBackLedger } from './ports.ts';
+import type { GraphAlertComments, GraphAlertStatus, SentinelIncidentComments, SentinelIncidentRef, SentinelIncidentStatus, WriteBackLedger } from './ports.ts';
+import { siemVerdictOf } from './siem-classification.ts';
 
 /** The Sentinel workspace write-back is configured for; incidents of any other workspace are left alone. */
 export interface SentinelWorkspace {
@@ -29,7 +30,7 @@ const GRAPH_ALERT_ID = /^[A-Za-z0-9_-]{1,256}$/;
  * incidents and MDE API alerts are not). The alert is attacker-influenced, so it only picks an incident or alert id
  * inside those fixed endpoints, never a host or a workspace of its own. Pure.
  */
-export function writeBackTarget(alert: Alert, workspace: SentinelWorkspace | undefined): WriteBackTarget {
+export function writeBackTarget(alert: { source: Pick<Alert['source'], 'vendorAlertId' | 'url'> & { name: string } }, workspace: SentinelWorkspace | undefined): WriteBackTarget {
   const { name, vendorAlertId, url } = alert.source;
   if (name === 'sentinel') {
     if (!workspace) return { kind: 'none', reason: 'no Sentinel workspace configured' };
@@ -80,7 +81,18 @@ export interface SiemWriteBackDeps {
   workspace?: SentinelWorkspace;
   sentinel?: SentinelIncidentComments;
   graph?: GraphAlertComments;
+  /** Classification and status on analysts' dispositions (`SIEM_WRITEBACK_STATUS=on`); none: dispositions write nothing. */
+  status?: { sentinel?: SentinelIncidentStatus; graph?: GraphAlertStatus };
   ledger: WriteBackLedger;
+}
+
+/** Starts every classification comment we write (Sentinel `classificationComment`), so it is recognised as ours. */
+export const CLASSIFICATION_MARKER = 'SOC Copilot disposition';
+
+/** The classification comment: who dispositioned which alert how, and when; no free text of the alert or the analyst's note. */
+export function classificationComment(event: EventByType<'soc.alert.dispositioned.v1'>): string {
+  const { disposition, analyst, at, alertId } = event.data;
+  return `${CLASSIFICATION_MARKER}: ${disposition} by ${defang(analyst)} at ${at} (SOC Copilot alert ${alertId}, correlation ${event.correlationid}).`;
 }
 
 /**
@@ -100,6 +112,28 @@ export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler 
         const ledgerKey = `graph:${key}`;
         if (!(await deps.ledger.has(ledgerKey))) {
           await deps.graph.postComment(target.alertId, writeBackComment(event));
+          await deps.ledger.record(ledgerKey);
+        }
+      }
+      return { emit: [] };
+    },
+    'soc.alert.dispositioned.v1': async (event) => {
+      const { vendor, rule, alertId, disposition, at } = event.data;
+      // Off unless configured, and nothing to address on a disposition from before dispositions named their vendor id.
+      if (!deps.status || !vendor) return { emit: [] };
+      const target = writeBackTarget({ source: { name: rule.source, vendorAlertId: vendor.alertId, ...(vendor.url !== undefined ? { url: vendor.url } : {}) } }, deps.workspace);
+      const verdict = siemVerdictOf(disposition);
+      // Sentinel: the writer reads the incident first and leaves one already closed so. A true positive closes nothing;
+      // it reopens an incident we closed on an earlier disposition of the alert.
+      if (target.kind === 'sentinel' && deps.status.sentinel) {
+        if (verdict.sentinel) await deps.status.sentinel.close(target.incident, verdict.sentinel, classificationComment(event));
+        else await deps.status.sentinel.reopenOwnClosure(target.incident);
+      }
+      if (target.kind === 'graph' && deps.status.graph) {
+        // One PATCH per disposition (alert, value, time): a redelivery sends none; a changed disposition sends its own.
+        const ledgerKey = `graph-status:${alertId}:${disposition}:${at}`;
+        if (!(await deps.ledger.has(ledgerKey))) {
+          await deps.status.graph.updateAlert(target.alertId, verdict.graph, classificationComment(event));
           await deps.ledger.record(ledgerKey);
         }
       }

@@ -182,9 +182,41 @@ describe('ServiceNowTicketSystem against a local ServiceNow', () => {
     expect(resolved).toMatchObject({ ticketId, status: 'resolved' });
     const incident = byNumber(standIn, ticketId)!;
     expect(standIn.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/now/table/incident', `PATCH /api/now/table/incident/${incident.sys_id}`]);
-    expect(JSON.parse(standIn.calls[1]!.body)).toEqual({ state: '6', close_code: 'Solved (Permanently)', close_notes: 'Benign: the group is a false positive.' });
+    expect(JSON.parse(standIn.calls[1]!.body)).toEqual({
+      state: '6',
+      close_code: 'Solved (Permanently)',
+      close_notes: 'Benign: the group is a false positive.',
+      work_notes: 'Benign: the group is a false positive.',
+    });
+    expect(incident.journal).toEqual(['Benign: the group is a false positive.']);
     standIn.calls.length = 0;
     await system.resolve(ticketId, { code: 'Solved (Permanently)', notes: 'again' });
+    expect(standIn.calls.map((c) => c.method)).toEqual(['GET']);
+  });
+
+  it('reopens a resolved incident with state 2 (In Progress) and a work note; an open or closed one is left alone', async () => {
+    const { standIn, system } = await start(BASIC);
+    const { ticketId } = await system.open(ticket());
+    const incident = byNumber(standIn, ticketId)!;
+    standIn.calls.length = 0;
+    await system.reopen(ticketId, { updateKey: 'grp-1:lifecycle-2', note: 'Reopened: a true positive.' });
+    expect(standIn.calls.map((c) => c.method)).toEqual(['GET']);
+    await system.resolve(ticketId, { code: 'Solution provided', notes: 'Benign.' });
+    standIn.calls.length = 0;
+    const reopened = await system.reopen(ticketId, { updateKey: 'grp-1:lifecycle-2', note: 'Reopened: a true positive.' });
+    expect(reopened).toMatchObject({ ticketId, status: 'in-progress' });
+    expect(standIn.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/now/table/incident', `PATCH /api/now/table/incident/${incident.sys_id}`]);
+    expect(standIn.calls[1]!.headers).toMatchObject({ authorization: `Basic ${Buffer.from('soc.integration:p4ss-word-value').toString('base64')}`, 'content-type': 'application/json' });
+    expect(Object.fromEntries(standIn.calls[1]!.query)).toEqual({
+      sysparm_display_value: 'false',
+      sysparm_exclude_reference_link: 'true',
+      sysparm_fields: 'sys_id,number,state,priority,description',
+    });
+    expect(JSON.parse(standIn.calls[1]!.body)).toEqual({ state: '2', work_notes: 'Reopened: a true positive.\n\n[SOC Copilot update grp-1:lifecycle-2]' });
+    expect(incident.state).toBe('2');
+    incident.state = '7';
+    standIn.calls.length = 0;
+    expect((await system.reopen(ticketId, { updateKey: 'grp-1:lifecycle-4', note: 'Reopened again.' })).status).toBe('closed');
     expect(standIn.calls.map((c) => c.method)).toEqual(['GET']);
   });
 

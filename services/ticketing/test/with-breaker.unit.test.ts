@@ -21,6 +21,12 @@ class DownTicketSystem implements TicketSystem {
   resolve(): Promise<Ticket> {
     return this.fail();
   }
+  reopen(): Promise<Ticket> {
+    return this.fail();
+  }
+  find(): Promise<Ticket | undefined> {
+    return this.fail();
+  }
 }
 
 const ticket: NewTicket = { idempotencyKey: 'k', actionId: 'a', alertId: 'alt', correlationId: 'c', title: 't', description: 'd', priority: 3 };

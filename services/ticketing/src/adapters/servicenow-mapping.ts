@@ -45,6 +45,15 @@ export const ServiceNowFieldMapping = z
     callerId: z.string().min(1).max(100).optional(),
     /** `correlation_display`. */
     correlationDisplay: z.string().min(1).max(100).default('SOC Copilot'),
+    /**
+     * The `close_code` (the choice value) a case group is resolved with, by the group's disposition. The default is
+     * `Solution provided`, one of the base system's close codes in current releases; instances that have a `False
+     * positive` choice, or older choices (`Solved (Permanently)`), set theirs here.
+     */
+    closeCodes: z
+      .object({ 'benign-positive': z.string().min(1).max(40), 'false-positive': z.string().min(1).max(40) })
+      .strict()
+      .default({ 'benign-positive': 'Solution provided', 'false-positive': 'Solution provided' }),
     /** Constant fields set on every new incident (e.g. `{"subcategory": "intrusion"}`); never one of ours. */
     fields: z
       .record(z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, 'a field name is lower-case letters, digits and _'), z.string().max(1000))

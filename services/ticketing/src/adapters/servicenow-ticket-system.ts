@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defang } from '@soc/outbound';
 import { AppError, ErrorCode, parseRetryAfter } from '@soc/runtime';
-import type { NewTicket, Ticket, TicketResolution, TicketSystem, TicketUpdate } from '../ports.ts';
+import type { NewTicket, Ticket, TicketReopening, TicketResolution, TicketSystem, TicketUpdate } from '../ports.ts';
 import type { ServiceNowFieldMapping } from './servicenow-mapping.ts';
 
 /** How the adapter signs in: OAuth client credentials (preferred) or basic auth of an integration user. */
@@ -161,6 +161,15 @@ export class ServiceNowTicketSystem implements TicketSystem {
     const correlationId = correlationIdOf(ticket.idempotencyKey);
     const found = await this.#find(`correlation_id=${correlationId}^active=true^ORDERBYsys_created_on`, 'incident look-up');
     if (found) return { ...this.#view(found), created: false };
+    return this.#create(ticket, correlationId);
+  }
+
+  async find(idempotencyKey: string): Promise<Ticket | undefined> {
+    const found = await this.#find(`correlation_id=${correlationIdOf(idempotencyKey)}^active=true^ORDERBYsys_created_on`, 'incident look-up');
+    return found ? this.#view(found) : undefined;
+  }
+
+  async #create(ticket: NewTicket, correlationId: string): Promise<Ticket & { created: boolean }> {
     const { mapping } = this.#opts;
     const level = mapping.priorities[String(ticket.priority) as keyof ServiceNowFieldMapping['priorities']];
     const group = ticket.assignmentGroup ?? mapping.assignmentGroup;
@@ -214,10 +223,25 @@ export class ServiceNowTicketSystem implements TicketSystem {
       method: 'PATCH',
       path: `${TABLE}/${field(current, 'sys_id')}`,
       query: this.#answerShape(),
-      body: { state: '6', close_code: resolution.code, close_notes: clip(resolution.notes, MAX_NOTE_CHARS) },
+      // The close notes say why; the same text goes in the work notes, where the SOC reads the incident's history.
+      body: { state: '6', close_code: resolution.code, close_notes: clip(resolution.notes, MAX_NOTE_CHARS), work_notes: clip(resolution.notes, MAX_NOTE_CHARS) },
       what: 'incident resolve',
     });
     return this.#view(recordOf(resolved, 'incident resolve'));
+  }
+
+  async reopen(ticketId: string, reopening: TicketReopening): Promise<Ticket> {
+    const current = await this.#incident(ticketId, 'false', FIELDS);
+    // Only a resolved incident is reopened: a closed or cancelled one is final in ServiceNow, an open one is open.
+    if (field(current, 'state') !== '6') return this.#view(current);
+    const reopened = await this.#call({
+      method: 'PATCH',
+      path: `${TABLE}/${field(current, 'sys_id')}`,
+      query: this.#answerShape(),
+      body: { state: '2', work_notes: `${clip(reopening.note, MAX_NOTE_CHARS)}\n\n[SOC Copilot update ${reopening.updateKey}]` },
+      what: 'incident reopen',
+    });
+    return this.#view(recordOf(reopened, 'incident reopen'));
   }
 
   #answerShape(display: 'false' | 'all' = 'false', fields = FIELDS): Record<string, string> {

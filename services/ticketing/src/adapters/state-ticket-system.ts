@@ -1,7 +1,7 @@
 import { deriveKey } from '@soc/contracts';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import { AppError, ErrorCode, isAppError } from '@soc/runtime';
-import type { NewTicket, Ticket, TicketResolution, TicketSystem, TicketUpdate } from '../ports.ts';
+import type { NewTicket, Ticket, TicketReopening, TicketResolution, TicketSystem, TicketUpdate } from '../ports.ts';
 
 interface TicketDoc extends Ticket, NewTicket {
   openedAt: string;
@@ -12,6 +12,7 @@ interface TicketDoc extends Ticket, NewTicket {
 }
 
 const COLLECTION = 'tickets';
+const ticketIdOf = (idempotencyKey: string): string => `SOC-${deriveKey(idempotencyKey).slice(0, 8).toUpperCase()}`;
 const view = (doc: TicketDoc): Ticket => ({ ticketId: doc.ticketId, status: doc.status, priority: doc.priority, actionId: doc.actionId });
 
 /** The embedded default ticket system: tickets are documents in the state store, one per idempotency key. */
@@ -25,7 +26,7 @@ export class StateTicketSystem implements TicketSystem {
   }
 
   async open(ticket: NewTicket): Promise<Ticket & { created: boolean }> {
-    const ticketId = `SOC-${deriveKey(ticket.idempotencyKey).slice(0, 8).toUpperCase()}`;
+    const ticketId = ticketIdOf(ticket.idempotencyKey);
     const doc: TicketDoc = { ...ticket, ticketId, status: 'new', openedAt: this.now().toISOString() };
     try {
       await this.store.put(COLLECTION, ticketId, doc, { ifNoneMatch: '*' });
@@ -58,5 +59,22 @@ export class StateTicketSystem implements TicketSystem {
     });
     if (!stored) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: false });
     return view(stored);
+  }
+
+  async reopen(ticketId: string, reopening: TicketReopening): Promise<Ticket> {
+    const stored = await updateWithRetry<TicketDoc>(this.store, COLLECTION, ticketId, (current) => {
+      if (!current) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: false });
+      if (current.status !== 'resolved') return undefined; // open already: a redelivery, or never resolved
+      const { resolution: _closed, ...rest } = current;
+      const notes = [...(current.notes ?? []), { key: reopening.updateKey, note: reopening.note, at: this.now().toISOString() }];
+      return { ...rest, status: 'in-progress', notes };
+    });
+    if (!stored) throw new AppError(ErrorCode.NOT_FOUND, `Ticket ${ticketId} does not exist`, { retryable: false });
+    return view(stored);
+  }
+
+  async find(idempotencyKey: string): Promise<Ticket | undefined> {
+    const found = await this.store.get<TicketDoc>(COLLECTION, ticketIdOf(idempotencyKey));
+    return found ? view(found.value) : undefined;
   }
 }

@@ -21,6 +21,8 @@ export function withBreaker(system: TicketSystem, opts: BreakerOptions): TicketS
     open: (ticket) => run(() => system.open(ticket)),
     update: (ticketId, update) => run(() => system.update(ticketId, update)),
     resolve: (ticketId, resolution) => run(() => system.resolve(ticketId, resolution)),
+    reopen: (ticketId, reopening) => run(() => system.reopen(ticketId, reopening)),
+    find: (idempotencyKey) => run(() => system.find(idempotencyKey)),
     breaker: guarded.breaker,
   };
 }

@@ -76,11 +76,36 @@ export function describeTicketSystemContract(name: string, make: () => Promise<T
       expect((await h.system.open(ticket('alt-1', 'act-1'))).status).toBe('resolved');
     });
 
+    it('finds a ticket by its idempotency key, and none for a key never opened', async () => {
+      const h = await open();
+      const opened = await h.system.open(ticket('alt-1', 'act-1', 2));
+      expect(await h.system.find('alt-1:ticket')).toMatchObject({ ticketId: opened.ticketId, status: 'new', actionId: 'act-1' });
+      expect(await h.system.find('alt-404:ticket')).toBeUndefined();
+    });
+
+    it('reopens a resolved ticket once with a work note; an open ticket is left alone', async () => {
+      const h = await open();
+      const { ticketId } = await h.system.open(ticket('alt-1', 'act-1'));
+      const untouched = await h.system.reopen(ticketId, { updateKey: 'grp:lifecycle-1', note: 'not resolved' });
+      expect(untouched.status).toBe('new');
+      expect(await h.notesOf(ticketId)).toHaveLength(0);
+      await h.system.resolve(ticketId, { code: 'False positive', notes: 'Benign.' });
+      const reopened = await h.system.reopen(ticketId, { updateKey: 'grp:lifecycle-2', note: 'SOC Copilot reopened this ticket: a true positive.' });
+      expect(reopened).toMatchObject({ ticketId, status: 'in-progress' });
+      expect(await h.resolutionOf(ticketId)).toBeUndefined();
+      await h.system.reopen(ticketId, { updateKey: 'grp:lifecycle-2', note: 'SOC Copilot reopened this ticket: a true positive.' });
+      const notes = await h.notesOf(ticketId);
+      expect(notes.filter((n) => n.includes('SOC Copilot reopened this ticket: a true positive.'))).toHaveLength(1);
+      // Resolvable again after the reopening.
+      expect((await h.system.resolve(ticketId, { code: 'False positive', notes: 'Benign again.' })).status).toBe('resolved');
+    });
+
     it('refuses to update or resolve a ticket that does not exist (NOT_FOUND)', async () => {
       const h = await open();
       for (const attempt of [
         () => h.system.update(h.unknownTicketId, { updateKey: 'k', note: 'n', priority: 2 }),
         () => h.system.resolve(h.unknownTicketId, { code: 'c', notes: 'n' }),
+        () => h.system.reopen(h.unknownTicketId, { updateKey: 'k', note: 'n' }),
       ]) {
         const error: unknown = await attempt().then(() => undefined, (e: unknown) => e);
         expect(isAppError(error) && error.code).toBe('NOT_FOUND');

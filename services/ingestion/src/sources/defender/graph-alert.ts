@@ -1,4 +1,4 @@
-import type { AttackRef } from '@soc/contracts';
+import { type AttackRef, statusBeforeOwnClosure } from '@soc/contracts';
 import type { AlertDraft } from '../types.ts';
 import { list, record, text, toIso } from '../values.ts';
 import { type RecordScope, fail, optionalDate, optionalList, requiredSeverity, requiredText } from './fields.ts';
@@ -57,6 +57,19 @@ function alertParts(scope: RecordScope, alert: Obj, findings: EvidenceFindings):
   };
 }
 
+/**
+ * The alert's status, or, when SOC Copilot's own write-back resolved it (a resolved alert with our closing comment,
+ * `ownClosureComment`), the status it had before: our write-back never comes back as a new revision (ADR 0009).
+ */
+function statusBeforeOwnResolution(alert: Obj): unknown {
+  if (text(alert['status'])?.toLowerCase() !== 'resolved') return alert['status'];
+  const ours = list(alert['comments']).flatMap((c) => {
+    const before = statusBeforeOwnClosure(record(c)?.['comment']);
+    return before === undefined ? [] : [before];
+  });
+  return ours.at(-1) ?? alert['status'];
+}
+
 /** A Graph `alerts_v2` alert. */
 export function graphAlertDraft(scope: RecordScope, alert: Obj, rawPointer: string): AlertDraft | undefined {
   const errorsBefore = scope.errors.length;
@@ -79,7 +92,7 @@ export function graphAlertDraft(scope: RecordScope, alert: Obj, rawPointer: stri
     title: text(alert['title']) ?? '',
     description: text(alert['description']),
     severity: severity.severity,
-    status: readStatus(alert['status']),
+    status: readStatus(statusBeforeOwnResolution(alert)),
     detectedAt,
     firstSeenAt: parts.firstSeenAt,
     lastSeenAt: parts.lastSeenAt,

@@ -1,5 +1,5 @@
 import { list, record, text, toIso } from '../values.ts';
-import type { AttackRef } from '@soc/contracts';
+import { type AttackRef, statusBeforeOwnClosure } from '@soc/contracts';
 import { type EntityNode, anyEntityNodes, restEntityNodes } from './entity-graph.ts';
 import { mapEntities } from './entity-map.ts';
 import {
@@ -100,7 +100,8 @@ export function parseIncident(body: Record<string, unknown>, index: number, rawP
       title,
       description: f.text('description'),
       severity,
-      status: incidentStatusOf(f.get('status')),
+      // Closed by SOC Copilot's own write-back: read with the status it had, so the closure is no new revision (ADR 0009).
+      status: incidentStatusOf(statusBeforeOwnClosure(f.get('classificationComment')) ?? f.get('status')),
       detectedAt,
       firstSeenAt,
       lastSeenAt,

@@ -1,3 +1,4 @@
+import { statusBeforeOwnClosure } from '@soc/contracts';
 import { record, toIso } from '../values.ts';
 import {
   SEVERITY_EXPECTED,
@@ -60,7 +61,8 @@ export function parseSecurityIncident(row: Record<string, unknown>, index: numbe
       title,
       description: f.text('Description'),
       severity,
-      status: incidentStatusOf(f.get('Status')),
+      // Closed by SOC Copilot's own write-back: read with the status it had, so the closure is no new revision (ADR 0009).
+      status: incidentStatusOf(statusBeforeOwnClosure(f.get('ClassificationComment')) ?? f.get('Status')),
       detectedAt,
       firstSeenAt,
       lastSeenAt,
