@@ -187,7 +187,7 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
   // An analyst's disposition acknowledges the alert's case group: its escalation timer, when due, does nothing.
   const onDisposition = async (event: EventByType<'soc.alert.dispositioned.v1'>) => {
     const d = event.data;
-    const groupKey = caseGroupKeyOfDisposition(d);
+    const groupKey = d.caseGroup ?? caseGroupKeyOfDisposition(d);
     await deps.groups.update(d.tenantId, groupKey, (current) => {
       const events = decide(current, { kind: 'Acknowledge', by: d.analyst, at: d.at });
       return events.length > 0 ? apply(current, events) : undefined;
