@@ -196,3 +196,82 @@ describe('the case-group decider (noise control)', () => {
     );
   });
 });
+
+describe('the case group\'s timers: digest and unacknowledged escalation', () => {
+  const windowed = (n: number, change: Partial<GroupDecision> = {}) => alert(n, { digestMinutes: 60, ...change });
+  const timers = (intents: readonly Intent[]) => intents.filter((i) => i.kind === 'schedule');
+
+  it('the first e-mail opens the digest window: one timer at its end, however many alerts fold in', () => {
+    const first = handle(undefined, windowed(1));
+    expect(timers(first.intents)).toEqual([{ kind: 'schedule', key: 'grp-1:due:digest:2026-12-07T04:01:00.000Z', decisionKey: 'alt-1:', due: 'digest', at: '2026-12-07T04:01:00.000Z' }]);
+    const second = handle(first.state, windowed(2));
+    expect(timers(second.intents)).toEqual([]);
+    expect(second.state).toMatchObject({ sinceEmail: 1, digestDueAt: '2026-12-07T04:01:00.000Z' });
+  });
+
+  it('at the window\'s end: one digest e-mail summing up the alerts since the last e-mail, and the next window', () => {
+    let { state } = handle(undefined, windowed(1));
+    for (const n of [2, 3, 4]) ({ state } = handle(state, windowed(n)));
+    const due = run(state, { kind: 'Due', due: 'digest', at: '2026-12-07T04:01:00.000Z', key: 'timer-1' });
+    expect(due.events).toEqual([
+      { kind: 'Reserved', intent: { kind: 'email', key: 'grp-1:email:2', decisionKey: 'timer-1', to: ['soc@example.org'], reason: 'digest', escalations: [], since: 3 } },
+      { kind: 'Reserved', intent: { kind: 'schedule', key: 'grp-1:due:digest:2026-12-07T05:01:00.000Z', decisionKey: 'timer-1', due: 'digest', at: '2026-12-07T05:01:00.000Z' } },
+    ]);
+    expect(due.state).toMatchObject({ sinceEmail: 0, emails: 2, digestDueAt: '2026-12-07T05:01:00.000Z' });
+    // The same timer delivered again after its e-mail was reserved: nothing more.
+    expect(decide(due.state, { kind: 'Due', due: 'digest', at: '2026-12-07T04:01:00.000Z', key: 'timer-1' })).toEqual([]);
+  });
+
+  it('a quiet window closes without an e-mail, and the next alert opens a new one', () => {
+    const { state } = handle(undefined, windowed(1));
+    const idle = run(state, { kind: 'Due', due: 'digest', at: '2026-12-07T04:01:00.000Z', key: 'timer-1' });
+    expect(idle.events).toEqual([{ kind: 'DigestIdle' }]);
+    const later = handle(idle.state, windowed(5));
+    expect(timers(later.intents)).toEqual([{ kind: 'schedule', key: 'grp-1:due:digest:2026-12-07T04:05:00.000Z', decisionKey: 'alt-5:', due: 'digest', at: '2026-12-07T04:05:00.000Z' }]);
+  });
+
+  it('an escalation e-mail inside the window restarts nothing and resets what the digest sums up', () => {
+    let { state } = handle(undefined, windowed(1));
+    ({ state } = handle(state, windowed(2)));
+    const high = handle(state, windowed(3, { level: 'high' }));
+    expect(kinds(high.intents)).toEqual(['email', 'update-card']);
+    expect(high.state).toMatchObject({ sinceEmail: 0, digestDueAt: '2026-12-07T04:01:00.000Z' });
+    expect(run(high.state, { kind: 'Due', due: 'digest', at: '2026-12-07T04:01:00.000Z', key: 't' }).events).toEqual([{ kind: 'DigestIdle' }]);
+  });
+
+  it('without a window (no digestMinutes) no timer is set', () => {
+    expect(timers(handle(undefined, base).intents)).toEqual([]);
+  });
+
+  const plan = { afterMinutes: 15, to: ['oncall@example.org'], chats: [{ channel: 'slack' as const, destination: 'soc-leads' }] };
+
+  it('an unacknowledged case escalates once, when due, to the next destinations', () => {
+    const first = handle(undefined, alert(1, { level: 'critical', escalation: plan }));
+    expect(timers(first.intents)).toEqual([{ kind: 'schedule', key: 'grp-1:due:escalation:2026-12-07T03:16:00.000Z', decisionKey: 'alt-1:', due: 'escalation', at: '2026-12-07T03:16:00.000Z' }]);
+    // A later decision with the same plan sets no second timer.
+    const second = handle(first.state, alert(2, { level: 'critical', escalation: plan }));
+    expect(timers(second.intents)).toEqual([]);
+    const due = run(second.state, { kind: 'Due', due: 'escalation', at: '2026-12-07T03:16:00.000Z', key: 'esc' });
+    expect(due.events).toEqual([
+      { kind: 'EscalationFired' },
+      { kind: 'Reserved', intent: { kind: 'email', key: 'grp-1:email:2', decisionKey: 'esc', to: ['oncall@example.org'], reason: 'unacknowledged', escalations: [] } },
+      { kind: 'Reserved', intent: { kind: 'post-card', key: 'grp-1:card:slack/soc-leads', decisionKey: 'esc', channel: 'slack', destination: 'soc-leads', count: 2 } },
+    ]);
+    expect(decide(due.state, { kind: 'Due', due: 'escalation', at: '2026-12-07T03:16:00.000Z', key: 'esc' })).toEqual([]);
+  });
+
+  it('an acknowledged case does not escalate; a timer for another time does nothing', () => {
+    const { state } = handle(undefined, alert(1, { level: 'critical', escalation: plan }));
+    expect(run(state, { kind: 'Due', due: 'escalation', at: '2026-12-07T09:00:00.000Z', key: 'other' }).events).toEqual([]);
+    const acked = run(state, { kind: 'Acknowledge', by: 'alice', at: '2026-12-07T03:05:00.000Z' });
+    expect(acked.events).toEqual([{ kind: 'Acknowledged', by: 'alice', at: '2026-12-07T03:05:00.000Z' }]);
+    expect(decide(acked.state, { kind: 'Due', due: 'escalation', at: '2026-12-07T03:16:00.000Z', key: 'esc' })).toEqual([]);
+    expect(decide(acked.state, { kind: 'Acknowledge', by: 'bob', at: '2026-12-07T03:06:00.000Z' })).toEqual([]);
+  });
+
+  it('a card the group already has at an escalation destination is updated, not posted again', () => {
+    const { state } = handle(undefined, alert(1, { level: 'critical', escalation: { afterMinutes: 15, chats: [{ channel: 'teams', destination: 'soc-high' }] } }));
+    const due = run(state, { kind: 'Due', due: 'escalation', at: '2026-12-07T03:16:00.000Z', key: 'esc' });
+    expect(due.events.map((e) => (e.kind === 'Reserved' ? e.intent.kind : e.kind))).toEqual(['EscalationFired', 'update-card']);
+  });
+});
