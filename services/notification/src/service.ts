@@ -5,11 +5,13 @@ import { containmentLink } from '@soc/outbound';
 import type { ServiceModule } from '@soc/platform';
 import { ChatByChannel } from './adapters/chat-by-channel.ts';
 import { FetchWebhookTransport } from './adapters/fetch-webhook-transport.ts';
+import { LedgeredChatPoster } from './adapters/ledgered-chat-poster.ts';
 import { OutboxChatPoster } from './adapters/outbox-mailer.ts';
 import { SlackChatPoster } from './adapters/slack/slack-chat-poster.ts';
 import { ClientSecretBotCredential } from './adapters/teams/bot-credential.ts';
 import { TeamsChatPoster } from './adapters/teams/teams-chat-poster.ts';
 import { StateCaseGroupStore } from './adapters/state-group-store.ts';
+import { CHAT_POST_LEDGER_COLLECTION, StateSentLedger } from './adapters/state-sent-ledger.ts';
 import { StateWebhookLedger } from './adapters/state-webhook-ledger.ts';
 import { NotificationConfig } from './config.ts';
 import { makeNotificationHandler } from './handler.ts';
@@ -29,8 +31,19 @@ export function makeNotificationService(deps: MailerDeps = {}): ServiceModule<No
       const dir = config.NOTIFY_OUTBOX_DIR ?? join(platform.env.SOC_DATA_DIR, 'outbox');
       const mail = await openMailer(config, platform, dir, deps);
       const slackToken = config.SLACK_BOT_TOKEN ?? (config.SLACK_BOT_TOKEN_FILE !== undefined ? secretFile(config.SLACK_BOT_TOKEN_FILE, 'SLACK_BOT_TOKEN_FILE') : undefined);
-      const slack = slackToken !== undefined ? new SlackChatPoster({ token: slackToken, channels: config.SLACK_CHANNELS, apiUrl: config.SLACK_API_URL }) : undefined;
-      const teams = config.teams.size > 0 ? teamsPosterOf(config, platform.env.SOC_PUBLIC_URL) : undefined;
+      // Slack posts a new message on every chat.postMessage: a claim in the state store keeps a redelivery that
+      // overlaps the first attempt from posting a second card (the lease is the bus lock, as for e-mail).
+      const slack =
+        slackToken !== undefined
+          ? new LedgeredChatPoster(
+              new SlackChatPoster({ token: slackToken, channels: config.SLACK_CHANNELS, apiUrl: config.SLACK_API_URL }),
+              new StateSentLedger(platform.state, { now: () => platform.clock.now(), leaseMs: platform.env.BUS_LOCK_DURATION_MS, collection: CHAT_POST_LEDGER_COLLECTION }),
+              { onInDoubt: (key, claimedAt) => platform.log.warn({ idempotencyKey: key, claimedAt }, 'an earlier post of this chat card has no known outcome: posting again (a duplicate beats a lost card)') },
+            )
+          : undefined;
+      // The Bot Connector has no idempotency key either: the same claim keeps a Teams card from being posted twice.
+      const teamsPoster = config.teams.size > 0 ? teamsPosterOf(config, platform.env.SOC_PUBLIC_URL) : undefined;
+      const teams = teamsPoster && new LedgeredChatPoster(teamsPoster, new StateSentLedger(platform.state, { now: () => platform.clock.now(), leaseMs: platform.env.BUS_LOCK_DURATION_MS, collection: CHAT_POST_LEDGER_COLLECTION }));
       const consumer = platform.bus.subscribe(
         { subscription: SUBSCRIPTIONS.notification.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
         makeNotificationHandler({

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import type { ServiceModule } from '@soc/platform';
 import { AppError, ErrorCode, breaker } from '@soc/runtime';
+import { ClaimedTicketSystem } from './adapters/claimed-ticket-system.ts';
 import { ServiceNowFieldMapping } from './adapters/servicenow-mapping.ts';
 import { type ServiceNowAuth, ServiceNowTicketSystem, serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
 import { GraphAlertWriter } from './adapters/graph-alert-writer.ts';
@@ -108,7 +109,8 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
     // A look-up, then a create or an update: the breaker gives the whole operation three request timeouts.
     const servicenow =
       config.TICKET_SYSTEM === 'servicenow' ? withBreaker(serviceNowTicketSystemOf(config), { name: 'servicenow', timeoutMs: 3 * config.SERVICENOW_TIMEOUT_MS + 1_000 }) : undefined;
-    if (servicenow) systems.push(servicenow);
+    // Its look-up-then-create is not atomic: a claim per case group's ticket keeps overlapping deliveries from both creating.
+    if (servicenow) systems.push(new ClaimedTicketSystem(servicenow, platform.state, { now: () => platform.clock.now(), leaseMs: platform.env.BUS_LOCK_DURATION_MS }));
     const closeCodes = config.TICKET_SYSTEM === 'servicenow' ? serviceNowMappingOf(config).closeCodes : undefined;
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketing.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },

@@ -7,6 +7,8 @@ export interface GraphRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 /** What the stand-in answers to the next request: a status, headers and a JSON body. */
@@ -33,6 +35,7 @@ export async function startGraphStandIn() {
         path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       });
       const answer = queue.shift() ?? { status: 202, headers: { 'request-id': `req-${requests.length}` } };
       const body = answer.body === undefined ? '' : JSON.stringify(answer.body);
