@@ -93,8 +93,14 @@ export interface DeadLetterAdmin {
 /** Depth of a subscription, for metrics and readiness. */
 export interface SubscriptionDepth {
   readonly subscription: string;
+  /** Messages to deliver or being handled, retries in backoff included; not the scheduled ones. */
   readonly active: number;
   readonly deadLettered: number;
+  /**
+   * Deliveries scheduled (`deliverat`) and not yet due: a timer, not a backlog. Service Bus keeps them out of the
+   * subscription's active count too (they are enqueued when due); 0 where an adapter cannot tell.
+   */
+  readonly scheduled: number;
 }
 
 /**

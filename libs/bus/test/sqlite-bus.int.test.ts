@@ -122,6 +122,7 @@ describe('SqliteBus (one file, several consumers)', () => {
       subscription: 'work',
       active: 0,
       deadLettered: 0,
+      scheduled: 0,
     });
   });
 
@@ -146,7 +147,7 @@ describe('SqliteBus (one file, several consumers)', () => {
     expect(workers.every((w) => w.lines.some((l) => l.startsWith('completed ')))).toBe(true); // both took part
     const check = openBus(60_000);
     const depth = await check.depth();
-    expect(depth.find((d) => d.subscription === 'work')).toEqual({ subscription: 'work', active: 0, deadLettered: 0 });
+    expect(depth.find((d) => d.subscription === 'work')).toEqual({ subscription: 'work', active: 0, deadLettered: 0, scheduled: 0 });
     // Outcomes of lock-lost handlers were never written: exactly one per input.
     expect(depth.find((d) => d.subscription === 'outcomes')?.active).toBe(N);
   }, 60_000);

@@ -169,7 +169,7 @@ describe('SqliteBus schema', () => {
     // Opening the upgraded file again changes nothing.
     await bus.close();
     const again = openBus();
-    expect(await again.depth()).toEqual([{ subscription: 'work', active: 0, deadLettered: 0 }]);
+    expect(await again.depth()).toEqual([{ subscription: 'work', active: 0, deadLettered: 0, scheduled: 0 }]);
   });
 
   it('refuses a file from a newer build instead of misreading it', () => {

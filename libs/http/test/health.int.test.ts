@@ -16,7 +16,7 @@ async function start(
   const logger = createLogger({ service: 'triage', destination: log.destination });
   const metrics = createMetrics({
     service: 'triage',
-    queueDepth: async () => [{ subscription: 'triage', active: 3, deadLettered: 0 }],
+    queueDepth: async () => [{ subscription: 'triage', active: 3, deadLettered: 0, scheduled: 0 }],
   });
   const app = express();
   app.use(healthRoutes({ ready, metrics: metrics.registry, metricsAuth, logger, readyTimeoutMs: 50 }));

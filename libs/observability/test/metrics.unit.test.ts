@@ -38,7 +38,7 @@ describe('createMetrics', () => {
   it('reads queue depth from the callback on every scrape, forgetting subscriptions that disappeared', async () => {
     let depths = [
       { subscription: 'triage', active: 4, deadLettered: 1 },
-      { subscription: 'decision', active: 0, deadLettered: 0 },
+      { subscription: 'decision', active: 0, deadLettered: 0, scheduled: 0 },
     ];
     const metrics = createMetrics({ service: 'triage', defaultMetrics: false, queueDepth: async () => depths });
     let text = await scrape(metrics);
@@ -53,7 +53,7 @@ describe('createMetrics', () => {
   it('accepts the depth source once the bus exists', async () => {
     const metrics = createMetrics({ service: 'triage', defaultMetrics: false });
     expect(await scrape(metrics)).not.toContain('soc_queue_depth{');
-    metrics.observeQueueDepth(async () => [{ subscription: 's', active: 7, deadLettered: 0 }]);
+    metrics.observeQueueDepth(async () => [{ subscription: 's', active: 7, deadLettered: 0, scheduled: 0 }]);
     expect(await scrape(metrics)).toContain('soc_queue_depth{subscription="s",state="active"} 7');
   });
 

@@ -259,8 +259,9 @@ export class MemoryBus implements Bus {
     return Promise.resolve(
       [...this.#subs.values()].map((s) => ({
         subscription: s.name,
-        active: s.ready.size + s.waiting.size + s.locked.size,
+        active: s.ready.size + s.waiting.size + s.locked.size - [...s.waiting].filter((e) => e.isScheduled).length,
         deadLettered: s.dead.size,
+        scheduled: [...s.waiting].filter((e) => e.isScheduled).length,
       })),
     );
   }

@@ -456,7 +456,8 @@ export class ServiceBusBus implements Bus {
           deadLettered += await this.#countByPeek(name, true);
         }
       }
-      out.push({ subscription: spec.name, active, deadLettered });
+      // Scheduled messages wait at the topic until due (its scheduledMessageCount), in no subscription's count.
+      out.push({ subscription: spec.name, active, deadLettered, scheduled: 0 });
     }
     return out;
   }

@@ -275,12 +275,13 @@ export class SqliteBus implements Bus {
 
   async depth(): Promise<readonly SubscriptionDepth[]> {
     this.#assertOpen();
-    const rows = this.#read('read the depth', () => this.#st.depth.all()) as {
+    const rows = this.#read('read the depth', () => this.#st.depth.all(this.#now())) as {
       subscription: string;
       active: number;
+      scheduled: number;
       dead: number;
     }[];
-    return rows.map((r) => ({ subscription: r.subscription, active: r.active, deadLettered: r.dead }));
+    return rows.map((r) => ({ subscription: r.subscription, active: r.active, deadLettered: r.dead, scheduled: r.scheduled }));
   }
 
   /** Open, and the file answers a read (a deleted, locked or corrupt file does not). */
@@ -852,7 +853,8 @@ class Statements {
     );
     this.depth = db.prepare(
       `SELECT s.name AS subscription,
-         (SELECT count(*) FROM bus_deliveries d WHERE d.subscription = s.name AND d.state = ${active}) AS active,
+         (SELECT count(*) FROM bus_deliveries d WHERE d.subscription = s.name AND d.state = ${active} AND NOT (d.delivery_count = 0 AND d.visible_at > ?1)) AS active,
+         (SELECT count(*) FROM bus_deliveries d WHERE d.subscription = s.name AND d.state = ${active} AND d.delivery_count = 0 AND d.visible_at > ?1) AS scheduled,
          (SELECT count(*) FROM bus_deliveries d WHERE d.subscription = s.name AND d.state = ${deadLettered}) AS dead
        FROM bus_subscriptions s ORDER BY s.name`,
     );
