@@ -9,8 +9,8 @@ import { runServices } from '@soc/platform';
 import { ticketingService } from '@soc/ticketing';
 import { OPERATOR_TOKEN, TOKEN, eventually } from './support.ts';
 
-const ALERTS = 400;
-const GROUPS = 20;
+const ALERTS = 2_000;
+const GROUPS = 100;
 
 const fixture = (): EventByType<'soc.decision.made.v1'> => {
   const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
@@ -44,7 +44,7 @@ interface LocalTicket {
 }
 
 /**
- * Issue 13's done-when for noise control, at a quick size: a storm of 400 alerts in 20 case groups gives one e-mail,
+ * Issue 13's done-when for noise control, at the size it names: a storm of 2,000 alerts in 100 case groups gives one e-mail,
  * one card and one ticket per group, the ticket's notes carry the count; one escalation inside a group sends exactly
  * one more e-mail. Notification and ticketing run on the embedded default (SQLite bus and state, outbox, local
  * tickets), each decision delivered with the bus's concurrency, so groups race at their conditional writes.
