@@ -1,3 +1,4 @@
+import type { Claim } from '@soc/state';
 import type { GroupState } from './case-noise.ts';
 
 /** An email ready to hand to a transport. */
@@ -68,19 +69,13 @@ export interface ChatPoster {
   update(ref: string, message: OutgoingChat): Promise<string>;
 }
 
-/** What the sent-ledger knows of an idempotency key when a mailer claims it. */
-export type LedgerClaim =
-  /** Nobody has claimed the key: this caller now holds it and may send. */
-  | { readonly kind: 'claimed' }
-  /** A transport accepted the message under this key: do not send again. */
-  | { readonly kind: 'sent'; readonly deliveryId: string }
-  /** Another attempt holds a fresh claim (it may be sending right now): try again later. */
-  | { readonly kind: 'busy' }
-  /**
-   * An earlier attempt claimed the key and never recorded an outcome (it crashed, or lost its answer), and its
-   * lease has run out: this caller now holds the key, and whether the earlier attempt's message left is unknown.
-   */
-  | { readonly kind: 'in-doubt'; readonly claimedAt: string };
+/**
+ * What the sent-ledger knows of an idempotency key when a mailer claims it: the state store's lease-claim {@link Claim}
+ * (`claimed`: send; `busy`: another attempt may be sending, try later; `in-doubt`: a crashed holder's lease ran out,
+ * this caller holds the key and whether that message left is unknown), with `done` as `sent`: a transport accepted
+ * the message under the key, do not send again.
+ */
+export type LedgerClaim = Exclude<Claim, { kind: 'done' }> | { readonly kind: 'sent'; readonly deliveryId: string };
 
 /**
  * Remembers which e-mails a remote transport has accepted, by idempotency key, so a redelivered decision does not

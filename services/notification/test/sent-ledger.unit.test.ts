@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError, ErrorCode, manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
@@ -112,5 +113,21 @@ describe('the sent-ledger in front of a remote mailer', () => {
     expect(await ledger.claim(key)).toEqual({ kind: 'sent', deliveryId: 'smtp:Q1' });
     const docs = await state.query<{ key: string }>('mail-sent');
     expect(docs.map((d) => d.id.length)).toEqual([64]);
+  });
+
+  it('reads what it stored before it was a claim ledger (status sent, a delivery id) as sent, so deployed keys stay sent', async () => {
+    const { ledger, state, mailer, transport, clock } = setup();
+    const id = createHash('sha256').update(email.idempotencyKey).digest('hex');
+    await state.put('mail-sent', id, {
+      key: email.idempotencyKey,
+      status: 'sent',
+      claimedAt: '2026-11-20T09:00:00.000Z',
+      deliveryId: 'graph:old',
+      sentAt: '2026-11-20T09:00:01.000Z',
+    });
+    clock.advance(LEASE * 10);
+    expect(await ledger.lookup(email.idempotencyKey)).toEqual({ kind: 'sent', deliveryId: 'graph:old' });
+    expect(await mailer.send(email)).toBe('graph:old');
+    expect(transport.sends).toBe(0);
   });
 });

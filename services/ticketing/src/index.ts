@@ -17,7 +17,8 @@ export { SentinelIncidentWriter, ARM_SCOPE, SECURITY_INSIGHTS_API_VERSION } from
 export type { SentinelIncidentWriterOptions } from './adapters/sentinel-incident-writer.ts';
 export { GraphAlertWriter, GRAPH_SCOPE } from './adapters/graph-alert-writer.ts';
 export type { GraphAlertWriterOptions } from './adapters/graph-alert-writer.ts';
-export { StateWriteBackLedger } from './adapters/state-writeback-ledger.ts';
+export { StateWriteBackLedger, WRITEBACK_LEDGER_COLLECTION } from './adapters/state-writeback-ledger.ts';
+export type { StateWriteBackLedgerOptions } from './adapters/state-writeback-ledger.ts';
 export { CLASSIFICATION_MARKER, classificationComment, makeSiemWriteBackHandler, sentinelCommentId, writeBackComment, writeBackKey, writeBackTarget } from './siem-writeback.ts';
 export { siemVerdictOf } from './siem-classification.ts';
 export type { GraphAlertVerdict, GraphClassification, GraphDetermination, SentinelClassification, SentinelClassificationReason, SentinelClosure, SiemVerdict } from './siem-classification.ts';

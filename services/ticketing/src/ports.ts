@@ -1,3 +1,4 @@
+import type { ClaimLedger } from '@soc/state';
 import type { GroupLifecycleState } from './group-lifecycle.ts';
 import type { GraphAlertVerdict, SentinelClosure } from './siem-classification.ts';
 
@@ -106,11 +107,11 @@ export interface GraphAlertStatus {
   updateAlert(alertId: string, verdict: GraphAlertVerdict, comment: string): Promise<void>;
 }
 
-/** Which write-backs were done, so a non-idempotent one (a Graph comment) is done once per key. */
-export interface WriteBackLedger {
-  has(key: string): Promise<boolean>;
-  record(key: string): Promise<void>;
-}
+/**
+ * Which non-idempotent write-backs (a Graph comment, a Graph status PATCH) were done, so each is done once per key
+ * even under overlapping deliveries: a lease-claim ledger (claim, act, mark done or release).
+ */
+export type WriteBackLedger = ClaimLedger;
 
 /** A case group's alerts as ticketing has counted them. */
 export interface GroupTally {

@@ -126,7 +126,10 @@ export const ticketingService: ServiceModule<TicketingConfig> = {
         clock: platform.clock,
       }),
     );
-    const writeBack = await siemWriteBackOf(config, new StateWriteBackLedger(platform.state, () => platform.clock.now()));
+    const writeBack = await siemWriteBackOf(
+      config,
+      new StateWriteBackLedger(platform.state, () => platform.clock.now(), { leaseMs: platform.env.BUS_LOCK_DURATION_MS }),
+    );
     const siem = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.ticketingSiemWriteback.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeSiemWriteBackHandler(writeBack),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, EventByType } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { defang } from '@soc/outbound';
+import { AppError, ErrorCode } from '@soc/runtime';
 import type { GraphAlertComments, GraphAlertStatus, SentinelIncidentComments, SentinelIncidentRef, SentinelIncidentStatus, WriteBackLedger } from './ports.ts';
 import { siemVerdictOf } from './siem-classification.ts';
 
@@ -96,9 +97,29 @@ export function classificationComment(event: EventByType<'soc.alert.dispositione
 }
 
 /**
+ * Does a non-idempotent write-back once per key, like the e-mail sent-ledger: claim the key; `done` → nothing to do;
+ * `busy` (another delivery holds a fresh claim, it may be writing right now) → a retryable CONFLICT, the bus tries
+ * again later and then finds it done; `claimed`, or `in-doubt` (a crashed holder's claim, lease run out) → write, then
+ * mark done. A failed write releases the claim so the bus retry claims again at once; one whose answer was lost is
+ * written again, at worst a duplicate (a duplicate beats a loss).
+ */
+async function once(ledger: WriteBackLedger, key: string, what: string, write: () => Promise<void>): Promise<void> {
+  const claim = await ledger.claim(key);
+  if (claim.kind === 'done') return;
+  if (claim.kind === 'busy') throw new AppError(ErrorCode.CONFLICT, `another delivery is writing ${what} back; retry later`, { retryable: true });
+  try {
+    await write();
+  } catch (error) {
+    await ledger.release(key);
+    throw error;
+  }
+  await ledger.markDone(key, 'written');
+}
+
+/**
  * Writes each decision's verdict back to the incident or alert it came from: Sentinel by a PUT under a comment id
- * derived from the alert revision (idempotent by construction), Graph by a POST done once per alert revision (the
- * ledger is checked before and written after; a POST whose answer was lost is posted again, at worst a duplicate).
+ * derived from the alert revision (idempotent by construction), Graph by a POST done {@link once} per alert revision
+ * under a claim in the write-back ledger, so overlapping deliveries post one comment.
  * Errors go to the bus, which retries the retryable ones (honouring Retry-After) and dead-letters the rest.
  */
 export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler {
@@ -109,11 +130,8 @@ export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler 
       const key = writeBackKey(alert);
       if (target.kind === 'sentinel' && deps.sentinel) await deps.sentinel.putComment(target.incident, sentinelCommentId(key), writeBackComment(event));
       if (target.kind === 'graph' && deps.graph) {
-        const ledgerKey = `graph:${key}`;
-        if (!(await deps.ledger.has(ledgerKey))) {
-          await deps.graph.postComment(target.alertId, writeBackComment(event));
-          await deps.ledger.record(ledgerKey);
-        }
+        const graph = deps.graph;
+        await once(deps.ledger, `graph:${key}`, 'the Graph alert comment', () => graph.postComment(target.alertId, writeBackComment(event)));
       }
       return { emit: [] };
     },
@@ -131,11 +149,10 @@ export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler 
       }
       if (target.kind === 'graph' && deps.status.graph) {
         // One PATCH per disposition (alert, value, time): a redelivery sends none; a changed disposition sends its own.
-        const ledgerKey = `graph-status:${alertId}:${disposition}:${at}`;
-        if (!(await deps.ledger.has(ledgerKey))) {
-          await deps.status.graph.updateAlert(target.alertId, verdict.graph, classificationComment(event));
-          await deps.ledger.record(ledgerKey);
-        }
+        const graph = deps.status.graph;
+        await once(deps.ledger, `graph-status:${alertId}:${disposition}:${at}`, 'the Graph alert status', () =>
+          graph.updateAlert(target.alertId, verdict.graph, classificationComment(event)),
+        );
       }
       return { emit: [] };
     },

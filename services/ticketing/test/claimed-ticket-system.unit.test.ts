@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MemoryStateStore } from '@soc/state';
 import { manualClock } from '@soc/runtime';
 import { describe, expect, it } from 'vitest';
@@ -102,5 +103,19 @@ describe('ClaimedTicketSystem', () => {
     await expect(system.open(ticket('act-1'))).rejects.toMatchObject({ code: 'CONFLICT', retryable: true });
     clock.advance(1_000);
     await expect(system.open(ticket('act-1'))).resolves.toMatchObject({ ticketId: 'INC1000', created: true });
+  });
+
+  it('reads the claims it stored before (key, claimedAt, ticketId) as open tickets: no CONFLICT for a deployed group', async () => {
+    const inner = new LookUpThenCreate();
+    const clock = manualClock('2026-11-23T09:00:00.000Z');
+    const state = new MemoryStateStore({ clock });
+    const system = new ClaimedTicketSystem(inner, state, { now: () => clock.now(), leaseMs: 30_000 });
+    const id = createHash('sha256').update('grp-1:ticket').digest('hex');
+    await state.put('ticket-open-claims', id, { key: 'grp-1:ticket', claimedAt: '2026-11-23T09:00:00.000Z', ticketId: 'INC0999' });
+    inner.byKey.set('grp-1:ticket', [{ ticketId: 'INC0999', status: 'new', priority: 2, actionId: 'act-0' }]);
+    await expect(system.open(ticket('act-1'))).resolves.toMatchObject({ ticketId: 'INC0999', created: false });
+    // An old claim without a ticket is a claim like any other: fresh, it holds the key.
+    await state.put('ticket-open-claims', createHash('sha256').update('grp-2:ticket').digest('hex'), { key: 'grp-2:ticket', claimedAt: '2026-11-23T09:00:00.000Z' });
+    await expect(system.open({ ...ticket('act-2'), idempotencyKey: 'grp-2:ticket' })).rejects.toMatchObject({ code: 'CONFLICT', retryable: true });
   });
 });

@@ -53,10 +53,11 @@ describe('SIEM classification and status write-back on analysts\' dispositions (
   async function setUp(env: Record<string, string> = STATUS_ON) {
     standIn = new SiemStandIn(TOKENS, [INCIDENT], [GRAPH_ALERT]);
     const baseUrl = await standIn.start();
-    const ledger = new StateWriteBackLedger(new MemoryStateStore(), () => new Date('2026-11-23T11:00:00Z'));
+    const state = new MemoryStateStore();
+    const ledger = new StateWriteBackLedger(state, () => new Date('2026-11-23T11:00:00Z'));
     const deps = await siemWriteBackOf(TicketingConfig.parse(env), ledger, { credential, armBaseUrl: baseUrl, graphBaseUrl: baseUrl });
     breakers.push(...deps.breakers);
-    return { standIn, handle: makeSiemWriteBackHandler(deps) };
+    return { standIn, state, handle: makeSiemWriteBackHandler(deps) };
   }
 
   async function deliver(handle: ReturnType<typeof makeSiemWriteBackHandler>, event: SocEvent): Promise<number> {
@@ -185,6 +186,37 @@ describe('SIEM classification and status write-back on analysts\' dispositions (
     await deliver(handle, graph('true-positive', '2026-11-23T12:00:00.000Z'));
     expect(s.calls.map((c) => `${c.method} ${c.body}`)).toEqual(['GET ', `PATCH ${JSON.stringify({ status: 'new', classification: 'truePositive', determination: 'other' })}`]);
     expect(s.alerts.get(GRAPH_ALERT)).toEqual({ status: 'new', classification: 'truePositive', determination: 'other' });
+  });
+
+  it('Graph: a disposition delivered twice at once → one read, one closing comment, one PATCH (the other delivery meets the claim and retries)', async () => {
+    const { standIn: s, handle } = await setUp();
+    const event = graph('false-positive');
+    let conflicts = 0;
+    const deliverPatiently = async (): Promise<void> => {
+      for (let deliveryCount = 1; ; deliveryCount++) {
+        try {
+          await handle(event, { subscription: 'ticketing-siem-writeback', deliveryCount, signal: new AbortController().signal });
+          return;
+        } catch (error) {
+          if (!isAppError(error) || error.code !== 'CONFLICT' || !error.retryable || deliveryCount >= 50) throw error;
+          conflicts++;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    await Promise.all([deliverPatiently(), deliverPatiently()]);
+    expect(conflicts).toBeGreaterThan(0);
+    expect(s.calls.map((c) => c.method)).toEqual(['GET', 'POST', 'PATCH']);
+    expect(s.alertComments.get(GRAPH_ALERT)).toHaveLength(1);
+  });
+
+  it('Graph: a PATCH the write-back ledger recorded in its first shape ({ key, at } under the raw key) is not sent again', async () => {
+    const { standIn: s, state, handle } = await setUp();
+    const event = graph('false-positive');
+    const key = `graph-status:${event.data.alertId}:false-positive:${event.data.at}`;
+    await state.put('siem-writebacks', key, { key, at: '2026-11-23T11:00:01.000Z' });
+    await deliver(handle, event);
+    expect(s.calls).toEqual([]);
   });
 
   it('Graph: a true positive on an alert we did not resolve is classified only, its status left as it is', async () => {

@@ -215,7 +215,7 @@ describe('SIEM write-back through the service composition, against local ARM and
   // not claim the key first. Two overlapping deliveries of one decision (a redelivery after a lost lock while the
   // first is still running, or the decision and its replay) both find no record and both POST: two comments on the
   // alert. The fix is a claim before the POST (as the e-mail sent-ledger does), in the handler another engineer edits.
-  it.fails('Graph: the decision delivered twice at once → one comment', async () => {
+  it('Graph: the decision delivered twice at once → one comment', async () => {
     const { system, siem } = await running();
     const event = graphDecision();
     await Promise.all([redeliver(system, SUB, event), redeliver(system, SUB, event)]);

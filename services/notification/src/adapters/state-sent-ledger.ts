@@ -1,16 +1,10 @@
-import { createHash } from 'node:crypto';
-import { ErrorCode, isAppError } from '@soc/runtime';
-import type { StateStore } from '@soc/state';
+import { type Claim, StateClaimLedger, type StateStore } from '@soc/state';
 import type { LedgerClaim, SentLedger } from '../ports.ts';
 
 /** The state collection of the e-mail sent-ledger. */
 export const SENT_LEDGER_COLLECTION = 'mail-sent';
 /** The state collection of the chat-post ledger (Slack cards: `chat.postMessage` has no idempotency key). */
 export const CHAT_POST_LEDGER_COLLECTION = 'chat-posted';
-
-type Entry =
-  | { key: string; status: 'claimed'; claimedAt: string }
-  | { key: string; status: 'sent'; claimedAt: string; deliveryId: string; sentAt: string };
 
 /** Options of {@link StateSentLedger}. */
 export interface StateSentLedgerOptions {
@@ -27,68 +21,43 @@ export interface StateSentLedgerOptions {
   collection?: string;
 }
 
-/** Ids are bounded in length; a key is whatever an action id is, so it is hashed. */
-const idOf = (key: string): string => createHash('sha256').update(key).digest('hex');
+/** A sent entry as this ledger wrote it before it was a {@link StateClaimLedger}: `status: 'sent'` and a delivery id. */
+const sentBefore = (stored: Readonly<Record<string, unknown>>): string | undefined =>
+  stored.status === 'sent' && typeof stored.deliveryId === 'string' ? stored.deliveryId : undefined;
 
-/** The sent-ledger (e-mail, or chat posts by `collection`) on the state port: one document per key, created with `ifNoneMatch`, taken over with `ifMatch`. */
+const asSent = (claim: Claim): LedgerClaim =>
+  claim.kind === 'done' ? { kind: 'sent', deliveryId: claim.outcome } : claim;
+
+/**
+ * The sent-ledger (e-mail, or chat posts by `collection`): the state store's lease-claim ledger, whose outcome is the
+ * transport's delivery id (`done` is `sent`).
+ */
 export class StateSentLedger implements SentLedger {
-  readonly #state: StateStore;
-  readonly #now: () => Date;
-  readonly #leaseMs: number;
-  readonly #ttl: number;
-  readonly #collection: string;
+  readonly #ledger: StateClaimLedger;
   constructor(state: StateStore, options: StateSentLedgerOptions) {
-    this.#state = state;
-    this.#collection = options.collection ?? SENT_LEDGER_COLLECTION;
-    this.#now = options.now;
-    this.#leaseMs = options.leaseMs ?? 30_000;
-    this.#ttl = options.ttlSeconds ?? 30 * 24 * 3600;
+    this.#ledger = new StateClaimLedger(state, {
+      collection: options.collection ?? SENT_LEDGER_COLLECTION,
+      now: options.now,
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+      legacyOutcome: sentBefore,
+    });
   }
 
   async claim(key: string): Promise<LedgerClaim> {
-    const id = idOf(key);
-    const fresh: Entry = { key, status: 'claimed', claimedAt: this.#now().toISOString() };
-    try {
-      await this.#state.put(this.#collection, id, fresh, { ifNoneMatch: '*', ttlSeconds: this.#ttl });
-      return { kind: 'claimed' };
-    } catch (error) {
-      if (!isAppError(error) || error.code !== ErrorCode.CONFLICT) throw error;
-    }
-    const existing = await this.#state.get<Entry>(this.#collection, id);
-    // Released (deleted) between our create and our read: the caller retries and claims it then.
-    if (!existing) return { kind: 'busy' };
-    const entry = existing.value;
-    if (entry.status === 'sent') return { kind: 'sent', deliveryId: entry.deliveryId };
-    if (this.#now().getTime() - Date.parse(entry.claimedAt) < this.#leaseMs) return { kind: 'busy' };
-    try {
-      // Take the stale claim over; of two attempts taking it at once, the second fails the etag check.
-      await this.#state.put(this.#collection, id, fresh, { ifMatch: existing.etag, ttlSeconds: this.#ttl });
-    } catch (error) {
-      if (isAppError(error) && error.code === ErrorCode.PRECONDITION_FAILED) return { kind: 'busy' };
-      throw error;
-    }
-    return { kind: 'in-doubt', claimedAt: entry.claimedAt };
+    return asSent(await this.#ledger.claim(key));
   }
 
-  async markSent(key: string, deliveryId: string): Promise<void> {
-    const now = this.#now().toISOString();
-    const existing = await this.#state.get<Entry>(this.#collection, idOf(key));
-    const entry: Entry = { key, status: 'sent', claimedAt: existing?.value.claimedAt ?? now, deliveryId, sentAt: now };
-    await this.#state.put(this.#collection, idOf(key), entry, { ttlSeconds: this.#ttl });
+  markSent(key: string, deliveryId: string): Promise<void> {
+    return this.#ledger.markDone(key, deliveryId);
   }
 
-  async release(key: string): Promise<void> {
-    await this.#state.delete(this.#collection, idOf(key));
+  release(key: string): Promise<void> {
+    return this.#ledger.release(key);
   }
 
   async lookup(key: string): Promise<LedgerClaim | undefined> {
-    const existing = await this.#state.get<Entry>(this.#collection, idOf(key));
-    if (!existing) return undefined;
-    const entry = existing.value;
-    if (entry.status === 'sent') return { kind: 'sent', deliveryId: entry.deliveryId };
-    // Only `claim` takes a stale claim over; a lookup just says whether it is still fresh.
-    return this.#now().getTime() - Date.parse(entry.claimedAt) < this.#leaseMs
-      ? { kind: 'busy' }
-      : { kind: 'in-doubt', claimedAt: entry.claimedAt };
+    const claim = await this.#ledger.lookup(key);
+    return claim && asSent(claim);
   }
 }

@@ -1,17 +1,9 @@
-import { createHash } from 'node:crypto';
-import { AppError, ErrorCode, isAppError } from '@soc/runtime';
-import type { StateStore } from '@soc/state';
+import { AppError, ErrorCode } from '@soc/runtime';
+import { StateClaimLedger, type StateStore } from '@soc/state';
 import type { NewTicket, Ticket, TicketSystem } from '../ports.ts';
 
 /** The state collection of the open claims: one document per hashed ticket idempotency key. */
 export const TICKET_CLAIMS_COLLECTION = 'ticket-open-claims';
-
-interface Claim {
-  key: string;
-  claimedAt: string;
-  /** The ticket the claim opened (or found); later claims pass straight through. */
-  ticketId?: string;
-}
 
 /** Options of {@link ClaimedTicketSystem}. */
 export interface ClaimedTicketSystemOptions {
@@ -25,7 +17,9 @@ export interface ClaimedTicketSystemOptions {
   ttlSeconds?: number;
 }
 
-const idOf = (key: string): string => createHash('sha256').update(key).digest('hex');
+/** A done claim as this adapter stored it before it used {@link StateClaimLedger}: `{ key, claimedAt, ticketId }`. */
+const openedBefore = (stored: Readonly<Record<string, unknown>>): string | undefined =>
+  typeof stored.ticketId === 'string' ? stored.ticketId : undefined;
 
 /**
  * Makes a remote ticket system's look-up-then-create safe under concurrency. A system of record without a unique key
@@ -40,30 +34,40 @@ const idOf = (key: string): string => createHash('sha256').update(key).digest('h
 export class ClaimedTicketSystem implements TicketSystem {
   readonly name: TicketSystem['name'];
   readonly #inner: TicketSystem;
-  readonly #state: StateStore;
-  readonly #options: ClaimedTicketSystemOptions;
+  readonly #claims: StateClaimLedger;
   constructor(inner: TicketSystem, state: StateStore, options: ClaimedTicketSystemOptions) {
     this.name = inner.name;
     this.#inner = inner;
-    this.#state = state;
-    this.#options = options;
+    this.#claims = new StateClaimLedger(state, {
+      collection: TICKET_CLAIMS_COLLECTION,
+      now: options.now,
+      leaseMs: options.leaseMs,
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+      legacyOutcome: openedBefore,
+    });
   }
 
   async open(ticket: NewTicket): Promise<Ticket & { created: boolean }> {
     const key = ticket.idempotencyKey;
-    const id = idOf(key);
-    const opened = await this.#claim(key, id);
-    if (opened) return this.#inner.open(ticket);
+    const claim = await this.#claims.claim(key);
+    // Open already: the system's own look-up finds it (and its later changes).
+    if (claim.kind === 'done') return this.#inner.open(ticket);
+    if (claim.kind === 'busy')
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        `another delivery is opening the ${this.name} ticket of this case group; retry later`,
+        { retryable: true },
+      );
+    // Claimed, or a crashed holder's claim taken over: the system's look-up finds what that holder created, if anything.
     let result: Ticket & { created: boolean };
     try {
       result = await this.#inner.open(ticket);
     } catch (error) {
       // Nothing is known to be open: the next attempt may claim again at once (its look-up finds a lost create).
-      await this.#state.delete(TICKET_CLAIMS_COLLECTION, id);
+      await this.#claims.release(key);
       throw error;
     }
-    const done: Claim = { key, claimedAt: this.#options.now().toISOString(), ticketId: result.ticketId };
-    await this.#state.put(TICKET_CLAIMS_COLLECTION, id, done, { ttlSeconds: this.#ttl() });
+    await this.#claims.markDone(key, result.ticketId);
     return result;
   }
 
@@ -81,36 +85,5 @@ export class ClaimedTicketSystem implements TicketSystem {
 
   find(...args: Parameters<TicketSystem['find']>): ReturnType<TicketSystem['find']> {
     return this.#inner.find(...args);
-  }
-
-  /** Claims the key: false when this caller now holds it, true when its ticket is open already; throws when busy. */
-  async #claim(key: string, id: string): Promise<boolean> {
-    const fresh: Claim = { key, claimedAt: this.#options.now().toISOString() };
-    try {
-      await this.#state.put(TICKET_CLAIMS_COLLECTION, id, fresh, { ifNoneMatch: '*', ttlSeconds: this.#ttl() });
-      return false;
-    } catch (error) {
-      if (!isAppError(error) || error.code !== ErrorCode.CONFLICT) throw error;
-    }
-    const existing = await this.#state.get<Claim>(TICKET_CLAIMS_COLLECTION, id);
-    if (existing?.value.ticketId !== undefined) return true;
-    if (existing && this.#options.now().getTime() - Date.parse(existing.value.claimedAt) >= this.#options.leaseMs) {
-      try {
-        await this.#state.put(TICKET_CLAIMS_COLLECTION, id, fresh, { ifMatch: existing.etag, ttlSeconds: this.#ttl() });
-        return false;
-      } catch (error) {
-        if (!isAppError(error) || error.code !== ErrorCode.PRECONDITION_FAILED) throw error;
-      }
-    }
-    // A fresh claim (or one released or taken over between our reads): another delivery is opening this ticket.
-    throw new AppError(
-      ErrorCode.CONFLICT,
-      `another delivery is opening the ${this.name} ticket of this case group; retry later`,
-      { retryable: true },
-    );
-  }
-
-  #ttl(): number {
-    return this.#options.ttlSeconds ?? 30 * 24 * 3600;
   }
 }
