@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, isAppError } from '@soc/runtime';
+import { AppError, ErrorCode, isAppError } from '@soc/runtime';
 import type { StateStore } from './port.ts';
 
 /** What a claim ledger knows of a key when an attempt claims it. */
@@ -132,4 +132,37 @@ export class StateClaimLedger implements ClaimLedger {
       ? { kind: 'busy' }
       : { kind: 'in-doubt', claimedAt: entry.claimedAt };
   }
+}
+
+/** Hooks of {@link claimOnce}: told the key (never the content) when an attempt repeats or fails. */
+export interface ClaimOnceHooks {
+  /** The key's earlier holder crashed or lost its answer (its lease ran out): `act` runs again, perhaps a duplicate. */
+  onInDoubt?: (key: string, claimedAt: string) => void;
+  /** `act` failed; the claim is released so the retry claims again. */
+  onFailure?: (key: string, error: unknown) => void;
+}
+
+/**
+ * Does `act` once per key across overlapping and repeated attempts, at least once rather than at most once:
+ * - `done` → the recorded outcome, nothing done;
+ * - `busy` (a fresh claim: another attempt may be acting) → a retryable CONFLICT, the bus tries again later;
+ * - `claimed` → act; its outcome recorded with `markDone`; a failure → `release` and rethrow;
+ * - `in-doubt` (the holder's lease ran out without an outcome) → act again: a duplicate beats a loss.
+ * `what` names the action in the CONFLICT's message (never a secret).
+ */
+export async function claimOnce(ledger: ClaimLedger, key: string, what: string, act: () => Promise<string>, hooks: ClaimOnceHooks = {}): Promise<string> {
+  const claim = await ledger.claim(key);
+  if (claim.kind === 'done') return claim.outcome;
+  if (claim.kind === 'busy') throw new AppError(ErrorCode.CONFLICT, `another attempt holds the claim on ${what}; retry later`, { retryable: true });
+  if (claim.kind === 'in-doubt') hooks.onInDoubt?.(key, claim.claimedAt);
+  let outcome: string;
+  try {
+    outcome = await act();
+  } catch (error) {
+    hooks.onFailure?.(key, error);
+    await ledger.release(key);
+    throw error;
+  }
+  await ledger.markDone(key, outcome);
+  return outcome;
 }

@@ -15,5 +15,5 @@ export { openStateStore } from './open-state-store.ts';
 export type { OpenStateStoreOptions } from './open-state-store.ts';
 export { CosmosStateStoreConfig, MemoryStateStoreConfig, SqliteStateStoreConfig, StateStoreConfig } from './config.ts';
 export { DEFAULT_QUERY_LIMIT, MAX_ID_LENGTH, MAX_QUERY_LIMIT, MAX_TTL_SECONDS, isSafeFieldName } from './validation.ts';
-export { StateClaimLedger } from './claim-ledger.ts';
-export type { Claim, ClaimLedger, StateClaimLedgerOptions } from './claim-ledger.ts';
+export { StateClaimLedger, claimOnce } from './claim-ledger.ts';
+export type { Claim, ClaimLedger, ClaimOnceHooks, StateClaimLedgerOptions } from './claim-ledger.ts';

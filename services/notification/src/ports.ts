@@ -1,4 +1,4 @@
-import type { Claim } from '@soc/state';
+import type { Claim, ClaimLedger } from '@soc/state';
 import type { GroupState } from './case-noise.ts';
 
 /** An email ready to hand to a transport. */
@@ -70,25 +70,19 @@ export interface ChatPoster {
 }
 
 /**
- * What the sent-ledger knows of an idempotency key when a mailer claims it: the state store's lease-claim {@link Claim}
- * (`claimed`: send; `busy`: another attempt may be sending, try later; `in-doubt`: a crashed holder's lease ran out,
- * this caller holds the key and whether that message left is unknown), with `done` as `sent`: a transport accepted
- * the message under the key, do not send again.
+ * What the sent-ledger knows of an idempotency key when a transport claims it: the state store's lease-claim
+ * {@link Claim} (`claimed`: send; `done`: a transport accepted the message under the key, its outcome is the delivery
+ * id, do not send again; `busy`: another attempt may be sending, try later; `in-doubt`: a crashed holder's lease ran
+ * out, this caller holds the key and whether that message left is unknown).
  */
-export type LedgerClaim = Exclude<Claim, { kind: 'done' }> | { readonly kind: 'sent'; readonly deliveryId: string };
+export type LedgerClaim = Claim;
 
 /**
- * Remembers which e-mails a remote transport has accepted, by idempotency key, so a redelivered decision does not
- * mail twice. A claim is a lease: it stops a concurrent duplicate, and a crashed holder's claim runs out.
+ * Remembers which e-mails (or chat posts) a remote transport has accepted, by idempotency key, so a redelivered
+ * decision does not send twice: the state store's lease-claim ledger ({@link ClaimLedger}), the outcome being the
+ * transport's delivery id.
  */
-export interface SentLedger {
-  claim(key: string): Promise<LedgerClaim>;
-  /** The transport accepted the message: later claims answer `sent`. */
-  markSent(key: string, deliveryId: string): Promise<void>;
-  /** The transport definitely did not take the message: the key may be claimed again at once. */
-  release(key: string): Promise<void>;
-  lookup(key: string): Promise<LedgerClaim | undefined>;
-}
+export type SentLedger = ClaimLedger;
 
 /**
  * The notification state of case groups, one document per (tenant, group). `update` is a read-modify-write with

@@ -51,7 +51,7 @@ describe('the sent-ledger in front of a remote mailer', () => {
     const id = await mailer.send(email);
     expect(await mailer.send(email)).toBe(id);
     expect(transport.sends).toBe(1);
-    expect(await ledger.lookup(email.idempotencyKey)).toEqual({ kind: 'sent', deliveryId: id });
+    expect(await ledger.lookup(email.idempotencyKey)).toEqual({ kind: 'done', outcome: id });
   });
 
   it('a fresh claim without an outcome (another attempt is sending) makes a retryable error, not a second send', async () => {
@@ -109,8 +109,8 @@ describe('the sent-ledger in front of a remote mailer', () => {
     const { ledger, state } = setup();
     const key = `report-${'x'.repeat(5000)}/../../etc`;
     expect(await ledger.claim(key)).toEqual({ kind: 'claimed' });
-    await ledger.markSent(key, 'smtp:Q1');
-    expect(await ledger.claim(key)).toEqual({ kind: 'sent', deliveryId: 'smtp:Q1' });
+    await ledger.markDone(key, 'smtp:Q1');
+    expect(await ledger.claim(key)).toEqual({ kind: 'done', outcome: 'smtp:Q1' });
     const docs = await state.query<{ key: string }>('mail-sent');
     expect(docs.map((d) => d.id.length)).toEqual([64]);
   });
@@ -126,7 +126,7 @@ describe('the sent-ledger in front of a remote mailer', () => {
       sentAt: '2026-11-20T09:00:01.000Z',
     });
     clock.advance(LEASE * 10);
-    expect(await ledger.lookup(email.idempotencyKey)).toEqual({ kind: 'sent', deliveryId: 'graph:old' });
+    expect(await ledger.lookup(email.idempotencyKey)).toEqual({ kind: 'done', outcome: 'graph:old' });
     expect(await mailer.send(email)).toBe('graph:old');
     expect(transport.sends).toBe(0);
   });

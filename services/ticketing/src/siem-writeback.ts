@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, EventByType } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { defang } from '@soc/outbound';
-import { AppError, ErrorCode } from '@soc/runtime';
+import { claimOnce } from '@soc/state';
 import type { GraphAlertComments, GraphAlertStatus, SentinelIncidentComments, SentinelIncidentRef, SentinelIncidentStatus, WriteBackLedger } from './ports.ts';
 import { siemVerdictOf } from './siem-classification.ts';
 
@@ -104,16 +104,10 @@ export function classificationComment(event: EventByType<'soc.alert.dispositione
  * written again, at worst a duplicate (a duplicate beats a loss).
  */
 async function once(ledger: WriteBackLedger, key: string, what: string, write: () => Promise<void>): Promise<void> {
-  const claim = await ledger.claim(key);
-  if (claim.kind === 'done') return;
-  if (claim.kind === 'busy') throw new AppError(ErrorCode.CONFLICT, `another delivery is writing ${what} back; retry later`, { retryable: true });
-  try {
+  await claimOnce(ledger, key, what, async () => {
     await write();
-  } catch (error) {
-    await ledger.release(key);
-    throw error;
-  }
-  await ledger.markDone(key, 'written');
+    return 'written';
+  });
 }
 
 /**

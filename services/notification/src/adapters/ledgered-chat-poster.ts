@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@soc/runtime';
+import { claimOnce } from '@soc/state';
 import type { ChatPoster, OutgoingChat, SentLedger } from '../ports.ts';
 
 /** Options of {@link LedgeredChatPoster}. */
@@ -13,7 +13,7 @@ export interface LedgeredChatPosterOptions {
  * - `sent` → the reference of the earlier post, nothing posted;
  * - `busy` (another attempt holds a fresh claim: a redelivery overlapping the first one) → a retryable error, the bus
  *   tries again later and then finds `sent`;
- * - `claimed` → post; accepted → `markSent` with the reference; any failure → `release` and rethrow;
+ * - `claimed` → post; accepted → `markDone` with the reference; any failure → `release` and rethrow;
  * - `in-doubt` (a holder crashed before recording an outcome, lease expired) → **post again**: a second card beats
  *   a lost one.
  * Updates replace a message in place and are idempotent already: they pass straight through.
@@ -28,31 +28,8 @@ export class LedgeredChatPoster implements ChatPoster {
     this.#onInDoubt = options.onInDoubt;
   }
 
-  async post(message: OutgoingChat): Promise<string> {
-    const key = message.idempotencyKey;
-    const claim = await this.#ledger.claim(key);
-    switch (claim.kind) {
-      case 'sent':
-        return claim.deliveryId;
-      case 'busy':
-        throw new AppError(ErrorCode.CONFLICT, 'another attempt holds this chat message’s claim; retry later', {
-          retryable: true,
-        });
-      case 'in-doubt':
-        this.#onInDoubt?.(key, claim.claimedAt);
-        break;
-      case 'claimed':
-        break;
-    }
-    let ref: string;
-    try {
-      ref = await this.#inner.post(message);
-    } catch (error) {
-      await this.#ledger.release(key);
-      throw error;
-    }
-    await this.#ledger.markSent(key, ref);
-    return ref;
+  post(message: OutgoingChat): Promise<string> {
+    return claimOnce(this.#ledger, message.idempotencyKey, 'this chat message', () => this.#inner.post(message), this.#onInDoubt ? { onInDoubt: this.#onInDoubt } : {});
   }
 
   update(ref: string, message: OutgoingChat): Promise<string> {

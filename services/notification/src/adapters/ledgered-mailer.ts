@@ -1,4 +1,5 @@
-import { AppError, ErrorCode, isAppError } from '@soc/runtime';
+import { isAppError } from '@soc/runtime';
+import { claimOnce } from '@soc/state';
 import type { Mailer, OutgoingEmail, SentLedger } from '../ports.ts';
 
 /** Structured detail a transport puts on an error when it cannot tell whether the message left. */
@@ -18,10 +19,11 @@ export interface LedgeredMailerOptions {
 }
 
 /**
- * Sends each idempotency key once the transport has accepted it, consulting the sent-ledger before the transport:
- * - `sent` → the earlier delivery id, nothing sent;
+ * Sends each idempotency key once the transport has accepted it, consulting the sent-ledger before the transport
+ * (`claimOnce` of `@soc/state`):
+ * - `done` → the earlier delivery id, nothing sent;
  * - `busy` (a fresh claim: another attempt may be sending) → a retryable error, the bus tries again later;
- * - `claimed` → send; accepted → `markSent`; any failure → `release` and rethrow, so the bus retry claims again;
+ * - `claimed` → send; accepted → `markDone` with the delivery id; any failure → `release` and rethrow, so the bus retry claims again;
  * - `in-doubt` (a claim whose holder crashed before recording an outcome, lease expired) → **send again**.
  * At least once, never at most once: for a security alert a duplicate is better than a silent loss. So a failure
  * whose outcome is unknown (a timeout after the message was handed over) also releases the claim and the retry
@@ -40,31 +42,12 @@ export class LedgeredMailer implements Mailer {
     this.#onOutcomeUnknown = options.onOutcomeUnknown;
   }
 
-  async send(email: OutgoingEmail): Promise<string> {
-    const key = email.idempotencyKey;
-    const claim = await this.#ledger.claim(key);
-    switch (claim.kind) {
-      case 'sent':
-        return claim.deliveryId;
-      case 'busy':
-        throw new AppError(ErrorCode.CONFLICT, 'another attempt holds this e-mail’s claim; retry later', {
-          retryable: true,
-        });
-      case 'in-doubt':
-        this.#onInDoubt?.(key, claim.claimedAt);
-        break;
-      case 'claimed':
-        break;
-    }
-    let deliveryId: string;
-    try {
-      deliveryId = await this.#inner.send(email);
-    } catch (error) {
-      if (isOutcomeUnknown(error)) this.#onOutcomeUnknown?.(key, error);
-      await this.#ledger.release(key);
-      throw error;
-    }
-    await this.#ledger.markSent(key, deliveryId);
-    return deliveryId;
+  send(email: OutgoingEmail): Promise<string> {
+    return claimOnce(this.#ledger, email.idempotencyKey, 'this e-mail', () => this.#inner.send(email), {
+      ...(this.#onInDoubt ? { onInDoubt: this.#onInDoubt } : {}),
+      onFailure: (key, error) => {
+        if (isOutcomeUnknown(error)) this.#onOutcomeUnknown?.(key, error);
+      },
+    });
   }
 }

@@ -1,5 +1,5 @@
-import { type Claim, StateClaimLedger, type StateStore } from '@soc/state';
-import type { LedgerClaim, SentLedger } from '../ports.ts';
+import { StateClaimLedger, type StateStore } from '@soc/state';
+import type { SentLedger } from '../ports.ts';
 
 /** The state collection of the e-mail sent-ledger. */
 export const SENT_LEDGER_COLLECTION = 'mail-sent';
@@ -25,39 +25,18 @@ export interface StateSentLedgerOptions {
 const sentBefore = (stored: Readonly<Record<string, unknown>>): string | undefined =>
   stored.status === 'sent' && typeof stored.deliveryId === 'string' ? stored.deliveryId : undefined;
 
-const asSent = (claim: Claim): LedgerClaim =>
-  claim.kind === 'done' ? { kind: 'sent', deliveryId: claim.outcome } : claim;
-
 /**
  * The sent-ledger (e-mail, or chat posts by `collection`): the state store's lease-claim ledger, whose outcome is the
- * transport's delivery id (`done` is `sent`).
+ * transport's delivery id; entries written before it was one read as done.
  */
-export class StateSentLedger implements SentLedger {
-  readonly #ledger: StateClaimLedger;
+export class StateSentLedger extends StateClaimLedger implements SentLedger {
   constructor(state: StateStore, options: StateSentLedgerOptions) {
-    this.#ledger = new StateClaimLedger(state, {
+    super(state, {
       collection: options.collection ?? SENT_LEDGER_COLLECTION,
       now: options.now,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
       ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
       legacyOutcome: sentBefore,
     });
-  }
-
-  async claim(key: string): Promise<LedgerClaim> {
-    return asSent(await this.#ledger.claim(key));
-  }
-
-  markSent(key: string, deliveryId: string): Promise<void> {
-    return this.#ledger.markDone(key, deliveryId);
-  }
-
-  release(key: string): Promise<void> {
-    return this.#ledger.release(key);
-  }
-
-  async lookup(key: string): Promise<LedgerClaim | undefined> {
-    const claim = await this.#ledger.lookup(key);
-    return claim && asSent(claim);
   }
 }
