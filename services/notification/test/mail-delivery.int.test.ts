@@ -9,7 +9,7 @@ import { GRAPH_SCOPE, type GraphCredential } from '../src/adapters/graph-mailer.
 import type { MailerDeps } from '../src/open-mailer.ts';
 import { makeNotificationService } from '../src/service.ts';
 import { decisionFixture } from './support/decision.ts';
-import { redeliver, replayOf, settled, until } from './support/deliveries.ts';
+import { redeliver, replayOf, settled, until } from '@soc/bus/testing';
 import { startGraphStandIn } from './support/graph-stand-in.ts';
 import { startSmtpStandIn } from './support/smtp-stand-in.ts';
 

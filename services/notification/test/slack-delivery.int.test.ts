@@ -6,7 +6,7 @@ import { type EventByType, SUBSCRIPTIONS } from '@soc/contracts';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { makeNotificationService } from '../src/service.ts';
 import { decisionFixture, sameGroupAlert } from './support/decision.ts';
-import { redeliver, replayOf, settled, until } from './support/deliveries.ts';
+import { redeliver, replayOf, settled, until } from '@soc/bus/testing';
 import { startSlackStandIn } from './support/slack-stand-in.ts';
 
 const TOKEN = 'xoxb-2468013579-1357924680-slackdeliverytesttoken';

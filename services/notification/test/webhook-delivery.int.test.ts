@@ -7,7 +7,7 @@ import { SUBSCRIPTIONS } from '@soc/contracts';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { makeNotificationService } from '../src/service.ts';
 import { decisionFixture } from './support/decision.ts';
-import { redeliver, replayOf, settled, until } from './support/deliveries.ts';
+import { redeliver, replayOf, settled, until } from '@soc/bus/testing';
 import { type SubscriberStandIn, startSubscriber, verifyStandardWebhook } from './support/webhook-subscriber.ts';
 
 const SUB = SUBSCRIPTIONS.notificationWebhooks.name;

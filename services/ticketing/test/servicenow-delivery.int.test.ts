@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type EventByType, SUBSCRIPTIONS, caseGroupKey, parseEvent } from '@soc/contracts';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { ticketingService } from '../src/service.ts';
-import { redeliver, replayOf, settled, until } from './support/deliveries.ts';
+import { redeliver, replayOf, settled, until } from '@soc/bus/testing';
 import { ServiceNowStandIn } from './support/servicenow-stand-in.ts';
 
 const SUB = SUBSCRIPTIONS.ticketing.name;

@@ -8,7 +8,7 @@ import { StateWriteBackLedger } from '../src/adapters/state-writeback-ledger.ts'
 import { TicketingConfig } from '../src/config.ts';
 import { siemWriteBackOf } from '../src/service.ts';
 import { makeSiemWriteBackHandler, sentinelCommentId, writeBackKey } from '../src/siem-writeback.ts';
-import { redeliver, replayOf, settled, until } from './support/deliveries.ts';
+import { redeliver, replayOf, settled, until } from '@soc/bus/testing';
 import { SiemStandIn } from './support/siem-stand-in.ts';
 
 const SUB = SUBSCRIPTIONS.ticketingSiemWriteback.name;

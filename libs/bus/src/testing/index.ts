@@ -11,3 +11,5 @@ export type { SampleEventOptions } from './events.ts';
 export { injectRawMemory, injectRawServiceBus, injectRawSqlite } from './inject.ts';
 export { EMULATOR_IMAGES, hasContainerRuntime, startServiceBusEmulator } from './service-bus-emulator.ts';
 export type { ServiceBusEmulatorOptions, StartedServiceBusEmulator } from './service-bus-emulator.ts';
+export { memoryBusOf, redeliver, replayOf, settled, until } from './deliveries.ts';
+export type { WithBus } from './deliveries.ts';
