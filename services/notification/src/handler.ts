@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { NotificationDueV1, NotificationSentV1, type EventByType, type SocEvent, caseGroupKey, caseGroupKeyOfDisposition, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { caseLink } from '@soc/outbound';
@@ -32,7 +33,8 @@ export function groupDecisionOf(event: EventByType<'soc.decision.made.v1'>): Gro
   const email = actions.find((a) => a.kind === 'SendEmail');
   return {
     groupKey: caseGroupKey(alert),
-    decisionKey: `${alert.alertId}:${alert.revision?.key ?? ''}`,
+    // Short and fixed-length: the group's document keeps the last 500 of them, read and written per decision.
+    decisionKey: createHash('sha256').update(`${alert.alertId}:${alert.revision?.key ?? ''}`).digest('base64url').slice(0, 16),
     at: event.time,
     level: triage.risk.level,
     verdict: triage.verdict.class,

@@ -30,7 +30,18 @@ export interface GroupLifecycleState {
   /** The disposition of the latest resolution. */
   resolution?: GroupResolution;
   alerts: Record<string, AlertMark>;
+  /**
+   * More true-positive alerts were triaged in the group than it tracks one by one ({@link MAX_TRIAGED_MARKS}): some
+   * true positive may have no disposition, so the group is never resolved by itself (an analyst resolves it by hand).
+   */
+  untrackedTruePositives?: boolean;
 }
+
+/**
+ * Alerts tracked for their triage verdict alone (no disposition yet). A storm of true positives in one group would
+ * otherwise grow the document by one entry per alert, and every decision of the group reads and writes it.
+ */
+export const MAX_TRIAGED_MARKS = 200;
 
 export const initialLifecycle = (): GroupLifecycleState => ({ status: 'open', version: 0, alerts: {} });
 
@@ -41,11 +52,14 @@ export type LifecycleCommand =
 export type LifecycleEvent =
   | { type: 'DispositionRecorded'; alertId: string; disposition: Disposition; analyst: string; at: string }
   | { type: 'TriageRecorded'; alertId: string; truePositive: boolean; at: string }
+  /** A true positive beyond {@link MAX_TRIAGED_MARKS}: the group stops resolving by itself. */
+  | { type: 'TriageOverflowed' }
   | { type: 'GroupResolved'; resolution: GroupResolution; reason: string }
   | { type: 'GroupReopened'; reason: string };
 
 /** Every dispositioned alert is benign or a false positive and no alert is a true positive: the group's verdict, if any. */
-export function groupResolutionOf(alerts: Record<string, AlertMark>): GroupResolution | undefined {
+export function groupResolutionOf(alerts: Record<string, AlertMark>, untrackedTruePositives = false): GroupResolution | undefined {
+  if (untrackedTruePositives) return undefined;
   const marks = Object.values(alerts);
   const dispositions = marks.flatMap((m) => (m.disposition ? [m.disposition.value] : []));
   if (dispositions.length === 0) return undefined;
@@ -71,6 +85,8 @@ export function evolve(state: GroupLifecycleState, event: LifecycleEvent): Group
       };
     case 'TriageRecorded':
       return { ...state, alerts: { ...state.alerts, [event.alertId]: { ...state.alerts[event.alertId], triagedTruePositive: { value: event.truePositive, at: event.at } } } };
+    case 'TriageOverflowed':
+      return { ...state, untrackedTruePositives: true };
     case 'GroupResolved':
       return { ...state, status: 'resolved', version: state.version + 1, reason: event.reason, resolution: event.resolution };
     case 'GroupReopened': {
@@ -97,10 +113,16 @@ export function decide(state: GroupLifecycleState, command: LifecycleCommand): L
     if (known && (known.at > command.at || known.value === command.truePositive)) return [];
     // A verdict other than a true positive for an alert the group does not know changes nothing: nothing to record.
     if (!mark && !command.truePositive) return [];
+    if (!mark && Object.values(state.alerts).filter((m) => !m.disposition).length >= MAX_TRIAGED_MARKS) {
+      if (state.untrackedTruePositives) return [];
+      return state.status === 'resolved'
+        ? [{ type: 'TriageOverflowed' }, { type: 'GroupReopened', reason: `SOC Copilot reopened this ticket: alert ${command.alertId} of the case group was triaged a true positive at ${command.at}; the case group is no longer benign.` }]
+        : [{ type: 'TriageOverflowed' }];
+    }
     recorded = { type: 'TriageRecorded', alertId: command.alertId, truePositive: command.truePositive, at: command.at };
   }
   const after = evolve(state, recorded);
-  const resolution = groupResolutionOf(after.alerts);
+  const resolution = groupResolutionOf(after.alerts, after.untrackedTruePositives);
   if (resolution && state.status !== 'resolved') {
     const reason =
       `SOC Copilot resolved this ticket: every dispositioned alert of its case group is benign or a false positive (${count(after.alerts)}) ` +

@@ -82,6 +82,17 @@ export function revisionNote(event: EventByType<'soc.decision.made.v1'>, tally: 
 }
 
 /**
+ * Whether a later decision of the case group adds a work note to its ticket (noise control for tickets): a changed
+ * version of an alert (a revision), a more urgent priority (an escalation), or the group's count reaching a power of
+ * two (2, 4, 8, 16 … alerts: the note carries the count and last seen). So a storm of n alerts adds about log2(n)
+ * notes to its one ticket, not n — a ServiceNow instance is not sent a PATCH per alert, and a local ticket does not
+ * grow by a note per alert. The exact count is the case view's and the card's.
+ */
+export function worthANote(tally: GroupTally, ticketPriority: number, priority: number): boolean {
+  return tally.revision || priority < ticketPriority || (tally.count >= 2 && (tally.count & (tally.count - 1)) === 0);
+}
+
+/**
  * Opens a ticket for each CreateTicket action of a decision: one per case group and system. The decision of a later
  * alert of the group, or of a later revision of an alert, adds a work note (the group's count and last seen) to
  * that ticket and raises its priority when more urgent, instead.
@@ -104,6 +115,7 @@ export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
         const ticket = { ...ticketFor(event, action.actionId, action.priority), ...(action.assignmentGroup ? { assignmentGroup: action.assignmentGroup } : {}) };
         const opened = await system.open(ticket);
         if (!opened.created && opened.actionId !== action.actionId) {
+          if (!worthANote(tally, opened.priority, action.priority)) continue;
           const note = revisionNote(event, tally);
           const updated = await system.update(opened.ticketId, { updateKey: action.actionId, note, priority: action.priority });
           emit.push(

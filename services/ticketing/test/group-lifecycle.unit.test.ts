@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type GroupLifecycleState, type LifecycleCommand, decide, evolve, groupResolutionOf, initialLifecycle } from '../src/group-lifecycle.ts';
+import { type GroupLifecycleState, type LifecycleCommand, MAX_TRIAGED_MARKS, decide, evolve, groupResolutionOf, initialLifecycle } from '../src/group-lifecycle.ts';
 
 const dispose = (alertId: string, disposition: 'true-positive' | 'benign-positive' | 'false-positive', at: string): LifecycleCommand => ({
   type: 'RecordDisposition',
@@ -74,5 +74,26 @@ describe('case group ticket lifecycle (decide / evolve)', () => {
     // An older true positive delivered late does not reopen the group the newer disposition resolved.
     expect(decide(state, dispose('alt-1', 'true-positive', '2026-12-07T03:59:00Z'))).toEqual([]);
     expect(decide(state, triage('alt-1', true, '2026-12-07T04:00:00Z')).map((e) => e.type)).toEqual(['TriageRecorded']);
+  });
+
+  it(`a storm of true positives is tracked one by one up to ${MAX_TRIAGED_MARKS}, then as "untracked": the document stops growing and the group never resolves by itself`, () => {
+    const storm = Array.from({ length: MAX_TRIAGED_MARKS + 50 }, (_, n) => triage(`alt-${n}`, true, `2026-12-07T04:${String(n % 60).padStart(2, '0')}:00Z`));
+    const { state, types } = run(storm);
+    expect(Object.keys(state.alerts)).toHaveLength(MAX_TRIAGED_MARKS);
+    expect(state.untrackedTruePositives).toBe(true);
+    expect(types.filter((t) => t === 'TriageOverflowed')).toHaveLength(1);
+    // Every tracked alert dispositioned benign: still open, an untracked true positive may have none.
+    const benign = Object.keys(state.alerts).map((id) => dispose(id, 'benign-positive', '2026-12-07T05:00:00Z'));
+    expect(run(benign, state).state.status).toBe('open');
+    expect(groupResolutionOf(state.alerts, true)).toBeUndefined();
+  });
+
+  it('a resolved group that overflows with true positives is reopened', () => {
+    const marks = Array.from({ length: MAX_TRIAGED_MARKS }, (_, n) => triage(`alt-${n}`, true, '2026-12-07T04:00:00Z'));
+    const full = run(marks).state;
+    const resolved: GroupLifecycleState = { ...full, status: 'resolved', version: 1, resolution: 'benign-positive' };
+    const { state, types } = run([triage('alt-late', true, '2026-12-07T06:00:00Z')], resolved);
+    expect(types).toEqual(['TriageOverflowed', 'GroupReopened']);
+    expect(state).toMatchObject({ status: 'reopened', version: 2, untrackedTruePositives: true });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import type { GroupCounter, GroupTally } from '../ports.ts';
 
@@ -16,6 +17,8 @@ interface Doc {
   seen: string[];
 }
 
+const short = (value: string): string => createHash('sha256').update(value).digest('base64url').slice(0, 16);
+
 /** The tally as documents `<tenant>:<group>`, read-modify-written with the store's etag (`updateWithRetry`). */
 export class StateGroupCounter implements GroupCounter {
   private readonly state: StateStore;
@@ -23,7 +26,10 @@ export class StateGroupCounter implements GroupCounter {
     this.state = state;
   }
 
-  async add(tenantId: string, groupKey: string, alertId: string, decisionKey: string, at: string): Promise<GroupTally> {
+  async add(tenantId: string, groupKey: string, fullAlertId: string, fullDecisionKey: string, at: string): Promise<GroupTally> {
+    // Kept short and fixed-length: the document holds up to 500 of each and is read and written per decision.
+    const alertId = short(fullAlertId);
+    const decisionKey = short(fullDecisionKey);
     const doc = await updateWithRetry<Doc>(
       this.state,
       TICKET_GROUPS_COLLECTION,
