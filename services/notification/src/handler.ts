@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NotificationDueV1, NotificationSentV1, type EventByType, type SocEvent, caseGroupKey, caseGroupKeyOfDisposition, causedBy } from '@soc/contracts';
+import { MAX_DELIVERY_DELAY_MS, NotificationDueV1, NotificationSentV1, type EventByType, type SocEvent, caseGroupKey, caseGroupKeyOfDisposition, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { caseLink } from '@soc/outbound';
 import { AppError, ErrorCode, type Clock, describeError, isAppError, isRetryable } from '@soc/runtime';
@@ -113,7 +113,7 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
         } else if (intent.kind === 'update-card') {
           await deps.chat.update(intent.ref, render.chat(intent.ref, intent.channel, intent.destination, state));
         } else {
-          const timer = causedBy(cause, NotificationDueV1, { tenantId, groupKey, due: intent.due, at: intent.at, alertId: render.alertId(state) }, { source: '/soc/notification', time: deps.clock.now(), key: intent.key, deliverAt: new Date(intent.at) });
+          const timer = causedBy(cause, NotificationDueV1, { tenantId, groupKey, due: intent.due, at: intent.at, alertId: render.alertId(state) }, { source: '/soc/notification', time: deps.clock.now(), key: intent.key, deliverAt: deliverAtOf(intent.at, deps.clock.now()) });
           if (deps.publish) await deps.publish([timer]);
           else emit.push(timer);
         }
@@ -227,4 +227,13 @@ export function failureOf(failures: readonly { target: string; error: unknown }[
   const code = isAppError(first) ? first.code : ErrorCode.DEPENDENCY_UNAVAILABLE;
   const message = `notification failed for ${failures.map((f) => `${f.target}: ${describeError(f.error)}`).join('; ')}`.slice(0, 2000);
   return new AppError(code, message, { retryable, cause: first, ...(waits.length > 0 ? { details: { retryAfterSeconds: Math.max(...waits) } } : {}) });
+}
+
+/**
+ * When the bus is to deliver a timer due at `at`: then, but never further ahead than the bus accepts (7 days,
+ * `MAX_DELIVERY_DELAY_MS`) less a minute — a policy's longest escalation is exactly 7 days after the decision, and
+ * another pod's clock may run ahead. A timer delivered early still carries its `at`, which the decider checks.
+ */
+export function deliverAtOf(at: string, now: Date): Date {
+  return new Date(Math.min(Date.parse(at), now.getTime() + MAX_DELIVERY_DELAY_MS - 60_000));
 }
