@@ -7,8 +7,11 @@ export interface SubscriptionSpec {
   readonly types: readonly SocEventType[];
 }
 
-/** Events that belong to no alert's journey (reports, the containment freeze), so the case view does not record them. */
-const NOT_OF_A_JOURNEY: readonly SocEventType[] = ['soc.report.generated.v1', 'soc.containment.freeze-changed.v1'];
+/**
+ * Events that belong to no alert's journey (reports, the containment freeze, notification's own case-group timers),
+ * so the case view does not record them.
+ */
+const NOT_OF_A_JOURNEY: readonly SocEventType[] = ['soc.report.generated.v1', 'soc.containment.freeze-changed.v1', 'soc.notification.due.v1'];
 const ALL_TYPES = EVENT_DEFINITIONS.map((d) => d.type).filter((t) => !NOT_OF_A_JOURNEY.includes(t));
 
 /**

@@ -117,7 +117,7 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.report.generated.v1':
     case 'soc.containment.freeze-changed.v1':
     case 'soc.notification.due.v1':
-      return undefined; // reports and the freeze belong to no journey (the case view does not subscribe to them)
+      return undefined; // reports, the freeze and notification's timers belong to no journey (the case view does not subscribe to them)
   }
 }
 
@@ -344,7 +344,8 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
         break;
       case 'soc.report.generated.v1':
       case 'soc.containment.freeze-changed.v1':
-        break; // not part of a case (the case view does not subscribe to reports or the freeze)
+      case 'soc.notification.due.v1':
+        break; // not part of a case (the case view does not subscribe to reports, the freeze or notification's timers)
     }
   }
   view.containment = [...requests.values()];
