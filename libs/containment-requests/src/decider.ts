@@ -1,21 +1,45 @@
+import { hash } from 'node:crypto';
 import type { Alert, ContainmentRunbook, Enrichment } from '@soc/contracts';
 
 /**
  * Where a request stands. Nothing runs before `approved`; `executing` is recorded before the runbook is called, so a
  * request found `executing` after a crash is never run again. Terminal: `executed`, `failed`, `refused` (the
- * pre-execution re-check said no), `denied`, `expired`, `voided` (a freeze). Issue 14 adds `verifying` → `done` and
- * `undoing` → `undone` after `executed`; the shape of state and events leaves room for them.
+ * pre-execution re-check said no), `denied`, `expired`, `voided` (a freeze). A real (not dry-run) execution is then
+ * verified — `executed` → `verifying` → `done`, or `failed` when the change did not take effect — and a done,
+ * reversible action may be undone, with its own approval: `done` → `undo-pending-approval` → `undo-approved` →
+ * `undoing` → `undone` | `undo-failed`; a denied undo leaves it `done`.
  */
 export type RequestStatus =
   | 'pending-approval'
   | 'approved'
   | 'executing'
   | 'executed'
+  | 'verifying'
+  | 'done'
   | 'failed'
   | 'refused'
   | 'denied'
   | 'expired'
-  | 'voided';
+  | 'voided'
+  | 'undo-pending-approval'
+  | 'undo-approved'
+  | 'undoing'
+  | 'undone'
+  | 'undo-failed';
+
+/** An undo of a done action: who asked, why, and its own approvals (bound to {@link undoBindingHashOf}). */
+export interface UndoRequest {
+  requestedBy: string;
+  requestedAt: string;
+  reason: string;
+  bindingHash: string;
+  approvals: Approval[];
+  decidedBy?: string;
+  decidedAt?: string;
+  /** What the undo did, or why it failed or was denied. */
+  result?: string;
+  finishedAt?: string;
+}
 
 /** A containment target as the request records it. */
 export interface RequestTarget {
@@ -76,6 +100,11 @@ export interface ContainmentRequest extends RequestFacts {
   result?: string;
   dryRun?: boolean;
   finishedAt?: string;
+  /** When the change was checked and found in effect (`done`), or what the check found instead. */
+  verifiedAt?: string;
+  verification?: string;
+  /** The latest undo asked of the action, when one was. */
+  undo?: UndoRequest;
 }
 
 /** What happened to a request; each is written once, in order, and the request is their fold. */
@@ -89,7 +118,17 @@ export type RequestEvent =
   | { kind: 'refused'; at: string; reason: string }
   | { kind: 'execution-started'; at: string }
   | { kind: 'executed'; at: string; result: string; dryRun: boolean }
-  | { kind: 'failed'; at: string; error: string };
+  | { kind: 'failed'; at: string; error: string }
+  | { kind: 'verification-started'; at: string }
+  | { kind: 'verified'; at: string; finding: string }
+  | { kind: 'verification-failed'; at: string; finding: string }
+  | { kind: 'undo-requested'; at: string; by: string; reason: string; bindingHash: string }
+  | { kind: 'undo-approval-recorded'; at: string; approval: Approval }
+  | { kind: 'undo-approved'; at: string; approver: string }
+  | { kind: 'undo-denied'; at: string; by: string; comment: string }
+  | { kind: 'undo-started'; at: string }
+  | { kind: 'undone'; at: string; result: string }
+  | { kind: 'undo-failed'; at: string; error: string };
 
 /** What may be asked of a request. `at` is the command's time: the decider never reads a clock. */
 export type RequestCommand =
@@ -101,7 +140,18 @@ export type RequestCommand =
   | { kind: 'refuse'; at: string; reason: string }
   | { kind: 'start-execution'; at: string }
   | { kind: 'record-result'; at: string; outcome: 'succeeded'; result: string; dryRun: boolean }
-  | { kind: 'record-result'; at: string; outcome: 'failed'; error: string };
+  | { kind: 'record-result'; at: string; outcome: 'failed'; error: string }
+  /** A real execution's check begins (a dry run has nothing to check). */
+  | { kind: 'start-verification'; at: string }
+  /** What the check found: in effect, not (the action failed), or not yet (nothing recorded; check again later). */
+  | { kind: 'record-verification'; at: string; outcome: 'in-effect' | 'not-in-effect' | 'not-yet'; finding: string }
+  /** Undo a done action: `reversible` is the runbook's (isolation is; a secret rotation or session revocation is not). */
+  | { kind: 'request-undo'; at: string; by: string; reason: string; reversible: boolean; frozen?: boolean | undefined }
+  | { kind: 'approve-undo'; at: string; approver: string; bindingHash: string; comment: string; frozen?: boolean | undefined }
+  | { kind: 'deny-undo'; at: string; approver: string; comment: string }
+  | { kind: 'start-undo'; at: string }
+  | { kind: 'record-undo-result'; at: string; outcome: 'succeeded'; result: string }
+  | { kind: 'record-undo-result'; at: string; outcome: 'failed'; error: string };
 
 /** Why a command was refused; the API maps each to an HTTP status ({@link httpStatusOf}). */
 export type RejectionCode =
@@ -115,7 +165,13 @@ export type RejectionCode =
   | 'same-approver-twice'
   | 'frozen'
   | 'not-approved'
-  | 'not-executing';
+  | 'not-executing'
+  | 'not-verifiable'
+  | 'not-done'
+  | 'not-reversible'
+  | 'undo-not-pending'
+  | 'undo-not-approved'
+  | 'not-undoing';
 
 /** A refused command: its code and a sentence for the person or the log. */
 export interface Rejection {
@@ -231,7 +287,54 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
       return command.outcome === 'succeeded'
         ? accept({ kind: 'executed', at: command.at, result: command.result, dryRun: command.dryRun })
         : accept({ kind: 'failed', at: command.at, error: command.error });
+    case 'start-verification':
+      if (state.status !== 'executed' || state.dryRun) return reject('not-verifiable', state.dryRun ? 'A dry run changed nothing to verify.' : closed(state));
+      return accept({ kind: 'verification-started', at: command.at });
+    case 'record-verification':
+      if (state.status !== 'verifying') return reject('not-verifiable', closed(state));
+      if (command.outcome === 'not-yet') return accept();
+      return command.outcome === 'in-effect'
+        ? accept({ kind: 'verified', at: command.at, finding: command.finding })
+        : accept({ kind: 'verification-failed', at: command.at, finding: command.finding });
+    case 'request-undo': {
+      if (state.status !== 'done') return reject('not-done', `Only a done action can be undone. ${closed(state)}`);
+      if (!command.reversible) return reject('not-reversible', `${state.runbook} cannot be undone.`);
+      if (command.frozen) return reject('frozen', 'Containment is frozen; nothing can be undone until an administrator unfreezes it.');
+      return accept({ kind: 'undo-requested', at: command.at, by: command.by, reason: command.reason, bindingHash: undoBindingHashOf(state) });
+    }
+    case 'approve-undo': {
+      const undo = state.undo;
+      if (state.status !== 'undo-pending-approval' || !undo) return reject('undo-not-pending', closed(state));
+      if (command.frozen) return reject('frozen', 'Containment is frozen; nothing can be approved until an administrator unfreezes it.');
+      if (command.bindingHash !== undo.bindingHash) return reject('binding-mismatch', 'The binding hash differs from the undo\'s: read the request again and approve what it shows.');
+      if (state.sender !== null && isSenderOf(command.approver, state.sender)) return reject('sender-cannot-approve', `${command.approver} sent the alert and may not approve its containment's undo.`);
+      // Four eyes on an undo too: whoever asked for it is not its check.
+      if (samePrincipal(command.approver, undo.requestedBy) || undo.approvals.some((a) => samePrincipal(a.approver, command.approver))) {
+        return reject('same-approver-twice', `${command.approver} already asked for or approved this undo; it needs ${state.approvalsRequired} other approver${state.approvalsRequired === 1 ? '' : 's'}.`);
+      }
+      const approval: Approval = { approver: command.approver, at: command.at, comment: command.comment, bindingHash: command.bindingHash };
+      const recorded: RequestEvent = { kind: 'undo-approval-recorded', at: command.at, approval };
+      return undo.approvals.length + 1 >= state.approvalsRequired ? accept(recorded, { kind: 'undo-approved', at: command.at, approver: command.approver }) : accept(recorded);
+    }
+    case 'deny-undo':
+      if (state.status !== 'undo-pending-approval') return reject('undo-not-pending', closed(state));
+      if (state.sender !== null && isSenderOf(command.approver, state.sender)) return reject('sender-cannot-approve', `${command.approver} sent the alert and may not decide its containment's undo.`);
+      return accept({ kind: 'undo-denied', at: command.at, by: command.approver, comment: command.comment });
+    case 'start-undo':
+      if (state.status !== 'undo-approved') return reject('undo-not-approved', closed(state));
+      return accept({ kind: 'undo-started', at: command.at });
+    case 'record-undo-result':
+      if (state.status !== 'undoing') return reject('not-undoing', closed(state));
+      return command.outcome === 'succeeded' ? accept({ kind: 'undone', at: command.at, result: command.result }) : accept({ kind: 'undo-failed', at: command.at, error: command.error });
   }
+}
+
+/**
+ * The hash an undo's approval is bound to: the action's own binding hash (what was approved and done) and the word
+ * `undo`, so an approval of the action can never pass for an approval of its undo, nor one request's undo for another's.
+ */
+export function undoBindingHashOf(request: Pick<ContainmentRequest, 'bindingHash' | 'requestId'>): string {
+  return hash('sha256', `undo\u0000${request.requestId}\u0000${request.bindingHash}`, 'hex');
 }
 
 /** Folds one event into the request. Pure; events are trusted (they were decided). */
@@ -266,6 +369,26 @@ export function evolve(state: ContainmentRequest | undefined, event: RequestEven
       return { ...state, status: 'executed', finishedAt: event.at, result: event.result, dryRun: event.dryRun };
     case 'failed':
       return { ...state, status: 'failed', finishedAt: event.at, result: event.error };
+    case 'verification-started':
+      return { ...state, status: 'verifying' };
+    case 'verified':
+      return { ...state, status: 'done', verifiedAt: event.at, verification: event.finding };
+    case 'verification-failed':
+      return { ...state, status: 'failed', verification: event.finding, result: `executed, but the change is not in effect: ${event.finding}` };
+    case 'undo-requested':
+      return { ...state, status: 'undo-pending-approval', undo: { requestedBy: event.by, requestedAt: event.at, reason: event.reason, bindingHash: event.bindingHash, approvals: [] } };
+    case 'undo-approval-recorded':
+      return state.undo ? { ...state, undo: { ...state.undo, approvals: [...state.undo.approvals, event.approval] } } : state;
+    case 'undo-approved':
+      return state.undo ? { ...state, status: 'undo-approved', undo: { ...state.undo, decidedBy: event.approver, decidedAt: event.at } } : state;
+    case 'undo-denied':
+      return state.undo ? { ...state, status: 'done', undo: { ...state.undo, decidedBy: event.by, decidedAt: event.at, result: `denied: ${event.comment}`, finishedAt: event.at } } : state;
+    case 'undo-started':
+      return { ...state, status: 'undoing' };
+    case 'undone':
+      return state.undo ? { ...state, status: 'undone', undo: { ...state.undo, result: event.result, finishedAt: event.at } } : state;
+    case 'undo-failed':
+      return state.undo ? { ...state, status: 'undo-failed', undo: { ...state.undo, result: event.error, finishedAt: event.at } } : state;
   }
 }
 
@@ -291,6 +414,12 @@ export function httpStatusOf(code: RejectionCode): 404 | 403 | 409 | 410 {
     case 'frozen':
     case 'not-approved':
     case 'not-executing':
+    case 'not-verifiable':
+    case 'not-done':
+    case 'not-reversible':
+    case 'undo-not-pending':
+    case 'undo-not-approved':
+    case 'not-undoing':
       return 409;
   }
 }

@@ -1,5 +1,6 @@
-export { decide, evolve, fold, httpStatusOf, isSenderOf, isSpent, samePrincipal, statusAt } from './decider.ts';
+export { decide, evolve, fold, httpStatusOf, isSenderOf, isSpent, samePrincipal, statusAt, undoBindingHashOf } from './decider.ts';
 export type {
+  UndoRequest,
   Approval,
   ContainmentRequest,
   Decision,

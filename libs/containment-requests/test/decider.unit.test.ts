@@ -11,6 +11,7 @@ import {
   fold,
   httpStatusOf,
   statusAt,
+  undoBindingHashOf,
 } from '../src/index.ts';
 
 const T0 = '2026-05-01T10:00:00.000Z';
@@ -41,13 +42,27 @@ const FACTS = factsOf();
 const requested: RequestEvent = { kind: 'requested', at: T0, facts: FACTS };
 const approval = (approver: string): RequestEvent => ({ kind: 'approval-recorded', at: LATER, approval: { approver, at: LATER, comment: '', bindingHash: FACTS.bindingHash } });
 
+/** A real (not dry-run) execution, verifiable and then undoable. */
+const REAL: RequestEvent[] = [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }, { kind: 'executed', at: LATER, result: 'ok', dryRun: false }];
+const DONE: RequestEvent[] = [...REAL, { kind: 'verification-started', at: LATER }, { kind: 'verified', at: LATER, finding: 'isolated' }];
+const UNDO_HASH = undoBindingHashOf(FACTS);
+const UNDO_ASKED: RequestEvent[] = [...DONE, { kind: 'undo-requested', at: LATER, by: 'carol', reason: 'false positive', bindingHash: UNDO_HASH }];
+const UNDOING: RequestEvent[] = [...UNDO_ASKED, { kind: 'undo-approval-recorded', at: LATER, approval: { approver: 'bob', at: LATER, comment: '', bindingHash: UNDO_HASH } }, { kind: 'undo-approved', at: LATER, approver: 'bob' }, { kind: 'undo-started', at: LATER }];
+
 /** One stream per status, so every command is tried in every status. */
 const STREAMS: Record<RequestStatus | 'none', RequestEvent[]> = {
   none: [],
   'pending-approval': [requested],
   approved: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }],
   executing: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }],
-  executed: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }, { kind: 'executed', at: LATER, result: 'ok', dryRun: true }],
+  executed: REAL,
+  verifying: [...REAL, { kind: 'verification-started', at: LATER }],
+  done: DONE,
+  'undo-pending-approval': UNDO_ASKED,
+  'undo-approved': [...UNDO_ASKED, { kind: 'undo-approval-recorded', at: LATER, approval: { approver: 'bob', at: LATER, comment: '', bindingHash: UNDO_HASH } }, { kind: 'undo-approved', at: LATER, approver: 'bob' }],
+  undoing: UNDOING,
+  undone: [...UNDOING, { kind: 'undone', at: LATER, result: 'released' }],
+  'undo-failed': [...UNDOING, { kind: 'undo-failed', at: LATER, error: 'boom' }],
   failed: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'execution-started', at: LATER }, { kind: 'failed', at: LATER, error: 'boom' }],
   refused: [requested, approval('alice'), { kind: 'approved', at: LATER, approver: 'alice' }, { kind: 'refused', at: LATER, reason: 'cap' }],
   denied: [requested, { kind: 'denied', at: LATER, by: 'alice', comment: 'no' }],
@@ -65,20 +80,38 @@ const COMMANDS: Record<string, RequestCommand> = {
   'start-execution': { kind: 'start-execution', at: LATER },
   'record-succeeded': { kind: 'record-result', at: LATER, outcome: 'succeeded', result: 'done', dryRun: true },
   'record-failed': { kind: 'record-result', at: LATER, outcome: 'failed', error: 'boom' },
+  'start-verification': { kind: 'start-verification', at: LATER },
+  'verify-in-effect': { kind: 'record-verification', at: LATER, outcome: 'in-effect', finding: 'isolated' },
+  'verify-not-in-effect': { kind: 'record-verification', at: LATER, outcome: 'not-in-effect', finding: 'still online' },
+  'verify-not-yet': { kind: 'record-verification', at: LATER, outcome: 'not-yet', finding: 'pending' },
+  'request-undo': { kind: 'request-undo', at: LATER, by: 'carol', reason: 'false positive', reversible: true },
+  'request-undo-irreversible': { kind: 'request-undo', at: LATER, by: 'carol', reason: 'false positive', reversible: false },
+  'approve-undo': { kind: 'approve-undo', at: LATER, approver: 'bob', bindingHash: UNDO_HASH, comment: 'release' },
+  'deny-undo': { kind: 'deny-undo', at: LATER, approver: 'bob', comment: 'keep it isolated' },
+  'start-undo': { kind: 'start-undo', at: LATER },
+  'undo-succeeded': { kind: 'record-undo-result', at: LATER, outcome: 'succeeded', result: 'released' },
+  'undo-failed': { kind: 'record-undo-result', at: LATER, outcome: 'failed', error: 'boom' },
 };
 
 /** Expected answer per status and command: the kinds recorded, or the rejection code. */
 const EXPECTED: Record<RequestStatus | 'none', Record<keyof typeof COMMANDS, string>> = {
-  none: { request: 'requested', approve: '!unknown-request', deny: '!unknown-request', expire: '!unknown-request', void: '!unknown-request', refuse: '!unknown-request', 'start-execution': '!unknown-request', 'record-succeeded': '!unknown-request', 'record-failed': '!unknown-request' },
-  'pending-approval': { request: '!already-requested', approve: 'approval-recorded+approved', deny: 'denied', expire: 'expired', void: 'voided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  approved: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: 'voided', refuse: 'refused', 'start-execution': 'execution-started', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  executing: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': 'executed', 'record-failed': 'failed' },
-  executed: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  failed: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  refused: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  denied: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  expired: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
-  voided: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing' },
+  none: { request: 'requested', approve: '!unknown-request', deny: '!unknown-request', expire: '!unknown-request', void: '!unknown-request', refuse: '!unknown-request', 'start-execution': '!unknown-request', 'record-succeeded': '!unknown-request', 'record-failed': '!unknown-request', 'start-verification': '!unknown-request', 'verify-in-effect': '!unknown-request', 'verify-not-in-effect': '!unknown-request', 'verify-not-yet': '!unknown-request', 'request-undo': '!unknown-request', 'request-undo-irreversible': '!unknown-request', 'approve-undo': '!unknown-request', 'deny-undo': '!unknown-request', 'start-undo': '!unknown-request', 'undo-succeeded': '!unknown-request', 'undo-failed': '!unknown-request' },
+  'pending-approval': { request: '!already-requested', approve: 'approval-recorded+approved', deny: 'denied', expire: 'expired', void: 'voided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  approved: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: 'voided', refuse: 'refused', 'start-execution': 'execution-started', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  executing: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': 'executed', 'record-failed': 'failed', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  executed: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': 'verification-started', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  verifying: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': 'verified', 'verify-not-in-effect': 'verification-failed', 'verify-not-yet': '', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  done: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': 'undo-requested', 'request-undo-irreversible': '!not-reversible', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  failed: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  refused: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  denied: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  expired: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  voided: { request: 'requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  'undo-pending-approval': { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': 'undo-approval-recorded+undo-approved', 'deny-undo': 'undo-denied', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  'undo-approved': { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': 'undo-started', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  undoing: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': 'undone', 'undo-failed': 'undo-failed' },
+  undone: { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
+  'undo-failed': { request: '!already-requested', approve: '!already-decided', deny: '!already-decided', expire: '!already-decided', void: '!already-decided', refuse: '!not-approved', 'start-execution': '!not-approved', 'record-succeeded': '!not-executing', 'record-failed': '!not-executing', 'start-verification': '!not-verifiable', 'verify-in-effect': '!not-verifiable', 'verify-not-in-effect': '!not-verifiable', 'verify-not-yet': '!not-verifiable', 'request-undo': '!not-done', 'request-undo-irreversible': '!not-done', 'approve-undo': '!undo-not-pending', 'deny-undo': '!undo-not-pending', 'start-undo': '!undo-not-approved', 'undo-succeeded': '!not-undoing', 'undo-failed': '!not-undoing' },
 };
 
 const answer = (state: ContainmentRequest | undefined, command: RequestCommand) => {
@@ -167,5 +200,48 @@ describe('the request decider', () => {
     const pending = fold(STREAMS['pending-approval']);
     expect(answer(pending, { ...COMMANDS.approve!, frozen: true } as RequestCommand)).toBe('!frozen');
     expect(answer(undefined, { kind: 'request', at: T0, facts: FACTS, frozen: { by: 'root', reason: 'incident' } })).toBe('requested+voided');
+  });
+});
+
+describe('verify and undo (issue 14)', () => {
+  it('a dry run has nothing to verify; a real execution is done only once the change is found in effect', () => {
+    const dry = fold([...REAL.slice(0, -1), { kind: 'executed', at: LATER, result: 'DRY RUN', dryRun: true }]);
+    expect(decide(dry, { kind: 'start-verification', at: LATER })).toMatchObject({ ok: false, rejection: { code: 'not-verifiable', detail: 'A dry run changed nothing to verify.' } });
+    const verifying = fold([...REAL, { kind: 'verification-started', at: LATER }]);
+    expect(decide(verifying, { kind: 'record-verification', at: LATER, outcome: 'not-yet', finding: 'Pending' })).toEqual({ ok: true, events: [] });
+    const failed = fold([...REAL, { kind: 'verification-started', at: LATER }, { kind: 'verification-failed', at: LATER, finding: 'machine action Failed' }]);
+    expect(failed).toMatchObject({ status: 'failed', verification: 'machine action Failed', result: 'executed, but the change is not in effect: machine action Failed' });
+    expect(fold(DONE)).toMatchObject({ status: 'done', verifiedAt: LATER, verification: 'isolated' });
+  });
+
+  it('an undo is bound to its own hash: the action\'s approval hash does not approve its undo, nor another request\'s undo', () => {
+    expect(UNDO_HASH).toMatch(/^[0-9a-f]{64}$/);
+    expect(UNDO_HASH).not.toBe(FACTS.bindingHash);
+    expect(undoBindingHashOf({ ...FACTS, requestId: 'cr-2' })).not.toBe(UNDO_HASH);
+    const asked = fold(UNDO_ASKED);
+    expect(answer(asked, { kind: 'approve-undo', at: LATER, approver: 'bob', bindingHash: FACTS.bindingHash, comment: '' })).toBe('!binding-mismatch');
+  });
+
+  it('whoever asked for the undo, or sent the alert, is not its check; a four-eyes runbook needs two other approvers', () => {
+    const asked = fold(UNDO_ASKED);
+    expect(answer(asked, { kind: 'approve-undo', at: LATER, approver: 'Carol', bindingHash: UNDO_HASH, comment: '' })).toBe('!same-approver-twice');
+    expect(answer(asked, { kind: 'approve-undo', at: LATER, approver: 'siem', bindingHash: UNDO_HASH, comment: '' })).toBe('!sender-cannot-approve');
+    expect(answer(asked, { kind: 'deny-undo', at: LATER, approver: 'siem', comment: '' })).toBe('!sender-cannot-approve');
+    const fourEyes = fold(UNDO_ASKED.map((e) => (e.kind === 'requested' ? { ...e, facts: { ...e.facts, approvalsRequired: 2 as const } } : e)));
+    const first = decide(fourEyes, { kind: 'approve-undo', at: LATER, approver: 'bob', bindingHash: UNDO_HASH, comment: '' });
+    if (!first.ok) throw new Error(first.rejection.detail);
+    expect(first.events.map((e) => e.kind)).toEqual(['undo-approval-recorded']);
+    const once = first.events.reduce(evolve, fourEyes);
+    expect(answer(once, { kind: 'approve-undo', at: LATER, approver: 'bob', bindingHash: UNDO_HASH, comment: '' })).toBe('!same-approver-twice');
+    expect(answer(once, { kind: 'approve-undo', at: LATER, approver: 'dave', bindingHash: UNDO_HASH, comment: '' })).toBe('undo-approval-recorded+undo-approved');
+  });
+
+  it('a freeze stops an undo being asked or approved; a denied undo leaves the action done, saying why', () => {
+    expect(answer(fold(DONE), { kind: 'request-undo', at: LATER, by: 'carol', reason: '', reversible: true, frozen: true })).toBe('!frozen');
+    expect(answer(fold(UNDO_ASKED), { kind: 'approve-undo', at: LATER, approver: 'bob', bindingHash: UNDO_HASH, comment: '', frozen: true })).toBe('!frozen');
+    const denied = fold([...UNDO_ASKED, { kind: 'undo-denied', at: LATER, by: 'bob', comment: 'keep it isolated' }]);
+    expect(denied).toMatchObject({ status: 'done', undo: { requestedBy: 'carol', decidedBy: 'bob', result: 'denied: keep it isolated' } });
+    // Asked again after a denial: a new undo request.
+    expect(answer(denied, { kind: 'request-undo', at: LATER, by: 'carol', reason: 'really', reversible: true })).toBe('undo-requested');
   });
 });

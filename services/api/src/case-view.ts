@@ -1,4 +1,5 @@
 import { type Action, type Alert, type AlertRevision, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions } from '@soc/contracts';
+import type { RequestStatus } from '@soc/containment-requests';
 
 /** One event of a case, as the case view stores it. */
 export interface CaseEventDoc {
@@ -32,7 +33,7 @@ export interface CaseContainment {
   runbook: string;
   target: { entityId: string; type: string; value: string };
   /** From containment's record when it has one (any request status); else from the case's events. */
-  status: 'pending-approval' | 'approved' | 'executing' | 'denied' | 'executed' | 'failed' | 'refused' | 'expired' | 'voided';
+  status: RequestStatus;
   expiresAt: string;
   /** What an approval must quote (containment's record). */
   bindingHash?: string;

@@ -80,12 +80,22 @@ export function outcomeUnknown(request: ContainmentRequest): string {
 function actorOf(event: RequestEvent): string {
   switch (event.kind) {
     case 'approval-recorded':
+    case 'undo-approval-recorded':
       return event.approval.approver;
     case 'approved':
+    case 'undo-approved':
       return event.approver;
     case 'denied':
     case 'voided':
+    case 'undo-requested':
+    case 'undo-denied':
       return event.by;
+    case 'verification-started':
+    case 'verified':
+    case 'verification-failed':
+    case 'undo-started':
+    case 'undone':
+    case 'undo-failed':
     case 'requested':
     case 'expired':
     case 'refused':
@@ -189,6 +199,14 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       case 'approved':
       case 'executing':
       case 'denied':
+      // Verification and undo are announced when they happen (issue 14's runbooks), not again on a redelivery.
+      case 'verifying':
+      case 'done':
+      case 'undo-pending-approval':
+      case 'undo-approved':
+      case 'undoing':
+      case 'undone':
+      case 'undo-failed':
         return [];
     }
   };
@@ -284,6 +302,14 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       case 'expired':
       case 'voided':
       case 'denied':
+      // Past execution (verified, being undone or undone): an approval of the action has nothing left to start.
+      case 'verifying':
+      case 'done':
+      case 'undo-pending-approval':
+      case 'undo-approved':
+      case 'undoing':
+      case 'undone':
+      case 'undo-failed':
         return { emit: announce(event, request) };
       case 'pending-approval':
         break;
