@@ -9,6 +9,7 @@ import {
   decide,
   freezeOf,
   httpStatusOf,
+  runbookView,
   statusAt,
 } from '@soc/containment-requests';
 import { BindingHash, ContainmentApprovedV1, ContainmentDeniedV1, ContainmentFreezeChangedV1, ContainmentRunbook, createEvent } from '@soc/contracts';
@@ -42,6 +43,8 @@ export function requestView(request: ContainmentRequest, now: Date) {
     alertId: request.alertId,
     tenantId: request.tenantId,
     runbook: request.runbook,
+    // What the approver approves: what it does, whether it can be undone, and what cannot (issue 14).
+    runbookInfo: runbookView(request.runbook, request.target.value),
     target: request.target,
     arguments: request.arguments,
     reason: request.reason,

@@ -68,6 +68,21 @@ describe('containment routes', () => {
     expect((await call('vera', 'GET', '/api/v1/containment/cr-nope')).status).toBe(404);
   });
 
+  it('tells the approver what the runbook does to the target, whether it can be undone, and what cannot be', async () => {
+    await seed('cr-info');
+    expect((await call('vera', 'GET', '/api/v1/containment/cr-info')).body.runbookInfo).toEqual({
+      does: 'add 203.0.113.9 to the firewall and Defender blocklists',
+      reversible: true,
+      undo: 'delete the indicator',
+    });
+    await seed('cr-rotate', { runbook: 'rotate-secret', target: { entityId: 'secret:kv/db-password', type: 'secret', value: 'kv/db-password' } });
+    expect((await call('vera', 'GET', '/api/v1/containment/cr-rotate')).body.runbookInfo).toEqual({
+      does: 'rotate kv/db-password and store the new value in Key Vault',
+      reversible: false,
+      cannotBeUndone: 'the old secret stops working at once for every client that still uses it; there is no undo',
+    });
+  });
+
   it('400 without the binding hash (naming it), 409 with another one, 403 for the sender and for a non-approver; nothing published', async () => {
     const f = await seed('cr-bind');
     const missing = await call('alice', 'POST', '/api/v1/containment/cr-bind/approve', { comment: 'ok' });

@@ -1,0 +1,46 @@
+import type { ContainmentRunbook } from '@soc/contracts';
+
+/** What an approver must know of a runbook before approving it, and whether its effect can be undone. */
+export interface RunbookInfo {
+  /** What it does to `target`, as a sentence after "would" (the dry run's record, the approver's view). */
+  does: (target: string) => string;
+  /** Whether `undo` can put things back (an undo needs its own approval). */
+  reversible: boolean;
+  /** What the undo does, for a reversible runbook. */
+  undo?: string;
+  /**
+   * What cannot be put back, said to the approver before approval; such a runbook needs an explicit confirmation
+   * (issue 14). Present on every irreversible runbook, and on reversible ones with an irreversible part.
+   */
+  cannotBeUndone?: string;
+}
+
+/** The runbooks' facts: one owner for what each does, whether it can be undone, and what an approver must be told. */
+export const RUNBOOKS: Readonly<Record<ContainmentRunbook, RunbookInfo>> = {
+  'block-ip': { does: (t) => `add ${t} to the firewall and Defender blocklists`, reversible: true, undo: 'delete the indicator' },
+  'block-url': { does: (t) => `add ${t} to the proxy and Defender URL indicators`, reversible: true, undo: 'delete the indicator' },
+  'isolate-host': { does: (t) => `isolate ${t} through Defender for Endpoint (selective isolation)`, reversible: true, undo: 'release the device from isolation' },
+  'nsg-block-port': { does: (t) => `add a deny rule for ${t} to the network security group`, reversible: true, undo: 'remove the deny rule' },
+  'rotate-secret': {
+    does: (t) => `rotate ${t} and store the new value in Key Vault`,
+    reversible: false,
+    cannotBeUndone: 'the old secret stops working at once for every client that still uses it; there is no undo',
+  },
+  'disable-user': {
+    does: (t) => `disable sign-in for ${t} and revoke its sessions`,
+    reversible: true,
+    undo: 're-enable sign-in',
+    cannotBeUndone: 'revoked sessions and refresh tokens stay revoked: the user signs in again after the undo',
+  },
+};
+
+/** Whether `runbook`'s effect can be undone (the decider's `request-undo` takes it). */
+export function isReversible(runbook: ContainmentRunbook): boolean {
+  return RUNBOOKS[runbook].reversible;
+}
+
+/** A runbook's facts for `target`, as the API shows them to an approver. */
+export function runbookView(runbook: ContainmentRunbook, target: string): { does: string; reversible: boolean; undo?: string; cannotBeUndone?: string } {
+  const info = RUNBOOKS[runbook];
+  return { does: info.does(target), reversible: info.reversible, ...(info.undo !== undefined ? { undo: info.undo } : {}), ...(info.cannotBeUndone !== undefined ? { cannotBeUndone: info.cannotBeUndone } : {}) };
+}
