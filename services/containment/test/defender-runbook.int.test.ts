@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '@soc/runtime';
 import { ClientSecretDefenderCredential, DefenderClient, filterQuery, odataString } from '../src/adapters/defender/defender-client.ts';
+import { DefenderIndicatorRunbook } from '../src/adapters/defender/defender-indicator-runbook.ts';
 import { DefenderIsolateHostRunbook, type HostIsolated } from '../src/adapters/defender/defender-runbook.ts';
 
 /**
@@ -332,5 +333,112 @@ describe('isolate-host: undo', () => {
   it('403 on release names Machine.Isolate', async () => {
     routes.set(`POST /api/machines/${MACHINE}/unisolate`, { status: 403, body: { error: { code: 'Forbidden', message: 'no' } } });
     expect(await refusal(runbook().undo(executed, UNDO))).toMatchObject({ code: 'FORBIDDEN', retryable: false, details: { permission: 'Machine.Isolate' } });
+  });
+});
+
+describe('block-ip / block-url: Defender indicators', () => {
+  const IP = '203.0.113.7';
+  const IP_QUERY = "/api/indicators?$filter=indicatorValue%20eq%20%27203.0.113.7%27%20and%20indicatorType%20eq%20%27IpAddress%27";
+  const URL_VALUE = "https://evil.example/pay?a=1&b='x'";
+  const URL_QUERY = "/api/indicators?$filter=indicatorValue%20eq%20%27https%3A%2F%2Fevil.example%2Fpay%3Fa%3D1%26b%3D%27%27x%27%27%27%20and%20indicatorType%20eq%20%27Url%27";
+  const IP_BODY = {
+    indicatorValue: IP,
+    indicatorType: 'IpAddress',
+    action: 'Block',
+    title: 'SOC Copilot containment cr-7f3a9c',
+    description: '[soc-copilot:cr-7f3a9c] block 203[.]0[.]113[.]7 approved by alice@example.com, bob@example.com',
+    severity: 'High',
+    generateAlert: true,
+  };
+
+  function indicators(): DefenderIndicatorRunbook {
+    const credential = new ClientSecretDefenderCredential({ tenantId: TENANT, clientId: CLIENT_ID, clientSecret: SECRET, authorityHost: base });
+    return new DefenderIndicatorRunbook(new DefenderClient({ credential, baseUrl: base }));
+  }
+
+  beforeEach(() => {
+    routes.set(`GET ${IP_QUERY}`, { status: 200, body: { value: [] } });
+    routes.set(`GET ${URL_QUERY}`, { status: 200, body: { value: [] } });
+  });
+
+  it('dry run: only the read-only lookup, and exactly the POST execute would send', async () => {
+    const plan = await indicators().dryRun({ type: 'IpAddress', value: IP }, CONTEXT);
+    expect(plan).toEqual({ runbook: 'block-ip', resolved: {}, calls: [{ method: 'POST', path: '/api/indicators', body: IP_BODY }] });
+    expect(apiCalls()).toEqual([{ method: 'GET', path: IP_QUERY, body: undefined }]);
+  });
+
+  it('execute posts the documented indicator body; verify finds it; undo deletes it', async () => {
+    routes.set('POST /api/indicators', { status: 200, body: { id: '995', ...IP_BODY } });
+    routes.set('DELETE /api/indicators/995', { status: 204 });
+    const rb = indicators();
+    const added = await rb.execute({ type: 'IpAddress', value: IP }, CONTEXT);
+    expect(added).toEqual({ indicatorId: '995', type: 'IpAddress', value: IP, origin: 'created' });
+    routes.set(`GET ${IP_QUERY}`, { status: 200, body: { value: [{ id: '995', ...IP_BODY }] } });
+    expect(await rb.verify(added)).toBe('done');
+    expect(await rb.undo(added)).toEqual({ indicatorId: '995', origin: 'deleted' });
+    expect(apiCalls()).toEqual([
+      { method: 'GET', path: IP_QUERY, body: undefined },
+      { method: 'POST', path: '/api/indicators', body: IP_BODY },
+      { method: 'GET', path: IP_QUERY, body: undefined },
+      { method: 'DELETE', path: '/api/indicators/995', body: undefined },
+    ]);
+  });
+
+  it('a URL with quotes is an escaped OData literal; the comment defangs it', async () => {
+    routes.set('POST /api/indicators', { status: 200, body: { id: 996 } });
+    const added = await indicators().execute({ type: 'Url', value: URL_VALUE, action: 'BlockAndRemediate', expirationTime: '2026-12-14T00:00:00Z' }, CONTEXT);
+    expect(added.indicatorId).toBe('996');
+    const post = apiCalls().find((c) => c.method === 'POST');
+    expect(post?.body).toMatchObject({ indicatorValue: URL_VALUE, indicatorType: 'Url', action: 'BlockAndRemediate', expirationTime: '2026-12-14T00:00:00Z' });
+    expect((post?.body as { description: string }).description).toContain("hxxps://evil[.]example/pay?a=1&b='x'");
+  });
+
+  it('a redelivered execute finds its own indicator and posts nothing', async () => {
+    routes.set(`GET ${IP_QUERY}`, { status: 200, body: { value: [{ id: '995', ...IP_BODY }] } });
+    expect(await indicators().execute({ type: 'IpAddress', value: IP }, CONTEXT)).toEqual({ indicatorId: '995', type: 'IpAddress', value: IP, origin: 'redelivered' });
+    expect(apiCalls().filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  it('someone else’s blocking indicator is left alone and not deleted by undo; a non-blocking one is a refusal', async () => {
+    routes.set(`GET ${IP_QUERY}`, { status: 200, body: { value: [{ id: '12', indicatorValue: IP, indicatorType: 'IpAddress', action: 'Block', description: 'by hand' }] } });
+    const added = await indicators().execute({ type: 'IpAddress', value: IP }, CONTEXT);
+    expect(added.origin).toBe('already-blocked');
+    expect(await refusal(indicators().undo(added))).toMatchObject({ code: 'PRECONDITION_FAILED', retryable: false });
+    routes.set(`GET ${IP_QUERY}`, { status: 200, body: { value: [{ id: '13', indicatorValue: IP, indicatorType: 'IpAddress', action: 'Allowed', description: 'by hand' }] } });
+    expect(await refusal(indicators().execute({ type: 'IpAddress', value: IP }, CONTEXT))).toMatchObject({ code: 'PRECONDITION_FAILED', retryable: false });
+    expect(apiCalls().filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
+  it('verify: an indicator gone or no longer blocking is failed', async () => {
+    const added = { indicatorId: '995', type: 'IpAddress', value: IP, origin: 'created' } as const;
+    expect(await indicators().verify(added)).toBe('failed');
+    routes.set(`GET ${IP_QUERY}`, { status: 200, body: { value: [{ id: '995', ...IP_BODY, action: 'Audit' }] } });
+    expect(await indicators().verify(added)).toBe('failed');
+  });
+
+  it('undo of an indicator already deleted (404) is done, not an error', async () => {
+    routes.set('DELETE /api/indicators/995', { status: 404, body: { error: { code: 'ResourceNotFound', message: 'Indicator 995 was not found' } } });
+    expect(await indicators().undo({ indicatorId: '995', type: 'IpAddress', value: IP, origin: 'created' })).toEqual({ indicatorId: '995', origin: 'already-gone' });
+  });
+
+  it('403 names Ti.ReadWrite.All; 429 is retryable with Retry-After', async () => {
+    routes.set('POST /api/indicators', { status: 403, body: { error: { code: 'Forbidden', message: 'no' } } });
+    const e = await refusal(indicators().execute({ type: 'IpAddress', value: IP }, CONTEXT));
+    expect(e).toMatchObject({ code: 'FORBIDDEN', retryable: false, details: { permission: 'Ti.ReadWrite.All' } });
+    expect(e.message).toContain('Ti.ReadWrite.All');
+    routes.set('POST /api/indicators', { status: 429, headers: { 'retry-after': '45' } });
+    expect(await refusal(indicators().execute({ type: 'IpAddress', value: IP }, CONTEXT))).toMatchObject({ code: 'RATE_LIMITED', retryable: true, details: { retryAfterSeconds: 45 } });
+  });
+
+  it('refuses CIDR ranges, bad domains, non-http URLs and control characters before any call', async () => {
+    for (const target of [
+      { type: 'IpAddress', value: '203.0.113.0/24' },
+      { type: 'DomainName', value: 'evil example' },
+      { type: 'Url', value: 'javascript:alert(1)' },
+      { type: 'Url', value: 'https://evil.example/\n' + 'x' },
+    ] as const) {
+      expect(await refusal(indicators().execute(target, CONTEXT))).toMatchObject({ code: 'VALIDATION_FAILED', retryable: false });
+    }
+    expect(seen).toEqual([]);
   });
 });
