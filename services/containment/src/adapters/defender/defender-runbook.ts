@@ -1,3 +1,4 @@
+import { defang } from '@soc/outbound';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { type DefenderCall, type DefenderClient, filterQuery, odataString } from './defender-client.ts';
 
@@ -76,11 +77,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The marker that ties a Defender action to our request: how a redelivered execute finds its own action. */
 export function requestMarker(requestId: string): string {
   return `[soc-copilot:${requestId}]`;
-}
-
-/** A target defanged for a comment (`ws-1.corp.example` → `ws-1[.]corp[.]example`). */
-export function defang(value: string): string {
-  return value.replaceAll('.', '[.]').replace(/^http/i, 'hxxp');
 }
 
 function approversOf(context: RunbookContext): string {
