@@ -176,7 +176,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     causedBy(
       event,
       ContainmentExecutedV1,
-      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown', dryRun: r.dryRun ?? deps.runbooks.dryRun, result: clipText(r.result ?? '', 4096) },
+      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown', dryRun: r.dryRun ?? deps.runbooks.isDryRun(r.runbook), result: clipText(r.result ?? '', 4096) },
       { source: SOURCE, time: deps.clock.now() },
     );
   const failed = (event: SocEvent, r: ContainmentRequest, error: string) =>
@@ -237,7 +237,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     let result: RequestCommand;
     try {
       const output = await deps.runbooks.execute(started.request);
-      result = { kind: 'record-result', at: now(), outcome: 'succeeded', result: output, dryRun: deps.runbooks.dryRun };
+      result = { kind: 'record-result', at: now(), outcome: 'succeeded', result: output, dryRun: deps.runbooks.isDryRun(started.request.runbook) };
     } catch (error) {
       result = { kind: 'record-result', at: now(), outcome: 'failed', error: describeError(error) };
     }

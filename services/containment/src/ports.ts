@@ -5,7 +5,8 @@ export type { AuditEntry, AuditTrail, ContainmentRequest, FreezeSwitch, RequestL
 
 /** Runs approved runbooks. Runbooks must be idempotent: blocking an address twice is harmless. */
 export interface RunbookExecutor {
-  readonly dryRun: boolean;
+  /** Whether `runbook` runs as a dry run here (recorded on the request and its executed event). */
+  isDryRun(runbook: ContainmentRunbook): boolean;
   execute(request: ContainmentRequest): Promise<string>;
 }
 

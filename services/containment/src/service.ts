@@ -2,11 +2,30 @@ import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
 import { SUBSCRIPTIONS } from '@soc/contracts';
 import { DEFAULT_POLICY_URL, containmentRefusal, loadContainmentPolicy } from '@soc/guardrails';
 import type { ServiceModule } from '@soc/platform';
-import { DryRunRunbooks } from './adapters/dry-run-runbooks.ts';
+import { readFileSync } from 'node:fs';
+import { ConfiguredRunbooks, type RealRunbooks } from './adapters/configured-runbooks.ts';
+import { ClientSecretDefenderCredential, DefenderClient } from './adapters/defender/defender-client.ts';
+import { DefenderIndicatorRunbook } from './adapters/defender/defender-indicator-runbook.ts';
+import { DefenderIsolateHostRunbook } from './adapters/defender/defender-runbook.ts';
 import { ContainmentConfig } from './config.ts';
 import { makeContainmentHandler } from './handler.ts';
 
-/** Composition of the containment service (embedded default: dry-run runbooks). */
+/** The Defender for Endpoint runbooks, when their credentials are configured. */
+function realRunbooksOf(config: ContainmentConfig): RealRunbooks | undefined {
+  if (config.DEFENDER_TENANT_ID === undefined || config.DEFENDER_CLIENT_ID === undefined || config.DEFENDER_CLIENT_SECRET_FILE === undefined) return undefined;
+  const clientSecret = readFileSync(config.DEFENDER_CLIENT_SECRET_FILE, 'utf8').trim();
+  if (clientSecret === '') throw new Error('DEFENDER_CLIENT_SECRET_FILE: the file is empty');
+  const credential = new ClientSecretDefenderCredential({
+    tenantId: config.DEFENDER_TENANT_ID,
+    clientId: config.DEFENDER_CLIENT_ID,
+    clientSecret,
+    ...(config.DEFENDER_AUTHORITY_HOST !== undefined ? { authorityHost: config.DEFENDER_AUTHORITY_HOST } : {}),
+  });
+  const client = new DefenderClient({ credential, ...(config.DEFENDER_API_BASE_URL !== undefined ? { baseUrl: config.DEFENDER_API_BASE_URL } : {}) });
+  return { isolateHost: new DefenderIsolateHostRunbook(client, { defaultIsolation: config.DEFENDER_ISOLATION_TYPE }), indicators: new DefenderIndicatorRunbook(client) };
+}
+
+/** Composition of the containment service (embedded default: dry-run runbooks; real ones by configuration, one at a time). */
 export const containmentService: ServiceModule<ContainmentConfig> = {
   name: 'containment',
   config: ContainmentConfig,
@@ -21,7 +40,7 @@ export const containmentService: ServiceModule<ContainmentConfig> = {
         requests: new StateRequestLog(platform.state),
         freeze: new StateFreezeSwitch(platform.state),
         audit: platform.audit,
-        runbooks: new DryRunRunbooks(),
+        runbooks: new ConfiguredRunbooks(config.CONTAINMENT_DRY_RUN === 'false' ? config.CONTAINMENT_EXECUTE_RUNBOOKS : [], realRunbooksOf(config)),
         clock: platform.clock,
         approvalTtlMs: config.CONTAINMENT_APPROVAL_TTL_MINUTES * 60_000,
         approvalsRequired: (runbook) => (fourEyes.has(runbook) ? 2 : 1),

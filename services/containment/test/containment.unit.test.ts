@@ -47,7 +47,7 @@ describe('containment', () => {
     expect(asked.emit).toEqual([expect.objectContaining({ type: 'soc.containment.requested.v1', data: expect.objectContaining({ requestId, actionId: 'act-block-d-3', status: 'pending-approval' }) })]);
     expect(await expiring.requests.get(requestId)).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-3' });
 
-    const failing = setup({ dryRun: false, execute: async () => { throw new Error('firewall API refused: 403'); } });
+    const failing = setup({ isDryRun: () => false, execute: async () => { throw new Error('firewall API refused: 403'); } });
     await failing.handle(decision);
     await failing.handle(failing.approval('ap-f'));
     const again = await failing.handle(revised('d-4'));
@@ -57,7 +57,7 @@ describe('containment', () => {
 
   it('a decision only records a pending request; nothing runs', async () => {
     let ran = 0;
-    const { handle, requests } = setup({ dryRun: true, execute: async () => `ran ${++ran}` });
+    const { handle, requests } = setup({ isDryRun: () => true, execute: async () => `ran ${++ran}` });
     const out = await handle(decision);
     expect(out.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
     expect(out.emit[0]!.data).toMatchObject({ requestId, status: 'pending-approval', expiresAt: '2026-11-23T11:00:00.000Z' });
@@ -68,7 +68,7 @@ describe('containment', () => {
 
   it('an approval runs the runbook once, records the audit trail, and a redelivery re-announces without re-running', async () => {
     let ran = 0;
-    const { handle, requests, approval } = setup({ dryRun: true, execute: async (r: ContainmentRequest) => `blocked ${r.target.value} (${++ran})` });
+    const { handle, requests, approval } = setup({ isDryRun: () => true, execute: async (r: ContainmentRequest) => `blocked ${r.target.value} (${++ran})` });
     await handle(decision);
     const first = await handle(approval('ap-1'));
     expect(first.emit[0]).toMatchObject({ type: 'soc.containment.executed.v1', data: { approvedBy: 'alice@contoso.com', dryRun: true, result: 'blocked 185.220.101.4 (1)' } });
@@ -105,7 +105,7 @@ describe('containment', () => {
   });
 
   it('a failing runbook is recorded as failed with the error', async () => {
-    const { handle, requests, approval } = setup({ dryRun: false, execute: async () => { throw new Error('firewall API refused: 403'); } });
+    const { handle, requests, approval } = setup({ isDryRun: () => false, execute: async () => { throw new Error('firewall API refused: 403'); } });
     await handle(decision);
     const out = await handle(approval('ap-5'));
     expect(out.emit[0]).toMatchObject({ type: 'soc.containment.failed.v1' });

@@ -30,6 +30,9 @@ export class CountingRunbooks implements RunbookExecutor {
     this.result = result;
     this.dryRun = dryRun;
   }
+  isDryRun(): boolean {
+    return this.dryRun;
+  }
   async execute(request: Parameters<RunbookExecutor['execute']>[0]): Promise<string> {
     this.runs++;
     if (this.result instanceof Error) throw this.result;
