@@ -9,6 +9,31 @@ const retired = (name: string, role: string) =>
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional());
 
+/**
+ * A chat user → approver principal map, `<user>:<principal>,…` (Slack, Teams): `user` is checked and normalised by
+ * `userOf` (undefined: not a user id of that chat); a malformed entry or a user mapped twice stops the start.
+ */
+function approverMap(chat: string, userKind: string, userOf: (id: string) => string | undefined) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const map = new Map<string, string>();
+      for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+        const at = entry.indexOf(':');
+        const user = at < 0 ? undefined : userOf(entry.slice(0, at).trim());
+        const principal = entry.slice(at + 1).trim();
+        if (user === undefined || principal === '') {
+          ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 80)}" is not <${userKind}>:<principal>` });
+          continue;
+        }
+        if (map.has(user)) ctx.addIssue({ code: 'custom', message: `${chat} user ${user} is mapped twice` });
+        map.set(user, principal);
+      }
+      return map as ReadonlyMap<string, string>;
+    });
+}
+
 /** The analyst API's own settings. */
 export const ApiConfig = z.object({
   /** How long case events and summaries are kept; 0 keeps them forever. */
@@ -37,24 +62,7 @@ export const ApiConfig = z.object({
   /** Only a payload `response_url` starting with this is called (the answer to the clicking user); tests point it at a stand-in. */
   SLACK_RESPONSE_URL_PREFIX: z.url({ protocol: /^https?$/ }).default('https://hooks.slack.com/'),
   /** Slack user id → approver principal: `U123:alice,U456:bob`. The principal must hold the approver role in SOC_API_ROLES. */
-  SLACK_APPROVERS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const map = new Map<string, string>();
-      for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-        const at = entry.indexOf(':');
-        const user = entry.slice(0, at).trim();
-        const principal = entry.slice(at + 1).trim();
-        if (at < 0 || !/^[UW][A-Z0-9]{2,31}$/.test(user) || principal === '') {
-          ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 80)}" is not <Slack user id (U…)>:<principal>` });
-          continue;
-        }
-        if (map.has(user)) ctx.addIssue({ code: 'custom', message: `Slack user ${user} is mapped twice` });
-        map.set(user, principal);
-      }
-      return map as ReadonlyMap<string, string>;
-    }),
+  SLACK_APPROVERS: approverMap('Slack', 'Slack user id (U…)', (id) => (/^[UW][A-Z0-9]{2,31}$/.test(id) ? id : undefined)),
   /** The Teams bot's Microsoft App ID: the audience of the Bot Connector tokens `POST /api/v1/integrations/teams/messages` accepts; unset: that route refuses everything. */
   TEAMS_BOT_APP_ID: optionalText,
   /** The Entra tenant (GUID) whose Teams users may decide; an invoke from another tenant is refused. */
@@ -62,24 +70,7 @@ export const ApiConfig = z.object({
   /** The Bot Framework's OpenID metadata (its signing keys); only tests change it. */
   TEAMS_OPENID_METADATA_URL: z.url({ protocol: /^https?$/ }).default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
   /** Entra user object id (`from.aadObjectId`) → approver principal: `<guid>:alice,<guid>:bob`. The principal must hold the approver role in SOC_API_ROLES. */
-  TEAMS_APPROVERS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      const map = new Map<string, string>();
-      for (const entry of (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-        const at = entry.indexOf(':');
-        const user = entry.slice(0, at).trim().toLowerCase();
-        const principal = entry.slice(at + 1).trim();
-        if (at < 0 || !GUID.test(user) || principal === '') {
-          ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 80)}" is not <Entra user object id (GUID)>:<principal>` });
-          continue;
-        }
-        if (map.has(user)) ctx.addIssue({ code: 'custom', message: `Teams user ${user} is mapped twice` });
-        map.set(user, principal);
-      }
-      return map as ReadonlyMap<string, string>;
-    }),
+  TEAMS_APPROVERS: approverMap('Teams', 'Entra user object id (GUID)', (id) => (GUID.test(id) ? id.toLowerCase() : undefined)),
 })
   .extend(LogAnalyticsConfig.shape)
   .superRefine((c, ctx) => {
