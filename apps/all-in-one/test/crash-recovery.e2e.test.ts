@@ -92,15 +92,25 @@ describe('crash recovery (real child process, kill -9)', () => {
     // reset and may resend, and the pipeline still processes it (at least once). So emails are counted over every
     // case on record, accepted-and-answered or not; each sent e-mail (one per case group, plus escalations) must have
     // exactly one .eml.
-    const emlFiles = () => readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml')).length;
+    const emlFiles = () => readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml'));
+    let last = { files: [] as string[], deliveries: [] as string[] };
     const counts = await eventually(async () => {
       const all: string[] = (await api('/api/v1/alerts?limit=500')).body.items.map((c: { alertId: string }) => c.alertId);
-      let emails = 0;
-      for (const alertId of all) emails += (await settled(alertId)).notifications.length;
+      const deliveries: string[] = [];
+      for (const alertId of all) {
+        for (const n of (await settled(alertId)).notifications as { deliveryId: string }[]) deliveries.push(n.deliveryId);
+      }
       const files = emlFiles();
+      last = { files, deliveries };
       // Converges once the backlog is drained: every case listed, every email on its case.
-      return files === emails ? { all, emails, files } : undefined;
-    }, 30_000, 'one .eml per e-mail sent over every case (a duplicate never converges)');
+      return files.length === deliveries.length ? { all, emails: deliveries.length, files: files.length } : undefined;
+    }, 30_000, 'one .eml per e-mail sent over every case (a duplicate never converges)').catch((error: Error) => {
+      // Say which: an .eml no case shows, or an e-mail shown on two cases.
+      const shown = new Set(last.deliveries.map((d) => d.replace(/^outbox:/, '')));
+      const unshown = last.files.filter((f) => !shown.has(f));
+      const twice = last.deliveries.filter((d, i) => last.deliveries.indexOf(d) !== i);
+      throw new Error(`${error.message}: ${last.files.length} .eml files, ${last.deliveries.length} e-mails on cases; on no case: ${unshown.slice(0, 5).join(', ')}; shown twice: ${twice.slice(0, 5).join(', ')}`);
+    });
     expect(counts.all.length).toBeLessThan(500);
     expect(counts.all).toEqual(expect.arrayContaining([...accepted.keys()]));
     // One .eml per e-mail sent, never two.

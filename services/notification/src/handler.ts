@@ -20,9 +20,9 @@ export interface NotificationDeps {
   /** Counts each delivery attempt by channel, destination and outcome (`delivered`; `failed`, to be retried; `rejected`, for good), as `soc_outbound_deliveries_total`: the metric that reports a failing channel. */
   count?: (channel: string, destination: string, outcome: 'delivered' | 'failed' | 'rejected') => void;
   /**
-   * Publishes the group's timers (`soc.notification.due.v1` with `deliverat`) and, before a failed delivery throws,
-   * the `soc.notification.sent.v1` of what did go out. The service passes the bus's publish; without it (handler
-   * tests) timers are returned with the handler's outcome.
+   * Publishes the group's timers (`soc.notification.due.v1` with `deliverat`) and each send's
+   * `soc.notification.sent.v1` before the send is completed in the group's state (so no stop between the two loses
+   * it). The service passes the bus's publish; without it (handler tests) both are returned with the outcome.
    */
   publish?: (events: readonly SocEvent[]) => Promise<void>;
 }
@@ -118,6 +118,10 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
           else emit.push(timer);
         }
         if (intent.kind !== 'schedule') deps.count?.(channel, destination, 'delivered');
+        // What went out is on record before the send is completed: a process that stops after the completion and
+        // before its outcome reaches the bus would otherwise lose the sent event (the redelivery finds nothing pending).
+        // Published again by a redelivery, it carries the same event id, which the bus and the case view dedupe.
+        if (deps.publish && emit.length > 0) await deps.publish(emit.splice(0));
         state = await run({ kind: 'Complete', key: intent.key, ...(ref !== undefined ? { ref } : {}) });
       } catch (error) {
         deps.count?.(channel, destination, isRetryable(error) ? 'failed' : 'rejected');

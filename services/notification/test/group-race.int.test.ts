@@ -79,3 +79,36 @@ describe('two decisions of a new case group handled at once', () => {
     });
   }
 });
+
+/**
+ * The defect (found by apps/all-in-one/test/crash-recovery.e2e.test.ts, one run in four): a process killed after a
+ * send was completed in the group's state but before the delivery's outcome reached the bus lost the send's
+ * `soc.notification.sent.v1`. The redelivery found nothing pending and said nothing, so an e-mail had gone out that
+ * no case showed. The sent event is now published before the send is completed.
+ */
+describe('a delivery whose outcome is lost after its sends', () => {
+  it('has already published each send\'s soc.notification.sent.v1, and a redelivery sends nothing again', async () => {
+    const mailer = new KeyedMailer();
+    const chat = new RecordingChat();
+    const published: { type: string; id: string }[] = [];
+    const handle = makeNotificationHandler({
+      groups: new StateCaseGroupStore(new MemoryStateStore()),
+      mailer,
+      chat,
+      clock: manualClock(),
+      publicUrl: PUBLIC_URL,
+      publish: async (events) => void published.push(...events),
+    });
+    const decision = decisionFixture();
+    await handle(decision, delivery); // the outcome is dropped: the process dies before the bus commits it
+    const sentBefore = published.filter((e) => e.type === 'soc.notification.sent.v1');
+    expect(sentBefore.length).toBe(mailer.byKey.size + chat.posts.length);
+    expect(sentBefore.length).toBeGreaterThan(0);
+    const again = await handle(decision, delivery);
+    const emitted = 'emit' in again ? (again.emit ?? []) : [];
+    const sentAgain = [...published.slice(sentBefore.length), ...emitted].filter((e) => e.type === 'soc.notification.sent.v1');
+    // Nothing sent twice; anything announced again carries the same event id (the bus and the case dedupe by id).
+    expect(new Set(mailer.sends).size).toBe(mailer.sends.length);
+    for (const e of sentAgain) expect(sentBefore.map((s) => s.id)).toContain(e.id);
+  });
+});
