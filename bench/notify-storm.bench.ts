@@ -21,11 +21,11 @@ const ALERTS = Number(process.env.BENCH_ALERTS ?? 60_000);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 3_000);
 const RULES = 5;
 
-const parsed = parseEvent(JSON.parse(readFileSync(new URL('../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
-if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+const parsed = parseEvent(JSON.parse(readFileSync(new URL('../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')));
+if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
 const template = parsed.event;
 
-function decision(n: number, level: 'medium' | 'high' = 'medium'): EventByType<'soc.decision.made.v1'> {
+function decision(n: number, level: 'medium' | 'high' = 'medium'): EventByType<'soc.decision.made.v2'> {
   const group = n % GROUPS;
   const event = structuredClone(template);
   event.id = randomUUID();

@@ -6,7 +6,7 @@
  *   BENCH_ALERTS=20000 npm run bench    # more alerts for the throughput run
  *
  * "Ingest" is the moment ingestion's publish of `soc.alert.received.v1` resolves (the point a 202 is sent);
- * "decision" is when a dedicated `bench` subscription receives the alert's `soc.decision.made.v1`.
+ * "decision" is when a dedicated `bench` subscription receives the alert's `soc.decision.made.v2`.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -47,13 +47,13 @@ async function run(bus: 'memory' | 'sqlite'): Promise<void> {
     name: `bench-${bus}`,
   });
   const { bus: eventBus, clock } = system.platform;
-  await eventBus.ensureTopology([...ALL_SUBSCRIPTIONS, { name: 'bench', types: ['soc.decision.made.v1'] }]);
+  await eventBus.ensureTopology([...ALL_SUBSCRIPTIONS, { name: 'bench', types: ['soc.decision.made.v2'] }]);
   const ingestedAt = new Map<string, number>();
   const latencies: number[] = [];
   let decided = 0;
   let onDecided: (() => void) | undefined;
   const consumer = eventBus.subscribe({ subscription: 'bench', maxConcurrency: 256 }, async (event) => {
-    if (event.type === 'soc.decision.made.v1') {
+    if (event.type === 'soc.decision.made.v2') {
       const t0 = ingestedAt.get(event.data.alert.alertId);
       if (t0 !== undefined) latencies.push(performance.now() - t0);
       decided++;

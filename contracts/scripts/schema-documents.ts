@@ -40,6 +40,17 @@ export const EVENT_PRODUCERS = {
   'soc.report.generated.v1': 'reporting',
   'soc.containment.freeze-changed.v1': 'api',
   'soc.notification.due.v1': 'notification',
+  'soc.decision.made.v2': 'decision',
+  'soc.containment.requested.v2': 'containment',
+  'soc.containment.approved.v2': 'api',
+  'soc.containment.executed.v2': 'containment',
+  'soc.containment.failed.v2': 'containment',
+  'soc.containment.freeze-changed.v2': 'api',
+  'soc.containment.verified.v1': 'containment',
+  'soc.containment.check-due.v1': 'containment',
+  'soc.containment.undo-requested.v1': 'api',
+  'soc.containment.undo-decided.v1': 'api',
+  'soc.containment.undone.v1': 'containment',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

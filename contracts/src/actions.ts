@@ -37,14 +37,45 @@ export const CreateTicketAction = z.object({
   priority: z.number().int().min(1).max(5),
   assignmentGroup: z.string().max(128).optional(),
 });
-export const ContainmentRunbook = z.enum(['block-ip', 'block-url', 'isolate-host', 'nsg-block-port', 'rotate-secret', 'disable-user']);
+/** The runbooks of version 1 events (frozen: `soc.decision.made.v1` and the containment events' v1 carry these). */
+export const ContainmentRunbookV1 = z.enum(['block-ip', 'block-url', 'isolate-host', 'nsg-block-port', 'rotate-secret', 'disable-user']);
+/**
+ * Every runbook (issue 14 added `revoke-sessions`, the storage runbooks, `run-logic-app` and `onboard-defender`, in
+ * the version 2 events). A superset of {@link ContainmentRunbookV1}, so a v1 event upcasts unchanged.
+ */
+export const ContainmentRunbook = z.enum([
+  ...ContainmentRunbookV1.options,
+  'revoke-sessions',
+  'block-storage-public-access',
+  'rotate-storage-keys',
+  'run-logic-app',
+  'onboard-defender',
+]);
 export type ContainmentRunbook = z.infer<typeof ContainmentRunbook>;
+/** A runbook's arguments (the port of an NSG rule, a Logic App's name): names and values the policy set, never alert text. */
+export const RunbookArguments = z
+  .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/), z.string().max(256))
+  .refine((a) => Object.keys(a).length <= 16, 'at most 16 runbook arguments');
+export type RunbookArguments = z.infer<typeof RunbookArguments>;
+const containmentTarget = z.object({ entityId: z.string().min(1), type: z.string(), value: z.string().min(1).max(MAX_ENTITY_VALUE_LENGTH) });
+/** RunContainment as version 1 events carry it (frozen). */
+export const RunContainmentActionV1 = z.object({
+  ...ActionBase,
+  kind: z.literal('RunContainment'),
+  runbook: ContainmentRunbookV1,
+  /** The entity acted on; it must be one of the alert's entities. */
+  target: containmentTarget,
+  /** Containment never runs without a recorded human approval. */
+  requiresApproval: z.literal(true),
+});
 export const RunContainmentAction = z.object({
   ...ActionBase,
   kind: z.literal('RunContainment'),
   runbook: ContainmentRunbook,
   /** The entity acted on; it must be one of the alert's entities. */
-  target: z.object({ entityId: z.string().min(1), type: z.string(), value: z.string().min(1).max(MAX_ENTITY_VALUE_LENGTH) }),
+  target: containmentTarget,
+  /** The runbook's arguments from the policy (bound into the approval's hash); none when it takes none. */
+  arguments: RunbookArguments.optional(),
   /** Containment never runs without a recorded human approval. */
   requiresApproval: z.literal(true),
 });
@@ -58,6 +89,16 @@ export const SuppressAction = z.object({
   kind: z.literal('Suppress'),
   until: z.iso.datetime({ offset: true }).optional(),
 });
+
+/** Any action of version 1 events (frozen: RunContainment with the v1 runbooks, no arguments). */
+export const ActionV1 = z.discriminatedUnion('kind', [
+  SendEmailAction,
+  PostChatAction,
+  CreateTicketAction,
+  RunContainmentActionV1,
+  GenerateHuntAction,
+  SuppressAction,
+]);
 
 /** Any action of the contract. */
 export const Action = z.discriminatedUnion('kind', [
@@ -91,3 +132,4 @@ export const EscalateAction = z
   })
   .refine((a) => a.email !== undefined || a.chat !== undefined, { message: 'an escalation notifies someone: email, chat or both' });
 export type EscalateAction = z.infer<typeof EscalateAction>;
+export type ContainmentRunbookV1 = z.infer<typeof ContainmentRunbookV1>;

@@ -11,6 +11,17 @@ import { ContainmentFailedV1 } from './events/containment-failed.v1.ts';
 import { ContainmentFreezeChangedV1 } from './events/containment-freeze-changed.v1.ts';
 import { ContainmentRequestedV1 } from './events/containment-requested.v1.ts';
 import { DecisionMadeV1 } from './events/decision-made.v1.ts';
+import { ContainmentApprovedV2 } from './events/containment-approved.v2.ts';
+import { ContainmentCheckDueV1 } from './events/containment-check-due.v1.ts';
+import { ContainmentExecutedV2 } from './events/containment-executed.v2.ts';
+import { ContainmentFailedV2 } from './events/containment-failed.v2.ts';
+import { ContainmentFreezeChangedV2 } from './events/containment-freeze-changed.v2.ts';
+import { ContainmentRequestedV2 } from './events/containment-requested.v2.ts';
+import { ContainmentUndoDecidedV1 } from './events/containment-undo-decided.v1.ts';
+import { ContainmentUndoRequestedV1 } from './events/containment-undo-requested.v1.ts';
+import { ContainmentUndoneV1 } from './events/containment-undone.v1.ts';
+import { ContainmentVerifiedV1 } from './events/containment-verified.v1.ts';
+import { DecisionMadeV2 } from './events/decision-made.v2.ts';
 import { NotificationDueV1 } from './events/notification-due.v1.ts';
 import { NotificationSentV1 } from './events/notification-sent.v1.ts';
 import { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
@@ -37,6 +48,18 @@ export const EVENT_DEFINITIONS = [
   ReportGeneratedV1,
   ContainmentFreezeChangedV1,
   NotificationDueV1,
+  // Issue 14: every runbook, with arguments, verify and undo. The v1 types above are still parsed (and upcast).
+  DecisionMadeV2,
+  ContainmentRequestedV2,
+  ContainmentApprovedV2,
+  ContainmentExecutedV2,
+  ContainmentFailedV2,
+  ContainmentFreezeChangedV2,
+  ContainmentVerifiedV1,
+  ContainmentCheckDueV1,
+  ContainmentUndoRequestedV1,
+  ContainmentUndoDecidedV1,
+  ContainmentUndoneV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */
@@ -54,10 +77,41 @@ export function isKnownEventType(type: string): type is SocEventType {
 }
 
 /**
- * Upcasters turn an old version into the current one. Empty while every type is at v1; when a v2 is
- * added, its upcaster from v1 goes here and consumers only ever see v2.
+ * Upcasters turn an old version into the current one, so consumers only ever see the current version. Each v2 of
+ * issue 14 is a superset of its v1 (the runbooks of v1 are a subset of v2's), so an upcast renames the type and fills
+ * the new fields' defaults; the event id stays, so a v1 delivery and its upcast are one event to every dedupe.
  */
-const UPCASTERS: ReadonlyMap<string, (event: SocEvent) => SocEvent> = new Map();
+const UPGRADES: readonly (readonly [EventDefinition, EventDefinition])[] = [
+  [DecisionMadeV1, DecisionMadeV2],
+  [ContainmentRequestedV1, ContainmentRequestedV2],
+  [ContainmentApprovedV1, ContainmentApprovedV2],
+  [ContainmentExecutedV1, ContainmentExecutedV2],
+  [ContainmentFailedV1, ContainmentFailedV2],
+  [ContainmentFreezeChangedV1, ContainmentFreezeChangedV2],
+];
+const UPCASTERS: ReadonlyMap<string, (event: SocEvent) => SocEvent> = new Map(UPGRADES.map(([from, to]) => [from.type, (event: SocEvent) => upcastTo(to, event)]));
+
+/** The current version `to` of a superset v1 event: same envelope and id, the data re-read by the new schema (defaults filled). */
+function upcastTo(to: EventDefinition, event: SocEvent): SocEvent {
+  const parsed = to.schema.safeParse({ ...event, type: to.type });
+  // A v1 event that parsed is always a valid v2 (a superset); were it not, the old version is kept rather than lost.
+  return parsed.success ? (parsed.data as SocEvent) : event;
+}
+
+/** The older versions a current type is upcast from: a subscription to the current type also takes them. */
+export function olderVersionsOf(type: SocEventType): SocEventType[] {
+  return UPGRADES.filter(([, to]) => to.type === type).map(([from]) => from.type as SocEventType);
+}
+
+/** The current version of an event type (itself when it is current): what a stored old event reads as. */
+export function currentTypeOf(type: string): string {
+  return UPGRADES.find(([from]) => from.type === type)?.[1].type ?? type;
+}
+
+/** The types whose events are upcast to another: consumers handle only the current version. */
+export function isSuperseded(type: SocEventType): boolean {
+  return UPCASTERS.has(type);
+}
 
 /** Why an incoming message is not a usable event. */
 export type EventRejection = {

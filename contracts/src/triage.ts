@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContainmentRunbook } from './actions.ts';
+import { ContainmentRunbookV1 } from './actions.ts';
 import { AttackRef, MAX_SOURCE_EVENTS, SourceEvent } from './alert.ts';
 
 /** A verdict class; `needs-more-information` when the evidence does not support any other. */
@@ -73,7 +73,8 @@ const entityRef = z.string().min(1).max(2100);
  * destinations and recipients are never the model's to choose — the decision policy fills and validates them.
  */
 export const CopilotRecommendation = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('RunContainment'), runbook: ContainmentRunbook, target: entityRef, reason: copilotReason }),
+  // The copilot recommends from the version 1 runbooks only (alert.triaged.v1 is frozen); the policy orders any runbook.
+  z.object({ kind: z.literal('RunContainment'), runbook: ContainmentRunbookV1, target: entityRef, reason: copilotReason }),
   z.object({ kind: z.literal('GenerateHunt'), entityIds: z.array(entityRef).max(50), reason: copilotReason }),
   z.object({ kind: z.literal('CreateTicket'), priority: z.number().int().min(1).max(5), reason: copilotReason }),
   z.object({ kind: z.literal('Suppress'), reason: copilotReason }),

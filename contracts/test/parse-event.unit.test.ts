@@ -59,7 +59,8 @@ describe('parseEvent', () => {
 
     it('isKnownEventType agrees with the registry', () => {
       expect(isKnownEventType('soc.decision.made.v1')).toBe(true);
-      expect(isKnownEventType('soc.decision.made.v2')).toBe(false);
+      expect(isKnownEventType('soc.decision.made.v2')).toBe(true);
+      expect(isKnownEventType('soc.decision.made.v3')).toBe(false);
     });
   });
 

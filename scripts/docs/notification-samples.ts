@@ -30,7 +30,7 @@ export const ATTACKER_STEP =
 
 /** The notification samples of one decision, as the notification service sends them. */
 export interface NotificationSamples {
-  decision: EventByType<'soc.decision.made.v1'>;
+  decision: EventByType<'soc.decision.made.v2'>;
   /** The e-mail as the handler handed it to its transport (escaped, defanged). */
   email: OutgoingEmail;
   /** The RFC 5322 message the outbox transport composed from it (nodemailer's MailComposer). */
@@ -44,12 +44,12 @@ export interface NotificationSamples {
  * containments awaiting approval) with attacker text in its title and next steps, and a Slack destination besides
  * its Teams one.
  */
-export function sampleDecision(): EventByType<'soc.decision.made.v1'> {
+export function sampleDecision(): EventByType<'soc.decision.made.v2'> {
   const parsed = parseEvent(
-    JSON.parse(readFileSync(new URL('../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')),
+    JSON.parse(readFileSync(new URL('../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')),
   );
   if (!parsed.ok) throw new Error(`contract fixture: ${parsed.description}`);
-  if (parsed.event.type !== 'soc.decision.made.v1') throw new Error('contract fixture: not a decision');
+  if (parsed.event.type !== 'soc.decision.made.v2') throw new Error('contract fixture: not a decision');
   const event = structuredClone(parsed.event);
   event.time = SAMPLE_TIME.toISOString();
   event.data.alert.title = ATTACKER_TITLE;

@@ -14,6 +14,7 @@ import { APPROVER_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSy
 describe('a runbook enabled for real execution (Defender for Endpoint stand-in)', () => {
   const SECRET = 'defender-client-secret~e2e';
   const calls: { method: string; path: string; authorization?: string; body: string }[] = [];
+  const indicators: Record<string, unknown>[] = [];
   let defender: Server;
   let system: Awaited<ReturnType<typeof startSystem>>;
 
@@ -26,9 +27,11 @@ describe('a runbook enabled for real execution (Defender for Endpoint stand-in)'
         calls.push({ method: req.method ?? '', path, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), body });
         res.setHeader('content-type', 'application/json');
         if (req.method === 'POST' && path === '/contoso.onmicrosoft.com/oauth2/v2.0/token') return res.end(JSON.stringify({ access_token: 'defender-token', token_type: 'Bearer', expires_in: 3599 }));
-        if (req.method === 'GET' && path.startsWith('/api/indicators?')) return res.end(JSON.stringify({ value: [] }));
+        // Stateful: the indicator posted is listed afterwards (what verify reads).
+        if (req.method === 'GET' && path.startsWith('/api/indicators?')) return res.end(JSON.stringify({ value: indicators }));
         if (req.method === 'POST' && path === '/api/indicators') {
           const sent = JSON.parse(body) as Record<string, unknown>;
+          indicators.push({ id: 995, ...sent });
           return res.end(JSON.stringify({ id: '995', ...sent }));
         }
         res.statusCode = 404;
@@ -69,9 +72,17 @@ describe('a runbook enabled for real execution (Defender for Endpoint stand-in)'
     expect((await alice(`/api/v1/containment/${request.requestId}/approve`, { body: { bindingHash: request.bindingHash, comment: 'C2 address' } })).status).toBe(202);
     const done = await eventually(async () => {
       const s = (await viewer(`/api/v1/containment/${request.requestId}`)).body as { status: string; dryRun?: boolean; result?: string };
-      return s.status === 'executed' || s.status === 'failed' ? s : undefined;
-    }, 15_000, 'the execution');
-    expect(done).toMatchObject({ status: 'executed', dryRun: false, result: expect.stringMatching(/^blocked 185\.220\.101\.77 with a Defender for Endpoint indicator/) });
+      return s.status === 'done' || s.status === 'failed' ? s : undefined;
+    }, 15_000, 'the execution and its check');
+    // Executed for real, then verified (the indicator is listed, blocking): done, with what Defender named.
+    expect(done).toMatchObject({
+      status: 'done',
+      dryRun: false,
+      result: expect.stringMatching(/^blocked 185\.220\.101\.77 with Defender for Endpoint indicator 995 \(created\)/),
+      effect: { indicatorId: '995', type: 'IpAddress', value: '185.220.101.77', origin: 'created' },
+      verification: expect.stringContaining('is present and blocking'),
+      undoable: true,
+    });
 
     const token = calls.filter((c) => c.path.endsWith('/oauth2/v2.0/token'));
     expect(token).toHaveLength(1);
@@ -82,7 +93,7 @@ describe('a runbook enabled for real execution (Defender for Endpoint stand-in)'
       scope: 'https://api.securitycenter.microsoft.com/.default',
     });
     const api = calls.filter((c) => c.path.startsWith('/api/'));
-    expect(api.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual(['GET /api/indicators', 'POST /api/indicators']);
+    expect(api.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual(['GET /api/indicators', 'POST /api/indicators', 'GET /api/indicators']);
     for (const c of api) expect(c.authorization).toBe('Bearer defender-token');
     expect(decodeURIComponent(api[0]!.path)).toBe("/api/indicators?$filter=indicatorValue eq '185.220.101.77' and indicatorType eq 'IpAddress'");
     expect(JSON.parse(api[1]!.body)).toEqual({

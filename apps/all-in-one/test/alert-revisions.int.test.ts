@@ -46,7 +46,7 @@ describe('a re-sent alert: same content is idempotent, changed content is a new 
     eventually(async () => {
       const res = await api(`/api/v1/alerts/${alertId}`);
       const v = res.body;
-      const decisions = res.status === 200 ? v.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v1').length : 0;
+      const decisions = res.status === 200 ? v.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v2').length : 0;
       return decisions === revisions && extra(v) ? v : undefined;
     }, 8_000, `${revisions} decided revision(s) of ${alertId}`);
   const settle = () => new Promise((r) => setTimeout(r, 300));
@@ -78,7 +78,7 @@ describe('a re-sent alert: same content is idempotent, changed content is a new 
     // The case's triage and decision are the new revision's: a second triage and a second decision happened.
     const types = view.timeline.map((t: { type: string }) => t.type);
     expect(types.filter((t: string) => t === 'soc.alert.triaged.v1')).toHaveLength(2);
-    expect(types.filter((t: string) => t === 'soc.decision.made.v1')).toHaveLength(2);
+    expect(types.filter((t: string) => t === 'soc.decision.made.v2')).toHaveLength(2);
     expect(view.triage.risk.score).toBeGreaterThan(v1.triage.risk.score);
     expect(view.decision.decidedAt).not.toBe(v1.decision.decidedAt);
     expect(view.decision.actions.map((a: { kind: string }) => a.kind)).toContain('SendEmail');
@@ -179,7 +179,7 @@ describe('a revision delivered again (the SIEM re-sends it after the bus forgot 
       // The re-published journey runs through every handler again, up to the side effects.
       await eventually(async () => {
         const metrics = await (await fetch(`${system.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).text();
-        const handled = (subscription: string) => new RegExp(`soc_events_processed_total\\{[^}]*subscription="${subscription}"[^}]*type="soc.decision.made.v1"[^}]*result="completed"[^}]*\\} [1-9]`).test(metrics);
+        const handled = (subscription: string) => new RegExp(`soc_events_processed_total\\{[^}]*subscription="${subscription}"[^}]*type="soc.decision.made.v2"[^}]*result="completed"[^}]*\\} [1-9]`).test(metrics);
         return handled('notification') && handled('ticketing') && handled('containment') ? true : undefined;
       }, 8_000, 'the redelivered decision at notification, ticketing and containment');
       await new Promise((r) => setTimeout(r, 300));

@@ -84,7 +84,7 @@ describe('crash recovery (real child process, kill -9)', () => {
     for (const alertId of accepted.keys()) {
       const view = await settled(alertId);
       expect(view.correlationId).toBe(accepted.get(alertId));
-      expect(view.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v1')).toHaveLength(1);
+      expect(view.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v2')).toHaveLength(1);
       expect(view.timeline.filter((t: { type: string }) => t.type === 'soc.alert.received.v1')).toHaveLength(1);
       expect(new Set(view.timeline.map((t: { id: string }) => t.id)).size).toBe(view.timeline.length);
     }

@@ -12,9 +12,9 @@ import { OPERATOR_TOKEN, TOKEN, eventually } from './support.ts';
 const ALERTS = 2_000;
 const GROUPS = 100;
 
-const fixture = (): EventByType<'soc.decision.made.v1'> => {
-  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+const fixture = (): EventByType<'soc.decision.made.v2'> => {
+  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')));
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   return parsed.event;
 };
 
@@ -22,7 +22,7 @@ const fixture = (): EventByType<'soc.decision.made.v1'> => {
  * Decision `n` of a storm: alert n of case group `n % GROUPS` (its own host), a medium, undecided case that asks for
  * an e-mail, a Teams card and a local ticket, as the decision service's policy does for it.
  */
-function stormDecision(n: number, change: (e: EventByType<'soc.decision.made.v1'>) => void = () => {}): EventByType<'soc.decision.made.v1'> {
+function stormDecision(n: number, change: (e: EventByType<'soc.decision.made.v2'>) => void = () => {}): EventByType<'soc.decision.made.v2'> {
   const event = fixture();
   const alertId = `alt-storm-${n}`;
   event.id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -9,14 +9,14 @@ import { notificationService } from '@soc/notification';
 import { runServices } from '@soc/platform';
 import { OPERATOR_TOKEN, TOKEN, eventually } from './support.ts';
 
-const fixture = (): EventByType<'soc.decision.made.v1'> => {
-  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+const fixture = (): EventByType<'soc.decision.made.v2'> => {
+  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')));
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   return parsed.event;
 };
 
 /** Decision `n` of case group `group` (its own host), decided `ago` ms before now, asking for an e-mail and a card. */
-function decision(group: string, n: number, ago: number, change: (e: EventByType<'soc.decision.made.v1'>) => void = () => {}): EventByType<'soc.decision.made.v1'> {
+function decision(group: string, n: number, ago: number, change: (e: EventByType<'soc.decision.made.v2'>) => void = () => {}): EventByType<'soc.decision.made.v2'> {
   const event = fixture();
   const alertId = `alt-${group}-${n}`;
   event.id = randomUUID();
@@ -81,7 +81,7 @@ describe('notification timers on the embedded default', () => {
       expect(digest.mail.text).not.toMatch(/https?:\/\/(?!localhost|127\.0\.0\.1)[a-z0-9-]+\.[a-z]/i);
 
       // Escalation: a critical case whose policy escalates to on-call after 1 minute, decided 2 minutes ago.
-      const escalation = (e: EventByType<'soc.decision.made.v1'>) => {
+      const escalation = (e: EventByType<'soc.decision.made.v2'>) => {
         e.data.triage.risk.level = 'critical';
         e.data.escalation = { actionId: `act-esc-${e.data.alert.alertId}`, kind: 'Escalate', reason: 'critical and unacknowledged', afterMinutes: 1, email: { to: ['oncall@example.org'] } };
       };

@@ -42,7 +42,7 @@ describe('the whole system on the embedded default (one process)', () => {
     const view = await decided(posted.body.alertId);
     expect(Date.now() - t0).toBeLessThan(2_000);
     const types = view.timeline.map((t: { type: string }) => t.type);
-    expect(types.slice(0, 4)).toEqual(['soc.alert.received.v1', 'soc.alert.enriched.v1', 'soc.alert.triaged.v1', 'soc.decision.made.v1']);
+    expect(types.slice(0, 4)).toEqual(['soc.alert.received.v1', 'soc.alert.enriched.v1', 'soc.alert.triaged.v1', 'soc.decision.made.v2']);
     expect(new Set(view.timeline.map((t: { correlationid: string }) => t.correlationid))).toEqual(new Set([posted.body.correlationId]));
     for (const [i, entry] of view.timeline.entries()) {
       expect(entry).toEqual({ type: expect.any(String), time: expect.any(String), id: expect.any(String), source: expect.any(String), correlationid: posted.body.correlationId, causationid: i === 0 ? null : expect.any(String) });
@@ -100,7 +100,7 @@ describe('the whole system on the embedded default (one process)', () => {
     await new Promise((r) => setTimeout(r, 200));
     const view = (await api(`/api/v1/alerts/${first.body.alertId}`)).body;
     expect(view.timeline.filter((t: { type: string }) => t.type === 'soc.alert.received.v1')).toHaveLength(1);
-    expect(view.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v1')).toHaveLength(1);
+    expect(view.timeline.filter((t: { type: string }) => t.type === 'soc.decision.made.v2')).toHaveLength(1);
   });
 
   it('a batch of 95 real Sentinel alerts is accepted in order and every one is decided', async () => {
@@ -159,7 +159,7 @@ describe('dead letters: a handler that keeps failing, then replay once the cause
         const v = (await api(`/api/v1/alerts/${posted.body.alertId}`)).body;
         return v.failures?.length ? v.failures[0] : undefined;
       }, 15_000, 'the dead-letter notice on the case');
-      expect(failure).toMatchObject({ subscription: 'notification', failedEventType: 'soc.decision.made.v1', reason: 'MaxDeliveryCountExceeded' });
+      expect(failure).toMatchObject({ subscription: 'notification', failedEventType: 'soc.decision.made.v2', reason: 'MaxDeliveryCountExceeded' });
       const letters = await system.platform.bus.deadLetters.list({ subscription: 'notification' });
       expect(letters).toHaveLength(1);
       expect(letters[0]).toMatchObject({ reason: 'MaxDeliveryCountExceeded', deliveryCount: 3, correlationId: posted.body.correlationId });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContainmentRunbook } from '../actions.ts';
+import { ContainmentRunbookV1 } from '../actions.ts';
 import { defineEvent } from '../envelope.ts';
 import { ContainmentTarget } from './containment-requested.v1.ts';
 
@@ -9,7 +9,7 @@ export const ContainmentFailedV1 = defineEvent(
   z.object({
     requestId: z.string(),
     alertId: z.string(),
-    runbook: ContainmentRunbook,
+    runbook: ContainmentRunbookV1,
     target: ContainmentTarget,
     error: z.string().max(4096),
   }),

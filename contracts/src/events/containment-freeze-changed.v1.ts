@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContainmentRunbook } from '../actions.ts';
+import { ContainmentRunbookV1 } from '../actions.ts';
 import { defineEvent } from '../envelope.ts';
 
 /** Emitted by the analyst API when an administrator freezes or unfreezes containment. Consumed by containment. */
@@ -8,7 +8,7 @@ export const ContainmentFreezeChangedV1 = defineEvent(
   z.object({
     frozen: z.boolean(),
     /** The runbook frozen or unfrozen; absent for the global switch (every runbook). */
-    runbook: ContainmentRunbook.optional(),
+    runbook: ContainmentRunbookV1.optional(),
     reason: z.string().min(1).max(1024),
     /** The administrator (authenticated principal) who changed it. */
     by: z.string().min(1).max(256),

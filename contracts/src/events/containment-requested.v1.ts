@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContainmentRunbook } from '../actions.ts';
+import { ContainmentRunbookV1 } from '../actions.ts';
 import { MAX_ENTITY_VALUE_LENGTH } from '../alert.ts';
 import { defineEvent } from '../envelope.ts';
 
@@ -16,7 +16,7 @@ export const ContainmentRequestedV1 = defineEvent(
     requestId: z.string(),
     alertId: z.string(),
     actionId: z.string(),
-    runbook: ContainmentRunbook,
+    runbook: ContainmentRunbookV1,
     target: ContainmentTarget,
     reason: z.string().max(1024),
     status: z.literal('pending-approval'),

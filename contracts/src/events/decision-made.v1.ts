@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Action, EscalateAction } from '../actions.ts';
+import { ActionV1, EscalateAction } from '../actions.ts';
 import { Alert } from '../alert.ts';
 import { Enrichment, Triage } from '../triage.ts';
 import { defineEvent } from '../envelope.ts';
@@ -17,7 +17,7 @@ export const DecisionMadeV1 = defineEvent(
      */
     enrichment: Enrichment.optional(),
     policy: z.object({ id: z.string(), version: z.string() }),
-    actions: z.array(Action).max(32),
+    actions: z.array(ActionV1).max(32),
     /** Recommended actions the policy refused, each with why. */
     rejected: z.array(z.object({ kind: z.string(), reason: z.string().max(1024) })).default([]),
     /**

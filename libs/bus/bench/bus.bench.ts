@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util';
 import {
   ALL_SUBSCRIPTIONS,
   causedBy,
-  ContainmentRequestedV1,
-  DecisionMadeV1,
+  ContainmentRequestedV2,
+  DecisionMadeV2,
   EVENT_DEFINITIONS,
   NotificationSentV1,
   SUBSCRIPTIONS,
@@ -112,11 +112,11 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
       ],
       rejected: [],
     };
-    return { emit: [causedBy(t, DecisionMadeV1, data, { source: '/soc/decision', time: now() })] };
+    return { emit: [causedBy(t, DecisionMadeV2, data, { source: '/soc/decision', time: now() })] };
   },
   notification: async (e) => {
     hop(e);
-    const d = e as EventByType<'soc.decision.made.v1'>;
+    const d = e as EventByType<'soc.decision.made.v2'>;
     const data = {
       alertId: d.data.alert.alertId,
       actionId: 'a-chat',
@@ -133,7 +133,7 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
   },
   ticketing: async (e) => {
     hop(e);
-    const d = e as EventByType<'soc.decision.made.v1'>;
+    const d = e as EventByType<'soc.decision.made.v2'>;
     const data = {
       alertId: d.data.alert.alertId,
       actionId: 'a-ticket',
@@ -154,7 +154,7 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
   },
   containment: async (e) => {
     hop(e);
-    if (e.type !== 'soc.decision.made.v1') return { emit: [] };
+    if (e.type !== 'soc.decision.made.v2') return { emit: [] };
     const data = {
       requestId: `req-${e.id.slice(0, 8)}`,
       alertId: e.data.alert.alertId,
@@ -165,7 +165,7 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
       status: 'pending-approval' as const,
       expiresAt: '2026-01-02T00:00:00.000Z',
     };
-    return { emit: [causedBy(e, ContainmentRequestedV1, data, { source: '/soc/containment', time: now() })] };
+    return { emit: [causedBy(e, ContainmentRequestedV2, data, { source: '/soc/containment', time: now() })] };
   },
   reporting: async (e) => {
     hop(e);

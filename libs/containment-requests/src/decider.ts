@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Alert, ContainmentRunbook, Enrichment } from '@soc/contracts';
+import { RUNBOOKS } from './runbooks.ts';
 
 /**
  * Where a request stands. Nothing runs before `approved`; `executing` is recorded before the runbook is called, so a
@@ -99,6 +100,8 @@ export interface ContainmentRequest extends RequestFacts {
   /** The runbook's result (executed) or why it did not run or complete (failed, refused, voided, expired). */
   result?: string;
   dryRun?: boolean;
+  /** What a real execution changed, as the runbook's API named it (machine and action ids, an indicator id): what verify and undo read. */
+  effect?: Readonly<Record<string, string>>;
   finishedAt?: string;
   /** When the change was checked and found in effect (`done`), or what the check found instead. */
   verifiedAt?: string;
@@ -117,7 +120,9 @@ export type RequestEvent =
   | { kind: 'voided'; at: string; by: string; reason: string }
   | { kind: 'refused'; at: string; reason: string }
   | { kind: 'execution-started'; at: string }
-  | { kind: 'executed'; at: string; result: string; dryRun: boolean }
+  /** The API answered "later" (429, 5xx) before the runbook could act: back to approved, to run again after the wait. */
+  | { kind: 'execution-deferred'; at: string; reason: string }
+  | { kind: 'executed'; at: string; result: string; dryRun: boolean; effect?: Readonly<Record<string, string>> }
   | { kind: 'failed'; at: string; error: string }
   | { kind: 'verification-started'; at: string }
   | { kind: 'verified'; at: string; finding: string }
@@ -127,19 +132,25 @@ export type RequestEvent =
   | { kind: 'undo-approved'; at: string; approver: string }
   | { kind: 'undo-denied'; at: string; by: string; comment: string }
   | { kind: 'undo-started'; at: string }
+  | { kind: 'undo-deferred'; at: string; reason: string }
+  /** An approved undo stopped before it ran (a freeze): the action stays done. */
+  | { kind: 'undo-refused'; at: string; reason: string }
   | { kind: 'undone'; at: string; result: string }
   | { kind: 'undo-failed'; at: string; error: string };
 
 /** What may be asked of a request. `at` is the command's time: the decider never reads a clock. */
 export type RequestCommand =
   | { kind: 'request'; at: string; facts: RequestFacts; frozen?: { by: string; reason: string } | undefined }
-  | { kind: 'approve'; at: string; approver: string; bindingHash: string; comment: string; changeRef?: string | undefined; frozen?: boolean | undefined }
+  /** `confirmedIrreversible`: the approver confirmed what cannot be undone (required when the runbook says so). */
+  | { kind: 'approve'; at: string; approver: string; bindingHash: string; comment: string; changeRef?: string | undefined; frozen?: boolean | undefined; confirmedIrreversible?: boolean | undefined }
   | { kind: 'deny'; at: string; approver: string; comment: string }
   | { kind: 'expire'; at: string }
   | { kind: 'void'; at: string; by: string; reason: string }
   | { kind: 'refuse'; at: string; reason: string }
   | { kind: 'start-execution'; at: string }
-  | { kind: 'record-result'; at: string; outcome: 'succeeded'; result: string; dryRun: boolean }
+  /** The runbook's API asked to come back later (429 with Retry-After, 5xx): run again later (runbooks are idempotent). */
+  | { kind: 'defer-execution'; at: string; reason: string }
+  | { kind: 'record-result'; at: string; outcome: 'succeeded'; result: string; dryRun: boolean; effect?: Readonly<Record<string, string>> | undefined }
   | { kind: 'record-result'; at: string; outcome: 'failed'; error: string }
   /** A real execution's check begins (a dry run has nothing to check). */
   | { kind: 'start-verification'; at: string }
@@ -150,6 +161,8 @@ export type RequestCommand =
   | { kind: 'approve-undo'; at: string; approver: string; bindingHash: string; comment: string; frozen?: boolean | undefined }
   | { kind: 'deny-undo'; at: string; approver: string; comment: string }
   | { kind: 'start-undo'; at: string }
+  | { kind: 'defer-undo'; at: string; reason: string }
+  | { kind: 'refuse-undo'; at: string; reason: string }
   | { kind: 'record-undo-result'; at: string; outcome: 'succeeded'; result: string }
   | { kind: 'record-undo-result'; at: string; outcome: 'failed'; error: string };
 
@@ -161,6 +174,7 @@ export type RejectionCode =
   | 'not-due'
   | 'already-decided'
   | 'binding-mismatch'
+  | 'confirmation-required'
   | 'sender-cannot-approve'
   | 'same-approver-twice'
   | 'frozen'
@@ -248,6 +262,10 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
       if (state.sender !== null && isSenderOf(command.approver, state.sender)) {
         return reject('sender-cannot-approve', `${command.approver} sent the alert and may not approve its containment.`);
       }
+      const cannotBeUndone = RUNBOOKS[state.runbook].cannotBeUndone;
+      if (cannotBeUndone !== undefined && command.confirmedIrreversible !== true) {
+        return reject('confirmation-required', `${state.runbook} cannot be fully undone (${cannotBeUndone}): approve again with confirmIrreversible set to true.`);
+      }
       if (state.approvals.some((a) => samePrincipal(a.approver, command.approver))) {
         return reject('same-approver-twice', `${command.approver} already approved; this runbook needs ${state.approvalsRequired} different approvers.`);
       }
@@ -282,10 +300,13 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
     case 'start-execution':
       if (state.status !== 'approved') return reject('not-approved', closed(state));
       return accept({ kind: 'execution-started', at: command.at });
+    case 'defer-execution':
+      if (state.status !== 'executing') return reject('not-executing', closed(state));
+      return accept({ kind: 'execution-deferred', at: command.at, reason: command.reason });
     case 'record-result':
       if (state.status !== 'executing') return reject('not-executing', closed(state));
       return command.outcome === 'succeeded'
-        ? accept({ kind: 'executed', at: command.at, result: command.result, dryRun: command.dryRun })
+        ? accept({ kind: 'executed', at: command.at, result: command.result, dryRun: command.dryRun, ...(command.effect !== undefined && Object.keys(command.effect).length > 0 ? { effect: command.effect } : {}) })
         : accept({ kind: 'failed', at: command.at, error: command.error });
     case 'start-verification':
       if (state.status !== 'executed' || state.dryRun) return reject('not-verifiable', state.dryRun ? 'A dry run changed nothing to verify.' : closed(state));
@@ -297,7 +318,8 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
         ? accept({ kind: 'verified', at: command.at, finding: command.finding })
         : accept({ kind: 'verification-failed', at: command.at, finding: command.finding });
     case 'request-undo': {
-      if (state.status !== 'done') return reject('not-done', `Only a done action can be undone. ${closed(state)}`);
+      // A failed undo may be asked again (with a new approval): the API's answer may have been a passing outage.
+      if (state.status !== 'done' && state.status !== 'undo-failed') return reject('not-done', `Only a done action can be undone. ${closed(state)}`);
       if (!command.reversible) return reject('not-reversible', `${state.runbook} cannot be undone.`);
       if (command.frozen) return reject('frozen', 'Containment is frozen; nothing can be undone until an administrator unfreezes it.');
       return accept({ kind: 'undo-requested', at: command.at, by: command.by, reason: command.reason, bindingHash: undoBindingHashOf(state) });
@@ -323,6 +345,12 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
     case 'start-undo':
       if (state.status !== 'undo-approved') return reject('undo-not-approved', closed(state));
       return accept({ kind: 'undo-started', at: command.at });
+    case 'defer-undo':
+      if (state.status !== 'undoing') return reject('not-undoing', closed(state));
+      return accept({ kind: 'undo-deferred', at: command.at, reason: command.reason });
+    case 'refuse-undo':
+      if (state.status !== 'undo-approved') return reject('undo-not-approved', closed(state));
+      return accept({ kind: 'undo-refused', at: command.at, reason: command.reason });
     case 'record-undo-result':
       if (state.status !== 'undoing') return reject('not-undoing', closed(state));
       return command.outcome === 'succeeded' ? accept({ kind: 'undone', at: command.at, result: command.result }) : accept({ kind: 'undo-failed', at: command.at, error: command.error });
@@ -365,8 +393,10 @@ export function evolve(state: ContainmentRequest | undefined, event: RequestEven
       return { ...state, status: 'refused', finishedAt: event.at, result: event.reason };
     case 'execution-started':
       return { ...state, status: 'executing', executionStartedAt: event.at };
+    case 'execution-deferred':
+      return { ...state, status: 'approved', result: `deferred: ${event.reason}` };
     case 'executed':
-      return { ...state, status: 'executed', finishedAt: event.at, result: event.result, dryRun: event.dryRun };
+      return { ...state, status: 'executed', finishedAt: event.at, result: event.result, dryRun: event.dryRun, ...(event.effect !== undefined ? { effect: event.effect } : {}) };
     case 'failed':
       return { ...state, status: 'failed', finishedAt: event.at, result: event.error };
     case 'verification-started':
@@ -385,6 +415,10 @@ export function evolve(state: ContainmentRequest | undefined, event: RequestEven
       return state.undo ? { ...state, status: 'done', undo: { ...state.undo, decidedBy: event.by, decidedAt: event.at, result: `denied: ${event.comment}`, finishedAt: event.at } } : state;
     case 'undo-started':
       return { ...state, status: 'undoing' };
+    case 'undo-deferred':
+      return { ...state, status: 'undo-approved' };
+    case 'undo-refused':
+      return state.undo ? { ...state, status: 'done', undo: { ...state.undo, result: `refused: ${event.reason}`, finishedAt: event.at } } : state;
     case 'undone':
       return state.undo ? { ...state, status: 'undone', undo: { ...state.undo, result: event.result, finishedAt: event.at } } : state;
     case 'undo-failed':
@@ -398,7 +432,7 @@ export function fold(events: readonly RequestEvent[]): ContainmentRequest | unde
 }
 
 /** The HTTP status the API answers for a rejection: gone when expired, forbidden for the sender, conflict otherwise. */
-export function httpStatusOf(code: RejectionCode): 404 | 403 | 409 | 410 {
+export function httpStatusOf(code: RejectionCode): 404 | 403 | 409 | 410 | 422 {
   switch (code) {
     case 'unknown-request':
       return 404;
@@ -406,6 +440,8 @@ export function httpStatusOf(code: RejectionCode): 404 | 403 | 409 | 410 {
       return 410;
     case 'sender-cannot-approve':
       return 403;
+    case 'confirmation-required':
+      return 422;
     case 'already-requested':
     case 'not-due':
     case 'already-decided':

@@ -32,6 +32,31 @@ export const RUNBOOKS: Readonly<Record<ContainmentRunbook, RunbookInfo>> = {
     undo: 're-enable sign-in',
     cannotBeUndone: 'revoked sessions and refresh tokens stay revoked: the user signs in again after the undo',
   },
+  'revoke-sessions': {
+    does: (t) => `revoke every sign-in session and refresh token of ${t}`,
+    reversible: false,
+    cannotBeUndone: 'revoked sessions stay revoked: the user must sign in again everywhere; there is no undo',
+  },
+  'block-storage-public-access': {
+    does: (t) => `turn off public network access and anonymous blob access on storage account ${t}`,
+    reversible: true,
+    undo: 'restore the two settings as they were before',
+  },
+  'rotate-storage-keys': {
+    does: (t) => `regenerate an access key of storage account ${t}`,
+    reversible: false,
+    cannotBeUndone: 'every client still using the old key (and SAS tokens signed with it) stops working at once; there is no undo',
+  },
+  'run-logic-app': {
+    does: (t) => `trigger the configured Logic App runbook for ${t}`,
+    reversible: false,
+    cannotBeUndone: 'what the Logic App does is its own; SOC Copilot can undo it only when an undo workflow is configured',
+  },
+  'onboard-defender': {
+    does: (t) => `enable Microsoft Defender for Servers (plan 2) on subscription ${t}`,
+    reversible: true,
+    undo: 'set the plan back to the tier recorded before',
+  },
 };
 
 /** Whether `runbook`'s effect can be undone (the decider's `request-undo` takes it). */

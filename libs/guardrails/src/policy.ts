@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ContainmentRunbook, type EntityType } from '@soc/contracts';
+import { ContainmentRunbook, EntityType } from '@soc/contracts';
 import { NetworkSet } from './networks.ts';
 import { isDomainName } from './values.ts';
 
@@ -19,6 +19,12 @@ export const RUNBOOK_TARGET_TYPES: Readonly<Record<ContainmentRunbook, readonly 
   'isolate-host': ['host'],
   'disable-user': ['user'],
   'rotate-secret': ['cloud-resource'],
+  'revoke-sessions': ['user'],
+  'block-storage-public-access': ['cloud-resource'],
+  'rotate-storage-keys': ['cloud-resource'],
+  // A Logic App runbook is the customer's own: it may act on any entity the policy names it for.
+  'run-logic-app': EntityType.options,
+  'onboard-defender': ['cloud-resource'],
 };
 
 /** Conservative defaults of the blast-radius caps (see {@link ContainmentPolicy}). */

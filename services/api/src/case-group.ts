@@ -65,7 +65,7 @@ export function observationOf(event: SocEvent): GroupObservation | undefined {
     const { alert } = event.data;
     return { alertId: alert.alertId, key: caseGroupKey(alert), at: event.data.receivedAt, isArrival: true, seed: seedFields(alert) };
   }
-  if (event.type === 'soc.decision.made.v1') {
+  if (event.type === 'soc.decision.made.v2') {
     const { alert, triage } = event.data;
     return {
       alertId: alert.alertId,

@@ -1,4 +1,4 @@
-import { type Action, type Alert, type AlertRevision, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions } from '@soc/contracts';
+import { type Action, type Alert, type AlertRevision, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
 import type { RequestStatus } from '@soc/containment-requests';
 
 /** One event of a case, as the case view stores it. */
@@ -43,6 +43,11 @@ export interface CaseContainment {
   comment?: string;
   result?: string;
   dryRun?: boolean;
+  /** What a real execution changed (ids the API gave) and what its check found. */
+  effect?: Readonly<Record<string, string>>;
+  verification?: string;
+  /** The undo asked of a done action: who asked, who decided, what it did. */
+  undo?: { requestedBy: string; reason: string; decidedBy?: string; result?: string };
 }
 
 /** One revision of the alert (a version of its content the source sent), as the case lists it. */
@@ -100,14 +105,23 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.alert.received.v1':
     case 'soc.alert.enriched.v1':
     case 'soc.alert.triaged.v1':
-    case 'soc.decision.made.v1':
+    case 'soc.decision.made.v2':
+    case 'soc.decision.made.v1': // older versions are upcast at the bus edge; the same fields either way
       return event.data.alert.alertId;
     case 'soc.notification.sent.v1':
     case 'soc.ticket.created.v1':
     case 'soc.ticket.updated.v1':
+    case 'soc.containment.requested.v2':
+    case 'soc.containment.approved.v2':
+    case 'soc.containment.denied.v1':
+    case 'soc.containment.executed.v2':
+    case 'soc.containment.failed.v2':
+    case 'soc.containment.verified.v1':
+    case 'soc.containment.undo-requested.v1':
+    case 'soc.containment.undo-decided.v1':
+    case 'soc.containment.undone.v1':
     case 'soc.containment.requested.v1':
     case 'soc.containment.approved.v1':
-    case 'soc.containment.denied.v1':
     case 'soc.containment.executed.v1':
     case 'soc.containment.failed.v1':
       return event.data.alertId;
@@ -116,8 +130,10 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.alert.dispositioned.v1':
       return event.data.alertId;
     case 'soc.report.generated.v1':
+    case 'soc.containment.freeze-changed.v2':
     case 'soc.containment.freeze-changed.v1':
     case 'soc.notification.due.v1':
+    case 'soc.containment.check-due.v1':
       return undefined; // reports, the freeze and notification's timers belong to no journey (the case view does not subscribe to them)
   }
 }
@@ -140,7 +156,7 @@ export function toCaseEvent(event: SocEvent, alertId: string): CaseEventDoc {
 }
 
 function revisionOfEvent(event: SocEvent): AlertRevision | null {
-  const carriesAlert = event.type === 'soc.alert.received.v1' || event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v1';
+  const carriesAlert = event.type === 'soc.alert.received.v1' || event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v2';
   return carriesAlert ? (event.data.alert.revision ?? null) : null;
 }
 
@@ -149,7 +165,7 @@ function revisionOfEvent(event: SocEvent): AlertRevision | null {
  * event, and only the new part of the later ones (about half the bytes the case view writes).
  */
 function storedData(event: SocEvent): unknown {
-  if (event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v1') {
+  if (event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v2') {
     const { alert: _alert, ...rest } = event.data;
     return rest;
   }
@@ -160,7 +176,7 @@ const STAGE_RANK: Readonly<Record<string, number>> = {
   'soc.alert.received.v1': 0,
   'soc.alert.enriched.v1': 1,
   'soc.alert.triaged.v1': 2,
-  'soc.decision.made.v1': 3,
+  'soc.decision.made.v2': 3,
 };
 
 /** What one revision's own events say: its alert, receipt, and how far its journey got. */
@@ -210,7 +226,7 @@ function revisionsOf(events: readonly CaseEventDoc[]): RevisionState[] {
       r.triage = ev.data.triage;
       r.enrichment = ev.data.enrichment;
       r.stage = maxStage(r.stage, 'triaged');
-    } else if (ev.type === 'soc.decision.made.v1') {
+    } else if (ev.type === 'soc.decision.made.v2') {
       r.decision = { policy: ev.data.policy, actions: ev.data.actions, rejected: ev.data.rejected, decidedAt: e.time };
       r.triage ??= ev.data.triage;
       r.stage = 'decided';
@@ -265,7 +281,9 @@ function listed(revisions: readonly RevisionState[]): CaseRevision[] {
  * newest one is the case's current alert, triage and decision. Notifications, tickets, containment, failures and the
  * disposition are the case's, across revisions.
  */
-export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseView {
+export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): CaseView {
+  // A case stored before a type's current version read as the current version (each is a superset of the older one).
+  const docs = stored.map((d) => (currentTypeOf(d.type) === d.type ? d : { ...d, type: currentTypeOf(d.type) }));
   const events = [...docs].sort((a, b) => (a.time === b.time ? (STAGE_RANK[a.type] ?? 9) - (STAGE_RANK[b.type] ?? 9) : a.time < b.time ? -1 : 1));
   const revisions = revisionsOf(events);
   const current = revisions[0];
@@ -299,7 +317,7 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
       case 'soc.alert.received.v1':
       case 'soc.alert.enriched.v1':
       case 'soc.alert.triaged.v1':
-      case 'soc.decision.made.v1':
+      case 'soc.decision.made.v2':
         break; // folded per revision above
       case 'soc.notification.sent.v1':
         view.notifications.push({ channel: ev.data.channel, destinations: ev.data.destinations, subject: ev.data.subject, deliveryId: ev.data.deliveryId, time: e.time, revision: causedRevision(e) });
@@ -313,25 +331,45 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
         if (t) t.status = ev.data.status;
         break;
       }
-      case 'soc.containment.requested.v1':
+      case 'soc.containment.requested.v2':
         requests.set(ev.data.requestId, { requestId: ev.data.requestId, runbook: ev.data.runbook, target: ev.data.target, status: 'pending-approval', expiresAt: ev.data.expiresAt });
         break;
-      case 'soc.containment.approved.v1':
+      case 'soc.containment.approved.v2':
       case 'soc.containment.denied.v1': {
         const r = requests.get(ev.data.requestId);
         if (r && r.status === 'pending-approval') {
-          r.status = ev.type === 'soc.containment.approved.v1' ? 'approved' : 'denied';
+          r.status = ev.type === 'soc.containment.approved.v2' ? 'approved' : 'denied';
           r.decidedBy = ev.data.approver;
           r.comment = ev.data.comment;
         }
         break;
       }
-      case 'soc.containment.executed.v1': {
+      case 'soc.containment.executed.v2': {
         const r = requests.get(ev.data.requestId);
-        if (r) Object.assign(r, { status: 'executed', result: ev.data.result, dryRun: ev.data.dryRun });
+        if (r) Object.assign(r, { status: 'executed', result: ev.data.result, dryRun: ev.data.dryRun, ...(ev.data.effect !== undefined ? { effect: ev.data.effect } : {}) });
         break;
       }
-      case 'soc.containment.failed.v1': {
+      case 'soc.containment.verified.v1': {
+        const r = requests.get(ev.data.requestId);
+        if (r) Object.assign(r, { status: ev.data.outcome === 'in-effect' ? 'done' : 'failed', verification: ev.data.finding });
+        break;
+      }
+      case 'soc.containment.undo-requested.v1': {
+        const r = requests.get(ev.data.requestId);
+        if (r) Object.assign(r, { status: 'undo-pending-approval', undo: { requestedBy: ev.data.requestedBy, reason: ev.data.reason } });
+        break;
+      }
+      case 'soc.containment.undo-decided.v1': {
+        const r = requests.get(ev.data.requestId);
+        if (r?.undo) Object.assign(r, { status: ev.data.decision === 'approved' ? 'undo-approved' : 'done', undo: { ...r.undo, decidedBy: ev.data.approver } });
+        break;
+      }
+      case 'soc.containment.undone.v1': {
+        const r = requests.get(ev.data.requestId);
+        if (r) Object.assign(r, { status: ev.data.outcome, undo: { ...(r.undo ?? { requestedBy: 'unknown', reason: '' }), result: ev.data.result } });
+        break;
+      }
+      case 'soc.containment.failed.v2': {
         const r = requests.get(ev.data.requestId);
         if (r) Object.assign(r, { status: 'failed', result: ev.data.error });
         break;
@@ -344,8 +382,16 @@ export function foldCase(alertId: string, docs: readonly CaseEventDoc[]): CaseVi
         view.disposition = { disposition: ev.data.disposition, ...(ev.data.note !== undefined ? { note: ev.data.note } : {}), analyst: ev.data.analyst, at: ev.data.at };
         break;
       case 'soc.report.generated.v1':
-      case 'soc.containment.freeze-changed.v1':
+      case 'soc.containment.freeze-changed.v2':
       case 'soc.notification.due.v1':
+      case 'soc.containment.check-due.v1':
+      // Stored older versions were read as their current version above (foldCase's `docs`).
+      case 'soc.decision.made.v1':
+      case 'soc.containment.requested.v1':
+      case 'soc.containment.approved.v1':
+      case 'soc.containment.executed.v1':
+      case 'soc.containment.failed.v1':
+      case 'soc.containment.freeze-changed.v1':
         break; // not part of a case (the case view does not subscribe to reports, the freeze or notification's timers)
     }
   }

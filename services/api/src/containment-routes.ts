@@ -9,10 +9,11 @@ import {
   decide,
   freezeOf,
   httpStatusOf,
+  isReversible,
   runbookView,
   statusAt,
 } from '@soc/containment-requests';
-import { BindingHash, ContainmentApprovedV1, ContainmentDeniedV1, ContainmentFreezeChangedV1, ContainmentRunbook, createEvent } from '@soc/contracts';
+import { BindingHash, ContainmentApprovedV2, ContainmentDeniedV1, ContainmentFreezeChangedV2, ContainmentRunbook, ContainmentUndoDecidedV1, ContainmentUndoRequestedV1, createEvent } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
@@ -32,7 +33,18 @@ export interface ContainmentRoutesDeps {
   tenantId: string;
 }
 
-const ApproveBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
+const ApproveBody = z
+  .object({
+    bindingHash: BindingHash.optional(),
+    comment: z.string().max(4096).default(''),
+    changeRef: z.string().min(1).max(128).optional(),
+    /** Required (true) for a runbook whose effect cannot be (fully) undone: the approver read `runbookInfo.cannotBeUndone`. */
+    confirmIrreversible: z.boolean().optional(),
+  })
+  .strict();
+const UndoBody = z.object({ reason: z.string().trim().min(1).max(1024) }).strict();
+const UndoApproveBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default('') }).strict();
+const UndoDenyBody = z.object({ comment: z.string().max(4096).default('') }).strict();
 const DenyBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
 const FreezeBody = z.object({ frozen: z.boolean(), runbook: ContainmentRunbook.optional(), reason: z.string().trim().min(1).max(1024) }).strict();
 
@@ -59,6 +71,26 @@ export function requestView(request: ContainmentRequest, now: Date) {
     ...(request.comment !== undefined ? { comment: request.comment } : {}),
     ...(request.result !== undefined ? { result: request.result } : {}),
     ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+    // What a real execution changed (ids the API gave), and whether it was found in effect.
+    ...(request.effect !== undefined ? { effect: request.effect } : {}),
+    ...(request.verification !== undefined ? { verification: request.verification } : {}),
+    ...(request.verifiedAt !== undefined ? { verifiedAt: request.verifiedAt } : {}),
+    // The undo offered on a done, reversible action, and the one asked, with the hash its approval must quote.
+    undoable: (request.status === 'done' || request.status === 'undo-failed') && isReversible(request.runbook),
+    ...(request.undo !== undefined
+      ? {
+          undo: {
+            requestedBy: request.undo.requestedBy,
+            requestedAt: request.undo.requestedAt,
+            reason: request.undo.reason,
+            bindingHash: request.undo.bindingHash,
+            approvals: request.undo.approvals.map((a) => ({ approver: a.approver, at: a.at, comment: a.comment })),
+            ...(request.undo.decidedBy !== undefined ? { decidedBy: request.undo.decidedBy } : {}),
+            ...(request.undo.result !== undefined ? { result: request.undo.result } : {}),
+            ...(request.undo.finishedAt !== undefined ? { finishedAt: request.undo.finishedAt } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -71,6 +103,8 @@ export interface ContainmentVerdictInput {
   bindingHash?: string | undefined;
   comment: string;
   changeRef?: string | undefined;
+  /** The approver confirmed what cannot be undone (needed for such a runbook; only the API's body can say it). */
+  confirmIrreversible?: boolean | undefined;
   /** Where the decision came from, on the audit record. */
   via: 'api' | 'slack' | 'teams';
 }
@@ -114,7 +148,16 @@ export async function decideContainment(deps: ContainmentRoutesDeps, input: Cont
   const at = now.toISOString();
   const decision =
     verdict === 'approve'
-      ? decide(request, { kind: 'approve', at, approver, bindingHash: input.bindingHash ?? '', comment: input.comment, changeRef: input.changeRef, frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined })
+      ? decide(request, {
+          kind: 'approve',
+          at,
+          approver,
+          bindingHash: input.bindingHash ?? '',
+          comment: input.comment,
+          changeRef: input.changeRef,
+          frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined,
+          confirmedIrreversible: input.confirmIrreversible,
+        })
       : decide(request, { kind: 'deny', at, approver, comment: input.comment });
   if (!decision.ok) {
     const { code, detail } = decision.rejection;
@@ -129,15 +172,84 @@ export async function decideContainment(deps: ContainmentRoutesDeps, input: Cont
     decidedAt: at,
     comment: input.comment,
     ...(input.changeRef ? { changeRef: input.changeRef } : {}),
-    ...(verdict === 'approve' ? { bindingHash: input.bindingHash } : {}),
+    ...(verdict === 'approve' ? { bindingHash: input.bindingHash, ...(input.confirmIrreversible === true ? { confirmedIrreversible: true } : {}) } : {}),
   };
   const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: request.correlationId, ...(requested ? { causationid: requested.eventId } : {}), tenantid: request.tenantId, subject: request.alertId };
-  await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV1, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
+  await deps.bus.publish([verdict === 'approve' ? createEvent(ContainmentApprovedV2, data, opts) : createEvent(ContainmentDeniedV1, data, opts)]);
   const kinds = decision.events.map((e) => e.kind);
   const recorded = kinds.includes('approved') ? 'approved' : kinds.includes('denied') ? 'denied' : 'approval-recorded';
   return {
     ok: true,
     body: { requestId: request.requestId, decision: recorded, approver, approvals: request.approvals.length + (verdict === 'approve' ? 1 : 0), approvalsRequired: request.approvalsRequired },
+  };
+}
+
+/** What is asked of a done action's undo: to undo it (an analyst), or to approve or deny that undo (an approver). */
+export interface UndoInput {
+  step: 'request' | 'approve' | 'deny';
+  requestId: string;
+  principal: string;
+  /** Why the undo is asked (request), or the approver's comment. */
+  text: string;
+  /** The undo's own binding hash (approve). */
+  bindingHash?: string | undefined;
+}
+
+/**
+ * The undo of a done containment (issue 14), through the API: asked by an analyst, then approved by other approvers
+ * (the same number as the action needed; never the one who asked, never the alert's sender), quoting the undo's own
+ * binding hash. Checked against containment's record with the same decider containment runs, audited when refused,
+ * published for containment to record and run.
+ */
+export async function decideUndo(deps: ContainmentRoutesDeps, input: UndoInput): Promise<ContainmentVerdictOutcome | { ok: true; body: Record<string, unknown> }> {
+  const { step, principal } = input;
+  if (step === 'approve' && input.bindingHash === undefined) {
+    return { ok: false, status: 400, code: 'binding-hash-required', title: 'Binding hash required', detail: 'An undo approval must quote undo.bindingHash of the request (GET /api/v1/containment/{requestId}).' };
+  }
+  const request = await deps.requests.get(input.requestId);
+  if (!request) return { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' };
+  const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
+  const refused = [...senders].map((sender) => mayApprove(principal, sender)).find((v) => !v.ok);
+  if (refused !== undefined && !refused.ok) {
+    await deps.audit.append({ kind: `containment.undo-${step}-refused`, actor: principal, subject: request.requestId, tenantId: request.tenantId, data: { code: 'sender-cannot-approve', detail: refused.reason, via: 'api' } });
+    return { ok: false, status: 403, code: 'sender-cannot-approve', title: 'A sender cannot decide its own alert', detail: refused.reason };
+  }
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const frozen = freezeOf(await deps.freeze.read(), request.runbook) !== undefined;
+  const decision =
+    step === 'request'
+      ? decide(request, { kind: 'request-undo', at, by: principal, reason: input.text, reversible: isReversible(request.runbook), frozen })
+      : step === 'approve'
+        ? decide(request, { kind: 'approve-undo', at, approver: principal, bindingHash: input.bindingHash ?? '', comment: input.text, frozen })
+        : decide(request, { kind: 'deny-undo', at, approver: principal, comment: input.text });
+  if (!decision.ok) {
+    const { code, detail } = decision.rejection;
+    await deps.audit.append({ kind: `containment.undo-${step}-refused`, actor: principal, subject: request.requestId, tenantId: request.tenantId, data: { code, detail, via: 'api' } });
+    return { ok: false, status: httpStatusOf(code), code, title: `Cannot ${step === 'request' ? 'ask for an undo' : `${step} the undo`}: ${code}`, detail };
+  }
+  const opts = { id: randomUUID(), source: '/soc/api', time: now, correlationid: request.correlationId, tenantid: request.tenantId, subject: request.alertId };
+  const event =
+    step === 'request'
+      ? createEvent(ContainmentUndoRequestedV1, { requestId: request.requestId, alertId: request.alertId, requestedBy: principal, requestedAt: at, reason: input.text }, opts)
+      : createEvent(
+          ContainmentUndoDecidedV1,
+          { requestId: request.requestId, alertId: request.alertId, decision: step === 'approve' ? 'approved' : 'denied', approver: principal, decidedAt: at, comment: input.text, ...(step === 'approve' ? { bindingHash: input.bindingHash } : {}) },
+          opts,
+        );
+  await deps.bus.publish([event]);
+  const kinds = decision.events.map((e) => e.kind);
+  const recorded = kinds.includes('undo-approved') ? 'undo-approved' : kinds.includes('undo-denied') ? 'undo-denied' : kinds.includes('undo-requested') ? 'undo-requested' : 'undo-approval-recorded';
+  const undoEvent = decision.events.find((e) => e.kind === 'undo-requested');
+  return {
+    ok: true,
+    body: {
+      requestId: request.requestId,
+      decision: recorded,
+      by: principal,
+      approvalsRequired: request.approvalsRequired,
+      ...(undoEvent?.kind === 'undo-requested' ? { undoBindingHash: undoEvent.bindingHash } : request.undo ? { undoBindingHash: request.undo.bindingHash } : {}),
+    },
   };
 }
 
@@ -162,7 +274,7 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
     await deps.audit.append({ kind: 'containment.freeze-changed', actor: by, subject: `freeze:${input.runbook ?? 'global'}`, data: entry });
     await deps.freeze.set(entry);
     const id = randomUUID();
-    await deps.bus.publish([createEvent(ContainmentFreezeChangedV1, entry, { id, source: '/soc/api', time: now, correlationid: `freeze-${id}`, tenantid: deps.tenantId })]);
+    await deps.bus.publish([createEvent(ContainmentFreezeChangedV2, entry, { id, source: '/soc/api', time: now, correlationid: `freeze-${id}`, tenantid: deps.tenantId })]);
     res.json({ ...(await deps.freeze.read()), changed: entry });
   });
 
@@ -188,5 +300,26 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
     };
   router.post('/api/v1/containment/:requestId/approve', requireRole('approver'), body, decideRoute('approve'));
   router.post('/api/v1/containment/:requestId/deny', requireRole('approver'), body, decideRoute('deny'));
+
+  const undoRoute = (step: UndoInput['step']) =>
+    async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
+      const text =
+        step === 'request'
+          ? UndoBody.parse(req.body ?? {}).reason
+          : step === 'approve'
+            ? UndoApproveBody.parse(req.body ?? {}).comment
+            : UndoDenyBody.parse(req.body ?? {}).comment;
+      const bindingHash = step === 'approve' ? UndoApproveBody.parse(req.body ?? {}).bindingHash : undefined;
+      const outcome = await decideUndo(deps, { step, requestId: req.params.requestId, principal: String(res.locals.principal), text, bindingHash });
+      if (!outcome.ok) {
+        problem(res, outcome.status, { type: problemType(outcome.code), title: outcome.title, detail: outcome.detail });
+        return;
+      }
+      res.status(202).json(outcome.body);
+    };
+  // Asking for an undo is an analyst's; approving or denying it an approver's (never the one who asked).
+  router.post('/api/v1/containment/:requestId/undo', requireRole('analyst'), body, undoRoute('request'));
+  router.post('/api/v1/containment/:requestId/undo/approve', requireRole('approver'), body, undoRoute('approve'));
+  router.post('/api/v1/containment/:requestId/undo/deny', requireRole('approver'), body, undoRoute('deny'));
   return router;
 }

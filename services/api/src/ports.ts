@@ -24,7 +24,7 @@ export interface CaseStore {
   /** Stores an event of a case; storing the same event twice changes nothing. */
   append(doc: CaseEventDoc): Promise<void>;
   events(alertId: string): Promise<CaseEventDoc[]>;
-  /** The stored `soc.containment.requested.v1` for a request id. */
+  /** The stored `soc.containment.requested.v2` for a request id. */
   findRequest(requestId: string): Promise<CaseEventDoc | undefined>;
   /** Creates the summary, or merges into it (see `mergeSummary`: decisions overwrite their revision's received stub, a newer revision overwrites an older one). */
   putSummary(summary: CaseSummary, replace: boolean): Promise<void>;

@@ -44,7 +44,7 @@ export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boo
       },
     };
   }
-  if (event.type === 'soc.decision.made.v1') {
+  if (event.type === 'soc.decision.made.v2') {
     const { alert, triage, actions } = event.data;
     return {
       replace: true,

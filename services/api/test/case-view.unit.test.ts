@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   AlertReceivedV1,
-  ContainmentApprovedV1,
-  ContainmentExecutedV1,
-  ContainmentRequestedV1,
-  DecisionMadeV1,
+  ContainmentApprovedV2,
+  ContainmentExecutedV2,
+  ContainmentRequestedV2,
+  DecisionMadeV2,
   NotificationSentV1,
   ProcessingFailedV1,
   type Alert,
@@ -36,10 +36,10 @@ const triage = {
 };
 const at = (s: number) => new Date(Date.UTC(2026, 10, 23, 10, 0, s));
 const received = createEvent(AlertReceivedV1, { alert, receivedAt: at(0).toISOString(), receivedVia: 'http', sender: 't', priority: 'high' }, { id: 'r', source: '/soc/ingestion', time: at(0), correlationid: 'corr-v', tenantid: 'contoso', subject: 'alt-v' });
-const decision = causedBy(received, DecisionMadeV1, { alert, triage, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: at(1) });
-const requested = causedBy(decision, ContainmentRequestedV1, { requestId: 'cr-1', alertId: 'alt-v', actionId: 'a', runbook: 'isolate-host', target: { entityId: 'host:web01', type: 'host', value: 'web01' }, reason: 'r', status: 'pending-approval', expiresAt: at(100).toISOString() }, { source: '/soc/containment', time: at(2) });
-const approved = causedBy(requested, ContainmentApprovedV1, { requestId: 'cr-1', alertId: 'alt-v', approver: 'alice', decidedAt: at(3).toISOString(), comment: 'go' }, { source: '/soc/api', time: at(3) });
-const executed = causedBy(approved, ContainmentExecutedV1, { requestId: 'cr-1', alertId: 'alt-v', runbook: 'isolate-host', target: requested.data.target, approvedBy: 'alice', dryRun: true, result: 'DRY RUN' }, { source: '/soc/containment', time: at(4) });
+const decision = causedBy(received, DecisionMadeV2, { alert, triage, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: at(1) });
+const requested = causedBy(decision, ContainmentRequestedV2, { requestId: 'cr-1', alertId: 'alt-v', actionId: 'a', runbook: 'isolate-host', target: { entityId: 'host:web01', type: 'host', value: 'web01' }, reason: 'r', status: 'pending-approval', expiresAt: at(100).toISOString() }, { source: '/soc/containment', time: at(2) });
+const approved = causedBy(requested, ContainmentApprovedV2, { requestId: 'cr-1', alertId: 'alt-v', approver: 'alice', decidedAt: at(3).toISOString(), comment: 'go' }, { source: '/soc/api', time: at(3) });
+const executed = causedBy(approved, ContainmentExecutedV2, { requestId: 'cr-1', alertId: 'alt-v', runbook: 'isolate-host', target: requested.data.target, approvedBy: 'alice', dryRun: true, result: 'DRY RUN' }, { source: '/soc/containment', time: at(4) });
 const failed = causedBy(executed, ProcessingFailedV1, { subscription: 'x', failedEventId: executed.id, failedEventType: executed.type, reason: 'MaxDeliveryCountExceeded', description: 'boom', deliveryCount: 5 }, { source: '/soc/bus', time: at(5) });
 const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
 
@@ -81,7 +81,7 @@ describe('case view', () => {
       const content = { ...alert, severity, status: severity === 'critical' ? ('in_progress' as const) : ('new' as const), modifiedAt };
       const version = { ...content, revision: alertRevisionOf(content, receivedAt) };
       const r = createEvent(AlertReceivedV1, { alert: version, receivedAt: receivedAt.toISOString(), receivedVia: 'http', sender: 'sentinel-playbook', priority: 'high' }, { id: `r-${severity}`, source: '/soc/ingestion', time: receivedAt, correlationid: 'corr-v', tenantid: 'contoso', subject: 'alt-v' });
-      const d = causedBy(r, DecisionMadeV1, { alert: version, triage: { ...triage, risk: { ...triage.risk, score } }, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: new Date(receivedAt.getTime() + 1000) });
+      const d = causedBy(r, DecisionMadeV2, { alert: version, triage: { ...triage, risk: { ...triage.risk, score } }, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: new Date(receivedAt.getTime() + 1000) });
       const n = causedBy(d, NotificationSentV1, { alertId: 'alt-v', actionId: `act-${severity}`, channel: 'email', destinations: ['soc@contoso.example'], subject: severity, deliveryId: `m-${severity}` }, { source: '/soc/notification', time: new Date(receivedAt.getTime() + 2000) });
       return { events: [r, d, n], key: version.revision.key };
     };

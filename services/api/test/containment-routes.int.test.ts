@@ -97,7 +97,7 @@ describe('containment routes', () => {
     expect(ok).toMatchObject({ status: 202, body: { decision: 'approved', approver: 'alice', approvals: 1, approvalsRequired: 1 } });
     const event = published.pop()!;
     expect(parseEvent(JSON.parse(JSON.stringify(event))).ok).toBe(true);
-    expect(event).toMatchObject({ type: 'soc.containment.approved.v1', tenantid: 'contoso', data: { requestId: 'cr-bind', bindingHash: f.bindingHash, approver: 'alice', changeRef: 'CRQ-9' } });
+    expect(event).toMatchObject({ type: 'soc.containment.approved.v2', tenantid: 'contoso', data: { requestId: 'cr-bind', bindingHash: f.bindingHash, approver: 'alice', changeRef: 'CRQ-9' } });
   });
 
   it('410 for an expired request and 409 for a decided one, never 202', async () => {
@@ -130,7 +130,7 @@ describe('containment routes', () => {
     expect((await call('root', 'PUT', '/api/v1/containment/freeze', { frozen: true })).status).toBe(400);
     const frozen = await call('root', 'PUT', '/api/v1/containment/freeze', { frozen: true, reason: 'runbook misbehaving' });
     expect(frozen).toMatchObject({ status: 200, body: { global: { frozen: true, by: 'root', reason: 'runbook misbehaving' } } });
-    expect(published.pop()).toMatchObject({ type: 'soc.containment.freeze-changed.v1', data: { frozen: true, by: 'root' } });
+    expect(published.pop()).toMatchObject({ type: 'soc.containment.freeze-changed.v2', data: { frozen: true, by: 'root' } });
     expect(audited.at(-1)).toMatchObject({ kind: 'containment.freeze-changed', actor: 'root' });
     expect((await call('vera', 'GET', '/api/v1/containment/freeze')).body).toMatchObject({ global: { frozen: true } });
     expect((await call('alice', 'POST', '/api/v1/containment/cr-frz/approve', { bindingHash: f.bindingHash })).body).toMatchObject({ status: 409, type: expect.stringContaining('frozen') });

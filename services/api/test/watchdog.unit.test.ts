@@ -90,7 +90,7 @@ describe('scanStalled over the case view', () => {
     const alert = alertNamed('alt-summary-lags');
     await project(receivedEvent(alert, t0));
     // Only the case event, not the summary: as when the decision's summary write is still to be retried.
-    await cases.append({ ...(await cases.events(alert.alertId))[0]!, eventId: 'dec-1', type: 'soc.decision.made.v1', time: later(2).toISOString(), data: {} });
+    await cases.append({ ...(await cases.events(alert.alertId))[0]!, eventId: 'dec-1', type: 'soc.decision.made.v2', time: later(2).toISOString(), data: {} });
     expect(await scanStalled(cases, later(400), 300_000)).toEqual([]);
   });
 

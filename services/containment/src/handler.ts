@@ -9,19 +9,24 @@ import {
   requestIdFor,
   evolve,
   freezeOf,
+  isReversible,
+  RUNBOOKS,
 } from '@soc/containment-requests';
 import {
-  ContainmentExecutedV1,
-  ContainmentFailedV1,
-  ContainmentRequestedV1,
+  ContainmentCheckDueV1,
+  ContainmentExecutedV2,
+  ContainmentFailedV2,
+  ContainmentRequestedV2,
+  ContainmentUndoneV1,
+  ContainmentVerifiedV1,
   type EventByType,
   type SocEvent,
   causedBy,
   clipText,
 } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
-import { AppError, type Clock, ErrorCode, describeError, isAppError } from '@soc/runtime';
-import type { ApprovalsRequired, AuditTrail, BlastRadiusLimits, FreezeSwitch, PreExecutionCheck, RequestLog, RunbookExecutor } from './ports.ts';
+import { AppError, type Clock, ErrorCode, describeError, isAppError, isRetryable } from '@soc/runtime';
+import type { ApprovalsRequired, AuditTrail, BlastRadiusLimits, FreezeSwitch, PreExecutionCheck, RequestLog, RunbookExecutor, RunbookVerification } from './ports.ts';
 
 /** What the containment handler needs. */
 export interface ContainmentDeps {
@@ -37,7 +42,25 @@ export interface ContainmentDeps {
   /** The policy re-check just before a runbook runs. */
   recheck: PreExecutionCheck;
   limits: BlastRadiusLimits;
+  /**
+   * How a real execution is checked while its API still reports it pending: the delay before check `attempt`
+   * (2, 3, …) and the last check, after which it is recorded as not in effect. Default {@link VERIFY_SCHEDULE}.
+   */
+  verifySchedule?: VerifySchedule;
 }
+
+/** When the checks of a real execution run (see {@link ContainmentDeps.verifySchedule}). */
+export interface VerifySchedule {
+  maxChecks: number;
+  delayMs(attempt: number): number;
+}
+
+/**
+ * 30 s, 1, 2, 4, 8 minutes, then every 10 minutes: 20 checks over about 2 h 45 min. A Defender isolation of an online
+ * device completes in minutes; one of an offline device stays queued in Defender until the device connects, and the
+ * request then fails verification with that finding (the action itself stays queued in Defender).
+ */
+export const VERIFY_SCHEDULE: VerifySchedule = { maxChecks: 20, delayMs: (attempt) => Math.min(30_000 * 2 ** Math.max(0, attempt - 2), 600_000) };
 
 const SOURCE = '/soc/containment';
 
@@ -68,6 +91,12 @@ const auditData = (data: Record<string, unknown>): Record<string, unknown> => au
 const MAX_RACES = 5;
 const HOUR_MS = 3_600_000;
 
+/**
+ * A runbook's error that asks to come back later: an AppError its adapter classified as retryable (429 with
+ * Retry-After, 5xx, a network failure). Anything else (a 403, a 404, an error no adapter classified) fails the step.
+ */
+const isPassing = (error: unknown): boolean => isAppError(error) && isRetryable(error);
+
 // The request id is the library's (a case card names the same request): re-exported for this service's callers.
 export { requestIdFor };
 
@@ -90,6 +119,9 @@ function actorOf(event: RequestEvent): string {
     case 'undo-requested':
     case 'undo-denied':
       return event.by;
+    case 'execution-deferred':
+    case 'undo-deferred':
+    case 'undo-refused':
     case 'verification-started':
     case 'verified':
     case 'verification-failed':
@@ -154,10 +186,10 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     }
   };
 
-  const requestedEvent = (event: EventByType<'soc.decision.made.v1'>, r: ContainmentRequest) =>
+  const requestedEvent = (event: EventByType<'soc.decision.made.v2'>, r: ContainmentRequest) =>
     causedBy(
       event,
-      ContainmentRequestedV1,
+      ContainmentRequestedV2,
       {
         requestId: r.requestId,
         alertId: r.alertId,
@@ -169,26 +201,62 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         expiresAt: r.expiresAt,
         bindingHash: r.bindingHash,
         approvalsRequired: r.approvalsRequired,
+        ...(Object.keys(r.arguments).length > 0 ? { arguments: { ...r.arguments } } : {}),
+        reversible: RUNBOOKS[r.runbook].reversible,
+        ...(RUNBOOKS[r.runbook].cannotBeUndone !== undefined ? { cannotBeUndone: RUNBOOKS[r.runbook].cannotBeUndone } : {}),
       },
       { source: SOURCE, time: deps.clock.now(), key: r.actionId },
     );
   const executed = (event: SocEvent, r: ContainmentRequest) =>
     causedBy(
       event,
-      ContainmentExecutedV1,
-      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown', dryRun: r.dryRun ?? deps.runbooks.isDryRun(r.runbook), result: clipText(r.result ?? '', 4096) },
+      ContainmentExecutedV2,
+      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown', dryRun: r.dryRun ?? deps.runbooks.isDryRun(r.runbook), result: clipText(r.result ?? '', 4096), ...(r.effect !== undefined ? { effect: r.effect } : {}) },
       { source: SOURCE, time: deps.clock.now() },
     );
   const failed = (event: SocEvent, r: ContainmentRequest, error: string) =>
-    causedBy(event, ContainmentFailedV1, { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, error: clipText(error, 4096) }, { source: SOURCE, time: deps.clock.now() });
+    causedBy(event, ContainmentFailedV2, { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, error: clipText(error, 4096) }, { source: SOURCE, time: deps.clock.now() });
 
-  /** The outcome of a request that is closed, announced again (a redelivery changes nothing). */
+  const verified = (event: SocEvent, r: ContainmentRequest, outcome: 'in-effect' | 'not-in-effect') =>
+    causedBy(
+      event,
+      ContainmentVerifiedV1,
+      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, outcome, finding: clipText(r.verification ?? '', 4096) },
+      { source: SOURCE, time: deps.clock.now(), key: `${r.requestId}:verified` },
+    );
+  const undone = (event: SocEvent, r: ContainmentRequest) =>
+    causedBy(
+      event,
+      ContainmentUndoneV1,
+      {
+        requestId: r.requestId,
+        alertId: r.alertId,
+        runbook: r.runbook,
+        target: r.target,
+        outcome: r.status === 'undone' ? 'undone' : 'undo-failed',
+        approvedBy: r.undo?.approvals.map((a) => a.approver).join(', ') || 'unknown',
+        result: clipText(r.undo?.result ?? '', 4096),
+      },
+      { source: SOURCE, time: deps.clock.now(), key: `${r.requestId}:undo:${r.undo?.requestedAt ?? ''}` },
+    );
+
+  /** The outcome of a request that is closed, announced again (a redelivery changes nothing; the ids repeat). */
   const announce = (event: SocEvent, r: ContainmentRequest): SocEvent[] => {
     switch (r.status) {
       case 'executed':
+      case 'verifying':
         return [executed(event, r)];
+      case 'done':
+      case 'undo-pending-approval':
+      case 'undo-approved':
+      case 'undoing':
+      case 'undone':
+      case 'undo-failed':
+        // The undo's outcome is announced by the undo's own events; an approval's redelivery repeats the action's.
+        return [executed(event, r), verified(event, r, 'in-effect')];
       case 'failed':
-        return [failed(event, r, r.result ?? 'failed')];
+        // Failed at execution, or executed and found not in effect.
+        return r.verification !== undefined ? [executed(event, r), verified(event, r, 'not-in-effect'), failed(event, r, r.result ?? 'failed')] : [failed(event, r, r.result ?? 'failed')];
       case 'refused':
         return [failed(event, r, `refused before execution: ${r.result ?? ''}`)];
       case 'expired':
@@ -199,14 +267,6 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       case 'approved':
       case 'executing':
       case 'denied':
-      // Verification and undo are announced when they happen (issue 14's runbooks), not again on a redelivery.
-      case 'verifying':
-      case 'done':
-      case 'undo-pending-approval':
-      case 'undo-approved':
-      case 'undoing':
-      case 'undone':
-      case 'undo-failed':
         return [];
     }
   };
@@ -224,7 +284,54 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     return deps.recheck(r);
   };
 
-  /** From `approved`: re-check, record the start, run once, record the result. */
+  const schedule = deps.verifySchedule ?? VERIFY_SCHEDULE;
+
+  /** Containment's timer: check the request again at the delay before check `attempt`. */
+  const checkDue = (event: SocEvent, r: ContainmentRequest, attempt: number) =>
+    causedBy(
+      event,
+      ContainmentCheckDueV1,
+      { requestId: r.requestId, alertId: r.alertId, attempt },
+      { source: SOURCE, time: deps.clock.now(), key: `${r.requestId}:check:${attempt}`, deliverAt: new Date(deps.clock.now().getTime() + schedule.delayMs(attempt)) },
+    );
+
+  /**
+   * From `executed` (a real execution) or `verifying`: ask the runbook whether its change is in effect and record
+   * what it found. Not yet (the API still reports it pending, or could not be asked for a passing reason): the next
+   * check is scheduled (`soc.containment.check-due.v1` with deliverat), until the last one records it as not in effect.
+   * Never throws after the execution was recorded, so the executed event is never lost to a retry.
+   */
+  const verifyStep = async (event: SocEvent, request: ContainmentRequest, attempt: number): Promise<SocEvent[]> => {
+    let current = request;
+    if (current.status === 'executed') {
+      if (current.dryRun !== false) return []; // a dry run changed nothing to check
+      const started = await run(current.requestId, () => ({ kind: 'start-verification', at: now() }), 'containment');
+      if (!started.decision.ok || !started.request) return [];
+      current = started.request;
+    }
+    if (current.status !== 'verifying') return [];
+    let found: RunbookVerification;
+    try {
+      found = await deps.runbooks.verify(current);
+    } catch (error) {
+      found = isPassing(error) ? { outcome: 'not-yet', finding: `could not check yet: ${describeError(error)}` } : { outcome: 'not-in-effect', finding: `could not check: ${describeError(error)}` };
+    }
+    if (found.outcome === 'not-yet') {
+      if (attempt < schedule.maxChecks) return [checkDue(event, current, attempt + 1)];
+      found = { outcome: 'not-in-effect', finding: `not in effect after ${attempt} checks: ${found.finding}` };
+    }
+    const outcome = found.outcome;
+    const recorded = await run(current.requestId, () => ({ kind: 'record-verification', at: now(), outcome, finding: clipText(found.finding, 2048) }), 'containment');
+    if (!recorded.decision.ok || !recorded.request) return [];
+    const r = recorded.request;
+    return r.status === 'done' ? [verified(event, r, 'in-effect')] : [verified(event, r, 'not-in-effect'), failed(event, r, r.result ?? found.finding)];
+  };
+
+  /**
+   * From `approved`: re-check, record the start, run once, record the result; a real execution is then verified. A
+   * retryable answer of the runbook's API (429 with Retry-After, 5xx) defers the request back to approved and throws,
+   * so the bus delivers the approval again after the wait and the idempotent runbook runs again.
+   */
   const execute = async (event: SocEvent, approved: ContainmentRequest): Promise<SocEvent[]> => {
     const refusal = await refusalOf(approved);
     if (refusal !== undefined) {
@@ -237,22 +344,51 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     let result: RequestCommand;
     try {
       const output = await deps.runbooks.execute(started.request);
-      result = { kind: 'record-result', at: now(), outcome: 'succeeded', result: output, dryRun: deps.runbooks.isDryRun(started.request.runbook) };
+      result = { kind: 'record-result', at: now(), outcome: 'succeeded', result: output.summary, dryRun: deps.runbooks.isDryRun(started.request.runbook), effect: output.effect };
     } catch (error) {
+      if (isPassing(error)) {
+        await run(approved.requestId, () => ({ kind: 'defer-execution', at: now(), reason: clipText(describeError(error), 1024) }), 'containment');
+        throw error;
+      }
       result = { kind: 'record-result', at: now(), outcome: 'failed', error: describeError(error) };
     }
     const done = await run(approved.requestId, () => result, 'containment');
-    return done.request ? announce(event, done.request) : [];
+    if (!done.request) return [];
+    const announced = announce(event, done.request);
+    return done.request.status === 'executed' && done.request.dryRun === false ? [...announced, ...(await verifyStep(event, done.request, 1))] : announced;
   };
 
-  const onDecision = async (event: EventByType<'soc.decision.made.v1'>) => {
+  /** From `undo-approved`: the freeze, then record the start, undo once, record the result. Retryable answers defer. */
+  const undoStep = async (event: SocEvent, approved: ContainmentRequest): Promise<SocEvent[]> => {
+    const frozen = freezeOf(await deps.freeze.read(), approved.runbook);
+    if (frozen) {
+      await run(approved.requestId, () => ({ kind: 'refuse-undo', at: now(), reason: `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by}: ${frozen.reason})` }), 'containment');
+      return [];
+    }
+    const started = await run(approved.requestId, () => ({ kind: 'start-undo', at: now() }), 'containment');
+    if (!started.decision.ok || !started.request) return [];
+    let result: RequestCommand;
+    try {
+      result = { kind: 'record-undo-result', at: now(), outcome: 'succeeded', result: await deps.runbooks.undo(started.request) };
+    } catch (error) {
+      if (isPassing(error)) {
+        await run(approved.requestId, () => ({ kind: 'defer-undo', at: now(), reason: clipText(describeError(error), 1024) }), 'containment');
+        throw error;
+      }
+      result = { kind: 'record-undo-result', at: now(), outcome: 'failed', error: describeError(error) };
+    }
+    const done = await run(approved.requestId, () => result, 'containment');
+    return done.request ? [undone(event, done.request)] : [];
+  };
+
+  const onDecision = async (event: EventByType<'soc.decision.made.v2'>) => {
     const emit: SocEvent[] = [];
     const at = deps.clock.now();
     const { alert } = event.data;
     for (const action of event.data.actions) {
       if (action.kind !== 'RunContainment') continue;
       const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
-      const bound = { requestId, runbook: action.runbook, target: action.target, arguments: {}, tenantId: alert.tenantId };
+      const bound = { requestId, runbook: action.runbook, target: action.target, arguments: action.arguments ?? {}, tenantId: alert.tenantId };
       const facts = {
         ...bound,
         alertId: alert.alertId,
@@ -283,7 +419,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     return { emit };
   };
 
-  const onApproved = async (event: EventByType<'soc.containment.approved.v1'>) => {
+  const onApproved = async (event: EventByType<'soc.containment.approved.v2'>) => {
     const { requestId, approver } = event.data;
     const { request } = await deps.requests.load(requestId);
     if (!request) return NOTHING; // not ours: the API only publishes approvals of requests it read
@@ -297,13 +433,15 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         // Approved by an earlier delivery that stopped before the start was recorded: carry on from the re-check.
         return { emit: await execute(event, request) };
       case 'executed':
+      case 'verifying':
+        // A real execution whose check was never scheduled (the process stopped): check it now.
+        return { emit: [...announce(event, request), ...(await verifyStep(event, request, 1))] };
       case 'failed':
       case 'refused':
       case 'expired':
       case 'voided':
       case 'denied':
       // Past execution (verified, being undone or undone): an approval of the action has nothing left to start.
-      case 'verifying':
       case 'done':
       case 'undo-pending-approval':
       case 'undo-approved':
@@ -324,6 +462,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       comment: event.data.comment,
       changeRef: event.data.changeRef,
       frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined,
+      confirmedIrreversible: event.data.confirmedIrreversible,
     });
     const approved = await run(requestId, command, approver);
     if (!approved.decision.ok) {
@@ -345,7 +484,7 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     return NOTHING;
   };
 
-  const onFreezeChanged = async (event: EventByType<'soc.containment.freeze-changed.v1'>) => {
+  const onFreezeChanged = async (event: EventByType<'soc.containment.freeze-changed.v2'>) => {
     if (!event.data.frozen) return NOTHING;
     const { by, reason, runbook } = event.data;
     const scope = runbook ?? 'every runbook';
@@ -360,10 +499,96 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     return NOTHING;
   };
 
+  // Containment's timer: the next check of a real execution still pending at its API.
+  const onCheckDue = async (event: EventByType<'soc.containment.check-due.v1'>) => {
+    const { request } = await deps.requests.load(event.data.requestId);
+    if (!request || (request.status !== 'verifying' && request.status !== 'executed')) return NOTHING;
+    return { emit: await verifyStep(event, request, event.data.attempt) };
+  };
+
+  // Someone asks to undo a done action: recorded (with its own binding hash) to await its own approval.
+  const onUndoRequested = async (event: EventByType<'soc.containment.undo-requested.v1'>) => {
+    const { requestId, requestedBy, reason } = event.data;
+    const loaded = await deps.requests.load(requestId);
+    if (!loaded.request) return NOTHING;
+    const runbook = loaded.request.runbook;
+    const command = async (): Promise<RequestCommand> => ({
+      kind: 'request-undo',
+      at: now(),
+      by: requestedBy,
+      reason,
+      reversible: isReversible(runbook),
+      frozen: freezeOf(await deps.freeze.read(), runbook) !== undefined,
+    });
+    const asked = await run(requestId, command, requestedBy);
+    // A redelivery finds the undo already asked (undo-pending-approval): nothing to say again.
+    if (!asked.decision.ok && asked.request?.undo?.requestedAt !== undefined && asked.request.status === 'undo-pending-approval') return NOTHING;
+    if (!asked.decision.ok) await auditRejection(asked.request, requestId, requestedBy, await command(), asked.decision);
+    return NOTHING;
+  };
+
+  // An approver approves or denies an undo; an approved one runs once (a redelivery announces its outcome again).
+  const onUndoDecided = async (event: EventByType<'soc.containment.undo-decided.v1'>) => {
+    const { requestId, approver, decision, comment } = event.data;
+    const { request } = await deps.requests.load(requestId);
+    if (!request) return NOTHING;
+    switch (request.status) {
+      case 'undoing': {
+        // Started by a delivery that never recorded its result: never run it again.
+        const closed = await run(requestId, () => ({ kind: 'record-undo-result', at: now(), outcome: 'failed', error: outcomeUnknown(request).replace('during execution', 'during the undo') }), 'containment');
+        return { emit: closed.request ? [undone(event, closed.request)] : [] };
+      }
+      case 'undo-approved':
+        return { emit: await undoStep(event, request) };
+      case 'undone':
+      case 'undo-failed':
+        return { emit: [undone(event, request)] };
+      case 'undo-pending-approval':
+        break;
+      // Nothing to undo (or not yet): the decider refuses the command with the reason, which is audited.
+      case 'pending-approval':
+      case 'approved':
+      case 'executing':
+      case 'executed':
+      case 'verifying':
+      case 'done':
+      case 'failed':
+      case 'refused':
+      case 'denied':
+      case 'expired':
+      case 'voided':
+        break;
+    }
+    if (decision === 'denied') {
+      const command: RequestCommand = { kind: 'deny-undo', at: now(), approver, comment };
+      const denied = await run(requestId, () => command, approver);
+      if (!denied.decision.ok) await auditRejection(denied.request, requestId, approver, command, denied.decision);
+      return NOTHING;
+    }
+    const command = async (): Promise<RequestCommand> => ({
+      kind: 'approve-undo',
+      at: now(),
+      approver,
+      bindingHash: event.data.bindingHash ?? '',
+      comment,
+      frozen: freezeOf(await deps.freeze.read(), request.runbook) !== undefined,
+    });
+    const approved = await run(requestId, command, approver);
+    if (!approved.decision.ok) {
+      await auditRejection(approved.request, requestId, approver, await command(), approved.decision);
+      return NOTHING;
+    }
+    if (approved.request?.status !== 'undo-approved') return NOTHING; // a first approval of two
+    return { emit: await undoStep(event, approved.request) };
+  };
+
   return dispatch('containment', {
-    'soc.decision.made.v1': onDecision,
-    'soc.containment.approved.v1': onApproved,
+    'soc.decision.made.v2': onDecision,
+    'soc.containment.approved.v2': onApproved,
     'soc.containment.denied.v1': onDenied,
-    'soc.containment.freeze-changed.v1': onFreezeChanged,
+    'soc.containment.freeze-changed.v2': onFreezeChanged,
+    'soc.containment.check-due.v1': onCheckDue,
+    'soc.containment.undo-requested.v1': onUndoRequested,
+    'soc.containment.undo-decided.v1': onUndoDecided,
   });
 }

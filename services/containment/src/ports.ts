@@ -3,11 +3,18 @@ import type { ContainmentRunbook } from '@soc/contracts';
 
 export type { AuditEntry, AuditTrail, ContainmentRequest, FreezeSwitch, RequestLog, RequestStatus } from '@soc/containment-requests';
 
-/** Runs approved runbooks. Runbooks must be idempotent: blocking an address twice is harmless. */
+/**
+ * Runs approved runbooks, checks and undoes them: each runbook for real when configured ({@link RunbookAdapter}),
+ * otherwise as a dry run. Every call is idempotent per request id.
+ */
 export interface RunbookExecutor {
   /** Whether `runbook` runs as a dry run here (recorded on the request and its executed event). */
   isDryRun(runbook: ContainmentRunbook): boolean;
-  execute(request: ContainmentRequest): Promise<string>;
+  execute(request: ContainmentRequest): Promise<RunbookExecuted>;
+  /** Whether a real execution took effect (its recorded `effect`). */
+  verify(request: ContainmentRequest): Promise<RunbookVerification>;
+  /** Puts back what a real execution changed; throws a non-retryable AppError when the runbook has no undo. */
+  undo(request: ContainmentRequest): Promise<string>;
 }
 
 /**

@@ -3,16 +3,19 @@ import { SUBSCRIPTIONS } from '@soc/contracts';
 import { DEFAULT_POLICY_URL, containmentRefusal, loadContainmentPolicy } from '@soc/guardrails';
 import type { ServiceModule } from '@soc/platform';
 import { readFileSync } from 'node:fs';
-import { ConfiguredRunbooks, type RealRunbooks } from './adapters/configured-runbooks.ts';
+import type { ContainmentRunbook } from '@soc/contracts';
+import { ConfiguredRunbooks } from './adapters/configured-runbooks.ts';
+import { defenderRunbooks } from './adapters/defender/defender-adapters.ts';
 import { ClientSecretDefenderCredential, DefenderClient } from './adapters/defender/defender-client.ts';
 import { DefenderIndicatorRunbook } from './adapters/defender/defender-indicator-runbook.ts';
 import { DefenderIsolateHostRunbook } from './adapters/defender/defender-runbook.ts';
 import { ContainmentConfig } from './config.ts';
 import { makeContainmentHandler } from './handler.ts';
+import type { RunbookAdapter } from './ports.ts';
 
-/** The Defender for Endpoint runbooks, when their credentials are configured. */
-function realRunbooksOf(config: ContainmentConfig): RealRunbooks | undefined {
-  if (config.DEFENDER_TENANT_ID === undefined || config.DEFENDER_CLIENT_ID === undefined || config.DEFENDER_CLIENT_SECRET_FILE === undefined) return undefined;
+/** The real runbooks whose credentials are configured: Defender for Endpoint's. */
+function realRunbooksOf(config: ContainmentConfig): Partial<Record<ContainmentRunbook, RunbookAdapter>> {
+  if (config.DEFENDER_TENANT_ID === undefined || config.DEFENDER_CLIENT_ID === undefined || config.DEFENDER_CLIENT_SECRET_FILE === undefined) return {};
   const clientSecret = readFileSync(config.DEFENDER_CLIENT_SECRET_FILE, 'utf8').trim();
   if (clientSecret === '') throw new Error('DEFENDER_CLIENT_SECRET_FILE: the file is empty');
   const credential = new ClientSecretDefenderCredential({
@@ -22,7 +25,7 @@ function realRunbooksOf(config: ContainmentConfig): RealRunbooks | undefined {
     ...(config.DEFENDER_AUTHORITY_HOST !== undefined ? { authorityHost: config.DEFENDER_AUTHORITY_HOST } : {}),
   });
   const client = new DefenderClient({ credential, ...(config.DEFENDER_API_BASE_URL !== undefined ? { baseUrl: config.DEFENDER_API_BASE_URL } : {}) });
-  return { isolateHost: new DefenderIsolateHostRunbook(client, { defaultIsolation: config.DEFENDER_ISOLATION_TYPE }), indicators: new DefenderIndicatorRunbook(client) };
+  return defenderRunbooks({ isolateHost: new DefenderIsolateHostRunbook(client, { defaultIsolation: config.DEFENDER_ISOLATION_TYPE }), indicators: new DefenderIndicatorRunbook(client) });
 }
 
 /** Composition of the containment service (embedded default: dry-run runbooks; real ones by configuration, one at a time). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfiguredRunbooks } from '../src/adapters/configured-runbooks.ts';
 import { ContainmentConfig } from '../src/config.ts';
+import type { ContainmentRequest, RunbookAdapter } from '../src/ports.ts';
 
 describe('which runbooks execute for real', () => {
   it('only those of the allow-list, with CONTAINMENT_DRY_RUN=false; every other stays a dry run', () => {
@@ -21,10 +22,31 @@ describe('which runbooks execute for real', () => {
     expect(issues({ CONTAINMENT_DRY_RUN: 'maybe' })).toHaveLength(1);
   });
 
-  it('a runbook that cannot execute for real yet, or Defender without credentials, stops the start', () => {
-    expect(() => new ConfiguredRunbooks(['rotate-secret'], undefined)).toThrow(/rotate-secret cannot execute for real yet/);
-    expect(() => new ConfiguredRunbooks(['isolate-host'], undefined)).toThrow(/no Defender credentials/);
-    const none = new ConfiguredRunbooks([], undefined);
+  it('a runbook listed for real execution without its adapter (credentials, settings) stops the start', () => {
+    expect(() => new ConfiguredRunbooks(['rotate-secret'], {})).toThrow(/names rotate-secret, but no adapter for it is configured/);
+    expect(() => new ConfiguredRunbooks(['isolate-host', 'block-ip'], {})).toThrow(/isolate-host, block-ip, but no adapter for them/);
+    const none = new ConfiguredRunbooks([], {});
     expect(none.isDryRun('block-ip')).toBe(true);
+  });
+
+  it('runs, verifies and undoes through the adapter of an allowed runbook only; every other is a dry run that verifies and undoes nothing', async () => {
+    const calls: string[] = [];
+    const adapter: RunbookAdapter = {
+      dryRun: async () => 'would block',
+      execute: async (r) => (calls.push(`execute ${r.requestId}`), { summary: 'blocked', effect: { indicatorId: '7' } }),
+      verify: async (_r, effect) => (calls.push(`verify ${effect.indicatorId}`), { outcome: 'in-effect', finding: 'present' }),
+      undo: async (_r, effect) => (calls.push(`undo ${effect.indicatorId}`), 'deleted'),
+    };
+    const runbooks = new ConfiguredRunbooks(['block-ip'], { 'block-ip': adapter, 'block-url': adapter });
+    const request = (runbook: 'block-ip' | 'block-url', extra: Partial<ContainmentRequest> = {}) => ({ requestId: `r-${runbook}`, runbook, target: { entityId: 'e', type: 'ip', value: '203.0.113.9' }, approvals: [], ...extra }) as unknown as ContainmentRequest;
+    expect(runbooks.isDryRun('block-ip')).toBe(false);
+    expect(runbooks.isDryRun('block-url')).toBe(true); // has an adapter but is not allowed
+    expect(await runbooks.execute(request('block-ip'))).toEqual({ summary: 'blocked', effect: { indicatorId: '7' } });
+    expect((await runbooks.execute(request('block-url'))).summary).toMatch(/^DRY RUN: would/);
+    expect(await runbooks.verify(request('block-ip', { dryRun: false, effect: { indicatorId: '7' } }))).toEqual({ outcome: 'in-effect', finding: 'present' });
+    expect(await runbooks.undo(request('block-ip', { dryRun: false, effect: { indicatorId: '7' } }))).toBe('deleted');
+    // A request that ran as a dry run (before the runbook was allowed) is never verified or undone for real.
+    await expect(runbooks.undo(request('block-ip', { dryRun: true }))).rejects.toThrow(/dry run changed nothing/);
+    expect(calls).toEqual(['execute r-block-ip', 'verify 7', 'undo 7']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ContainmentApprovedV1, ContainmentFreezeChangedV1, type SocEvent, createEvent, parseEvent } from '@soc/contracts';
+import { ContainmentApprovedV2, ContainmentFreezeChangedV2, type SocEvent, createEvent, parseEvent } from '@soc/contracts';
 import { sampleAlert } from '@soc/contracts/testing';
 import { SqliteStateStore } from '@soc/state';
 import { requestIdFor } from '../src/handler.ts';
@@ -21,10 +21,10 @@ const decision = decisionFor(alert, { actionId: 'act-1', runbook: 'block-ip', ta
 const requestId = requestIdFor('alt-x', 'block-ip', target.entityId);
 let approvalSeq = 0;
 const approve = (approver: string, bindingHash: string | undefined, id = `ap-${++approvalSeq}`) =>
-  createEvent(ContainmentApprovedV1, { requestId, alertId: 'alt-x', approver, decidedAt: '2026-11-23T10:05:00.000Z', comment: 'ok', ...(bindingHash ? { bindingHash } : {}) }, { ...ENV, id }) as SocEvent;
+  createEvent(ContainmentApprovedV2, { requestId, alertId: 'alt-x', approver, decidedAt: '2026-11-23T10:05:00.000Z', comment: 'ok', ...(bindingHash ? { bindingHash } : {}) }, { ...ENV, id }) as SocEvent;
 const hashOf = (out: { emit: readonly SocEvent[] }) => {
-  const requested = out.emit.find((e) => e.type === 'soc.containment.requested.v1');
-  if (requested?.type !== 'soc.containment.requested.v1' || !requested.data.bindingHash) throw new Error('no request announced');
+  const requested = out.emit.find((e) => e.type === 'soc.containment.requested.v2');
+  if (requested?.type !== 'soc.containment.requested.v2' || !requested.data.bindingHash) throw new Error('no request announced');
   return requested.data.bindingHash;
 };
 
@@ -39,7 +39,7 @@ describe('containment lifecycle on SQLite', () => {
     expect((await c.handle(approve('alice', 'f'.repeat(64)))).emit).toEqual([]);
     expect(runbooks.runs).toBe(0);
     expect(c.audit.kinds().filter((k) => k === 'containment.approve-refused')).toHaveLength(2);
-    expect((await c.handle(approve('alice', hash))).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v1']);
+    expect((await c.handle(approve('alice', hash))).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v2']);
     expect(runbooks.runs).toBe(1);
   });
 
@@ -64,7 +64,7 @@ describe('containment lifecycle on SQLite', () => {
     expect(runbooks.runs).toBe(0);
     expect(await c.requests.get(requestId)).toMatchObject({ status: 'pending-approval', approvals: [{ approver: 'alice' }] });
     const out = await c.handle(approve('bob', hash));
-    expect(out.emit[0]).toMatchObject({ type: 'soc.containment.executed.v1', data: { approvedBy: 'alice, bob' } });
+    expect(out.emit[0]).toMatchObject({ type: 'soc.containment.executed.v2', data: { approvedBy: 'alice, bob' } });
     expect(runbooks.runs).toBe(1);
   });
 
@@ -80,7 +80,7 @@ describe('containment lifecycle on SQLite', () => {
     expect((await c.requests.get(requestId))?.status).toBe('executing');
     const redelivered = await c.handle(approval);
     expect(runbooks.runs).toBe(1);
-    expect(redelivered.emit[0]).toMatchObject({ type: 'soc.containment.failed.v1' });
+    expect(redelivered.emit[0]).toMatchObject({ type: 'soc.containment.failed.v2' });
     expect((redelivered.emit[0]!.data as { error: string }).error).toMatch(/^outcome unknown: the process stopped during execution; check ip 185\.220\.101\.4 by hand/);
     expect((await c.requests.get(requestId))?.status).toBe('failed');
   });
@@ -93,8 +93,8 @@ describe('containment lifecycle on SQLite', () => {
     const approval = approve('alice', hash, 'ap-crash2');
     await expect(c.handle(approval)).rejects.toThrow('process killed');
     expect(runbooks.runs).toBe(0);
-    expect((await c.handle(approval)).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v1']);
-    expect((await c.handle(approval)).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v1']);
+    expect((await c.handle(approval)).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v2']);
+    expect((await c.handle(approval)).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v2']);
     expect(runbooks.runs).toBe(1);
   });
 
@@ -105,7 +105,7 @@ describe('containment lifecycle on SQLite', () => {
     const decisions = targets.map((t, i) => decisionFor(sampleAlert({ alertId: `alt-r${i}`, sender: 'siem' }), { actionId: `act-r${i}`, runbook: 'block-ip', target: t }, `d-r${i}`));
     const hashes: string[] = [];
     for (const d of decisions) hashes.push(hashOf(await c.handle(d)));
-    const approvals = targets.map((t, i) => createEvent(ContainmentApprovedV1, { requestId: requestIdFor(`alt-r${i}`, 'block-ip', t.entityId), alertId: `alt-r${i}`, approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '', bindingHash: hashes[i] }, { ...ENV, id: `ap-r${i}` }) as SocEvent);
+    const approvals = targets.map((t, i) => createEvent(ContainmentApprovedV2, { requestId: requestIdFor(`alt-r${i}`, 'block-ip', t.entityId), alertId: `alt-r${i}`, approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '', bindingHash: hashes[i] }, { ...ENV, id: `ap-r${i}` }) as SocEvent);
     for (let round = 0; round < 2; round++) {
       for (const d of decisions) await c.handle(d);
       await Promise.all(approvals.map((a) => c.handle(a)));
@@ -118,12 +118,12 @@ describe('containment lifecycle on SQLite', () => {
     const runbooks = new CountingRunbooks();
     const c = setupContainment({ store: sqlite(), runbooks });
     const hash = hashOf(await c.handle(decision));
-    const freeze = (frozen: boolean, id: string) => createEvent(ContainmentFreezeChangedV1, { frozen, reason: 'incident', by: 'root', at: '2026-11-23T10:01:00.000Z' }, { ...ENV, id }) as SocEvent;
+    const freeze = (frozen: boolean, id: string) => createEvent(ContainmentFreezeChangedV2, { frozen, reason: 'incident', by: 'root', at: '2026-11-23T10:01:00.000Z' }, { ...ENV, id }) as SocEvent;
     await c.freeze.set({ frozen: true, by: 'root', at: '2026-11-23T10:01:00.000Z', reason: 'incident' });
     await c.handle(freeze(true, 'f-1'));
     expect(await c.requests.get(requestId)).toMatchObject({ status: 'voided', decidedBy: 'root' });
     expect(c.audit.entries.find((e) => e.kind === 'containment.voided')).toMatchObject({ actor: 'root', subject: requestId });
-    expect((await c.handle(approve('alice', hash))).emit.map((e) => e.type)).toEqual(['soc.containment.failed.v1']);
+    expect((await c.handle(approve('alice', hash))).emit.map((e) => e.type)).toEqual(['soc.containment.failed.v2']);
     expect(runbooks.runs).toBe(0);
     const other = decisionFor(sampleAlert({ alertId: 'alt-y', sender: 'siem' }), { actionId: 'act-y', runbook: 'block-ip', target }, 'd-y');
     expect((await c.handle(other)).emit).toEqual([]);
@@ -131,7 +131,7 @@ describe('containment lifecycle on SQLite', () => {
     await c.freeze.set({ frozen: false, by: 'root', at: '2026-11-23T10:02:00.000Z', reason: 'over' });
     await c.handle(freeze(false, 'f-2'));
     const third = decisionFor(sampleAlert({ alertId: 'alt-z', sender: 'siem' }), { actionId: 'act-z', runbook: 'block-ip', target }, 'd-z');
-    expect((await c.handle(third)).emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
+    expect((await c.handle(third)).emit.map((e) => e.type)).toEqual(['soc.containment.requested.v2']);
   });
 
   it('the pre-execution re-check refuses on a freeze set after the approval, an unreadable freeze, the caps and the policy', async () => {
@@ -148,9 +148,9 @@ describe('containment lifecycle on SQLite', () => {
     const ask = async (alertId: string, t: typeof target) => {
       const d = decisionFor(sampleAlert({ alertId, sender: 'siem' }), { actionId: `act-${alertId}`, runbook: 'block-ip', target: t }, `d-${alertId}`);
       hash = hashOf(await c.handle(d));
-      const a = createEvent(ContainmentApprovedV1, { requestId: requestIdFor(alertId, 'block-ip', t.entityId), alertId, approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '', bindingHash: hash }, { ...ENV, id: `ap-${alertId}` }) as SocEvent;
+      const a = createEvent(ContainmentApprovedV2, { requestId: requestIdFor(alertId, 'block-ip', t.entityId), alertId, approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '', bindingHash: hash }, { ...ENV, id: `ap-${alertId}` }) as SocEvent;
       const out = await c.handle(a);
-      return out.emit[0]!.type === 'soc.containment.executed.v1' ? 'executed' : (out.emit[0]!.data as { error: string }).error;
+      return out.emit[0]!.type === 'soc.containment.executed.v2' ? 'executed' : (out.emit[0]!.data as { error: string }).error;
     };
     const t2 = { entityId: 'ip:198.51.100.7', type: 'ip', value: '198.51.100.7' };
     const t3 = { entityId: 'ip:198.51.100.8', type: 'ip', value: '198.51.100.8' };
@@ -176,6 +176,6 @@ describe('containment lifecycle on SQLite', () => {
     await expect(broken.handle(approve('alice', hash, 'ap-f'))).rejects.toThrow('state down');
     expect((await c.requests.get(requestId))?.status).toBe('pending-approval');
     expect(runbooks.runs).toBe(0);
-    expect((await c.handle(approve('alice', hash, 'ap-f'))).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v1']);
+    expect((await c.handle(approve('alice', hash, 'ap-f'))).emit.map((e) => e.type)).toEqual(['soc.containment.executed.v2']);
   });
 });

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { ContainmentApprovedV1, ContainmentDeniedV1, DecisionMadeV1, type Alert, createEvent, parseEvent } from '@soc/contracts';
+import { ContainmentApprovedV2, ContainmentDeniedV1, DecisionMadeV2, type Alert, createEvent, parseEvent } from '@soc/contracts';
 import { SAMPLE_ENTITIES, sampleAlert } from '@soc/contracts/testing';
 import { requestIdFor } from '../src/handler.ts';
-import type { ContainmentRequest, RunbookExecutor } from '../src/ports.ts';
-import { ENV as env, decisionFor, setupContainment } from './support/index.ts';
+import type { ContainmentRequest } from '../src/ports.ts';
+import { ENV as env, type FakeRunbooks, decisionFor, executor, setupContainment } from './support/index.ts';
 
 const alert: Alert = sampleAlert({ alertId: 'alt-c', entities: [SAMPLE_ENTITIES.externalIp] });
 const decision = decisionFor(alert, { actionId: 'act-block', runbook: 'block-ip', target: { entityId: 'ip:185.220.101.4', type: 'ip', value: '185.220.101.4' } });
 const requestId = requestIdFor('alt-c', 'block-ip', 'ip:185.220.101.4');
 
-function setup(runbooks?: RunbookExecutor) {
-  const system = setupContainment(runbooks ? { runbooks } : {});
+function setup(runbooks?: FakeRunbooks) {
+  const system = setupContainment(runbooks ? { runbooks: executor(runbooks) } : {});
   let bindingHash = '';
   const approval = (id: string, at = '2026-11-23T10:05:00.000Z') =>
-    createEvent(ContainmentApprovedV1, { requestId, alertId: 'alt-c', approver: 'alice@contoso.com', decidedAt: at, comment: 'confirmed C2', changeRef: 'CRQ-1', bindingHash }, { ...env, id });
+    createEvent(ContainmentApprovedV2, { requestId, alertId: 'alt-c', approver: 'alice@contoso.com', decidedAt: at, comment: 'confirmed C2', changeRef: 'CRQ-1', bindingHash }, { ...env, id });
   const handle = async (e: Parameters<typeof system.handle>[0]) => {
     const out = await system.handle(e);
-    for (const o of out.emit) if (o.type === 'soc.containment.requested.v1') bindingHash = o.data.bindingHash ?? '';
+    for (const o of out.emit) if (o.type === 'soc.containment.requested.v2') bindingHash = o.data.bindingHash ?? '';
     return out;
   };
   return { ...system, handle, approval };
@@ -28,7 +28,7 @@ describe('containment', () => {
     await handle(decision);
     await handle(approval('ap-1'));
     const revised = createEvent(
-      DecisionMadeV1,
+      DecisionMadeV2,
       { ...decision.data, actions: decision.data.actions.map((a) => (a.kind === 'RunContainment' ? { ...a, actionId: 'act-block-rev2' } : a)) },
       { ...env, id: 'd-2' },
     );
@@ -39,19 +39,19 @@ describe('containment', () => {
 
   it("a new revision's decision asks again when the earlier request expired unanswered or failed", async () => {
     const revised = (id: string) =>
-      createEvent(DecisionMadeV1, { ...decision.data, actions: decision.data.actions.map((a) => (a.kind === 'RunContainment' ? { ...a, actionId: `act-block-${id}` } : a)) }, { ...env, id });
+      createEvent(DecisionMadeV2, { ...decision.data, actions: decision.data.actions.map((a) => (a.kind === 'RunContainment' ? { ...a, actionId: `act-block-${id}` } : a)) }, { ...env, id });
     const expiring = setup();
     await expiring.handle(decision);
     expiring.clock.advance(2 * 60 * 60_000);
     const asked = await expiring.handle(revised('d-3'));
-    expect(asked.emit).toEqual([expect.objectContaining({ type: 'soc.containment.requested.v1', data: expect.objectContaining({ requestId, actionId: 'act-block-d-3', status: 'pending-approval' }) })]);
+    expect(asked.emit).toEqual([expect.objectContaining({ type: 'soc.containment.requested.v2', data: expect.objectContaining({ requestId, actionId: 'act-block-d-3', status: 'pending-approval' }) })]);
     expect(await expiring.requests.get(requestId)).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-3' });
 
     const failing = setup({ isDryRun: () => false, execute: async () => { throw new Error('firewall API refused: 403'); } });
     await failing.handle(decision);
     await failing.handle(failing.approval('ap-f'));
     const again = await failing.handle(revised('d-4'));
-    expect(again.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
+    expect(again.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v2']);
     expect(await failing.requests.get(requestId)).toMatchObject({ status: 'pending-approval', actionId: 'act-block-d-4' });
   });
 
@@ -59,7 +59,7 @@ describe('containment', () => {
     let ran = 0;
     const { handle, requests } = setup({ isDryRun: () => true, execute: async () => `ran ${++ran}` });
     const out = await handle(decision);
-    expect(out.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v1']);
+    expect(out.emit.map((e) => e.type)).toEqual(['soc.containment.requested.v2']);
     expect(out.emit[0]!.data).toMatchObject({ requestId, status: 'pending-approval', expiresAt: '2026-11-23T11:00:00.000Z' });
     expect(parseEvent(JSON.parse(JSON.stringify(out.emit[0]))).ok).toBe(true);
     expect((await requests.get(requestId))?.status).toBe('pending-approval');
@@ -71,7 +71,7 @@ describe('containment', () => {
     const { handle, requests, approval } = setup({ isDryRun: () => true, execute: async (r: ContainmentRequest) => `blocked ${r.target.value} (${++ran})` });
     await handle(decision);
     const first = await handle(approval('ap-1'));
-    expect(first.emit[0]).toMatchObject({ type: 'soc.containment.executed.v1', data: { approvedBy: 'alice@contoso.com', dryRun: true, result: 'blocked 185.220.101.4 (1)' } });
+    expect(first.emit[0]).toMatchObject({ type: 'soc.containment.executed.v2', data: { approvedBy: 'alice@contoso.com', dryRun: true, result: 'blocked 185.220.101.4 (1)' } });
     const again = await handle(approval('ap-1'));
     expect(again.emit).toEqual(first.emit);
     expect(ran).toBe(1);
@@ -100,7 +100,7 @@ describe('containment', () => {
     await handle(decision);
     clock.advance(2 * 60 * 60_000);
     const out = await handle(approval('ap-4'));
-    expect(out.emit[0]).toMatchObject({ type: 'soc.containment.failed.v1' });
+    expect(out.emit[0]).toMatchObject({ type: 'soc.containment.failed.v2' });
     expect((out.emit[0]!.data as { error: string }).error).toMatch(/after the request expired/);
   });
 
@@ -108,7 +108,7 @@ describe('containment', () => {
     const { handle, requests, approval } = setup({ isDryRun: () => false, execute: async () => { throw new Error('firewall API refused: 403'); } });
     await handle(decision);
     const out = await handle(approval('ap-5'));
-    expect(out.emit[0]).toMatchObject({ type: 'soc.containment.failed.v1' });
+    expect(out.emit[0]).toMatchObject({ type: 'soc.containment.failed.v2' });
     expect(await requests.get(requestId)).toMatchObject({ status: 'failed', result: 'Error: firewall API refused: 403' });
   });
 

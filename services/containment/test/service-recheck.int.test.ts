@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateRequestLog } from '@soc/containment-requests';
-import { ContainmentApprovedV1, createEvent } from '@soc/contracts';
+import { ContainmentApprovedV2, createEvent } from '@soc/contracts';
 import { sampleAlert } from '@soc/contracts/testing';
 import { DEFAULT_POLICY_URL } from '@soc/guardrails';
 import { type RunningSystem, runServices } from '@soc/platform';
@@ -68,7 +68,7 @@ describe('containment service: the pre-execution re-check applies the policy in 
     for (const id of ids) {
       const pending = await settled(id, ['pending-approval']);
       await system.platform.bus.publish([
-        createEvent(ContainmentApprovedV1, { requestId: id, alertId: alert.alertId, approver: 'alice', decidedAt: new Date().toISOString(), comment: 'go', bindingHash: pending.bindingHash }, { ...ENV, id: `ap-${id}`, time: new Date() }),
+        createEvent(ContainmentApprovedV2, { requestId: id, alertId: alert.alertId, approver: 'alice', decidedAt: new Date().toISOString(), comment: 'go', bindingHash: pending.bindingHash }, { ...ENV, id: `ap-${id}`, time: new Date() }),
       ]);
     }
     const [blocked, ran, notSource, noFacts] = await Promise.all(ids.map((id) => settled(id, ['refused', 'executed', 'failed'])));

@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditTrail } from '@soc/audit';
-import { DecisionMadeV1, type EventByType, causedBy } from '@soc/contracts';
+import { DecisionMadeV2, type EventByType, causedBy } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import { type InternalNetworks, capContainmentPerAlert } from '@soc/guardrails';
 import type { Clock } from '@soc/runtime';
@@ -15,7 +15,7 @@ export interface DecisionContext {
 }
 
 /** Pure: triaged alert in, decision with policy-checked actions out. Action ids derive from the triage event id. */
-export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: DecisionContext): EventByType<'soc.decision.made.v1'> {
+export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: DecisionContext): EventByType<'soc.decision.made.v2'> {
   const input = { ...event.data, internalNetworks: ctx.internalNetworks };
   const { alert, triage } = input;
   const own = applyPolicy(recommend(alert, triage, ctx.policy, event.id), input, ctx.policy);
@@ -30,7 +30,7 @@ export function decide(event: EventByType<'soc.alert.triaged.v1'>, ctx: Decision
   const escalation = suppressed ? undefined : escalationOf(input, ctx.policy, event.id);
   return causedBy(
     event,
-    DecisionMadeV1,
+    DecisionMadeV2,
     {
       alert,
       triage,
@@ -54,7 +54,7 @@ export interface DecisionHandlerDeps extends DecisionContext {
  * The audit record of a decision: what was decided about which alert under which policy, by ids only (never the
  * alert's text, which the sender wrote).
  */
-export function decisionAuditEntry(made: EventByType<'soc.decision.made.v1'>): AuditEntry {
+export function decisionAuditEntry(made: EventByType<'soc.decision.made.v2'>): AuditEntry {
   const { alert, policy, actions, rejected, escalation } = made.data;
   return {
     kind: 'decision.made',

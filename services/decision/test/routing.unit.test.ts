@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   Action,
   AlertTriagedV1,
-  DecisionMadeV1,
+  DecisionMadeV2,
   type Alert,
   type CopilotNote,
   type Triage,
@@ -220,7 +220,7 @@ describe('escalation', () => {
     expect(parseEvent(smuggled)).toMatchObject({ ok: false, reason: 'SchemaValidationFailed' });
     expect(Action.safeParse({ kind: 'Escalate', actionId: 'a', reason: 'r', afterMinutes: 5, email: { to: ['a@example.org'] } }).success).toBe(false);
     const made = decide(triaged, { ...ctx, policy: noEscalation });
-    expect(DecisionMadeV1.schema.safeParse({ ...made, data: { ...made.data, actions: [{ kind: 'Escalate', actionId: 'a', reason: 'r', afterMinutes: 5, email: { to: ['a@example.org'] } }] } }).success).toBe(false);
+    expect(DecisionMadeV2.schema.safeParse({ ...made, data: { ...made.data, actions: [{ kind: 'Escalate', actionId: 'a', reason: 'r', afterMinutes: 5, email: { to: ['a@example.org'] } }] } }).success).toBe(false);
   });
 });
 

@@ -28,7 +28,7 @@ export interface NotificationDeps {
 }
 
 /** What the decider reads of a decision. */
-export function groupDecisionOf(event: EventByType<'soc.decision.made.v1'>): GroupDecision {
+export function groupDecisionOf(event: EventByType<'soc.decision.made.v2'>): GroupDecision {
   const { alert, triage, actions } = event.data;
   const email = actions.find((a) => a.kind === 'SendEmail');
   return {
@@ -136,7 +136,7 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
     return { emit };
   };
 
-  const onDecision = async (event: EventByType<'soc.decision.made.v1'>) => {
+  const onDecision = async (event: EventByType<'soc.decision.made.v2'>) => {
     const { alert, triage, actions } = event.data;
     const decision = groupDecisionOf(event);
     const caseUrl = caseLink(deps.publicUrl, alert.alertId);
@@ -208,7 +208,7 @@ export function makeNotificationHandler(deps: NotificationDeps): EventHandler {
     await deps.mailer.send(defangEmail({ idempotencyKey: `report-${reportId}`, to: recipients, subject, html, text }));
     return { emit: [] };
   };
-  return dispatch('notification', { 'soc.decision.made.v1': onDecision, 'soc.report.generated.v1': sendReport, 'soc.notification.due.v1': onDue, 'soc.alert.dispositioned.v1': onDisposition });
+  return dispatch('notification', { 'soc.decision.made.v2': onDecision, 'soc.report.generated.v1': sendReport, 'soc.notification.due.v1': onDue, 'soc.alert.dispositioned.v1': onDisposition });
 }
 
 /** An escalation as the subject says it. */

@@ -70,7 +70,7 @@ async function graphSystem(deps: MailerDeps = {}) {
   return { graph, system };
 }
 
-function recipientsOf(event: EventByType<'soc.decision.made.v1'>): string[] {
+function recipientsOf(event: EventByType<'soc.decision.made.v2'>): string[] {
   return event.data.actions.flatMap((a) => (a.kind === 'SendEmail' ? a.to : []));
 }
 

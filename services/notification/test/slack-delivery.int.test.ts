@@ -42,7 +42,7 @@ async function running(): Promise<{ system: RunningSystem; slack: StandIn }> {
 }
 
 /** The contract fixture's decision with its chat action sent to the Slack destination. */
-function slackDecision(): EventByType<'soc.decision.made.v1'> {
+function slackDecision(): EventByType<'soc.decision.made.v2'> {
   const event = decisionFixture();
   event.data.actions = event.data.actions.map((a) =>
     a.kind === 'PostChat' ? { ...a, channel: 'slack' as const, destination: 'soc-slack' } : a,

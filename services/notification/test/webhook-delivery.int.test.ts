@@ -31,7 +31,7 @@ async function running(): Promise<{ system: RunningSystem; hook: SubscriberStand
         {
           name: 'siem',
           url: hook.url,
-          types: ['soc.decision.made.v1'],
+          types: ['soc.decision.made.v2'],
           keys: [{ keyId: 'k1', secretEnv: 'SIEM_HOOK_SECRET' }],
         },
       ],

@@ -73,7 +73,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
   it('POSTs the event as a structured CloudEvent, signed as the Standard Webhooks spec says, with the event id as webhook-id', async () => {
     const siem = await standIn();
     const key = secret();
-    const subs = subscribers([{ name: 'siem', url: siem.url, types: ['soc.decision.made.v1'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_K1' }] }], { HOOK_K1: key });
+    const subs = subscribers([{ name: 'siem', url: siem.url, types: ['soc.decision.made.v2'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_K1' }] }], { HOOK_K1: key });
     const { bus } = await running(subs);
     const event = decisionFixture();
     await bus.publish([event]);
@@ -92,7 +92,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     expect(verifyStandardWebhook(secret(), req!.headers, req!.body, nowSeconds())).toBe(false);
     expect(verifyStandardWebhook(key, req!.headers, req!.body, nowSeconds() + 600)).toBe(false);
     const body = JSON.parse(req!.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ specversion: '1.0', id: event.id, type: 'soc.decision.made.v1', source: event.source, tenantid: 'contoso' });
+    expect(body).toMatchObject({ specversion: '1.0', id: event.id, type: 'soc.decision.made.v2', source: event.source, tenantid: 'contoso' });
     expect(body.data).toEqual(JSON.parse(JSON.stringify(event.data)));
     // No secret of ours travels in the request.
     expect(JSON.stringify(req!.headers) + req!.body).not.toContain(key.slice(6));
@@ -102,7 +102,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     const siem = await standIn();
     const [oldKey, newKey] = [secret(), secret()];
     const subs = subscribers(
-      [{ name: 'siem', url: siem.url, types: ['soc.decision.made.v1'], keys: [{ keyId: '2026-12', secretEnv: 'NEW' }, { keyId: '2026-06', secretEnv: 'OLD' }] }],
+      [{ name: 'siem', url: siem.url, types: ['soc.decision.made.v2'], keys: [{ keyId: '2026-12', secretEnv: 'NEW' }, { keyId: '2026-06', secretEnv: 'OLD' }] }],
       { NEW: newKey, OLD: oldKey },
     );
     const { bus } = await running(subs);
@@ -121,10 +121,10 @@ describe('outbound decision webhooks against a local subscriber', () => {
     const key = { keys: [{ keyId: 'k', secretEnv: 'K' }] };
     const subs = subscribers(
       [
-        { name: 'all', url: all.url, types: ['soc.decision.made.v1'], ...key },
-        { name: 'critical', url: critical.url, types: ['soc.decision.made.v1'], filter: { minSeverity: 'critical' }, ...key },
-        { name: 'benign', url: benign.url, types: ['soc.decision.made.v1'], filter: { verdicts: ['benign-positive', 'false-positive'] }, ...key },
-        { name: 'fabrikam', url: fabrikam.url, types: ['soc.decision.made.v1'], filter: { tenants: ['fabrikam'] }, ...key },
+        { name: 'all', url: all.url, types: ['soc.decision.made.v2'], ...key },
+        { name: 'critical', url: critical.url, types: ['soc.decision.made.v2'], filter: { minSeverity: 'critical' }, ...key },
+        { name: 'benign', url: benign.url, types: ['soc.decision.made.v2'], filter: { verdicts: ['benign-positive', 'false-positive'] }, ...key },
+        { name: 'fabrikam', url: fabrikam.url, types: ['soc.decision.made.v2'], filter: { tenants: ['fabrikam'] }, ...key },
         { name: 'triage', url: triage.url, types: ['soc.alert.triaged.v1'], filter: { minSeverity: 'high', tenants: ['contoso'] }, ...key },
       ],
       { K: secret() },
@@ -150,7 +150,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     down.script(503, 503);
     const key = { keys: [{ keyId: 'k', secretEnv: 'K' }] };
     const subs = subscribers(
-      [{ name: 'down', url: down.url, types: ['soc.decision.made.v1'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v1'], ...key }],
+      [{ name: 'down', url: down.url, types: ['soc.decision.made.v2'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v2'], ...key }],
       { K: secret() },
     );
     const { bus, state, counted } = await running(subs);
@@ -168,7 +168,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
   it('honours Retry-After on a 429', async () => {
     const limited = await standIn();
     limited.script({ status: 429, retryAfter: '1' });
-    const subs = subscribers([{ name: 'limited', url: limited.url, types: ['soc.decision.made.v1'], keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
+    const subs = subscribers([{ name: 'limited', url: limited.url, types: ['soc.decision.made.v2'], keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
     const { bus } = await running(subs);
     await bus.publish([decisionFixture()]);
     await eventually(() => limited.received.length === 2);
@@ -181,7 +181,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     refusing.script(400);
     const key = { keys: [{ keyId: 'k', secretEnv: 'K' }] };
     const subs = subscribers(
-      [{ name: 'refusing', url: refusing.url, types: ['soc.decision.made.v1'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v1'], ...key }],
+      [{ name: 'refusing', url: refusing.url, types: ['soc.decision.made.v2'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v2'], ...key }],
       { K: secret() },
     );
     const { bus, state, counted } = await running(subs);
@@ -202,7 +202,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     down.script(503, 503, 503, 503, 503, 503);
     const key = { keys: [{ keyId: 'k', secretEnv: 'K' }] };
     const subs = subscribers(
-      [{ name: 'down', url: down.url, types: ['soc.decision.made.v1'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v1'], ...key }],
+      [{ name: 'down', url: down.url, types: ['soc.decision.made.v2'], ...key }, { name: 'healthy', url: healthy.url, types: ['soc.decision.made.v2'], ...key }],
       { K: secret() },
     );
     const { bus } = await running(subs);
@@ -219,7 +219,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
   it('a network failure (nothing listening) is retryable', async () => {
     const gone = await startSubscriber();
     await gone.close();
-    const subs = subscribers([{ name: 'gone', url: gone.url, types: ['soc.decision.made.v1'], keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
+    const subs = subscribers([{ name: 'gone', url: gone.url, types: ['soc.decision.made.v2'], keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
     const { handler } = await running(subs);
     await expect(handler(decisionFixture(), { ...delivery, subscription: 'notification-webhooks' })).rejects.toMatchObject({
       name: 'AppError',
@@ -234,7 +234,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}/h`;
     try {
-      const subs = subscribers([{ name: 'hung', url, types: ['soc.decision.made.v1'], timeoutMs: 200, keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
+      const subs = subscribers([{ name: 'hung', url, types: ['soc.decision.made.v2'], timeoutMs: 200, keys: [{ keyId: 'k', secretEnv: 'K' }] }], { K: secret() });
       const { handler } = await running(subs);
       const started = Date.now();
       await expect(handler(decisionFixture(), { ...delivery, subscription: 'notification-webhooks' })).rejects.toMatchObject({
@@ -252,7 +252,7 @@ describe('outbound decision webhooks against a local subscriber', () => {
     const [a, b] = await Promise.all([standIn(), standIn()]);
     const key = { keys: [{ keyId: 'k', secretEnv: 'K' }] };
     const subs = subscribers(
-      [{ name: 'a', url: a.url, types: ['soc.decision.made.v1'], ...key }, { name: 'b', url: b.url, types: ['soc.decision.made.v1'], ...key }],
+      [{ name: 'a', url: a.url, types: ['soc.decision.made.v2'], ...key }, { name: 'b', url: b.url, types: ['soc.decision.made.v2'], ...key }],
       { K: secret() },
     );
     const { handler } = await running(subs);
@@ -270,11 +270,11 @@ describe('wiring', () => {
     const K = secret();
     const dir = mkdtempSync(join(tmpdir(), 'hooks-'));
     const file = join(dir, 'hooks.json');
-    writeFileSync(file, JSON.stringify({ subscribers: [{ name: 'siem', url: 'ftp://x', types: ['soc.decision.made.v1'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_SECRET' }] }] }));
+    writeFileSync(file, JSON.stringify({ subscribers: [{ name: 'siem', url: 'ftp://x', types: ['soc.decision.made.v2'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_SECRET' }] }] }));
     expect(() => loadConfig(NotificationConfig, { OUTBOUND_WEBHOOKS_FILE: file, HOOK_SECRET: K })).toThrow(/OUTBOUND_WEBHOOKS_FILE: subscribers\.0\.url: Invalid URL/);
     writeFileSync(file, '{ not json');
     expect(() => loadConfig(NotificationConfig, { OUTBOUND_WEBHOOKS_FILE: file })).toThrow(/OUTBOUND_WEBHOOKS_FILE: cannot read .* as JSON/);
-    writeFileSync(file, JSON.stringify({ subscribers: [{ name: 'siem', url: 'https://hooks.example.org/soc', types: ['soc.decision.made.v1'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_SECRET' }] }] }));
+    writeFileSync(file, JSON.stringify({ subscribers: [{ name: 'siem', url: 'https://hooks.example.org/soc', types: ['soc.decision.made.v2'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_SECRET' }] }] }));
     const config = loadConfig(NotificationConfig, { OUTBOUND_WEBHOOKS_FILE: file, HOOK_SECRET: K, NOTIFY_FROM: 'a@example.org' });
     expect(config.webhooks.map((s) => s.name)).toEqual(['siem']);
     expect(config.NOTIFY_FROM).toBe('a@example.org');

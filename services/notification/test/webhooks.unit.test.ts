@@ -5,7 +5,7 @@ import { decisionFixture } from './support/decision.ts';
 import { verifyStandardWebhook } from './support/webhook-subscriber.ts';
 
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-const entry = (over: object = {}) => ({ name: 'siem', url: 'https://hooks.example.org/soc', types: ['soc.decision.made.v1'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_SECRET' }], ...over });
+const entry = (over: object = {}) => ({ name: 'siem', url: 'https://hooks.example.org/soc', types: ['soc.decision.made.v2'], keys: [{ keyId: 'k1', secretEnv: 'HOOK_SECRET' }], ...over });
 const parse = (entries: readonly object[], env: Record<string, string> = { HOOK_SECRET: SECRET }, allowLoopback = false) =>
   parseWebhookSubscribers({ subscribers: entries }, { env, allowLoopback });
 
@@ -40,7 +40,7 @@ describe('webhook subscriber file', () => {
 });
 
 describe('which subscriber gets which event', () => {
-  const sub = (filter: WebhookSubscriber['filter'], types: WebhookSubscriber['types'] = ['soc.decision.made.v1']): WebhookSubscriber =>
+  const sub = (filter: WebhookSubscriber['filter'], types: WebhookSubscriber['types'] = ['soc.decision.made.v2']): WebhookSubscriber =>
     ({ name: 's', url: 'https://x.example', types, filter, keys: [], timeoutMs: 1000 });
   const event = decisionFixture(); // contoso, high, true-positive
 

@@ -32,7 +32,7 @@ function defangWithin(text: string, max: number): string {
  * The ticket: title, summary, factors and next steps; never the raw payload. Tickets are read in other tools
  * (ServiceNow), so every URL, domain, IP and e-mail address in them is defanged.
  */
-export function ticketFor(event: EventByType<'soc.decision.made.v1'>, actionId: string, priority: number): NewTicket {
+export function ticketFor(event: EventByType<'soc.decision.made.v2'>, actionId: string, priority: number): NewTicket {
   const { alert, triage } = event.data;
   const description = [
     triage.summary,
@@ -65,7 +65,7 @@ const MAX_NOTE_CHARS = 8000;
  * The work note a later decision of the case group adds to its ticket: the group's count and last seen, then what
  * is new — a changed version of the ticket's alert (a revision) or another alert of the group — and its triage.
  */
-export function revisionNote(event: EventByType<'soc.decision.made.v1'>, tally: GroupTally): string {
+export function revisionNote(event: EventByType<'soc.decision.made.v2'>, tally: GroupTally): string {
   const { alert, triage } = event.data;
   const what =
     tally.revision
@@ -99,7 +99,7 @@ export function worthANote(tally: GroupTally, ticketPriority: number, priority: 
  */
 export function makeTicketingHandler(deps: TicketingDeps): EventHandler {
   return dispatch('ticketing', {
-    'soc.decision.made.v1': async (event) => {
+    'soc.decision.made.v2': async (event) => {
       const emit: SocEvent[] = [];
       const { alert } = event.data;
       // Counted once per decision (redeliveries count nothing), before any ticket, so the first alert counts too.

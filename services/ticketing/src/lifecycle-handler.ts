@@ -16,7 +16,7 @@ export interface LifecycleDeps {
   maxRounds?: number;
 }
 
-type Cause = EventByType<'soc.alert.dispositioned.v1'> | EventByType<'soc.decision.made.v1'>;
+type Cause = EventByType<'soc.alert.dispositioned.v1'> | EventByType<'soc.decision.made.v2'>;
 
 /**
  * Resolves a case group's ticket when every dispositioned alert of the group is benign or a false positive and none
@@ -91,7 +91,7 @@ export function makeLifecycleHandler(deps: LifecycleDeps): EventHandler {
       if (!caseGroup) return { emit: [] };
       return { emit: await handle(event, tenantId, caseGroup, { type: 'RecordDisposition', alertId, disposition, analyst, at }) };
     },
-    'soc.decision.made.v1': async (event) => {
+    'soc.decision.made.v2': async (event) => {
       const { alert, triage } = event.data;
       const command: LifecycleCommand = { type: 'RecordTriage', alertId: alert.alertId, truePositive: triage.verdict.class === 'true-positive', at: event.time };
       return { emit: await handle(event, alert.tenantId, caseGroupKey(alert), command) };

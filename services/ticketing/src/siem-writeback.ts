@@ -53,7 +53,7 @@ export function writeBackTarget(alert: { source: Pick<Alert['source'], 'vendorAl
 export const MAX_COMMENT_CHARS = 4000;
 
 /** The comment: verdict, score and summary, defanged (it is read in the SIEM console); never the raw payload. */
-export function writeBackComment(event: EventByType<'soc.decision.made.v1'>): string {
+export function writeBackComment(event: EventByType<'soc.decision.made.v2'>): string {
   const { alert, triage } = event.data;
   const text = [
     `SOC Copilot verdict: ${triage.verdict.class} — risk ${triage.risk.score}/100 (${triage.risk.level}).`,
@@ -118,7 +118,7 @@ async function once(ledger: WriteBackLedger, key: string, what: string, write: (
  */
 export function makeSiemWriteBackHandler(deps: SiemWriteBackDeps): EventHandler {
   return dispatch('ticketing-siem-writeback', {
-    'soc.decision.made.v1': async (event) => {
+    'soc.decision.made.v2': async (event) => {
       const alert = event.data.alert;
       const target = writeBackTarget(alert, deps.workspace);
       const key = writeBackKey(alert);

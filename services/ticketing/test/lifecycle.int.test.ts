@@ -19,7 +19,7 @@ const fixture = (name: string): SocEvent => {
   if (!parsed.ok) throw new Error(`fixture ${name}`);
   return parsed.event;
 };
-const decision = () => fixture('soc.decision.made.v1') as EventByType<'soc.decision.made.v1'>;
+const decision = () => fixture('soc.decision.made.v2') as EventByType<'soc.decision.made.v2'>;
 
 const AUTH = { kind: 'basic', username: 'soc.integration', password: 'pw' } as const;
 const BASIC = `Basic ${Buffer.from('soc.integration:pw').toString('base64')}`;

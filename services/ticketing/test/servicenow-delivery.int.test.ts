@@ -11,16 +11,16 @@ import { ServiceNowStandIn } from './support/servicenow-stand-in.ts';
 const SUB = SUBSCRIPTIONS.ticketing.name;
 const OAUTH = { kind: 'oauth', clientId: 'soc-copilot-client', clientSecret: 'sn-client-s3cret-delivery' } as const;
 
-function decision(): EventByType<'soc.decision.made.v1'> {
+function decision(): EventByType<'soc.decision.made.v2'> {
   const parsed = parseEvent(
-    JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')),
+    JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')),
   );
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   return parsed.event;
 }
 
 /** Another alert of the same case group (new alert, event and action ids; same rule and key entities). */
-function sameGroupAlert(event: EventByType<'soc.decision.made.v1'>, n: number): EventByType<'soc.decision.made.v1'> {
+function sameGroupAlert(event: EventByType<'soc.decision.made.v2'>, n: number): EventByType<'soc.decision.made.v2'> {
   const next = structuredClone(event);
   next.id = `${event.id.slice(0, -2)}${String(n).padStart(2, '0')}`;
   next.data.alert.alertId = `${event.data.alert.alertId}-${n}`;

@@ -10,9 +10,9 @@ import { StateGroupCounter } from '../src/adapters/state-group-counter.ts';
 import { makeTicketingHandler } from '../src/handler.ts';
 import { ServiceNowStandIn } from './support/servicenow-stand-in.ts';
 
-function decision(): EventByType<'soc.decision.made.v1'> {
-  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+function decision(): EventByType<'soc.decision.made.v2'> {
+  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')));
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   return parsed.event;
 }
 

@@ -22,12 +22,12 @@ const ON = {
   SIEM_WRITEBACK_GRAPH: 'on',
 };
 
-type Decision = EventByType<'soc.decision.made.v1'>;
+type Decision = EventByType<'soc.decision.made.v2'>;
 type Source = Decision['data']['alert']['source'];
 
 function decision(source: Partial<Source>, summary = 'Beacon to http://evil.example.com/x from WS-042.'): Decision {
-  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')));
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   const e = parsed.event;
   const alert = { ...e.data.alert, source: { ...e.data.alert.source, ...source }, revision: { key: 'rev-0123456789abcdef0123456789abcdef', receivedAt: '2026-11-23T10:00:00.000Z' } };
   return { ...e, data: { ...e.data, alert, triage: { ...e.data.triage, summary } } };

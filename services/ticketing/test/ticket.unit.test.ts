@@ -5,9 +5,9 @@ import { type EventByType, parseEvent } from '@soc/contracts';
 import { defang } from '@soc/outbound';
 import { MAX_TITLE_CHARS, revisionNote, ticketFor } from '../src/handler.ts';
 
-function decision(): EventByType<'soc.decision.made.v1'> {
-  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')));
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+function decision(): EventByType<'soc.decision.made.v2'> {
+  const parsed = parseEvent(JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')));
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   return parsed.event;
 }
 

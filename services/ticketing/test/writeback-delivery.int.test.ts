@@ -21,13 +21,13 @@ const TOKENS = { arm: 'arm-token-delivery-s3cret', graph: 'graph-token-delivery-
 const ARM_SCOPE = 'https://management.azure.com/.default';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
-type Decision = EventByType<'soc.decision.made.v1'>;
+type Decision = EventByType<'soc.decision.made.v2'>;
 
 function decision(source: Partial<Decision['data']['alert']['source']>): Decision {
   const parsed = parseEvent(
-    JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v1.json', import.meta.url), 'utf8')),
+    JSON.parse(readFileSync(new URL('../../../contracts/fixtures/soc.decision.made.v2.json', import.meta.url), 'utf8')),
   );
-  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v1') throw new Error('fixture');
+  if (!parsed.ok || parsed.event.type !== 'soc.decision.made.v2') throw new Error('fixture');
   const e = parsed.event;
   e.data.alert.source = { ...e.data.alert.source, ...source };
   e.data.alert.revision = { key: 'rev-0123456789abcdef0123456789abcdef', receivedAt: '2026-11-23T10:00:00.000Z' };

@@ -39,7 +39,7 @@ export const OVERSIZED_NOTE = "the copilot's answer did not fit the event budget
 
 /**
  * Bounds a triage to {@link MAX_TRIAGE_BYTES}, its share of the bus budget in the events that carry it
- * (`soc.alert.triaged.v1`, `soc.decision.made.v1`). The engine's own output stays well below it; a copilot note
+ * (`soc.alert.triaged.v1`, `soc.decision.made.v2`). The engine's own output stays well below it; a copilot note
  * or an alert with many long values can push it over, and then text is cut with a marker — never a score, a
  * verdict or a recommendation. Pure.
  */

@@ -44,7 +44,7 @@ export class StateCaseStore implements CaseStore {
   }
 
   async findRequest(requestId: string): Promise<CaseEventDoc | undefined> {
-    const docs = await this.store.query<CaseEventDoc>(EVENTS, { where: { requestId, type: 'soc.containment.requested.v1' }, limit: 1 });
+    const docs = await this.store.query<CaseEventDoc>(EVENTS, { where: { requestId, type: 'soc.containment.requested.v2' }, limit: 1 });
     return docs[0]?.value;
   }
 

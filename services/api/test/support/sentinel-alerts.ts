@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   AlertReceivedV1,
-  DecisionMadeV1,
+  DecisionMadeV2,
   type Alert,
   type Entity,
   type VerdictClass,
@@ -78,5 +78,5 @@ export function decisionEvent(alert: Alert, receivedAt: Date, score: number, ver
     nextSteps: [],
     attack: [],
   };
-  return causedBy(receivedEvent(alert, receivedAt), DecisionMadeV1, { alert, triage, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: new Date(receivedAt.getTime() + 2000) });
+  return causedBy(receivedEvent(alert, receivedAt), DecisionMadeV2, { alert, triage, policy: { id: 'p', version: '1' }, actions: [], rejected: [] }, { source: '/soc/decision', time: new Date(receivedAt.getTime() + 2000) });
 }

@@ -1,11 +1,11 @@
 import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
-import { type Alert, DecisionMadeV1, type Enrichment, type SocEvent, createEvent } from '@soc/contracts';
+import { type Alert, DecisionMadeV2, type Enrichment, type SocEvent, createEvent } from '@soc/contracts';
 import type { DeliveryInfo } from '@soc/bus';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore, type StateStore } from '@soc/state';
 import { DryRunRunbooks } from '../../src/adapters/dry-run-runbooks.ts';
 import { type ContainmentDeps, makeContainmentHandler } from '../../src/handler.ts';
-import type { AuditEntry, AuditTrail, RunbookExecutor } from '../../src/ports.ts';
+import type { AuditEntry, AuditTrail, ContainmentRequest, RunbookExecuted, RunbookExecutor, RunbookVerification } from '../../src/ports.ts';
 
 /** An in-memory audit trail (a fake of the port): keeps every entry; `failing` makes every append throw. */
 export class MemoryAuditTrail implements AuditTrail {
@@ -21,6 +21,27 @@ export class MemoryAuditTrail implements AuditTrail {
   }
 }
 
+/** What a test's executor may leave out: execute may answer a bare summary; verify and undo default to success. */
+export interface FakeRunbooks {
+  isDryRun: () => boolean;
+  execute: (request: ContainmentRequest) => Promise<string | RunbookExecuted>;
+  verify?: RunbookExecutor['verify'];
+  undo?: RunbookExecutor['undo'];
+}
+
+/** A whole {@link RunbookExecutor} from a test's fake (a fake of the port, not of our code). */
+export function executor(fake: FakeRunbooks): RunbookExecutor {
+  return {
+    isDryRun: fake.isDryRun,
+    execute: async (request) => {
+      const out = await fake.execute(request);
+      return typeof out === 'string' ? { summary: out, effect: {} } : out;
+    },
+    verify: fake.verify ?? (async () => ({ outcome: 'in-effect', finding: 'checked: in effect' })),
+    undo: fake.undo ?? (async (request) => `undid ${request.runbook} on ${request.target.value}`),
+  };
+}
+
 /** A runbook executor that counts its runs and answers `result` (or throws it when it is an Error). */
 export class CountingRunbooks implements RunbookExecutor {
   readonly dryRun: boolean;
@@ -33,10 +54,20 @@ export class CountingRunbooks implements RunbookExecutor {
   isDryRun(): boolean {
     return this.dryRun;
   }
-  async execute(request: Parameters<RunbookExecutor['execute']>[0]): Promise<string> {
+  async execute(request: ContainmentRequest): Promise<RunbookExecuted> {
     this.runs++;
     if (this.result instanceof Error) throw this.result;
-    return this.result ?? `ran ${request.runbook} on ${request.target.value} (${this.runs})`;
+    return { summary: this.result ?? `ran ${request.runbook} on ${request.target.value} (${this.runs})`, effect: {} };
+  }
+  verifies = 0;
+  async verify(): Promise<RunbookVerification> {
+    this.verifies++;
+    return { outcome: 'in-effect', finding: 'checked: in effect' };
+  }
+  undos = 0;
+  async undo(request: ContainmentRequest): Promise<string> {
+    this.undos++;
+    return `undid ${request.runbook} on ${request.target.value}`;
   }
 }
 
@@ -51,7 +82,7 @@ export function decisionFor(
   enrichment?: Enrichment,
 ) {
   return createEvent(
-    DecisionMadeV1,
+    DecisionMadeV2,
     {
       alert,
       triage: {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Severity, VerdictClass } from '@soc/contracts';
 
 /** The event types a webhook subscriber may ask for (those the `notification-webhooks` subscription receives). */
-export const WebhookEventType = z.enum(['soc.decision.made.v1', 'soc.alert.triaged.v1']);
+export const WebhookEventType = z.enum(['soc.decision.made.v2', 'soc.alert.triaged.v1']);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
 /** Standard Webhooks secrets: `whsec_` then base64 of 24–64 random bytes. */

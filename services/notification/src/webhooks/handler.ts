@@ -40,7 +40,7 @@ export function makeWebhookHandler(deps: WebhookDeps): EventHandler {
     }
     return NOTHING;
   };
-  return dispatch('notification-webhooks', { 'soc.decision.made.v1': deliver, 'soc.alert.triaged.v1': deliver });
+  return dispatch('notification-webhooks', { 'soc.decision.made.v2': deliver, 'soc.alert.triaged.v1': deliver });
 }
 
 interface RetryableFailure {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ContainmentRunbook, CopilotRecommendation, EntityType, VerdictClass, type Entity } from '@soc/contracts';
+import { type ContainmentRunbookV1, CopilotRecommendation, EntityType, VerdictClass, type Entity } from '@soc/contracts';
 import { entitiesById, evidenceIds, type CopilotFacts } from './facts.ts';
 
 const id = z.string().min(1).max(2100);
@@ -112,7 +112,7 @@ export interface CheckedOutput {
 }
 
 /** The entity types each containment runbook may act on. */
-export const RUNBOOK_TARGETS: Readonly<Record<ContainmentRunbook, readonly Entity['type'][]>> = {
+export const RUNBOOK_TARGETS: Readonly<Record<ContainmentRunbookV1, readonly Entity['type'][]>> = {
   'block-ip': ['ip'],
   'block-url': ['url', 'domain'],
   'isolate-host': ['host'],
