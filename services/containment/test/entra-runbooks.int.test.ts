@@ -24,6 +24,8 @@ interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Answer this late (a timeout). */
+  delayMs?: number;
 }
 interface StandInUser {
   id: string;
@@ -103,8 +105,12 @@ beforeAll(async () => {
           : script && script.length > 0
             ? (script.shift() as Answer)
             : graph(req.method ?? '', new URL(path, 'http://stand-in'), body);
-      res.writeHead(a.status, { ...(a.body !== undefined ? { 'content-type': 'application/json' } : {}), ...a.headers });
-      res.end(a.body === undefined ? '' : JSON.stringify(a.body));
+      const send = () => {
+        res.writeHead(a.status, { ...(a.body !== undefined ? { 'content-type': 'application/json' } : {}), ...a.headers });
+        res.end(a.body === undefined ? '' : JSON.stringify(a.body));
+      };
+      if (a.delayMs === undefined) send();
+      else setTimeout(send, a.delayMs).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -134,9 +140,10 @@ const credential = {
   },
 };
 
-function runbooks(extra: { protectedPrincipals?: string[] } = {}): EntraRunbooks {
+function runbooks(extra: { protectedPrincipals?: string[]; timeoutMs?: number; token?: string } = {}): EntraRunbooks {
   return entraRunbooks({
-    credential,
+    credential: extra.token === undefined ? credential : { getToken: async () => ({ token: extra.token as string, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+    ...(extra.timeoutMs !== undefined ? { timeoutMs: extra.timeoutMs } : {}),
     baseUrl: base,
     protectedPrincipals: extra.protectedPrincipals ?? ['breakglass1@contoso.com', 'b0b0b0b0-0000-4000-8000-000000000000'],
     allowedUpnDomains: ['contoso.com', 'corp.contoso.com'],
@@ -427,6 +434,27 @@ describe('Graph error answers', () => {
     const retry = await rb.execute(req);
     expect(calls().map((c) => `${c.method} ${c.path}`)).toEqual([`GET ${ALICE_GET}`, `PATCH ${ALICE_PATCH}`, `POST ${ALICE_REVOKE}`, `GET ${ALICE_GET}`, `POST ${ALICE_REVOKE}`]);
     expect(retry.effect).toMatchObject({ previousAccountEnabled: 'false', revocation: 'posted' });
+  });
+
+  it('a call that times out is retryable: its outcome is unknown, and the retry reads first', async () => {
+    scripted.set(`PATCH ${ALICE_PATCH}`, [{ status: 204, delayMs: 1_000 }]);
+    const e = await refusal(runbooks({ timeoutMs: 100 })['disable-user'].execute(request('disable-user', 'alice@contoso.com')));
+    expect(e).toMatchObject({ code: 'TIMEOUT', retryable: true });
+    expect(e.message).toContain('outcome is unknown');
+  });
+
+  it('401 (a token Graph does not take) is not retryable', async () => {
+    const e = await refusal(runbooks({ token: 'expired-token' })['revoke-sessions'].dryRun(request('revoke-sessions', 'alice@contoso.com')));
+    expect(e).toMatchObject({ code: 'UNAUTHORIZED', retryable: false });
+    expect(e.message).toContain('InvalidAuthenticationToken');
+    expect(e.message).not.toContain('expired-token');
+  });
+
+  it('a read answered with another user than the one asked for changes nothing', async () => {
+    scripted.set(`GET ${ALICE_GET}`, [{ status: 200, body: { id: OUTSIDER_ID, userPrincipalName: 'bob@contoso.com', accountEnabled: true, signInSessionsValidFromDateTime: EARLIER } }]);
+    const e = await refusal(runbooks()['disable-user'].execute(request('disable-user', 'alice@contoso.com')));
+    expect(e).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryable: false });
+    expect(calls().map((c) => c.method)).toEqual(['GET']);
   });
 
   it('403 on the revoke names User.RevokeSessions.All', async () => {

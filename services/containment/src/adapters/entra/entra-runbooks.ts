@@ -132,7 +132,12 @@ class EntraUsers {
     if (typeof body?.id !== 'string' || !GUID.test(body.id) || typeof body.userPrincipalName !== 'string' || typeof body.accountEnabled !== 'boolean' || (validFrom !== null && validFrom !== undefined && typeof validFrom !== 'string')) {
       throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'Graph answered the user read without id, userPrincipalName or accountEnabled', { retryable: false });
     }
-    return { id: body.id.toLowerCase(), userPrincipalName: body.userPrincipalName, accountEnabled: body.accountEnabled, signInSessionsValidFromDateTime: typeof validFrom === 'string' ? validFrom : null };
+    const user = { id: body.id.toLowerCase(), userPrincipalName: body.userPrincipalName, accountEnabled: body.accountEnabled, signInSessionsValidFromDateTime: typeof validFrom === 'string' ? validFrom : null };
+    // Graph answers for the user asked for; anything else is not acted on.
+    if (key.toLowerCase() !== (GUID.test(key) ? user.id : user.userPrincipalName.toLowerCase())) {
+      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Graph answered the read of ${key} with another user (${user.id}); nothing was changed`, { retryable: false });
+    }
+    return user;
   }
 
   readCall(key: string): GraphCall {
