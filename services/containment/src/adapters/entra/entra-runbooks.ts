@@ -106,7 +106,7 @@ class EntraUsers {
   /** The request's target, refused before any call when it is not a user, not a strict UPN or object id, or not allowed. */
   targetOf(request: ContainmentRequest, runbook: string): UserRef {
     if (!TARGET_TYPES.has(request.target.type)) {
-      throw nonRetryable(ErrorCode.VALIDATION_FAILED, `${runbook} acts on a user; the target is a ${request.target.type.slice(0, 32)}`);
+      throw nonRetryable(ErrorCode.VALIDATION_FAILED, `${runbook} acts on a user; the target is a ${request.target.type.slice(0, 32).replace(/[^\w.-]/g, '?')}`);
     }
     const ref = userRefOf(request.target.value);
     if (ref === undefined) {
@@ -155,7 +155,8 @@ class EntraUsers {
 
   /**
    * `POST /v1.0/users/{id}/revokeSignInSessions`, unless Graph already shows a revocation at or after this
-   * request's execution started (an earlier delivery of the same execute made it): then nothing is sent.
+   * request's execution started (an earlier delivery of the same execute made it, or someone else did since — the
+   * sessions are revoked either way): then nothing is sent.
    * Revoking again would be harmless too (it only moves `signInSessionsValidFromDateTime` forward).
    */
   async revoke(request: ContainmentRequest, user: GraphUser): Promise<{ at: string; revocation: 'posted' | 'found' }> {
@@ -257,7 +258,7 @@ class DisableUserRunbook implements RunbookAdapter {
       sessionsRevokedAt: revoked.at,
       revocation: revoked.revocation,
     };
-    const sessions = revoked.revocation === 'posted' ? 'revoked its sign-in sessions' : `its sign-in sessions were already revoked at ${revoked.at} by an earlier delivery of this request`;
+    const sessions = revoked.revocation === 'posted' ? 'revoked its sign-in sessions' : `its sign-in sessions were already revoked at ${revoked.at}, after this request started executing (an earlier delivery of it, or someone else)`;
     const summary = wasEnabled
       ? `disabled ${userLabel(user)} in Entra ID (accountEnabled true → false) and ${sessions}`
       : `${userLabel(user)} was already disabled in Entra ID (not by this request as far as Graph shows; undo will not re-enable it); ${sessions}`;
@@ -318,7 +319,7 @@ class RevokeSessionsRunbook implements RunbookAdapter {
       summary:
         revoked.revocation === 'posted'
           ? `revoked the sign-in sessions of ${userLabel(user)} in Entra ID (irreversible)`
-          : `the sign-in sessions of ${userLabel(user)} were already revoked at ${revoked.at} by an earlier delivery of this request; nothing sent`,
+          : `the sign-in sessions of ${userLabel(user)} were already revoked at ${revoked.at}, after this request started executing (an earlier delivery of it, or someone else); nothing sent`,
       effect: { objectId: user.id, userPrincipalName: user.userPrincipalName, sessionsRevokedAt: revoked.at, revocation: revoked.revocation },
     };
   }
