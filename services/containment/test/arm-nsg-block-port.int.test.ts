@@ -202,6 +202,23 @@ describe('nsg-block-port: execute', () => {
     expect(e.message).toContain('SecurityRuleConflict');
   });
 
+  it('400 SecurityRuleConflict (the priority was taken meanwhile) is a retryable conflict; the retry takes the next priority', async () => {
+    arm.routes.set(`PUT ${RULE_PATH}?${API}`, { status: 400, body: { error: { code: 'SecurityRuleConflict', message: 'Security rule soc conflicts with rule r102. Rules cannot have the same Priority and Direction.' } } });
+    expect(await refusal(runbook().execute(request()))).toMatchObject({ code: 'CONFLICT', retryable: true });
+    arm.seen.length = 0;
+    arm.routes.set(`GET ${NSG_PATH}?${API}`, { status: 200, body: nsgBody([...EXISTING, rule('r102', 102, 'Inbound')]) });
+    putAnswered();
+    await runbook().execute(request());
+    expect(calls()[1]?.body).toEqual({ properties: { ...PROPERTIES, priority: 103 } });
+  });
+
+  it('another 400 is not retryable and carries ARM’s reason', async () => {
+    arm.routes.set(`PUT ${RULE_PATH}?${API}`, { status: 400, body: { error: { code: 'InvalidRequestFormat', message: 'Cannot parse the request.' } } });
+    const e = await refusal(runbook().execute(request()));
+    expect(e).toMatchObject({ code: 'VALIDATION_FAILED', retryable: false });
+    expect(e.message).toContain('InvalidRequestFormat: Cannot parse the request.');
+  });
+
   it('429 with Retry-After is retryable with retryAfterSeconds (the SDK does not retry it itself)', async () => {
     arm.routes.set(`GET ${NSG_PATH}?${API}`, { status: 429, headers: { 'retry-after': '17' }, body: { error: { code: 'TooManyRequests', message: 'Number of requests exceeded the limit' } } });
     const e = await refusal(runbook().execute(request()));

@@ -20,6 +20,11 @@ const READ: ArmPermission = { role: 'Network Contributor', action: 'Microsoft.Ne
 const WRITE: ArmPermission = { role: 'Network Contributor', action: 'Microsoft.Network/networkSecurityGroups/securityRules/write' };
 const RULE_READ: ArmPermission = { role: 'Network Contributor', action: 'Microsoft.Network/networkSecurityGroups/securityRules/read' };
 const DELETE: ArmPermission = { role: 'Network Contributor', action: 'Microsoft.Network/networkSecurityGroups/securityRules/delete' };
+/**
+ * The 400 ARM answers when two inbound rules would share a priority. Not in a documented table of error codes: the
+ * code is the one seen in practice. Handled as a retryable conflict.
+ */
+export const PRIORITY_TAKEN = 'SecurityRuleConflict';
 const ARGUMENTS = new Set(['port', 'protocol', 'nsg']);
 const PROTOCOLS: Readonly<Record<string, 'Tcp' | 'Udp' | '*'>> = { tcp: 'Tcp', udp: 'Udp', '*': '*' };
 
@@ -127,9 +132,17 @@ class NsgBlockPort implements RunbookAdapter {
       // A rule of ours that failed to provision is put again at its own priority.
       const priority = ours?.priority ?? this.#freePriority(group, block);
       const clients = this.#opts.clients;
-      rule = await armCall(`PUT security rule ${block.ruleName}`, WRITE, () => clients.now, () =>
-        clients.network(block.nsg.subscriptionId).securityRules.createOrUpdate(block.nsg.resourceGroup, block.nsg.name, block.ruleName, ruleProperties(block, priority, request.requestId), clients.pollOptions),
-      );
+      try {
+        rule = await armCall(`PUT security rule ${block.ruleName}`, WRITE, () => clients.now, () =>
+          clients.network(block.nsg.subscriptionId).securityRules.createOrUpdate(block.nsg.resourceGroup, block.nsg.name, block.ruleName, ruleProperties(block, priority, request.requestId), clients.pollOptions),
+        );
+      } catch (error) {
+        // Another rule took the priority between our GET and PUT: a retry reads the NSG again and takes the next one.
+        if ((error as AppError).details?.['armCode'] === PRIORITY_TAKEN) {
+          throw new AppError(ErrorCode.CONFLICT, `nsg-block-port: priority ${priority} on NSG ${block.nsg.name} was taken meanwhile (${PRIORITY_TAKEN}); retry picks another`, { retryable: true, details: { armCode: PRIORITY_TAKEN } });
+        }
+        throw error;
+      }
       origin = 'created';
     }
     const priority = String(rule.priority ?? '');
