@@ -243,6 +243,41 @@ describe('nsg-block-port: execute', () => {
     expect(e.message).toContain('Microsoft.Network/networkSecurityGroups/securityRules/write');
   });
 
+  it('401 InvalidAuthenticationToken is not retryable and says the token was refused', async () => {
+    arm.routes.set(`GET ${NSG_PATH}?${API}`, { status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } } });
+    const e = await refusal(runbook().execute(request()));
+    expect(e).toMatchObject({ code: 'UNAUTHORIZED', retryable: false });
+    expect(e.message).toContain('refused the token');
+  });
+
+  it('a credential that cannot get a token: retryable, named, nothing sent, its message not repeated', async () => {
+    const rb = armRunbooks({
+      credential: {
+        getToken: async () => {
+          const e = new Error('ManagedIdentityCredential: AZURE_FEDERATED_TOKEN_FILE=/var/run/secrets/token unreadable');
+          e.name = 'CredentialUnavailableError';
+          throw e;
+        },
+      },
+      subscriptions: [SUB],
+      nsgIds: [NSG_PATH],
+      endpoint: arm.base,
+      ca: arm.ca,
+    })['nsg-block-port'];
+    const e = await refusal(rb?.execute(request()) ?? Promise.resolve());
+    expect(e).toMatchObject({ code: 'UNAUTHORIZED', retryable: true });
+    expect(e.message).toContain('CredentialUnavailableError');
+    expect(e.message).not.toContain('AZURE_FEDERATED_TOKEN_FILE');
+    expect(arm.seen).toEqual([]);
+  });
+
+  it('an IPv6 source is denied as ARM takes it (lower-case)', async () => {
+    putAnswered();
+    await runbook().execute(request({ port: '22' }, { type: 'ip', value: '2001:DB8::7' }));
+    const put = calls()[1]?.body as { properties: Record<string, unknown> };
+    expect(put.properties).toMatchObject({ sourceAddressPrefix: '2001:db8::7', destinationPortRange: '22', protocol: '*' });
+  });
+
   it('404 ResourceNotFound (the NSG is gone) is not retryable', async () => {
     arm.routes.set(`GET ${NSG_PATH}?${API}`, { status: 404, body: { error: { code: 'ResourceNotFound', message: `The Resource 'Microsoft.Network/networkSecurityGroups/${NSG}' under resource group '${RG}' was not found.` } } });
     expect(await refusal(runbook().execute(request()))).toMatchObject({ code: 'NOT_FOUND', retryable: false });

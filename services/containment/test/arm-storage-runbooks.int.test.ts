@@ -274,6 +274,15 @@ describe('rotate-storage-keys (irreversible)', () => {
     expect(calls()[1]?.body).toEqual({ keyName: 'key1' });
   });
 
+  it('an answer without the key’s creation time: the creation time is read from the account', async () => {
+    arm.routes.set(`GET ${ACCOUNT_PATH}?${API}`, [{ status: 200, body: before }, { status: 200, body: account({ keyCreationTime: { key1: '2026-12-07T06:05:04Z' } }) }]);
+    arm.routes.set(`POST ${ACCOUNT_PATH}/regenerateKey?${API}`, { status: 200, body: { keys: [{ keyName: 'key1', value: KEY1, permissions: 'FULL' }] } });
+    const done = await rotateRunbook().execute(request());
+    expect(calls().map((c) => c.method)).toEqual(['GET', 'POST', 'GET']);
+    expect(done.effect['keyCreationTime']).toBe('2026-12-07T06:05:04.000Z');
+    expect(JSON.stringify(done)).not.toContain(KEY1);
+  });
+
   it('a redelivered execute finds the key created after the execution started and does not rotate twice', async () => {
     arm.routes.set(`GET ${ACCOUNT_PATH}?${API}`, { status: 200, body: account({ keyCreationTime: { key1: '2026-12-07T06:05:03.0000000Z', key2: '2025-01-10T08:00:00Z' } }) });
     const done = await rotateRunbook().execute(request());

@@ -133,7 +133,8 @@ function reasonOf(error: RestErrorLike): string {
 /**
  * Translates whatever a call threw into an {@link AppError}: 429 and 5xx (and a connection that failed) are
  * retryable, with `retryAfterSeconds` when ARM sent Retry-After; a 409 (another operation on the resource is in
- * progress) is retryable; 401/403 name the role and permission that was missing; 404 and the rest are not retryable.
+ * progress) is retryable; a 401 (token refused) is not; a 403 names the role and permission that was missing; 404
+ * and the rest are not retryable.
  */
 export function armError(error: unknown, what: string, permission: ArmPermission, now: Date): AppError {
   if (isAppError(error)) return error;
@@ -150,8 +151,14 @@ export function armError(error: unknown, what: string, permission: ArmPermission
         details: { status, ...(error.code ? { armCode: error.code } : {}), ...(after !== undefined ? { retryAfterSeconds: after } : {}) },
       });
     }
-    if (status === 401 || status === 403) {
-      return new AppError(status === 401 ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN, `${what}: ARM refused (${status} ${reason}); the identity needs ${permission.role} (permission ${permission.action}) on the resource`, {
+    if (status === 401) {
+      return new AppError(ErrorCode.UNAUTHORIZED, `${what}: ARM refused the token (401 ${reason}); check the workload identity's tenant and federation`, {
+        retryable: false,
+        details: { status, armCode: error.code },
+      });
+    }
+    if (status === 403) {
+      return new AppError(ErrorCode.FORBIDDEN, `${what}: ARM refused (403 ${reason}); the identity needs ${permission.role} (permission ${permission.action}) on the resource`, {
         retryable: false,
         details: { status, armCode: error.code, role: permission.role, permission: permission.action },
       });
