@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '@soc/runtime';
+import { defenderForServersRunbooksFromEnv } from '../src/adapters/automation/defender-servers-config.ts';
 import { keyVaultRunbooksFromEnv } from '../src/adapters/automation/keyvault-config.ts';
 import { logicAppRunbooksFromEnv } from '../src/adapters/automation/logic-app-config.ts';
 import { FixedTokenCredential, requestFor } from './support/https-stand-in.ts';
@@ -93,5 +94,15 @@ describe('logicAppRunbooksFromEnv', () => {
     expect(message).toContain('not JSON');
     expect(message).not.toContain(SIG);
     expect(refusal(() => logicAppRunbooksFromEnv({ LOGIC_APP_TRIGGERS_FILE: file({}) }))).toContain('name at least one workflow');
+  });
+});
+
+describe('defenderForServersRunbooksFromEnv', () => {
+  it('takes subscription ids and refuses anything else, listing every problem', async () => {
+    const rb = defenderForServersRunbooksFromEnv({ DEFENDER_FOR_SERVERS_SUBSCRIPTIONS: '20FF7FC3-E762-44DD-BD96-B71116DCDC23, 00000000-1111-2222-3333-444444444444' }, { credential })['onboard-defender'];
+    const error = await rb.dryRun(requestFor('onboard-defender', '/subscriptions/99999999-1111-2222-3333-444444444444/resourceGroups/rg')).catch((e: unknown) => e);
+    expect(isAppError(error) && error.message).toContain('DEFENDER_FOR_SERVERS_SUBSCRIPTIONS');
+    expect(refusal(() => defenderForServersRunbooksFromEnv({ DEFENDER_FOR_SERVERS_SUBSCRIPTIONS: 'prod,/subscriptions/x' }, { credential }))).toContain('a subscription id is a GUID');
+    expect(refusal(() => defenderForServersRunbooksFromEnv({ DEFENDER_FOR_SERVERS_SUBSCRIPTIONS: '' }, { credential }))).toContain('name at least one subscription');
   });
 });
