@@ -209,6 +209,28 @@ describe('rotate-secret: execute', () => {
     expect(e.message).toContain('secrets set');
     expect(e.message).toContain('Key Vault Secrets Officer');
     expect(e.message).toContain('Forbidden');
+    const sent = (JSON.parse(kv.seen.find((s) => s.method === 'PUT')?.body ?? '{}') as { value?: string }).value ?? '';
+    expect(sent).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain(sent);
+  });
+
+  it('403 on the version list names the list permission', async () => {
+    kv.routes.set(`GET ${VERSIONS}`, { status: 403, body: { error: { code: 'Forbidden', message: 'The user, group or application does not have secrets list permission on key vault.', innererror: { code: 'AccessDenied' } } } });
+    const e = await failure(runbook().dryRun(request()));
+    expect(e).toMatchObject({ code: 'FORBIDDEN', retryable: false });
+    expect(e.message).toContain('secrets list');
+  });
+
+  it('a token Key Vault rejects (401 again after the challenge) is unauthorized, not retried', async () => {
+    kv.gate = () => ({ status: 401, headers: { 'www-authenticate': CHALLENGE }, body: { error: { code: 'Unauthorized', message: 'AKV10032: Invalid issuer.' } } });
+    const e = await failure(runbook().dryRun(request()));
+    expect(e).toMatchObject({ code: 'UNAUTHORIZED', retryable: false });
+    expect(kv.seen.some((s) => s.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('503 is retryable', async () => {
+    kv.routes.set(`PUT ${PUT}`, { status: 503, body: { error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } } });
+    expect(await failure(runbook().execute(request()))).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryable: true });
   });
 
   it('429 is retryable with Retry-After (the SDK does not retry it itself)', async () => {

@@ -86,9 +86,10 @@ function unreachable(what: string, why: string): AppError {
 
 /**
  * An error answer as an {@link AppError}: 429 and 5xx retryable with `retryAfterSeconds`; 401/403 non-retryable
- * naming `permission`; 404 and other 4xx non-retryable with the service's `code: message`.
+ * saying what is needed (`need`, e.g. "the identity needs <permission>"); 404 and other 4xx non-retryable with the
+ * service's `code: message`.
  */
-export async function answerError(what: string, answer: HttpsAnswer, permission: string, now: Date): Promise<AppError> {
+export async function answerError(what: string, answer: HttpsAnswer, need: string, now: Date): Promise<AppError> {
   const reason = await errorReasonOf(new Response(answer.text, { status: answer.status }));
   const said = `${what} answered ${answer.status}${reason ? ` (${reason})` : ''}`;
   if (answer.status === 429 || answer.status >= 500) {
@@ -99,9 +100,9 @@ export async function answerError(what: string, answer: HttpsAnswer, permission:
     });
   }
   if (answer.status === 401 || answer.status === 403) {
-    return new AppError(answer.status === 401 ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN, `${said}; the identity needs ${permission}`, {
+    return new AppError(answer.status === 401 ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN, `${said}; ${need}`, {
       retryable: false,
-      details: { status: answer.status, reason, permission },
+      details: { status: answer.status, reason },
     });
   }
   return new AppError(answer.status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.VALIDATION_FAILED, said, { retryable: false, details: { status: answer.status, reason } });
@@ -159,7 +160,7 @@ export class ArmClient {
       },
       what,
     );
-    if (answer.status < 200 || answer.status > 299) throw await answerError(what, answer, permission, this.#now());
+    if (answer.status < 200 || answer.status > 299) throw await answerError(what, answer, `the identity needs ${permission}`, this.#now());
     try {
       return (answer.text === '' ? undefined : JSON.parse(answer.text)) as T;
     } catch {

@@ -172,7 +172,7 @@ export class LogicAppRunbook implements RunbookAdapter {
     const answer = await this.#transport.send(trigger, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-ms-client-tracking-id': trackingId }, body: JSON.stringify(body) }, what);
     if (answer.status !== 200 && answer.status !== 202) {
       if (answer.status >= 200 && answer.status < 300) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `${what} answered ${answer.status}, not 200 or 202`, { retryable: false });
-      const error = await answerError(what, { ...answer, text: redactSignature(answer.text) }, 'a valid trigger URL (the signature may have been regenerated: update LOGIC_APP_TRIGGERS_FILE)', this.#now());
+      const error = await answerError(what, { ...answer, text: redactSignature(answer.text) }, 'the trigger URL is refused: its signature may have been regenerated (update LOGIC_APP_TRIGGERS_FILE)', this.#now());
       throw new AppError(error.code, redactSignature(error.message), { retryable: error.retryable, ...(error.details ? { details: error.details } : {}) });
     }
     const runId = answer.headers.get('x-ms-workflow-run-id') ?? '';
