@@ -220,6 +220,11 @@ describe('run-logic-app: verify through ARM', () => {
     expect(e.message).toContain('Logic App Operator or Reader');
   });
 
+  it('404 (no such run, or the workflow is gone) is not found', async () => {
+    la.routes.set(runPath, { status: 404, body: { error: { code: 'WorkflowRunNotFound', message: `The workflow run '${RUN_ID}' could not be found.` } } });
+    expect(await failure(logicAppRunbooks(options())['run-logic-app'].verify(request(), effect))).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+  });
+
   it('refuses an effect with a run id that could reach another path', async () => {
     expect((await failure(logicAppRunbooks(options())['run-logic-app'].verify(request(), { ...effect, runId: '../../x' }))).code).toBe('VALIDATION_FAILED');
     expect(la.seen).toEqual([]);
