@@ -15,9 +15,12 @@ const runbookList = z
     return out;
   });
 
-/** The containment service's own settings. */
+/**
+ * The containment service's own settings. Loose: the other variables stay on the parsed object, so each real
+ * runbook enabled in CONTAINMENT_EXECUTE_RUNBOOKS reads and checks its own (`adapters/<runbook family>/…FromEnv`).
+ */
 export const ContainmentConfig = z
-  .object({
+  .looseObject({
     /** Fractions are allowed (0.05 = 3 s) so tests can watch a request expire. */
     CONTAINMENT_APPROVAL_TTL_MINUTES: z.coerce.number().min(1 / 60).max(7 * 24 * 60).default(240),
     /** `true` (the default): every runbook is a dry run. `false`: the runbooks of CONTAINMENT_EXECUTE_RUNBOOKS execute for real. */

@@ -9,12 +9,15 @@ import { defenderRunbooks } from './adapters/defender/defender-adapters.ts';
 import { ClientSecretDefenderCredential, DefenderClient } from './adapters/defender/defender-client.ts';
 import { DefenderIndicatorRunbook } from './adapters/defender/defender-indicator-runbook.ts';
 import { DefenderIsolateHostRunbook } from './adapters/defender/defender-runbook.ts';
+import { armRunbooksFromEnv } from './adapters/arm/index.ts';
+import { defenderForServersRunbooksFromEnv, keyVaultRunbooksFromEnv, logicAppRunbooksFromEnv } from './adapters/automation/index.ts';
+import { entraRunbooksFromEnv } from './adapters/entra/index.ts';
 import { ContainmentConfig } from './config.ts';
 import { makeContainmentHandler } from './handler.ts';
 import type { RunbookAdapter } from './ports.ts';
 
-/** The real runbooks whose credentials are configured: Defender for Endpoint's. */
-function realRunbooksOf(config: ContainmentConfig): Partial<Record<ContainmentRunbook, RunbookAdapter>> {
+/** The Defender for Endpoint runbooks (isolate-host, block-ip, block-url) by the DEFENDER_* settings. */
+function defenderOf(config: ContainmentConfig): Partial<Record<ContainmentRunbook, RunbookAdapter>> {
   if (config.DEFENDER_TENANT_ID === undefined || config.DEFENDER_CLIENT_ID === undefined || config.DEFENDER_CLIENT_SECRET_FILE === undefined) return {};
   const clientSecret = readFileSync(config.DEFENDER_CLIENT_SECRET_FILE, 'utf8').trim();
   if (clientSecret === '') throw new Error('DEFENDER_CLIENT_SECRET_FILE: the file is empty');
@@ -28,6 +31,31 @@ function realRunbooksOf(config: ContainmentConfig): Partial<Record<ContainmentRu
   return defenderRunbooks({ isolateHost: new DefenderIsolateHostRunbook(client, { defaultIsolation: config.DEFENDER_ISOLATION_TYPE }), indicators: new DefenderIndicatorRunbook(client) });
 }
 
+/** Which family of adapters runs each runbook, and how a family is built from its own settings. */
+const FAMILIES: readonly { runbooks: readonly ContainmentRunbook[]; build: (config: ContainmentConfig, env: Record<string, string | undefined>) => Partial<Record<ContainmentRunbook, RunbookAdapter>> }[] = [
+  { runbooks: ['isolate-host', 'block-ip', 'block-url'], build: (config) => defenderOf(config) },
+  { runbooks: ['disable-user', 'revoke-sessions'], build: (_c, env) => entraRunbooksFromEnv(env) },
+  { runbooks: ['nsg-block-port', 'block-storage-public-access', 'rotate-storage-keys'], build: (_c, env) => armRunbooksFromEnv(env) },
+  { runbooks: ['rotate-secret'], build: (_c, env) => keyVaultRunbooksFromEnv(env) },
+  { runbooks: ['run-logic-app'], build: (_c, env) => logicAppRunbooksFromEnv(env) },
+  { runbooks: ['onboard-defender'], build: (_c, env) => defenderForServersRunbooksFromEnv(env) },
+];
+
+/**
+ * The real runbooks of the allow-list: only the families of runbooks enabled for real execution are built, so a
+ * runbook left as a dry run needs no settings, and an enabled one without its settings stops the start with its reason.
+ */
+export function realRunbooksOf(config: ContainmentConfig, allowed: readonly ContainmentRunbook[]): Partial<Record<ContainmentRunbook, RunbookAdapter>> {
+  const env = Object.fromEntries(Object.entries(config).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const out: Partial<Record<ContainmentRunbook, RunbookAdapter>> = {};
+  for (const family of FAMILIES) {
+    if (!family.runbooks.some((r) => allowed.includes(r))) continue;
+    const built = family.build(config, env);
+    for (const r of family.runbooks) if (allowed.includes(r) && built[r] !== undefined) out[r] = built[r];
+  }
+  return out;
+}
+
 /** Composition of the containment service (embedded default: dry-run runbooks; real ones by configuration, one at a time). */
 export const containmentService: ServiceModule<ContainmentConfig> = {
   name: 'containment',
@@ -37,13 +65,14 @@ export const containmentService: ServiceModule<ContainmentConfig> = {
     const policy = loadContainmentPolicy(config.DECISION_POLICY_FILE ?? DEFAULT_POLICY_URL);
     const fourEyes = new Set(policy.fourEyesRunbooks);
     const internalNetworks = platform.env.SOC_INTERNAL_NETWORKS;
+    const allowed = config.CONTAINMENT_DRY_RUN === 'false' ? config.CONTAINMENT_EXECUTE_RUNBOOKS : [];
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.containment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeContainmentHandler({
         requests: new StateRequestLog(platform.state),
         freeze: new StateFreezeSwitch(platform.state),
         audit: platform.audit,
-        runbooks: new ConfiguredRunbooks(config.CONTAINMENT_DRY_RUN === 'false' ? config.CONTAINMENT_EXECUTE_RUNBOOKS : [], realRunbooksOf(config)),
+        runbooks: new ConfiguredRunbooks(allowed, realRunbooksOf(config, allowed)),
         clock: platform.clock,
         approvalTtlMs: config.CONTAINMENT_APPROVAL_TTL_MINUTES * 60_000,
         approvalsRequired: (runbook) => (fourEyes.has(runbook) ? 2 : 1),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfiguredRunbooks } from '../src/adapters/configured-runbooks.ts';
 import { ContainmentConfig } from '../src/config.ts';
+import { realRunbooksOf } from '../src/service.ts';
 import type { ContainmentRequest, RunbookAdapter } from '../src/ports.ts';
 
 describe('which runbooks execute for real', () => {
@@ -48,5 +49,28 @@ describe('which runbooks execute for real', () => {
     // A request that ran as a dry run (before the runbook was allowed) is never verified or undone for real.
     await expect(runbooks.undo(request('block-ip', { dryRun: true }))).rejects.toThrow(/dry run changed nothing/);
     expect(calls).toEqual(['execute r-block-ip', 'verify 7', 'undo 7']);
+  });
+});
+
+describe('the real runbooks the service builds (service.ts)', () => {
+  it('builds only the families of runbooks enabled for real execution, each from its own settings', () => {
+    const config = ContainmentConfig.parse({
+      CONTAINMENT_DRY_RUN: 'false',
+      CONTAINMENT_EXECUTE_RUNBOOKS: 'rotate-secret,onboard-defender',
+      KEYVAULT_URLS: 'https://kv-soc.vault.azure.net',
+      DEFENDER_FOR_SERVERS_SUBSCRIPTIONS: '00000000-0000-4000-8000-000000000001',
+    });
+    const built = realRunbooksOf(config, config.CONTAINMENT_EXECUTE_RUNBOOKS);
+    expect(Object.keys(built).sort()).toEqual(['onboard-defender', 'rotate-secret']);
+    const runbooks = new ConfiguredRunbooks(config.CONTAINMENT_EXECUTE_RUNBOOKS, built);
+    expect(runbooks.isDryRun('rotate-secret')).toBe(false);
+    expect(runbooks.isDryRun('isolate-host')).toBe(true);
+  });
+
+  it('an enabled runbook without its settings stops the start, naming them; a dry-run one needs none', () => {
+    const config = ContainmentConfig.parse({ CONTAINMENT_DRY_RUN: 'false', CONTAINMENT_EXECUTE_RUNBOOKS: 'revoke-sessions' });
+    expect(() => realRunbooksOf(config, ['revoke-sessions'])).toThrow(/ENTRA_PROTECTED_PRINCIPALS/);
+    expect(() => realRunbooksOf(config, ['nsg-block-port'])).toThrow(/ARM_SUBSCRIPTIONS/);
+    expect(realRunbooksOf(config, [])).toEqual({});
   });
 });
