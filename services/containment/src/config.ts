@@ -42,6 +42,12 @@ export const ContainmentConfig = z
     /** The Entra ID authority; tests point it at a local stand-in. */
     DEFENDER_AUTHORITY_HOST: z.url().optional(),
     DEFENDER_ISOLATION_TYPE: z.enum(['Selective', 'Full']).default('Selective'),
+    /**
+     * How a real execution is checked while its API reports it pending: the first re-check after this many seconds,
+     * then twice as long each time up to twenty times it, for at most CONTAINMENT_VERIFY_MAX_CHECKS checks.
+     */
+    CONTAINMENT_VERIFY_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+    CONTAINMENT_VERIFY_MAX_CHECKS: z.coerce.number().int().min(1).max(100).default(20),
   })
   .superRefine((c, ctx) => {
     if (c.CONTAINMENT_DRY_RUN === 'false' && c.CONTAINMENT_EXECUTE_RUNBOOKS.length === 0) {

@@ -60,7 +60,13 @@ export interface VerifySchedule {
  * device completes in minutes; one of an offline device stays queued in Defender until the device connects, and the
  * request then fails verification with that finding (the action itself stays queued in Defender).
  */
-export const VERIFY_SCHEDULE: VerifySchedule = { maxChecks: 20, delayMs: (attempt) => Math.min(30_000 * 2 ** Math.max(0, attempt - 2), 600_000) };
+export const VERIFY_SCHEDULE: VerifySchedule = verifyScheduleOf(30, 20);
+
+/** Checks `intervalSeconds` apart at first, then twice as long each time up to twenty intervals; at most `maxChecks`. */
+export function verifyScheduleOf(intervalSeconds: number, maxChecks: number): VerifySchedule {
+  const first = intervalSeconds * 1000;
+  return { maxChecks, delayMs: (attempt) => Math.min(first * 2 ** Math.max(0, attempt - 2), 20 * first) };
+}
 
 const SOURCE = '/soc/containment';
 

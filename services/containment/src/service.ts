@@ -13,7 +13,7 @@ import { armRunbooksFromEnv } from './adapters/arm/index.ts';
 import { defenderForServersRunbooksFromEnv, keyVaultRunbooksFromEnv, logicAppRunbooksFromEnv } from './adapters/automation/index.ts';
 import { entraRunbooksFromEnv } from './adapters/entra/index.ts';
 import { ContainmentConfig } from './config.ts';
-import { makeContainmentHandler } from './handler.ts';
+import { makeContainmentHandler, verifyScheduleOf } from './handler.ts';
 import type { RunbookAdapter } from './ports.ts';
 
 /** The Defender for Endpoint runbooks (isolate-host, block-ip, block-url) by the DEFENDER_* settings. */
@@ -82,6 +82,7 @@ export const containmentService: ServiceModule<ContainmentConfig> = {
             ? 'the request records no facts it was decided on (asked before they were recorded); a new decision asks again'
             : containmentRefusal({ runbook: request.runbook, target: request.target }, { ...request.decidedOn, internalNetworks }, policy),
         limits: { perTargetPerHour: policy.maxPerTargetPerHour, perTenantPerHour: policy.maxPerTenantPerHour },
+        verifySchedule: verifyScheduleOf(config.CONTAINMENT_VERIFY_INTERVAL_SECONDS, config.CONTAINMENT_VERIFY_MAX_CHECKS),
       }),
     );
     return { close: () => consumer.close() };

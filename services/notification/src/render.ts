@@ -95,7 +95,7 @@ export function chatCardOf(alert: Alert, triage: Triage, actions: readonly Actio
   const approvals = actions.flatMap((action) => {
     if (action.kind !== 'RunContainment') return [];
     const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
-    const bindingHash = bindingHashOf({ requestId, runbook: action.runbook, target: action.target, arguments: {}, tenantId: alert.tenantId });
+    const bindingHash = bindingHashOf({ requestId, runbook: action.runbook, target: action.target, arguments: action.arguments ?? {}, tenantId: alert.tenantId });
     return [{ requestId, bindingHash, runbook: action.runbook, target: `${action.target.type} ${action.target.value}` }];
   });
   return {
