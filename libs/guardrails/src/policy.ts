@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ContainmentRunbook, EntityType } from '@soc/contracts';
+import { ContainmentRunbook, EntityType, RunbookArguments } from '@soc/contracts';
 import { NetworkSet } from './networks.ts';
 import { isDomainName } from './values.ts';
 
@@ -42,6 +42,11 @@ export const ContainmentPolicy = z
     minTruePositive: z.number().min(0).max(1),
     runbookByEntity: z.partialRecord(z.enum(['ip', 'url', 'host', 'user', 'domain', 'cloud-resource']), ContainmentRunbook),
     allowedRunbooks: z.array(ContainmentRunbook),
+    /**
+     * The arguments each runbook is ordered with (issue 14): the port and protocol an NSG rule denies, the Logic App
+     * workflow to trigger. Set here, never taken from an alert; bound into the approval's hash.
+     */
+    runbookArguments: z.partialRecord(ContainmentRunbook, RunbookArguments).default({}),
     /** Blocking internal addresses cuts off our own systems; off unless a team opts in. */
     internalIps: z.boolean(),
     /**

@@ -1,10 +1,16 @@
-import type { Action, Alert, CopilotRecommendation, EscalateAction, Enrichment, Triage } from '@soc/contracts';
+import type { Action, Alert, ContainmentRunbook, CopilotRecommendation, EscalateAction, Enrichment, Triage } from '@soc/contracts';
 import { MAX_DECISION_ACTIONS_BYTES, clipText, deriveKey, jsonBytes } from '@soc/contracts';
 import { type InternalNetworks, containmentRefusal } from '@soc/guardrails';
 import { type DecisionPolicy, type EscalationPolicy, type Level, type RoutePolicy, atLeast } from './policy.ts';
 
 /** An action before the policy has checked it; the recommender (or the LLM) proposes, the policy disposes. */
 export type Recommendation = Action;
+
+/** The policy's arguments for `runbook` (issue 14), as an action carries them: absent when it sets none. */
+function argumentsOf(policy: DecisionPolicy, runbook: ContainmentRunbook): { arguments?: Record<string, string> } {
+  const args = policy.containment.runbookArguments[runbook];
+  return args !== undefined && Object.keys(args).length > 0 ? { arguments: { ...args } } : {};
+}
 
 /** A refused recommendation and why. */
 export interface Rejection {
@@ -129,6 +135,7 @@ export function recommend(alert: Alert, triage: Triage, policy: DecisionPolicy, 
         actionId: actionId(decisionKey, 'contain', runbook, e.id),
         runbook,
         target: { entityId: e.id, type: e.type, value: e.value },
+        ...argumentsOf(policy, runbook),
         requiresApproval: true,
         reason: `Risk ${level}, true positive ${verdict.likelihoods.truePositive}`,
       });
@@ -244,7 +251,7 @@ function copilotAction(
       const value = target?.value ?? rec.target;
       const type = target?.type ?? 'unknown';
       if (own.some((a) => a.kind === 'RunContainment' && a.runbook === rec.runbook && a.target.entityId === rec.target)) return undefined;
-      return { kind: 'RunContainment', actionId: id('contain', rec.runbook, rec.target), runbook: rec.runbook, target: { entityId: rec.target, type, value }, requiresApproval: true, reason };
+      return { kind: 'RunContainment', actionId: id('contain', rec.runbook, rec.target), runbook: rec.runbook, target: { entityId: rec.target, type, value }, ...argumentsOf(policy, rec.runbook), requiresApproval: true, reason };
     }
     case 'GenerateHunt':
       return has('GenerateHunt') ? undefined : { kind: 'GenerateHunt', actionId: id('hunt'), entityIds: rec.entityIds, reason };

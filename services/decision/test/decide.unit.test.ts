@@ -44,6 +44,19 @@ describe('decision policy', () => {
     expect(rejected).toEqual([{ kind: 'RunContainment', reason: 'target 10.0.0.7 is an internal address' }]);
   });
 
+  it("orders a runbook with the policy's arguments (issue 14), never with anything from the alert", () => {
+    const t = triageAt('critical', 0.95);
+    const withArgs = DecisionPolicy.parse({
+      ...policy,
+      containment: { ...policy.containment, runbookByEntity: { ip: 'nsg-block-port' }, allowedRunbooks: ['nsg-block-port'], runbookArguments: { 'nsg-block-port': { port: '3389', protocol: 'Tcp' } } },
+    });
+    const { actions } = applyPolicy(recommend(alert, t, withArgs, 'd'), input(t), withArgs);
+    const contain = actions.filter((a) => a.kind === 'RunContainment');
+    expect(contain).toEqual([expect.objectContaining({ runbook: 'nsg-block-port', target: expect.objectContaining({ value: '185.220.101.4' }), arguments: { port: '3389', protocol: 'Tcp' } })]);
+    // Arguments are names and short values: anything else is refused when the policy loads.
+    expect(DecisionPolicy.safeParse({ ...policy, containment: { ...policy.containment, runbookArguments: { 'nsg-block-port': { 'port; rm -rf': '1' } } } }).success).toBe(false);
+  });
+
   it('a confident false positive is suppressed instead of notified', () => {
     const t = triageAt('medium', 0.1, 'false-positive');
     t.verdict.likelihoods.falsePositive = 0.7;
