@@ -23,10 +23,20 @@ import {
   type SocEvent,
   causedBy,
   clipText,
+  deriveEventId,
 } from '@soc/contracts';
 import { NOTHING, dispatch, type EventHandler } from '@soc/bus';
 import { AppError, type Clock, ErrorCode, describeError, isAppError, isRetryable } from '@soc/runtime';
-import type { ApprovalsRequired, AuditTrail, BlastRadiusLimits, FreezeSwitch, PreExecutionCheck, RequestLog, RunbookExecutor, RunbookVerification } from './ports.ts';
+import type {
+  ApprovalsRequired,
+  AuditTrail,
+  BlastRadiusLimits,
+  FreezeSwitch,
+  PreExecutionCheck,
+  RequestLog,
+  RunbookExecutor,
+  RunbookVerification,
+} from './ports.ts';
 
 /** What the containment handler needs. */
 export interface ContainmentDeps {
@@ -87,12 +97,17 @@ function auditable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => auditable(v));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => (k === 'decidedOn' ? [k, { sha256: createHash('sha256').update(JSON.stringify(v)).digest('hex') }] : [k, auditable(v)])),
+      Object.entries(value).map(([k, v]) =>
+        k === 'decidedOn'
+          ? [k, { sha256: createHash('sha256').update(JSON.stringify(v)).digest('hex') }]
+          : [k, auditable(v)],
+      ),
     );
   }
   return value;
 }
-const auditData = (data: Record<string, unknown>): Record<string, unknown> => auditable(data) as Record<string, unknown>;
+const auditData = (data: Record<string, unknown>): Record<string, unknown> =>
+  auditable(data) as Record<string, unknown>;
 /** How often a command is decided again after losing a race for the next version of its request. */
 const MAX_RACES = 5;
 const HOUR_MS = 3_600_000;
@@ -152,13 +167,23 @@ function actorOf(event: RequestEvent): string {
 export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
   const now = () => deps.clock.now().toISOString();
 
-  const auditRejection = async (request: ContainmentRequest | undefined, requestId: string, actor: string, command: RequestCommand, decision: Extract<Decision, { ok: false }>) => {
+  const auditRejection = async (
+    request: ContainmentRequest | undefined,
+    requestId: string,
+    actor: string,
+    command: RequestCommand,
+    decision: Extract<Decision, { ok: false }>,
+  ) => {
     await deps.audit.append({
       kind: `containment.${command.kind}-refused`,
       actor,
       subject: requestId,
       ...(request ? { tenantId: request.tenantId } : {}),
-      data: auditData({ code: decision.rejection.code, detail: decision.rejection.detail, ...(request ? { alertId: request.alertId, runbook: request.runbook, target: request.target } : {}) }),
+      data: auditData({
+        code: decision.rejection.code,
+        detail: decision.rejection.detail,
+        ...(request ? { alertId: request.alertId, runbook: request.runbook, target: request.target } : {}),
+      }),
     });
   };
 
@@ -179,7 +204,18 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
           actor: event.kind === 'requested' ? actor : actorOf(event),
           subject: requestId,
           ...(subject ? { tenantId: subject.tenantId } : {}),
-          data: { version: loaded.version + 1, ...(subject ? { alertId: subject.alertId, runbook: subject.runbook, target: auditable(subject.target), bindingHash: subject.bindingHash } : {}), event: auditable(event) },
+          data: {
+            version: loaded.version + 1,
+            ...(subject
+              ? {
+                  alertId: subject.alertId,
+                  runbook: subject.runbook,
+                  target: auditable(subject.target),
+                  bindingHash: subject.bindingHash,
+                }
+              : {}),
+            event: auditable(event),
+          },
         });
       }
       try {
@@ -209,41 +245,95 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         approvalsRequired: r.approvalsRequired,
         ...(Object.keys(r.arguments).length > 0 ? { arguments: { ...r.arguments } } : {}),
         reversible: RUNBOOKS[r.runbook].reversible,
-        ...(RUNBOOKS[r.runbook].cannotBeUndone !== undefined ? { cannotBeUndone: RUNBOOKS[r.runbook].cannotBeUndone } : {}),
+        ...(RUNBOOKS[r.runbook].cannotBeUndone !== undefined
+          ? { cannotBeUndone: RUNBOOKS[r.runbook].cannotBeUndone }
+          : {}),
       },
       { source: SOURCE, time: deps.clock.now(), key: r.actionId },
     );
+  /**
+   * An outcome of a request (executed, failed, verified, undone) has one event id whatever delivery announces it: the
+   * id is derived from the request, its action and the outcome, not from the cause. So an approval replayed with a new
+   * id, or a check-due timer and an approval's redelivery announcing the same outcome, give one event to every dedupe.
+   */
+  const outcome = <E extends SocEvent>(r: ContainmentRequest, what: string, event: E): E => ({
+    ...event,
+    id: deriveEventId(`${SOURCE}:${r.requestId}:${r.actionId}`, event.type, what),
+  });
   const executed = (event: SocEvent, r: ContainmentRequest) =>
-    causedBy(
-      event,
-      ContainmentExecutedV2,
-      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown', dryRun: r.dryRun ?? deps.runbooks.isDryRun(r.runbook), result: clipText(r.result ?? '', 4096), ...(r.effect !== undefined ? { effect: r.effect } : {}) },
-      { source: SOURCE, time: deps.clock.now() },
+    outcome(
+      r,
+      'executed',
+      causedBy(
+        event,
+        ContainmentExecutedV2,
+        {
+          requestId: r.requestId,
+          alertId: r.alertId,
+          runbook: r.runbook,
+          target: r.target,
+          approvedBy: r.approvals.map((a) => a.approver).join(', ') || 'unknown',
+          dryRun: r.dryRun ?? deps.runbooks.isDryRun(r.runbook),
+          result: clipText(r.result ?? '', 4096),
+          ...(r.effect !== undefined ? { effect: r.effect } : {}),
+        },
+        { source: SOURCE, time: deps.clock.now() },
+      ),
     );
   const failed = (event: SocEvent, r: ContainmentRequest, error: string) =>
-    causedBy(event, ContainmentFailedV2, { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, error: clipText(error, 4096) }, { source: SOURCE, time: deps.clock.now() });
+    outcome(
+      r,
+      'failed',
+      causedBy(
+        event,
+        ContainmentFailedV2,
+        {
+          requestId: r.requestId,
+          alertId: r.alertId,
+          runbook: r.runbook,
+          target: r.target,
+          error: clipText(error, 4096),
+        },
+        { source: SOURCE, time: deps.clock.now() },
+      ),
+    );
 
-  const verified = (event: SocEvent, r: ContainmentRequest, outcome: 'in-effect' | 'not-in-effect') =>
-    causedBy(
-      event,
-      ContainmentVerifiedV1,
-      { requestId: r.requestId, alertId: r.alertId, runbook: r.runbook, target: r.target, outcome, finding: clipText(r.verification ?? '', 4096) },
-      { source: SOURCE, time: deps.clock.now(), key: `${r.requestId}:verified` },
+  const verified = (event: SocEvent, r: ContainmentRequest, found: 'in-effect' | 'not-in-effect') =>
+    outcome(
+      r,
+      'verified',
+      causedBy(
+        event,
+        ContainmentVerifiedV1,
+        {
+          requestId: r.requestId,
+          alertId: r.alertId,
+          runbook: r.runbook,
+          target: r.target,
+          outcome: found,
+          finding: clipText(r.verification ?? '', 4096),
+        },
+        { source: SOURCE, time: deps.clock.now() },
+      ),
     );
   const undone = (event: SocEvent, r: ContainmentRequest) =>
-    causedBy(
-      event,
-      ContainmentUndoneV1,
-      {
-        requestId: r.requestId,
-        alertId: r.alertId,
-        runbook: r.runbook,
-        target: r.target,
-        outcome: r.status === 'undone' ? 'undone' : 'undo-failed',
-        approvedBy: r.undo?.approvals.map((a) => a.approver).join(', ') || 'unknown',
-        result: clipText(r.undo?.result ?? '', 4096),
-      },
-      { source: SOURCE, time: deps.clock.now(), key: `${r.requestId}:undo:${r.undo?.requestedAt ?? ''}` },
+    outcome(
+      r,
+      `undone:${r.undo?.requestedAt ?? ''}`,
+      causedBy(
+        event,
+        ContainmentUndoneV1,
+        {
+          requestId: r.requestId,
+          alertId: r.alertId,
+          runbook: r.runbook,
+          target: r.target,
+          outcome: r.status === 'undone' ? 'undone' : 'undo-failed',
+          approvedBy: r.undo?.approvals.map((a) => a.approver).join(', ') || 'unknown',
+          result: clipText(r.undo?.result ?? '', 4096),
+        },
+        { source: SOURCE, time: deps.clock.now() },
+      ),
     );
 
   /** The outcome of a request that is closed, announced again (a redelivery changes nothing; the ids repeat). */
@@ -262,7 +352,9 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         return [executed(event, r), verified(event, r, 'in-effect')];
       case 'failed':
         // Failed at execution, or executed and found not in effect.
-        return r.verification !== undefined ? [executed(event, r), verified(event, r, 'not-in-effect'), failed(event, r, r.result ?? 'failed')] : [failed(event, r, r.result ?? 'failed')];
+        return r.verification !== undefined
+          ? [executed(event, r), verified(event, r, 'not-in-effect'), failed(event, r, r.result ?? 'failed')]
+          : [failed(event, r, r.result ?? 'failed')];
       case 'refused':
         return [failed(event, r, `refused before execution: ${r.result ?? ''}`)];
       case 'expired':
@@ -281,12 +373,15 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
   const refusalOf = async (r: ContainmentRequest): Promise<string | undefined> => {
     // A freeze that cannot be read stops execution (fail closed): the read throws, the bus redelivers.
     const frozen = freezeOf(await deps.freeze.read(), r.runbook);
-    if (frozen) return `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by} at ${frozen.at}: ${frozen.reason})`;
+    if (frozen)
+      return `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by} at ${frozen.at}: ${frozen.reason})`;
     const since = new Date(deps.clock.now().getTime() - HOUR_MS).toISOString();
     const onTarget = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, target: r.target, since });
-    if (onTarget >= deps.limits.perTargetPerHour) return `blast radius: ${onTarget} containment(s) already ran on ${r.target.type} ${r.target.value} in the last hour (limit ${deps.limits.perTargetPerHour})`;
+    if (onTarget >= deps.limits.perTargetPerHour)
+      return `blast radius: ${onTarget} containment(s) already ran on ${r.target.type} ${r.target.value} in the last hour (limit ${deps.limits.perTargetPerHour})`;
     const inTenant = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, since });
-    if (inTenant >= deps.limits.perTenantPerHour) return `blast radius: ${inTenant} containment(s) already ran in tenant ${r.tenantId} in the last hour (limit ${deps.limits.perTenantPerHour})`;
+    if (inTenant >= deps.limits.perTenantPerHour)
+      return `blast radius: ${inTenant} containment(s) already ran in tenant ${r.tenantId} in the last hour (limit ${deps.limits.perTenantPerHour})`;
     return deps.recheck(r);
   };
 
@@ -298,7 +393,12 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       event,
       ContainmentCheckDueV1,
       { requestId: r.requestId, alertId: r.alertId, attempt },
-      { source: SOURCE, time: deps.clock.now(), key: `${r.requestId}:check:${attempt}`, deliverAt: new Date(deps.clock.now().getTime() + schedule.delayMs(attempt)) },
+      {
+        source: SOURCE,
+        time: deps.clock.now(),
+        key: `${r.requestId}:check:${attempt}`,
+        deliverAt: new Date(deps.clock.now().getTime() + schedule.delayMs(attempt)),
+      },
     );
 
   /**
@@ -320,17 +420,25 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     try {
       found = await deps.runbooks.verify(current);
     } catch (error) {
-      found = isPassing(error) ? { outcome: 'not-yet', finding: `could not check yet: ${describeError(error)}` } : { outcome: 'not-in-effect', finding: `could not check: ${describeError(error)}` };
+      found = isPassing(error)
+        ? { outcome: 'not-yet', finding: `could not check yet: ${describeError(error)}` }
+        : { outcome: 'not-in-effect', finding: `could not check: ${describeError(error)}` };
     }
     if (found.outcome === 'not-yet') {
       if (attempt < schedule.maxChecks) return [checkDue(event, current, attempt + 1)];
       found = { outcome: 'not-in-effect', finding: `not in effect after ${attempt} checks: ${found.finding}` };
     }
     const outcome = found.outcome;
-    const recorded = await run(current.requestId, () => ({ kind: 'record-verification', at: now(), outcome, finding: clipText(found.finding, 2048) }), 'containment');
+    const recorded = await run(
+      current.requestId,
+      () => ({ kind: 'record-verification', at: now(), outcome, finding: clipText(found.finding, 2048) }),
+      'containment',
+    );
     if (!recorded.decision.ok || !recorded.request) return [];
     const r = recorded.request;
-    return r.status === 'done' ? [verified(event, r, 'in-effect')] : [verified(event, r, 'not-in-effect'), failed(event, r, r.result ?? found.finding)];
+    return r.status === 'done'
+      ? [verified(event, r, 'in-effect')]
+      : [verified(event, r, 'not-in-effect'), failed(event, r, r.result ?? found.finding)];
   };
 
   /**
@@ -341,7 +449,11 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
   const execute = async (event: SocEvent, approved: ContainmentRequest): Promise<SocEvent[]> => {
     const refusal = await refusalOf(approved);
     if (refusal !== undefined) {
-      const refused = await run(approved.requestId, () => ({ kind: 'refuse', at: now(), reason: refusal }), 'containment');
+      const refused = await run(
+        approved.requestId,
+        () => ({ kind: 'refuse', at: now(), reason: refusal }),
+        'containment',
+      );
       return refused.decision.ok && refused.request ? announce(event, refused.request) : [];
     }
     const started = await run(approved.requestId, () => ({ kind: 'start-execution', at: now() }), 'containment');
@@ -350,10 +462,21 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     let result: RequestCommand;
     try {
       const output = await deps.runbooks.execute(started.request);
-      result = { kind: 'record-result', at: now(), outcome: 'succeeded', result: output.summary, dryRun: deps.runbooks.isDryRun(started.request.runbook), effect: output.effect };
+      result = {
+        kind: 'record-result',
+        at: now(),
+        outcome: 'succeeded',
+        result: output.summary,
+        dryRun: deps.runbooks.isDryRun(started.request.runbook),
+        effect: output.effect,
+      };
     } catch (error) {
       if (isPassing(error)) {
-        await run(approved.requestId, () => ({ kind: 'defer-execution', at: now(), reason: clipText(describeError(error), 1024) }), 'containment');
+        await run(
+          approved.requestId,
+          () => ({ kind: 'defer-execution', at: now(), reason: clipText(describeError(error), 1024) }),
+          'containment',
+        );
         throw error;
       }
       result = { kind: 'record-result', at: now(), outcome: 'failed', error: describeError(error) };
@@ -361,24 +484,43 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     const done = await run(approved.requestId, () => result, 'containment');
     if (!done.request) return [];
     const announced = announce(event, done.request);
-    return done.request.status === 'executed' && done.request.dryRun === false ? [...announced, ...(await verifyStep(event, done.request, 1))] : announced;
+    return done.request.status === 'executed' && done.request.dryRun === false
+      ? [...announced, ...(await verifyStep(event, done.request, 1))]
+      : announced;
   };
 
   /** From `undo-approved`: the freeze, then record the start, undo once, record the result. Retryable answers defer. */
   const undoStep = async (event: SocEvent, approved: ContainmentRequest): Promise<SocEvent[]> => {
     const frozen = freezeOf(await deps.freeze.read(), approved.runbook);
     if (frozen) {
-      await run(approved.requestId, () => ({ kind: 'refuse-undo', at: now(), reason: `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by}: ${frozen.reason})` }), 'containment');
+      await run(
+        approved.requestId,
+        () => ({
+          kind: 'refuse-undo',
+          at: now(),
+          reason: `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by}: ${frozen.reason})`,
+        }),
+        'containment',
+      );
       return [];
     }
     const started = await run(approved.requestId, () => ({ kind: 'start-undo', at: now() }), 'containment');
     if (!started.decision.ok || !started.request) return [];
     let result: RequestCommand;
     try {
-      result = { kind: 'record-undo-result', at: now(), outcome: 'succeeded', result: await deps.runbooks.undo(started.request) };
+      result = {
+        kind: 'record-undo-result',
+        at: now(),
+        outcome: 'succeeded',
+        result: await deps.runbooks.undo(started.request),
+      };
     } catch (error) {
       if (isPassing(error)) {
-        await run(approved.requestId, () => ({ kind: 'defer-undo', at: now(), reason: clipText(describeError(error), 1024) }), 'containment');
+        await run(
+          approved.requestId,
+          () => ({ kind: 'defer-undo', at: now(), reason: clipText(describeError(error), 1024) }),
+          'containment',
+        );
         throw error;
       }
       result = { kind: 'record-undo-result', at: now(), outcome: 'failed', error: describeError(error) };
@@ -394,7 +536,13 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     for (const action of event.data.actions) {
       if (action.kind !== 'RunContainment') continue;
       const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
-      const bound = { requestId, runbook: action.runbook, target: action.target, arguments: action.arguments ?? {}, tenantId: alert.tenantId };
+      const bound = {
+        requestId,
+        runbook: action.runbook,
+        target: action.target,
+        arguments: action.arguments ?? {},
+        tenantId: alert.tenantId,
+      };
       const facts = {
         ...bound,
         alertId: alert.alertId,
@@ -412,14 +560,20 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         requestId,
         async () => {
           const frozen = freezeOf(await deps.freeze.read(), action.runbook);
-          return { kind: 'request', at: facts.requestedAt, facts, frozen: frozen ? { by: frozen.by, reason: frozen.reason } : undefined };
+          return {
+            kind: 'request',
+            at: facts.requestedAt,
+            facts,
+            frozen: frozen ? { by: frozen.by, reason: frozen.reason } : undefined,
+          };
         },
         event.data.alert.sender ?? 'decision',
       );
       const request = outcome.request;
       if (!request) continue;
       // Requested now, or a redelivery of the decision that requested it: announce it (the same event id).
-      if (request.status === 'pending-approval' && request.actionId === action.actionId) emit.push(requestedEvent(event, request));
+      if (request.status === 'pending-approval' && request.actionId === action.actionId)
+        emit.push(requestedEvent(event, request));
       // Otherwise an earlier revision's request stands as it is, or this one was voided by a freeze on arrival.
     }
     return { emit };
@@ -432,7 +586,11 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     switch (request.status) {
       case 'executing': {
         // Started by a delivery that never recorded its result: never run it again.
-        const closed = await run(requestId, () => ({ kind: 'record-result', at: now(), outcome: 'failed', error: outcomeUnknown(request) }), 'containment');
+        const closed = await run(
+          requestId,
+          () => ({ kind: 'record-result', at: now(), outcome: 'failed', error: outcomeUnknown(request) }),
+          'containment',
+        );
         return { emit: closed.request ? announce(event, closed.request) : [] };
       }
       case 'approved':
@@ -472,11 +630,31 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     });
     const approved = await run(requestId, command, approver);
     if (!approved.decision.ok) {
-      await auditRejection(approved.request, requestId, approver, { kind: 'approve', at: now(), approver, bindingHash: event.data.bindingHash ?? '', comment: event.data.comment }, approved.decision);
+      await auditRejection(
+        approved.request,
+        requestId,
+        approver,
+        {
+          kind: 'approve',
+          at: now(),
+          approver,
+          bindingHash: event.data.bindingHash ?? '',
+          comment: event.data.comment,
+        },
+        approved.decision,
+      );
       if (approved.decision.rejection.code !== 'expired') return NOTHING;
       const expired = await run(requestId, () => ({ kind: 'expire', at: now() }), 'containment');
       if (!expired.request) return NOTHING;
-      return { emit: [failed(event, expired.request, `Approval by ${approver} arrived after the request expired at ${expired.request.expiresAt}; raise a new request`)] };
+      return {
+        emit: [
+          failed(
+            event,
+            expired.request,
+            `Approval by ${approver} arrived after the request expired at ${expired.request.expiresAt}; raise a new request`,
+          ),
+        ],
+      };
     }
     if (approved.request?.status !== 'approved') return NOTHING; // a first approval of two: wait for the second
     return { emit: await execute(event, approved.request) };
@@ -486,7 +664,8 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     const { requestId, approver } = event.data;
     const command: RequestCommand = { kind: 'deny', at: now(), approver, comment: event.data.comment };
     const denied = await run(requestId, () => command, approver);
-    if (!denied.decision.ok && denied.decision.rejection.code !== 'unknown-request') await auditRejection(denied.request, requestId, approver, command, denied.decision);
+    if (!denied.decision.ok && denied.decision.rejection.code !== 'unknown-request')
+      await auditRejection(denied.request, requestId, approver, command, denied.decision);
     return NOTHING;
   };
 
@@ -496,9 +675,17 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     const scope = runbook ?? 'every runbook';
     for (const status of ['pending-approval', 'approved'] as const) {
       for (const request of await deps.requests.listByStatus(status, { runbook })) {
-        const voided = await run(request.requestId, () => ({ kind: 'void', at: now(), by, reason: `containment frozen (${scope}) by ${by}: ${reason}` }), by);
+        const voided = await run(
+          request.requestId,
+          () => ({ kind: 'void', at: now(), by, reason: `containment frozen (${scope}) by ${by}: ${reason}` }),
+          by,
+        );
         if (!voided.decision.ok && voided.decision.rejection.code !== 'already-decided') {
-          throw new AppError(ErrorCode.INTERNAL, `Could not void ${request.requestId}: ${voided.decision.rejection.detail}`, { retryable: true });
+          throw new AppError(
+            ErrorCode.INTERNAL,
+            `Could not void ${request.requestId}: ${voided.decision.rejection.detail}`,
+            { retryable: true },
+          );
         }
       }
     }
@@ -528,8 +715,14 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     });
     const asked = await run(requestId, command, requestedBy);
     // A redelivery finds the undo already asked (undo-pending-approval): nothing to say again.
-    if (!asked.decision.ok && asked.request?.undo?.requestedAt !== undefined && asked.request.status === 'undo-pending-approval') return NOTHING;
-    if (!asked.decision.ok) await auditRejection(asked.request, requestId, requestedBy, await command(), asked.decision);
+    if (
+      !asked.decision.ok &&
+      asked.request?.undo?.requestedAt !== undefined &&
+      asked.request.status === 'undo-pending-approval'
+    )
+      return NOTHING;
+    if (!asked.decision.ok)
+      await auditRejection(asked.request, requestId, requestedBy, await command(), asked.decision);
     return NOTHING;
   };
 
@@ -541,7 +734,16 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     switch (request.status) {
       case 'undoing': {
         // Started by a delivery that never recorded its result: never run it again.
-        const closed = await run(requestId, () => ({ kind: 'record-undo-result', at: now(), outcome: 'failed', error: outcomeUnknown(request).replace('during execution', 'during the undo') }), 'containment');
+        const closed = await run(
+          requestId,
+          () => ({
+            kind: 'record-undo-result',
+            at: now(),
+            outcome: 'failed',
+            error: outcomeUnknown(request).replace('during execution', 'during the undo'),
+          }),
+          'containment',
+        );
         return { emit: closed.request ? [undone(event, closed.request)] : [] };
       }
       case 'undo-approved':
