@@ -12,6 +12,8 @@ import type { DefenderIsolateHostRunbook, Plan, RunbookContext, VerifyResult } f
  */
 
 const contextOf = (request: ContainmentRequest): RunbookContext => ({ requestId: request.requestId, approvedBy: request.approvals.map((a) => a.approver) });
+/** An undo's context: its own approvers (the marker stays the request's, so a redelivered undo finds its action). */
+const undoContextOf = (request: ContainmentRequest): RunbookContext => ({ requestId: request.requestId, approvedBy: request.undo?.approvals.map((a) => a.approver) ?? [] });
 
 const describePlan = (plan: Plan): string =>
   plan.calls.length === 0
@@ -49,7 +51,7 @@ export function isolateHostAdapter(runbook: DefenderIsolateHostRunbook): Runbook
       return verification(result, `Defender machine action ${executed.actionId} (Isolate) on machine ${executed.machineId}: ${result === 'done' ? 'Succeeded' : result === 'pending' ? 'still pending' : 'failed or cancelled'}`);
     },
     async undo(request, effect) {
-      const released = await runbook.undo(effectOf(HostIsolatedEffect, effect, request.runbook), contextOf(request));
+      const released = await runbook.undo(effectOf(HostIsolatedEffect, effect, request.runbook), undoContextOf(request));
       return `released machine ${released.machineId} from isolation: action ${released.actionId} (${released.origin})`;
     },
   };
