@@ -1,3 +1,4 @@
+import { httpsOrLoopbackUrl, isEntraTenant } from '@soc/outbound';
 import { z } from 'zod';
 import { serviceNowInstanceUrl } from './adapters/servicenow-ticket-system.ts';
 
@@ -34,6 +35,19 @@ export const TicketingConfig = z
     /** Also write analysts' dispositions back as classification and status (Sentinel incident closed, Graph alert resolved). */
     SIEM_WRITEBACK_STATUS: z.enum(['off', 'on']).default('off'),
     SIEM_WRITEBACK_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(30_000),
+    /**
+     * An app registration's client secret for the write-back (all three or none); without them the write-back uses
+     * `DefaultAzureCredential` (workload identity on AKS). The secret only from a mounted file, never the variable.
+     */
+    SIEM_WRITEBACK_TENANT_ID: optional,
+    SIEM_WRITEBACK_CLIENT_ID: optional,
+    SIEM_WRITEBACK_CLIENT_SECRET_FILE: optional,
+    /** Entra ID's authority host for that client secret; national clouds (and tests) only. */
+    SIEM_WRITEBACK_AUTHORITY_HOST: optional,
+    /** Azure Resource Manager, where Sentinel incidents live; national clouds (and tests) only. */
+    SENTINEL_ARM_BASE_URL: z.string().trim().default('https://management.azure.com'),
+    /** Microsoft Graph, for the security alerts write-back; national clouds (and tests) only. */
+    SIEM_WRITEBACK_GRAPH_BASE_URL: z.string().trim().default('https://graph.microsoft.com'),
   })
   .superRefine((c, ctx) => {
     const missing = (path: string, message: string): void => {
@@ -48,6 +62,22 @@ export const TicketingConfig = z
         missing('SENTINEL_SUBSCRIPTION_ID', 'is not a subscription id (a GUID)');
       if (set.length === 0 && c.SIEM_WRITEBACK_GRAPH === 'off')
         missing('SIEM_WRITEBACK', 'SIEM_WRITEBACK=on writes nowhere: set the Sentinel workspace (SENTINEL_*) and/or SIEM_WRITEBACK_GRAPH=on');
+    }
+    const client = ['SIEM_WRITEBACK_TENANT_ID', 'SIEM_WRITEBACK_CLIENT_ID', 'SIEM_WRITEBACK_CLIENT_SECRET_FILE'] as const;
+    const clientSet = client.filter((k) => c[k] !== undefined);
+    if (clientSet.length > 0 && clientSet.length < 3)
+      for (const k of client) if (c[k] === undefined) missing(k, 'a write-back client secret needs SIEM_WRITEBACK_TENANT_ID, SIEM_WRITEBACK_CLIENT_ID and SIEM_WRITEBACK_CLIENT_SECRET_FILE together');
+    if (c.SIEM_WRITEBACK_TENANT_ID !== undefined && !isEntraTenant(c.SIEM_WRITEBACK_TENANT_ID)) missing('SIEM_WRITEBACK_TENANT_ID', 'is not a tenant id (GUID) or domain');
+    if (c.SIEM_WRITEBACK_AUTHORITY_HOST !== undefined && clientSet.length === 0)
+      missing('SIEM_WRITEBACK_AUTHORITY_HOST', 'applies only to a write-back client secret (SIEM_WRITEBACK_TENANT_ID, SIEM_WRITEBACK_CLIENT_ID, SIEM_WRITEBACK_CLIENT_SECRET_FILE); DefaultAzureCredential reads AZURE_AUTHORITY_HOST');
+    for (const k of ['SIEM_WRITEBACK_AUTHORITY_HOST', 'SENTINEL_ARM_BASE_URL', 'SIEM_WRITEBACK_GRAPH_BASE_URL'] as const) {
+      const value = c[k];
+      if (value === undefined) continue;
+      try {
+        httpsOrLoopbackUrl(value, k);
+      } catch (error) {
+        missing(k, (error as Error).message.slice(k.length + 1));
+      }
     }
     if (c.SIEM_WRITEBACK_STATUS === 'on' && c.SIEM_WRITEBACK !== 'on') missing('SIEM_WRITEBACK_STATUS', 'SIEM_WRITEBACK_STATUS=on needs SIEM_WRITEBACK=on (and its workspace and/or SIEM_WRITEBACK_GRAPH=on)');
     if (c.TICKET_SYSTEM !== 'servicenow') return;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { EntraClientSecretCredential, httpsOrLoopbackUrl } from '@soc/outbound';
 import type { ServiceModule } from '@soc/platform';
 import { AppError, ErrorCode, breaker } from '@soc/runtime';
 import { ClaimedTicketSystem } from './adapters/claimed-ticket-system.ts';
@@ -58,8 +59,34 @@ export function serviceNowTicketSystemOf(config: TicketingConfig, fetch?: typeof
 }
 
 /**
+ * The write-back's credential: the shared client-secret credential when SIEM_WRITEBACK_TENANT_ID, _CLIENT_ID and
+ * _CLIENT_SECRET_FILE are set (the secret read once, at start-up), else `DefaultAzureCredential` (workload identity).
+ */
+async function siemCredentialOf(config: TicketingConfig): Promise<AzureCredential> {
+  const { SIEM_WRITEBACK_TENANT_ID: tenantId, SIEM_WRITEBACK_CLIENT_ID: clientId, SIEM_WRITEBACK_CLIENT_SECRET_FILE: secretFile } = config;
+  if (tenantId === undefined || clientId === undefined || secretFile === undefined) return new (await import('@azure/identity')).DefaultAzureCredential();
+  let clientSecret: string;
+  try {
+    clientSecret = readFileSync(secretFile, 'utf8').trim();
+  } catch (error) {
+    throw new AppError(ErrorCode.CONFIGURATION_INVALID, `SIEM_WRITEBACK_CLIENT_SECRET_FILE=${secretFile} cannot be read`, { retryable: false, cause: error });
+  }
+  if (clientSecret === '') throw new AppError(ErrorCode.CONFIGURATION_INVALID, `SIEM_WRITEBACK_CLIENT_SECRET_FILE=${secretFile} is empty`, { retryable: false });
+  return new EntraClientSecretCredential({
+    tenantId,
+    clientId,
+    clientSecret,
+    purpose: 'SIEM write-back',
+    refusalHint: 'check SIEM_WRITEBACK_TENANT_ID, SIEM_WRITEBACK_CLIENT_ID and the secret in SIEM_WRITEBACK_CLIENT_SECRET_FILE',
+    timeoutMs: config.SIEM_WRITEBACK_TIMEOUT_MS,
+    ...(config.SIEM_WRITEBACK_AUTHORITY_HOST !== undefined ? { authorityHost: config.SIEM_WRITEBACK_AUTHORITY_HOST } : {}),
+  });
+}
+
+/**
  * The SIEM write-back of a checked configuration: nothing when `SIEM_WRITEBACK=off` (the subscription is still
- * drained), else the Sentinel writer for the configured workspace and the Graph writer when `SIEM_WRITEBACK_GRAPH=on`.
+ * drained), else the Sentinel writer for the configured workspace and the Graph writer when `SIEM_WRITEBACK_GRAPH=on`,
+ * at SENTINEL_ARM_BASE_URL and SIEM_WRITEBACK_GRAPH_BASE_URL with the configured credential. `deps` override those (tests).
  */
 export async function siemWriteBackOf(
   config: TicketingConfig,
@@ -67,7 +94,7 @@ export async function siemWriteBackOf(
   deps: { credential?: AzureCredential; fetch?: typeof globalThis.fetch; armBaseUrl?: string; graphBaseUrl?: string } = {},
 ): Promise<SiemWriteBackDeps & { breakers: readonly TicketBreakerHandle[] }> {
   if (config.SIEM_WRITEBACK === 'off') return { ledger, breakers: [] };
-  const credential = deps.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+  const credential = deps.credential ?? (await siemCredentialOf(config));
   const common = { credential, timeoutMs: config.SIEM_WRITEBACK_TIMEOUT_MS, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
   // One breaker per service; its timeout leaves the request's own timeout to fire first (a token fetch included).
   // (A status write-back to Sentinel is a GET and a PUT, the same budget.)
@@ -78,7 +105,7 @@ export async function siemWriteBackOf(
   const { SENTINEL_SUBSCRIPTION_ID: subscriptionId, SENTINEL_RESOURCE_GROUP: resourceGroup, SENTINEL_WORKSPACE_NAME: workspace } = config;
   const out: SiemWriteBackDeps & { breakers: TicketBreakerHandle[] } = { ledger, breakers: [] };
   if (subscriptionId && resourceGroup && workspace) {
-    const writer = new SentinelIncidentWriter({ ...common, ...(deps.armBaseUrl ? { baseUrl: deps.armBaseUrl } : {}) });
+    const writer = new SentinelIncidentWriter({ ...common, baseUrl: deps.armBaseUrl ?? httpsOrLoopbackUrl(config.SENTINEL_ARM_BASE_URL, 'SENTINEL_ARM_BASE_URL') });
     const guarded = guard('sentinel-writeback');
     out.workspace = { subscriptionId, resourceGroup, workspace };
     out.sentinel = { putComment: (incident, commentId, message) => guarded(() => writer.putComment(incident, commentId, message)) };
@@ -91,7 +118,7 @@ export async function siemWriteBackOf(
     out.breakers.push(guarded.breaker);
   }
   if (config.SIEM_WRITEBACK_GRAPH === 'on') {
-    const writer = new GraphAlertWriter({ ...common, ...(deps.graphBaseUrl ? { baseUrl: deps.graphBaseUrl } : {}) });
+    const writer = new GraphAlertWriter({ ...common, baseUrl: deps.graphBaseUrl ?? httpsOrLoopbackUrl(config.SIEM_WRITEBACK_GRAPH_BASE_URL, 'SIEM_WRITEBACK_GRAPH_BASE_URL') });
     const guarded = guard('graph-writeback');
     out.graph = { postComment: (alertId, comment) => guarded(() => writer.postComment(alertId, comment)) };
     if (config.SIEM_WRITEBACK_STATUS === 'on') (out.status ??= {}).graph = { updateAlert: (alertId, verdict, comment) => guarded(() => writer.updateAlert(alertId, verdict, comment)) };

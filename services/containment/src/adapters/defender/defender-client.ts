@@ -1,3 +1,4 @@
+import { EntraClientSecretCredential, type EntraClientSecretCredentialOptions } from '@soc/outbound';
 import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 
 /**
@@ -16,76 +17,16 @@ export interface DefenderCredential {
   getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp?: number } | null>;
 }
 
-/** Options of {@link ClientSecretDefenderCredential}. */
-export interface ClientSecretOptions {
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  /** Default `https://login.microsoftonline.com`; tests point it at a local stand-in. */
-  authorityHost?: string;
-  fetch?: typeof globalThis.fetch;
-  now?: () => Date;
-}
+/** Options of {@link ClientSecretDefenderCredential}: those of the shared credential, named for Defender in its errors. */
+export type ClientSecretOptions = Omit<EntraClientSecretCredentialOptions, 'purpose'>;
 
 /**
- * The OAuth 2.0 client credentials grant against Entra ID's v2.0 token endpoint
- * (`POST {authority}/{tenant}/oauth2/v2.0/token`, form `grant_type=client_credentials&client_id&client_secret&scope`),
- * the token cached until five minutes before it expires. The secret never appears in an error.
+ * The client credentials grant for the Defender API: the shared {@link EntraClientSecretCredential} (token cached per
+ * scope, 429/5xx retryable, the secret never in an error), its errors naming Defender.
  */
-export class ClientSecretDefenderCredential implements DefenderCredential {
-  readonly #opts: Required<Omit<ClientSecretOptions, 'fetch' | 'now'>>;
-  readonly #fetch: typeof globalThis.fetch;
-  readonly #now: () => Date;
-  readonly #cache = new Map<string, { token: string; expiresOnTimestamp: number }>();
-
+export class ClientSecretDefenderCredential extends EntraClientSecretCredential implements DefenderCredential {
   constructor(opts: ClientSecretOptions) {
-    if (!/^[A-Za-z0-9.-]{1,128}$/.test(opts.tenantId)) throw new AppError(ErrorCode.CONFIGURATION_INVALID, 'Defender tenant id is not a tenant id or domain', { retryable: false });
-    if (!opts.clientId || !opts.clientSecret) throw new AppError(ErrorCode.CONFIGURATION_INVALID, 'Defender client id and client secret are required', { retryable: false });
-    this.#opts = { tenantId: opts.tenantId, clientId: opts.clientId, clientSecret: opts.clientSecret, authorityHost: (opts.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '') };
-    this.#fetch = opts.fetch ?? globalThis.fetch;
-    this.#now = opts.now ?? (() => new Date());
-  }
-
-  async getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp: number }> {
-    const scope = Array.isArray(scopes) ? scopes.join(' ') : scopes;
-    const now = this.#now().getTime();
-    const cached = this.#cache.get(scope);
-    if (cached && cached.expiresOnTimestamp - 5 * 60_000 > now) return cached;
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.#opts.clientId, client_secret: this.#opts.clientSecret, scope });
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.#opts.authorityHost}/${this.#opts.tenantId}/oauth2/v2.0/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-      });
-    } catch (error) {
-      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Entra ID token endpoint unreachable: ${(error as Error).name}`, { retryable: true });
-    }
-    const text = await res.text().catch(() => '');
-    let body: { access_token?: unknown; expires_in?: unknown; error?: unknown } = {};
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      // not JSON: the status says enough
-    }
-    if (!res.ok) {
-      // Entra ID's error is `{"error":"invalid_client","error_description":...}`; only the code is kept (the description can echo the request).
-      const code = typeof body.error === 'string' ? body.error.slice(0, 64) : '';
-      const retryable = res.status === 429 || res.status >= 500;
-      const after = retryable ? parseRetryAfter(res.headers.get('retry-after'), this.#now()) : undefined;
-      throw new AppError(retryable ? (res.status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.DEPENDENCY_UNAVAILABLE) : ErrorCode.UNAUTHORIZED, `Entra ID refused the Defender token request (${res.status}${code ? `: ${code}` : ''})`, {
-        retryable,
-        details: { status: res.status, ...(code ? { error: code } : {}), ...(after !== undefined ? { retryAfterSeconds: after } : {}) },
-      });
-    }
-    if (typeof body.access_token !== 'string' || body.access_token === '') {
-      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'Entra ID answered the token request without an access_token', { retryable: true });
-    }
-    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 0);
-    const entry = { token: body.access_token, expiresOnTimestamp: now + (Number.isFinite(expiresIn) ? expiresIn : 0) * 1000 };
-    this.#cache.set(scope, entry);
-    return entry;
+    super({ refusalHint: 'check DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and the secret in DEFENDER_CLIENT_SECRET_FILE', ...opts, purpose: 'Defender' });
   }
 }
 
