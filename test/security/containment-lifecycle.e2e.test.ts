@@ -214,7 +214,7 @@ describe('a containment end to end: card, signed approval, real isolation, verif
       `GET /api/machineactions/${isolate.id}`,
     ]);
     for (const c of defenderCalls()) expect(c.authorization).toBe('Bearer defender-token');
-    expect(JSON.parse(defenderCalls()[2]!.body)).toEqual({ Comment: `[soc-copilot:${requestId}] isolate vm1[.]contoso approved by ${PRINCIPALS.secondApprover}`, IsolationType: 'Selective' });
+    expect(JSON.parse(defenderCalls()[2]!.body)).toEqual({ Comment: `[soc-copilot:${requestId}] isolate vm1.contoso approved by ${PRINCIPALS.secondApprover}`, IsolationType: 'Selective' });
 
     // The Sentinel incident received the verdict comment, with an ARM token.
     const comment = await eventually(async () => apis.calls.find((c) => c.method === 'PUT' && c.path.includes('/incidents/73e01a99-5cd7-4139-a149-9f2736ff2ab5/comments/')), 10_000, 'the Sentinel comment');
@@ -255,7 +255,7 @@ describe('a containment end to end: card, signed approval, real isolation, verif
     expect(undone.status).toBe('undone');
     expect(undone.undo?.result).toMatch(/^released machine 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 from isolation/);
     const release = defenderCalls().find((c) => c.path === `/api/machines/${MACHINE}/unisolate`)!;
-    expect(JSON.parse(release.body)).toEqual({ Comment: `[soc-copilot:${requestId}] release vm1[.]contoso approved by ${PRINCIPALS.approver}` });
+    expect(JSON.parse(release.body)).toEqual({ Comment: `[soc-copilot:${requestId}] release vm1.contoso approved by ${PRINCIPALS.approver}` });
     expect(defenderCalls().filter((c) => c.method === 'POST')).toHaveLength(2);
 
     // The case shows the journey; the audit chain holds every step and verifies.
