@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY_URL } from '@soc/guardrails';
 import { APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from './support.ts';
 
 const SECRET = 'slack-signing-secret-0123456789abcdef';
@@ -161,5 +162,63 @@ describe('the sender\'s own Slack user cannot approve (issue 13)', () => {
     } finally {
       await system.close();
     }
+  });
+});
+
+describe('a runbook that cannot be undone needs an explicit confirmation, in Slack and at the API (issue 14)', () => {
+  let system: Awaited<ReturnType<typeof startSystem>>;
+  let sender: Api, viewer: Api;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'soc-irrev-'));
+    const policy = JSON.parse(readFileSync(DEFAULT_POLICY_URL, 'utf8')) as { containment: Record<string, unknown> };
+    policy.containment = { ...policy.containment, runbookByEntity: { user: 'disable-user' }, allowedRunbooks: ['disable-user'] };
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+    // Users are contained only when the directory describes them (fail closed).
+    writeFileSync(
+      join(dir, 'users.csv'),
+      'upn,objectId,account,displayName,department,jobTitle,manager,privilegedGroups,riskLevel,accountEnabled\nmallory@contoso.com,,mallory,Mallory,Sales,Rep,,,medium,true\ntrudy@contoso.com,,trudy,Trudy,Sales,Rep,,,medium,true\n',
+    );
+    system = await startSystem({ ...SLACK_ENV, DECISION_POLICY_FILE: join(dir, 'policy.json'), USER_DIRECTORY_FILES: join(dir, 'users.csv') });
+    sender = client(system.url, SENDER_TOKEN);
+    viewer = client(system.url, VIEWER_TOKEN);
+  });
+  afterAll(async () => {
+    await system.close();
+  });
+
+  const pendingDisable = async (id: string, user: string): Promise<Pending> => {
+    const posted = await sender('/api/v1/alerts/generic', {
+      body: { id, title: 'Impossible travel followed by mass download', severity: 'critical', techniques: ['T1078'], entities: [{ type: 'user', value: user }] },
+    });
+    expect(posted.status).toBe(202);
+    return eventually(async () => {
+      const v = (await viewer(`/api/v1/alerts/${posted.body.alertId}`)).body;
+      return (v?.containment as Pending[] | undefined)?.find((c) => c.runbook === 'disable-user' && c.bindingHash !== undefined);
+    }, 10_000, `containment of ${id}`);
+  };
+
+  it('the plain Approve is refused with the reason; the confirmed one (its own action id, after Slack\'s dialog) approves', async () => {
+    const r = await pendingDisable('irrev-slack', 'mallory@contoso.com');
+    const info = (await viewer(`/api/v1/containment/${r.requestId}`)).body as { runbookInfo: { reversible: boolean; cannotBeUndone?: string } };
+    expect(info.runbookInfo).toMatchObject({ reversible: true, cannotBeUndone: expect.stringContaining('stay revoked') });
+    const plain = await signedPost(system.url, slackBody('U0BOB', 'containment.approve', r));
+    expect(plain.body?.text).toMatch(/^Not done \(confirmation-required\)/);
+    expect((await statusOf(viewer, r.requestId)).status).toBe('pending-approval');
+    const body = new URLSearchParams({
+      payload: JSON.stringify({ type: 'block_actions', team: { id: TEAM }, user: { id: 'U0BOB', username: 'bob' }, actions: [{ action_id: 'containment.approve-irreversible', type: 'button', value: JSON.stringify({ requestId: r.requestId, bindingHash: r.bindingHash }) }] }),
+    }).toString();
+    const confirmed = await signedPost(system.url, body);
+    expect(confirmed.body?.text).toContain(`${r.requestId}: approved by ${PRINCIPALS.secondApprover}`);
+    await eventually(async () => ((await statusOf(viewer, r.requestId)).status === 'executed' ? true : undefined));
+  });
+
+  it('the API answers 422 without confirmIrreversible, and approves with it', async () => {
+    const r = await pendingDisable('irrev-api', 'trudy@contoso.com');
+    const alice = client(system.url, APPROVER_TOKEN);
+    const refused = await alice(`/api/v1/containment/${r.requestId}/approve`, { body: { bindingHash: r.bindingHash } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toMatch(/confirmIrreversible/);
+    expect((await alice(`/api/v1/containment/${r.requestId}/approve`, { body: { bindingHash: r.bindingHash, confirmIrreversible: true } })).status).toBe(202);
+    await eventually(async () => ((await statusOf(viewer, r.requestId)).status === 'executed' ? true : undefined));
   });
 });

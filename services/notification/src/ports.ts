@@ -19,6 +19,8 @@ export interface CardApproval {
   runbook: string;
   /** What the runbook acts on, as shown (`ip 185[.]220[.]101[.]4`): defanged with the rest of the message. */
   target: string;
+  /** What cannot be undone (issue 14): the approval must confirm it, so the button asks for it first. */
+  cannotBeUndone?: string;
 }
 
 /** The facts of a case card (Slack Block Kit, Teams Adaptive Card); every string defanged with the message. */

@@ -1,4 +1,4 @@
-import { bindingHashOf, requestIdFor } from '@soc/containment-requests';
+import { RUNBOOKS, bindingHashOf, requestIdFor } from '@soc/containment-requests';
 import type { Action, Alert, Triage } from '@soc/contracts';
 import { escapeHtml } from '@soc/outbound';
 import type { ChatCard } from './ports.ts';
@@ -96,7 +96,8 @@ export function chatCardOf(alert: Alert, triage: Triage, actions: readonly Actio
     if (action.kind !== 'RunContainment') return [];
     const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
     const bindingHash = bindingHashOf({ requestId, runbook: action.runbook, target: action.target, arguments: action.arguments ?? {}, tenantId: alert.tenantId });
-    return [{ requestId, bindingHash, runbook: action.runbook, target: `${action.target.type} ${action.target.value}` }];
+    const cannotBeUndone = RUNBOOKS[action.runbook].cannotBeUndone;
+    return [{ requestId, bindingHash, runbook: action.runbook, target: `${action.target.type} ${action.target.value}`, ...(cannotBeUndone !== undefined ? { cannotBeUndone } : {}) }];
   });
   return {
     verdict: triage.verdict.class,

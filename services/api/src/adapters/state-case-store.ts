@@ -44,8 +44,12 @@ export class StateCaseStore implements CaseStore {
   }
 
   async findRequest(requestId: string): Promise<CaseEventDoc | undefined> {
-    const docs = await this.store.query<CaseEventDoc>(EVENTS, { where: { requestId, type: 'soc.containment.requested.v2' }, limit: 1 });
-    return docs[0]?.value;
+    // Stored as the version it arrived in: a request announced before version 2 is found too.
+    for (const type of ['soc.containment.requested.v2', 'soc.containment.requested.v1']) {
+      const docs = await this.store.query<CaseEventDoc>(EVENTS, { where: { requestId, type }, limit: 1 });
+      if (docs[0] !== undefined) return docs[0].value;
+    }
+    return undefined;
   }
 
   async putSummary(summary: CaseSummary, replace: boolean): Promise<void> {

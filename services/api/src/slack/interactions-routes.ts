@@ -12,7 +12,11 @@ export const SLACK_INTERACTIONS_PATH = '/api/v1/integrations/slack/interactions'
 export const SLACK_MAX_BODY_BYTES = 64 * 1024;
 
 /** The button ids of our case cards (the notification service's Slack card sets them). */
-export const SLACK_ACTIONS = { approve: 'containment.approve', deny: 'containment.deny' } as const;
+/**
+ * The card's button action ids. `approve-irreversible` is the Approve button of a runbook that cannot be (fully)
+ * undone: its confirmation dialog says what cannot be undone, and Slack sends the click only once it is confirmed.
+ */
+export const SLACK_ACTIONS = { approve: 'containment.approve', approveIrreversible: 'containment.approve-irreversible', deny: 'containment.deny' } as const;
 
 /** What the Slack interactions route needs. */
 export interface SlackInteractionsDeps extends ContainmentRoutesDeps {
@@ -112,7 +116,8 @@ export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
       }
       const payload = parsed.data;
       const action = payload.actions[0]!;
-      const verdictOf = action.action_id === SLACK_ACTIONS.approve ? 'approve' : action.action_id === SLACK_ACTIONS.deny ? 'deny' : undefined;
+      const confirmed = action.action_id === SLACK_ACTIONS.approveIrreversible;
+      const verdictOf = action.action_id === SLACK_ACTIONS.approve || confirmed ? 'approve' : action.action_id === SLACK_ACTIONS.deny ? 'deny' : undefined;
       // A click on "Open case" (a link button) also posts here: nothing to do.
       if (verdictOf === undefined) {
         res.status(200).end();
@@ -140,7 +145,8 @@ export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
         requestId: button.data.requestId,
         approver: principal,
         ...(verdictOf === 'approve' ? { bindingHash: button.data.bindingHash } : {}),
-        comment: `${verdictOf === 'approve' ? 'approved' : 'denied'} from Slack by ${slackUser}`,
+        ...(confirmed ? { confirmIrreversible: true } : {}),
+        comment: `${verdictOf === 'approve' ? 'approved' : 'denied'} from Slack by ${slackUser}${confirmed ? ' (confirmed it cannot be undone)' : ''}`,
         via: 'slack',
       });
       if (!outcome.ok) {

@@ -1,7 +1,7 @@
 import type { ChatCard, OutgoingChat } from '../../ports.ts';
 
 /** The button ids Slack posts back to the api's interactions endpoint (`SLACK_ACTIONS` there). */
-export const SLACK_CARD_ACTIONS = { approve: 'containment.approve', deny: 'containment.deny', openCase: 'case.open' } as const;
+export const SLACK_CARD_ACTIONS = { approve: 'containment.approve', approveIrreversible: 'containment.approve-irreversible', deny: 'containment.deny', openCase: 'case.open' } as const;
 
 /** A Block Kit block, as far as we build them. */
 export type SlackBlock = Record<string, unknown>;
@@ -53,11 +53,18 @@ function cardBlocks(title: string, card: ChatCard): SlackBlock[] {
       elements: [
         {
           type: 'button',
-          action_id: SLACK_CARD_ACTIONS.approve,
+          // An irreversible runbook's button says what cannot be undone in Slack's confirmation dialog, and its own
+          // action id tells the API the approver confirmed it (Slack sends the click only after the dialog).
+          action_id: a.cannotBeUndone !== undefined ? SLACK_CARD_ACTIONS.approveIrreversible : SLACK_CARD_ACTIONS.approve,
           style: 'primary',
           text: plain('Approve', 75),
           value,
-          confirm: { title: plain('Approve containment?', 100), text: plain(`${a.runbook} on ${a.target}`, 300), confirm: plain('Approve', 30), deny: plain('Cancel', 30) },
+          confirm: {
+            title: plain(a.cannotBeUndone !== undefined ? 'Approve? This cannot be undone' : 'Approve containment?', 100),
+            text: plain(a.cannotBeUndone !== undefined ? `${a.runbook} on ${a.target}. Cannot be undone: ${a.cannotBeUndone}` : `${a.runbook} on ${a.target}`, 300),
+            confirm: plain('Approve', 30),
+            deny: plain('Cancel', 30),
+          },
         },
         { type: 'button', action_id: SLACK_CARD_ACTIONS.deny, style: 'danger', text: plain('Deny', 75), value },
       ],
