@@ -159,3 +159,25 @@ export class EntraClientSecretCredential {
     return entry;
   }
 }
+
+/** The part of an `@azure/identity` TokenCredential a bearer call needs: `DefaultAzureCredential` fits unchanged. */
+export interface TokenSource {
+  getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp?: number } | null>;
+}
+
+/**
+ * A bearer token for `scope` from `credential`, for a call to `service` (named in errors). A credential's own
+ * AppError (a refused client secret: not retryable) passes unchanged; any other failure is retryable and says only
+ * its kind, since a credential's message can quote its configuration.
+ */
+export async function bearerToken(credential: TokenSource, scope: string, service: string): Promise<string> {
+  let answer: { token: string } | null;
+  try {
+    answer = await credential.getToken(scope);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no ${service} token: ${error instanceof Error ? error.name : 'unknown error'}`, { retryable: true });
+  }
+  if (!answer?.token) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no ${service} token: the credential returned none`, { retryable: true });
+  return answer.token;
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bindingHashOf, requestIdFor } from '@soc/containment-requests';
+import { RUNBOOKS, bindingHashOf, requestIdFor } from '@soc/containment-requests';
 import { caseLink } from '@soc/outbound';
 import { runServices } from '@soc/platform';
 import { isAppError, manualClock } from '@soc/runtime';
@@ -108,11 +108,13 @@ describe('SlackChatPoster against a Slack Web API stand-in', () => {
     const buttons = buttonsOf(call.body);
     expect(buttons[0]).toMatchObject({ action_id: 'case.open', url: caseLink(PUBLIC_URL, alert.alertId) });
     const containments = event.data.actions.filter((a) => a.kind === 'RunContainment');
-    const approves = buttons.filter((b) => b.action_id === 'containment.approve');
+    const approves = buttons.filter((b) => b.action_id === 'containment.approve' || b.action_id === 'containment.approve-irreversible');
     expect(approves).toHaveLength(containments.length);
     for (const [i, action] of containments.entries()) {
       const requestId = requestIdFor(alert.alertId, action.runbook, action.target.entityId);
       const bindingHash = bindingHashOf({ requestId, runbook: action.runbook, target: action.target, arguments: {}, tenantId: alert.tenantId });
+      // A runbook that cannot be (fully) undone has its own action id: its click carries the dialog's confirmation.
+      expect(approves[i]!.action_id).toBe(RUNBOOKS[action.runbook].cannotBeUndone !== undefined ? 'containment.approve-irreversible' : 'containment.approve');
       // The request id and binding hash only: nothing else, no secret.
       expect(JSON.parse(approves[i]!.value!)).toEqual({ requestId, bindingHash });
     }

@@ -1,4 +1,5 @@
-import { AppError, ErrorCode, errorReasonOf, isAppError, parseRetryAfter } from '@soc/runtime';
+import { bearerToken } from '@soc/outbound';
+import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 
 /** The part of an `@azure/identity` TokenCredential the write-back adapters use (DefaultAzureCredential in production). */
 export interface AzureCredential {
@@ -9,15 +10,8 @@ export interface AzureCredential {
  * A bearer token for `scope`; a failure is retryable (nothing was sent), unless the credential already classified it
  * (the client-secret credential's `invalid_client` is a refusal, not an outage). The token is never put in an error.
  */
-export async function tokenFor(credential: AzureCredential, scope: string, service: string): Promise<string> {
-  try {
-    const answer = await credential.getToken(scope);
-    if (!answer) throw new Error('the credential returned no token');
-    return answer.token;
-  } catch (error) {
-    if (isAppError(error)) throw error;
-    throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no ${service} token: ${error instanceof Error ? error.message : String(error)}`, { retryable: true, cause: error });
-  }
+export function tokenFor(credential: AzureCredential, scope: string, service: string): Promise<string> {
+  return bearerToken(credential, scope, service);
 }
 
 /** Sends one request; a network failure or timeout is a retryable `DEPENDENCY_UNAVAILABLE`. */

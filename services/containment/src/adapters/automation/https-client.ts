@@ -1,4 +1,5 @@
 import { Agent, request as httpsRequest } from 'node:https';
+import { bearerToken } from '@soc/outbound';
 import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 import type { ContainmentRequest } from '../../ports.ts';
 
@@ -169,18 +170,8 @@ export class ArmClient {
   }
 }
 
-/** A token from the credential; a credential failure is retryable and says only its kind. */
-export async function bearerToken(credential: BearerCredential, scope: string, what: string): Promise<string> {
-  let answer: { token: string } | null;
-  try {
-    answer = await credential.getToken(scope);
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no ${what} token: ${error instanceof Error ? error.name : 'unknown error'}`, { retryable: true });
-  }
-  if (!answer?.token) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no ${what} token: the credential returned none`, { retryable: true });
-  return answer.token;
-}
-
 /** Subscription ids are GUIDs. */
 export const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** A token from the credential (one implementation for every adapter: `@soc/outbound`). */
+export { bearerToken };

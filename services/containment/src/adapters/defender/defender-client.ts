@@ -1,4 +1,4 @@
-import { EntraClientSecretCredential, type EntraClientSecretCredentialOptions } from '@soc/outbound';
+import { EntraClientSecretCredential, type EntraClientSecretCredentialOptions, bearerToken } from '@soc/outbound';
 import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 
 /**
@@ -140,15 +140,8 @@ export class DefenderClient {
     });
   }
 
-  async #token(): Promise<string> {
-    let answer: { token: string } | null;
-    try {
-      answer = await this.#credential.getToken(this.#scope);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no Defender token: ${error instanceof Error ? error.name : 'unknown error'}`, { retryable: true });
-    }
-    if (!answer?.token) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'no Defender token: the credential returned none', { retryable: true });
-    return answer.token;
+  #token(): Promise<string> {
+    return bearerToken(this.#credential, this.#scope, 'Defender');
   }
+
 }

@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import { bearerToken } from '@soc/outbound';
 import { AppError, ErrorCode, errorReasonOf, parseRetryAfter } from '@soc/runtime';
 
 /**
@@ -144,16 +145,8 @@ export class GraphClient {
     throw new AppError(ErrorCode.VALIDATION_FAILED, `${what} refused (${res.status}${reason ? `: ${reason}` : ''})`, { retryable: false, details });
   }
 
-  async #token(): Promise<string> {
-    let answer: { token: string } | null;
-    try {
-      answer = await this.#credential.getToken(this.#scope);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      // The credential's message can name its configuration; its name is enough to tell what failed.
-      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `no Graph token: ${error instanceof Error ? error.name : 'unknown error'}`, { retryable: true });
-    }
-    if (!answer?.token) throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'no Graph token: the credential returned none', { retryable: true });
-    return answer.token;
+  #token(): Promise<string> {
+    return bearerToken(this.#credential, this.#scope, 'Graph');
   }
+
 }
