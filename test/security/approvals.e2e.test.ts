@@ -78,7 +78,7 @@ describe('approvals safe by construction (issue 11)', () => {
       const s = await statusOf(viewer, r.requestId);
       return s.status === 'executed' ? s : undefined;
     });
-    expect(done.result).toMatch(/^DRY RUN: would add 185\.220\.101\.4/);
+    expect(done.result).toMatch(/^DRY RUN: would add a blocking Defender for Endpoint indicator for 185\.220\.101\.4/);
     // Replayed approval: already decided, never 202, and the runbook is not run again.
     expect((await alice(`/api/v1/containment/${r.requestId}/approve`, { body: { bindingHash: r.bindingHash } })).status).toBe(409);
     expect((await bob(`/api/v1/containment/${r.requestId}/deny`, { body: {} })).status).toBe(409);

@@ -100,6 +100,7 @@ interface RequestView {
   result?: string;
   effect?: Record<string, string>;
   verification?: string;
+  plan?: string;
   undoable?: boolean;
   undo?: { bindingHash: string; requestedBy: string; result?: string };
 }
@@ -182,8 +183,15 @@ describe('a containment end to end: card, signed approval, real isolation, verif
     const approve = blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'containment.approve');
     expect(approve?.value).toBeDefined();
     const { requestId, bindingHash } = JSON.parse(approve!.value!) as { requestId: string; bindingHash: string };
-    await eventually(async () => ((await statusOf(requestId)).status === 'pending-approval' ? true : undefined), 10_000, 'the pending request');
-    expect(defenderCalls()).toEqual([]);
+    // The approver sees exactly what would change: the runbook's dry run against Defender (a read-only lookup).
+    const pending = await eventually(async () => {
+      const s = await statusOf(requestId);
+      return s.status === 'pending-approval' && s.plan !== undefined ? s : undefined;
+    }, 10_000, 'the pending request and its plan');
+    expect(pending.plan).toBe(
+      `would POST /api/machines/${MACHINE}/isolate {"Comment":"[soc-copilot:${requestId}] isolate vm1.contoso approved by <the approvers>","IsolationType":"Selective"} (machineId ${MACHINE}, computerDnsName vm1.contoso)`,
+    );
+    expect(defenderCalls().map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual(['GET /api/machines']);
 
     // Bob clicks Approve in Slack: a signed interaction, bob being a second principal (the SIEM sent the alert).
     const payload = { type: 'block_actions', team: { id: 'T0SOC' }, user: { id: 'U0BOB', username: 'bob' }, actions: [{ action_id: 'containment.approve', type: 'button', value: approve!.value }] };
@@ -207,6 +215,7 @@ describe('a containment end to end: card, signed approval, real isolation, verif
     const isolate = apis.actions.find((a) => a.type === 'Isolate')!;
     expect(isolate.checks).toBe(2);
     expect(defenderCalls().map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual([
+      'GET /api/machines', // the plan
       'GET /api/machines',
       'GET /api/machineactions',
       `POST /api/machines/${MACHINE}/isolate`,
@@ -214,7 +223,7 @@ describe('a containment end to end: card, signed approval, real isolation, verif
       `GET /api/machineactions/${isolate.id}`,
     ]);
     for (const c of defenderCalls()) expect(c.authorization).toBe('Bearer defender-token');
-    expect(JSON.parse(defenderCalls()[2]!.body)).toEqual({ Comment: `[soc-copilot:${requestId}] isolate vm1.contoso approved by ${PRINCIPALS.secondApprover}`, IsolationType: 'Selective' });
+    expect(JSON.parse(defenderCalls()[3]!.body)).toEqual({ Comment: `[soc-copilot:${requestId}] isolate vm1.contoso approved by ${PRINCIPALS.secondApprover}`, IsolationType: 'Selective' });
 
     // The Sentinel incident received the verdict comment, with an ARM token.
     const comment = await eventually(async () => apis.calls.find((c) => c.method === 'PUT' && c.path.includes('/incidents/73e01a99-5cd7-4139-a149-9f2736ff2ab5/comments/')), 10_000, 'the Sentinel comment');

@@ -69,6 +69,9 @@ describe('a runbook enabled for real execution (Defender for Endpoint stand-in)'
       const v = (await viewer(`/api/v1/alerts/${posted.body.alertId as string}`)).body;
       return (v?.containment as { requestId: string; runbook: string; bindingHash?: string }[] | undefined)?.find((c) => c.runbook === 'block-ip' && c.bindingHash !== undefined);
     }, 10_000, 'the block-ip request');
+    // Before approving, the approver sees exactly what would be sent (the runbook's dry run against Defender).
+    const plan = await eventually(async () => ((await viewer(`/api/v1/containment/${request.requestId}`)).body as { plan?: string }).plan, 10_000, 'the plan');
+    expect(plan).toMatch(/^would POST \/api\/indicators \{"indicatorValue":"185\.220\.101\.77","indicatorType":"IpAddress","action":"Block"/);
     expect((await alice(`/api/v1/containment/${request.requestId}/approve`, { body: { bindingHash: request.bindingHash, comment: 'C2 address' } })).status).toBe(202);
     const done = await eventually(async () => {
       const s = (await viewer(`/api/v1/containment/${request.requestId}`)).body as { status: string; dryRun?: boolean; result?: string };
@@ -93,10 +96,11 @@ describe('a runbook enabled for real execution (Defender for Endpoint stand-in)'
       scope: 'https://api.securitycenter.microsoft.com/.default',
     });
     const api = calls.filter((c) => c.path.startsWith('/api/'));
-    expect(api.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual(['GET /api/indicators', 'POST /api/indicators', 'GET /api/indicators']);
+    // The plan shown to the approver (a read-only look-up), then execute's look-up and POST, then verify's look-up.
+    expect(api.map((c) => `${c.method} ${c.path.split('?')[0]}`)).toEqual(['GET /api/indicators', 'GET /api/indicators', 'POST /api/indicators', 'GET /api/indicators']);
     for (const c of api) expect(c.authorization).toBe('Bearer defender-token');
     expect(decodeURIComponent(api[0]!.path)).toBe("/api/indicators?$filter=indicatorValue eq '185.220.101.77' and indicatorType eq 'IpAddress'");
-    expect(JSON.parse(api[1]!.body)).toEqual({
+    expect(JSON.parse(api[2]!.body)).toEqual({
       indicatorValue: '185.220.101.77',
       indicatorType: 'IpAddress',
       action: 'Block',

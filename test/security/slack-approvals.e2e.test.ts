@@ -97,7 +97,7 @@ describe('approve and deny from Slack (issue 13)', () => {
       const s = await statusOf(viewer, r.requestId);
       return s.status === 'executed' ? s : undefined;
     });
-    expect(done.result).toMatch(/^DRY RUN: would add 185\.220\.101\.40/);
+    expect(done.result).toMatch(/^DRY RUN: would add a blocking Defender for Endpoint indicator for 185\.220\.101\.40/);
     // The same as the API: a decided request is 409 there, "already decided" here.
     const again = await signedPost(system.url, slackBody('U0ALICE', 'containment.approve', r));
     expect(again.status).toBe(200);

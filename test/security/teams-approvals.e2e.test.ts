@@ -157,7 +157,7 @@ describe('approve and deny from Teams through the bot endpoint (issue 13)', () =
       const s = await statusOf(viewer, r.requestId);
       return s.status === 'executed' ? s : undefined;
     });
-    expect(done.result).toMatch(/^DRY RUN: would add 185\.220\.101\.50/);
+    expect(done.result).toMatch(/^DRY RUN: would add a blocking Defender for Endpoint indicator for 185\.220\.101\.50/);
     // The same activity again, with the same still-valid token: refused before anything is decided or audited.
     const replay = await post(system.url, activity, `Bearer ${token}`);
     expect(replay.status).toBe(401);

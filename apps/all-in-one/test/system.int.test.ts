@@ -87,7 +87,7 @@ describe('the whole system on the embedded default (one process)', () => {
       const c = v.containment.find((x: { requestId: string }) => x.requestId === ip.requestId);
       return c.status === 'executed' ? c : undefined;
     });
-    expect(executed).toMatchObject({ decidedBy: 'alice', dryRun: true, result: expect.stringMatching(/^DRY RUN: would add 185\.220\.101\.4/) });
+    expect(executed).toMatchObject({ decidedBy: 'alice', dryRun: true, result: expect.stringMatching(/^DRY RUN: would add a blocking Defender for Endpoint indicator for 185\.220\.101\.4/) });
     expect((await approver(`/api/v1/containment/${ip.requestId}/deny`, { body: {} })).status).toBe(409);
     expect((await approver('/api/v1/containment/cr-unknown/approve', { body: { bindingHash: ip.bindingHash } })).status).toBe(404);
   });

@@ -103,6 +103,11 @@ export interface ContainmentRequest extends RequestFacts {
   /** What a real execution changed, as the runbook's API named it (machine and action ids, an indicator id): what verify and undo read. */
   effect?: Readonly<Record<string, string>>;
   finishedAt?: string;
+  /**
+   * What the runbook would change, from its dry run against the real API (read-only lookups), recorded when the
+   * request is asked so the approver sees it; absent when the runbook runs as the embedded dry run.
+   */
+  plan?: string;
   /** When the change was checked and found in effect (`done`), or what the check found instead. */
   verifiedAt?: string;
   verification?: string;
@@ -114,6 +119,7 @@ export interface ContainmentRequest extends RequestFacts {
 export type RequestEvent =
   | { kind: 'requested'; at: string; facts: RequestFacts }
   | { kind: 'approval-recorded'; at: string; approval: Approval }
+  | { kind: 'planned'; at: string; plan: string }
   | { kind: 'approved'; at: string; approver: string }
   | { kind: 'denied'; at: string; by: string; comment: string }
   | { kind: 'expired'; at: string }
@@ -144,6 +150,8 @@ export type RequestCommand =
   /** `confirmedIrreversible`: the approver confirmed what cannot be undone (required when the runbook says so). */
   | { kind: 'approve'; at: string; approver: string; bindingHash: string; comment: string; changeRef?: string | undefined; frozen?: boolean | undefined; confirmedIrreversible?: boolean | undefined }
   | { kind: 'deny'; at: string; approver: string; comment: string }
+  /** The runbook's dry run against its API, for the approver: recorded while the request awaits approval. */
+  | { kind: 'record-plan'; at: string; plan: string }
   | { kind: 'expire'; at: string }
   | { kind: 'void'; at: string; by: string; reason: string }
   | { kind: 'refuse'; at: string; reason: string }
@@ -264,7 +272,10 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
       }
       const cannotBeUndone = RUNBOOKS[state.runbook].cannotBeUndone;
       if (cannotBeUndone !== undefined && command.confirmedIrreversible !== true) {
-        return reject('confirmation-required', `${state.runbook} cannot be fully undone (${cannotBeUndone}): approve again with confirmIrreversible set to true.`);
+        return reject(
+          'confirmation-required',
+          `${state.runbook} cannot be fully undone (${cannotBeUndone}): its approval must confirm that explicitly (confirmIrreversible in the API, the confirmed Approve button in Slack).`,
+        );
       }
       if (state.approvals.some((a) => samePrincipal(a.approver, command.approver))) {
         return reject('same-approver-twice', `${command.approver} already approved; this runbook needs ${state.approvalsRequired} different approvers.`);
@@ -286,6 +297,9 @@ export function decide(state: ContainmentRequest | undefined, command: RequestCo
         return reject('sender-cannot-approve', `${command.approver} sent the alert and may not decide its containment.`);
       }
       return accept({ kind: 'denied', at: command.at, by: command.approver, comment: command.comment });
+    case 'record-plan':
+      if (state.status !== 'pending-approval') return reject('already-decided', closed(state));
+      return accept({ kind: 'planned', at: command.at, plan: command.plan });
     case 'expire':
       if (state.status !== 'pending-approval') return reject('already-decided', closed(state));
       if (Date.parse(command.at) <= Date.parse(state.expiresAt)) return reject('not-due', `The request expires at ${state.expiresAt}.`);
@@ -372,6 +386,8 @@ export function evolve(state: ContainmentRequest | undefined, event: RequestEven
   switch (event.kind) {
     case 'approval-recorded':
       return { ...state, approvals: [...state.approvals, event.approval] };
+    case 'planned':
+      return { ...state, plan: event.plan };
     case 'approved': {
       const last = state.approvals.at(-1);
       return {

@@ -24,8 +24,12 @@ export interface RequestLog extends RequestReader {
   append(requestId: string, from: LoadedRequest, events: readonly RequestEvent[]): Promise<number>;
   /** Requests with a status (from the status index, which may lag a crash; each is folded again before acting). */
   listByStatus(status: RequestStatus, query?: { runbook?: ContainmentRunbook | undefined; limit?: number }): Promise<ContainmentRequest[]>;
-  /** Executions started since `since` on a target of a tenant, or in the whole tenant (blast radius). */
-  countExecutionsSince(query: { tenantId: string; target?: RequestTarget | undefined; since: string }): Promise<number>;
+  /**
+   * Requests whose execution started since `since` on a target of a tenant, or in the whole tenant (blast radius),
+   * each counted once (a request deferred by a 429 and started again is one execution), leaving out `exceptRequestId`
+   * (the request being re-checked: its own earlier start is not another containment).
+   */
+  countExecutionsSince(query: { tenantId: string; target?: RequestTarget | undefined; since: string; exceptRequestId?: string | undefined }): Promise<number>;
 }
 
 /** One freeze switch: the global one (no runbook) or one runbook's. */

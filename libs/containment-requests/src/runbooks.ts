@@ -17,9 +17,9 @@ export interface RunbookInfo {
 
 /** The runbooks' facts: one owner for what each does, whether it can be undone, and what an approver must be told. */
 export const RUNBOOKS: Readonly<Record<ContainmentRunbook, RunbookInfo>> = {
-  'block-ip': { does: (t) => `add ${t} to the firewall and Defender blocklists`, reversible: true, undo: 'delete the indicator' },
-  'block-url': { does: (t) => `add ${t} to the proxy and Defender URL indicators`, reversible: true, undo: 'delete the indicator' },
-  'isolate-host': { does: (t) => `isolate ${t} through Defender for Endpoint (selective isolation)`, reversible: true, undo: 'release the device from isolation' },
+  'block-ip': { does: (t) => `add a blocking Defender for Endpoint indicator for ${t}`, reversible: true, undo: 'delete the indicator' },
+  'block-url': { does: (t) => `add a blocking Defender for Endpoint indicator for ${t}`, reversible: true, undo: 'delete the indicator' },
+  'isolate-host': { does: (t) => `isolate ${t} from the network through Defender for Endpoint`, reversible: true, undo: 'release the device from isolation' },
   'nsg-block-port': { does: (t) => `add a deny rule for ${t} to the network security group`, reversible: true, undo: 'remove the deny rule' },
   'rotate-secret': {
     does: (t) => `rotate ${t} and store the new value in Key Vault`,

@@ -101,10 +101,10 @@ export class StateRequestLog implements RequestLog {
     return this.foldAll(docs.map((d) => d.value.requestId));
   }
 
-  async countExecutionsSince(query: { tenantId: string; target?: RequestTarget | undefined; since: string }): Promise<number> {
+  async countExecutionsSince(query: { tenantId: string; target?: RequestTarget | undefined; since: string; exceptRequestId?: string | undefined }): Promise<number> {
     const where: Record<string, string> = { kind: 'execution-started', tenantId: query.tenantId, ...(query.target ? { targetKey: targetKeyOf(query.tenantId, query.target) } : {}) };
     const docs = await this.store.query<AppendDoc>(EVENTS, { where, orderBy: { field: 'at', direction: 'desc' }, limit: MAX_APPENDS });
-    return docs.filter((d) => d.value.at >= query.since).length;
+    return new Set(docs.filter((d) => d.value.at >= query.since && d.value.requestId !== query.exceptRequestId).map((d) => d.value.requestId)).size;
   }
 
   private async foldAll(requestIds: readonly string[]): Promise<ContainmentRequest[]> {

@@ -71,6 +71,8 @@ export function requestView(request: ContainmentRequest, now: Date) {
     ...(request.comment !== undefined ? { comment: request.comment } : {}),
     ...(request.result !== undefined ? { result: request.result } : {}),
     ...(request.dryRun !== undefined ? { dryRun: request.dryRun } : {}),
+    // What the runbook would change, from its dry run against the real API (when one runs or plans it).
+    ...(request.plan !== undefined ? { plan: request.plan } : {}),
     // What a real execution changed (ids the API gave), and whether it was found in effect.
     ...(request.effect !== undefined ? { effect: request.effect } : {}),
     ...(request.verification !== undefined ? { verification: request.verification } : {}),

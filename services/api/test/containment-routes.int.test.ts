@@ -71,7 +71,7 @@ describe('containment routes', () => {
   it('tells the approver what the runbook does to the target, whether it can be undone, and what cannot be', async () => {
     await seed('cr-info');
     expect((await call('vera', 'GET', '/api/v1/containment/cr-info')).body.runbookInfo).toEqual({
-      does: 'add 203.0.113.9 to the firewall and Defender blocklists',
+      does: 'add a blocking Defender for Endpoint indicator for 203.0.113.9',
       reversible: true,
       undo: 'delete the indicator',
     });

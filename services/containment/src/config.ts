@@ -28,6 +28,12 @@ export const ContainmentConfig = z
     /** With CONTAINMENT_DRY_RUN=false, the runbooks that execute for real (comma-separated); every other stays a dry run. */
     CONTAINMENT_EXECUTE_RUNBOOKS: runbookList,
     /**
+     * Runbooks that stay a dry run but plan against their real API (read-only lookups: the device, the rule, the
+     * secret they would act on), so the approver sees exactly what a real run would change. Their settings are needed
+     * as for execution; a staging step before CONTAINMENT_EXECUTE_RUNBOOKS. Runbooks that execute always plan.
+     */
+    CONTAINMENT_PLAN_RUNBOOKS: runbookList,
+    /**
      * The decision policy file (the same variable and file as the decision service's): its `containment` section gives
      * the four-eyes runbooks, the hourly blast-radius caps and the target rules the pre-execution re-check applies.
      * Default the bundled policy.

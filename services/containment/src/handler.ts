@@ -66,7 +66,7 @@ export interface VerifySchedule {
 }
 
 /**
- * 30 s, 1, 2, 4, 8 minutes, then every 10 minutes: 20 checks over about 2 h 45 min. A Defender isolation of an online
+ * 30 s, 1, 2, 4, 8 minutes, then every 10 minutes: 20 checks over about 2 h 35 min. A Defender isolation of an online
  * device completes in minutes; one of an offline device stays queued in Defender until the device connects, and the
  * request then fails verification with that finding (the action itself stays queued in Defender).
  */
@@ -140,6 +140,7 @@ function actorOf(event: RequestEvent): string {
     case 'undo-requested':
     case 'undo-denied':
       return event.by;
+    case 'planned':
     case 'execution-deferred':
     case 'undo-deferred':
     case 'undo-refused':
@@ -376,16 +377,34 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     if (frozen)
       return `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by} at ${frozen.at}: ${frozen.reason})`;
     const since = new Date(deps.clock.now().getTime() - HOUR_MS).toISOString();
-    const onTarget = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, target: r.target, since });
+    const onTarget = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, target: r.target, since, exceptRequestId: r.requestId });
     if (onTarget >= deps.limits.perTargetPerHour)
       return `blast radius: ${onTarget} containment(s) already ran on ${r.target.type} ${r.target.value} in the last hour (limit ${deps.limits.perTargetPerHour})`;
-    const inTenant = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, since });
+    const inTenant = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, since, exceptRequestId: r.requestId });
     if (inTenant >= deps.limits.perTenantPerHour)
       return `blast radius: ${inTenant} containment(s) already ran in tenant ${r.tenantId} in the last hour (limit ${deps.limits.perTenantPerHour})`;
     return deps.recheck(r);
   };
 
   const schedule = deps.verifySchedule ?? VERIFY_SCHEDULE;
+
+  /**
+   * Records the runbook's dry run (read-only lookups against its API: the device, the rule, the secret it would act
+   * on) on a pending request, when a real adapter runs or plans the runbook. A failed lookup is recorded as what it
+   * said (the approver learns the real run would fail); it never fails the decision's delivery.
+   */
+  const planOf = async (request: ContainmentRequest): Promise<ContainmentRequest | undefined> => {
+    let plan: string | undefined;
+    try {
+      plan = await deps.runbooks.plan(request);
+    } catch (error) {
+      plan = `could not plan: ${describeError(error)}`;
+    }
+    if (plan === undefined) return undefined;
+    const text = clipText(plan, 4096);
+    const planned = await run(request.requestId, () => ({ kind: 'record-plan', at: now(), plan: text }), 'containment');
+    return planned.request;
+  };
 
   /** Containment's timer: check the request again at the delay before check `attempt`. */
   const checkDue = (event: SocEvent, r: ContainmentRequest, attempt: number) =>
@@ -569,8 +588,10 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
         },
         event.data.alert.sender ?? 'decision',
       );
-      const request = outcome.request;
+      let request = outcome.request;
       if (!request) continue;
+      // What the runbook would change, from its dry run against the real API, recorded for the approver.
+      if (request.status === 'pending-approval' && request.actionId === action.actionId && request.plan === undefined) request = (await planOf(request)) ?? request;
       // Requested now, or a redelivery of the decision that requested it: announce it (the same event id).
       if (request.status === 'pending-approval' && request.actionId === action.actionId)
         emit.push(requestedEvent(event, request));

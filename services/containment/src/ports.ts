@@ -10,6 +10,11 @@ export type { AuditEntry, AuditTrail, ContainmentRequest, FreezeSwitch, RequestL
 export interface RunbookExecutor {
   /** Whether `runbook` runs as a dry run here (recorded on the request and its executed event). */
   isDryRun(runbook: ContainmentRunbook): boolean;
+  /**
+   * Exactly what the runbook would change, from a dry run against its real API (read-only), when an adapter runs or
+   * plans it; undefined for the embedded dry run (whose `does` sentence the approver already sees).
+   */
+  plan(request: ContainmentRequest): Promise<string | undefined>;
   execute(request: ContainmentRequest): Promise<RunbookExecuted>;
   /** Whether a real execution took effect (its recorded `effect`). */
   verify(request: ContainmentRequest): Promise<RunbookVerification>;

@@ -66,13 +66,14 @@ export const containmentService: ServiceModule<ContainmentConfig> = {
     const fourEyes = new Set(policy.fourEyesRunbooks);
     const internalNetworks = platform.env.SOC_INTERNAL_NETWORKS;
     const allowed = config.CONTAINMENT_DRY_RUN === 'false' ? config.CONTAINMENT_EXECUTE_RUNBOOKS : [];
+    const planned = [...new Set([...allowed, ...config.CONTAINMENT_PLAN_RUNBOOKS])];
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.containment.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeContainmentHandler({
         requests: new StateRequestLog(platform.state),
         freeze: new StateFreezeSwitch(platform.state),
         audit: platform.audit,
-        runbooks: new ConfiguredRunbooks(allowed, realRunbooksOf(config, allowed)),
+        runbooks: new ConfiguredRunbooks(allowed, realRunbooksOf(config, planned), planned),
         clock: platform.clock,
         approvalTtlMs: config.CONTAINMENT_APPROVAL_TTL_MINUTES * 60_000,
         approvalsRequired: (runbook) => (fourEyes.has(runbook) ? 2 : 1),

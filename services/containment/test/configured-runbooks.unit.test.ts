@@ -24,7 +24,8 @@ describe('which runbooks execute for real', () => {
   });
 
   it('a runbook listed for real execution without its adapter (credentials, settings) stops the start', () => {
-    expect(() => new ConfiguredRunbooks(['rotate-secret'], {})).toThrow(/names rotate-secret, but no adapter for it is configured/);
+    expect(() => new ConfiguredRunbooks(['rotate-secret'], {})).toThrow(/name rotate-secret, but no adapter for it is configured/);
+    expect(() => new ConfiguredRunbooks([], {}, ['block-url'])).toThrow(/name block-url, but no adapter for it is configured/);
     expect(() => new ConfiguredRunbooks(['isolate-host', 'block-ip'], {})).toThrow(/isolate-host, block-ip, but no adapter for them/);
     const none = new ConfiguredRunbooks([], {});
     expect(none.isDryRun('block-ip')).toBe(true);
@@ -74,3 +75,27 @@ describe('the real runbooks the service builds (service.ts)', () => {
     expect(realRunbooksOf(config, [])).toEqual({});
   });
 });
+
+describe('planning: the dry run against the real API, for the approver (CONTAINMENT_PLAN_RUNBOOKS)', () => {
+  const adapter: RunbookAdapter = {
+    dryRun: async (r) => {
+      if (r.target.value === 'ghost') throw new Error('no Defender device is named ghost');
+      return `would POST /api/machines/m-1/isolate for ${r.target.value}`;
+    },
+    execute: async () => {
+      throw new Error('a planned runbook must never execute');
+    },
+    verify: async () => ({ outcome: 'in-effect', finding: '' }),
+  };
+  const request = (value: string) => ({ requestId: 'r-1', runbook: 'isolate-host', target: { entityId: 'e', type: 'host', value }, approvals: [] }) as unknown as ContainmentRequest;
+
+  it('a planned runbook stays a dry run whose record is the real plan, made again at execution; the embedded one plans nothing', async () => {
+    const runbooks = new ConfiguredRunbooks([], { 'isolate-host': adapter }, ['isolate-host']);
+    expect(runbooks.isDryRun('isolate-host')).toBe(true);
+    expect(await runbooks.plan(request('ws-1'))).toBe('would POST /api/machines/m-1/isolate for ws-1');
+    expect(await runbooks.execute(request('ws-1'))).toEqual({ summary: 'DRY RUN: would POST /api/machines/m-1/isolate for ws-1', effect: {} });
+    expect((await runbooks.execute(request('ghost'))).summary).toMatch(/^DRY RUN: would isolate ghost.*; the real run would fail: Error: no Defender device is named ghost$/);
+    expect(await runbooks.plan({ ...request('x'), runbook: 'block-ip' } as ContainmentRequest)).toBeUndefined();
+  });
+});
+

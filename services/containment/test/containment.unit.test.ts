@@ -84,7 +84,7 @@ describe('containment', () => {
     await handle(decision);
     const out = await handle(approval('ap-2'));
     expect(out.emit[0]!.data).toMatchObject({ dryRun: true });
-    expect((out.emit[0]!.data as { result: string }).result).toMatch(/^DRY RUN: would add 185\.220\.101\.4 to the firewall/);
+    expect((out.emit[0]!.data as { result: string }).result).toMatch(/^DRY RUN: would add a blocking Defender for Endpoint indicator for 185\.220\.101\.4/);
   });
 
   it('a denial closes the request and a later approval does nothing', async () => {

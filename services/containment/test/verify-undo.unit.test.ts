@@ -29,6 +29,8 @@ function setup(verify: (r: ContainmentRequest) => Promise<RunbookVerification>, 
       undo: async (r) => (calls.undo++, extra.undo ? extra.undo(r) : 'deleted indicator 995'),
     }),
     verifySchedule: verifyScheduleOf(30, 3),
+    // The default caps: one containment per target per hour (a deferred request's own start must not count).
+    limits: { perTargetPerHour: 1, perTenantPerHour: 20 },
   });
   let bindingHash = '';
   const handle = async (e: SocEvent) => {
@@ -183,5 +185,23 @@ describe('the undo of a done action (issue 14)', () => {
     expect(out.emit[0]!.data).toMatchObject({ outcome: 'undo-failed', result: expect.stringContaining('403') });
     await s.handle(s.undoAsked('u-5'));
     expect((await s.requests.get(requestId))?.status).toBe('undo-pending-approval');
+  });
+});
+
+describe('the plan the approver sees (issue 14: a dry run says exactly what would change)', () => {
+  it('is recorded on the pending request from the runbook\'s dry run; a failed lookup is recorded as what it said', async () => {
+    for (const [plan, expected] of [
+      [async () => 'would POST /api/indicators {"indicatorValue":"185.220.101.4"}', 'would POST /api/indicators {"indicatorValue":"185.220.101.4"}'],
+      [async () => Promise.reject(new AppError(ErrorCode.NOT_FOUND, 'no Defender device is named ws-9', { retryable: false })), 'could not plan: AppError: no Defender device is named ws-9'],
+    ] as const) {
+      const s = setupContainment({ runbooks: executor({ isDryRun: () => false, plan, execute: async () => 'x' }) });
+      const out = await s.handle(decision);
+      expect(types(out)).toEqual(['soc.containment.requested.v2']);
+      expect(await s.requests.get(requestId)).toMatchObject({ status: 'pending-approval', plan: expected });
+      expect(s.audit.kinds()).toContain('containment.planned');
+      // A redelivered decision plans nothing again.
+      await s.handle(decision);
+      expect(s.audit.kinds().filter((k) => k === 'containment.planned')).toHaveLength(1);
+    }
   });
 });

@@ -7,6 +7,9 @@ export class DryRunRunbooks implements RunbookExecutor {
   isDryRun(): boolean {
     return true;
   }
+  async plan(): Promise<string | undefined> {
+    return undefined;
+  }
   async execute(request: ContainmentRequest): Promise<RunbookExecuted> {
     const approvers = request.approvals.map((a) => a.approver).join(' and ') || 'unknown';
     return { summary: `DRY RUN: would ${RUNBOOKS[request.runbook].does(request.target.value)} (approved by ${approvers}${request.changeRef ? `, change ${request.changeRef}` : ''})`, effect: {} };

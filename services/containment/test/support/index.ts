@@ -24,6 +24,7 @@ export class MemoryAuditTrail implements AuditTrail {
 /** What a test's executor may leave out: execute may answer a bare summary; verify and undo default to success. */
 export interface FakeRunbooks {
   isDryRun: () => boolean;
+  plan?: RunbookExecutor['plan'];
   execute: (request: ContainmentRequest) => Promise<string | RunbookExecuted>;
   verify?: RunbookExecutor['verify'];
   undo?: RunbookExecutor['undo'];
@@ -33,6 +34,7 @@ export interface FakeRunbooks {
 export function executor(fake: FakeRunbooks): RunbookExecutor {
   return {
     isDryRun: fake.isDryRun,
+    plan: fake.plan ?? (async () => undefined),
     execute: async (request) => {
       const out = await fake.execute(request);
       return typeof out === 'string' ? { summary: out, effect: {} } : out;
@@ -53,6 +55,9 @@ export class CountingRunbooks implements RunbookExecutor {
   }
   isDryRun(): boolean {
     return this.dryRun;
+  }
+  async plan(): Promise<string | undefined> {
+    return undefined;
   }
   async execute(request: ContainmentRequest): Promise<RunbookExecuted> {
     this.runs++;

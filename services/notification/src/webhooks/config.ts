@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Severity, VerdictClass } from '@soc/contracts';
+import { Severity, VerdictClass, currentTypeOf } from '@soc/contracts';
 
 /** The event types a webhook subscriber may ask for (those the `notification-webhooks` subscription receives). */
 export const WebhookEventType = z.enum(['soc.decision.made.v2', 'soc.alert.triaged.v1']);
@@ -21,7 +21,9 @@ const KeyEntry = z.strictObject({
 const SubscriberEntry = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'name: lower-case letters, digits and dashes'),
   url: z.url({ protocol: /^https?$/ }),
-  types: z.array(WebhookEventType).min(1),
+  // A type named by an older version (`soc.decision.made.v1`, from files written before version 2) subscribes to the
+  // current one: events are upcast on the bus, so only the current version is ever delivered.
+  types: z.array(z.string().transform((t) => currentTypeOf(t)).pipe(WebhookEventType)).min(1),
   filter: z
     .strictObject({
       minSeverity: Severity.optional(),

@@ -12,6 +12,8 @@ import type { DefenderIsolateHostRunbook, Plan, RunbookContext, VerifyResult } f
  */
 
 const contextOf = (request: ContainmentRequest): RunbookContext => ({ requestId: request.requestId, approvedBy: request.approvals.map((a) => a.approver) });
+/** A plan's context: made before anyone approved, so the comment names the approvers to come. */
+const planContextOf = (request: ContainmentRequest): RunbookContext => ({ requestId: request.requestId, approvedBy: request.approvals.length > 0 ? request.approvals.map((a) => a.approver) : ['<the approvers>'] });
 /** An undo's context: its own approvers (the marker stays the request's, so a redelivered undo finds its action). */
 const undoContextOf = (request: ContainmentRequest): RunbookContext => ({ requestId: request.requestId, approvedBy: request.undo?.approvals.map((a) => a.approver) ?? [] });
 
@@ -36,7 +38,7 @@ const HostIsolatedEffect = z.object({ machineId: z.string().min(1), computerDnsN
 export function isolateHostAdapter(runbook: DefenderIsolateHostRunbook): RunbookAdapter {
   return {
     async dryRun(request) {
-      return `would ${describePlan(await runbook.dryRun({ hostName: request.target.value }, contextOf(request)))}`;
+      return `would ${describePlan(await runbook.dryRun({ hostName: request.target.value }, planContextOf(request)))}`;
     },
     async execute(request) {
       const done = await runbook.execute({ hostName: request.target.value }, contextOf(request));
@@ -67,7 +69,7 @@ export function indicatorAdapter(runbook: DefenderIndicatorRunbook): RunbookAdap
   });
   return {
     async dryRun(request) {
-      return `would ${describePlan(await runbook.dryRun(targetOf(request), contextOf(request)))}`;
+      return `would ${describePlan(await runbook.dryRun(targetOf(request), planContextOf(request)))}`;
     },
     async execute(request) {
       const done = await runbook.execute(targetOf(request), contextOf(request));
