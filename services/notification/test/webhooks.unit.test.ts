@@ -37,6 +37,11 @@ describe('webhook subscriber file', () => {
     expect(parse([entry({ url: 'http://hooks.example.org/x' })], undefined, true).ok).toBe(false);
     expect(parse([entry({ url: 'https://user:pw@hooks.example.org/x' })]).ok).toBe(false);
   });
+
+  it('a file written before version 2 that names soc.decision.made.v1 subscribes to the current version (issue 14)', () => {
+    const r = parse([entry({ types: ['soc.decision.made.v1', 'soc.alert.triaged.v1'] })]);
+    expect(r.ok && r.subscribers[0]?.types).toEqual(['soc.decision.made.v2', 'soc.alert.triaged.v1']);
+  });
 });
 
 describe('which subscriber gets which event', () => {
