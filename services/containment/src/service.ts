@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { ContainmentRunbook } from '@soc/contracts';
 import { ConfiguredRunbooks } from './adapters/configured-runbooks.ts';
 import { defenderRunbooks } from './adapters/defender/defender-adapters.ts';
-import { ClientSecretDefenderCredential, DefenderClient } from './adapters/defender/defender-client.ts';
+import { DefaultAzureCredential } from '@azure/identity';
+import { ClientSecretDefenderCredential, DefenderClient, type DefenderCredential } from './adapters/defender/defender-client.ts';
 import { DefenderIndicatorRunbook } from './adapters/defender/defender-indicator-runbook.ts';
 import { DefenderIsolateHostRunbook } from './adapters/defender/defender-runbook.ts';
 import { armRunbooksFromEnv } from './adapters/arm/index.ts';
@@ -16,17 +17,25 @@ import { ContainmentConfig } from './config.ts';
 import { makeContainmentHandler, verifyScheduleOf } from './handler.ts';
 import type { RunbookAdapter } from './ports.ts';
 
-/** The Defender for Endpoint runbooks (isolate-host, block-ip, block-url) by the DEFENDER_* settings. */
+/**
+ * The Defender for Endpoint runbooks (isolate-host, block-ip, block-url): an app registration's client secret when
+ * DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and DEFENDER_CLIENT_SECRET_FILE are set, else `DefaultAzureCredential`
+ * (workload identity on AKS: the identity needs the same application permissions on the WindowsDefenderATP API).
+ */
 function defenderOf(config: ContainmentConfig): Partial<Record<ContainmentRunbook, RunbookAdapter>> {
-  if (config.DEFENDER_TENANT_ID === undefined || config.DEFENDER_CLIENT_ID === undefined || config.DEFENDER_CLIENT_SECRET_FILE === undefined) return {};
-  const clientSecret = readFileSync(config.DEFENDER_CLIENT_SECRET_FILE, 'utf8').trim();
-  if (clientSecret === '') throw new Error('DEFENDER_CLIENT_SECRET_FILE: the file is empty');
-  const credential = new ClientSecretDefenderCredential({
-    tenantId: config.DEFENDER_TENANT_ID,
-    clientId: config.DEFENDER_CLIENT_ID,
-    clientSecret,
-    ...(config.DEFENDER_AUTHORITY_HOST !== undefined ? { authorityHost: config.DEFENDER_AUTHORITY_HOST } : {}),
-  });
+  let credential: DefenderCredential;
+  if (config.DEFENDER_TENANT_ID !== undefined && config.DEFENDER_CLIENT_ID !== undefined && config.DEFENDER_CLIENT_SECRET_FILE !== undefined) {
+    const clientSecret = readFileSync(config.DEFENDER_CLIENT_SECRET_FILE, 'utf8').trim();
+    if (clientSecret === '') throw new Error('DEFENDER_CLIENT_SECRET_FILE: the file is empty');
+    credential = new ClientSecretDefenderCredential({
+      tenantId: config.DEFENDER_TENANT_ID,
+      clientId: config.DEFENDER_CLIENT_ID,
+      clientSecret,
+      ...(config.DEFENDER_AUTHORITY_HOST !== undefined ? { authorityHost: config.DEFENDER_AUTHORITY_HOST } : {}),
+    });
+  } else {
+    credential = new DefaultAzureCredential();
+  }
   const client = new DefenderClient({ credential, ...(config.DEFENDER_API_BASE_URL !== undefined ? { baseUrl: config.DEFENDER_API_BASE_URL } : {}) });
   return defenderRunbooks({ isolateHost: new DefenderIsolateHostRunbook(client, { defaultIsolation: config.DEFENDER_ISOLATION_TYPE }), indicators: new DefenderIndicatorRunbook(client) });
 }

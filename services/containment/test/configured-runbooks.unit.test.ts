@@ -74,6 +74,11 @@ describe('the real runbooks the service builds (service.ts)', () => {
     expect(() => realRunbooksOf(config, ['nsg-block-port'])).toThrow(/ARM_SUBSCRIPTIONS/);
     expect(realRunbooksOf(config, [])).toEqual({});
   });
+
+  it('Defender without a client secret signs in with DefaultAzureCredential (workload identity): the runbooks are built', () => {
+    const config = ContainmentConfig.parse({ CONTAINMENT_DRY_RUN: 'false', CONTAINMENT_EXECUTE_RUNBOOKS: 'isolate-host' });
+    expect(Object.keys(realRunbooksOf(config, ['isolate-host']))).toEqual(['isolate-host']);
+  });
 });
 
 describe('planning: the dry run against the real API, for the approver (CONTAINMENT_PLAN_RUNBOOKS)', () => {
