@@ -92,7 +92,7 @@ async function tokenOf(over: { iss?: string; aud?: string; serviceurl?: string; 
 }
 
 /** An `adaptiveCard/action` invoke as Teams sends it when an Action.Execute button is clicked. */
-function invokeOf(user: string, verb: 'containment.approve' | 'containment.deny', r: Pending, tenant = TENANT): Record<string, unknown> {
+function invokeOf(user: string, verb: 'containment.approve' | 'containment.approve-irreversible' | 'containment.deny', r: Pending, tenant = TENANT, inputs: Record<string, string> = {}): Record<string, unknown> {
   return {
     type: 'invoke',
     name: 'adaptiveCard/action',
@@ -105,7 +105,7 @@ function invokeOf(user: string, verb: 'containment.approve' | 'containment.deny'
     recipient: { id: `28:${APP_ID}`, name: 'SOC Copilot' },
     channelData: { tenant: { id: tenant }, channel: { id: '19:0a1b2c3d4e5f@thread.tacv2' } },
     replyToId: '1700000000000',
-    value: { action: { type: 'Action.Execute', verb, data: { requestId: r.requestId, bindingHash: r.bindingHash } }, trigger: 'manual' },
+    value: { action: { type: 'Action.Execute', verb, data: { requestId: r.requestId, bindingHash: r.bindingHash, ...inputs } }, trigger: 'manual' },
   };
 }
 
@@ -127,14 +127,17 @@ describe('approve and deny from Teams through the bot endpoint (issue 13)', () =
     // The bundled policy with isolate-host under four-eyes, and an inventory that knows the hosts (as approvals.e2e does).
     const dir = mkdtempSync(join(tmpdir(), 'soc-teams-policy-'));
     const policy = JSON.parse(readFileSync(DEFAULT_POLICY_URL, 'utf8')) as { containment: Record<string, unknown> };
-    policy.containment = { ...policy.containment, fourEyesRunbooks: ['isolate-host'], maxPerTargetPerHour: 5 };
+    const runbookByEntity = { ...(policy.containment.runbookByEntity as Record<string, string>), user: 'disable-user' };
+    policy.containment = { ...policy.containment, fourEyesRunbooks: ['isolate-host'], maxPerTargetPerHour: 5, runbookByEntity, allowedRunbooks: [...(policy.containment.allowedRunbooks as string[]), 'disable-user'] };
     writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
     writeFileSync(join(dir, 'assets.csv'), 'hostname,fqdn,ip,criticality,owner,location,tags\nweb01,web01.contoso.com,,high,Web,West Europe,web tier\nws-fin-043,ws-fin-043.contoso.com,,medium,Finance,HQ,workstation\n');
+    writeFileSync(join(dir, 'users.csv'), 'upn,objectId,account,displayName,department,jobTitle,manager,privilegedGroups,riskLevel,accountEnabled\nmallory@contoso.com,,mallory,Mallory,Sales,Rep,,,medium,true\n');
     system = await startSystem({
       ...TEAMS_ENV,
       TEAMS_OPENID_METADATA_URL: `${bf.url}/v1/.well-known/openidconfiguration`,
       DECISION_POLICY_FILE: join(dir, 'policy.json'),
       ASSET_INVENTORY_FILES: join(dir, 'assets.csv'),
+      USER_DIRECTORY_FILES: join(dir, 'users.csv'),
     });
     sender = client(system.url, SENDER_TOKEN);
     viewer = client(system.url, VIEWER_TOKEN);
@@ -214,6 +217,30 @@ describe('approve and deny from Teams through the bot endpoint (issue 13)', () =
       return s.status === 'executed' ? s : undefined;
     });
     expect(done.result).toMatch(/approved by alice and bob/);
+  });
+
+  it('a runbook that cannot be undone is approved only with the card\'s confirmation toggle on (issue 14)', async () => {
+    const posted = await sender('/api/v1/alerts/generic', {
+      body: { id: 'teams-irrev', title: 'Impossible travel followed by mass download', severity: 'critical', techniques: ['T1078'], entities: [{ type: 'user', value: 'mallory@contoso.com' }] },
+    });
+    const r = await eventually(async () => {
+      const v = (await viewer(`/api/v1/alerts/${posted.body.alertId}`)).body;
+      return (v?.containment as Pending[] | undefined)?.find((c) => c.runbook === 'disable-user' && c.bindingHash !== undefined);
+    }, 10_000, 'disable-user request');
+    const toggle = `confirmIrreversible:${r.requestId}`;
+    for (const [verb, inputs] of [
+      ['containment.approve', {}],
+      ['containment.approve-irreversible', {}],
+      ['containment.approve-irreversible', { [toggle]: 'false' }],
+      ['containment.approve', { [toggle]: 'true' }],
+    ] as const) {
+      const refused = await botPost(system.url, invokeOf(USERS.bob, verb, r, TENANT, inputs));
+      expect(refused.body, `${verb} ${JSON.stringify(inputs)}`).toMatchObject({ value: expect.stringMatching(/^Not done \(confirmation-required\)/) });
+    }
+    expect((await statusOf(viewer, r.requestId)).status).toBe('pending-approval');
+    const confirmed = await botPost(system.url, invokeOf(USERS.bob, 'containment.approve-irreversible', r, TENANT, { [toggle]: 'true' }));
+    expect(runsOf(confirmed.body?.value)).toContain(`approved by ${PRINCIPALS.secondApprover}`);
+    await eventually(async () => ((await statusOf(viewer, r.requestId)).status === 'executed' ? true : undefined));
   });
 
   it('validates the Bot Connector token: wrong audience, issuer, expired, serviceUrl mismatch, unsigned, unknown or unendorsed key, an API token, none → 401', async () => {

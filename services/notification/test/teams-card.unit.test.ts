@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as AdaptiveCards from 'adaptivecards';
 import { describe, expect, it } from 'vitest';
-import { bindingHashOf, requestIdFor } from '@soc/containment-requests';
+import { RUNBOOKS, bindingHashOf, requestIdFor } from '@soc/containment-requests';
 import { caseLink, containmentLink } from '@soc/outbound';
 import { adaptiveCardOf, renderTeamsCard } from '../src/adapters/teams/teams-card.ts';
 import { defangChat } from '../src/outbound.ts';
@@ -60,10 +60,11 @@ describe('the Teams case card (Adaptive Card 1.5)', () => {
     const expected = containments.flatMap((a) => {
       const requestId = requestIdFor(event.data.alert.alertId, a.runbook, a.target.entityId);
       const data = { requestId, bindingHash: bindingHashOf({ requestId, runbook: a.runbook, target: a.target, arguments: {}, tenantId: event.data.alert.tenantId }) };
-      return [
-        { type: 'Action.Execute', title: 'Approve', verb: 'containment.approve', data, style: 'positive' },
-        { type: 'Action.Execute', title: 'Deny', verb: 'containment.deny', data, style: 'destructive' },
-      ];
+      // A runbook that cannot be undone: its Approve sends the card's confirmation toggle along (issue 14).
+      const approve = RUNBOOKS[a.runbook].cannotBeUndone !== undefined
+        ? { type: 'Action.Execute', title: 'Approve', verb: 'containment.approve-irreversible', data, style: 'positive', associatedInputs: 'auto' }
+        : { type: 'Action.Execute', title: 'Approve', verb: 'containment.approve', data, style: 'positive' };
+      return [approve, { type: 'Action.Execute', title: 'Deny', verb: 'containment.deny', data, style: 'destructive' }];
     });
     expect(executes).toEqual(expected);
   });
@@ -112,5 +113,27 @@ describe('the Teams case card (Adaptive Card 1.5)', () => {
       const { msteams: _teams, ...portable } = card;
       expect(parsed.toJSON()).toEqual(portable);
     }
+  });
+});
+
+describe('the Teams card of a runbook that cannot be undone (issue 14)', () => {
+  it('says what cannot be undone and asks for a required toggle its Approve sends along; a reversible one does not', () => {
+    const base = { verdict: 'true-positive', severity: 'critical', score: 92, factors: [], entities: [], attack: [], caseUrl: `${PUBLIC_URL}/api/v1/alerts/a`, alertId: 'a' } as const;
+    const card = adaptiveCardOf('t', {
+      ...base,
+      approvals: [
+        { requestId: 'cr-irr', bindingHash: 'a'.repeat(64), runbook: 'revoke-sessions', target: 'user u@contoso.com', cannotBeUndone: 'revoked sessions stay revoked' },
+        { requestId: 'cr-rev', bindingHash: 'b'.repeat(64), runbook: 'isolate-host', target: 'host ws-1' },
+      ],
+    });
+    const json = JSON.stringify(card);
+    expect(json).toContain('Cannot be undone: revoked sessions stay revoked');
+    const toggles = card.body.filter((e) => e.type === 'Input.Toggle');
+    expect(toggles).toEqual([expect.objectContaining({ id: 'confirmIrreversible:cr-irr', isRequired: true, value: 'false' })]);
+    const approves = card.body.flatMap((e) => (e.type === 'ActionSet' ? (e.actions as Record<string, unknown>[]) : [])).filter((a) => a.title === 'Approve');
+    expect(approves.map((a) => [a.verb, a.associatedInputs])).toEqual([
+      ['containment.approve-irreversible', 'auto'],
+      ['containment.approve', undefined],
+    ]);
   });
 });

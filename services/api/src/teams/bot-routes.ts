@@ -12,7 +12,9 @@ export const TEAMS_MESSAGES_PATH = '/api/v1/integrations/teams/messages';
 /** Largest activity accepted; an `adaptiveCard/action` invoke is a few KB. */
 export const TEAMS_MAX_BODY_BYTES = 64 * 1024;
 /** The `Action.Execute` verbs of our cards (the notification service's Teams card sets them). */
-export const TEAMS_VERBS = { approve: 'containment.approve', deny: 'containment.deny' } as const;
+export const TEAMS_VERBS = { approve: 'containment.approve', approveIrreversible: 'containment.approve-irreversible', deny: 'containment.deny' } as const;
+/** The card's toggle confirming that a request's runbook cannot be undone (the notification service's card names it so). */
+const confirmInputId = (requestId: string): string => `confirmIrreversible:${requestId}`;
 
 /** What the Teams bot route needs. */
 export interface TeamsBotDeps extends ContainmentRoutesDeps {
@@ -42,7 +44,8 @@ const Activity = z.object({
   value: z.unknown().optional(),
 });
 const ExecuteValue = z.object({
-  action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(128), data: z.object({ requestId: z.string().min(1).max(256), bindingHash: BindingHash }).optional() }),
+  // Loose data: an Action.Execute with associatedInputs carries the card's inputs (the confirmation toggle) beside its data.
+  action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(128), data: z.looseObject({ requestId: z.string().min(1).max(256), bindingHash: BindingHash }).optional() }),
 });
 
 const CARD = 'application/vnd.microsoft.card.adaptive';
@@ -54,18 +57,27 @@ const text = (t: string, style: Record<string, unknown> = {}) => ({ type: 'RichT
  * (it is alert text, and this card is built here, outside the notification service's defanging); while more
  * approvals are needed the buttons stay, for the next approver.
  */
-function outcomeCard(requestId: string, bindingHash: string, outcome: Extract<ContainmentVerdictOutcome, { ok: true }>['body']) {
+function outcomeCard(requestId: string, bindingHash: string, outcome: Extract<ContainmentVerdictOutcome, { ok: true }>['body'], irreversible = false) {
   const said = outcome.decision === 'approval-recorded' ? `approval recorded (${outcome.approvals} of ${outcome.approvalsRequired}), by ${outcome.approver}` : `${outcome.decision} by ${outcome.approver}`;
   const data = { requestId, bindingHash };
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
-    body: [text(`Containment request ${requestId}`, { weight: 'Bolder' }), text(said)],
+    body: [
+      text(`Containment request ${requestId}`, { weight: 'Bolder' }),
+      text(said),
+      // The next approver of a runbook that cannot be undone confirms it too.
+      ...(irreversible && outcome.decision === 'approval-recorded'
+        ? [{ type: 'Input.Toggle', id: confirmInputId(requestId), title: 'I understand this cannot be undone', value: 'false', isRequired: true, errorMessage: 'Confirm that this cannot be undone to approve it' }]
+        : []),
+    ],
     actions:
       outcome.decision === 'approval-recorded'
         ? [
-            { type: 'Action.Execute', title: 'Approve', verb: TEAMS_VERBS.approve, data, style: 'positive' },
+            irreversible
+              ? { type: 'Action.Execute', title: 'Approve', verb: TEAMS_VERBS.approveIrreversible, data, style: 'positive', associatedInputs: 'auto' }
+              : { type: 'Action.Execute', title: 'Approve', verb: TEAMS_VERBS.approve, data, style: 'positive' },
             { type: 'Action.Execute', title: 'Deny', verb: TEAMS_VERBS.deny, data, style: 'destructive' },
           ]
         : [],
@@ -142,8 +154,10 @@ export function teamsBotRoutes(deps: TeamsBotDeps): Router {
 
       const value = ExecuteValue.safeParse(activity.value);
       const verb = value.success ? value.data.action.verb : undefined;
-      const verdictOf = verb === TEAMS_VERBS.approve ? 'approve' : verb === TEAMS_VERBS.deny ? 'deny' : undefined;
+      const verdictOf = verb === TEAMS_VERBS.approve || verb === TEAMS_VERBS.approveIrreversible ? 'approve' : verb === TEAMS_VERBS.deny ? 'deny' : undefined;
       const data = value.success ? value.data.action.data : undefined;
+      // Confirmed only by the irreversible Approve with its toggle on: the card required it before sending.
+      const confirmed = verb === TEAMS_VERBS.approveIrreversible && data !== undefined && data[confirmInputId(data.requestId)] === 'true';
       if (verdictOf === undefined || data === undefined) return invokeAnswer(res, MESSAGE, 'This button does not name a containment request. Nothing was done.');
       const tenant = activity.channelData?.tenant?.id ?? activity.conversation?.tenantId;
       const user = activity.from?.aadObjectId;
@@ -163,11 +177,12 @@ export function teamsBotRoutes(deps: TeamsBotDeps): Router {
         requestId: data.requestId,
         approver: principal,
         ...(verdictOf === 'approve' ? { bindingHash: data.bindingHash } : {}),
-        comment: `${verdictOf === 'approve' ? 'approved' : 'denied'} from Teams by ${teamsUser}`,
+        ...(confirmed ? { confirmIrreversible: true } : {}),
+        comment: `${verdictOf === 'approve' ? 'approved' : 'denied'} from Teams by ${teamsUser}${confirmed ? ' (confirmed it cannot be undone)' : ''}`,
         via: 'teams',
       });
       if (!outcome.ok) return invokeAnswer(res, MESSAGE, `Not done (${outcome.code}): ${outcome.detail}`);
-      return invokeAnswer(res, CARD, outcomeCard(data.requestId, data.bindingHash, outcome.body));
+      return invokeAnswer(res, CARD, outcomeCard(data.requestId, data.bindingHash, outcome.body, confirmed));
     },
   );
   return router;

@@ -1,7 +1,14 @@
 import type { CardApproval, ChatCard, OutgoingChat } from '../../ports.ts';
 
 /** The `verb`s of our cards' `Action.Execute` buttons; the api's Teams bot endpoint acts on these (`TEAMS_VERBS` there). */
-export const TEAMS_CARD_VERBS = { approve: 'containment.approve', deny: 'containment.deny' } as const;
+export const TEAMS_CARD_VERBS = { approve: 'containment.approve', approveIrreversible: 'containment.approve-irreversible', deny: 'containment.deny' } as const;
+
+/**
+ * The id of the toggle by which an approver confirms that a request's runbook cannot be (fully) undone: the bot
+ * endpoint approves `containment.approve-irreversible` only when this input came back `true` (a wire convention the
+ * api's bot route repeats).
+ */
+export const confirmInputId = (requestId: string): string => `confirmIrreversible:${requestId}`;
 
 /** The content type of an Adaptive Card attachment (Bot Framework activities and Teams webhooks alike). */
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -82,12 +89,20 @@ export function adaptiveCardOf(title: string, card: ChatCard, approvals: Approva
   for (const a of card.approvals.slice(0, 10)) {
     body.push(run(`Containment awaiting approval: ${a.runbook} on ${a.target}`, { weight: 'Bolder' }));
     const data = { requestId: a.requestId, bindingHash: a.bindingHash };
+    const irreversible = a.cannotBeUndone !== undefined && approvals.kind === 'execute';
+    // A runbook that cannot be (fully) undone says so, and its Approve needs the toggle that confirms it.
+    if (irreversible) {
+      body.push(run(`Cannot be undone: ${a.cannotBeUndone ?? ''}`, { color: 'Attention' }));
+      body.push({ type: 'Input.Toggle', id: confirmInputId(a.requestId), title: 'I understand this cannot be undone', value: 'false', isRequired: true, errorMessage: 'Confirm that this cannot be undone to approve it' });
+    }
     body.push({
       type: 'ActionSet',
       actions:
         approvals.kind === 'execute'
           ? [
-              { type: 'Action.Execute', title: 'Approve', verb: TEAMS_CARD_VERBS.approve, data, style: 'positive' },
+              irreversible
+                ? { type: 'Action.Execute', title: 'Approve', verb: TEAMS_CARD_VERBS.approveIrreversible, data, style: 'positive', associatedInputs: 'auto' }
+                : { type: 'Action.Execute', title: 'Approve', verb: TEAMS_CARD_VERBS.approve, data, style: 'positive' },
               { type: 'Action.Execute', title: 'Deny', verb: TEAMS_CARD_VERBS.deny, data, style: 'destructive' },
             ]
           : [{ type: 'Action.OpenUrl', title: 'Review, approve or deny', url: approvals.approvalUrl(a) }],
