@@ -13,7 +13,7 @@ export type {
   RequestTarget,
 } from './decider.ts';
 export { bindingHashOf, requestIdFor } from './binding.ts';
-export { RUNBOOKS, isReversible, runbookView } from './runbooks.ts';
+export { RUNBOOKS, isReversible, isUndoable, runbookView } from './runbooks.ts';
 export type { RunbookInfo } from './runbooks.ts';
 export { StateFreezeSwitch, StateRequestLog, freezeOf, targetKeyOf } from './state-request-log.ts';
 export type { AuditEntry, AuditTrail, FreezeEntry, FreezeState, FreezeSwitch, LoadedRequest, RequestLog, RequestReader } from './ports.ts';

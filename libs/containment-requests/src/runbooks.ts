@@ -59,6 +59,15 @@ export const RUNBOOKS: Readonly<Record<ContainmentRunbook, RunbookInfo>> = {
   },
 };
 
+/**
+ * Whether an executed request can be undone: its runbook is reversible, or its execution said so in its effect
+ * (`undo: 'available'`: a Logic App runbook whose workflow names an undo workflow). The decider's `request-undo`
+ * takes the answer.
+ */
+export function isUndoable(request: { runbook: ContainmentRunbook; effect?: Readonly<Record<string, string>> | undefined }): boolean {
+  return RUNBOOKS[request.runbook].reversible || request.effect?.undo === 'available';
+}
+
 /** Whether `runbook`'s effect can be undone (the decider's `request-undo` takes it). */
 export function isReversible(runbook: ContainmentRunbook): boolean {
   return RUNBOOKS[runbook].reversible;

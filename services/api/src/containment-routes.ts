@@ -9,7 +9,7 @@ import {
   decide,
   freezeOf,
   httpStatusOf,
-  isReversible,
+  isUndoable,
   runbookView,
   statusAt,
 } from '@soc/containment-requests';
@@ -78,7 +78,7 @@ export function requestView(request: ContainmentRequest, now: Date) {
     ...(request.verification !== undefined ? { verification: request.verification } : {}),
     ...(request.verifiedAt !== undefined ? { verifiedAt: request.verifiedAt } : {}),
     // The undo offered on a done, reversible action, and the one asked, with the hash its approval must quote.
-    undoable: (request.status === 'done' || request.status === 'undo-failed') && isReversible(request.runbook),
+    undoable: (request.status === 'done' || request.status === 'undo-failed') && isUndoable(request),
     ...(request.undo !== undefined
       ? {
           undo: {
@@ -221,7 +221,7 @@ export async function decideUndo(deps: ContainmentRoutesDeps, input: UndoInput):
   const frozen = freezeOf(await deps.freeze.read(), request.runbook) !== undefined;
   const decision =
     step === 'request'
-      ? decide(request, { kind: 'request-undo', at, by: principal, reason: input.text, reversible: isReversible(request.runbook), frozen })
+      ? decide(request, { kind: 'request-undo', at, by: principal, reason: input.text, reversible: isUndoable(request), frozen })
       : step === 'approve'
         ? decide(request, { kind: 'approve-undo', at, approver: principal, bindingHash: input.bindingHash ?? '', comment: input.text, frozen })
         : decide(request, { kind: 'deny-undo', at, approver: principal, comment: input.text });

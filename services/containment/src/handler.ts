@@ -9,7 +9,7 @@ import {
   requestIdFor,
   evolve,
   freezeOf,
-  isReversible,
+  isUndoable,
   RUNBOOKS,
 } from '@soc/containment-requests';
 import {
@@ -726,12 +726,13 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     const loaded = await deps.requests.load(requestId);
     if (!loaded.request) return NOTHING;
     const runbook = loaded.request.runbook;
+    const undoable = isUndoable(loaded.request);
     const command = async (): Promise<RequestCommand> => ({
       kind: 'request-undo',
       at: now(),
       by: requestedBy,
       reason,
-      reversible: isReversible(runbook),
+      reversible: undoable,
       frozen: freezeOf(await deps.freeze.read(), runbook) !== undefined,
     });
     const asked = await run(requestId, command, requestedBy);

@@ -205,3 +205,26 @@ describe('the plan the approver sees (issue 14: a dry run says exactly what woul
     }
   });
 });
+
+describe('an irreversible runbook whose execution made an undo available (a Logic App with an undo workflow)', () => {
+  const logicAlert = sampleAlert({ alertId: 'alt-l', entities: [SAMPLE_ENTITIES.externalIp] });
+  const target = { entityId: 'ip:185.220.101.4', type: 'ip', value: '185.220.101.4' };
+  const logic = decisionFor(logicAlert, { actionId: 'act-l', runbook: 'block-ip', target });
+  // The decision names run-logic-app (the fixture helper types the common runbooks only).
+  const decisionOf = () => ({ ...logic, data: { ...logic.data, actions: logic.data.actions.map((a) => (a.kind === 'RunContainment' ? { ...a, runbook: 'run-logic-app' as const } : a)) } });
+  const id = requestIdFor('alt-l', 'run-logic-app', 'ip:185.220.101.4');
+
+  for (const [undo, expected] of [['available', 'undo-pending-approval'], [undefined, 'done']] as const) {
+    it(`effect undo ${undo ?? 'absent'} → asking for the undo leaves the request ${expected}`, async () => {
+      const s = setupContainment({
+        runbooks: executor({ isDryRun: () => false, execute: async () => ({ summary: 'triggered', effect: { workflow: 'w', runId: 'r1', ...(undo ? { undo } : {}) } }) }),
+      });
+      const out = await s.handle(decisionOf());
+      const hash = (out.emit[0]!.data as { bindingHash: string }).bindingHash;
+      await s.handle(createEvent(ContainmentApprovedV2, { requestId: id, alertId: 'alt-l', approver: 'alice', decidedAt: '2026-11-23T10:05:00.000Z', comment: '', bindingHash: hash, confirmedIrreversible: true }, { ...env, id: 'ap-l' }));
+      expect((await s.requests.get(id))?.status).toBe('done');
+      await s.handle(createEvent(ContainmentUndoRequestedV1, { requestId: id, alertId: 'alt-l', requestedBy: 'carol', requestedAt: '2026-11-23T11:00:00.000Z', reason: 'rolled back' }, { ...env, id: `u-${undo ?? 'none'}` }));
+      expect((await s.requests.get(id))?.status).toBe(expected);
+    });
+  }
+});

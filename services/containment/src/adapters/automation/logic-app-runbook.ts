@@ -116,11 +116,11 @@ export class LogicAppRunbook implements RunbookAdapter {
     if (workflow.resourceId) {
       const found = await this.#earlierRun(workflow.resourceId, requestId);
       if (found?.name) {
-        return { summary: `Logic App workflow ${name} already ran for this request: run ${found.name}`, effect: { workflow: name, runId: found.name, triggerStatus: '', origin: 'redelivered' } };
+        return { summary: `Logic App workflow ${name} already ran for this request: run ${found.name}`, effect: { workflow: name, runId: found.name, triggerStatus: '', origin: 'redelivered', ...undoOf(workflow) } };
       }
     }
     const run = await this.#trigger(name, workflow.trigger, requestId, bodyOf(request, requestId));
-    return { summary: `triggered Logic App workflow ${name}: run ${run.runId} (${run.status === 200 ? 'completed' : 'accepted'})`, effect: { workflow: name, runId: run.runId, triggerStatus: String(run.status), origin: 'created' } };
+    return { summary: `triggered Logic App workflow ${name}: run ${run.runId} (${run.status === 200 ? 'completed' : 'accepted'})`, effect: { workflow: name, runId: run.runId, triggerStatus: String(run.status), origin: 'created', ...undoOf(workflow) } };
   }
 
   async verify(request: ContainmentRequest, effect: RunbookEffect): Promise<RunbookVerification> {
@@ -220,4 +220,9 @@ function bodyOf(request: ContainmentRequest, requestId: string): Record<string, 
     approvedBy: approversOf(request),
     correlation: request.correlationId,
   };
+}
+
+/** A run whose workflow names an undo workflow says so in its effect: the request may then be undone (`isUndoable`). */
+function undoOf(workflow: LogicAppWorkflow): { undo?: 'available' } {
+  return workflow.undoWorkflow !== undefined ? { undo: 'available' } : {};
 }
