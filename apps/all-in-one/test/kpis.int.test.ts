@@ -57,10 +57,19 @@ describe('KPIs on the running system', () => {
     expect(after.alertsPerAnalystPerShift).toMatchObject({ numerator: 2, denominator: 1, analysts: 1, value: 2 });
     expect(after.sla.bySeverity.high).toMatchObject({ targetMinutes: 60, cases: 3, pastSla: 0 });
 
+    // A payload that does not parse is quarantined: counted for the window, not per tenant.
+    expect(empty.body.quarantine).toMatchObject({ payloads: 0, replayed: 0 });
+    const bad = await api('/api/v1/alerts/generic', { body: { id: 'kpi-bad', severity: 'urgent' } });
+    expect(bad.status).toBe(400);
+    const withQuarantine = (await api('/api/v1/kpis')).body;
+    expect(withQuarantine.quarantine).toMatchObject({ payloads: 1, replayed: 0, truncated: false });
+    expect(onlyTenant(withQuarantine).cases).toBe(3);
+    expect((await api('/api/v1/kpis?tenant=anyone')).body.quarantine).toBeNull();
+
     // The same numbers on /metrics, from the gauges' timer.
     await eventually(async () => {
       const text = await (await fetch(`${system.url}/metrics`, { headers: { authorization: 'Bearer ops-token-0123456789abcdef' } })).text();
-      return /soc_kpi_rate\{tenant="[^"]+",kpi="truePositiveRate"\} 0\.5/.test(text) && /soc_kpi_cases\{tenant="[^"]+"\} 3/.test(text) ? text : undefined;
+      return /soc_kpi_rate\{tenant="[^"]+",kpi="truePositiveRate"\} 0\.5/.test(text) && /soc_kpi_cases\{tenant="[^"]+"\} 3/.test(text) && /soc_kpi_quarantined\{state="all"\} 1/.test(text) ? text : undefined;
     }, 10_000, 'soc_kpi_* gauges on /metrics');
   });
 

@@ -3,7 +3,7 @@ import type { Severity } from '@soc/contracts';
 import type { Logger } from '@soc/observability';
 import type { Clock } from '@soc/runtime';
 import { type CaseFacts, type Kpis, byTenant, caseFactsOf, computeKpis } from './kpis.ts';
-import type { CaseStore } from './ports.ts';
+import type { CaseStore, QuarantineCounter } from './ports.ts';
 
 /** Case timelines read at once while computing KPIs. */
 const EVENT_READS_IN_FLIGHT = 16;
@@ -23,7 +23,7 @@ export interface KpiScope {
   limit: number;
   /**
    * True when the bound was reached while the oldest summary read was still inside the window: older cases of the
-   * window were not read, and the KPIs cover only the newest `limit` cases received up to `to`.
+   * window may not have been read, and the KPIs then cover only the newest `limit` cases received up to `to`.
    */
   truncated: boolean;
 }
@@ -60,22 +60,35 @@ export interface KpiReport {
   scope: KpiScope;
   /** Tenant id → its KPIs; with a tenant filter, that tenant only (present, with nulls, even without cases). */
   tenants: Record<string, Kpis>;
+  /**
+   * Payloads ingestion quarantined (unparseable) with a receipt in the window. Not per tenant: a quarantined payload
+   * never became an alert, so it has no tenant; null with a tenant filter, or where no counter is wired.
+   */
+  quarantine: { payloads: number; replayed: number; truncated: boolean; definition: string } | null;
 }
 
+/** The definition of the quarantine count. */
+export const QUARANTINE_DEFINITION = "payloads ingestion quarantined as unparseable (its `ingest-quarantine` record, read only) received in the window, replayed ones included (`replayed` of them); all senders, not per tenant";
+
 /** Computes the KPI report of a window; `tenant` keeps one tenant. */
-export async function kpiReport(cases: CaseStore, config: KpiConfig, query: { from: Date; to: Date; now: Date; tenant?: string }): Promise<KpiReport> {
+export async function kpiReport(cases: CaseStore, config: KpiConfig, query: { from: Date; to: Date; now: Date; tenant?: string }, quarantined?: QuarantineCounter): Promise<KpiReport> {
   const { facts, scope } = await readCaseFacts(cases, query, config.maxCases);
   const settings = { from: query.from, to: query.to, now: query.now, shiftHours: config.shiftHours, slaMinutes: config.slaMinutes };
   const groups = byTenant(facts);
   const tenants: Record<string, Kpis> = {};
   if (query.tenant !== undefined) tenants[query.tenant] = computeKpis(groups.get(query.tenant) ?? [], settings);
   else for (const [tenant, ofTenant] of [...groups].sort(([a], [b]) => a.localeCompare(b))) tenants[tenant] = computeKpis(ofTenant, settings);
-  return { from: query.from.toISOString(), to: query.to.toISOString(), generatedAt: query.now.toISOString(), scope, tenants };
+  const quarantine =
+    quarantined === undefined || query.tenant !== undefined
+      ? null
+      : { ...(await quarantined.count({ from: query.from, to: query.to, limit: config.maxCases })), definition: QUARANTINE_DEFINITION };
+  return { from: query.from.toISOString(), to: query.to.toISOString(), generatedAt: query.now.toISOString(), scope, tenants, quarantine };
 }
 
 /** Options of {@link startKpiGauges}. */
 export interface KpiGaugesOptions {
   readonly cases: CaseStore;
+  readonly quarantine?: QuarantineCounter;
   readonly config: KpiConfig;
   readonly clock: Clock;
   readonly log: Logger;
@@ -107,7 +120,8 @@ export function startKpiGauges(options: KpiGaugesOptions): KpiGauges {
   const deadLetters = gauge('soc_kpi_dead_letters', 'Dead-lettered messages recorded on the cases of the KPI window');
   const pastSla = gauge('soc_kpi_past_sla', 'Cases of the KPI window past their severity\'s SLA (SOC_SLA_MINUTES), and of those still open', ['tenant', 'severity', 'state']);
   const truncated = gauge('soc_kpi_truncated', '1 when the KPI window has more cases than SOC_KPI_MAX_CASES: the gauges cover the newest ones only', []);
-  const all = [cases, durations, rates, llm, deadLetters, pastSla, truncated];
+  const quarantined = gauge('soc_kpi_quarantined', 'Payloads ingestion quarantined in the KPI window (all senders; not per tenant), and of those replayed', ['state']);
+  const all = [cases, durations, rates, llm, deadLetters, pastSla, truncated, quarantined];
 
   // A null KPI (nothing to compute it over) is no sample, not a 0.
   const set = (g: Gauge, labels: Record<string, string>, value: number | null) => {
@@ -115,9 +129,13 @@ export function startKpiGauges(options: KpiGaugesOptions): KpiGauges {
   };
   const refreshOnce = async () => {
     const now = options.clock.now();
-    const report = await kpiReport(options.cases, options.config, { from: new Date(now.getTime() - options.windowMs), to: now, now });
+    const report = await kpiReport(options.cases, options.config, { from: new Date(now.getTime() - options.windowMs), to: now, now }, options.quarantine);
     for (const g of all) g.reset();
     truncated.set(report.scope.truncated ? 1 : 0);
+    if (report.quarantine !== null) {
+      quarantined.set({ state: 'all' }, report.quarantine.payloads);
+      quarantined.set({ state: 'replayed' }, report.quarantine.replayed);
+    }
     for (const [tenant, k] of Object.entries(report.tenants)) {
       cases.set({ tenant }, k.cases);
       for (const kpi of ['timeToTriage', 'timeToDisposition', 'falsePositiveClosure'] as const) {

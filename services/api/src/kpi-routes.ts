@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { type KpiConfig, kpiReport } from './kpi-reader.ts';
-import type { CaseStore } from './ports.ts';
+import type { CaseStore, QuarantineCounter } from './ports.ts';
 
 /** What the KPI route needs. */
 export interface KpiRoutesDeps {
   cases: CaseStore;
+  /** Ingestion's quarantine, read only (the report-level `quarantine` count). */
+  quarantine?: QuarantineCounter;
   clock: Clock;
   config: KpiConfig;
 }
@@ -46,7 +48,7 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
     const from = query.from === undefined ? new Date(to.getTime() - DEFAULT_KPI_WINDOW_MS) : new Date(query.from);
     // Tenant scoping: once principals have tenants, a `tenant` outside the principal's is refused here, and without
     // one the report keeps only the principal's tenants.
-    res.json(await kpiReport(deps.cases, deps.config, { from, to, now, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) }));
+    res.json(await kpiReport(deps.cases, deps.config, { from, to, now, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) }, deps.quarantine));
   });
   return router;
 }

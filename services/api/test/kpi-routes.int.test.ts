@@ -10,6 +10,7 @@ import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateCaseGroupStore } from '../src/adapters/state-case-group-store.ts';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
+import { StateQuarantineCounter } from '../src/adapters/state-quarantine-counter.ts';
 import { startKpiGauges } from '../src/kpi-reader.ts';
 import { kpiRoutes } from '../src/kpi-routes.ts';
 import { makeCaseProjector } from '../src/projector.ts';
@@ -132,5 +133,20 @@ describe('soc_kpi_* gauges', () => {
     expect(text).toContain('soc_kpi_past_sla{tenant="contoso",severity="high",state="all"} 1');
     expect(text).toContain('soc_kpi_truncated 0');
     expect(text).not.toContain('soc_kpi_duration_seconds{tenant="contoso",kpi="timeToTriage"');
+  });
+});
+
+describe('quarantine count (ingestion\'s record, read only)', () => {
+  it('counts the payloads received in the window, and says when the bound cut it short', async () => {
+    const state = new MemoryStateStore();
+    const entry = (id: string, minutes: number, status: 'quarantined' | 'replayed') => state.put('ingest-quarantine', id, { id, receivedAt: minutesAgo(minutes).toISOString(), status, source: 'generic', reason: 'x' });
+    await entry('q1', 10, 'quarantined');
+    await entry('q2', 20, 'replayed');
+    await entry('q3', 60 * 24 * 10, 'quarantined'); // before the window
+    const counter = new StateQuarantineCounter(state);
+    const window = { from: minutesAgo(7 * 24 * 60), to: now };
+    expect(await counter.count({ ...window, limit: 100 })).toEqual({ payloads: 2, replayed: 1, truncated: false });
+    expect(await counter.count({ ...window, limit: 2 })).toEqual({ payloads: 2, replayed: 1, truncated: true });
+    expect(await counter.count({ ...window, limit: 1 })).toEqual({ payloads: 1, replayed: 0, truncated: true });
   });
 });
