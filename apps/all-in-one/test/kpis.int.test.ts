@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KpiReportSchema } from '@soc/api';
 import { client, decidedCase, eventually, startSystem } from './support.ts';
 
 // KPIs on the running system: alerts ingested, triaged and decided by the real pipeline, then dispositioned through
@@ -18,6 +19,7 @@ afterAll(async () => {
 const alert = (id: string) => ({ id, title: `KPI probe ${id}`, severity: 'high', entities: [{ type: 'host', value: `kpi-${id}.contoso.com` }] });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const onlyTenant = (body: any) => {
+  KpiReportSchema.parse(body); // the response the OpenAPI document describes, to the field
   const tenants = Object.values(body.tenants);
   expect(tenants).toHaveLength(1);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

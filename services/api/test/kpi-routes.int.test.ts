@@ -12,6 +12,7 @@ import { StateCaseGroupStore } from '../src/adapters/state-case-group-store.ts';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { StateQuarantineCounter } from '../src/adapters/state-quarantine-counter.ts';
 import { startKpiGauges } from '../src/kpi-reader.ts';
+import { KpiReportSchema } from '../src/kpi-schema.ts';
 import { kpiRoutes } from '../src/kpi-routes.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 import { decisionEvent, receivedEvent } from './support/sentinel-alerts.ts';
@@ -70,10 +71,14 @@ afterAll(async () => {
   await small.close();
 });
 
+const strictReport = KpiReportSchema;
 const get = async (server: HttpServer, path: string) => {
   const res = await fetch(`${server.url}${path}`);
+  const body: unknown = await res.json();
+  // Every 200 matches the response schema the OpenAPI document is built from (strict objects: no field it does not name).
+  if (res.status === 200) expect(() => strictReport.parse(body)).not.toThrow();
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as any };
+  return { status: res.status, type: res.headers.get('content-type'), body: body as any };
 };
 
 describe('GET /api/v1/kpis', () => {
