@@ -34,6 +34,26 @@ function approverMap(chat: string, userKind: string, userOf: (id: string) => str
     });
 }
 
+const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+type SlaSeverity = (typeof SEVERITIES)[number];
+const DEFAULT_SLA_MINUTES = 'critical:15,high:60,medium:240,low:1440';
+
+/** `critical:15,high:60`: SLA minutes per severity; an unknown severity, a bad number or a severity named twice stops the start. */
+const slaMinutes = z.preprocess((v) => (v === '' ? undefined : v), z.string().default(DEFAULT_SLA_MINUTES).transform((value, ctx) => {
+  const out: Partial<Record<SlaSeverity, number>> = {};
+  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [severity, minutes, ...rest] = entry.split(':').map((x) => x.trim());
+    const n = Number(minutes);
+    if (rest.length > 0 || !SEVERITIES.includes(severity as SlaSeverity) || !Number.isInteger(n) || n < 1 || n > 525_600) {
+      ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 80)}" is not <severity>:<minutes> (severity one of ${SEVERITIES.join(', ')}; minutes 1–525600)` });
+      continue;
+    }
+    if (out[severity as SlaSeverity] !== undefined) ctx.addIssue({ code: 'custom', message: `severity ${severity} is named twice` });
+    out[severity as SlaSeverity] = n;
+  }
+  return out as Readonly<Partial<Record<SlaSeverity, number>>>;
+}));
+
 /** The analyst API's own settings. */
 export const ApiConfig = z.object({
   /** How long case events and summaries are kept; 0 keeps them forever. */
@@ -48,6 +68,15 @@ export const ApiConfig = z.object({
    * (`soc_alerts_stalled{stage}`, one warning per alert, `GET /api/v1/alerts/stalled`).
    */
   SOC_STALL_AFTER_SECONDS: z.coerce.number().int().min(1).max(604_800).default(300),
+  /** KPIs: the length of an analyst's shift in hours (alerts per analyst per shift counts shifts of this length from 00:00 UTC). */
+  SOC_SHIFT_HOURS: z.coerce.number().int().min(1).max(24).default(8),
+  /** KPIs: SLA target per severity, minutes from receipt to the first disposition: `critical:15,high:60,…`; a severity left out is not measured. */
+  SOC_SLA_MINUTES: slaMinutes,
+  /** KPIs: at most this many cases (newest receipt first) are read per computation; past it the report says `truncated`. */
+  SOC_KPI_MAX_CASES: z.coerce.number().int().min(1).max(1000).default(1000),
+  /** KPIs: the `soc_kpi_*` gauges show the last this many hours, recomputed every SOC_KPI_REFRESH_SECONDS (0: no gauges). */
+  SOC_KPI_WINDOW_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
+  SOC_KPI_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /**
    * Retired: approvers and hunters are roles now (`SOC_API_ROLES=alice:approver,hugo:hunter`). Still set, the start
    * stops with this message instead of silently granting nothing, or everything (`*`).

@@ -16,3 +16,8 @@ export type { StateCaseGroupStoreOptions } from './adapters/state-case-group-sto
 export { MAX_GROUP_MEMBERS, applyObservation, groupIdFor, observationOf } from './case-group.ts';
 export type { CaseGroup, GroupObservation } from './case-group.ts';
 export type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
+export { KPI_DEFINITIONS, caseFactsOf, computeKpis } from './kpis.ts';
+export type { CaseFacts, DurationKpi, KpiSettings, Kpis, RateKpi, SlaKpi } from './kpis.ts';
+export { KpiReportSchema, KpisSchema } from './kpi-schema.ts';
+export { kpiRoutes } from './kpi-routes.ts';
+export type { KpiRoutesDeps } from './kpi-routes.ts';

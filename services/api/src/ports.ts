@@ -48,3 +48,9 @@ export interface CaseGroupStore {
   /** Groups by latest activity, newest first. */
   list(query: { limit: number; severity?: string }): Promise<CaseGroup[]>;
 }
+
+/** Quarantined payloads (ingestion's record, read only) received in a window, for the KPIs. */
+export interface QuarantineCounter {
+  /** Payloads quarantined with a receipt in `[from, to)` (replayed ones included), reading at most `limit` entries, newest first. */
+  count(window: { from: Date; to: Date; limit: number }): Promise<{ payloads: number; replayed: number; truncated: boolean }>;
+}

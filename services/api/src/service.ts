@@ -9,11 +9,14 @@ import { type ServiceModule, describePrincipals } from '@soc/platform';
 import { StateTriageTuningStore } from '@soc/triage-tuning';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
+import { StateQuarantineCounter } from './adapters/state-quarantine-counter.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
 import { containmentRoutes } from './containment-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
+import { type KpiGauges, startKpiGauges } from './kpi-reader.ts';
+import { kpiRoutes } from './kpi-routes.ts';
 import { makeCaseProjector } from './projector.ts';
 import { apiRoutes } from './routes.ts';
 import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
@@ -51,7 +54,14 @@ export const apiService: ServiceModule<ApiConfig> = {
       registry: platform.metrics.registry,
       stallAfterMs: config.SOC_STALL_AFTER_SECONDS * 1000,
     });
+    const quarantine = new StateQuarantineCounter(platform.state);
+    const kpiConfig = { shiftHours: config.SOC_SHIFT_HOURS, slaMinutes: config.SOC_SLA_MINUTES, maxCases: config.SOC_KPI_MAX_CASES };
+    const kpiGauges: KpiGauges | undefined =
+      config.SOC_KPI_REFRESH_SECONDS > 0
+        ? startKpiGauges({ cases, quarantine, config: kpiConfig, clock: platform.clock, log: platform.log, registry: platform.metrics.registry, windowMs: config.SOC_KPI_WINDOW_HOURS * 3_600_000, intervalMs: config.SOC_KPI_REFRESH_SECONDS * 1000 })
+        : undefined;
     const routes = express.Router();
+    routes.use(kpiRoutes({ cases, quarantine, clock: platform.clock, config: kpiConfig }));
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
     // Containment's record, read only: the API shows and checks request status there and keeps no copy.
@@ -106,6 +116,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       publicRoutes,
       close: async () => {
         await watchdog.close();
+        await kpiGauges?.close();
         await consumer.close();
         await guard.close();
       },

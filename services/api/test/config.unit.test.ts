@@ -13,6 +13,20 @@ describe('ApiConfig', () => {
     expect(message).toContain(`${role} role in SOC_API_ROLES`);
   });
 
+  it('reads SLA targets per severity and the shift length, with defaults', () => {
+    expect(ApiConfig.parse({})).toMatchObject({ SOC_SHIFT_HOURS: 8, SOC_SLA_MINUTES: { critical: 15, high: 60, medium: 240, low: 1440 }, SOC_KPI_MAX_CASES: 1000 });
+    expect(ApiConfig.parse({ SOC_SLA_MINUTES: '' }).SOC_SLA_MINUTES).toMatchObject({ critical: 15 });
+    expect(ApiConfig.parse({ SOC_SLA_MINUTES: 'critical:5, informational:600', SOC_SHIFT_HOURS: '12' })).toMatchObject({ SOC_SHIFT_HOURS: 12, SOC_SLA_MINUTES: { critical: 5, informational: 600 } });
+    const bad = ApiConfig.safeParse({ SOC_SLA_MINUTES: 'urgent:5,high:0,high:60,high:30', SOC_SHIFT_HOURS: '25', SOC_KPI_MAX_CASES: '5000' });
+    expect(bad.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'SOC_SHIFT_HOURS: Too big: expected number to be <=24',
+      expect.stringContaining('SOC_SLA_MINUTES: entry "urgent:5" is not <severity>:<minutes>'),
+      expect.stringContaining('SOC_SLA_MINUTES: entry "high:0" is not'),
+      'SOC_SLA_MINUTES: severity high is named twice',
+      'SOC_KPI_MAX_CASES: Too big: expected number to be <=1000',
+    ]);
+  });
+
   it('reads an empty value (a chart default) as unset', () => {
     expect(ApiConfig.safeParse({ CONTAINMENT_APPROVERS: '', HUNT_PRINCIPALS: '' }).success).toBe(true);
   });
