@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,16 @@ const critical = (id: string, ip: string) => ({
   entities: [{ type: 'host', value: 'web01.contoso.com' }, { type: 'ip', value: ip }],
 });
 type Api = ReturnType<typeof client>;
+const SLACK_SECRET = 'slack-signing-secret-tenants-0123456789';
+/** A signed Slack block_actions click on a request's Approve button, as Slack sends it. */
+async function slackApprove(url: string, user: string, r: { requestId: string; bindingHash: string }): Promise<string | undefined> {
+  const payload = { type: 'block_actions', team: { id: 'T0SOC' }, user: { id: user, username: 'someone' }, actions: [{ action_id: 'containment.approve', type: 'button', value: JSON.stringify({ requestId: r.requestId, bindingHash: r.bindingHash }) }] };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', SLACK_SECRET).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const res = await fetch(`${url}/api/v1/integrations/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature }, body });
+  return ((await res.json()) as { text?: string }).text;
+}
 interface Pending { requestId: string; runbook: string; status: string; bindingHash: string; tenantId: string }
 
 describe('tenants: MSSP mode (issue 15, point 4)', () => {
@@ -43,7 +54,14 @@ describe('tenants: MSSP mode (issue 15, point 4)', () => {
       { kind: 'bearer', name: 'siem-contoso', token: { value: CONTOSO_SENDER }, tenantId: 'contoso' },
       { kind: 'bearer', name: 'siem-fabrikam', token: { value: FABRIKAM_SENDER }, tenantId: 'fabrikam' },
     ] }), { mode: 0o600 });
-    system = await startSystem({ INGEST_AUTH_FILE: authFile, SOC_API_TENANTS: 'ana:contoso,alice:contoso,bob:fabrikam,vera:*' });
+    system = await startSystem({
+      INGEST_AUTH_FILE: authFile,
+      SOC_API_TENANTS: 'ana:contoso,alice:contoso,bob:fabrikam,vera:*',
+      // Slack users mapped to alice (contoso) and bob (fabrikam).
+      SLACK_SIGNING_SECRET: SLACK_SECRET,
+      SLACK_TEAM_ID: 'T0SOC',
+      SLACK_APPROVERS: 'U0ALICE:alice,U0BOB:bob',
+    });
     contosoSender = client(system.url, CONTOSO_SENDER);
     fabrikamSender = client(system.url, FABRIKAM_SENDER);
     ana = client(system.url, ANALYST_TOKEN);
@@ -90,7 +108,7 @@ describe('tenants: MSSP mode (issue 15, point 4)', () => {
     expect((await ana(`/api/v1/alerts/${contosoAlert}/disposition`, { body: { disposition: 'benign-positive' } })).status).toBe(202);
   });
 
-  it("tenant A's approver cannot read, approve, deny or undo tenant B's containment; B's approver can", async () => {
+  it("tenant A's approver cannot read, approve (API or Slack), deny or undo tenant B's containment; B's approver can", async () => {
     const posted = await fabrikamSender('/api/v1/alerts/generic', { body: critical('tenants-block', '185.220.101.44') });
     expect(posted.status).toBe(202);
     const request = await eventually(async () => {
@@ -104,6 +122,8 @@ describe('tenants: MSSP mode (issue 15, point 4)', () => {
     expect((await alice(`${path}/deny`, { body: { comment: 'not mine' } })).status).toBe(404);
     expect((await ana(`${path}/undo`, { body: { reason: 'not mine either' } })).status).toBe(404);
     expect((await alice(`${path}/undo/approve`, { body: { bindingHash: request.bindingHash } })).status).toBe(404);
+    // From Slack, the clicking user's principal is alice: her tenants decide, the button's request id does not.
+    expect(await slackApprove(system.url, 'U0ALICE', request)).toMatch(/^Not done \(unknown-request\)/);
     expect((await vera(path)).body.status).toBe('pending-approval');
     expect((await bob(`${path}/approve`, { body: { bindingHash: request.bindingHash } })).status).toBe(202);
   });
