@@ -7,7 +7,7 @@ import { eventHubsHandlers } from '../src/adapters/event-hubs/index.ts';
 import { EventHubsConfig, eventHubsSettings } from '../src/adapters/event-hubs/config.ts';
 import { FakeIngestor, FakePartition, hubEvent } from '../src/adapters/event-hubs/testing.ts';
 import { loadIngestAuth } from '../src/http/credentials.ts';
-import { bearer, hmacHeaders, post, startIngestion, until } from './support/ingestion-system.ts';
+import { API_TOKEN, bearer, hmacHeaders, post, startIngestion, until } from './support/ingestion-system.ts';
 
 /**
  * MSSP mode (issue 15, point 4): an alert's tenant is its sender's. Each ingestion credential may name its
@@ -17,6 +17,8 @@ import { bearer, hmacHeaders, post, startIngestion, until } from './support/inge
 const CONTOSO_TOKEN = 'contoso-sender-token-0123456789';
 const DEFAULT_TOKEN = 'default-sender-token-0123456789';
 const FABRIKAM_SECRET = 'fabrikam-hmac-secret-0123456789abcdef-01';
+/** An admin of contoso only; `ops` (API_TOKEN, admin, not in SOC_API_TENANTS) serves SOC_TENANT_ID (`mssp`). */
+const CONTOSO_ADMIN_TOKEN = 'contoso-admin-token-0123456789';
 
 describe('the tenant of an alert is its sender credential’s', () => {
   let sys: Awaited<ReturnType<typeof startIngestion>>;
@@ -34,7 +36,7 @@ describe('the tenant of an alert is its sender credential’s', () => {
     const issuer = 'https://sts.windows.net/00000000-0000-0000-0000-00000000000b/';
     const audience = 'api://soc-copilot';
     northwindJwt = await new SignJWT({ oid: 'northwind-logic-app' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('10m').sign(privateKey);
-    sys = await startIngestion({ SOC_TENANT_ID: 'mssp' }, {
+    sys = await startIngestion({ SOC_TENANT_ID: 'mssp', SOC_API_TOKENS: `ops:${API_TOKEN},contoso-ops:${CONTOSO_ADMIN_TOKEN}`, SOC_API_ROLES: 'ops:admin,contoso-ops:admin', SOC_API_TENANTS: 'contoso-ops:contoso' }, {
       credentials: [
         { kind: 'bearer', name: 'contoso-siem', token: { value: CONTOSO_TOKEN }, tenantId: 'contoso' },
         { kind: 'bearer', name: 'own-siem', token: { value: DEFAULT_TOKEN } },
@@ -69,11 +71,21 @@ describe('the tenant of an alert is its sender credential’s', () => {
     expect((await receivedFor(sent.body.alertId as string)).tenantid).toBe('contoso');
   });
 
-  it('keeps the sender’s tenant on a quarantined body, so its replay belongs to the same tenant', async () => {
+  it('keeps the sender’s tenant on a quarantined body: its replay belongs to the same tenant, and only that tenant’s admins see it', async () => {
     const sent = await post(url('generic'), { id: 'bad', title: 'no severity' }, bearer(CONTOSO_TOKEN));
     expect(sent.status).toBe(400);
-    const entry = await sys.platform.state.get<{ tenantId?: string }>('ingest-quarantine', sent.body.quarantineId as string);
+    const id = sent.body.quarantineId as string;
+    const entry = await sys.platform.state.get<{ tenantId?: string }>('ingest-quarantine', id);
     expect(entry?.value.tenantId).toBe('contoso');
+    // Only an admin of contoso sees and replays it; another tenant's admin gets the 404 of an unknown entry.
+    const get = (token: string, path: string) => fetch(`${sys.url}${path}`, { headers: bearer(token) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { items?: { id: string; tenantId?: string }[] } }));
+    expect((await get(CONTOSO_ADMIN_TOKEN, `/api/v1/quarantine/${id}`)).status).toBe(200);
+    expect((await get(CONTOSO_ADMIN_TOKEN, '/api/v1/quarantine')).body.items?.find((e) => e.id === id)?.tenantId).toBe('contoso');
+    expect((await get(API_TOKEN, `/api/v1/quarantine/${id}`)).status).toBe(404);
+    expect((await get(API_TOKEN, '/api/v1/quarantine')).body.items?.map((e) => e.id)).not.toContain(id);
+    expect((await post(`${sys.url}/api/v1/quarantine/${id}/replay`, '', bearer(API_TOKEN))).status).toBe(404);
+    expect((await post(`${sys.url}/api/v1/quarantine/replay`, '', bearer(API_TOKEN))).body.items).toEqual([]);
+    expect((await post(`${sys.url}/api/v1/quarantine/${id}/replay`, '', bearer(CONTOSO_ADMIN_TOKEN))).status).toBe(422);
   });
 });
 
