@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { AppError, ErrorCode } from '@soc/runtime';
 import { problem, problemType } from './problem.ts';
 import type { Role } from './roles.ts';
+import type { TenantGrant } from './tenants.ts';
 
 /** A named API token. The name identifies the caller in logs and events; the token never leaves this module. */
 export interface BearerToken {
@@ -20,6 +21,11 @@ export interface BearerAuthOptions {
    * has none. Absent: every principal has none.
    */
   readonly roles?: ReadonlyMap<string, readonly Role[]>;
+  /**
+   * The tenants of each principal, set as `res.locals.tenants` for the routes' tenant check (`mayAccess`); a name it
+   * does not hold sees no tenant. Absent: every principal sees none.
+   */
+  readonly tenants?: ReadonlyMap<string, TenantGrant>;
 }
 
 /** Shortest token accepted; shorter ones are guessable and almost always a placeholder left in config. */
@@ -87,6 +93,7 @@ export function bearerAuth(options: BearerAuthOptions): RequestHandler {
     if (principal !== undefined) {
       res.locals.principal = principal;
       res.locals.roles = options.roles?.get(principal) ?? [];
+      res.locals.tenants = options.tenants?.get(principal) ?? [];
       next();
       return;
     }

@@ -17,6 +17,8 @@ export { MIN_TOKEN_LENGTH, bearerAuth, tokenMatcher } from './bearer-auth.ts';
 export type { BearerAuthOptions, BearerToken } from './bearer-auth.ts';
 export { ROLES, ROLE_PURPOSE, effectiveRoles, isRole, requireRole, rolesOf } from './roles.ts';
 export type { Role, RoleCheck } from './roles.ts';
+export { TENANT_ID_PATTERN, isTenantId, mayAccess, tenantsOf } from './tenants.ts';
+export type { TenantGrant } from './tenants.ts';
 export { checkReadiness, healthRoutes } from './health.ts';
 export type {
   CheckReadinessOptions,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_HTTP_SERVER_LIMITS } from '@soc/http';
+import { DEFAULT_HTTP_SERVER_LIMITS, TENANT_ID_PATTERN } from '@soc/http';
 import { parseInternalNetworks } from '@soc/guardrails';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -13,7 +13,8 @@ const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v 
 export const PlatformEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SOC_DATA_DIR: z.string().min(1).default('./data'),
-  SOC_TENANT_ID: z.string().min(1).max(128).default('default'),
+  /** The tenant of this deployment: every sender's and API principal's tenant unless INGEST_AUTH_FILE or SOC_API_TENANTS name others. */
+  SOC_TENANT_ID: z.string().regex(TENANT_ID_PATTERN, 'a tenant id is 1-64 letters, digits, . _ or -, starting with a letter or digit').default('default'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   SOC_PUBLIC_URL: z.url().default('http://localhost:8080'),
@@ -69,6 +70,11 @@ export const PlatformEnv = z.object({
    * Default `api:viewer+analyst+approver+hunter+admin`; a principal not named has no role.
    */
   SOC_API_ROLES: z.string().optional(),
+  /**
+   * MSSP mode: the tenants each API principal may see, `name:tenant|tenant,name2:*` (`*`: every tenant). A principal
+   * not named sees SOC_TENANT_ID only, so a single-tenant deployment needs nothing here.
+   */
+  SOC_API_TENANTS: z.string().optional(),
   /** The single sender's token (principal `sender`, every source) when INGEST_AUTH_FILE names no senders. */
   SOC_SENDER_TOKEN: z.string().min(16, 'must be at least 16 characters (use: openssl rand -hex 32)').optional(),
   /** Token for `/metrics`; absent: the API tokens are accepted. `open` disables auth for scrapers on a private network. */

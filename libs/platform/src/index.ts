@@ -11,6 +11,7 @@ export {
   generatedSenderTokenPath,
   generatedTokenPath,
   resolveApiRoles,
+  resolveApiTenants,
   resolveApiTokens,
   resolveSenderToken,
 } from './tokens.ts';

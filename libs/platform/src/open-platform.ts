@@ -5,9 +5,9 @@ import { type Bus, type BusConfig, openBus } from '@soc/bus';
 import { type Logger, type SocMetrics, createBusObserver, createLogger, createMetrics } from '@soc/observability';
 import { type Clock, systemClock } from '@soc/runtime';
 import { type StateStore, type StateStoreConfig, openStateStore } from '@soc/state';
-import type { Role } from '@soc/http';
+import type { Role, TenantGrant } from '@soc/http';
 import type { PlatformEnv } from './env.ts';
-import { type NamedToken, describePrincipals, resolveApiRoles, resolveApiTokens } from './tokens.ts';
+import { type NamedToken, describePrincipals, resolveApiRoles, resolveApiTenants, resolveApiTokens } from './tokens.ts';
 
 /** Everything a service's `start` gets from its host: adapters chosen by configuration, and observability. */
 export interface Platform {
@@ -25,6 +25,8 @@ export interface Platform {
   readonly apiTokens: readonly NamedToken[];
   /** The roles of each API principal (SOC_API_ROLES); a principal not in it has none. */
   readonly apiRoles: ReadonlyMap<string, readonly Role[]>;
+  /** The tenants of each API principal (SOC_API_TENANTS; SOC_TENANT_ID for one it does not name): what it may see. */
+  readonly apiTenants: ReadonlyMap<string, TenantGrant>;
   /** Closes the bus, then the state store. */
   close(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function openPlatform(name: string, env: PlatformEnv, options: Open
   const { tokens, generatedAt } = resolveApiTokens(env);
   if (generatedAt) log.warn({ tokenFile: generatedAt }, 'no SOC_API_TOKEN configured: using the generated token stored in this file');
   const apiRoles = resolveApiRoles(env, tokens);
+  const apiTenants = resolveApiTenants(env, tokens);
   const principals = describePrincipals({ apiTokens: tokens, apiRoles });
   const roleless = principals.filter((p) => p.roles.length === 0).map((p) => p.name);
   if (roleless.length > 0) log.warn({ principals: roleless }, 'these API principals have no role in SOC_API_ROLES: every /api route answers them 403');
@@ -108,6 +111,7 @@ export async function openPlatform(name: string, env: PlatformEnv, options: Open
     clock,
     apiTokens: tokens,
     apiRoles,
+    apiTenants,
     close: async () => {
       await bus.close();
       await state.close();

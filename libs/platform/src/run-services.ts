@@ -138,7 +138,7 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
   );
   for (const s of started) if (s.publicRoutes) app.use(s.publicRoutes);
   // Authenticated once here; each route then declares the role it needs (requireRole).
-  app.use('/api', bearerAuth({ tokens: platform.apiTokens, roles: platform.apiRoles }));
+  app.use('/api', bearerAuth({ tokens: platform.apiTokens, roles: platform.apiRoles, tenants: platform.apiTenants }));
   for (const s of started) if (s.routes) app.use(s.routes);
   app.use(notFound());
   app.use(errorHandler({ logger: platform.log }));

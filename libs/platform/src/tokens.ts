@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLES, type Role, effectiveRoles, isRole } from '@soc/http';
+import { ROLES, type Role, type TenantGrant, effectiveRoles, isRole, isTenantId } from '@soc/http';
 import { AppError, ErrorCode } from '@soc/runtime';
 import type { PlatformEnv } from './env.ts';
 
@@ -116,6 +116,40 @@ export function resolveApiRoles(env: PlatformEnv, tokens: readonly NamedToken[])
   return roles;
 }
 
+function invalidTenants(message: string): AppError {
+  return new AppError(ErrorCode.CONFIGURATION_INVALID, `SOC_API_TENANTS: ${message}`, { retryable: false });
+}
+
+/**
+ * The tenants of each API principal from `SOC_API_TENANTS` (`name:tenant|tenant,name2:*`): every principal with a
+ * token gets an entry, `[SOC_TENANT_ID]` when the variable does not name it, so the single-tenant default needs no
+ * configuration. A malformed entry or tenant id, a name given twice and a name no API token has stop the start-up:
+ * each is a typo that would otherwise show a principal another customer's cases, or hide its own.
+ */
+export function resolveApiTenants(env: PlatformEnv, tokens: readonly NamedToken[]): Map<string, TenantGrant> {
+  const names = new Set(tokens.map((t) => t.name));
+  const grants = new Map<string, TenantGrant>();
+  for (const [index, entry] of (env.SOC_API_TENANTS ?? '').split(',').entries()) {
+    if (entry.trim() === '') continue;
+    const i = entry.indexOf(':');
+    const name = entry.slice(0, i).trim();
+    const value = entry.slice(i + 1).trim();
+    if (i <= 0 || value === '') throw invalidTenants(`entry ${index + 1} is not name:tenant|tenant or name:*`);
+    if (grants.has(name)) throw invalidTenants(`principal "${name}" is named twice (give all its tenants in one entry: ${name}:contoso|fabrikam)`);
+    if (!names.has(name)) throw invalidTenants(`principal "${name}" has no API token (SOC_API_TOKENS or SOC_API_TOKEN)`);
+    if (value === '*') {
+      grants.set(name, '*');
+      continue;
+    }
+    const tenants = value.split('|').map((t) => t.trim());
+    const bad = tenants.filter((t) => !isTenantId(t));
+    if (bad.length > 0) throw invalidTenants(`principal "${name}": ${bad.map((t) => `"${t.slice(0, 64)}"`).join(', ')} is not a tenant id (1-64 letters, digits, . _ or -)`);
+    grants.set(name, [...new Set(tenants)].sort());
+  }
+  for (const name of names) if (!grants.has(name)) grants.set(name, [env.SOC_TENANT_ID]);
+  return grants;
+}
+
 /** One API principal as {@link describePrincipals} shows it. */
 export interface PrincipalDescription {
   readonly name: string;
@@ -123,16 +157,21 @@ export interface PrincipalDescription {
   readonly roles: readonly Role[];
   /** How many tokens it has (two while one rotates). */
   readonly tokens: number;
+  /** The tenants it may see (`*`: all); absent when the description was made without them. */
+  readonly tenants?: TenantGrant;
 }
 
 /**
  * The API principals and their roles, without any token: sorted by name, plain JSON, so equal configurations
  * describe alike and a change of roles can be audited (and diffed) at start-up.
  */
-export function describePrincipals(platform: { readonly apiTokens: readonly NamedToken[]; readonly apiRoles: ReadonlyMap<string, readonly Role[]> }): PrincipalDescription[] {
+export function describePrincipals(platform: { readonly apiTokens: readonly NamedToken[]; readonly apiRoles: ReadonlyMap<string, readonly Role[]>; readonly apiTenants?: ReadonlyMap<string, TenantGrant> }): PrincipalDescription[] {
   const counts = new Map<string, number>();
   for (const t of platform.apiTokens) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   return [...counts.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, tokens]) => ({ name, roles: [...(platform.apiRoles.get(name) ?? [])], tokens }));
+    .map(([name, tokens]) => {
+      const tenants = platform.apiTenants?.get(name);
+      return { name, roles: [...(platform.apiRoles.get(name) ?? [])], tokens, ...(tenants !== undefined ? { tenants: tenants === '*' ? '*' : [...tenants] } : {}) };
+    });
 }

@@ -6,6 +6,7 @@ import type { HuntQueries, HuntThreadOptions } from '@soc/hunt';
 import { problem, problemType, requireRole } from '@soc/http';
 import { foldCase } from './case-view.ts';
 import type { CaseStore } from './ports.ts';
+import { tenantOfCase, tenantScope } from './tenancy.ts';
 
 /** What the case hunt route needs. */
 export interface CaseHuntRoutesDeps {
@@ -14,6 +15,8 @@ export interface CaseHuntRoutesDeps {
   hunts: { huntQueriesFor(alert: Alert, options: HuntThreadOptions): Promise<HuntQueries> };
   /** Hunt lists kept for repeat views (default 500). */
   cacheSize?: number;
+  /** The deployment's tenant (SOC_TENANT_ID): the tenant of a case that names none. */
+  tenantId: string;
 }
 
 const HuntQuery = z.object({
@@ -47,7 +50,7 @@ export function caseHuntRoutes(deps: CaseHuntRoutesDeps): Router {
     const options = HuntQuery.parse(req.query);
     const events = await deps.cases.events(req.params.alertId);
     const view = events.length === 0 ? undefined : foldCase(req.params.alertId, events);
-    if (view === undefined) {
+    if (view === undefined || !tenantScope(res, deps.tenantId).sees(tenantOfCase(events, view.alert))) {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
       return;
     }

@@ -10,6 +10,8 @@ export interface CaseEventDoc {
   source: string;
   correlationid: string;
   causationid: string | null;
+  /** The event's tenant (its CloudEvents `tenantid`); absent on documents stored before tenants were recorded. */
+  tenantid?: string;
   /** Set on containment events so approvals can find their request. */
   requestId: string | null;
   /** The revision of the alert an event carries (received, enriched, triaged, decided); absent on older documents. */
@@ -149,6 +151,7 @@ export function toCaseEvent(event: SocEvent, alertId: string): CaseEventDoc {
     source: event.source,
     correlationid: event.correlationid,
     causationid: event.causationid ?? null,
+    tenantid: event.tenantid,
     requestId,
     revision: revisionOfEvent(event),
     data: storedData(event),

@@ -15,10 +15,11 @@ import {
 } from '@soc/containment-requests';
 import { BindingHash, ContainmentApprovedV2, ContainmentDeniedV1, ContainmentFreezeChangedV2, ContainmentRunbook, ContainmentUndoDecidedV1, ContainmentUndoRequestedV1, createEvent } from '@soc/contracts';
 import type { Bus } from '@soc/bus';
-import { jsonBody, problem, problemType, requireRole } from '@soc/http';
+import { type TenantGrant, jsonBody, mayAccess, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { mayApprove, sendersOf } from './approval-rules.ts';
 import type { CaseStore } from './ports.ts';
+import { tenantScope } from './tenancy.ts';
 
 /** What the containment routes need. */
 export interface ContainmentRoutesDeps {
@@ -29,9 +30,11 @@ export interface ContainmentRoutesDeps {
   cases: CaseStore;
   bus: Bus;
   clock: Clock;
-  /** The tenant stamped on the freeze's event (a freeze spans the installation). */
+  /** The deployment's tenant (SOC_TENANT_ID), stamped on the freeze's event (a freeze spans the installation). */
   tenantId: string;
 }
+
+const unknownRequest = { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' } as const;
 
 const ApproveBody = z
   .object({
@@ -102,6 +105,8 @@ export interface ContainmentVerdictInput {
   requestId: string;
   /** The approver principal (an API token's name, or the one a Slack or Teams user maps to). */
   approver: string;
+  /** The approver's tenants: a request of another tenant is answered as unknown (404), whichever door it came through. */
+  tenants: TenantGrant;
   bindingHash?: string | undefined;
   comment: string;
   changeRef?: string | undefined;
@@ -134,7 +139,7 @@ export async function decideContainment(deps: ContainmentRoutesDeps, input: Cont
     };
   }
   const request = await deps.requests.get(input.requestId);
-  if (!request) return { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' };
+  if (!request || !mayAccess(input.tenants, request.tenantId)) return unknownRequest;
   // The request records the alert's sender; the case's receipts name the sender of every revision too. Fail
   // closed: a request with no sender on record and no receipt in the case yet cannot be checked against the approver.
   const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
@@ -191,6 +196,8 @@ export interface UndoInput {
   step: 'request' | 'approve' | 'deny';
   requestId: string;
   principal: string;
+  /** The principal's tenants: a request of another tenant is answered as unknown (404). */
+  tenants: TenantGrant;
   /** Why the undo is asked (request), or the approver's comment. */
   text: string;
   /** The undo's own binding hash (approve). */
@@ -209,7 +216,7 @@ export async function decideUndo(deps: ContainmentRoutesDeps, input: UndoInput):
     return { ok: false, status: 400, code: 'binding-hash-required', title: 'Binding hash required', detail: 'An undo approval must quote undo.bindingHash of the request (GET /api/v1/containment/{requestId}).' };
   }
   const request = await deps.requests.get(input.requestId);
-  if (!request) return { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' };
+  if (!request || !mayAccess(input.tenants, request.tenantId)) return unknownRequest;
   const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
   const refused = [...senders].map((sender) => mayApprove(principal, sender)).find((v) => !v.ok);
   if (refused !== undefined && !refused.ok) {
@@ -282,7 +289,7 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
 
   router.get('/api/v1/containment/:requestId', requireRole('viewer'), async (req: express.Request<{ requestId: string }>, res) => {
     const request = await deps.requests.get(req.params.requestId);
-    if (!request) {
+    if (!request || !tenantScope(res, deps.tenantId).sees(request.tenantId)) {
       problem(res, 404, { type: problemType('unknown-request'), title: 'Unknown containment request', detail: 'No containment request has this id.' });
       return;
     }
@@ -292,7 +299,7 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
   const decideRoute = (verdict: 'approve' | 'deny') =>
     async (req: express.Request<{ requestId: string }>, res: express.Response): Promise<void> => {
       const input = (verdict === 'approve' ? ApproveBody : DenyBody).parse(req.body ?? {});
-      const outcome = await decideContainment(deps, { verdict, requestId: req.params.requestId, approver: String(res.locals.principal), ...input, via: 'api' });
+      const outcome = await decideContainment(deps, { verdict, requestId: req.params.requestId, approver: String(res.locals.principal), tenants: tenantScope(res, deps.tenantId).grant, ...input, via: 'api' });
       if (!outcome.ok) {
         if (outcome.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
         problem(res, outcome.status, { type: problemType(outcome.code), title: outcome.title, detail: outcome.detail });
@@ -312,7 +319,7 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
             ? UndoApproveBody.parse(req.body ?? {}).comment
             : UndoDenyBody.parse(req.body ?? {}).comment;
       const bindingHash = step === 'approve' ? UndoApproveBody.parse(req.body ?? {}).bindingHash : undefined;
-      const outcome = await decideUndo(deps, { step, requestId: req.params.requestId, principal: String(res.locals.principal), text, bindingHash });
+      const outcome = await decideUndo(deps, { step, requestId: req.params.requestId, principal: String(res.locals.principal), tenants: tenantScope(res, deps.tenantId).grant, text, bindingHash });
       if (!outcome.ok) {
         problem(res, outcome.status, { type: problemType(outcome.code), title: outcome.title, detail: outcome.detail });
         return;

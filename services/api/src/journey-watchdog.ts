@@ -2,7 +2,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '@soc/observability';
 import type { Clock } from '@soc/runtime';
 import { foldCase } from './case-view.ts';
-import type { CaseStore } from './ports.ts';
+import type { CaseStore, CaseSummary } from './ports.ts';
 import { PENDING_STAGES, type StalledAlert, countByStage, findStalled } from './watchdog.ts';
 
 /** Undecided cases read per scan, oldest first (the state store's page limit): the oldest are the ones that matter. */
@@ -14,8 +14,9 @@ const STAGE_READS_IN_FLIGHT = 16;
  * One scan: the undecided cases received at least `stallAfterMs` before `now`, each with the stage its events have
  * reached (the summary only knows received / decided). Reads only, so any number of api replicas may run it.
  */
-export async function scanStalled(cases: CaseStore, now: Date, stallAfterMs: number, limit = STALL_SCAN_LIMIT): Promise<StalledAlert[]> {
-  const undecided = await cases.listUndecided({ limit });
+export async function scanStalled(cases: CaseStore, now: Date, stallAfterMs: number, limit = STALL_SCAN_LIMIT, visible: (summary: CaseSummary) => boolean = () => true): Promise<StalledAlert[]> {
+  // `visible`: the caller's tenants (the route); the watchdog's metric counts every tenant.
+  const undecided = (await cases.listUndecided({ limit })).filter(visible);
   // Age first, from the summaries alone: only overdue cases cost a read of their events.
   // A journey is aged from the receipt of the revision it is about: a re-sent alert whose first revision arrived
   // an hour ago and whose new revision is being triaged right now has not stalled.

@@ -1,3 +1,4 @@
+import type { TenantGrant } from '@soc/http';
 import { Gauge, type Registry } from 'prom-client';
 import type { Severity } from '@soc/contracts';
 import type { Logger } from '@soc/observability';
@@ -33,8 +34,8 @@ export interface KpiScope {
  * `listSummaries`, newest receipt first), then the timelines of those inside the window. Never more than
  * `maxCases` timelines; past the bound the scope says `truncated`.
  */
-export async function readCaseFacts(cases: CaseStore, window: { from: Date; to: Date }, maxCases: number): Promise<{ facts: CaseFacts[]; scope: KpiScope }> {
-  const summaries = await cases.listSummaries({ limit: maxCases });
+export async function readCaseFacts(cases: CaseStore, window: { from: Date; to: Date }, maxCases: number, tenants: TenantGrant = '*'): Promise<{ facts: CaseFacts[]; scope: KpiScope }> {
+  const summaries = await cases.listSummaries({ limit: maxCases, tenants });
   const from = window.from.getTime();
   const to = window.to.getTime();
   const inWindow = summaries.filter((s) => {
@@ -71,15 +72,23 @@ export interface KpiReport {
 export const QUARANTINE_DEFINITION = "payloads ingestion quarantined as unparseable (its `ingest-quarantine` record, read only) received in the window, replayed ones included (`replayed` of them); all senders, not per tenant";
 
 /** Computes the KPI report of a window; `tenant` keeps one tenant. */
-export async function kpiReport(cases: CaseStore, config: KpiConfig, query: { from: Date; to: Date; now: Date; tenant?: string }, quarantined?: QuarantineCounter): Promise<KpiReport> {
-  const { facts, scope } = await readCaseFacts(cases, query, config.maxCases);
+export async function kpiReport(
+  cases: CaseStore,
+  config: KpiConfig,
+  query: { from: Date; to: Date; now: Date; tenant?: string; tenants?: TenantGrant },
+  quarantined?: QuarantineCounter,
+): Promise<KpiReport> {
+  // The caller's tenants only (the gauges, behind the metrics token, read every tenant).
+  const grant: TenantGrant = query.tenants ?? '*';
+  const { facts, scope } = await readCaseFacts(cases, query, config.maxCases, query.tenant !== undefined ? [query.tenant] : grant);
   const settings = { from: query.from, to: query.to, now: query.now, shiftHours: config.shiftHours, slaMinutes: config.slaMinutes };
   const groups = byTenant(facts);
   const tenants: Record<string, Kpis> = {};
   if (query.tenant !== undefined) tenants[query.tenant] = computeKpis(groups.get(query.tenant) ?? [], settings);
   else for (const [tenant, ofTenant] of [...groups].sort(([a], [b]) => a.localeCompare(b))) tenants[tenant] = computeKpis(ofTenant, settings);
   const quarantine =
-    quarantined === undefined || query.tenant !== undefined
+    // Quarantined payloads belong to no case and are counted across tenants: shown only to a principal of every tenant.
+    quarantined === undefined || query.tenant !== undefined || grant !== '*'
       ? null
       : { ...(await quarantined.count({ from: query.from, to: query.to, limit: config.maxCases })), definition: QUARANTINE_DEFINITION };
   return { from: query.from.toISOString(), to: query.to.toISOString(), generatedAt: query.now.toISOString(), scope, tenants, quarantine };

@@ -1,9 +1,10 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { requireRole } from '@soc/http';
+import { problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { type KpiConfig, kpiReport } from './kpi-reader.ts';
 import type { CaseStore, QuarantineCounter } from './ports.ts';
+import { tenantScope } from './tenancy.ts';
 
 /** What the KPI route needs. */
 export interface KpiRoutesDeps {
@@ -12,6 +13,8 @@ export interface KpiRoutesDeps {
   quarantine?: QuarantineCounter;
   clock: Clock;
   config: KpiConfig;
+  /** The deployment's tenant (SOC_TENANT_ID): a principal without a grant sees it only. */
+  tenantId: string;
 }
 
 /** The default window: the last 7 days. */
@@ -32,7 +35,7 @@ const KpiQuery = z
 
 /**
  * `GET /api/v1/kpis?from=&to=&tenant=`: the KPIs of the cases received in `[from, to)` (default the last 7 days, at
- * most 90), per tenant. Tenant access is not checked here yet: see the README (tenant scoping plugs in here).
+ * most 90), per tenant, of the caller's tenants only (a `tenant` outside them is 404; quarantine counts only for `*`).
  */
 export function kpiRoutes(deps: KpiRoutesDeps): Router {
   const router = express.Router();
@@ -46,9 +49,13 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
     }).parse(req.query);
     const to = query.to === undefined ? now : new Date(query.to);
     const from = query.from === undefined ? new Date(to.getTime() - DEFAULT_KPI_WINDOW_MS) : new Date(query.from);
-    // Tenant scoping: once principals have tenants, a `tenant` outside the principal's is refused here, and without
-    // one the report keeps only the principal's tenants.
-    res.json(await kpiReport(deps.cases, deps.config, { from, to, now, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) }, deps.quarantine));
+    // The caller's tenants only: another tenant is answered as one that has no cases would be, never computed.
+    const scope = tenantScope(res, deps.tenantId);
+    if (query.tenant !== undefined && !scope.sees(query.tenant)) {
+      problem(res, 404, { type: problemType('unknown-tenant'), title: 'Unknown tenant', detail: 'No tenant of yours has this id.' });
+      return;
+    }
+    res.json(await kpiReport(deps.cases, deps.config, { from, to, now, tenants: scope.grant, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) }, deps.quarantine));
   });
   return router;
 }

@@ -1,10 +1,13 @@
 import type { AlertRevision } from '@soc/contracts';
+import type { TenantGrant } from '@soc/http';
 import type { CaseGroup, GroupObservation } from './case-group.ts';
 import type { CaseEventDoc } from './case-view.ts';
 
 /** The one-line view of a case, for lists. */
 export interface CaseSummary {
   alertId: string;
+  /** The alert's tenant (its sender's); absent on summaries written before tenants were recorded (SOC_TENANT_ID's). */
+  tenantId?: string;
   correlationId: string;
   title: string;
   severity: string;
@@ -28,7 +31,8 @@ export interface CaseStore {
   findRequest(requestId: string): Promise<CaseEventDoc | undefined>;
   /** Creates the summary, or merges into it (see `mergeSummary`: decisions overwrite their revision's received stub, a newer revision overwrites an older one). */
   putSummary(summary: CaseSummary, replace: boolean): Promise<void>;
-  listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]>;
+  /** Newest receipt first; only the cases of `tenants` (`*`: all; a legacy summary without tenant is listed to `*` only). */
+  listSummaries(query: { limit: number; severity?: string; tenants: TenantGrant }): Promise<CaseSummary[]>;
   /** The summary of one case, if it has one. */
   summary(alertId: string): Promise<CaseSummary | undefined>;
   /** Summaries of cases with no decision yet, oldest receipt first (the journey watchdog reads them). */
@@ -45,8 +49,8 @@ export interface CaseGroupStore {
   get(groupId: string): Promise<CaseGroup | undefined>;
   /** The group an alert belongs to, if it has been grouped. */
   groupOf(alertId: string): Promise<CaseGroup | undefined>;
-  /** Groups by latest activity, newest first. */
-  list(query: { limit: number; severity?: string }): Promise<CaseGroup[]>;
+  /** Groups by latest activity, newest first; only the groups of `tenants` (`*`: all). */
+  list(query: { limit: number; severity?: string; tenants: TenantGrant }): Promise<CaseGroup[]>;
 }
 
 /** Quarantined payloads (ingestion's record, read only) received in a window, for the KPIs. */

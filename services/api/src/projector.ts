@@ -6,8 +6,8 @@ import { alertIdOf, toCaseEvent } from './case-view.ts';
 import type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
 
 /** The summary fields every event that carries the alert can fill. */
-function alertFields(alert: Alert, correlationId: string): Pick<CaseSummary, 'alertId' | 'correlationId' | 'title' | 'severity' | 'source' | 'revision'> {
-  return { alertId: alert.alertId, correlationId, title: alert.title, severity: alert.severity, source: alert.source.name, revision: alert.revision ?? null };
+function alertFields(alert: Alert, correlationId: string): Pick<CaseSummary, 'alertId' | 'tenantId' | 'correlationId' | 'title' | 'severity' | 'source' | 'revision'> {
+  return { alertId: alert.alertId, tenantId: alert.tenantId, correlationId, title: alert.title, severity: alert.severity, source: alert.source.name, revision: alert.revision ?? null };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Clock } from '@soc/runtime';
 import { type CaseContainment, foldCase } from './case-view.ts';
 import { requestView } from './containment-routes.ts';
 import type { CaseGroupStore, CaseStore } from './ports.ts';
+import { tenantOfCase, tenantScope } from './tenancy.ts';
 
 /** What the API routes need. */
 export interface ApiRoutesDeps {
@@ -21,6 +22,8 @@ export interface ApiRoutesDeps {
   audit: AuditTrail;
   /** Containment's record of requests: the case shows their status from there, not from its own events. */
   requests: RequestReader;
+  /** The deployment's tenant (SOC_TENANT_ID): the tenant of a record that names none. */
+  tenantId: string;
 }
 
 const ListQuery = z.object({
@@ -48,28 +51,29 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
 
   router.get('/api/v1/alerts', viewer, async (req, res) => {
     const query = ListQuery.parse(req.query);
-    res.json({ items: await deps.cases.listSummaries(query) });
+    res.json({ items: await deps.cases.listSummaries({ ...query, tenants: tenantScope(res, deps.tenantId).grant }) });
   });
 
   router.get('/api/v1/alerts/:alertId', viewer, async (req, res) => {
     const events = await deps.cases.events(req.params.alertId);
-    if (events.length === 0) {
+    // Another tenant's alert is answered as one that does not exist: its existence is not the caller's to know.
+    const view = foldCase(req.params.alertId, events);
+    if (events.length === 0 || !tenantScope(res, deps.tenantId).sees(tenantOfCase(events, view.alert))) {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
       return;
     }
     const group = await deps.groups.groupOf(req.params.alertId);
-    const view = foldCase(req.params.alertId, events);
     res.json({ ...view, containment: await containmentOf(view.containment, req.params.alertId), group: group ? { id: group.groupId, count: group.count } : null });
   });
 
   router.get('/api/v1/cases', viewer, async (req, res) => {
     const query = ListQuery.parse(req.query);
-    res.json({ items: await deps.groups.list(query) });
+    res.json({ items: await deps.groups.list({ ...query, tenants: tenantScope(res, deps.tenantId).grant }) });
   });
 
   router.get('/api/v1/cases/:groupId', viewer, async (req, res) => {
     const group = await deps.groups.get(req.params.groupId);
-    if (!group) {
+    if (!group || !tenantScope(res, deps.tenantId).sees(group.tenantId)) {
       problem(res, 404, { type: problemType('unknown-case'), title: 'Unknown case', detail: 'No case group has this id (ids come from GET /api/v1/cases).' });
       return;
     }
@@ -86,7 +90,7 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     const events = await deps.cases.events(req.params.alertId);
     const view = foldCase(req.params.alertId, events);
     const received = events.find((e) => e.type === 'soc.alert.received.v1');
-    if (!view.alert) {
+    if (!view.alert || !tenantScope(res, deps.tenantId).sees(view.alert.tenantId)) {
       problem(res, 404, { type: problemType('unknown-alert'), title: 'Unknown alert', detail: 'No alert with this id has been received (ids come from the 202 response of ingestion).' });
       return;
     }

@@ -61,12 +61,12 @@ export const apiService: ServiceModule<ApiConfig> = {
         ? startKpiGauges({ cases, quarantine, config: kpiConfig, clock: platform.clock, log: platform.log, registry: platform.metrics.registry, windowMs: config.SOC_KPI_WINDOW_HOURS * 3_600_000, intervalMs: config.SOC_KPI_REFRESH_SECONDS * 1000 })
         : undefined;
     const routes = express.Router();
-    routes.use(kpiRoutes({ cases, quarantine, clock: platform.clock, config: kpiConfig }));
+    routes.use(kpiRoutes({ cases, quarantine, clock: platform.clock, config: kpiConfig, tenantId: platform.env.SOC_TENANT_ID }));
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
-    routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS }));
+    routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS, tenantId: platform.env.SOC_TENANT_ID }));
     // Containment's record, read only: the API shows and checks request status there and keeps no copy.
     const requests = new StateRequestLog(platform.state);
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, requests }));
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, requests, tenantId: platform.env.SOC_TENANT_ID }));
     const decisions = {
       requests,
       freeze: new StateFreezeSwitch(platform.state),
@@ -77,9 +77,9 @@ export const apiService: ServiceModule<ApiConfig> = {
       tenantId: platform.env.SOC_TENANT_ID,
     };
     routes.use(containmentRoutes(decisions));
-    routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock }));
+    routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(huntRoutes(hunting));
-    routes.use(caseHuntRoutes({ cases, hunts: guard }));
+    routes.use(caseHuntRoutes({ cases, hunts: guard, tenantId: platform.env.SOC_TENANT_ID }));
     // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).
     const slackApprovers = Object.fromEntries(config.SLACK_APPROVERS);
     const slackMapping = JSON.stringify({ teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers });
@@ -100,6 +100,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       aadTenantId: config.TEAMS_TENANT_ID,
       approvers: config.TEAMS_APPROVERS,
       rolesOf: (principal) => platform.apiRoles.get(principal) ?? [],
+      tenantsOf: (principal) => platform.apiTenants.get(principal) ?? [],
       keys: new BotFrameworkKeys({ metadataUrl: config.TEAMS_OPENID_METADATA_URL }),
     }));
     publicRoutes.use(slackInteractionsRoutes({
@@ -108,6 +109,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       teamId: config.SLACK_TEAM_ID,
       approvers: config.SLACK_APPROVERS,
       rolesOf: (principal) => platform.apiRoles.get(principal) ?? [],
+      tenantsOf: (principal) => platform.apiTenants.get(principal) ?? [],
       responseUrlPrefix: config.SLACK_RESPONSE_URL_PREFIX,
       warn: (message) => platform.log.warn(message),
     }));

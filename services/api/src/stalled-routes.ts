@@ -4,6 +4,7 @@ import { requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { scanStalled } from './journey-watchdog.ts';
 import type { CaseStore } from './ports.ts';
+import { tenantScope } from './tenancy.ts';
 
 /** What the stalled-alerts route needs. */
 export interface StalledRoutesDeps {
@@ -11,6 +12,8 @@ export interface StalledRoutesDeps {
   clock: Clock;
   /** The configured threshold (SOC_STALL_AFTER_SECONDS). */
   stallAfterSeconds: number;
+  /** The deployment's tenant (SOC_TENANT_ID): the tenant of a case that names none. */
+  tenantId: string;
 }
 
 /** A query number: `?x=` is absent, not 0 (coercion would read the empty string as 0). */
@@ -34,7 +37,8 @@ export function stalledRoutes(deps: StalledRoutesDeps): Router {
   router.get('/api/v1/alerts/stalled', requireRole('viewer'), async (req, res) => {
     const query = StalledQuery.parse(req.query);
     const afterSeconds = query.afterSeconds ?? deps.stallAfterSeconds;
-    const stalled = await scanStalled(deps.cases, deps.clock.now(), afterSeconds * 1000);
+    const scope = tenantScope(res, deps.tenantId);
+    const stalled = await scanStalled(deps.cases, deps.clock.now(), afterSeconds * 1000, undefined, (s) => scope.sees(s.tenantId));
     res.json({ stallAfterSeconds: afterSeconds, count: stalled.length, items: stalled.slice(0, query.limit ?? 100) });
   });
   return router;

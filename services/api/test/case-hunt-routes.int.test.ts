@@ -50,9 +50,10 @@ beforeAll(async () => {
   app.use((_req, res, next) => {
     res.locals.principal = 'vera';
     res.locals.roles = ['viewer'];
+    res.locals.tenants = '*'; // every tenant: tenant scoping has its own tests (tenants.int.test.ts)
     next();
   });
-  app.use(caseHuntRoutes({ cases, hunts }));
+  app.use(caseHuntRoutes({ tenantId: 'contoso', cases, hunts }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -59,7 +59,7 @@ describe('case view', () => {
     expect(view.containment).toEqual([expect.objectContaining({ requestId: 'cr-1', status: 'executed', decidedBy: 'alice', dryRun: true })]);
     expect(view.failures).toHaveLength(1);
     expect((await store.findRequest('cr-1'))?.eventId).toBe(requested.id);
-    const [summary] = await store.listSummaries({ limit: 10 });
+    const [summary] = await store.listSummaries({ limit: 10, tenants: '*' });
     expect(summary).toMatchObject({ alertId: 'alt-v', stage: 'decided', riskScore: 90, receivedAt: at(0).toISOString() });
   });
 
@@ -97,7 +97,7 @@ describe('case view', () => {
       expect.objectContaining({ key: older.key, current: false, severity: 'low', riskScore: 40, changes: [] }),
     ]);
     expect(view.notifications.map((n) => [n.subject, n.revision])).toEqual([['critical', newer.key], ['low', older.key]]);
-    const [summary] = await store.listSummaries({ limit: 10 });
+    const [summary] = await store.listSummaries({ limit: 10, tenants: '*' });
     expect(summary).toMatchObject({ severity: 'critical', riskScore: 95, stage: 'decided', revision: { key: newer.key } });
   });
 });

@@ -41,9 +41,10 @@ beforeAll(async () => {
   app.use((_req, res, next) => {
     res.locals.principal = 'vera';
     res.locals.roles = ['viewer'];
+    res.locals.tenants = '*'; // every tenant: tenant scoping has its own tests (tenants.int.test.ts)
     next();
   });
-  app.use(apiRoutes({ cases, groups, bus: new MemoryBus(), clock: systemClock, audit: new StateAuditTrail(new MemoryStateStore()), requests: new StateRequestLog(new MemoryStateStore()) }));
+  app.use(apiRoutes({ tenantId: 'contoso', cases, groups, bus: new MemoryBus(), clock: systemClock, audit: new StateAuditTrail(new MemoryStateStore()), requests: new StateRequestLog(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -39,6 +39,7 @@ beforeAll(async () => {
   app.use((req, res, next) => {
     res.locals.principal = req.header('x-principal');
     res.locals.roles = roles[String(req.header('x-principal'))] ?? [];
+    res.locals.tenants = '*'; // every tenant: tenant scoping has its own tests (tenants.int.test.ts)
     next();
   });
   app.use(

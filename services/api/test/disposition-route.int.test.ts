@@ -61,9 +61,10 @@ beforeAll(async () => {
   app.use((_req, res, next) => {
     res.locals.principal = 'a.khan@contoso.com';
     res.locals.roles = roles;
+    res.locals.tenants = '*'; // every tenant: tenant scoping has its own tests (tenants.int.test.ts)
     next();
   });
-  app.use(apiRoutes({ cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, requests: new StateRequestLog(new MemoryStateStore()) }));
+  app.use(apiRoutes({ tenantId: 'contoso', cases, groups: new StateCaseGroupStore(state, { windowMinutes: 60 }), bus, clock, audit, requests: new StateRequestLog(new MemoryStateStore()) }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

@@ -27,19 +27,21 @@ const config = { shiftHours: 8, slaMinutes: { high: 60 }, maxCases: 1000 };
 let cases: StateCaseStore;
 let http: HttpServer;
 let small: HttpServer;
+let contosoOnly: HttpServer;
 
 function dispositioned(alert: Alert, receivedAt: Date, disposition: 'true-positive' | 'false-positive', at: Date): SocEvent {
   return causedBy(receivedEvent(alert, receivedAt), AlertDispositionedV1, { alertId: alert.alertId, tenantId: alert.tenantId, rule: { source: 'sentinel', title: alert.title }, entityIds: [], disposition, analyst: 'alice', at: at.toISOString() }, { source: '/soc/api', time: at, key: at.toISOString() });
 }
 
-async function serve(maxCases: number): Promise<HttpServer> {
+async function serve(maxCases: number, tenants: '*' | string[] = '*'): Promise<HttpServer> {
   const app = express();
   app.use((_req, res, next) => {
     res.locals.principal = 'vera';
     res.locals.roles = ['viewer'];
+    res.locals.tenants = tenants;
     next();
   });
-  app.use(kpiRoutes({ cases, clock, config: { ...config, maxCases } }));
+  app.use(kpiRoutes({ cases, clock, config: { ...config, maxCases }, tenantId: 'contoso' }));
   app.use(errorHandler({ logger: log }));
   return listen(app, 0, '127.0.0.1');
 }
@@ -65,10 +67,12 @@ beforeAll(async () => {
   for (const e of [...events, ...events]) await project(e, delivery); // every event redelivered once
   http = await serve(1000);
   small = await serve(2);
+  contosoOnly = await serve(1000, ['contoso']);
 });
 afterAll(async () => {
   await http.close();
   await small.close();
+  await contosoOnly.close();
 });
 
 const strictReport = KpiReportSchema;
@@ -102,6 +106,15 @@ describe('GET /api/v1/kpis', () => {
     expect(Object.keys((await get(http, '/api/v1/kpis?tenant=fabrikam')).body.tenants)).toEqual(['fabrikam']);
     const none = (await get(http, '/api/v1/kpis?tenant=northwind')).body.tenants.northwind;
     expect(none).toMatchObject({ cases: 0, timeToTriage: { meanSeconds: null }, escalationRate: { value: null } });
+  });
+
+  it("a principal of some tenants gets their KPIs only: another tenant is 404, and the cross-tenant quarantine count is withheld", async () => {
+    const mine = (await get(contosoOnly, '/api/v1/kpis')).body;
+    expect(Object.keys(mine.tenants)).toEqual(['contoso']);
+    expect(mine.quarantine).toBeNull();
+    const other = await get(contosoOnly, '/api/v1/kpis?tenant=fabrikam');
+    expect(other.status).toBe(404);
+    expect(other.body.tenants).toBeUndefined();
   });
 
   it('takes a window and counts only the cases received in it', async () => {

@@ -31,9 +31,10 @@ beforeAll(async () => {
   app.use((_req, res, next) => {
     res.locals.principal = 'vera';
     res.locals.roles = ['viewer'];
+    res.locals.tenants = '*'; // every tenant: tenant scoping has its own tests (tenants.int.test.ts)
     next();
   });
-  app.use(stalledRoutes({ cases, clock: manualClock(new Date(t0.getTime() + 10 * 60_000)), stallAfterSeconds: 300 }));
+  app.use(stalledRoutes({ tenantId: 'contoso', cases, clock: manualClock(new Date(t0.getTime() + 10 * 60_000)), stallAfterSeconds: 300 }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   http = await listen(app, 0, '127.0.0.1');
 });

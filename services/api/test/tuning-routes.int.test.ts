@@ -22,9 +22,10 @@ function appWith(store: StateTriageTuningStore) {
   app.use((req, res, next) => {
     res.locals.principal = req.header('x-principal');
     res.locals.roles = roles[String(req.header('x-principal'))] ?? [];
+    res.locals.tenants = '*'; // every tenant: tenant scoping has its own tests (tenants.int.test.ts)
     next();
   });
-  app.use(tuningRoutes({ tuning: store, clock }));
+  app.use(tuningRoutes({ tuning: store, clock, tenantId: 'default' }));
   app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
   return app;
 }

@@ -14,6 +14,7 @@ export interface IngestorDeps {
   payloads: PayloadStore;
   quarantine: QuarantineStore;
   clock: Clock;
+  /** The deployment's tenant (SOC_TENANT_ID): the tenant of a request that names none. */
   tenantId: string;
   maxBatch: number;
   /** The platform's internal address ranges (`SOC_INTERNAL_NETWORKS`): every IP entity's `isInternal` comes from them. */
@@ -57,7 +58,7 @@ export class PipelineIngestor implements Ingestor {
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, errors, receivedAt), errors };
     }
     const payloadKey = payloadKeyOf(request.source, rawText);
-    const outcome = acceptBody(parser, request.body, { tenantId: this.deps.tenantId, sender: request.sender, senderName: request.senderName, receivedAt, receivedVia: request.receivedVia, payloadKey, internalNetworks: this.deps.internalNetworks, maxBatch: request.receivedVia === 'http' ? this.deps.maxBatch : Number.MAX_SAFE_INTEGER });
+    const outcome = acceptBody(parser, request.body, { tenantId: request.tenantId ?? this.deps.tenantId, sender: request.sender, senderName: request.senderName, receivedAt, receivedVia: request.receivedVia, payloadKey, internalNetworks: this.deps.internalNetworks, maxBatch: request.receivedVia === 'http' ? this.deps.maxBatch : Number.MAX_SAFE_INTEGER });
     if (!outcome.ok) {
       if (outcome.tooMany) return { kind: 'too-many', ...outcome.tooMany, errors: outcome.errors };
       return { kind: 'quarantined', quarantineId: await this.keep(request, rawText, outcome.errors, receivedAt), errors: outcome.errors };
@@ -70,7 +71,7 @@ export class PipelineIngestor implements Ingestor {
     return { kind: 'accepted', receipts: outcome.receipts };
   }
 
-  async quarantine(entry: { source: string; body: unknown; sender: string; senderName?: string | undefined; receivedVia: ReceivedVia; reason: string }): Promise<string> {
+  async quarantine(entry: { source: string; body: unknown; sender: string; senderName?: string | undefined; tenantId?: string | undefined; receivedVia: ReceivedVia; reason: string }): Promise<string> {
     const rawText = typeof entry.body === 'string' ? entry.body : JSON.stringify(entry.body) ?? String(entry.body);
     return this.keep(entry, rawText, [{ index: 0, path: '(root)', message: entry.reason }], this.deps.clock.now());
   }
@@ -87,7 +88,7 @@ export class PipelineIngestor implements Ingestor {
     if (payload === undefined) throw new Error(`The body of quarantine entry ${id} is no longer stored (retention expired); ask the sender to resend it`);
     const body: unknown = payload.mediaType === 'text/plain' ? payload.body : JSON.parse(payload.body);
     // The sender's principal name as it was, so a replay gives the ids a fresh send by the same sender would.
-    const result = await this.ingest({ source: asSource ?? (entry.source as SourceName), body, rawText: payload.body, mediaType: payload.mediaType, sender: entry.sender, senderName: entry.senderName ?? legacySenderName(entry.sender), receivedVia: entry.receivedVia });
+    const result = await this.ingest({ source: asSource ?? (entry.source as SourceName), body, rawText: payload.body, mediaType: payload.mediaType, sender: entry.sender, senderName: entry.senderName ?? legacySenderName(entry.sender), tenantId: entry.tenantId, receivedVia: entry.receivedVia });
     const updated: QuarantineEntry =
       result.kind === 'accepted'
         ? { ...entry, status: 'replayed', replayedAt: this.deps.clock.now().toISOString(), alertIds: result.receipts.map((r) => r.alertId), lastReplayErrors: undefined }
@@ -96,7 +97,7 @@ export class PipelineIngestor implements Ingestor {
     return { entry: updated, result };
   }
 
-  private async keep(request: { source: string; sender: string; senderName?: string | undefined; receivedVia: ReceivedVia; body: unknown; mediaType?: string | undefined }, rawText: string, errors: FieldError[], receivedAt: Date): Promise<string> {
+  private async keep(request: { source: string; sender: string; senderName?: string | undefined; tenantId?: string | undefined; receivedVia: ReceivedVia; body: unknown; mediaType?: string | undefined }, rawText: string, errors: FieldError[], receivedAt: Date): Promise<string> {
     const id = `q-${createHash('sha256').update(request.source).update('\n').update(rawText).digest('hex').slice(0, 24)}`;
     const existing = await this.deps.quarantine.get(id);
     // A re-sent bad body is the same entry: keep its history (a replayed one that fails again is quarantined again).
@@ -108,6 +109,7 @@ export class PipelineIngestor implements Ingestor {
       source: request.source,
       sender: request.sender,
       ...(request.senderName !== undefined && request.senderName !== request.sender ? { senderName: request.senderName } : {}),
+      ...(request.tenantId !== undefined && request.tenantId !== this.deps.tenantId ? { tenantId: request.tenantId } : {}),
       receivedVia: request.receivedVia,
       receivedAt: receivedAt.toISOString(),
       reason: summarize(errors),

@@ -16,6 +16,11 @@ export interface IngestRequest {
    * (never its secret, which rotates), or the Event Hubs stream `eventhubs:<hub>` (not the partition).
    */
   senderName: string;
+  /**
+   * The sender's tenant, from its credential (`tenantId` in INGEST_AUTH_FILE) or its stream's configuration
+   * (EVENTHUB_TENANT_ID); the deployment's SOC_TENANT_ID when absent. Never from the payload.
+   */
+  tenantId?: string | undefined;
   receivedVia: ReceivedVia;
 }
 
@@ -45,7 +50,7 @@ export type IngestResult =
 export interface Ingestor {
   ingest(request: IngestRequest): Promise<IngestResult>;
   /** Keeps a payload that could not even be routed to a source (e.g. an Event Hubs record of an unknown `Type`). */
-  quarantine(entry: { source: string; body: unknown; sender: string; senderName?: string | undefined; receivedVia: ReceivedVia; reason: string }): Promise<string>;
+  quarantine(entry: { source: string; body: unknown; sender: string; senderName?: string | undefined; tenantId?: string | undefined; receivedVia: ReceivedVia; reason: string }): Promise<string>;
 }
 
 /** A request body as it arrived, kept so fields the common schema has no place for are never lost. */
@@ -76,6 +81,8 @@ export interface QuarantineEntry {
   sender: string;
   /** The sender's stable principal name ({@link IngestRequest.senderName}); a replay derives the same alert ids from it. */
   senderName?: string | undefined;
+  /** The sender's tenant when it is not the deployment's (SOC_TENANT_ID); a replay gives the alerts this tenant. */
+  tenantId?: string | undefined;
   receivedVia: ReceivedVia;
   receivedAt: string;
   /** One line for listings. */

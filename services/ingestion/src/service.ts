@@ -68,7 +68,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
     if (eventHubs.running) platform.log.info({ hub: config.EVENTHUB_NAME }, 'Consuming alerts from Event Hubs');
     return {
       publicRoutes,
-      routes: quarantineRoutes({ ingestor, quarantine, payloads }),
+      routes: quarantineRoutes({ ingestor, quarantine, payloads, tenantId: platform.env.SOC_TENANT_ID }),
       readiness: { payloads: () => payloads.probe() },
       close: async () => {
         closePayloads();

@@ -1,3 +1,4 @@
+import type { TenantGrant } from '@soc/http';
 import { type StateStore, type UpdateWithRetryOptions, updateWithRetry } from '@soc/state';
 import { AppError, ErrorCode, isAppError } from '@soc/runtime';
 import {
@@ -84,13 +85,20 @@ export class StateCaseGroupStore implements CaseGroupStore {
     return membership ? this.get(membership.seed.groupId) : undefined;
   }
 
-  async list(query: { limit: number; severity?: string }): Promise<CaseGroup[]> {
-    const docs = await this.store.query<CaseGroup>(GROUPS, {
-      ...(query.severity ? { where: { severity: query.severity } } : {}),
-      orderBy: { field: 'lastSeen', direction: 'desc' },
-      limit: query.limit,
-    });
-    return docs.map((d) => d.value);
+  async list(query: { limit: number; severity?: string; tenants: TenantGrant }): Promise<CaseGroup[]> {
+    // One query per tenant (equality filters only), merged by latest activity: another tenant's groups are never read.
+    const perTenant = await Promise.all(
+      (query.tenants === '*' ? [undefined] : query.tenants).map((tenantId) =>
+        this.store.query<CaseGroup>(GROUPS, {
+          where: { ...(tenantId !== undefined ? { tenantId } : {}), ...(query.severity ? { severity: query.severity } : {}) },
+          orderBy: { field: 'lastSeen', direction: 'desc' },
+          limit: query.limit,
+        }),
+      ),
+    );
+    const all = perTenant.flat().map((d) => d.value);
+    if (perTenant.length > 1) all.sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0));
+    return all.slice(0, query.limit);
   }
 
   /** Places a not yet grouped alert and records its membership; a concurrent placement of the same alert wins once. */

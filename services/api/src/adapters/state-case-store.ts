@@ -1,3 +1,4 @@
+import type { TenantGrant } from '@soc/http';
 import { type StateStore, updateWithRetry } from '@soc/state';
 import { ErrorCode, isAppError } from '@soc/runtime';
 import type { CaseEventDoc } from '../case-view.ts';
@@ -83,12 +84,19 @@ export class StateCaseStore implements CaseStore {
     return docs.map((d) => d.value);
   }
 
-  async listSummaries(query: { limit: number; severity?: string }): Promise<CaseSummary[]> {
-    const docs = await this.store.query<CaseSummary>(SUMMARIES, {
-      ...(query.severity ? { where: { severity: query.severity } } : {}),
-      orderBy: { field: 'receivedAt', direction: 'desc' },
-      limit: query.limit,
-    });
-    return docs.map((d) => d.value);
+  async listSummaries(query: { limit: number; severity?: string; tenants: TenantGrant }): Promise<CaseSummary[]> {
+    // One query per tenant (equality filters only), merged newest first: a principal never reads another tenant's rows.
+    const perTenant = await Promise.all(
+      (query.tenants === '*' ? [undefined] : query.tenants).map((tenantId) =>
+        this.store.query<CaseSummary>(SUMMARIES, {
+          where: { ...(tenantId !== undefined ? { tenantId } : {}), ...(query.severity ? { severity: query.severity } : {}) },
+          orderBy: { field: 'receivedAt', direction: 'desc' },
+          limit: query.limit,
+        }),
+      ),
+    );
+    const all = perTenant.flat().map((d) => d.value);
+    if (perTenant.length > 1) all.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : a.receivedAt > b.receivedAt ? -1 : 0));
+    return all.slice(0, query.limit);
   }
 }

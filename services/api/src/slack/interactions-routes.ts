@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { BindingHash } from '@soc/contracts';
 import { problem, problemType } from '@soc/http';
-import type { Role } from '@soc/http';
+import type { Role, TenantGrant } from '@soc/http';
 import { type ContainmentRoutesDeps, decideContainment } from '../containment-routes.ts';
 import { SlackReplayCache, verifySlackSignature } from './signature.ts';
 
@@ -28,6 +28,8 @@ export interface SlackInteractionsDeps extends ContainmentRoutesDeps {
   approvers: ReadonlyMap<string, string>;
   /** The roles of each API principal (SOC_API_ROLES): a mapped principal must hold `approver`. */
   rolesOf: (principal: string) => readonly Role[];
+  /** The tenants of each API principal (SOC_API_TENANTS): a click decides only a request of the mapped principal's tenants. */
+  tenantsOf: (principal: string) => TenantGrant;
   /** Wall clock in ms for the timestamp window; default the deps' clock. */
   nowMs?: () => number;
   /**
@@ -144,6 +146,7 @@ export function slackInteractionsRoutes(deps: SlackInteractionsDeps): Router {
         verdict: verdictOf,
         requestId: button.data.requestId,
         approver: principal,
+        tenants: deps.tenantsOf(principal),
         ...(verdictOf === 'approve' ? { bindingHash: button.data.bindingHash } : {}),
         ...(confirmed ? { confirmIrreversible: true } : {}),
         comment: `${verdictOf === 'approve' ? 'approved' : 'denied'} from Slack by ${slackUser}${confirmed ? ' (confirmed it cannot be undone)' : ''}`,

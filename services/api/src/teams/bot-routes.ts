@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { BindingHash } from '@soc/contracts';
 import { problem, problemType } from '@soc/http';
-import type { Role } from '@soc/http';
+import type { Role, TenantGrant } from '@soc/http';
 import { type ContainmentRoutesDeps, type ContainmentVerdictOutcome, decideContainment } from '../containment-routes.ts';
 import { BOT_CLOCK_SKEW_SECONDS, type BotFrameworkKeys, verifyBotToken } from './bot-auth.ts';
 
@@ -26,6 +26,8 @@ export interface TeamsBotDeps extends ContainmentRoutesDeps {
   approvers: ReadonlyMap<string, string>;
   /** The roles of each API principal (SOC_API_ROLES): a mapped principal must hold `approver`. */
   rolesOf: (principal: string) => readonly Role[];
+  /** The tenants of each API principal (SOC_API_TENANTS): a click decides only a request of the mapped principal's tenants. */
+  tenantsOf: (principal: string) => TenantGrant;
   keys: BotFrameworkKeys;
   /** Wall clock for token validity and the replay cache; default the deps' clock. */
   nowMs?: () => number;
@@ -176,6 +178,7 @@ export function teamsBotRoutes(deps: TeamsBotDeps): Router {
         verdict: verdictOf,
         requestId: data.requestId,
         approver: principal,
+        tenants: deps.tenantsOf(principal),
         ...(verdictOf === 'approve' ? { bindingHash: data.bindingHash } : {}),
         ...(confirmed ? { confirmIrreversible: true } : {}),
         comment: `${verdictOf === 'approve' ? 'approved' : 'denied'} from Teams by ${teamsUser}${confirmed ? ' (confirmed it cannot be undone)' : ''}`,

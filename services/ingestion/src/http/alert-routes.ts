@@ -63,6 +63,8 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
       });
       let principal: string;
       let senderName: string;
+      // The sender's tenant is its credential's: a payload naming another tenant changes nothing.
+      let tenantId: string | undefined;
       if (step.ok === 'needs-body') {
         const verified = step.verify(raw);
         if (!verified.ok) {
@@ -77,9 +79,11 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
         }
         principal = verified.principal;
         senderName = verified.name;
+        tenantId = verified.tenantId;
       } else {
         principal = step.principal;
         senderName = step.name;
+        tenantId = step.tenantId;
       }
       res.locals.principal = principal;
       const isText = mediaType.startsWith('text/');
@@ -94,7 +98,7 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
           body = JSON.parse(rawText);
         } catch (error) {
           const reason = `The body is not valid JSON (${(error as Error).message.replace(/, ".*$/s, '').slice(0, 120)})`;
-          const quarantineId = await deps.ingestor.quarantine({ source, body: rawText, sender: principal, senderName, receivedVia: 'http', reason });
+          const quarantineId = await deps.ingestor.quarantine({ source, body: rawText, sender: principal, senderName, tenantId, receivedVia: 'http', reason });
           refused(res, source, body, quarantineId, [{ index: 0, path: '(root)', message: reason }]);
           return;
         }
@@ -109,7 +113,7 @@ export function alertRoutes(deps: AlertRoutesDeps): Router {
         const message = `The body holds ${alerts} alerts, more than this sender's rate limit (INGEST_RATE_PER_SECOND alerts per second, burst INGEST_RATE_BURST) allows now`;
         return retryAfterSeconds > 0 ? { kind: 'rate-limited', alerts, retryAfterSeconds, errors: [{ index: 0, path: '(root)', message }] } : undefined;
       };
-      const result = await deps.ingestor.ingest({ source: parser.name, body, rawText, mediaType: isText ? 'text/plain' : 'application/json', sender: principal, senderName, receivedVia: 'http', admit });
+      const result = await deps.ingestor.ingest({ source: parser.name, body, rawText, mediaType: isText ? 'text/plain' : 'application/json', sender: principal, senderName, tenantId, receivedVia: 'http', admit });
       respond(res, source, body, result);
     } catch (error) {
       next(translateBodyParserError(error) ?? error);

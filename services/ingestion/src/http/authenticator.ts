@@ -20,7 +20,7 @@ export interface CredentialsShown {
  * `principal` names the sender as recorded (Entra: `<credential>:<client id>`); `name` is the credential's configured
  * name, the sender's stable identity that alert ids derive from (it survives a rotation of the secret or token).
  */
-export type AuthResult = { ok: true; principal: string; name: string } | { ok: false; reason: string; retryAfterSeconds?: number };
+export type AuthResult = { ok: true; principal: string; name: string; tenantId?: string | undefined } | { ok: false; reason: string; retryAfterSeconds?: number };
 /** Header credentials are settled before the body is read; an HMAC signature needs the body. */
 export type AuthStep = AuthResult | { ok: 'needs-body'; verify: (rawBody: Buffer) => AuthResult };
 
@@ -42,6 +42,7 @@ const MAX_TOKEN_LENGTH = 8192;
 interface EntraVerifier {
   name: string;
   sources: readonly string[] | undefined;
+  tenantId: string | undefined;
   keys: JWTVerifyGetKey;
   issuer: string | string[];
   audience: string | string[];
@@ -61,6 +62,8 @@ const allows = (sources: readonly string[] | undefined, source: string): boolean
 export class SenderAuthenticator {
   private readonly match: ((presented: string) => string | undefined) | undefined;
   private readonly bearerSources = new Map<string, readonly string[] | undefined>();
+  /** The tenant of each credential name that names one (the sender's customer; never the payload's word). */
+  private readonly tenants = new Map<string, string>();
   private readonly queryTokenNames = new Set<string>();
   private readonly hmac: { name: string; key: KeyObject; sources: readonly string[] | undefined; maxSkewSeconds: number; allowLegacySignatures: boolean }[] = [];
   private readonly replays: ReplayGuard;
@@ -72,6 +75,7 @@ export class SenderAuthenticator {
     this.replays = new ReplayGuard({ maxEntriesPerCredential: options.replayCacheSize ?? 100_000, now: options.now });
     const bearer: BearerToken[] = [];
     for (const c of options.credentials) {
+      if (c.tenantId !== undefined) this.tenants.set(c.name, c.tenantId);
       switch (c.kind) {
         case 'bearer':
           bearer.push({ name: c.name, token: c.token });
@@ -85,6 +89,7 @@ export class SenderAuthenticator {
           this.entra.push({
             name: c.name,
             sources: c.sources,
+            tenantId: c.tenantId,
             keys: c.jwksFile !== undefined ? createLocalJWKSet(JSON.parse(readFileSync(c.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]) : createRemoteJWKSet(new URL(c.jwksUri ?? '')),
             issuer: c.issuer,
             audience: c.audience,
@@ -120,7 +125,7 @@ export class SenderAuthenticator {
     const principal = token.length > MAX_TOKEN_LENGTH ? undefined : this.match?.(token);
     if (principal === undefined) return { ok: false, reason: 'The bearer token is not valid.' };
     if (!allows(this.bearerSources.get(principal), source)) return { ok: false, reason: `This token may not post ${source} alerts.` };
-    return { ok: true, principal, name: principal };
+    return { ok: true, principal, name: principal, tenantId: this.tenants.get(principal) };
   }
 
   private async checkJwt(token: string, source: string): Promise<AuthResult> {
@@ -141,7 +146,7 @@ export class SenderAuthenticator {
           reason = 'The Entra ID token is valid, but its client is not allowed to post alerts (allowedClients).';
           continue;
         }
-        return { ok: true, principal: `${v.name}:${client}`, name: v.name };
+        return { ok: true, principal: `${v.name}:${client}`, name: v.name, tenantId: v.tenantId };
       } catch (error) {
         reason = `The Entra ID token is not valid (${jwtReason(error)}).`;
       }
@@ -185,7 +190,7 @@ export class SenderAuthenticator {
           case 'full':
             return { ok: false, reason: 'Too many signed requests from this sender within the clock-skew window to check them for replays.', retryAfterSeconds: 1 };
           case 'fresh':
-            return { ok: true, principal: matched.name, name: matched.name };
+            return { ok: true, principal: matched.name, name: matched.name, tenantId: this.tenants.get(matched.name) };
         }
       },
     };

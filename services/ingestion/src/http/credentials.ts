@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SourceName } from '@soc/contracts';
+import { TENANT_ID_PATTERN } from '@soc/http';
 import { AppError, ErrorCode } from '@soc/runtime';
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits, . _ : - (it names the sender in logs and events)');
 const Sources = z.array(SourceName).min(1).optional().describe('Sources this credential may post to; all when absent');
+/**
+ * MSSP mode: the customer whose alerts this sender posts. Every alert it sends belongs to this tenant, whatever its
+ * payload says; the deployment's SOC_TENANT_ID when absent.
+ */
+const TenantId = z.string().regex(TENANT_ID_PATTERN, 'a tenant id is 1-64 letters, digits, . _ or -, starting with a letter or digit').optional();
 /** A secret given inline or, better, as a file (a Key Vault secret mounted by the CSI driver, a Kubernetes secret). */
 const Secret = (min: number) => z.union([z.object({ value: z.string().min(min) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
 
@@ -13,6 +19,7 @@ export const BearerCredential = z.object({
   name: Name,
   token: Secret(16),
   sources: Sources,
+  tenantId: TenantId,
   /** For products that cannot set headers (Splunk's webhook action): accept the token as `?token=`. */
   allowQueryToken: z.boolean().default(false),
 });
@@ -21,6 +28,7 @@ export const HmacCredential = z.object({
   name: Name,
   secret: Secret(32),
   sources: Sources,
+  tenantId: TenantId,
   /** Accepted clock skew of `X-Soc-Timestamp`; bounds how long a captured request can be replayed. */
   maxSkewSeconds: z.number().int().min(10).max(3600).default(300),
   /**
@@ -42,6 +50,7 @@ export const EntraCredential = z
     /** Object ids or app ids (`oid`, `azp`, `appid`) allowed to call, e.g. the Logic App's managed identity. */
     allowedClients: z.array(z.string().min(1)).min(1),
     sources: Sources,
+    tenantId: TenantId,
     /**
      * Longest lifetime accepted: a token's exp may be at most this far after its iat, and after now. Entra ID access
      * tokens live 60–90 minutes, managed identities' about 24 h, continuous-access-evaluation ones up to 28 h: the
@@ -100,13 +109,13 @@ export function loadIngestAuth(path: string): { credentials: ResolvedCredential[
   const parsed = IngestAuthFile.safeParse(raw);
   if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   // The name is the sender's identity (part of its alert ids). Two entries of one name are one sender rotating its
-  // secret, so they must be alike; anything else would let two senders share ids.
+  // secret, so they must be alike (kind, sources, tenant); anything else would let two senders share ids.
   const names = new Map<string, string>();
   const credentials = parsed.data.credentials.map((c): ResolvedCredential => {
-    const shape = JSON.stringify([c.kind, [...(c.sources ?? ['*'])].sort()]);
+    const shape = JSON.stringify([c.kind, [...(c.sources ?? ['*'])].sort(), c.tenantId ?? null]);
     const seen = names.get(c.name);
     if (seen !== undefined && seen !== shape) {
-      throw invalid(`credential name "${c.name}" is used twice with a different kind or sources (entries of one name are one sender rotating its secret: same kind, same sources)`);
+      throw invalid(`credential name "${c.name}" is used twice with a different kind or sources, or another tenantId (entries of one name are one sender rotating its secret: same kind, sources and tenant)`);
     }
     names.set(c.name, shape);
     switch (c.kind) {

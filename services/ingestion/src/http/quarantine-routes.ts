@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { SourceName } from '@soc/contracts';
-import { problem, problemType, requireRole } from '@soc/http';
+import { mayAccess, problem, problemType, requireRole, tenantsOf } from '@soc/http';
 import type { PipelineIngestor } from '../ingestor.ts';
 import type { PayloadStore, QuarantineEntry, QuarantineStore } from '../ports.ts';
 
@@ -18,11 +18,14 @@ const PREVIEW_CHARS = 64 * 1024;
  * Operator routes over the quarantine (under `/api`, each needs an API token with the `admin` role: a quarantined
  * body is raw sender data, and a replay publishes alerts): list, show (reasons and the
  * stored body), replay one or all after a parser fix. A replay that parses publishes exactly what a fresh POST
- * would, with the same alert ids, so replaying twice never duplicates an alert.
+ * would, with the same alert ids, so replaying twice never duplicates an alert. An admin sees the entries of its
+ * tenants only (SOC_API_TENANTS; an entry's tenant is its sender's, `tenantId` the deployment's for one that names
+ * none): another tenant's entry answers 404 like an unknown one, and lists and bulk replays leave it out.
  */
-export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine: QuarantineStore; payloads: PayloadStore }): Router {
+export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine: QuarantineStore; payloads: PayloadStore; tenantId: string }): Router {
   const router = express.Router();
   const admin = requireRole('admin');
+  const visible = (res: express.Response) => (entry: QuarantineEntry): boolean => mayAccess(tenantsOf(res), entry.tenantId ?? deps.tenantId);
   router.get('/api/v1/quarantine', admin, async (req, res) => {
     const query = ListQuery.safeParse(req.query);
     if (!query.success) {
@@ -30,11 +33,12 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
       return;
     }
     const entries = await deps.quarantine.list({ limit: query.data.limit, ...(query.data.status ? { status: query.data.status } : {}), ...(query.data.source ? { source: query.data.source } : {}) });
-    res.json({ items: entries.map(summaryOf) });
+    // Filtered after the query: an admin of some tenants may see fewer than `limit` entries (ask for more).
+    res.json({ items: entries.filter(visible(res)).map(summaryOf) });
   });
   router.get('/api/v1/quarantine/:id', admin, async (req, res) => {
     const entry = await deps.quarantine.get(req.params.id);
-    if (entry === undefined) {
+    if (entry === undefined || !visible(res)(entry)) {
       notFound(res, req.params.id);
       return;
     }
@@ -53,7 +57,8 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
       problem(res, 400, { type: problemType('invalid-query'), title: 'Unknown source', detail: `?source= must be one of ${SourceName.options.join(', ')}.` });
       return;
     }
-    const replayed = await deps.ingestor.replay(req.params.id, asSource?.success ? asSource.data : undefined);
+    const entry = await deps.quarantine.get(req.params.id);
+    const replayed = entry === undefined || !visible(res)(entry) ? undefined : await deps.ingestor.replay(req.params.id, asSource?.success ? asSource.data : undefined);
     if (replayed === undefined) {
       notFound(res, req.params.id);
       return;
@@ -62,7 +67,7 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
   });
   router.post('/api/v1/quarantine/replay', admin, async (_req, res) => {
     const items = [];
-    for (const entry of await deps.quarantine.list({ status: 'quarantined', limit: 1000 })) {
+    for (const entry of (await deps.quarantine.list({ status: 'quarantined', limit: 1000 })).filter(visible(res))) {
       const replayed = await deps.ingestor.replay(entry.id);
       if (replayed) items.push(replayOutcome(replayed.entry, replayed.result.kind));
     }
@@ -72,7 +77,7 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
 }
 
 function summaryOf(e: QuarantineEntry) {
-  return { id: e.id, source: e.source, sender: e.sender, receivedVia: e.receivedVia, receivedAt: e.receivedAt, reason: e.reason, bytes: e.bytes, status: e.status, ...(e.replayedAt ? { replayedAt: e.replayedAt } : {}) };
+  return { id: e.id, source: e.source, sender: e.sender, ...(e.tenantId !== undefined ? { tenantId: e.tenantId } : {}), receivedVia: e.receivedVia, receivedAt: e.receivedAt, reason: e.reason, bytes: e.bytes, status: e.status, ...(e.replayedAt ? { replayedAt: e.replayedAt } : {}) };
 }
 
 function replayOutcome(entry: QuarantineEntry, kind: string) {

@@ -1,5 +1,6 @@
 import { parseEventHubConnectionString } from '@azure/event-hubs';
 import { SourceName } from '@soc/contracts';
+import { TENANT_ID_PATTERN } from '@soc/http';
 import { z } from 'zod';
 
 /** Empty env vars (`FOO=` in a compose file) count as unset. */
@@ -34,6 +35,11 @@ export const EventHubsConfig = z
     EVENTHUB_CHECKPOINT_MAX_EVENTS: positiveInt(1, 1_000_000, 1_000),
     /** Source of records that carry no `Type`/`category` we know (a hub that carries one product). */
     EVENTHUB_DEFAULT_SOURCE: z.preprocess(unsetIfEmpty, SourceName.optional()),
+    /**
+     * MSSP mode: the tenant of every alert this hub carries (one hub per customer); the deployment's SOC_TENANT_ID
+     * when unset. What a record itself says about its tenant changes nothing.
+     */
+    EVENTHUB_TENANT_ID: z.preprocess(unsetIfEmpty, z.string().regex(TENANT_ID_PATTERN, 'a tenant id is 1-64 letters, digits, . _ or -, starting with a letter or digit').optional()),
     /** Events handed to the processor per call (the SDK's `maxBatchSize`). */
     EVENTHUB_MAX_BATCH_SIZE: positiveInt(1, 5_000, 100),
     /** Where a partition with no checkpoint yet starts: `latest` skips the hub's backlog, `earliest` replays it. */
@@ -64,6 +70,8 @@ export interface EventHubsSettings {
   checkpointIntervalMs: number;
   checkpointMaxEvents: number;
   defaultSource: SourceName | undefined;
+  /** The tenant of the hub's alerts; SOC_TENANT_ID when undefined. */
+  tenantId: string | undefined;
   maxBatchSize: number;
   startPosition: 'earliest' | 'latest';
 }
@@ -158,6 +166,7 @@ function resolveEventHubs(config: EventHubsConfig): Resolved {
       checkpointIntervalMs: config.EVENTHUB_CHECKPOINT_INTERVAL_MS,
       checkpointMaxEvents: config.EVENTHUB_CHECKPOINT_MAX_EVENTS,
       defaultSource: config.EVENTHUB_DEFAULT_SOURCE,
+      tenantId: config.EVENTHUB_TENANT_ID,
       maxBatchSize: config.EVENTHUB_MAX_BATCH_SIZE,
       startPosition: config.EVENTHUB_START_POSITION,
     },

@@ -77,6 +77,7 @@ export async function startEventHubsIngestion(deps: EventHubsIngestionDeps): Pro
     ingestor: deps.ingestor,
     checkpoint: { intervalMs: settings.checkpointIntervalMs, maxEvents: settings.checkpointMaxEvents },
     defaultSource: settings.defaultSource,
+    tenantId: settings.tenantId,
     maxRecordsPerIngest: deps.maxRecordsPerIngest,
     clock: deps.clock,
     logger,
@@ -148,5 +149,6 @@ function describe(settings: EventHubsSettings): object {
     namespace: settings.connection.kind === 'entra' ? settings.connection.fullyQualifiedNamespace : undefined,
     checkpointIntervalMs: settings.checkpointIntervalMs,
     defaultSource: settings.defaultSource,
+    tenantId: settings.tenantId,
   };
 }

@@ -39,6 +39,8 @@ export interface EventHubsProcessorOptions {
   ingestor: Ingestor;
   checkpoint: CheckpointPolicy;
   defaultSource?: SourceName | undefined;
+  /** The stream's tenant (EVENTHUB_TENANT_ID): every record's, whatever it says; the ingestor's default when absent. */
+  tenantId?: string | undefined;
   /** Most records per `ingest` call (the ingestor's batch limit); Defender records of one event stay together. */
   maxRecordsPerIngest?: number | undefined;
   clock?: Clock | undefined;
@@ -115,6 +117,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
     const sender = `eventhubs:${context.eventHubName}/${context.partitionId}`;
     // The stream, not the partition, is the sender: one alert may arrive on any partition and must keep its id.
     const senderName = `eventhubs:${context.eventHubName}`;
+    const tenantId = options.tenantId;
     const at = `event ${event.sequenceNumber} of ${context.eventHubName}/${context.partitionId}`;
     const decoded = decodeEventBody(event.body);
     if (!decoded.ok) {
@@ -124,6 +127,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         body: decoded.raw,
         sender,
         senderName,
+        tenantId,
         receivedVia: 'eventhubs',
         reason: `${decoded.reason} (${at})`,
       });
@@ -137,6 +141,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         body: decoded.body,
         sender,
         senderName,
+        tenantId,
         receivedVia: 'eventhubs',
         reason,
       });
@@ -144,7 +149,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
     }
     const plan = planEvent(records, { defaultSource: options.defaultSource, maxRecordsPerIngest });
     for (const group of plan.ingest) {
-      const request = { source: group.source, body: { records: group.records }, sender, senderName, receivedVia: 'eventhubs' as const };
+      const request = { source: group.source, body: { records: group.records }, sender, senderName, tenantId, receivedVia: 'eventhubs' as const };
       let result;
       try {
         result = await options.ingestor.ingest(request);
@@ -175,6 +180,7 @@ export function eventHubsHandlers<E extends HubEvent>(options: EventHubsProcesso
         body: { records: group.records },
         sender,
         senderName,
+        tenantId,
         receivedVia: 'eventhubs',
         reason: `${group.reason} (${at})`,
       });

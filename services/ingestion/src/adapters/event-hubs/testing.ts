@@ -7,6 +7,7 @@ export interface QuarantineCall {
   body: unknown;
   sender: string;
   senderName?: string | undefined;
+  tenantId?: string | undefined;
   receivedVia: ReceivedVia;
   reason: string;
 }
