@@ -16,7 +16,7 @@ export interface CaseHuntRoutesDeps {
   cacheSize?: number;
 }
 
-const HuntQuery = z.object({
+export const HuntQuery = z.object({
   lookbackDays: z.coerce.number().int().min(1).max(90).default(7),
   limit: z.coerce.number().int().min(1).max(60).default(24),
 });

@@ -16,3 +16,6 @@ export type { StateCaseGroupStoreOptions } from './adapters/state-case-group-sto
 export { MAX_GROUP_MEMBERS, applyObservation, groupIdFor, observationOf } from './case-group.ts';
 export type { CaseGroup, GroupObservation } from './case-group.ts';
 export type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
+export { buildOpenApiDocument } from './openapi/document.ts';
+export type { OpenApiDocument } from './openapi/document.ts';
+export { openApiRoutes } from './openapi/routes.ts';

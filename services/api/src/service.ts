@@ -15,6 +15,8 @@ import { containmentRoutes } from './containment-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { makeCaseProjector } from './projector.ts';
+import { buildOpenApiDocument } from './openapi/document.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 import { apiRoutes } from './routes.ts';
 import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
@@ -70,6 +72,8 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock }));
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard }));
+    // The OpenAPI 3.1 document of these routes, generated once from their zod schemas.
+    routes.use(openApiRoutes(buildOpenApiDocument()));
     // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).
     const slackApprovers = Object.fromEntries(config.SLACK_APPROVERS);
     const slackMapping = JSON.stringify({ teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers });

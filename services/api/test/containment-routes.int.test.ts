@@ -9,6 +9,7 @@ import { manualClock } from '@soc/runtime';
 import { SqliteStateStore } from '@soc/state';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { containmentRoutes } from '../src/containment-routes.ts';
+import './support/checked-fetch.ts';
 
 const clock = manualClock('2026-11-23T10:00:00Z');
 const published: SocEvent[] = [];
