@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { Alert, Disposition, Triage } from '@soc/contracts';
+import { Action, Alert, AlertRevision, Disposition, Enrichment, Triage } from '@soc/contracts';
 import { HuntQuery } from '../case-hunt-routes.ts';
 import { DispositionBody, ListQuery } from '../routes.ts';
 import { StalledQuery } from '../stalled-routes.ts';
@@ -22,7 +22,7 @@ export const CaseSummarySchema = z
     riskLevel: z.string().nullable(),
     verdict: z.string().nullable(),
     actions: z.array(z.string()),
-    revision: z.looseObject({}).nullable().optional(),
+    revision: AlertRevision.nullable().optional(),
   })
   .meta({ id: 'CaseSummary' });
 
@@ -62,12 +62,12 @@ export const CaseViewSchema = z
     stage: z.enum(['received', 'enriched', 'triaged', 'decided']),
     alert: Alert.nullable(),
     receivedAt: z.string().nullable(),
-    enrichment: z.looseObject({}).nullable(),
+    enrichment: Enrichment.nullable(),
     triage: Triage.nullable(),
     decision: z
       .looseObject({
         policy: z.object({ id: z.string(), version: z.string() }),
-        actions: z.array(z.looseObject({ kind: z.string() })),
+        actions: z.array(Action),
         rejected: z.array(z.object({ kind: z.string(), reason: z.string() })),
         decidedAt: z.string(),
       })
