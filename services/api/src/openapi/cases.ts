@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { Action, Alert, AlertRevision, Disposition, Enrichment, Triage } from '@soc/contracts';
+import { Action, Alert, AlertRevision, ContainmentRunbook, Disposition, Enrichment, Triage } from '@soc/contracts';
 import { HuntQuery } from '../case-hunt-routes.ts';
 import { DispositionBody, ListQuery } from '../routes.ts';
 import { StalledQuery } from '../stalled-routes.ts';
+import { RequestStatusSchema } from './containment.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
 
 const Verdict = z.enum(['true-positive', 'benign-positive', 'false-positive', 'needs-more-information']);
@@ -48,9 +49,9 @@ export const CaseGroupSchema = z.looseObject(CaseGroupFields).meta({ id: 'CaseGr
 /** A containment request as the case lists it (from containment's record when it has one, else from the case's events). */
 export const CaseContainmentSchema = z.looseObject({
   requestId: z.string(),
-  runbook: z.string(),
+  runbook: ContainmentRunbook,
   target: z.looseObject({ entityId: z.string().optional(), type: z.string(), value: z.string() }),
-  status: z.string(),
+  status: RequestStatusSchema,
   expiresAt: z.string(),
 });
 

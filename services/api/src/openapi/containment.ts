@@ -1,7 +1,32 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import type { RequestStatus } from '@soc/containment-requests';
+import { ContainmentRunbook } from '@soc/contracts';
 import { ApproveBody, DenyBody, FreezeBody, UndoApproveBody, UndoBody, UndoDenyBody } from '../containment-routes.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
+
+const STATUSES = [
+  'pending-approval',
+  'approved',
+  'executing',
+  'executed',
+  'verifying',
+  'done',
+  'failed',
+  'refused',
+  'denied',
+  'expired',
+  'voided',
+  'undo-pending-approval',
+  'undo-approved',
+  'undoing',
+  'undone',
+  'undo-failed',
+] as const satisfies readonly RequestStatus[];
+// Every status of containment's record is listed: a new one fails the type check here, not a test at run time.
+const EVERY_STATUS: [Exclude<RequestStatus, (typeof STATUSES)[number]>] extends [never] ? typeof STATUSES : never = STATUSES;
+/** A request's status (`RequestStatus` of `@soc/containment-requests`). */
+export const RequestStatusSchema = z.enum(EVERY_STATUS).meta({ id: 'RequestStatus' });
 
 const Approval = z.looseObject({ approver: z.string(), at: z.string(), comment: z.string(), changeRef: z.string().optional() });
 
@@ -11,12 +36,12 @@ export const ContainmentRequestSchema = z
     requestId: z.string(),
     alertId: z.string(),
     tenantId: z.string(),
-    runbook: z.string(),
-    runbookInfo: z.looseObject({ does: z.string(), reversible: z.boolean() }),
+    runbook: ContainmentRunbook,
+    runbookInfo: z.object({ does: z.string(), reversible: z.boolean(), undo: z.string().optional(), cannotBeUndone: z.string().optional() }),
     target: z.looseObject({ type: z.string(), value: z.string() }),
     arguments: z.unknown(),
     reason: z.string(),
-    status: z.string().meta({ description: 'As of now: a pending request past `expiresAt` reads `expired`.' }),
+    status: RequestStatusSchema.meta({ description: 'As of now: a pending request past `expiresAt` reads `expired`.' }),
     requestedAt: z.string(),
     expiresAt: z.string(),
     bindingHash: z.string(),
