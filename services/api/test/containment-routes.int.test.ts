@@ -125,6 +125,14 @@ describe('containment routes', () => {
     published.splice(0);
   });
 
+  it('a deny is 202 with the principal as approver, and is published (its answer as the OpenAPI document says)', async () => {
+    await seed('cr-deny', { requestedAt: clock.now().toISOString(), expiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString() });
+    const denied = await call('bob', 'POST', '/api/v1/containment/cr-deny/deny', { comment: 'scanner' });
+    expect(denied).toEqual({ status: 202, body: { requestId: 'cr-deny', decision: 'denied', approver: 'bob', approvals: 0, approvalsRequired: 1 } });
+    expect(published.map((e) => [e.type, e.subject])).toEqual([['soc.containment.denied.v1', 'alt-cr-deny']]);
+    published.splice(0);
+  });
+
   it('an administrator freezes and unfreezes (audited, announced); others get 403; approvals while frozen are 409', async () => {
     const f = await seed('cr-frz', { requestedAt: clock.now().toISOString(), expiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString() });
     expect((await call('alice', 'PUT', '/api/v1/containment/freeze', { frozen: true, reason: 'incident' })).status).toBe(403);
