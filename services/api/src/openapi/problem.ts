@@ -15,6 +15,9 @@ export const Problem = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
 
+/** Seconds to wait before retrying, when the server knows. */
+const RetryAfter = z.object({ 'Retry-After': z.string().regex(/^[0-9]+$/).optional().meta({ description: 'Seconds to wait before retrying.' }) });
+
 /** What each error status means on every route that can answer it. */
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'The request is invalid (field errors in `errors`).',
@@ -36,7 +39,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 export function problems(...statuses: number[]) {
   const all = [...new Set([401, 500, ...statuses])].sort((a, b) => a - b);
   return Object.fromEntries(
-    all.map((status) => [String(status), { description: ERROR_DESCRIPTIONS[status] ?? 'Error.', content: { [PROBLEM_MEDIA_TYPE]: { schema: Problem } } }]),
+    all.map((status) => [
+      String(status),
+      {
+        description: ERROR_DESCRIPTIONS[status] ?? 'Error.',
+        ...(status === 429 || status === 503 ? { headers: RetryAfter } : {}),
+        content: { [PROBLEM_MEDIA_TYPE]: { schema: Problem } },
+      },
+    ]),
   );
 }
 
