@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainmentApprovedV2, type SocEvent, createEvent, parseEvent } from '@soc/contracts';
 import { DEFAULT_POLICY_URL } from '@soc/guardrails';
 import type { AuditLog } from '@soc/audit';
-import { ADMIN_TOKEN, ANALYST_TOKEN, APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from './support.ts';
+import { ADMIN_TOKEN, ANALYST_TOKEN, APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, checkApiResponse, client, eventually, startSystem } from './support.ts';
 
 /**
  * Issue 14, done when 2 and 3: a whole containment, in one running system, against local stand-ins of every API it
@@ -203,7 +203,9 @@ describe('a containment end to end: card, signed approval, real isolation, verif
       body: form,
     });
     expect(clicked.status).toBe(200);
-    expect(((await clicked.json()) as { text: string }).text).toContain(`approved by ${PRINCIPALS.secondApprover}`);
+    const clickedText = await clicked.text();
+    checkApiResponse({ method: 'POST', path: '/api/v1/integrations/slack/interactions', status: clicked.status, contentType: clicked.headers.get('content-type'), body: clickedText });
+    expect((JSON.parse(clickedText) as { text: string }).text).toContain(`approved by ${PRINCIPALS.secondApprover}`);
 
     // Isolated for real, then verified: the first check finds the action pending, containment checks again by itself.
     const done = await eventually(async () => {

@@ -1,30 +1,5 @@
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_ROLE_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, startSystem } from './support.ts';
-
-/** One route as Express holds it: its path, methods and handlers (a role check is a handler with `requiredRole`). */
-interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean>; stack: { handle: { requiredRole?: unknown } }[] };
-  handle: { stack?: RouteLayer[] };
-}
-
-/** Every route of the running process, found by walking its Express router stack (nested routers included). */
-function routesOf(server: Server): { method: string; path: string; role: string | undefined }[] {
-  const app = server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
-  const found: { method: string; path: string; role: string | undefined }[] = [];
-  const walk = (stack: RouteLayer[]): void => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const role = layer.route.stack.map((l) => l.handle.requiredRole).find((r) => typeof r === 'string') as string | undefined;
-        for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: layer.route.path, role });
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk(app.router.stack);
-  return found;
-}
+import { NO_ROLE_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, routesOf, startSystem } from './support.ts';
 
 /** The one `/api` route that authenticates its callers itself: senders' credentials, never API tokens. */
 const SENDER_ROUTE = 'POST /api/v1/alerts/:source';

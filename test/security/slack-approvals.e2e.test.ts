@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_URL } from '@soc/guardrails';
-import { APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from './support.ts';
+import { APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, checkApiResponse, client, eventually, startSystem } from './support.ts';
 
 const SECRET = 'slack-signing-secret-0123456789abcdef';
 const TEAM = 'T0SOC';
@@ -43,6 +43,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 async function post(url: string, body: string, headers: Record<string, string>) {
   const res = await fetch(`${url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
   const text = await res.text();
+  checkApiResponse({ method: 'POST', path: PATH, status: res.status, contentType: res.headers.get('content-type'), body: text });
   return { status: res.status, body: text ? (JSON.parse(text) as { text?: string; response_type?: string; type?: string }) : undefined };
 }
 const signedPost = (url: string, body: string, ts = nowSeconds()) => post(url, body, { 'x-slack-request-timestamp': String(ts), 'x-slack-signature': sign(body, ts) });

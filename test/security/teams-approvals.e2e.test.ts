@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type CryptoKey, type JWK, SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_URL } from '@soc/guardrails';
-import { APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from './support.ts';
+import { APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, checkApiResponse, client, eventually, startSystem } from './support.ts';
 
 const PATH = '/api/v1/integrations/teams/messages';
 const APP_ID = '6f1c2b3a-0000-4000-8000-00000000b07a';
@@ -113,6 +113,7 @@ interface InvokeAnswer { statusCode?: number; type?: string; value?: unknown }
 async function post(url: string, activity: unknown, authorization?: string) {
   const res = await fetch(`${url}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(activity) });
   const text = await res.text();
+  checkApiResponse({ method: 'POST', path: PATH, status: res.status, contentType: res.headers.get('content-type'), body: text });
   return { status: res.status, body: text ? (JSON.parse(text) as InvokeAnswer) : undefined };
 }
 const botPost = async (url: string, activity: unknown) => post(url, activity, `Bearer ${await tokenOf()}`);

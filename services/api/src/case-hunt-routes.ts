@@ -19,7 +19,7 @@ export interface CaseHuntRoutesDeps {
   tenantId: string;
 }
 
-const HuntQuery = z.object({
+export const HuntQuery = z.object({
   lookbackDays: z.coerce.number().int().min(1).max(90).default(7),
   limit: z.coerce.number().int().min(1).max(60).default(24),
 });

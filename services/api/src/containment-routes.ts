@@ -36,7 +36,7 @@ export interface ContainmentRoutesDeps {
 
 const unknownRequest = { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' } as const;
 
-const ApproveBody = z
+export const ApproveBody = z
   .object({
     bindingHash: BindingHash.optional(),
     comment: z.string().max(4096).default(''),
@@ -45,11 +45,11 @@ const ApproveBody = z
     confirmIrreversible: z.boolean().optional(),
   })
   .strict();
-const UndoBody = z.object({ reason: z.string().trim().min(1).max(1024) }).strict();
-const UndoApproveBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default('') }).strict();
-const UndoDenyBody = z.object({ comment: z.string().max(4096).default('') }).strict();
-const DenyBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
-const FreezeBody = z.object({ frozen: z.boolean(), runbook: ContainmentRunbook.optional(), reason: z.string().trim().min(1).max(1024) }).strict();
+export const UndoBody = z.object({ reason: z.string().trim().min(1).max(1024) }).strict();
+export const UndoApproveBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default('') }).strict();
+export const UndoDenyBody = z.object({ comment: z.string().max(4096).default('') }).strict();
+export const DenyBody = z.object({ bindingHash: BindingHash.optional(), comment: z.string().max(4096).default(''), changeRef: z.string().min(1).max(128).optional() }).strict();
+export const FreezeBody = z.object({ frozen: z.boolean(), runbook: ContainmentRunbook.optional(), reason: z.string().trim().min(1).max(1024) }).strict();
 
 /** A request as the API shows it: containment's record, its status as of now (a pending one past its expiry reads expired). */
 export function requestView(request: ContainmentRequest, now: Date) {

@@ -12,7 +12,7 @@ export interface HuntRoutesDeps {
 /** Longest query text accepted; the guard's policy may set a lower limit, and denies (and audits) above it. */
 export const MAX_HUNT_QUERY_CHARS = 64 * 1024;
 
-const QueryBody = z
+export const QueryBody = z
   .object({
     query: z.string().min(1).max(MAX_HUNT_QUERY_CHARS),
     purpose: z.string().trim().min(3, 'say why the query runs (a case id, a hunt hypothesis): the audit trail records it').max(500),
@@ -20,7 +20,7 @@ const QueryBody = z
     correlationId: z.string().regex(/^[\w.:-]{1,128}$/, 'letters, digits and . _ : - only, at most 128').optional(),
   })
   .strict();
-const AuditListQuery = z.object({
+export const AuditListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   before: z.coerce.number().int().min(1).optional(),
 });

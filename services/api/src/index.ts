@@ -21,3 +21,6 @@ export type { CaseFacts, DurationKpi, KpiSettings, Kpis, RateKpi, SlaKpi } from 
 export { KpiReportSchema, KpisSchema } from './kpi-schema.ts';
 export { kpiRoutes } from './kpi-routes.ts';
 export type { KpiRoutesDeps } from './kpi-routes.ts';
+export { buildOpenApiDocument } from './openapi/document.ts';
+export type { OpenApiDocument } from './openapi/document.ts';
+export { openApiRoutes } from './openapi/routes.ts';

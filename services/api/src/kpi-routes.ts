@@ -25,7 +25,7 @@ export const MAX_KPI_WINDOW_MS = 90 * 86_400_000;
 const optionalText = (schema: z.ZodType<string>) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 // Strict: a misspelt parameter (`?start=`) is a 400 naming it, not KPIs of another window than asked.
-const KpiQuery = z
+export const KpiQuery = z
   .object({
     from: optionalText(z.iso.datetime({ offset: true })),
     to: optionalText(z.iso.datetime({ offset: true })),

@@ -26,11 +26,11 @@ export interface ApiRoutesDeps {
   tenantId: string;
 }
 
-const ListQuery = z.object({
+export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).optional(),
 });
-const DispositionBody = z.object({ disposition: Disposition, note: z.string().max(2000).optional() }).strict();
+export const DispositionBody = z.object({ disposition: Disposition, note: z.string().max(2000).optional() }).strict();
 
 /**
  * The analyst API: cases (viewer), dispositions (analyst) and human containment decisions (approver). Every route is

@@ -18,6 +18,8 @@ import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { type KpiGauges, startKpiGauges } from './kpi-reader.ts';
 import { kpiRoutes } from './kpi-routes.ts';
 import { makeCaseProjector } from './projector.ts';
+import { buildOpenApiDocument } from './openapi/document.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 import { apiRoutes } from './routes.ts';
 import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
@@ -80,6 +82,8 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard, tenantId: platform.env.SOC_TENANT_ID }));
+    // The OpenAPI 3.1 document of these routes, generated once from their zod schemas.
+    routes.use(openApiRoutes(buildOpenApiDocument()));
     // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).
     const slackApprovers = Object.fromEntries(config.SLACK_APPROVERS);
     const slackMapping = JSON.stringify({ teamId: config.SLACK_TEAM_ID ?? null, approvers: slackApprovers });

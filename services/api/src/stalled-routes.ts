@@ -20,7 +20,7 @@ export interface StalledRoutesDeps {
 const queryNumber = (n: z.ZodNumber) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().pipe(n).optional());
 
 // Strict: a misspelt parameter (`?after=60`, the CLI flag's name) is a 400 naming it, not a listing that ignored it.
-const StalledQuery = z
+export const StalledQuery = z
   .object({
     limit: queryNumber(z.number().int().min(1).max(1000)),
     /** Another threshold for this listing only, e.g. to look closer than the alerting one. */

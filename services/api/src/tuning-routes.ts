@@ -15,7 +15,7 @@ export interface TuningRoutesDeps {
 }
 
 const Tenant = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u, 'a tenant id: letters, digits, dot, dash, underscore');
-const PutBody = z.object({ version: z.number().int().min(0), entries: z.array(TuningEntryInput).max(MAX_TUNING_ENTRIES) }).strict();
+export const PutBody = z.object({ version: z.number().int().min(0), entries: z.array(TuningEntryInput).max(MAX_TUNING_ENTRIES) }).strict();
 
 type TenantParams = { tenant: string };
 

@@ -12,6 +12,7 @@ import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { caseHuntRoutes } from '../src/case-hunt-routes.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 import { decisionEvent, receivedEvent, sentinelAlerts } from './support/sentinel-alerts.ts';
+import './support/checked-fetch.ts';
 
 const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 23, 10, minutes));

@@ -15,6 +15,7 @@ import type { CaseSummary } from '../src/ports.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 import { apiRoutes } from '../src/routes.ts';
 import { decisionEvent, receivedEvent, sentinelAlerts } from './support/sentinel-alerts.ts';
+import './support/checked-fetch.ts';
 
 const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 23, 10, minutes));

@@ -9,6 +9,7 @@ import { manualClock } from '@soc/runtime';
 import { SqliteStateStore } from '@soc/state';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { containmentRoutes } from '../src/containment-routes.ts';
+import './support/checked-fetch.ts';
 
 const clock = manualClock('2026-11-23T10:00:00Z');
 const published: SocEvent[] = [];
@@ -122,6 +123,14 @@ describe('containment routes', () => {
     await log.append('cr-4e', await log.load('cr-4e'), [{ kind: 'approval-recorded', at: clock.now().toISOString(), approval: { approver: 'alice', at: clock.now().toISOString(), comment: '', bindingHash: f.bindingHash } }]);
     expect((await call('alice', 'POST', '/api/v1/containment/cr-4e/approve', { bindingHash: f.bindingHash })).body).toMatchObject({ status: 409, type: expect.stringContaining('same-approver-twice') });
     expect((await call('bob', 'POST', '/api/v1/containment/cr-4e/approve', { bindingHash: f.bindingHash })).body).toMatchObject({ decision: 'approved', approvals: 2 });
+    published.splice(0);
+  });
+
+  it('a deny is 202 with the principal as approver, and is published (its answer as the OpenAPI document says)', async () => {
+    await seed('cr-deny', { requestedAt: clock.now().toISOString(), expiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString() });
+    const denied = await call('bob', 'POST', '/api/v1/containment/cr-deny/deny', { comment: 'scanner' });
+    expect(denied).toEqual({ status: 202, body: { requestId: 'cr-deny', decision: 'denied', approver: 'bob', approvals: 0, approvalsRequired: 1 } });
+    expect(published.map((e) => [e.type, e.subject])).toEqual([['soc.containment.denied.v1', 'alt-cr-deny']]);
     published.splice(0);
   });
 

@@ -13,6 +13,7 @@ import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 import { apiRoutes } from '../src/routes.ts';
 import { receivedEvent, sentinelAlerts } from './support/sentinel-alerts.ts';
+import './support/checked-fetch.ts';
 
 const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
 const alert = sentinelAlerts().find((a) => a.rule?.name === 'Suspicious Powershell Activity Detected')!;

@@ -7,6 +7,7 @@ import { createLogger } from '@soc/observability';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { huntRoutes } from '../src/hunt-routes.ts';
+import './support/checked-fetch.ts';
 
 const log = createLogger({ service: 'api-test', level: 'silent' });
 const clock = manualClock('2026-11-23T12:00:00Z');

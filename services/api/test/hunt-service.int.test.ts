@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { apiService } from '../src/service.ts';
+import './support/checked-fetch.ts';
 
 const TOKEN = 'hunt-service-test-token-0123456789';
 const SIEM_TOKEN = 'siem-sender-token-0123456789abcdef';

@@ -10,6 +10,7 @@ import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 import { stalledRoutes } from '../src/stalled-routes.ts';
 import { receivedEvent, sentinelAlerts } from './support/sentinel-alerts.ts';
+import './support/checked-fetch.ts';
 
 const delivery: DeliveryInfo = { subscription: 'case-view', deliveryCount: 1, signal: new AbortController().signal };
 const t0 = new Date('2026-11-23T10:00:00.000Z');

@@ -7,6 +7,7 @@ import { manualClock } from '@soc/runtime';
 import { SqliteStateStore } from '@soc/state';
 import { StateTriageTuningStore, tuningHashOf, TuningEntry } from '@soc/triage-tuning';
 import { tuningRoutes } from '../src/tuning-routes.ts';
+import './support/checked-fetch.ts';
 
 const clock = manualClock('2026-11-23T10:00:00Z');
 const state = new SqliteStateStore({ path: ':memory:' });

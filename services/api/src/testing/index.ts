@@ -1,0 +1,2 @@
+export { responseChecker, templateMatcher } from './openapi-check.ts';
+export type { CheckResult, CheckableDocument, ObservedResponse } from './openapi-check.ts';
