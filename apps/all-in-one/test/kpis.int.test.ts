@@ -59,14 +59,15 @@ describe('KPIs on the running system', () => {
     expect(after.alertsPerAnalystPerShift).toMatchObject({ numerator: 2, denominator: 1, analysts: 1, value: 2 });
     expect(after.sla.bySeverity.high).toMatchObject({ targetMinutes: 60, cases: 3, pastSla: 0 });
 
-    // A payload that does not parse is quarantined: counted for the window, not per tenant.
+    // A payload that does not parse is quarantined: counted for the window, as its sender's tenant (one total).
     expect(empty.body.quarantine).toMatchObject({ payloads: 0, replayed: 0 });
     const bad = await api('/api/v1/alerts/generic', { body: { id: 'kpi-bad', severity: 'urgent' } });
     expect(bad.status).toBe(400);
     const withQuarantine = (await api('/api/v1/kpis')).body;
     expect(withQuarantine.quarantine).toMatchObject({ payloads: 1, replayed: 0, truncated: false });
     expect(onlyTenant(withQuarantine).cases).toBe(3);
-    expect((await api('/api/v1/kpis?tenant=anyone')).body.quarantine).toBeNull();
+    // A tenant that is not the caller's is answered as unknown, never computed (the principal sees SOC_TENANT_ID only).
+    expect((await api('/api/v1/kpis?tenant=anyone')).status).toBe(404);
 
     // The same numbers on /metrics, from the gauges' timer.
     await eventually(async () => {

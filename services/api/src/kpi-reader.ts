@@ -62,20 +62,20 @@ export interface KpiReport {
   /** Tenant id → its KPIs; with a tenant filter, that tenant only (present, with nulls, even without cases). */
   tenants: Record<string, Kpis>;
   /**
-   * Payloads ingestion quarantined (unparseable) with a receipt in the window. Not per tenant: a quarantined payload
-   * never became an alert, so it has no tenant; null with a tenant filter, or where no counter is wired.
+   * Payloads ingestion quarantined (unparseable) with a receipt in the window, sent as the tenants asked for (a
+   * quarantine entry keeps its sender's tenant; one total, not per tenant); null where no counter is wired.
    */
   quarantine: { payloads: number; replayed: number; truncated: boolean; definition: string } | null;
 }
 
 /** The definition of the quarantine count. */
-export const QUARANTINE_DEFINITION = "payloads ingestion quarantined as unparseable (its `ingest-quarantine` record, read only) received in the window, replayed ones included (`replayed` of them); all senders, not per tenant";
+export const QUARANTINE_DEFINITION = "payloads ingestion quarantined as unparseable (its `ingest-quarantine` record, read only) received in the window, replayed ones included (`replayed` of them); of the senders of the tenants asked for (an entry keeps its sender's tenant)";
 
 /** Computes the KPI report of a window; `tenant` keeps one tenant. */
 export async function kpiReport(
   cases: CaseStore,
   config: KpiConfig,
-  query: { from: Date; to: Date; now: Date; tenant?: string; tenants?: TenantGrant },
+  query: { from: Date; to: Date; now: Date; tenant?: string; tenants?: TenantGrant; sees?: (tenant: string | undefined) => boolean },
   quarantined?: QuarantineCounter,
 ): Promise<KpiReport> {
   // The caller's tenants only (the gauges, behind the metrics token, read every tenant).
@@ -87,10 +87,10 @@ export async function kpiReport(
   if (query.tenant !== undefined) tenants[query.tenant] = computeKpis(groups.get(query.tenant) ?? [], settings);
   else for (const [tenant, ofTenant] of [...groups].sort(([a], [b]) => a.localeCompare(b))) tenants[tenant] = computeKpis(ofTenant, settings);
   const quarantine =
-    // Quarantined payloads belong to no case and are counted across tenants: shown only to a principal of every tenant.
-    quarantined === undefined || query.tenant !== undefined || grant !== '*'
+    // Quarantined payloads belong to no case: counted for the caller's tenants (the senders' tenants they were sent as).
+    quarantined === undefined
       ? null
-      : { ...(await quarantined.count({ from: query.from, to: query.to, limit: config.maxCases })), definition: QUARANTINE_DEFINITION };
+      : { ...(await quarantined.count({ from: query.from, to: query.to, limit: config.maxCases, ...(query.sees ? { sees: query.sees } : {}) })), definition: QUARANTINE_DEFINITION };
   return { from: query.from.toISOString(), to: query.to.toISOString(), generatedAt: query.now.toISOString(), scope, tenants, quarantine };
 }
 

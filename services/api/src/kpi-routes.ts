@@ -35,7 +35,7 @@ export const KpiQuery = z
 
 /**
  * `GET /api/v1/kpis?from=&to=&tenant=`: the KPIs of the cases received in `[from, to)` (default the last 7 days, at
- * most 90), per tenant, of the caller's tenants only (a `tenant` outside them is 404; quarantine counts only for `*`).
+ * most 90), per tenant, of the caller's tenants only (a `tenant` outside them is 404; quarantine counts their senders').
  */
 export function kpiRoutes(deps: KpiRoutesDeps): Router {
   const router = express.Router();
@@ -55,7 +55,8 @@ export function kpiRoutes(deps: KpiRoutesDeps): Router {
       problem(res, 404, { type: problemType('unknown-tenant'), title: 'Unknown tenant', detail: 'No tenant of yours has this id.' });
       return;
     }
-    res.json(await kpiReport(deps.cases, deps.config, { from, to, now, tenants: scope.grant, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) }, deps.quarantine));
+    const sees = query.tenant !== undefined ? (t: string | undefined) => (t ?? deps.tenantId) === query.tenant : scope.sees;
+    res.json(await kpiReport(deps.cases, deps.config, { from, to, now, tenants: scope.grant, sees, ...(query.tenant !== undefined ? { tenant: query.tenant } : {}) }, deps.quarantine));
   });
   return router;
 }

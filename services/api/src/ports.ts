@@ -55,6 +55,10 @@ export interface CaseGroupStore {
 
 /** Quarantined payloads (ingestion's record, read only) received in a window, for the KPIs. */
 export interface QuarantineCounter {
-  /** Payloads quarantined with a receipt in `[from, to)` (replayed ones included), reading at most `limit` entries, newest first. */
-  count(window: { from: Date; to: Date; limit: number }): Promise<{ payloads: number; replayed: number; truncated: boolean }>;
+  /**
+   * Payloads quarantined with a receipt in `[from, to)` (replayed ones included), reading at most `limit` entries,
+   * newest first; only those of the tenants `sees` accepts (an entry names its sender's tenant, or none: the
+   * deployment's), all when absent.
+   */
+  count(window: { from: Date; to: Date; limit: number; sees?: (tenant: string | undefined) => boolean }): Promise<{ payloads: number; replayed: number; truncated: boolean }>;
 }

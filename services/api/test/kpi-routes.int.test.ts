@@ -108,10 +108,9 @@ describe('GET /api/v1/kpis', () => {
     expect(none).toMatchObject({ cases: 0, timeToTriage: { meanSeconds: null }, escalationRate: { value: null } });
   });
 
-  it("a principal of some tenants gets their KPIs only: another tenant is 404, and the cross-tenant quarantine count is withheld", async () => {
+  it('a principal of some tenants gets their KPIs only: another tenant is 404', async () => {
     const mine = (await get(contosoOnly, '/api/v1/kpis')).body;
     expect(Object.keys(mine.tenants)).toEqual(['contoso']);
-    expect(mine.quarantine).toBeNull();
     const other = await get(contosoOnly, '/api/v1/kpis?tenant=fabrikam');
     expect(other.status).toBe(404);
     expect(other.body.tenants).toBeUndefined();
@@ -166,5 +165,16 @@ describe('quarantine count (ingestion\'s record, read only)', () => {
     expect(await counter.count({ ...window, limit: 100 })).toEqual({ payloads: 2, replayed: 1, truncated: false });
     expect(await counter.count({ ...window, limit: 2 })).toEqual({ payloads: 2, replayed: 1, truncated: true });
     expect(await counter.count({ ...window, limit: 1 })).toEqual({ payloads: 1, replayed: 0, truncated: true });
+  });
+
+  it("counts only the entries of the tenants asked for: an entry keeps its sender's tenant (none: the deployment's)", async () => {
+    const state = new MemoryStateStore();
+    await state.put('ingest-quarantine', 'd', { id: 'd', receivedAt: minutesAgo(5).toISOString(), status: 'quarantined', source: 'generic', reason: 'x' });
+    await state.put('ingest-quarantine', 'f', { id: 'f', receivedAt: minutesAgo(5).toISOString(), status: 'quarantined', source: 'generic', reason: 'x', tenantId: 'fabrikam' });
+    const counter = new StateQuarantineCounter(state);
+    const window = { from: minutesAgo(60), to: now, limit: 100 };
+    expect((await counter.count({ ...window, sees: (t) => (t ?? 'contoso') === 'contoso' })).payloads).toBe(1);
+    expect((await counter.count({ ...window, sees: (t) => t === 'fabrikam' })).payloads).toBe(1);
+    expect((await counter.count(window)).payloads).toBe(2);
   });
 });

@@ -7,6 +7,8 @@ const COLLECTION = 'ingest-quarantine';
 /** The fields of a quarantine entry the count reads. */
 interface QuarantineEntryHead {
   receivedAt: string;
+  /** The sender's tenant when not the deployment's. */
+  tenantId?: string;
   status: 'quarantined' | 'replayed';
 }
 
@@ -20,13 +22,13 @@ export class StateQuarantineCounter implements QuarantineCounter {
     this.state = state;
   }
 
-  async count(window: { from: Date; to: Date; limit: number }): Promise<{ payloads: number; replayed: number; truncated: boolean }> {
+  async count(window: { from: Date; to: Date; limit: number; sees?: (tenant: string | undefined) => boolean }): Promise<{ payloads: number; replayed: number; truncated: boolean }> {
     const rows = await this.state.query<QuarantineEntryHead>(COLLECTION, { orderBy: { field: 'receivedAt', direction: 'desc' }, limit: window.limit });
     const from = window.from.getTime();
     const to = window.to.getTime();
     const inWindow = rows.map((r) => r.value).filter((e) => {
       const at = Date.parse(e.receivedAt);
-      return at >= from && at < to;
+      return at >= from && at < to && (window.sees === undefined || window.sees(e.tenantId));
     });
     const oldest = rows.at(-1);
     return {

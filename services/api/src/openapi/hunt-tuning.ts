@@ -37,6 +37,7 @@ const TuningSchema = z
   })
   .meta({ id: 'TriageTuning' });
 
+/** A tenant of the caller's: another tenant answers 404, as an unknown one would (SOC_API_TENANTS). */
 const TenantParams = z.object({ tenant: z.string() });
 
 /** Paths of hunting (role hunter) and per-tenant triage tuning (role admin). */
@@ -70,14 +71,14 @@ export const huntTuningPaths: ZodOpenApiPathsObject = {
       tags: ['tuning'],
       summary: 'The tenant\'s current triage tuning (role admin)',
       requestParams: { path: TenantParams },
-      responses: { '200': json('The current version.', TuningSchema), ...problems(...BEARER_PROBLEMS) },
+      responses: { '200': json('The current version.', TuningSchema), ...problems(...BEARER_PROBLEMS, 404) },
     },
     put: {
       tags: ['tuning'],
       summary: 'Replace the entries on top of the version read (role admin)',
       requestParams: { path: TenantParams },
       requestBody: { content: { 'application/json': { schema: PutBody } } },
-      responses: { '200': json('The new version.', TuningSchema), ...problems(...BEARER_PROBLEMS, 409, 413, 415, 503) },
+      responses: { '200': json('The new version.', TuningSchema), ...problems(...BEARER_PROBLEMS, 404, 409, 413, 415, 503) },
     },
   },
   '/api/v1/tenants/{tenant}/triage-tuning/versions': {
@@ -95,7 +96,7 @@ export const huntTuningPaths: ZodOpenApiPathsObject = {
             ),
           }),
         ),
-        ...problems(...BEARER_PROBLEMS),
+        ...problems(...BEARER_PROBLEMS, 404),
       },
     },
   },
