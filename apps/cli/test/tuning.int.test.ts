@@ -18,7 +18,7 @@ describe('soc tuning get|set', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'soc-cli-tuning-'));
     system = await runServices([apiService], {
-      env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SOC_API_TOKENS: `root:${ADMIN},vera:${VIEWER}`, SOC_API_ROLES: 'root:admin,vera:viewer' },
+      env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SOC_API_TOKENS: `root:${ADMIN},vera:${VIEWER}`, SOC_API_ROLES: 'root:admin,vera:viewer', SOC_API_TENANTS: 'root:*,vera:*' },
       handleSignals: false,
     });
   });
