@@ -40,6 +40,8 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
   let criticalId: string;
   let accountId: string;
   let disable: Request;
+  let denyId: string;
+  let toDeny: Request;
   let hostileId: string;
   let request: Request;
   const pageErrors: string[] = [];
@@ -59,6 +61,11 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     criticalId = (await sender('/api/v1/alerts/generic', { body: critical })).body.alertId;
     hostileId = (await sender('/api/v1/alerts/generic', { body: hostile })).body.alertId;
     accountId = (await sender('/api/v1/alerts/generic', { body: account })).body.alertId;
+    denyId = (await sender('/api/v1/alerts/generic', { body: { ...critical, id: 'console-deny', entities: [{ type: 'ip', value: '185.220.101.45' }] } })).body.alertId;
+    toDeny = await eventually(async () => {
+      const c = (await viewer(`/api/v1/alerts/${denyId}`)).body;
+      return (c?.containment as Request[] | undefined)?.find((r) => r.runbook === 'block-ip' && r.bindingHash !== undefined);
+    }, 15_000, 'the second block-ip request');
     disable = await eventually(async () => {
       const c = (await viewer(`/api/v1/alerts/${accountId}`)).body;
       return (c?.containment as Request[] | undefined)?.find((r) => r.runbook === 'disable-user' && r.bindingHash !== undefined);
@@ -114,12 +121,14 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     await expect.poll(() => page.locator('#view').textContent()).toMatch(/No API token/);
     await useToken(ANALYST_TOKEN);
     const rows = page.locator('#queue tbody tr');
-    await expect.poll(() => rows.count()).toBe(3);
-    // The two critical alerts first (whichever scored higher leads), the low one last.
-    expect(new Set([await rows.nth(0).getAttribute('data-alert-id'), await rows.nth(1).getAttribute('data-alert-id')])).toEqual(new Set([criticalId, accountId]));
+    await expect.poll(() => rows.count()).toBe(4);
+    // The critical alerts first (the higher score, then the older, leads), the low one last.
+    const firstThree = await Promise.all([0, 1, 2].map((i) => rows.nth(i).getAttribute('data-alert-id')));
+    expect(new Set(firstThree)).toEqual(new Set([criticalId, accountId, denyId]));
+    expect(firstThree.indexOf(criticalId)).toBeLessThan(firstThree.indexOf(denyId)); // it scores at least as high and is older
     expect(await page.locator(`#queue tr[data-alert-id="${criticalId}"]`).textContent()).toMatch(/critical.*true-positive.*Network communication/);
-    expect(await rows.nth(2).getAttribute('data-alert-id')).toBe(hostileId);
-    expect(await rows.nth(2).locator('a').textContent()).toBe(HOSTILE_TITLE);
+    expect(await rows.nth(3).getAttribute('data-alert-id')).toBe(hostileId);
+    expect(await rows.nth(3).locator('a').textContent()).toBe(HOSTILE_TITLE);
     expect(await page.locator('#view img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     // The token lives in this tab's sessionStorage only: no cookie.
@@ -128,11 +137,11 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.nth(0).getAttribute('data-alert-id')).toBe(hostileId);
     await page.getByLabel('Severity').selectOption('critical');
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count()).toBe(3);
   });
 
   it('opens the case and records a disposition, which the API then shows', async () => {
-    await page.getByRole('link', { name: critical.title }).click();
+    await page.locator(`#queue tr[data-alert-id="${criticalId}"] a`).click();
     await page.getByRole('heading', { name: critical.title }).waitFor();
     expect(page.url()).toContain(`#/case/${criticalId}`);
     expect(await page.locator('#factors').textContent()).toMatch(/source-severity \+80: The source rated the alert critical/);
@@ -171,6 +180,18 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     }, 10_000, 'execution');
     expect(done.decidedBy).toBe(PRINCIPALS.approver);
     expect(done.result).toMatch(/^DRY RUN: would add a blocking Defender for Endpoint indicator for 185\.220\.101\.44/);
+  });
+
+  it('an approver denies a request with a comment; it is denied and never runs', async () => {
+    await page.goto(`${system.url}/#/case/${encodeURIComponent(denyId)}`);
+    const card = page.locator(`[data-request-id="${toDeny.requestId}"]`);
+    await card.getByLabel('Comment').fill('known scanner, allow-listed upstream');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await page.getByRole('status').filter({ hasText: 'Request denied.' }).waitFor();
+    expect(await card.locator('.request-status').textContent()).toBe('denied');
+    const r = (await viewer(`/api/v1/containment/${toDeny.requestId}`)).body as Request & { comment?: string };
+    expect(r).toMatchObject({ status: 'denied', decidedBy: PRINCIPALS.approver, comment: 'known scanner, allow-listed upstream' });
+    expect(r.result).toBeUndefined();
   });
 
   it('a runbook that cannot be fully undone needs the confirmation box ticked before Approve sends anything', async () => {
