@@ -24,3 +24,4 @@ export type { KpiRoutesDeps } from './kpi-routes.ts';
 export { buildOpenApiDocument } from './openapi/document.ts';
 export type { OpenApiDocument } from './openapi/document.ts';
 export { openApiRoutes } from './openapi/routes.ts';
+export { CONSOLE_DIR, consoleHeaders, consoleRoutes } from './console-routes.ts';

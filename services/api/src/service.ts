@@ -12,6 +12,7 @@ import { StateCaseStore } from './adapters/state-case-store.ts';
 import { StateQuarantineCounter } from './adapters/state-quarantine-counter.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
+import { consoleRoutes } from './console-routes.ts';
 import { containmentRoutes } from './containment-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
@@ -98,6 +99,8 @@ export const apiService: ServiceModule<ApiConfig> = {
     if (teamsWithoutRole.length > 0) platform.log.warn({ principals: teamsWithoutRole }, 'TEAMS_APPROVERS maps Teams users to principals without the approver role in SOC_API_ROLES: their clicks are refused');
     // Slack signs its callbacks and the Bot Connector sends a JWT: these routes authenticate them, before the /api bearer check.
     const publicRoutes = express.Router();
+    // The web console's static shell at / (no data in it: the page calls /api/v1 with the analyst's token).
+    publicRoutes.use(consoleRoutes());
     publicRoutes.use(teamsBotRoutes({
       ...decisions,
       appId: config.TEAMS_BOT_APP_ID,
