@@ -377,10 +377,19 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     if (frozen)
       return `containment is frozen (${frozen.runbook ?? 'every runbook'}, by ${frozen.by} at ${frozen.at}: ${frozen.reason})`;
     const since = new Date(deps.clock.now().getTime() - HOUR_MS).toISOString();
-    const onTarget = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, target: r.target, since, exceptRequestId: r.requestId });
+    const onTarget = await deps.requests.countExecutionsSince({
+      tenantId: r.tenantId,
+      target: r.target,
+      since,
+      exceptRequestId: r.requestId,
+    });
     if (onTarget >= deps.limits.perTargetPerHour)
       return `blast radius: ${onTarget} containment(s) already ran on ${r.target.type} ${r.target.value} in the last hour (limit ${deps.limits.perTargetPerHour})`;
-    const inTenant = await deps.requests.countExecutionsSince({ tenantId: r.tenantId, since, exceptRequestId: r.requestId });
+    const inTenant = await deps.requests.countExecutionsSince({
+      tenantId: r.tenantId,
+      since,
+      exceptRequestId: r.requestId,
+    });
     if (inTenant >= deps.limits.perTenantPerHour)
       return `blast radius: ${inTenant} containment(s) already ran in tenant ${r.tenantId} in the last hour (limit ${deps.limits.perTenantPerHour})`;
     return deps.recheck(r);
@@ -461,6 +470,27 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
   };
 
   /**
+   * Calls a runbook once for a request whose start is recorded, and says what to record: `succeeded`'s command, or
+   * `failed` with the error. A passing answer of the runbook's API (429, 5xx) records `defer` (the request goes back
+   * to approved, or the undo to undo-approved) and throws, so the bus delivers again after the wait and the idempotent
+   * runbook runs again.
+   */
+  const attempt = async (
+    requestId: string,
+    call: () => Promise<RequestCommand>,
+    defer: (reason: string) => RequestCommand,
+    failed: (error: string) => RequestCommand,
+  ): Promise<RequestCommand> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isPassing(error)) return failed(describeError(error));
+      await run(requestId, () => defer(clipText(describeError(error), 1024)), 'containment');
+      throw error;
+    }
+  };
+
+  /**
    * From `approved`: re-check, record the start, run once, record the result; a real execution is then verified. A
    * retryable answer of the runbook's API (429 with Retry-After, 5xx) defers the request back to approved and throws,
    * so the bus delivers the approval again after the wait and the idempotent runbook runs again.
@@ -478,28 +508,23 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     const started = await run(approved.requestId, () => ({ kind: 'start-execution', at: now() }), 'containment');
     // Another delivery started (or closed) it first: that one runs the runbook, not this one.
     if (!started.decision.ok || !started.request) return [];
-    let result: RequestCommand;
-    try {
-      const output = await deps.runbooks.execute(started.request);
-      result = {
-        kind: 'record-result',
-        at: now(),
-        outcome: 'succeeded',
-        result: output.summary,
-        dryRun: deps.runbooks.isDryRun(started.request.runbook),
-        effect: output.effect,
-      };
-    } catch (error) {
-      if (isPassing(error)) {
-        await run(
-          approved.requestId,
-          () => ({ kind: 'defer-execution', at: now(), reason: clipText(describeError(error), 1024) }),
-          'containment',
-        );
-        throw error;
-      }
-      result = { kind: 'record-result', at: now(), outcome: 'failed', error: describeError(error) };
-    }
+    const request = started.request;
+    const result = await attempt(
+      approved.requestId,
+      async () => {
+        const output = await deps.runbooks.execute(request);
+        return {
+          kind: 'record-result',
+          at: now(),
+          outcome: 'succeeded',
+          result: output.summary,
+          dryRun: deps.runbooks.isDryRun(request.runbook),
+          effect: output.effect,
+        };
+      },
+      (reason) => ({ kind: 'defer-execution', at: now(), reason }),
+      (error) => ({ kind: 'record-result', at: now(), outcome: 'failed', error }),
+    );
     const done = await run(approved.requestId, () => result, 'containment');
     if (!done.request) return [];
     const announced = announce(event, done.request);
@@ -525,25 +550,18 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
     }
     const started = await run(approved.requestId, () => ({ kind: 'start-undo', at: now() }), 'containment');
     if (!started.decision.ok || !started.request) return [];
-    let result: RequestCommand;
-    try {
-      result = {
+    const request = started.request;
+    const result = await attempt(
+      approved.requestId,
+      async () => ({
         kind: 'record-undo-result',
         at: now(),
         outcome: 'succeeded',
-        result: await deps.runbooks.undo(started.request),
-      };
-    } catch (error) {
-      if (isPassing(error)) {
-        await run(
-          approved.requestId,
-          () => ({ kind: 'defer-undo', at: now(), reason: clipText(describeError(error), 1024) }),
-          'containment',
-        );
-        throw error;
-      }
-      result = { kind: 'record-undo-result', at: now(), outcome: 'failed', error: describeError(error) };
-    }
+        result: await deps.runbooks.undo(request),
+      }),
+      (reason) => ({ kind: 'defer-undo', at: now(), reason }),
+      (error) => ({ kind: 'record-undo-result', at: now(), outcome: 'failed', error }),
+    );
     const done = await run(approved.requestId, () => result, 'containment');
     return done.request ? [undone(event, done.request)] : [];
   };
@@ -591,7 +609,8 @@ export function makeContainmentHandler(deps: ContainmentDeps): EventHandler {
       let request = outcome.request;
       if (!request) continue;
       // What the runbook would change, from its dry run against the real API, recorded for the approver.
-      if (request.status === 'pending-approval' && request.actionId === action.actionId && request.plan === undefined) request = (await planOf(request)) ?? request;
+      if (request.status === 'pending-approval' && request.actionId === action.actionId && request.plan === undefined)
+        request = (await planOf(request)) ?? request;
       // Requested now, or a redelivery of the decision that requested it: announce it (the same event id).
       if (request.status === 'pending-approval' && request.actionId === action.actionId)
         emit.push(requestedEvent(event, request));

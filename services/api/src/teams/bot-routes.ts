@@ -71,7 +71,7 @@ function outcomeCard(requestId: string, bindingHash: string, outcome: Extract<Co
       text(said),
       // The next approver of a runbook that cannot be undone confirms it too.
       ...(irreversible && outcome.decision === 'approval-recorded'
-        ? [{ type: 'Input.Toggle', id: confirmInputId(requestId), title: 'I understand this cannot be undone', value: 'false', isRequired: true, errorMessage: 'Confirm that this cannot be undone to approve it' }]
+        ? [{ type: 'Input.Toggle', id: confirmInputId(requestId), label: 'Confirm', title: 'I understand this cannot be undone', value: 'false', isRequired: true, errorMessage: 'Confirm that this cannot be undone to approve it' }]
         : []),
     ],
     actions:

@@ -93,7 +93,7 @@ export function adaptiveCardOf(title: string, card: ChatCard, approvals: Approva
     // A runbook that cannot be (fully) undone says so, and its Approve needs the toggle that confirms it.
     if (irreversible) {
       body.push(run(`Cannot be undone: ${a.cannotBeUndone ?? ''}`, { color: 'Attention' }));
-      body.push({ type: 'Input.Toggle', id: confirmInputId(a.requestId), title: 'I understand this cannot be undone', value: 'false', isRequired: true, errorMessage: 'Confirm that this cannot be undone to approve it' });
+      body.push({ type: 'Input.Toggle', id: confirmInputId(a.requestId), label: 'Confirm', title: 'I understand this cannot be undone', value: 'false', isRequired: true, errorMessage: 'Confirm that this cannot be undone to approve it' });
     }
     body.push({
       type: 'ActionSet',
