@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)(
     });
 
     it('shows the alert text escaped and defanged: only the case link is live, in the e-mail and both cards', async () => {
-      const caseUrl = `${SAMPLE_PUBLIC_URL}/api/v1/alerts/${first.samples.decision.data.alert.alertId}`;
+      const caseUrl = `${SAMPLE_PUBLIC_URL}/#/case/${first.samples.decision.data.alert.alertId}`;
       const mail = await simpleParser(first.samples.eml);
       const html = typeof mail.html === 'string' ? mail.html : '';
       expect(mail.subject).toContain('hxxps://login-micros0ft[.]example/approve');
@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium)(
         const card = await readFile(join(dirs[0]!, name), 'utf8');
         expect(card, name).toContain('login-micros0ft[.]example');
         expect(card, name).not.toMatch(
-          /https?:\/\/(?!soc\.contoso\.com\/api\/v1\/alerts\/|adaptivecards\.io\/schemas\/)/,
+          /https?:\/\/(?!soc\.contoso\.com\/#\/case\/|adaptivecards\.io\/schemas\/)/,
         );
         expect(card, name).toContain('Approve');
       }

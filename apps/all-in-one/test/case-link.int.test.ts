@@ -41,8 +41,15 @@ describe('the alert e-mail links to a case the running api serves', () => {
     expect(textLink).toBe(href);
     const link = new URL(href!);
     expect(`${link.origin}`).toBe(PUBLIC_URL);
-    // The public URL is the proxy's; the path is what the running api must serve.
-    const opened = await api(`${link.pathname}${link.search}`);
+    // The public URL is the proxy's; the path is the console the running process serves, the hash its case page,
+    // which reads the case from the API with the analyst's token.
+    expect(link.pathname).toBe('/');
+    const page = await fetch(new URL(link.pathname, system.url));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const caseId = /^#\/case\/([^/]+)$/.exec(link.hash)?.[1];
+    expect(caseId && decodeURIComponent(caseId)).toBe(alertId);
+    const opened = await api(`/api/v1/alerts/${caseId}`);
     expect(opened.status).toBe(200);
     expect(opened.body.alertId).toBe(alertId);
 

@@ -1,9 +1,9 @@
 /**
- * The link from an outbound message (today the alert e-mail) back to an alert in SOC Copilot. Today the API's case
- * view, `GET /api/v1/alerts/{alertId}`; when the console's case page exists, this one function changes.
+ * The link from an outbound message (the alert e-mail, the chat cards' "Open case") back to an alert in SOC Copilot:
+ * the web console's case page, `/#/case/{alertId}` (it reads `GET /api/v1/alerts/{alertId}` with the analyst's token).
  */
 export function caseLink(publicUrl: string, alertId: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/api/v1/alerts/${encodeURIComponent(alertId)}`;
+  return `${publicUrl.replace(/\/+$/, '')}/#/case/${encodeURIComponent(alertId)}`;
 }
 
 /**

@@ -69,8 +69,8 @@ describe('defangHtml', () => {
 
 describe('caseLink', () => {
   it('points at the API case view, whatever trails the public URL', () => {
-    expect(caseLink('https://soc.example.org/', 'alt-<x>')).toBe('https://soc.example.org/api/v1/alerts/alt-%3Cx%3E');
-    expect(caseLink('http://localhost:8080', 'alt-1')).toBe('http://localhost:8080/api/v1/alerts/alt-1');
+    expect(caseLink('https://soc.example.org/', 'alt-<x>')).toBe('https://soc.example.org/#/case/alt-%3Cx%3E');
+    expect(caseLink('http://localhost:8080', 'alt-1')).toBe('http://localhost:8080/#/case/alt-1');
   });
 });
 

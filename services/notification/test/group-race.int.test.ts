@@ -58,7 +58,7 @@ describe('two decisions of a new case group handled at once', () => {
       setTimeout(() => open(), 50);
       await Promise.all([pa, pb]);
 
-      const linkOf = (e: OutgoingEmail) => /\/api\/v1\/alerts\/([^\s"<>]+)/.exec(e.text)?.[1];
+      const linkOf = (e: OutgoingEmail) => /\/#\/case\/([^\s"<>]+)/.exec(e.text)?.[1];
       for (const [key, email] of mailer.byKey) {
         const owner = email === mailer.byKey.get(key) ? linkOf(email) : undefined;
         expect(owner, `e-mail ${key}`).toBeDefined();

@@ -132,7 +132,7 @@ describe('the alert e-mail, read by a MIME parser', () => {
     }
     expect(text).toContain('1. Check who else accessed hxxps://bad-site[.]example/payload');
     expect(text).toContain('2. --soc-b4a9f07a-cf5d-fe4f-3826-5f3907f8a059--');
-    const link = `https://soc.example.org/api/v1/alerts/${alert.alertId}`;
+    const link = `https://soc.example.org/#/case/${alert.alertId}`;
     expect(text).toContain(`Case: ${link}`);
     expect(html).toContain(`<a href="${link}">Open the case in SOC Copilot</a>`);
   });

@@ -57,8 +57,8 @@ describe('alert email rendering', () => {
 
   it('links back to the case and never includes the raw payload or description', () => {
     const { html, text } = renderAlertEmail(hostile, triage, { caseUrl });
-    expect(html).toContain('https://soc.example.org/api/v1/alerts/alt-%3Cx%3E');
-    expect(text).toContain('Case: https://soc.example.org/api/v1/alerts/alt-%3Cx%3E');
+    expect(html).toContain('https://soc.example.org/#/case/alt-%3Cx%3E');
+    expect(text).toContain('Case: https://soc.example.org/#/case/alt-%3Cx%3E');
     expect(html).not.toContain('onerror');
   });
 

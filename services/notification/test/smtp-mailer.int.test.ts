@@ -103,7 +103,7 @@ describe('SmtpMailer against a real SMTP server on loopback (STARTTLS, AUTH)', (
     const text = mail.text ?? '';
     expect(text).toContain('Check who else accessed hxxps://bad-site[.]example/payload');
     expect(html).toContain('hxxps://bad-site[.]example/payload');
-    const link = `https://soc.example.org/api/v1/alerts/${alert.alertId}`;
+    const link = `https://soc.example.org/#/case/${alert.alertId}`;
     expect(text).toContain(`Case: ${link}`);
     expect(html).toContain(`<a href="${link}">`);
     expect(message.raw.toString('latin1')).not.toContain('https://bad-site.example');
