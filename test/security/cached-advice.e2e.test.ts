@@ -53,7 +53,7 @@ describe('cached copilot advice is shown as the case group\'s', () => {
     // alert is sent once the first one's e-mail is out; the second's own e-mail is its escalation (a true positive).
     const mailOf = (alertId: string) =>
       eventually(
-        async () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, '')).find((m) => m.includes(`/api/v1/alerts/${alertId}`)),
+        async () => readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => readFileSync(join(outbox, f), 'utf8').replace(/=\r?\n/g, '')).find((m) => m.includes(`/#/case/${alertId}`)),
         10_000,
         `e-mail of ${alertId}`,
       );

@@ -77,7 +77,7 @@ describe('notification timers on the embedded default', () => {
       expect(digests.length).toBeLessThanOrEqual(2);
       const digest = digests[0]!;
       expect(to(digest)).toEqual(['soc@example.org']);
-      expect(digest.mail.text).toContain(`/api/v1/alerts/alt-dg-`);
+      expect(digest.mail.text).toContain(`/#/case/alt-dg-`);
       expect(digest.mail.text).not.toMatch(/https?:\/\/(?!localhost|127\.0\.0\.1)[a-z0-9-]+\.[a-z]/i);
 
       // Escalation: a critical case whose policy escalates to on-call after 1 minute, decided 2 minutes ago.
@@ -93,7 +93,7 @@ describe('notification timers on the embedded default', () => {
       // Acknowledged: the same plan, due in 4 s; the analyst's disposition arrives first.
       const acked = decision('ack', 1, 60_000 - 4_000, escalation);
       await bus.publish([acked]);
-      await eventually(async () => ((await mails()).some((m) => m.mail.text?.includes('/api/v1/alerts/alt-ack-1')) ? true : undefined), 10_000, 'the acknowledged case\'s first e-mail');
+      await eventually(async () => ((await mails()).some((m) => m.mail.text?.includes('/#/case/alt-ack-1')) ? true : undefined), 10_000, 'the acknowledged case\'s first e-mail');
       const { alert } = acked.data;
       await bus.publish([
         createEvent(
