@@ -122,6 +122,28 @@ export type ContainmentVerdictOutcome =
   | { ok: false; status: number; code: string; title: string; detail: string; retryAfterSeconds?: number };
 
 /**
+ * Why `principal` may not decide a request of an alert it sent (403, audited as `auditKind`), or why it cannot be
+ * told yet (503: no sender on record and no receipt in the case: fail closed). One check for an action's approval and
+ * its undo's: the request records the alert's sender; the case's receipts name the sender of every revision too.
+ */
+async function senderRefusal(
+  deps: ContainmentRoutesDeps,
+  request: ContainmentRequest,
+  principal: string,
+  auditKind: string,
+  via: ContainmentVerdictInput['via'],
+): Promise<Extract<ContainmentVerdictOutcome, { ok: false }> | undefined> {
+  const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
+  if (senders.size === 0) {
+    return { ok: false, status: 503, code: 'case-catching-up', title: 'Case not complete yet', detail: 'Who sent this alert is not on record yet; retry in a few seconds.', retryAfterSeconds: 5 };
+  }
+  const refused = [...senders].map((sender) => mayApprove(principal, sender)).find((v) => !v.ok);
+  if (refused === undefined || refused.ok) return undefined;
+  await deps.audit.append({ kind: auditKind, actor: principal, subject: request.requestId, tenantId: request.tenantId, data: { code: 'sender-cannot-approve', detail: refused.reason, via } });
+  return { ok: false, status: 403, code: 'sender-cannot-approve', title: 'A sender cannot decide its own alert', detail: refused.reason };
+}
+
+/**
  * Approves or denies a containment request: the one code path of every approval, whichever door it came through
  * (`POST /api/v1/containment/{id}/approve|deny`, the Slack interactions endpoint, the Teams bot endpoint). Binding hash quoted, a sender never
  * approves its own alert, then containment's own decider on its record (four-eyes, expired 410, decided 409, frozen);
@@ -140,17 +162,8 @@ export async function decideContainment(deps: ContainmentRoutesDeps, input: Cont
   }
   const request = await deps.requests.get(input.requestId);
   if (!request || !mayAccess(input.tenants, request.tenantId)) return unknownRequest;
-  // The request records the alert's sender; the case's receipts name the sender of every revision too. Fail
-  // closed: a request with no sender on record and no receipt in the case yet cannot be checked against the approver.
-  const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
-  if (senders.size === 0) {
-    return { ok: false, status: 503, code: 'case-catching-up', title: 'Case not complete yet', detail: 'Who sent this alert is not on record yet; retry in a few seconds.', retryAfterSeconds: 5 };
-  }
-  const refused = [...senders].map((sender) => mayApprove(approver, sender)).find((v) => !v.ok);
-  if (refused !== undefined && !refused.ok) {
-    await deps.audit.append({ kind: `containment.${verdict}-refused`, actor: approver, subject: request.requestId, tenantId: request.tenantId, data: { code: 'sender-cannot-approve', detail: refused.reason, via } });
-    return { ok: false, status: 403, code: 'sender-cannot-approve', title: 'A sender cannot decide its own alert', detail: refused.reason };
-  }
+  const notSender = await senderRefusal(deps, request, approver, `containment.${verdict}-refused`, via);
+  if (notSender) return notSender;
   const now = deps.clock.now();
   const at = now.toISOString();
   const decision =
@@ -217,12 +230,8 @@ export async function decideUndo(deps: ContainmentRoutesDeps, input: UndoInput):
   }
   const request = await deps.requests.get(input.requestId);
   if (!request || !mayAccess(input.tenants, request.tenantId)) return unknownRequest;
-  const senders = new Set([...(request.sender !== null ? [request.sender] : []), ...sendersOf(await deps.cases.events(request.alertId))]);
-  const refused = [...senders].map((sender) => mayApprove(principal, sender)).find((v) => !v.ok);
-  if (refused !== undefined && !refused.ok) {
-    await deps.audit.append({ kind: `containment.undo-${step}-refused`, actor: principal, subject: request.requestId, tenantId: request.tenantId, data: { code: 'sender-cannot-approve', detail: refused.reason, via: 'api' } });
-    return { ok: false, status: 403, code: 'sender-cannot-approve', title: 'A sender cannot decide its own alert', detail: refused.reason };
-  }
+  const notSender = await senderRefusal(deps, request, principal, `containment.undo-${step}-refused`, 'api');
+  if (notSender) return notSender;
   const now = deps.clock.now();
   const at = now.toISOString();
   const frozen = freezeOf(await deps.freeze.read(), request.runbook) !== undefined;
@@ -321,6 +330,7 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
       const bindingHash = step === 'approve' ? UndoApproveBody.parse(req.body ?? {}).bindingHash : undefined;
       const outcome = await decideUndo(deps, { step, requestId: req.params.requestId, principal: String(res.locals.principal), tenants: tenantScope(res, deps.tenantId).grant, text, bindingHash });
       if (!outcome.ok) {
+        if (outcome.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(outcome.retryAfterSeconds));
         problem(res, outcome.status, { type: problemType(outcome.code), title: outcome.title, detail: outcome.detail });
         return;
       }
