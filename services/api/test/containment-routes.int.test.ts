@@ -36,7 +36,7 @@ beforeAll(async () => {
   const inner = new MemoryBus();
   const bus: Bus = { ...inner, ensureTopology: (s) => inner.ensureTopology(s), publish: async (events) => void published.push(...events), subscribe: (o, h) => inner.subscribe(o, h), depth: () => inner.depth(), probe: () => inner.probe(), close: () => inner.close(), deadLetters: inner.deadLetters };
   const app = express();
-  const roles: Record<string, string[]> = { vera: ['viewer'], alice: ['approver'], bob: ['approver'], siem: ['approver'], root: ['admin'] };
+  const roles: Record<string, string[]> = { vera: ['viewer'], ana: ['analyst'], alice: ['approver'], bob: ['approver'], siem: ['approver'], root: ['admin'] };
   app.use((req, res, next) => {
     res.locals.principal = req.header('x-principal');
     res.locals.roles = roles[String(req.header('x-principal'))] ?? [];
@@ -146,5 +146,25 @@ describe('containment routes', () => {
     expect((await call('alice', 'POST', '/api/v1/containment/cr-frz/approve', { bindingHash: f.bindingHash })).body).toMatchObject({ status: 409, type: expect.stringContaining('frozen') });
     await call('root', 'PUT', '/api/v1/containment/freeze', { frozen: false, reason: 'fixed' });
     expect((await call('alice', 'POST', '/api/v1/containment/cr-frz/approve', { bindingHash: f.bindingHash })).status).toBe(202);
+  });
+
+  it('fails closed with 503 and Retry-After while the sender is not on record, for an approval and for every undo step', async () => {
+    published.splice(0);
+    // No sender on the request and no receipt in the case yet: whether the caller sent the alert cannot be told.
+    const f = await seed('cr-nosender', { sender: null, requestedAt: clock.now().toISOString(), expiresAt: new Date(clock.now().getTime() + 3_600_000).toISOString() });
+    const cases: [string, unknown][] = [
+      ['/api/v1/containment/cr-nosender/approve', { bindingHash: f.bindingHash }],
+      ['/api/v1/containment/cr-nosender/deny', { comment: 'no' }],
+      ['/api/v1/containment/cr-nosender/undo', { reason: 'false positive' }],
+      ['/api/v1/containment/cr-nosender/undo/approve', { bindingHash: f.bindingHash }],
+      ['/api/v1/containment/cr-nosender/undo/deny', { comment: 'no' }],
+    ];
+    for (const [path, body] of cases) {
+      const principal = path.endsWith('/undo') ? 'ana' : 'bob'; // an undo is asked by an analyst, decided by an approver
+      const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'x-principal': principal, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect({ path, status: res.status, retryAfter: res.headers.get('retry-after') }).toEqual({ path, status: 503, retryAfter: '5' });
+      expect(((await res.json()) as { type: string }).type).toContain('case-catching-up');
+    }
+    expect(published).toEqual([]);
   });
 });
