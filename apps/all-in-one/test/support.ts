@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from '@soc/api';
+import { buildIngestionOpenApiDocument } from '@soc/ingestion';
 import { responseChecker } from '@soc/api/testing';
 import { type RunningSystem, runServices } from '@soc/platform';
 import { ALL_SERVICES } from '../src/services.ts';
@@ -42,8 +43,12 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
   return Object.assign(system, { dataDir });
 }
 
-/** Checks responses against the analyst API's OpenAPI document (`GET /api/v1/openapi.json` serves the same). */
-const checkResponse = responseChecker(buildOpenApiDocument());
+/** Checks responses against the analyst API's OpenAPI document and ingestion's (the two the all-in-one serves). */
+const checkResponse = (() => {
+  const api = buildOpenApiDocument();
+  const ingestion = buildIngestionOpenApiDocument();
+  return responseChecker({ paths: { ...ingestion.paths, ...api.paths }, components: { schemas: { ...ingestion.components?.schemas, ...api.components?.schemas } } });
+})();
 
 /**
  * A fetch against the system with a bearer token. Without one it acts as the SIEM and its operator together:
@@ -65,9 +70,9 @@ export function client(baseUrl: string, token?: string) {
       ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
     });
     const text = await res.text();
-    // A response of a route the API's OpenAPI document describes must match it (test/security proves the coverage).
+    // A response of a route the OpenAPI documents describe must match it (test/security proves the coverage).
     const checked = checkResponse({ method, path, status: res.status, contentType: res.headers.get('content-type'), body: text });
-    if (checked.documented && checked.errors.length > 0) throw new Error(`The response does not match the OpenAPI document:\n${checked.errors.join('\n')}`);
+    if (checked.documented && checked.errors.length > 0) throw new Error(`The response does not match the OpenAPI documents:\n${checked.errors.join('\n')}`);
     // Black-box tests read response JSON field by field; the assertions are the type check.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };

@@ -1,5 +1,6 @@
 export { PROBLEM_CONTENT_TYPE, problem, problemDetails, problemType } from './problem.ts';
 export type { FieldError, ProblemDetails, ProblemInit } from './problem.ts';
+export { BEARER_PROBLEMS, PROBLEM_MEDIA_TYPE, Problem, json, problems } from './openapi-problems.ts';
 export {
   STATUS_BY_CODE,
   errorHandler,

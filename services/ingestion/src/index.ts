@@ -8,4 +8,6 @@ export { normalize } from './sources/normalize.ts';
 export type { AlertDraft, FieldError, SourceParser } from './sources/types.ts';
 export { finalizeEntities, isInternalIp } from './entities.ts';
 export { ingestionService } from './service.ts';
+export { buildIngestionOpenApiDocument, ingestionPaths } from './http/openapi.ts';
+export type { IngestionOpenApiDocument } from './http/openapi.ts';
 export { IngestionConfig } from './config.ts';

@@ -1,3 +1,4 @@
+import express from 'express';
 import { Counter } from 'prom-client';
 import { type Platform, type ServiceModule, resolveSenderToken } from '@soc/platform';
 import { AppError, ErrorCode } from '@soc/runtime';
@@ -8,6 +9,7 @@ import { IngestionConfig } from './config.ts';
 import { alertRoutes } from './http/alert-routes.ts';
 import { SenderAuthenticator } from './http/authenticator.ts';
 import { type ResolvedCredential, loadIngestAuth } from './http/credentials.ts';
+import { buildIngestionOpenApiDocument, ingestionOpenApiRoutes } from './http/openapi.ts';
 import { quarantineRoutes } from './http/quarantine-routes.ts';
 import { SenderRateLimiter } from './http/rate-limiter.ts';
 import { PipelineIngestor } from './ingestor.ts';
@@ -68,7 +70,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
     if (eventHubs.running) platform.log.info({ hub: config.EVENTHUB_NAME }, 'Consuming alerts from Event Hubs');
     return {
       publicRoutes,
-      routes: quarantineRoutes({ ingestor, quarantine, payloads, tenantId: platform.env.SOC_TENANT_ID }),
+      routes: express.Router().use(quarantineRoutes({ ingestor, quarantine, payloads, tenantId: platform.env.SOC_TENANT_ID }), ingestionOpenApiRoutes(buildIngestionOpenApiDocument())),
       readiness: { payloads: () => payloads.probe() },
       close: async () => {
         closePayloads();

@@ -5,7 +5,7 @@ import { mayAccess, problem, problemType, requireRole, tenantsOf } from '@soc/ht
 import type { PipelineIngestor } from '../ingestor.ts';
 import type { PayloadStore, QuarantineEntry, QuarantineStore } from '../ports.ts';
 
-const ListQuery = z.object({
+export const QuarantineListQuery = z.object({
   status: z.enum(['quarantined', 'replayed']).optional(),
   source: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -27,7 +27,7 @@ export function quarantineRoutes(deps: { ingestor: PipelineIngestor; quarantine:
   const admin = requireRole('admin');
   const visible = (res: express.Response) => (entry: QuarantineEntry): boolean => mayAccess(tenantsOf(res), entry.tenantId ?? deps.tenantId);
   router.get('/api/v1/quarantine', admin, async (req, res) => {
-    const query = ListQuery.safeParse(req.query);
+    const query = QuarantineListQuery.safeParse(req.query);
     if (!query.success) {
       problem(res, 400, { type: problemType('invalid-query'), title: 'Invalid query', errors: query.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
       return;
