@@ -103,7 +103,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     // The web console's static shell at / (no data in it: the page calls /api/v1 with the analyst's token).
     publicRoutes.use(consoleRoutes());
     // The console's session: a local API token exchanged for a cookie (/auth/session), accepted by the /api chain too.
-    publicRoutes.use(signInRoutes(platform));
+    publicRoutes.use(signInRoutes(platform, config));
     publicRoutes.use(teamsBotRoutes({
       ...decisions,
       appId: config.TEAMS_BOT_APP_ID,

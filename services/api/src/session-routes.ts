@@ -10,6 +10,8 @@ export interface SessionRoutesOptions {
   readonly cookie: SessionCookie;
   /** Origins besides the request's own host that may sign in and out (the public URL's). */
   readonly allowedOrigins: readonly string[];
+  /** Whether `GET /auth/login` (OpenID Connect) is configured: the 401 of `GET /auth/session` says so, for the console. */
+  readonly oidc?: boolean;
 }
 
 const SignIn = z.object({ token: z.string().min(1).max(4096) }).strict();
@@ -73,7 +75,9 @@ export function sessionRoutes(options: SessionRoutesOptions): Router {
   router.get('/auth/session', noStore, async (req, res) => {
     const session = await currentSession(req, options);
     const described = session === undefined ? undefined : describe(session.record, options.directory);
-    if (described === undefined) return unauthorized(res, 'Not signed in.');
+    if (described === undefined) {
+      return problem(res, 401, { type: problemType('unauthorized'), title: 'Unauthorized', detail: 'Not signed in.', extensions: { signIn: { token: true, oidc: options.oidc ?? false } } });
+    }
     res.locals.principal = described.principal;
     res.json(described);
   });
