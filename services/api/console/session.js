@@ -54,5 +54,6 @@ export async function signIn(token) {
 /** Ends the session on the server and forgets it here. */
 export async function signOut() {
   if (current !== null) await call('DELETE', undefined, current.csrfToken);
-  current = null;
+  // Asks again: the answer also says how one may sign in (Microsoft or not).
+  await refreshSession();
 }
