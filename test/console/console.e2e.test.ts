@@ -143,8 +143,8 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     expect(await page.locator('#token-state').textContent()).toBe(`Signed in as ${PRINCIPALS.analyst} (viewer, analyst)`);
     const cookies = await page.context().cookies();
     expect(cookies).toEqual([expect.objectContaining({ name: 'soc_session', httpOnly: true, sameSite: 'Strict', path: '/' })]);
-    expect(await page.evaluate(() => document.cookie)).toBe('');
-    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
+    const stored = await page.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })');
     expect(stored).not.toContain(ANALYST_TOKEN);
     await page.getByLabel('Severity').selectOption('low');
     await expect.poll(() => rows.count()).toBe(1);
