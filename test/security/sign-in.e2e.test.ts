@@ -1,8 +1,10 @@
 import express from 'express';
+import { ALL_SERVICES } from '@soc/all-in-one';
+import { runServices } from '@soc/platform';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpServer, listen } from '@soc/http';
-import { ANALYST_TOKEN, PRINCIPALS, VIEWER_TOKEN, checkApiResponse, startSystem } from './support.ts';
+import { ADMIN_TOKEN, ANALYST_TOKEN, PRINCIPALS, VIEWER_TOKEN, checkApiResponse, startSystem } from './support.ts';
 
 const TID = '0f0e0d0c-0000-4000-8000-000000000001';
 const AUDIENCE = 'api://soc-copilot-test';
@@ -177,5 +179,34 @@ describe('console session (local token exchanged for a cookie)', () => {
     expect(cross.headers.get('set-cookie')).toBeNull();
     expect((await send('/auth/session')).status).toBe(401);
     expect((await send('/api/v1/cases', { headers: { cookie: 'soc_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).status).toBe(401);
+  });
+});
+
+describe('a token session follows configuration live', () => {
+  it('a principal removed from SOC_API_TOKENS loses its open sessions at the next start; one whose roles change gets the new ones', async () => {
+    const first = await startSystem();
+    const signInAt = async (url: string, token: string) => {
+      const res = await fetch(`${url}/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    };
+    const vera = await signInAt(first.url, VIEWER_TOKEN);
+    const root = await signInAt(first.url, ADMIN_TOKEN);
+    await first.close();
+    // The same installation (data directory, so the same sessions), configured without vera and with root a viewer.
+    const second = await runServices(ALL_SERVICES, {
+      env: { SOC_DATA_DIR: first.dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SOC_API_TOKENS: `${PRINCIPALS.admin}:${ADMIN_TOKEN}`, SOC_API_ROLES: `${PRINCIPALS.admin}:viewer` },
+      handleSignals: false,
+    });
+    try {
+      expect((await fetch(`${second.url}/api/v1/cases`, { headers: { cookie: vera } })).status).toBe(401);
+      expect((await fetch(`${second.url}/auth/session`, { headers: { cookie: vera } })).status).toBe(401);
+      const me = (await (await fetch(`${second.url}/auth/session`, { headers: { cookie: root } })).json()) as { principal: string; roles: string[]; csrfToken: string };
+      expect(me).toMatchObject({ principal: PRINCIPALS.admin, roles: ['viewer'] });
+      const freeze = await fetch(`${second.url}/api/v1/containment/freeze`, { method: 'PUT', headers: { cookie: root, 'x-csrf-token': me.csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ frozen: true, reason: 'test' }) });
+      expect(freeze.status).toBe(403);
+      expect(await freeze.json()).toMatchObject({ type: 'urn:soc:problem:missing-role', role: 'admin' });
+    } finally {
+      await second.close();
+    }
   });
 });
