@@ -115,8 +115,11 @@ describe('console sign-in with OpenID Connect', () => {
     expect(me.res.status).toBe(200);
     expect(JSON.parse(me.text)).toMatchObject({ principal: 'alice@contoso.com', roles: ['viewer', 'approver'], tenants: ['contoso'], signedInWith: 'oidc' });
     expect((await b.request(`${system.url}/api/v1/cases`)).res.status).toBe(200);
-    // The ID token and code stay out of the session answer.
+    // The ID token and code stay out of the session answer and the audit trail, which records the sign-in.
     expect(me.text).not.toMatch(/eyJ/);
+    const opened = (await system.platform.audit.list({ stream: 'session', limit: 100 })).filter((r) => r.kind === 'session.opened');
+    expect(opened.map((r) => [r.actor, r.data.via])).toContainEqual(['alice@contoso.com', 'oidc']);
+    expect(JSON.stringify(opened)).not.toMatch(/eyJ|code=/);
   });
 
   it('rejects a replayed callback', async () => {

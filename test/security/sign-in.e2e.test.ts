@@ -165,6 +165,13 @@ describe('console session (local token exchanged for a cookie)', () => {
     const api = await send('/api/v1/cases', { headers: { cookie } });
     expect(api.status).toBe(401);
     expect(api.body.detail).toContain('console session is not valid');
+    // Both ends are on the audit trail, by principal and a session reference; never the cookie's value or the token.
+    const records = await system.platform.audit.list({ stream: 'session', limit: 100 });
+    const id = cookie.split('=')[1]!;
+    const mine = records.filter((r) => r.subject === records.find((x) => x.kind === 'session.closed')?.subject);
+    expect(mine.map((r) => [r.kind, r.actor, r.data.via])).toEqual([['session.closed', PRINCIPALS.viewer, 'token'], ['session.opened', PRINCIPALS.viewer, 'token']]);
+    expect(JSON.stringify(records)).not.toContain(id);
+    expect(JSON.stringify(records)).not.toContain(VIEWER_TOKEN);
   });
 
   it('refuses a wrong token, a malformed body, an oversized body and a cross-origin sign-in, setting no cookie', async () => {

@@ -28,5 +28,6 @@ export {
   sessionCookieOf,
   sessionLookup,
   sessionPrincipal,
+  sessionRefOf,
 } from './sign-in.ts';
 export type { ApiPrincipalSourcesInput, EntraApiSettings, EntraDirectory, PrincipalDirectory, SessionCookie, SessionRecord } from './sign-in.ts';

@@ -89,6 +89,9 @@ export interface SessionRecord {
 export const SESSIONS_COLLECTION = 'console-sessions';
 
 const hashOf = (sessionId: string): string => createHash('sha256').update(sessionId, 'utf8').digest('hex');
+
+/** A reference to a session for audit records and logs: a prefix of its store key, never usable as a cookie. */
+export const sessionRefOf = (sessionId: string): string => hashOf(sessionId).slice(0, 16);
 const randomToken = (): string => randomBytes(32).toString('base64url');
 
 /**

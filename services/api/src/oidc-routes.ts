@@ -6,7 +6,8 @@ import type { Logger } from '@soc/observability';
 import type { SessionCookie, StateSessionStore } from '@soc/platform';
 import type { Clock } from '@soc/runtime';
 import type { StateStore } from '@soc/state';
-import { currentSession, setSessionCookie } from './session-routes.ts';
+import type { AuditTrail } from '@soc/audit';
+import { auditSignIn, currentSession, setSessionCookie } from './session-routes.ts';
 
 /** The console's OpenID Connect client, as configured. */
 export interface OidcSettings {
@@ -28,6 +29,7 @@ export interface OidcRoutesOptions {
   readonly state: StateStore;
   readonly clock: Clock;
   readonly log: Logger;
+  readonly audit: AuditTrail;
 }
 
 /** Sign-ins under way: the PKCE verifier and nonce of each, keyed by the SHA-256 of its `state`, for 10 minutes. */
@@ -144,7 +146,8 @@ export function oidcRoutes(options: OidcRoutesOptions): Router {
     if (options.reservedNames.has(principal)) return failed(res, log, 'principal name reserved for an API token');
     const previous = await currentSession(req, options);
     if (previous !== undefined) await options.sessions.delete(previous.id);
-    const { sessionId } = await options.sessions.create({ principal, kind: 'oidc', roles: rolesFromClaim(claims.roles, options.roleMap), maxAgeSeconds: options.cookie.maxAgeSeconds });
+    const { sessionId, record } = await options.sessions.create({ principal, kind: 'oidc', roles: rolesFromClaim(claims.roles, options.roleMap), maxAgeSeconds: options.cookie.maxAgeSeconds });
+    await auditSignIn(options, sessionId, record);
     res.locals.principal = principal;
     setSessionCookie(res, options.cookie, sessionId);
     res.redirect(303, '/');

@@ -1,7 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { CSRF_HEADER, cookieOf, isSameOrigin, jsonBody, problem, problemType, safeEqual, tokenMatcher, type BearerToken } from '@soc/http';
-import { type PrincipalDirectory, type SessionCookie, type SessionRecord, type StateSessionStore, sessionPrincipal } from '@soc/platform';
+import type { AuditTrail } from '@soc/audit';
+import { type PrincipalDirectory, type SessionCookie, type SessionRecord, type StateSessionStore, sessionPrincipal, sessionRefOf } from '@soc/platform';
 
 /** Options of {@link sessionRoutes}. */
 export interface SessionRoutesOptions {
@@ -12,6 +13,21 @@ export interface SessionRoutesOptions {
   readonly allowedOrigins: readonly string[];
   /** Whether `GET /auth/login` (OpenID Connect) is configured: the 401 of `GET /auth/session` says so, for the console. */
   readonly oidc?: boolean;
+  /** Where sign-ins and sign-outs are recorded (`session.opened`, `session.closed`: principal, how, a session reference). */
+  readonly audit: AuditTrail;
+}
+
+/**
+ * Records a sign-in on the audit trail before the cookie is set; when the record cannot be written the session is
+ * ended again and the sign-in fails (the error handler answers 500): no session the trail does not show.
+ */
+export async function auditSignIn(options: Pick<SessionRoutesOptions, 'audit' | 'sessions'>, sessionId: string, record: SessionRecord): Promise<void> {
+  try {
+    await options.audit.append({ kind: 'session.opened', actor: record.principal, subject: `session:${sessionRefOf(sessionId)}`, data: { via: record.kind, expiresAt: record.expiresAt } });
+  } catch (error) {
+    await options.sessions.delete(sessionId);
+    throw error;
+  }
 }
 
 const SignIn = z.object({ token: z.string().min(1).max(4096) }).strict();
@@ -68,6 +84,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Router {
     const previous = await currentSession(req, options);
     if (previous !== undefined) await options.sessions.delete(previous.id);
     const { sessionId, record } = await options.sessions.create({ principal, kind: 'token', maxAgeSeconds: options.cookie.maxAgeSeconds });
+    await auditSignIn(options, sessionId, record);
     res.locals.principal = principal;
     setSessionCookie(res, options.cookie, sessionId);
     res.status(201).json(describe(record, options.directory));
@@ -90,6 +107,7 @@ export function sessionRoutes(options: SessionRoutesOptions): Router {
         return problem(res, 403, { type: problemType('csrf'), title: 'Forbidden', detail: 'Signing out needs the session\'s X-CSRF-Token.' });
       }
       await options.sessions.delete(session.id);
+      await options.audit.append({ kind: 'session.closed', actor: session.record.principal, subject: `session:${sessionRefOf(session.id)}`, data: { via: session.record.kind } });
     }
     clearSessionCookie(res, options.cookie);
     res.status(204).end();

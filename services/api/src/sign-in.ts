@@ -34,9 +34,9 @@ export function signInRoutes(platform: Platform, config: ApiConfig): Router {
   const cookie = sessionCookieOf(platform.env);
   const allowedOrigins = [new URL(platform.env.SOC_PUBLIC_URL).origin];
   const oidc = oidcSettingsOf(config, platform.env.SOC_PUBLIC_URL);
-  router.use(sessionRoutes({ sessions, directory, cookie, allowedOrigins, oidc: oidc !== undefined }));
+  router.use(sessionRoutes({ sessions, directory, cookie, allowedOrigins, oidc: oidc !== undefined, audit: platform.audit }));
   if (oidc !== undefined) {
-    router.use(oidcRoutes({ settings: oidc, sessions, cookie, roleMap: entra.roleMap, reservedNames: new Set(platform.apiTokens.map((t) => t.name)), state: platform.state, clock: platform.clock, log: platform.log }));
+    router.use(oidcRoutes({ settings: oidc, sessions, cookie, roleMap: entra.roleMap, reservedNames: new Set(platform.apiTokens.map((t) => t.name)), state: platform.state, clock: platform.clock, log: platform.log, audit: platform.audit }));
   }
   return router;
 }
