@@ -72,6 +72,6 @@ describe('sessionSource in apiAuth', () => {
   it('without any credential: 401 asking for a token or a session', async () => {
     const res = await call('GET', {});
     expect(res.status).toBe(401);
-    expect((await res.json()).detail).toMatch(/Bearer token or a console session/);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/Bearer token or a console session/);
   });
 });
