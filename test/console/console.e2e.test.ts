@@ -81,7 +81,9 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     // A CSP violation or a script error shows up here: the page must run clean under its policy.
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 403/.test(m.text())) pageErrors.push(`${m.text()} ${m.location().url}`);
+      // 403: a refused action the page shows; 401 of /auth/session: nobody signed in yet (how the page asks).
+      const expected = /status of 403/.test(m.text()) || (/status of 401/.test(m.text()) && m.location().url.endsWith('/auth/session'));
+      if (m.type() === 'error' && !expected) pageErrors.push(`${m.text()} ${m.location().url}`);
     });
   });
   afterAll(async () => {
@@ -89,10 +91,16 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     await system?.close();
   });
 
+  /** Signs in with a token (signing out whoever is signed in first): the console exchanges it for a session cookie. */
   const useToken = async (token: string) => {
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    if (await signOut.isVisible()) {
+      await signOut.click();
+      await expect.poll(() => page.locator('#token-state').textContent()).toBe('Not signed in.');
+    }
     await page.getByLabel('API token').fill(token);
     await page.getByRole('button', { name: 'Use token' }).click();
-    await expect.poll(() => page.locator('#token-state').textContent()).toMatch(/Token set/);
+    await expect.poll(() => page.locator('#token-state').textContent()).toMatch(/^Signed in as /);
   };
 
   it('serves the shell and its assets without a token, under a strict CSP; the API still asks for one', async () => {
@@ -118,7 +126,7 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
 
   it('an analyst pastes a token, sees the queue most severe first, alert text as text, and filters by severity', async () => {
     await page.goto(`${system.url}/`);
-    await expect.poll(() => page.locator('#view').textContent()).toMatch(/No API token/);
+    await expect.poll(() => page.locator('#view').textContent()).toMatch(/Not signed in/);
     await useToken(ANALYST_TOKEN);
     const rows = page.locator('#queue tbody tr');
     await expect.poll(() => rows.count()).toBe(4);
@@ -131,8 +139,13 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
     expect(await rows.nth(3).locator('a').textContent()).toBe(HOSTILE_TITLE);
     expect(await page.locator('#view img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
-    // The token lives in this tab's sessionStorage only: no cookie.
-    expect(await page.context().cookies()).toEqual([]);
+    // The token was exchanged for a session cookie the page's script cannot read, and is kept nowhere in the page.
+    expect(await page.locator('#token-state').textContent()).toBe(`Signed in as ${PRINCIPALS.analyst} (viewer, analyst)`);
+    const cookies = await page.context().cookies();
+    expect(cookies).toEqual([expect.objectContaining({ name: 'soc_session', httpOnly: true, sameSite: 'Strict', path: '/' })]);
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
+    const stored = await page.evaluate<string>('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })');
+    expect(stored).not.toContain(ANALYST_TOKEN);
     await page.getByLabel('Severity').selectOption('low');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.nth(0).getAttribute('data-alert-id')).toBe(hostileId);

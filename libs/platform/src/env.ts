@@ -75,6 +75,25 @@ export const PlatformEnv = z.object({
    * not named sees SOC_TENANT_ID only, so a single-tenant deployment needs nothing here.
    */
   SOC_API_TENANTS: z.string().optional(),
+  /**
+   * Bearer JWTs from Microsoft Entra ID for the API: the directory (tenant) id whose tokens are accepted (`tid`) and
+   * the API app's client id or App ID URI (`aud`). Both or neither; without them only API tokens and sessions count.
+   */
+  SOC_API_ENTRA_TENANT_ID: unsetIfEmpty(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an Entra tenant id (a GUID)')),
+  SOC_API_ENTRA_AUDIENCE: unsetIfEmpty(z.string().min(1).max(512)),
+  /** Overrides of the issuer (default https://login.microsoftonline.com/<tenant>/v2.0) and JWKS (…/discovery/v2.0/keys): sovereign clouds, v1 tokens, tests. */
+  SOC_API_ENTRA_ISSUER: unsetIfEmpty(z.string().min(1).max(512)),
+  SOC_API_ENTRA_JWKS_URL: unsetIfEmpty(z.url({ protocol: /^https?$/ })),
+  /** Entra app role value → our role, `SOC.Viewer:viewer,SOC.Approver:approver`; default: app roles named like ours. */
+  SOC_API_ENTRA_ROLE_MAP: unsetIfEmpty(z.string()),
+  /** The tenants of Entra principals (by name, as SOC_API_TENANTS): `alice@contoso.com:contoso|fabrikam,lead@mssp.com:*`. */
+  SOC_API_ENTRA_TENANTS: unsetIfEmpty(z.string()),
+  /** The tenants of an Entra principal SOC_API_ENTRA_TENANTS does not name (`contoso|fabrikam` or `*`); unset: none (fail closed). */
+  SOC_API_ENTRA_DEFAULT_TENANTS: unsetIfEmpty(z.string()),
+  /** Lifetime of a console session, hours (a shift or a little more). */
+  SOC_SESSION_HOURS: z.coerce.number().min(0.25).max(24).default(12),
+  /** Mark the session cookie Secure even when SOC_PUBLIC_URL is http (TLS terminated in front of a proxy that rewrites it). */
+  SOC_COOKIE_SECURE: bool.default(false),
   /** The single sender's token (principal `sender`, every source) when INGEST_AUTH_FILE names no senders. */
   SOC_SENDER_TOKEN: z.string().min(16, 'must be at least 16 characters (use: openssl rand -hex 32)').optional(),
   /** Token for `/metrics`; absent: the API tokens are accepted. `open` disables auth for scrapers on a private network. */
@@ -104,6 +123,9 @@ export const CheckedPlatformEnv = PlatformEnv.superRefine((env, ctx) => {
   }
   if (env.SOC_STATE === 'cosmos' && !env.COSMOS_ENDPOINT) {
     ctx.addIssue({ code: 'custom', path: ['COSMOS_ENDPOINT'], message: 'SOC_STATE=cosmos needs COSMOS_ENDPOINT' });
+  }
+  if ((env.SOC_API_ENTRA_TENANT_ID === undefined) !== (env.SOC_API_ENTRA_AUDIENCE === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['SOC_API_ENTRA_AUDIENCE'], message: 'set both SOC_API_ENTRA_TENANT_ID and SOC_API_ENTRA_AUDIENCE (or neither)' });
   }
   // Outside the embedded default there is no local file to keep a generated token in: tokens must be configured.
   if ((env.SOC_BUS === 'servicebus' || env.SOC_STATE === 'cosmos') && !env.SOC_API_TOKEN && !env.SOC_API_TOKENS) {

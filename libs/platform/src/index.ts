@@ -10,6 +10,8 @@ export {
   describePrincipals,
   generatedSenderTokenPath,
   generatedTokenPath,
+  parseTenantGrant,
+  parseTenantGrants,
   resolveApiRoles,
   resolveApiTenants,
   resolveApiTokens,
@@ -17,3 +19,15 @@ export {
 } from './tokens.ts';
 export type { NamedToken, PrincipalDescription } from './tokens.ts';
 export { withMountedSecrets } from './secrets-dir.ts';
+export {
+  SESSIONS_COLLECTION,
+  StateSessionStore,
+  apiPrincipalSources,
+  entraApiSettingsOf,
+  resolveEntraDirectory,
+  sessionCookieOf,
+  sessionLookup,
+  sessionPrincipal,
+  sessionRefOf,
+} from './sign-in.ts';
+export type { ApiPrincipalSourcesInput, EntraApiSettings, EntraDirectory, PrincipalDirectory, SessionCookie, SessionRecord } from './sign-in.ts';

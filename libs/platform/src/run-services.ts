@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import {
   type HttpServer,
   type ReadinessProbe,
-  bearerAuth,
+  apiAuth,
   checkReadiness,
   errorHandler,
   healthRoutes,
@@ -17,6 +17,7 @@ import { type Closer, loadConfig, onShutdown } from '@soc/runtime';
 import { CheckedPlatformEnv, type PlatformEnv } from './env.ts';
 import { type OpenPlatformOptions, type Platform, openPlatform } from './open-platform.ts';
 import { withMountedSecrets } from './secrets-dir.ts';
+import { apiPrincipalSources } from './sign-in.ts';
 
 /** What a started service hands back to its host. */
 export interface StartedService {
@@ -137,8 +138,9 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
     }),
   );
   for (const s of started) if (s.publicRoutes) app.use(s.publicRoutes);
-  // Authenticated once here; each route then declares the role it needs (requireRole).
-  app.use('/api', bearerAuth({ tokens: platform.apiTokens, roles: platform.apiRoles, tenants: platform.apiTenants }));
+  // Authenticated once here (API tokens, Entra ID JWTs, the console's session cookie); each route then declares the
+  // role it needs (requireRole).
+  app.use('/api', apiAuth({ sources: apiPrincipalSources({ env: platformEnv, state: platform.state, clock: platform.clock, apiTokens: platform.apiTokens, apiRoles: platform.apiRoles, apiTenants: platform.apiTenants }) }));
   for (const s of started) if (s.routes) app.use(s.routes);
   app.use(notFound());
   app.use(errorHandler({ logger: platform.log }));

@@ -116,8 +116,37 @@ export function resolveApiRoles(env: PlatformEnv, tokens: readonly NamedToken[])
   return roles;
 }
 
-function invalidTenants(message: string): AppError {
-  return new AppError(ErrorCode.CONFIGURATION_INVALID, `SOC_API_TENANTS: ${message}`, { retryable: false });
+function invalidTenants(message: string, label = 'SOC_API_TENANTS'): AppError {
+  return new AppError(ErrorCode.CONFIGURATION_INVALID, `${label}: ${message}`, { retryable: false });
+}
+
+/** Parses one grant, `tenant|tenant` or `*`; undefined with the offending ids in `bad` when one is not a tenant id. */
+export function parseTenantGrant(value: string): { grant?: TenantGrant; bad: string[] } {
+  if (value.trim() === '*') return { grant: '*', bad: [] };
+  const tenants = value.split('|').map((t) => t.trim());
+  const bad = tenants.filter((t) => !isTenantId(t));
+  return bad.length > 0 ? { bad } : { grant: [...new Set(tenants)].sort(), bad };
+}
+
+/**
+ * Parses `name:tenant|tenant,name2:*` (the syntax of `SOC_API_TENANTS`, named `label` in errors). A malformed entry or
+ * tenant id and a name given twice stop the start-up; so does a name not in `known`, when given.
+ */
+export function parseTenantGrants(text: string | undefined, label: string, known?: ReadonlySet<string>): Map<string, TenantGrant> {
+  const grants = new Map<string, TenantGrant>();
+  for (const [index, entry] of (text ?? '').split(',').entries()) {
+    if (entry.trim() === '') continue;
+    const i = entry.indexOf(':');
+    const name = entry.slice(0, i).trim();
+    const value = entry.slice(i + 1).trim();
+    if (i <= 0 || value === '') throw invalidTenants(`entry ${index + 1} is not name:tenant|tenant or name:*`, label);
+    if (grants.has(name)) throw invalidTenants(`principal "${name}" is named twice (give all its tenants in one entry: ${name}:contoso|fabrikam)`, label);
+    if (known !== undefined && !known.has(name)) throw invalidTenants(`principal "${name}" has no API token (SOC_API_TOKENS or SOC_API_TOKEN)`, label);
+    const { grant, bad } = parseTenantGrant(value);
+    if (grant === undefined) throw invalidTenants(`principal "${name}": ${bad.map((t) => `"${t.slice(0, 64)}"`).join(', ')} is not a tenant id (1-64 letters, digits, . _ or -)`, label);
+    grants.set(name, grant);
+  }
+  return grants;
 }
 
 /**
@@ -128,24 +157,7 @@ function invalidTenants(message: string): AppError {
  */
 export function resolveApiTenants(env: PlatformEnv, tokens: readonly NamedToken[]): Map<string, TenantGrant> {
   const names = new Set(tokens.map((t) => t.name));
-  const grants = new Map<string, TenantGrant>();
-  for (const [index, entry] of (env.SOC_API_TENANTS ?? '').split(',').entries()) {
-    if (entry.trim() === '') continue;
-    const i = entry.indexOf(':');
-    const name = entry.slice(0, i).trim();
-    const value = entry.slice(i + 1).trim();
-    if (i <= 0 || value === '') throw invalidTenants(`entry ${index + 1} is not name:tenant|tenant or name:*`);
-    if (grants.has(name)) throw invalidTenants(`principal "${name}" is named twice (give all its tenants in one entry: ${name}:contoso|fabrikam)`);
-    if (!names.has(name)) throw invalidTenants(`principal "${name}" has no API token (SOC_API_TOKENS or SOC_API_TOKEN)`);
-    if (value === '*') {
-      grants.set(name, '*');
-      continue;
-    }
-    const tenants = value.split('|').map((t) => t.trim());
-    const bad = tenants.filter((t) => !isTenantId(t));
-    if (bad.length > 0) throw invalidTenants(`principal "${name}": ${bad.map((t) => `"${t.slice(0, 64)}"`).join(', ')} is not a tenant id (1-64 letters, digits, . _ or -)`);
-    grants.set(name, [...new Set(tenants)].sort());
-  }
+  const grants = parseTenantGrants(env.SOC_API_TENANTS, 'SOC_API_TENANTS', names);
   for (const name of names) if (!grants.has(name)) grants.set(name, [env.SOC_TENANT_ID]);
   return grants;
 }

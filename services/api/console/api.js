@@ -1,13 +1,9 @@
-// The console's one door to the API: bearer token from sessionStorage (this tab only, gone when it closes), JSON in
-// and out, problem details (RFC 9457) turned into an ApiError. No cookies are sent.
+// The console's one door to the API: the session cookie (HttpOnly, SameSite=Strict, sent by the browser, never read
+// here) with the session's CSRF token on unsafe methods, JSON in and out, problem details (RFC 9457) turned into an
+// ApiError.
+import { currentSession, sessionEnded } from './session.js';
 
-const KEY = 'soc.console.token';
-
-export const token = {
-  get: () => sessionStorage.getItem(KEY),
-  set: (value) => sessionStorage.setItem(KEY, value),
-  clear: () => sessionStorage.removeItem(KEY),
-};
+const SAFE = new Set(['GET', 'HEAD']);
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -17,15 +13,16 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls `/api/v1…` with the analyst's token; resolves to the parsed JSON or throws an ApiError. */
+/** Calls `/api/v1…` as the signed-in analyst; resolves to the parsed JSON or throws an ApiError. */
 export async function api(path, { method, body } = {}) {
-  const bearer = token.get();
-  if (!bearer) throw new ApiError(401, { title: 'No API token', detail: 'Paste your API token in the form at the top of the page.' });
+  const session = currentSession();
+  if (!session) throw new ApiError(401, { title: 'Not signed in', detail: 'Sign in at the top of the page: paste your API token, or sign in with Microsoft.' });
+  const verb = method ?? (body === undefined ? 'GET' : 'POST');
   const res = await fetch(path, {
-    method: method ?? (body === undefined ? 'GET' : 'POST'),
-    headers: { authorization: `Bearer ${bearer}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    method: verb,
+    headers: { accept: 'application/json', ...(SAFE.has(verb) ? {} : { 'x-csrf-token': session.csrfToken }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    credentials: 'omit',
+    credentials: 'same-origin',
     cache: 'no-store',
   });
   const text = await res.text();
@@ -35,6 +32,7 @@ export async function api(path, { method, body } = {}) {
   } catch {
     data = undefined;
   }
+  if (res.status === 401) sessionEnded();
   if (!res.ok) throw new ApiError(res.status, data && typeof data === 'object' ? data : { title: `HTTP ${res.status}` });
   return data;
 }

@@ -1,5 +1,5 @@
-// The console's entry: the token form and a hash router (#/ the queue, #/case/<alertId> a case).
-import { token } from './api.js';
+// The console's entry: the sign-in bar and a hash router (#/ the queue, #/case/<alertId> a case).
+import { currentSession, refreshSession, signIn, signInOptions, signOut } from './session.js';
 import { renderCase } from './case.js';
 import { renderQueue } from './queue.js';
 
@@ -7,9 +7,15 @@ const view = /** @type {HTMLElement} */ (document.getElementById('view'));
 const form = /** @type {HTMLFormElement} */ (document.getElementById('token-form'));
 const input = /** @type {HTMLInputElement} */ (document.getElementById('token'));
 const state = /** @type {HTMLElement} */ (document.getElementById('token-state'));
+const signOutButton = /** @type {HTMLButtonElement} */ (document.getElementById('sign-out'));
+const oidcLink = /** @type {HTMLElement} */ (document.getElementById('oidc-login'));
 
-function showTokenState() {
-  state.textContent = token.get() ? 'Token set for this tab.' : 'No token: paste yours.';
+function showSession() {
+  const session = currentSession();
+  form.hidden = session !== null;
+  signOutButton.hidden = session === null;
+  oidcLink.hidden = session !== null || !signInOptions().oidc;
+  state.textContent = session ? `Signed in as ${session.principal} (${session.roles.join(', ') || 'no role'})` : 'Not signed in.';
 }
 
 function route() {
@@ -19,23 +25,27 @@ function route() {
   return renderQueue(view);
 }
 
-form.addEventListener('submit', (event) => {
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const value = input.value.trim();
   if (!value) return;
-  token.set(value);
   input.value = '';
-  showTokenState();
+  const result = await signIn(value);
+  showSession();
+  if (result.error) state.textContent = `Sign-in failed: ${result.error}`;
   void route();
 });
-document.getElementById('forget-token')?.addEventListener('click', () => {
-  token.clear();
-  showTokenState();
+signOutButton.addEventListener('click', async () => {
+  await signOut();
+  showSession();
   void route();
 });
+window.addEventListener('soc:session-ended', () => showSession());
 window.addEventListener('hashchange', () => {
   void route();
   view.focus();
 });
-showTokenState();
-void route();
+void refreshSession().then(() => {
+  showSession();
+  void route();
+});

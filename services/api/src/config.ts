@@ -100,12 +100,22 @@ export const ApiConfig = z.object({
   TEAMS_OPENID_METADATA_URL: z.url({ protocol: /^https?$/ }).default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
   /** Entra user object id (`from.aadObjectId`) → approver principal: `<guid>:alice,<guid>:bob`. The principal must hold the approver role in SOC_API_ROLES. */
   TEAMS_APPROVERS: approverMap('Teams', 'Entra user object id (GUID)', (id) => (GUID.test(id) ? id.toLowerCase() : undefined)),
+  /** Console sign-in with OpenID Connect (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0); unset: local API tokens only. */
+  SOC_CONSOLE_OIDC_ISSUER: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** The console's app registration (client id). */
+  SOC_CONSOLE_OIDC_CLIENT_ID: optionalText,
+  /** A file holding the client secret (confidential client); unset: a public client (PKCE only). */
+  SOC_CONSOLE_OIDC_CLIENT_SECRET_FILE: optionalText,
+  /** The redirect URI registered for the console; default `<SOC_PUBLIC_URL>/auth/callback`. */
+  SOC_CONSOLE_OIDC_REDIRECT_URI: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
 })
   .extend(LogAnalyticsConfig.shape)
   .superRefine((c, ctx) => {
     if (c.SLACK_SIGNING_SECRET !== undefined && c.SLACK_SIGNING_SECRET_FILE !== undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET_FILE'], message: 'set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE, not both' });
     const slack = c.SLACK_SIGNING_SECRET !== undefined || c.SLACK_SIGNING_SECRET_FILE !== undefined;
     if (c.TEAMS_BOT_APP_ID !== undefined && c.TEAMS_TENANT_ID === undefined) ctx.addIssue({ code: 'custom', path: ['TEAMS_TENANT_ID'], message: 'the Teams bot needs TEAMS_TENANT_ID: the one tenant whose users may decide' });
+    if (c.SOC_CONSOLE_OIDC_ISSUER !== undefined && c.SOC_CONSOLE_OIDC_CLIENT_ID === undefined) ctx.addIssue({ code: 'custom', path: ['SOC_CONSOLE_OIDC_CLIENT_ID'], message: 'console sign-in with OpenID Connect needs SOC_CONSOLE_OIDC_CLIENT_ID' });
+    if (c.SOC_CONSOLE_OIDC_ISSUER !== undefined && new URL(c.SOC_CONSOLE_OIDC_ISSUER).protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(c.SOC_CONSOLE_OIDC_ISSUER).hostname)) ctx.addIssue({ code: 'custom', path: ['SOC_CONSOLE_OIDC_ISSUER'], message: 'an OpenID provider must be https (plain http only on localhost, for tests)' });
     if (slack && c.SLACK_TEAM_ID === undefined) ctx.addIssue({ code: 'custom', path: ['SLACK_TEAM_ID'], message: 'Slack interactions need SLACK_TEAM_ID: the one workspace whose users may decide' });
   });
 export type ApiConfig = z.infer<typeof ApiConfig>;

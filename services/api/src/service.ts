@@ -22,6 +22,7 @@ import { makeCaseProjector } from './projector.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { apiRoutes } from './routes.ts';
+import { signInRoutes } from './sign-in.ts';
 import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
 import { BotFrameworkKeys } from './teams/bot-auth.ts';
@@ -101,6 +102,8 @@ export const apiService: ServiceModule<ApiConfig> = {
     const publicRoutes = express.Router();
     // The web console's static shell at / (no data in it: the page calls /api/v1 with the analyst's token).
     publicRoutes.use(consoleRoutes());
+    // The console's session: a local API token exchanged for a cookie (/auth/session), accepted by the /api chain too.
+    publicRoutes.use(signInRoutes(platform, config));
     publicRoutes.use(teamsBotRoutes({
       ...decisions,
       appId: config.TEAMS_BOT_APP_ID,

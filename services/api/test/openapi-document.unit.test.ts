@@ -41,7 +41,8 @@ describe('the OpenAPI document', () => {
         '/api/v1/openapi.json',
       ].sort(),
     );
-    expect(document.security).toEqual([{ bearer: [] }]);
+    expect(document.security).toEqual([{ bearer: [] }, { consoleSession: [] }]);
+    expect(document.components?.securitySchemes?.consoleSession).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'soc_session' });
     expect(document.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 

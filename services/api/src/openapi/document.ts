@@ -35,10 +35,11 @@ export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
         'Cases, dispositions, containment decisions, hunting and triage tuning. Every route needs an API token whose principal holds the route\'s role (SOC_API_ROLES); errors are RFC 9457 problem details.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { consoleSession: [] }],
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'An API token of SOC_API_TOKENS (Authorization: Bearer …).' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'An API token of SOC_API_TOKENS, or an Entra ID access token for the API when SOC_API_ENTRA_TENANT_ID is set (Authorization: Bearer …).' },
+        consoleSession: { type: 'apiKey', in: 'cookie', name: 'soc_session', description: 'The web console\'s session cookie (__Host-soc_session over https), from POST /auth/session or Entra ID sign-in; unsafe methods also need its X-CSRF-Token header.' },
         slackSignature: { type: 'apiKey', in: 'header', name: 'X-Slack-Signature', description: 'Slack\'s request signature (v0 HMAC-SHA256 with X-Slack-Request-Timestamp).' },
         botFrameworkJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The Bot Connector\'s RS256 JWT.' },
       },
