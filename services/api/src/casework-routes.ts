@@ -33,7 +33,7 @@ export interface CaseworkRoutesDeps {
 const Principal = z.string().trim().min(1).max(256);
 export const AssigneeBody = z
   .object({
-    assignee: Principal.nullable().meta({ description: 'The principal to assign the case to (the caller, or a principal with the analyst role that sees the case\'s tenant); null unassigns.' }),
+    assignee: Principal.nullable().meta({ description: 'The principal to assign the case to (the caller, or a principal with the analyst role that sees the case\'s tenant); `me`: the caller; null unassigns.' }),
     expected: Principal.nullable().optional().meta({ description: 'The assignee the caller believes the case has now (null: nobody): the change is made only if it still has. Needed to take over or release a case held by someone else.' }),
   })
   .strict();
@@ -123,12 +123,14 @@ export function caseworkRoutes(deps: CaseworkRoutesDeps): Router {
   router.put('/api/v1/alerts/:alertId/assignee', analyst, body, async (req: express.Request<{ alertId: string }>, res: express.Response) => {
     const input = AssigneeBody.parse(req.body ?? {});
     const by = String(res.locals.principal);
+    // `me` is the caller (the console's "Take" knows the token, not the principal's name), as in the queue's filter.
+    const assignee = input.assignee === 'me' ? by : input.assignee;
     // Anyone with the route's role may take a case; another principal must be one that could work it.
-    if (input.assignee !== null && input.assignee !== by) {
+    if (assignee !== null && assignee !== by) {
       const loaded = await loadCase(res, req.params.alertId);
       if (!loaded) return;
-      const grant = deps.principals.tenantsOf(input.assignee);
-      if (!deps.principals.rolesOf(input.assignee).includes('analyst') || grant === undefined || !mayAccess(grant, loaded.view.alert.tenantId)) {
+      const grant = deps.principals.tenantsOf(assignee);
+      if (!deps.principals.rolesOf(assignee).includes('analyst') || grant === undefined || !mayAccess(grant, loaded.view.alert.tenantId)) {
         problem(res, 422, {
           type: problemType('unknown-assignee'),
           title: 'Unknown assignee',
@@ -137,7 +139,7 @@ export function caseworkRoutes(deps: CaseworkRoutesDeps): Router {
         return;
       }
     }
-    await change(req, res, { kind: 'assign', assignee: input.assignee, ...(input.expected !== undefined ? { expected: input.expected } : {}), by });
+    await change(req, res, { kind: 'assign', assignee, ...(input.expected !== undefined ? { expected: input.expected } : {}), by });
   });
 
   router.put('/api/v1/alerts/:alertId/status', analyst, body, async (req: express.Request<{ alertId: string }>, res: express.Response) => {
