@@ -63,11 +63,14 @@ export function applyLeadCasework(group: CaseGroup | undefined, change: LeadCase
   if (!group || group.firstAlertId !== change.alertId) return undefined;
   const next = { ...group };
   let changed = false;
-  if (change.assignee !== undefined && (group.assigneeAt === undefined || group.assigneeAt <= change.at) && (group.assignee ?? null) !== change.assignee) {
+  // The time is recorded even when the value is the one shown (an unassignment of a never-assigned group reads the
+  // same), so an older change delivered after it is still recognised as older.
+  const newer = (shownAt: string | undefined) => shownAt === undefined || shownAt <= change.at;
+  if (change.assignee !== undefined && newer(group.assigneeAt) && (group.assignee !== change.assignee || group.assigneeAt !== change.at)) {
     Object.assign(next, { assignee: change.assignee, assigneeAt: change.at });
     changed = true;
   }
-  if (change.status !== undefined && (group.statusAt === undefined || group.statusAt <= change.at) && (group.status ?? 'new') !== change.status) {
+  if (change.status !== undefined && newer(group.statusAt) && (group.status !== change.status || group.statusAt !== change.at)) {
     Object.assign(next, { status: change.status, statusAt: change.at });
     changed = true;
   }
