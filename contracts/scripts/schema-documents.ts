@@ -51,6 +51,9 @@ export const EVENT_PRODUCERS = {
   'soc.containment.undo-requested.v1': 'api',
   'soc.containment.undo-decided.v1': 'api',
   'soc.containment.undone.v1': 'containment',
+  'soc.case.assigned.v1': 'api',
+  'soc.case.status-changed.v1': 'api',
+  'soc.case.note-added.v1': 'api',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

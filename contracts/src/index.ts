@@ -40,6 +40,9 @@ export { ContainmentUndoDecidedV1 } from './events/containment-undo-decided.v1.t
 export { ContainmentUndoneV1 } from './events/containment-undone.v1.ts';
 export { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
 export { AlertDispositionedV1, Disposition } from './events/alert-dispositioned.v1.ts';
+export { CaseAssignedV1 } from './events/case-assigned.v1.ts';
+export { CaseNoteAddedV1, MAX_NOTE_LENGTH } from './events/case-note-added.v1.ts';
+export { CaseStatus, CaseStatusChangedV1 } from './events/case-status-changed.v1.ts';
 export { MAX_REPORT_HTML_CHARS, ReportGeneratedV1 } from './events/report-generated.v1.ts';
 export { EVENT_DEFINITIONS, eventDefinition, currentTypeOf, isKnownEventType, isSuperseded, isValidatedEvent, olderVersionsOf, parseEvent, validateEvent } from './registry.ts';
 export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEvent, SocEventType } from './registry.ts';

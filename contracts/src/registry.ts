@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import { CloudEventEnvelope, type EventDefinition, type EventOf } from './envelope.ts';
 import { AlertDispositionedV1 } from './events/alert-dispositioned.v1.ts';
+import { CaseAssignedV1 } from './events/case-assigned.v1.ts';
+import { CaseNoteAddedV1 } from './events/case-note-added.v1.ts';
+import { CaseStatusChangedV1 } from './events/case-status-changed.v1.ts';
 import { AlertEnrichedV1 } from './events/alert-enriched.v1.ts';
 import { AlertReceivedV1 } from './events/alert-received.v1.ts';
 import { AlertTriagedV1 } from './events/alert-triaged.v1.ts';
@@ -60,6 +63,10 @@ export const EVENT_DEFINITIONS = [
   ContainmentUndoRequestedV1,
   ContainmentUndoDecidedV1,
   ContainmentUndoneV1,
+  // Issue 15: casework on a case (assignment, status, notes), from the analyst API.
+  CaseAssignedV1,
+  CaseStatusChangedV1,
+  CaseNoteAddedV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */

@@ -31,7 +31,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   410: 'Expired.',
   413: 'The body is too large.',
   415: 'Unsupported content type.',
-  422: 'Needs a confirmation.',
+  422: 'Needs a confirmation, or names what cannot be (an unknown assignee).',
   429: 'Too many requests; retry later.',
   500: 'Server fault (its `instance` is in the logs).',
   501: 'Not implemented.',

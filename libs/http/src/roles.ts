@@ -12,7 +12,7 @@ export type Role = (typeof ROLES)[number];
 /** What each role is for, in the words a 403 and the docs use. */
 export const ROLE_PURPOSE: Readonly<Record<Role, string>> = {
   viewer: 'read cases, alerts, case groups, stalled alerts and case hunts',
-  analyst: 'post dispositions and notes',
+  analyst: 'post dispositions and notes, assign cases and set their status',
   approver: 'approve or deny containment',
   hunter: 'run hunt queries and read their audit trail',
   admin: 'read and replay the quarantine and dead letters, freeze containment, tune triage per tenant',

@@ -1,6 +1,8 @@
 // The case page: GET /api/v1/alerts/{id} shown section by section (all text through text nodes), with the analyst's
-// disposition form and the approver's containment decisions (approve / deny with the binding hash shown, undo).
+// disposition form, casework (casework.js: assignment, status, notes) and the approver's containment decisions
+// (approve / deny with the binding hash shown, undo).
 import { api } from './api.js';
+import { caseworkSection } from './casework.js';
 import { el, notice, problemBox, replace } from './dom.js';
 
 const DISPOSITIONS = [
@@ -36,6 +38,7 @@ export async function renderCase(view, alertId) {
     el('p', {}, el('a', { href: '#/', text: '← Queue' })),
     messages,
     alertSection(c),
+    caseworkSection(c, act),
     triageSection(c.triage),
     decisionSection(c.decision),
     containmentSection(c.containment ?? [], act),

@@ -1,4 +1,4 @@
-import { type Alert, type SocEvent, type VerdictClass, caseGroupKey, deriveKey } from '@soc/contracts';
+import { type Alert, type CaseStatus, type SocEvent, type VerdictClass, caseGroupKey, deriveKey } from '@soc/contracts';
 
 /** How many member alert ids a group keeps (newest first); the count covers them all. */
 export const MAX_GROUP_MEMBERS = 100;
@@ -29,6 +29,52 @@ export interface CaseGroup extends GroupSeed {
   verdict: VerdictClass | null;
   /** The newest {@link MAX_GROUP_MEMBERS} alert ids, newest first. */
   memberIds: string[];
+  /**
+   * The casework of the group's lead alert (`firstAlertId`), which is the group's: who works it and where it stands.
+   * Absent on groups written before casework existed (read as unassigned and `new`); `assigneeAt`/`statusAt` are the
+   * times of the changes shown, so a change delivered late never replaces a newer one.
+   */
+  assignee?: string | null;
+  assigneeAt?: string;
+  status?: CaseStatus;
+  statusAt?: string;
+}
+
+/** A casework change of one alert, as the group of which it is the lead alert records it. */
+export interface LeadCasework {
+  alertId: string;
+  at: string;
+  assignee?: string | null;
+  status?: CaseStatus;
+}
+
+/** The casework facts of an event: an assignment or a status change of an alert; undefined for other events. */
+export function leadCaseworkOf(event: SocEvent): LeadCasework | undefined {
+  if (event.type === 'soc.case.assigned.v1') return { alertId: event.data.alertId, at: event.data.at, assignee: event.data.assignee };
+  if (event.type === 'soc.case.status-changed.v1') return { alertId: event.data.alertId, at: event.data.at, status: event.data.status };
+  return undefined;
+}
+
+/**
+ * Records the lead alert's casework on its group. Pure, for `updateWithRetry`: undefined when nothing changes (not
+ * the lead alert, an older change delivered late, or the same value).
+ */
+export function applyLeadCasework(group: CaseGroup | undefined, change: LeadCasework): CaseGroup | undefined {
+  if (!group || group.firstAlertId !== change.alertId) return undefined;
+  const next = { ...group };
+  let changed = false;
+  // The time is recorded even when the value is the one shown (an unassignment of a never-assigned group reads the
+  // same), so an older change delivered after it is still recognised as older.
+  const newer = (shownAt: string | undefined) => shownAt === undefined || shownAt <= change.at;
+  if (change.assignee !== undefined && newer(group.assigneeAt) && (group.assignee !== change.assignee || group.assigneeAt !== change.at)) {
+    Object.assign(next, { assignee: change.assignee, assigneeAt: change.at });
+    changed = true;
+  }
+  if (change.status !== undefined && newer(group.statusAt) && (group.status !== change.status || group.statusAt !== change.at)) {
+    Object.assign(next, { status: change.status, statusAt: change.at });
+    changed = true;
+  }
+  return changed ? next : undefined;
 }
 
 /** The open group of a key: the one a new alert of the key joins while it is within the window. */

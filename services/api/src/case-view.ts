@@ -1,4 +1,4 @@
-import { type Action, type Alert, type AlertRevision, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
+import { type Action, type Alert, type AlertRevision, type CaseStatus, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
 import type { RequestStatus } from '@soc/containment-requests';
 
 /** One event of a case, as the case view stores it. */
@@ -95,7 +95,21 @@ export interface CaseView {
   failures: { subscription: string; failedEventType: string; reason: string; description: string; time: string }[];
   /** The analyst's latest disposition; a changed one supersedes the earlier. */
   disposition: { disposition: Disposition; note?: string; analyst: string; at: string } | null;
+  /** Who works the case now (the latest `soc.case.assigned.v1`); null: nobody. */
+  assignee: string | null;
+  /** Where the work stands (the latest `soc.case.status-changed.v1`); `new` until someone moves it. */
+  status: CaseStatus;
+  /** The analysts' notes, oldest first (newest last). Free text: shown as text, never markup. */
+  notes: CaseNote[];
   timeline: TimelineEntry[];
+}
+
+/** An analyst's note on a case. */
+export interface CaseNote {
+  noteId: string;
+  text: string;
+  author: string;
+  at: string;
 }
 
 /** An event's type and data, discriminated, without the envelope. */
@@ -130,6 +144,9 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.processing.failed.v1':
       return event.data.alertId;
     case 'soc.alert.dispositioned.v1':
+    case 'soc.case.assigned.v1':
+    case 'soc.case.status-changed.v1':
+    case 'soc.case.note-added.v1':
       return event.data.alertId;
     case 'soc.report.generated.v1':
     case 'soc.containment.freeze-changed.v2':
@@ -307,6 +324,9 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
     containment: [],
     failures: [],
     disposition: null,
+    assignee: null,
+    status: 'new',
+    notes: [],
     timeline: events.map((e) => ({ type: e.type, time: e.time, id: e.eventId, source: e.source, correlationid: e.correlationid, causationid: e.causationid })),
   };
   // Side effects name their decision as cause: that decision's revision is theirs.
@@ -383,6 +403,16 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
       case 'soc.alert.dispositioned.v1':
         // Events are in time order, so the last one stands.
         view.disposition = { disposition: ev.data.disposition, ...(ev.data.note !== undefined ? { note: ev.data.note } : {}), analyst: ev.data.analyst, at: ev.data.at };
+        break;
+      // Casework: events are in time order, so the last assignment and status stand; notes are listed oldest first.
+      case 'soc.case.assigned.v1':
+        view.assignee = ev.data.assignee;
+        break;
+      case 'soc.case.status-changed.v1':
+        view.status = ev.data.status;
+        break;
+      case 'soc.case.note-added.v1':
+        if (!view.notes.some((n) => n.noteId === ev.data.noteId)) view.notes.push({ noteId: ev.data.noteId, text: ev.data.text, author: ev.data.author, at: ev.data.at });
         break;
       case 'soc.report.generated.v1':
       case 'soc.containment.freeze-changed.v2':

@@ -1,6 +1,7 @@
 import type { AlertRevision } from '@soc/contracts';
 import type { TenantGrant } from '@soc/http';
-import type { CaseGroup, GroupObservation } from './case-group.ts';
+import type { CaseStatus } from '@soc/contracts';
+import type { CaseGroup, GroupObservation, LeadCasework } from './case-group.ts';
 import type { CaseEventDoc } from './case-view.ts';
 
 /** The one-line view of a case, for lists. */
@@ -51,6 +52,24 @@ export interface CaseGroupStore {
   groupOf(alertId: string): Promise<CaseGroup | undefined>;
   /** Groups by latest activity, newest first; only the groups of `tenants` (`*`: all). */
   list(query: { limit: number; severity?: string; tenants: TenantGrant }): Promise<CaseGroup[]>;
+  /** Records an alert's assignment or status on its group when the alert is the group's lead (first) alert; else nothing. */
+  recordLeadCasework(change: LeadCasework): Promise<void>;
+}
+
+/** The casework of one alert as the API's write side holds it: what the decider decides on, with its version. */
+export interface CaseworkRecord {
+  assignee: string | null;
+  status: CaseStatus;
+}
+
+/**
+ * The write side of casework: one record per alert, changed only by compare-and-set, so two analysts changing a case
+ * at once cannot both win (the second write fails and its command is decided again against the first's result).
+ */
+export interface CaseworkStore {
+  read(alertId: string): Promise<{ record: CaseworkRecord; etag: string } | undefined>;
+  /** Writes the record if its version is still `etag` (undefined: only if there is none); false when another write came first. */
+  write(alertId: string, record: CaseworkRecord, etag: string | undefined): Promise<string | false>;
 }
 
 /** Quarantined payloads (ingestion's record, read only) received in a window, for the KPIs. */

@@ -1,7 +1,7 @@
 import { type Alert, type SocEvent, compareRevisions } from '@soc/contracts';
 import type { EventHandler } from '@soc/bus';
 import { NOTHING } from '@soc/bus';
-import { observationOf } from './case-group.ts';
+import { leadCaseworkOf, observationOf } from './case-group.ts';
 import { alertIdOf, toCaseEvent } from './case-view.ts';
 import type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
 
@@ -64,8 +64,8 @@ export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boo
 }
 
 /**
- * The case view's bus handler: records every event under its alert, and files alert arrivals and decisions under
- * the alert's case group.
+ * The case view's bus handler: records every event under its alert, files alert arrivals and decisions under the
+ * alert's case group, and puts a lead alert's assignment and status on its group.
  */
 export function makeCaseProjector(store: CaseStore, groups: CaseGroupStore): EventHandler {
   return async (event) => {
@@ -78,6 +78,9 @@ export function makeCaseProjector(store: CaseStore, groups: CaseGroupStore): Eve
     // Last, so a contended group write (retryable) redelivers an event whose other writes are already no-ops.
     const observation = observationOf(event);
     if (observation) await groups.observe(observation);
+    // A lead alert's assignment and status are its group's, for the queue's filters.
+    const casework = leadCaseworkOf(event);
+    if (casework) await groups.recordLeadCasework(casework);
     return NOTHING;
   };
 }

@@ -7,6 +7,7 @@ import { AlertDispositionedV1, Disposition, caseGroupKey, createEvent, eventShap
 import type { Bus } from '@soc/bus';
 import { jsonBody, problem, problemType, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
+import { QUEUE_SCAN_LIMIT, QueueQuery, queuePage } from './case-queue.ts';
 import { type CaseContainment, foldCase } from './case-view.ts';
 import { requestView } from './containment-routes.ts';
 import type { CaseGroupStore, CaseStore } from './ports.ts';
@@ -24,6 +25,8 @@ export interface ApiRoutesDeps {
   requests: RequestReader;
   /** The deployment's tenant (SOC_TENANT_ID): the tenant of a record that names none. */
   tenantId: string;
+  /** SLA minutes per severity (SOC_SLA_MINUTES): the queue's `slaDueAt`; absent, no group has one. */
+  slaMinutes?: Readonly<Partial<Record<string, number>>>;
 }
 
 export const ListQuery = z.object({
@@ -66,9 +69,17 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
     res.json({ ...view, containment: await containmentOf(view.containment, req.params.alertId), group: group ? { id: group.groupId, count: group.count } : null });
   });
 
+  // The analyst's queue: a bounded read of the caller's tenants' groups (newest activity first, severity filtered by
+  // the store), then filters, sort and the cursor's page in a pure function (case-queue.ts).
   router.get('/api/v1/cases', viewer, async (req, res) => {
-    const query = ListQuery.parse(req.query);
-    res.json({ items: await deps.groups.list({ ...query, tenants: tenantScope(res, deps.tenantId).grant }) });
+    const query = QueueQuery.parse(req.query);
+    const groups = await deps.groups.list({ limit: QUEUE_SCAN_LIMIT, ...(query.severity ? { severity: query.severity } : {}), tenants: tenantScope(res, deps.tenantId).grant });
+    const page = queuePage(groups, query, { now: deps.clock.now(), slaMinutes: deps.slaMinutes ?? {}, principal: String(res.locals.principal) });
+    if (!page.ok) {
+      problem(res, 400, { type: problemType('invalid-cursor'), title: 'Invalid cursor', detail: page.detail });
+      return;
+    }
+    res.json({ items: page.items, next: page.next, scope: { scanned: groups.length, truncated: groups.length >= QUEUE_SCAN_LIMIT } });
   });
 
   router.get('/api/v1/cases/:groupId', viewer, async (req, res) => {

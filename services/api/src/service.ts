@@ -9,9 +9,11 @@ import { type ServiceModule, describePrincipals } from '@soc/platform';
 import { StateTriageTuningStore } from '@soc/triage-tuning';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
+import { StateCaseworkStore } from './adapters/state-casework-store.ts';
 import { StateQuarantineCounter } from './adapters/state-quarantine-counter.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
+import { caseworkRoutes } from './casework-routes.ts';
 import { consoleRoutes } from './console-routes.ts';
 import { containmentRoutes } from './containment-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
@@ -70,7 +72,17 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS, tenantId: platform.env.SOC_TENANT_ID }));
     // Containment's record, read only: the API shows and checks request status there and keeps no copy.
     const requests = new StateRequestLog(platform.state);
-    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, requests, tenantId: platform.env.SOC_TENANT_ID }));
+    routes.use(apiRoutes({ cases, groups, bus: platform.bus, clock: platform.clock, audit: platform.audit, requests, tenantId: platform.env.SOC_TENANT_ID, slaMinutes: config.SOC_SLA_MINUTES }));
+    // Assignment, status and notes (casework); a case is assigned only to a configured analyst who sees its tenant.
+    routes.use(caseworkRoutes({
+      cases,
+      casework: new StateCaseworkStore(platform.state, retention),
+      bus: platform.bus,
+      clock: platform.clock,
+      audit: platform.audit,
+      principals: { rolesOf: (p) => platform.apiRoles.get(p) ?? [], tenantsOf: (p) => platform.apiTenants.get(p) },
+      tenantId: platform.env.SOC_TENANT_ID,
+    }));
     const decisions = {
       requests,
       freeze: new StateFreezeSwitch(platform.state),

@@ -52,8 +52,8 @@ beforeAll(async () => {
 afterAll(() => http.close());
 
 describe('GET /api/v1/cases', () => {
-  it('lists case groups, newest activity first, with their counts and worst triage', async () => {
-    const { status, body } = await get('/api/v1/cases');
+  it('lists case groups, newest activity first with sort=newest, with their counts and worst triage', async () => {
+    const { status, body } = await get('/api/v1/cases?sort=newest');
     expect(status).toBe(200);
     const items = body.items as CaseGroup[];
     expect(items.map((g) => [g.count, g.lastSeen])).toEqual([
@@ -64,18 +64,26 @@ describe('GET /api/v1/cases', () => {
   });
 
   it('honours limit and severity, and refuses a bad query with a problem', async () => {
-    expect(((await get('/api/v1/cases?limit=1')).body.items as CaseGroup[]).map((g) => g.count)).toEqual([1]);
+    expect(((await get('/api/v1/cases?limit=1&sort=newest')).body.items as CaseGroup[]).map((g) => g.count)).toEqual([1]);
     expect((await get('/api/v1/cases?severity=low')).body.items).toEqual([]);
     expect(((await get('/api/v1/cases?severity=high')).body.items as CaseGroup[])).toHaveLength(2);
     const bad = await get('/api/v1/cases?limit=0');
     expect(bad.status).toBe(400);
     expect(bad.type).toContain('application/problem+json');
   });
+
+  it('puts the most urgent first by default: same severity, the SLA due sooner (the group seen first) leads', async () => {
+    const items = (await get('/api/v1/cases')).body.items as CaseGroup[];
+    expect(items.map((g) => [g.count, g.firstSeen])).toEqual([
+      [3, at(0).toISOString()],
+      [1, at(5).toISOString()],
+    ]);
+  });
 });
 
 describe('GET /api/v1/cases/{groupId}', () => {
   it('returns the group with its members’ summaries, newest first', async () => {
-    const groupId = ((await get('/api/v1/cases')).body.items as CaseGroup[])[1]!.groupId;
+    const groupId = ((await get('/api/v1/cases?sort=newest')).body.items as CaseGroup[])[1]!.groupId;
     const { status, body } = await get(`/api/v1/cases/${groupId}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ groupId, count: 3, memberIds: [admin[2]!.alertId, admin[1]!.alertId, admin[0]!.alertId] });
@@ -96,7 +104,7 @@ describe('GET /api/v1/cases/{groupId}', () => {
 
 describe('GET /api/v1/alerts', () => {
   it('an alert names its group and the group’s count', async () => {
-    const groupId = ((await get('/api/v1/cases')).body.items as CaseGroup[])[1]!.groupId;
+    const groupId = ((await get('/api/v1/cases?sort=newest')).body.items as CaseGroup[])[1]!.groupId;
     const { status, body } = await get(`/api/v1/alerts/${admin[0]!.alertId}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ alertId: admin[0]!.alertId, stage: 'received', group: { id: groupId, count: 3 } });

@@ -7,6 +7,8 @@ import {
   type GroupMembership,
   type GroupObservation,
   type GroupSeed,
+  type LeadCasework,
+  applyLeadCasework,
   applyObservation,
   openHead,
   placeInWindow,
@@ -99,6 +101,13 @@ export class StateCaseGroupStore implements CaseGroupStore {
     const all = perTenant.flat().map((d) => d.value);
     if (perTenant.length > 1) all.sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : a.lastSeen > b.lastSeen ? -1 : 0));
     return all.slice(0, query.limit);
+  }
+
+  async recordLeadCasework(change: LeadCasework): Promise<void> {
+    const membership = (await this.store.get<GroupMembership>(MEMBERS, change.alertId))?.value;
+    // Only the lead alert's casework is the group's. An alert not grouped yet is not a lead whose group exists either.
+    if (!membership || membership.seed.firstAlertId !== change.alertId) return;
+    await updateWithRetry<CaseGroup>(this.store, GROUPS, membership.seed.groupId, (current) => applyLeadCasework(current, change), this.retry);
   }
 
   /** Places a not yet grouped alert and records its membership; a concurrent placement of the same alert wins once. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { Action, Alert, AlertRevision, ContainmentRunbook, Disposition, Enrichment, Triage } from '@soc/contracts';
+import { Action, Alert, AlertRevision, CaseStatus, ContainmentRunbook, Disposition, Enrichment, Triage } from '@soc/contracts';
 import { HuntQuery } from '../case-hunt-routes.ts';
+import { QueueQuery } from '../case-queue.ts';
 import { DispositionBody, ListQuery } from '../routes.ts';
 import { StalledQuery } from '../stalled-routes.ts';
 import { RequestStatusSchema } from './containment.ts';
@@ -43,8 +44,27 @@ const CaseGroupFields = {
   riskLevel: z.string().nullable(),
   verdict: Verdict.nullable(),
   memberIds: z.array(z.string()),
+  assignee: z.string().nullable().optional(),
+  status: CaseStatus.optional(),
 };
 export const CaseGroupSchema = z.looseObject(CaseGroupFields).meta({ id: 'CaseGroup' });
+
+/** A page of the queue: case groups with their lead alert's casework, SLA due time and age. */
+export const QueuePageSchema = z
+  .object({
+    items: z.array(
+      z.looseObject({
+        ...CaseGroupFields,
+        assignee: z.string().nullable(),
+        status: CaseStatus,
+        slaDueAt: z.string().nullable().meta({ description: 'firstSeen + the SLA minutes of its severity (SOC_SLA_MINUTES); null when it has none.' }),
+        ageSeconds: z.number().int().min(0),
+      }),
+    ),
+    next: z.string().nullable().meta({ description: 'The cursor of the next page; null on the last.' }),
+    scope: z.object({ scanned: z.number().int(), truncated: z.boolean().meta({ description: 'True when more groups exist than one read takes (1000, newest activity first).' }) }),
+  })
+  .meta({ id: 'QueuePage' });
 
 /** A containment request as the case lists it (from containment's record when it has one, else from the case's events). */
 export const CaseContainmentSchema = z.looseObject({
@@ -79,6 +99,9 @@ export const CaseViewSchema = z
     containment: z.array(CaseContainmentSchema),
     failures: z.array(z.looseObject({ subscription: z.string(), failedEventType: z.string(), reason: z.string(), time: z.string() })),
     disposition: z.looseObject({ disposition: Disposition, note: z.string().optional(), analyst: z.string(), at: z.string() }).nullable(),
+    assignee: z.string().nullable().meta({ description: 'Who works the case; null: nobody.' }),
+    status: CaseStatus,
+    notes: z.array(z.object({ noteId: z.string(), text: z.string(), author: z.string(), at: z.string() })).meta({ description: 'The analysts\' notes, newest last (free text: show it as text).' }),
     timeline: z.array(
       z.looseObject({ type: z.string(), time: z.string(), id: z.string(), source: z.string(), correlationid: z.string(), causationid: z.string().nullable() }),
     ),
@@ -158,9 +181,9 @@ export const casePaths: ZodOpenApiPathsObject = {
   '/api/v1/cases': {
     get: {
       tags: ['cases'],
-      summary: 'Case groups, newest activity first (role viewer)',
-      requestParams: { query: ListQuery },
-      responses: { '200': json('Case groups.', z.object({ items: z.array(CaseGroupSchema) })), ...problems(...BEARER_PROBLEMS) },
+      summary: 'The analyst\'s queue: case groups filtered, sorted (priority by default) and paged (role viewer)',
+      requestParams: { query: QueueQuery },
+      responses: { '200': json('A page of the queue.', QueuePageSchema), ...problems(...BEARER_PROBLEMS) },
     },
   },
   '/api/v1/cases/{groupId}': {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type ZodOpenApiPathsObject, createDocument } from 'zod-openapi';
 import { casePaths } from './cases.ts';
+import { caseworkPaths } from './casework.ts';
 import { containmentPaths } from './containment.ts';
 import { huntTuningPaths } from './hunt-tuning.ts';
 import { integrationPaths } from './integrations.ts';
@@ -25,7 +26,7 @@ const documentPaths: ZodOpenApiPathsObject = {
  * own zod request schemas and the response schemas beside it. Pure; built once at start.
  */
 export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
-  const paths: ZodOpenApiPathsObject = { ...casePaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...documentPaths };
+  const paths: ZodOpenApiPathsObject = { ...casePaths, ...caseworkPaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...documentPaths };
   return createDocument({
     openapi: '3.1.0',
     info: {
