@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useToken as signIn } from './support.ts';
 import { ADMIN_TOKEN, ANALYST_TOKEN, PRINCIPALS, VIEWER_TOKEN, client, decidedCase, startSystem } from '../security/support.ts';
 
 /** Debian's Chromium; the test never downloads a browser and fails (not skips) without it: CI installs it. */
@@ -60,11 +61,7 @@ describe('web console (issue 15): assignment, status and notes in headless Chrom
     await system?.close();
   });
 
-  const useToken = async (token: string) => {
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await expect.poll(() => page.locator('#token-state').textContent()).toMatch(/Token set/);
-  };
+  const useToken = (token: string) => signIn(page, token);
 
   it('the queue lists the tenant\'s case groups by priority with SLA, assignee and status; Take assigns the case to me', async () => {
     await page.goto(`${system.url}/`);

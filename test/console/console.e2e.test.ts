@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useToken as signIn } from './support.ts';
 import { DEFAULT_POLICY_URL } from '@soc/guardrails';
 import { ANALYST_TOKEN, APPROVER_TOKEN, PRINCIPALS, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from '../security/support.ts';
 
@@ -92,16 +93,7 @@ describe('web console (issue 15): queue, case, disposition and approvals in head
   });
 
   /** Signs in with a token (signing out whoever is signed in first): the console exchanges it for a session cookie. */
-  const useToken = async (token: string) => {
-    const signOut = page.getByRole('button', { name: 'Sign out' });
-    if (await signOut.isVisible()) {
-      await signOut.click();
-      await expect.poll(() => page.locator('#token-state').textContent()).toBe('Not signed in.');
-    }
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await expect.poll(() => page.locator('#token-state').textContent()).toMatch(/^Signed in as /);
-  };
+  const useToken = (token: string) => signIn(page, token);
 
   it('serves the shell and its assets without a token, under a strict CSP; the API still asks for one', async () => {
     const shell = await fetch(`${system.url}/`);
