@@ -1,7 +1,9 @@
-// The console's entry: the token form and a hash router (#/ the queue, #/case/<alertId> a case).
+// The console's entry: the token form and a hash router (#/ the queue, #/case/<alertId> a case, #/search?q= and
+// #/entity/<type>/<value> pivot and search).
 import { token } from './api.js';
 import { renderCase } from './case.js';
 import { renderQueue } from './queue.js';
+import { entityRouteOf, renderEntity, renderSearch, searchRouteOf, wireSearchForm } from './search.js';
 
 const view = /** @type {HTMLElement} */ (document.getElementById('view'));
 const form = /** @type {HTMLFormElement} */ (document.getElementById('token-form'));
@@ -16,6 +18,10 @@ function route() {
   const hash = location.hash || '#/';
   const match = /^#\/case\/([^/]+)$/.exec(hash);
   if (match) return renderCase(view, decodeURIComponent(match[1]));
+  const q = searchRouteOf(hash);
+  if (q !== undefined) return renderSearch(view, q);
+  const entity = entityRouteOf(hash);
+  if (entity) return renderEntity(view, entity.type, entity.value);
   return renderQueue(view);
 }
 
@@ -37,5 +43,6 @@ window.addEventListener('hashchange', () => {
   void route();
   view.focus();
 });
+wireSearchForm(/** @type {HTMLFormElement} */ (document.getElementById('search-form')));
 showTokenState();
 void route();
