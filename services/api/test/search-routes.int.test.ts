@@ -5,9 +5,10 @@ import { type Alert, AlertDispositionedV1, type SocEvent, createEvent } from '@s
 import { sampleAlert } from '@soc/contracts/testing';
 import { type HttpServer, errorHandler, listen } from '@soc/http';
 import { createLogger } from '@soc/observability';
+import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
 import { StateCaseGroupStore } from '../src/adapters/state-case-group-store.ts';
-import { StateCaseIndex } from '../src/adapters/state-case-index.ts';
+import { ENTITY_INDEX, StateCaseIndex, TOKEN_INDEX } from '../src/adapters/state-case-index.ts';
 import { StateCaseStore } from '../src/adapters/state-case-store.ts';
 import { makeCaseProjector } from '../src/projector.ts';
 import { searchRoutes } from '../src/search-routes.ts';
@@ -179,5 +180,26 @@ describe('rebuild', () => {
     expect((await index.search({ terms: ['scanner'], tenants: ['contoso'], limit: 10 })).items.map((h) => h.alertId)).toEqual(['alt-c1']);
     expect((await index.casesWithEntity({ type: 'host', value: 'web01', tenants: ['contoso'], limit: 10 })).items.map((h) => h.alertId)).toEqual(['alt-c1']);
     expect(await index.rebuild()).toEqual({ rebuilt: false, events: 0 });
+  });
+});
+
+describe('index writes', () => {
+  it('a redelivery writes the same documents, and they expire with the case (CASE_RETENTION_DAYS)', async () => {
+    const clock = manualClock(at(0));
+    const state = new MemoryStateStore({ clock });
+    const cases = new StateCaseStore(state, { retentionDays: 2 });
+    const index = new StateCaseIndex(state, { retentionDays: 2, receivedAtOf: async (id) => (await cases.summary(id))?.receivedAt });
+    const project = makeCaseProjector(cases, new StateCaseGroupStore(state, { windowMinutes: 60, retentionDays: 2 }), index);
+    const count = async () => (await state.query(ENTITY_INDEX, { limit: 1000 })).length + (await state.query(TOKEN_INDEX, { limit: 1000 })).length;
+    await project(receivedEvent(c1, at(0)), delivery);
+    await project(disposition(c1, 'Known scanner'), delivery);
+    const first = await count();
+    // Two entities, the title's tokens (beacon, to, evil, host: `b` of the markup is too short), the note's two.
+    expect(first).toBe(2 + 4 + 2);
+    await project(receivedEvent(c1, at(0)), delivery);
+    await project(disposition(c1, 'Known scanner'), delivery);
+    expect(await count()).toBe(first);
+    clock.advance(3 * 86_400_000);
+    expect(await count()).toBe(0);
   });
 });
