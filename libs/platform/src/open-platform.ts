@@ -34,7 +34,7 @@ export interface Platform {
 /** Fields the case view and services filter or order by; SQLite gets an expression index on each. */
 const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt'];
 /** Fields only filtered by equality, in one collection each: partial indexes, free for every other document. */
-const FILTER_FIELDS = ['receivedHour', 'receivedMinute', 'auditPage', 'stage'];
+const FILTER_FIELDS = ['receivedHour', 'receivedMinute', 'auditPage', 'stage', 'searchToken', 'entityKey'];
 
 /** The bus configuration the environment selects. */
 export function busConfigOf(env: PlatformEnv): BusConfig {

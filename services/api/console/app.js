@@ -1,7 +1,9 @@
-// The console's entry: the sign-in bar and a hash router (#/ the queue, #/case/<alertId> a case).
+// The console's entry: the sign-in bar and a hash router (#/ the queue, #/case/<alertId> a case, #/search?q= and
+// #/entity/<type>/<value> pivot and search).
 import { currentSession, refreshSession, signIn, signInOptions, signOut } from './session.js';
 import { renderCase } from './case.js';
 import { renderQueue } from './queue.js';
+import { entityRouteOf, renderEntity, renderSearch, searchRouteOf, wireSearchForm } from './search.js';
 
 const view = /** @type {HTMLElement} */ (document.getElementById('view'));
 const form = /** @type {HTMLFormElement} */ (document.getElementById('token-form'));
@@ -22,6 +24,10 @@ function route() {
   const hash = location.hash || '#/';
   const match = /^#\/case\/([^/]+)$/.exec(hash);
   if (match) return renderCase(view, decodeURIComponent(match[1]));
+  const q = searchRouteOf(hash);
+  if (q !== undefined) return renderSearch(view, q);
+  const entity = entityRouteOf(hash);
+  if (entity) return renderEntity(view, entity.type, entity.value);
   return renderQueue(view);
 }
 
@@ -45,6 +51,7 @@ window.addEventListener('hashchange', () => {
   void route();
   view.focus();
 });
+wireSearchForm(/** @type {HTMLFormElement} */ (document.getElementById('search-form')));
 void refreshSession().then(() => {
   showSession();
   void route();

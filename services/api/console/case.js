@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { caseworkSection } from './casework.js';
 import { el, notice, problemBox, replace } from './dom.js';
+import { entityHref } from './search.js';
 
 const DISPOSITIONS = [
   ['true-positive', 'True positive'],
@@ -75,7 +76,7 @@ function alertSection(c) {
           'table',
           {},
           el('thead', {}, el('tr', {}, ['Type', 'Value', 'Provenance'].map((h) => el('th', { scope: 'col', text: h })))),
-          el('tbody', {}, a.entities.map((e) => el('tr', {}, el('td', { text: e.type }), el('td', {}, el('code', { text: e.value })), el('td', { text: e.origin ?? '' })))),
+          el('tbody', {}, a.entities.map((e) => el('tr', {}, el('td', { text: e.type }), el('td', {}, el('a', { href: entityHref(e.type, e.value), title: 'Other cases with this entity' }, el('code', { text: e.value }))), el('td', { text: e.origin ?? '' })))),
         )
       : el('p', { text: 'None.' }),
   );

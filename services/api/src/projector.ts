@@ -3,6 +3,7 @@ import type { EventHandler } from '@soc/bus';
 import { NOTHING } from '@soc/bus';
 import { leadCaseworkOf, observationOf } from './case-group.ts';
 import { alertIdOf, toCaseEvent } from './case-view.ts';
+import type { CaseIndex } from './case-index.ts';
 import type { CaseGroupStore, CaseStore, CaseSummary } from './ports.ts';
 
 /** The summary fields every event that carries the alert can fill. */
@@ -65,9 +66,10 @@ export function summaryOf(event: SocEvent): { summary: CaseSummary; replace: boo
 
 /**
  * The case view's bus handler: records every event under its alert, files alert arrivals and decisions under the
- * alert's case group, and puts a lead alert's assignment and status on its group.
+ * alert's case group, puts a lead alert's assignment and status on its group, and, with an `index`, indexes arrivals'
+ * entities and titles and notes' text for pivot and search.
  */
-export function makeCaseProjector(store: CaseStore, groups: CaseGroupStore): EventHandler {
+export function makeCaseProjector(store: CaseStore, groups: CaseGroupStore, index?: CaseIndex): EventHandler {
   return async (event) => {
     // Every event of a journey carries the alert id as its CloudEvents subject (causedBy copies it), so even a
     // dead-letter notice finds its case; an event with neither is filed under its correlation id.
@@ -75,6 +77,8 @@ export function makeCaseProjector(store: CaseStore, groups: CaseGroupStore): Eve
     await store.append(toCaseEvent(event, alertId));
     const summary = summaryOf(event);
     if (summary) await store.putSummary(summary.summary, summary.replace);
+    // After the summary (a note is ordered by its case's receipt); idempotent puts, bounded per alert.
+    await index?.indexEvent(event);
     // Last, so a contended group write (retryable) redelivers an event whose other writes are already no-ops.
     const observation = observationOf(event);
     if (observation) await groups.observe(observation);

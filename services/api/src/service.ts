@@ -8,6 +8,7 @@ import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
 import { type ServiceModule, describePrincipals } from '@soc/platform';
 import { StateTriageTuningStore } from '@soc/triage-tuning';
 import { StateCaseGroupStore } from './adapters/state-case-group-store.ts';
+import { StateCaseIndex } from './adapters/state-case-index.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { StateCaseworkStore } from './adapters/state-casework-store.ts';
 import { StateQuarantineCounter } from './adapters/state-quarantine-counter.ts';
@@ -26,6 +27,7 @@ import { openApiRoutes } from './openapi/routes.ts';
 import { apiRoutes } from './routes.ts';
 import { signInRoutes } from './sign-in.ts';
 import { slackInteractionsRoutes } from './slack/interactions-routes.ts';
+import { searchRoutes } from './search-routes.ts';
 import { stalledRoutes } from './stalled-routes.ts';
 import { BotFrameworkKeys } from './teams/bot-auth.ts';
 import { teamsBotRoutes } from './teams/bot-routes.ts';
@@ -45,9 +47,15 @@ export const apiService: ServiceModule<ApiConfig> = {
     const retention = config.CASE_RETENTION_DAYS > 0 ? { retentionDays: config.CASE_RETENTION_DAYS } : {};
     const cases = new StateCaseStore(platform.state, retention);
     const groups = new StateCaseGroupStore(platform.state, { windowMinutes: config.CASE_GROUP_WINDOW_MINUTES, ...retention });
+    const index = new StateCaseIndex(platform.state, { ...retention, receivedAtOf: async (alertId) => (await cases.summary(alertId))?.receivedAt });
     const consumer = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.caseView.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeCaseProjector(cases, groups),
+      makeCaseProjector(cases, groups, index),
+    );
+    // Cases stored before the index existed: indexed once (the newest 1,000 of each indexed event type), in the background.
+    const rebuild = index.rebuild().then(
+      (r) => { if (r.rebuilt) platform.log.info({ events: r.events }, 'case index rebuilt from stored case events'); },
+      (error: unknown) => platform.log.warn({ err: error }, 'case index rebuild failed; it is retried at the next start'),
     );
     // One guard for both hunting routes, on a worker thread: a check must not stall the API and the case view.
     const guard = sharedHuntThread(kqlPolicyOf(config));
@@ -69,6 +77,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     const routes = express.Router();
     routes.use(kpiRoutes({ cases, quarantine, clock: platform.clock, config: kpiConfig, tenantId: platform.env.SOC_TENANT_ID }));
     // Before apiRoutes: its /api/v1/alerts/:alertId would take `stalled` for an alert id.
+    routes.use(searchRoutes({ index, cases, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(stalledRoutes({ cases, clock: platform.clock, stallAfterSeconds: config.SOC_STALL_AFTER_SECONDS, tenantId: platform.env.SOC_TENANT_ID }));
     // Containment's record, read only: the API shows and checks request status there and keeps no copy.
     const requests = new StateRequestLog(platform.state);
@@ -140,6 +149,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       publicRoutes,
       close: async () => {
         await watchdog.close();
+        await rebuild;
         await kpiGauges?.close();
         await consumer.close();
         await guard.close();

@@ -41,6 +41,8 @@ describe('the OpenAPI document', () => {
         '/api/v1/integrations/slack/interactions',
         '/api/v1/integrations/teams/messages',
         '/api/v1/kpis',
+        '/api/v1/entities/{type}/{value}/cases',
+        '/api/v1/search',
         '/api/v1/openapi.json',
       ].sort(),
     );
