@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { type Alert, CaseNoteAddedV1, type EntityType, deriveKey } from '@soc/contracts';
 import type { TenantGrant } from '@soc/http';
 import { entityKey, indexTokens } from './search-text.ts';
