@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { auditConfigChange } from '@soc/audit';
 import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
-import { SUBSCRIPTIONS } from '@soc/contracts';
+import { ALL_SUBSCRIPTIONS, SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
 import { type ServiceModule, describePrincipals } from '@soc/platform';
@@ -14,6 +14,7 @@ import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
 import { consoleRoutes } from './console-routes.ts';
 import { containmentRoutes } from './containment-routes.ts';
+import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { type KpiGauges, startKpiGauges } from './kpi-reader.ts';
@@ -82,6 +83,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(containmentRoutes(decisions));
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(huntRoutes(hunting));
+    routes.use(deadLetterRoutes({ deadLetters: platform.bus.deadLetters, audit: platform.audit, subscriptions: ALL_SUBSCRIPTIONS.map((s) => s.name) }));
     routes.use(caseHuntRoutes({ cases, hunts: guard, tenantId: platform.env.SOC_TENANT_ID }));
     // The OpenAPI 3.1 document of these routes, generated once from their zod schemas.
     routes.use(openApiRoutes(buildOpenApiDocument()));

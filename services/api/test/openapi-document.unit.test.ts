@@ -38,6 +38,8 @@ describe('the OpenAPI document', () => {
         '/api/v1/integrations/slack/interactions',
         '/api/v1/integrations/teams/messages',
         '/api/v1/kpis',
+        '/api/v1/dead-letters',
+        '/api/v1/dead-letters/{id}/replay',
         '/api/v1/openapi.json',
       ].sort(),
     );
