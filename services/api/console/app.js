@@ -1,6 +1,8 @@
-// The console's entry: the token form and a hash router (#/ the queue, #/case/<alertId> a case).
+// The console's entry: the token form and a hash router (#/ the queue, #/case/<alertId> a case, #/kpis, #/admin/…).
+import { renderDeadLetters, renderQuarantine } from './admin.js';
 import { token } from './api.js';
 import { renderCase } from './case.js';
+import { renderKpis } from './kpis.js';
 import { renderQueue } from './queue.js';
 
 const view = /** @type {HTMLElement} */ (document.getElementById('view'));
@@ -16,6 +18,9 @@ function route() {
   const hash = location.hash || '#/';
   const match = /^#\/case\/([^/]+)$/.exec(hash);
   if (match) return renderCase(view, decodeURIComponent(match[1]));
+  if (hash === '#/kpis') return renderKpis(view);
+  if (hash === '#/admin/dead-letters') return renderDeadLetters(view);
+  if (hash === '#/admin/quarantine') return renderQuarantine(view);
   return renderQueue(view);
 }
 
