@@ -86,13 +86,19 @@ describe('web console (issue 15): the KPI page with charts, and the admin pages'
     const result = (await page.evaluate(`(async () => {
       const charts = await import('/console/charts.js');
       const kpis = await import('/console/kpis.js');
+      const live = await import('/console/live.js');
       return {
+        parsed: live.parseEvents('retry: 5000\\n\\n: comment\\nevent: case-changed\\ndata: {"alertId":"a"}\\n\\nevent: heartbeat\\r\\ndata: {}\\r\\n\\nevent: case-cha'),
         nice: [0, 0.3, 1, 7, 12, 99, 100, 101].map((v) => charts.niceMax(v)),
         bars: [charts.barLength(null, 10, 100), charts.barLength(5, 10, 100), charts.barLength(50, 10, 100), charts.barLength(-1, 10, 100)],
         days: kpis.dayWindows(new Date('2026-12-07T10:30:00Z'), 3).map((d) => [d.from.toISOString(), d.to.toISOString(), d.label]),
         minutes: [kpis.minutes(null), kpis.minutes(90), kpis.minutes(125)],
       };
-    })()`)) as { nice: number[]; bars: number[]; days: string[][]; minutes: (number | null)[] };
+    })()`)) as { parsed: unknown; nice: number[]; bars: number[]; days: string[][]; minutes: (number | null)[] };
+    expect(result.parsed).toEqual({
+      events: [{ event: 'message', data: '', retry: 5000 }, { event: 'case-changed', data: '{"alertId":"a"}' }, { event: 'heartbeat', data: '{}' }],
+      rest: 'event: case-cha',
+    });
     expect(result.nice).toEqual([1, 0.5, 1, 10, 20, 100, 100, 200]);
     expect(result.bars).toEqual([0, 50, 100, 0]);
     expect(result.days).toEqual([
@@ -101,6 +107,20 @@ describe('web console (issue 15): the KPI page with charts, and the admin pages'
       ['2026-12-07T00:00:00.000Z', '2026-12-07T10:30:00.000Z', '12-07'],
     ]);
     expect(result.minutes).toEqual([null, 1.5, 2.1]);
+  });
+
+  it('the queue shows a new alert without a reload, told by the live stream', async () => {
+    await page.goto(`${system.url}/#/`);
+    await expect.poll(() => page.locator('#live-state').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('#queue tbody tr').count()).toBe(2);
+    const marker = await page.evaluate(() => {
+      (globalThis as { __sameDocument?: boolean }).__sameDocument = true;
+      return true;
+    });
+    const sent = await client(system.url, SENDER_TOKEN)('/api/v1/alerts/generic', { body: alertOf('kpi-3', 'critical') });
+    await expect.poll(() => page.locator(`#queue tr[data-alert-id="${sent.body.alertId as string}"]`).count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.evaluate(() => (globalThis as { __sameDocument?: boolean }).__sameDocument)).toBe(marker); // no reload
+    expect(pageErrors).toEqual([]);
   });
 
   it('an admin sees the dead letters and the quarantine, whose payload shows as text', async () => {

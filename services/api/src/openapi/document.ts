@@ -6,6 +6,7 @@ import { deadLetterPaths } from './dead-letters.ts';
 import { huntTuningPaths } from './hunt-tuning.ts';
 import { integrationPaths } from './integrations.ts';
 import { kpiPaths } from './kpis.ts';
+import { livePaths } from './live.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
 
 /** The OpenAPI document as served: plain JSON. */
@@ -26,7 +27,7 @@ const documentPaths: ZodOpenApiPathsObject = {
  * own zod request schemas and the response schemas beside it. Pure; built once at start.
  */
 export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
-  const paths: ZodOpenApiPathsObject = { ...casePaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...deadLetterPaths, ...documentPaths };
+  const paths: ZodOpenApiPathsObject = { ...casePaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...deadLetterPaths, ...livePaths, ...documentPaths };
   return createDocument({
     openapi: '3.1.0',
     info: {
