@@ -87,7 +87,11 @@ function kpiSections(report, k, tenant, windows, days) {
   const durations = ['timeToTriage', 'timeToDisposition', 'falsePositiveClosure'];
   const rates = ['escalationRate', 'truePositiveRate', 'engineOverrideRate', 'copilotOverrideRate'];
   const slaSeverities = SEVERITIES.filter((s) => k.sla.bySeverity[s] !== undefined);
-  const fmtMinutes = (v) => (v === null ? '—' : `${v} min`);
+  // Seconds while every duration is under two minutes (a quiet lab), minutes otherwise.
+  const longest = Math.max(0, ...durations.flatMap((d) => [k[d].meanSeconds ?? 0, k[d].p90Seconds ?? 0]));
+  const inSeconds = longest < 120;
+  const duration = (seconds) => (seconds === null || seconds === undefined ? null : inSeconds ? Math.round(seconds) : minutes(seconds));
+  const fmtDuration = (v) => (v === null ? '—' : `${Math.round(v * 10) / 10} ${inSeconds ? 's' : 'min'}`);
   const fmtPercent = (v) => (v === null ? '—' : `${Math.round(v * 10) / 10} %`);
   return [
     el('p', { class: 'muted', id: 'kpi-scope' }, `Tenant ${tenant}: ${k.cases} case(s) received from `, el('time', { datetime: report.from, text: report.from }), ' to ', el('time', { datetime: report.to, text: report.to }), `; computed ${report.generatedAt}.`, report.scope.truncated ? ` Only the newest ${report.scope.limit} cases were read (SOC_KPI_MAX_CASES).` : ''),
@@ -108,13 +112,13 @@ function kpiSections(report, k, tenant, windows, days) {
       { class: 'charts' },
       barChart({
         title: 'Time to triage, to disposition and false-positive closure',
-        unit: 'minutes',
+        unit: inSeconds ? 'seconds' : 'minutes',
         categories: ['Triage', 'Disposition', 'FP closure'],
         series: [
-          { name: 'mean', cls: 'bar-a', values: durations.map((d) => minutes(k[d].meanSeconds)) },
-          { name: 'p90', cls: 'bar-b', values: durations.map((d) => minutes(k[d].p90Seconds)) },
+          { name: 'mean', cls: 'bar-a', values: durations.map((d) => duration(k[d].meanSeconds)) },
+          { name: 'p90', cls: 'bar-b', values: durations.map((d) => duration(k[d].p90Seconds)) },
         ],
-        format: fmtMinutes,
+        format: fmtDuration,
       }),
       barChart({
         title: 'Escalation and verdict rates',
