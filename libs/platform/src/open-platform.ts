@@ -31,8 +31,11 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-/** Fields the case view and services filter or order by; SQLite gets an expression index on each. */
-const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt'];
+/**
+ * Fields the case view and services filter or order by; SQLite gets an expression index on each. `time`: the api's
+ * live updates read the newest case events by time every few seconds while a console watches (a scan otherwise).
+ */
+const INDEXED_FIELDS = ['alertId', 'requestId', 'receivedAt', 'time'];
 /** Fields only filtered by equality, in one collection each: partial indexes, free for every other document. */
 const FILTER_FIELDS = ['receivedHour', 'receivedMinute', 'auditPage', 'stage', 'searchToken', 'entityKey'];
 

@@ -36,6 +36,11 @@ export interface StartedService {
    * probe that resolves when it can serve; `/readyz` names them `<service>:<name>`. The host adds `bus` and `state`.
    */
   readonly readiness?: Readonly<Record<string, ReadinessProbe>>;
+  /**
+   * Ends the service's long-lived responses (server-sent event streams), called before the HTTP server closes, so
+   * they do not hold its graceful close for the whole grace period.
+   */
+  drain?(): Promise<void>;
   /** Stops consumers and timers; the host closes the bus and state afterwards. */
   close(): Promise<void>;
 }
@@ -159,6 +164,9 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
 
   // Tracing last: the spans of the last handlers are flushed before the process ends.
   const closers: Closer[] = [
+    async () => {
+      await Promise.allSettled(started.map((s) => s.drain?.()));
+    },
     () => http.close(),
     ...started.map((s) => () => s.close()),
     () => platform.close(),

@@ -77,6 +77,12 @@ export const ApiConfig = z.object({
   /** KPIs: the `soc_kpi_*` gauges show the last this many hours, recomputed every SOC_KPI_REFRESH_SECONDS (0: no gauges). */
   SOC_KPI_WINDOW_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
   SOC_KPI_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Live updates (`GET /api/v1/events`): open streams at most, in all and per principal (429 beyond). */
+  SOC_SSE_MAX_STREAMS: z.coerce.number().int().min(0).max(10_000).default(200),
+  SOC_SSE_MAX_STREAMS_PER_PRINCIPAL: z.coerce.number().int().min(1).max(100).default(5),
+  /** Live updates: how often the recently changed cases are read while a stream is open, and the heartbeat. */
+  SOC_SSE_POLL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
+  SOC_SSE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   /**
    * Retired: approvers and hunters are roles now (`SOC_API_ROLES=alice:approver,hugo:hunter`). Still set, the start
    * stops with this message instead of silently granting nothing, or everything (`*`).

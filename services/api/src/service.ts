@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { auditConfigChange } from '@soc/audit';
 import { StateFreezeSwitch, StateRequestLog } from '@soc/containment-requests';
-import { SUBSCRIPTIONS } from '@soc/contracts';
+import { ALL_SUBSCRIPTIONS, SUBSCRIPTIONS } from '@soc/contracts';
 import { sharedHuntThread } from '@soc/hunt';
 import { kqlPolicyOf, openKqlExecutor } from '@soc/log-analytics';
 import { type ServiceModule, describePrincipals } from '@soc/platform';
@@ -12,15 +12,19 @@ import { StateCaseIndex } from './adapters/state-case-index.ts';
 import { StateCaseStore } from './adapters/state-case-store.ts';
 import { StateCaseworkStore } from './adapters/state-casework-store.ts';
 import { StateQuarantineCounter } from './adapters/state-quarantine-counter.ts';
+import { StateRecentCaseEvents } from './adapters/state-recent-case-events.ts';
 import { ApiConfig } from './config.ts';
 import { caseHuntRoutes } from './case-hunt-routes.ts';
 import { caseworkRoutes } from './casework-routes.ts';
 import { consoleRoutes } from './console-routes.ts';
 import { containmentRoutes } from './containment-routes.ts';
+import { deadLetterRoutes } from './dead-letter-routes.ts';
 import { huntRoutes } from './hunt-routes.ts';
 import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { type KpiGauges, startKpiGauges } from './kpi-reader.ts';
 import { kpiRoutes } from './kpi-routes.ts';
+import { startCaseChangeFeed } from './live/change-feed.ts';
+import { eventStreamRoutes } from './live/event-stream-routes.ts';
 import { makeCaseProjector } from './projector.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { openApiRoutes } from './openapi/routes.ts';
@@ -104,7 +108,17 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(containmentRoutes(decisions));
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(huntRoutes(hunting));
+    routes.use(deadLetterRoutes({ deadLetters: platform.bus.deadLetters, audit: platform.audit, subscriptions: ALL_SUBSCRIPTIONS.map((s) => s.name) }));
     routes.use(caseHuntRoutes({ cases, hunts: guard, tenantId: platform.env.SOC_TENANT_ID }));
+    // Live updates: hints read from the shared case store (every replica sees every change), ended before the server closes.
+    const feed = startCaseChangeFeed({ events: new StateRecentCaseEvents(platform.state), groups, intervalMs: config.SOC_SSE_POLL_MS, warn: (message, err) => platform.log.warn({ err }, message) });
+    const live = eventStreamRoutes({
+      feed,
+      clock: platform.clock,
+      tenantId: platform.env.SOC_TENANT_ID,
+      limits: { total: config.SOC_SSE_MAX_STREAMS, perPrincipal: config.SOC_SSE_MAX_STREAMS_PER_PRINCIPAL, heartbeatMs: config.SOC_SSE_HEARTBEAT_SECONDS * 1000, retryMs: 5000 },
+    });
+    routes.use(live.router);
     // The OpenAPI 3.1 document of these routes, generated once from their zod schemas.
     routes.use(openApiRoutes(buildOpenApiDocument()));
     // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).
@@ -147,7 +161,10 @@ export const apiService: ServiceModule<ApiConfig> = {
     return {
       routes,
       publicRoutes,
+      drain: () => live.drain(),
       close: async () => {
+        await live.drain();
+        await feed.close();
         await watchdog.close();
         await rebuild;
         await kpiGauges?.close();

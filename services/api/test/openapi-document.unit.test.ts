@@ -43,6 +43,9 @@ describe('the OpenAPI document', () => {
         '/api/v1/kpis',
         '/api/v1/entities/{type}/{value}/cases',
         '/api/v1/search',
+        '/api/v1/dead-letters',
+        '/api/v1/dead-letters/{id}/replay',
+        '/api/v1/events',
         '/api/v1/openapi.json',
       ].sort(),
     );

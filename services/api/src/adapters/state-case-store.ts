@@ -5,7 +5,9 @@ import type { CaseEventDoc } from '../case-view.ts';
 import type { CaseStore, CaseSummary } from '../ports.ts';
 import { mergeSummary } from '../projector.ts';
 
-const EVENTS = 'case-events';
+/** The collection of the case events (one immutable document per event); the live change feed reads it too. */
+export const CASE_EVENTS_COLLECTION = 'case-events';
+const EVENTS = CASE_EVENTS_COLLECTION;
 const SUMMARIES = 'cases';
 
 const isConflict = (e: unknown): boolean => isAppError(e) && e.code === ErrorCode.CONFLICT;

@@ -3,9 +3,11 @@ import { type ZodOpenApiPathsObject, createDocument } from 'zod-openapi';
 import { casePaths } from './cases.ts';
 import { caseworkPaths } from './casework.ts';
 import { containmentPaths } from './containment.ts';
+import { deadLetterPaths } from './dead-letters.ts';
 import { huntTuningPaths } from './hunt-tuning.ts';
 import { integrationPaths } from './integrations.ts';
 import { kpiPaths } from './kpis.ts';
+import { livePaths } from './live.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
 import { searchPaths } from './search.ts';
 
@@ -27,7 +29,7 @@ const documentPaths: ZodOpenApiPathsObject = {
  * own zod request schemas and the response schemas beside it. Pure; built once at start.
  */
 export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
-  const paths: ZodOpenApiPathsObject = { ...casePaths, ...caseworkPaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...searchPaths, ...documentPaths };
+  const paths: ZodOpenApiPathsObject = { ...casePaths, ...caseworkPaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...searchPaths, ...deadLetterPaths, ...livePaths, ...documentPaths };
   return createDocument({
     openapi: '3.1.0',
     info: {
@@ -46,7 +48,7 @@ export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
         botFrameworkJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The Bot Connector\'s RS256 JWT.' },
       },
     },
-    tags: [{ name: 'cases' }, { name: 'containment' }, { name: 'hunt' }, { name: 'tuning' }, { name: 'integrations' }, { name: 'kpis' }, { name: 'meta' }],
+    tags: [{ name: 'cases' }, { name: 'containment' }, { name: 'hunt' }, { name: 'tuning' }, { name: 'integrations' }, { name: 'kpis' }, { name: 'admin' }, { name: 'meta' }],
     paths,
   });
 }
