@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useToken as signIn } from './support.ts';
 import { ADMIN_TOKEN, ANALYST_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from '../security/support.ts';
 
 /** Debian's Chromium; the test never downloads a browser and fails (not skips) without it. */
@@ -42,11 +43,7 @@ describe('web console (issue 15): the KPI page with charts, and the admin pages'
     await system?.close();
   });
 
-  const useToken = async (token: string) => {
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await expect.poll(() => page.locator('#token-state').textContent()).toMatch(/Token set/);
-  };
+  const useToken = (token: string) => signIn(page, token);
   const chartLabel = (title: RegExp) => page.getByRole('figure', { name: title }).getByRole('img').getAttribute('aria-label');
 
   it('draws the KPIs as SVG charts with text alternatives, and shows a disposition after a refresh', async () => {
