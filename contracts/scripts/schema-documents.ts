@@ -51,6 +51,8 @@ export const EVENT_PRODUCERS = {
   'soc.containment.undo-requested.v1': 'api',
   'soc.containment.undo-decided.v1': 'api',
   'soc.containment.undone.v1': 'containment',
+  'soc.case.question-asked.v1': 'api',
+  'soc.case.question-answered.v1': 'triage',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

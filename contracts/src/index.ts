@@ -40,6 +40,8 @@ export { ContainmentUndoDecidedV1 } from './events/containment-undo-decided.v1.t
 export { ContainmentUndoneV1 } from './events/containment-undone.v1.ts';
 export { ProcessingFailedV1 } from './events/processing-failed.v1.ts';
 export { AlertDispositionedV1, Disposition } from './events/alert-dispositioned.v1.ts';
+export { CaseFacts, CaseQuestionAskedV1, MAX_QUESTION_LENGTH } from './events/case-question-asked.v1.ts';
+export { CaseAnswerHunt, CaseCitation, CaseQuestionAnsweredV1 } from './events/case-question-answered.v1.ts';
 export { MAX_REPORT_HTML_CHARS, ReportGeneratedV1 } from './events/report-generated.v1.ts';
 export { EVENT_DEFINITIONS, eventDefinition, currentTypeOf, isKnownEventType, isSuperseded, isValidatedEvent, olderVersionsOf, parseEvent, validateEvent } from './registry.ts';
 export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEvent, SocEventType } from './registry.ts';

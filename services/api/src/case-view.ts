@@ -1,4 +1,4 @@
-import { type Action, type Alert, type AlertRevision, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
+import { type Action, type Alert, type AlertRevision, type CaseAnswerHunt, type CaseCitation, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
 import type { RequestStatus } from '@soc/containment-requests';
 
 /** One event of a case, as the case view stores it. */
@@ -95,7 +95,18 @@ export interface CaseView {
   failures: { subscription: string; failedEventType: string; reason: string; description: string; time: string }[];
   /** The analyst's latest disposition; a changed one supersedes the earlier. */
   disposition: { disposition: Disposition; note?: string; analyst: string; at: string } | null;
+  /** Questions asked about the case, oldest first, each with the copilot's answer once it is there. */
+  questions: CaseQuestion[];
   timeline: TimelineEntry[];
+}
+
+/** A question about the case and its answer (`soc.case.question-asked.v1` and `-answered.v1`). */
+export interface CaseQuestion {
+  questionId: string;
+  text: string;
+  askedBy: string;
+  at: string;
+  answer: { mode: 'llm' | 'templates'; answer: string; citations: CaseCitation[]; hunts: CaseAnswerHunt[]; removed: { path: string; reason: string; value: string }[]; model?: string; at: string } | null;
 }
 
 /** An event's type and data, discriminated, without the envelope. */
@@ -130,6 +141,8 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.processing.failed.v1':
       return event.data.alertId;
     case 'soc.alert.dispositioned.v1':
+    case 'soc.case.question-asked.v1':
+    case 'soc.case.question-answered.v1':
       return event.data.alertId;
     case 'soc.report.generated.v1':
     case 'soc.containment.freeze-changed.v2':
@@ -170,6 +183,11 @@ function revisionOfEvent(event: SocEvent): AlertRevision | null {
 function storedData(event: SocEvent): unknown {
   if (event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v2') {
     const { alert: _alert, ...rest } = event.data;
+    return rest;
+  }
+  // The question carries the case's facts for the copilot; the case already holds them.
+  if (event.type === 'soc.case.question-asked.v1') {
+    const { facts: _facts, ...rest } = event.data;
     return rest;
   }
   return event.data;
@@ -307,12 +325,14 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
     containment: [],
     failures: [],
     disposition: null,
+    questions: [],
     timeline: events.map((e) => ({ type: e.type, time: e.time, id: e.eventId, source: e.source, correlationid: e.correlationid, causationid: e.causationid })),
   };
   // Side effects name their decision as cause: that decision's revision is theirs.
   const revisionByEvent = new Map(events.filter((e) => e.revision !== undefined && e.revision !== null).map((e) => [e.eventId, e.revision!.key]));
   const causedRevision = (e: CaseEventDoc): string | null => (e.causationid === null ? null : (revisionByEvent.get(e.causationid) ?? null));
   const requests = new Map<string, CaseContainment>();
+  const answers = new Map<string, NonNullable<CaseQuestion['answer']>>();
   for (const e of events) {
     // Stored events passed the contracts at the bus edge, so their data matches their type.
     const ev = { type: e.type, data: e.data } as TypedData;
@@ -384,6 +404,15 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
         // Events are in time order, so the last one stands.
         view.disposition = { disposition: ev.data.disposition, ...(ev.data.note !== undefined ? { note: ev.data.note } : {}), analyst: ev.data.analyst, at: ev.data.at };
         break;
+      case 'soc.case.question-asked.v1':
+        view.questions.push({ questionId: ev.data.questionId, text: ev.data.text, askedBy: ev.data.askedBy, at: ev.data.at, answer: null });
+        break;
+      case 'soc.case.question-answered.v1': {
+        const { mode, answer, citations, hunts, removed, model, at } = ev.data;
+        // The first answer stands (a redelivered question is answered again, maybe differently).
+        if (!answers.has(ev.data.questionId)) answers.set(ev.data.questionId, { mode, answer, citations, hunts, removed, ...(model !== undefined ? { model } : {}), at });
+        break;
+      }
       case 'soc.report.generated.v1':
       case 'soc.containment.freeze-changed.v2':
       case 'soc.notification.due.v1':
@@ -399,6 +428,7 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
     }
   }
   view.containment = [...requests.values()];
+  for (const q of view.questions) q.answer = answers.get(q.questionId) ?? null;
   return view;
 }
 

@@ -77,6 +77,8 @@ export const ApiConfig = z.object({
   /** KPIs: the `soc_kpi_*` gauges show the last this many hours, recomputed every SOC_KPI_REFRESH_SECONDS (0: no gauges). */
   SOC_KPI_WINDOW_HOURS: z.coerce.number().int().min(1).max(2160).default(168),
   SOC_KPI_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** Case chat: questions one principal may ask per clock hour (POST /api/v1/alerts/{alertId}/questions answers 429 beyond). */
+  SOC_CHAT_QUESTIONS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(60),
   /**
    * Retired: approvers and hunters are roles now (`SOC_API_ROLES=alice:approver,hugo:hunter`). Still set, the start
    * stops with this message instead of silently granting nothing, or everything (`*`).

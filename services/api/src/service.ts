@@ -19,6 +19,7 @@ import { startJourneyWatchdog } from './journey-watchdog.ts';
 import { type KpiGauges, startKpiGauges } from './kpi-reader.ts';
 import { kpiRoutes } from './kpi-routes.ts';
 import { makeCaseProjector } from './projector.ts';
+import { questionRoutes } from './question-routes.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { apiRoutes } from './routes.ts';
@@ -83,6 +84,7 @@ export const apiService: ServiceModule<ApiConfig> = {
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(huntRoutes(hunting));
     routes.use(caseHuntRoutes({ cases, hunts: guard, tenantId: platform.env.SOC_TENANT_ID }));
+    routes.use(questionRoutes({ cases, bus: platform.bus, clock: platform.clock, audit: platform.audit, state: platform.state, questionsPerHour: config.SOC_CHAT_QUESTIONS_PER_HOUR, tenantId: platform.env.SOC_TENANT_ID }));
     // The OpenAPI 3.1 document of these routes, generated once from their zod schemas.
     routes.use(openApiRoutes(buildOpenApiDocument()));
     // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).

@@ -6,6 +6,7 @@ import { DispositionBody, ListQuery } from '../routes.ts';
 import { StalledQuery } from '../stalled-routes.ts';
 import { RequestStatusSchema } from './containment.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
+import { CaseQuestionSchema } from './questions.ts';
 
 const Verdict = z.enum(['true-positive', 'benign-positive', 'false-positive', 'needs-more-information']);
 
@@ -79,6 +80,7 @@ export const CaseViewSchema = z
     containment: z.array(CaseContainmentSchema),
     failures: z.array(z.looseObject({ subscription: z.string(), failedEventType: z.string(), reason: z.string(), time: z.string() })),
     disposition: z.looseObject({ disposition: Disposition, note: z.string().optional(), analyst: z.string(), at: z.string() }).nullable(),
+    questions: z.array(CaseQuestionSchema),
     timeline: z.array(
       z.looseObject({ type: z.string(), time: z.string(), id: z.string(), source: z.string(), correlationid: z.string(), causationid: z.string().nullable() }),
     ),

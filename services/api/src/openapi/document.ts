@@ -6,6 +6,7 @@ import { huntTuningPaths } from './hunt-tuning.ts';
 import { integrationPaths } from './integrations.ts';
 import { kpiPaths } from './kpis.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
+import { questionPaths } from './questions.ts';
 
 /** The OpenAPI document as served: plain JSON. */
 export type OpenApiDocument = ReturnType<typeof createDocument>;
@@ -25,7 +26,7 @@ const documentPaths: ZodOpenApiPathsObject = {
  * own zod request schemas and the response schemas beside it. Pure; built once at start.
  */
 export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
-  const paths: ZodOpenApiPathsObject = { ...casePaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...documentPaths };
+  const paths: ZodOpenApiPathsObject = { ...casePaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...questionPaths, ...documentPaths };
   return createDocument({
     openapi: '3.1.0',
     info: {
