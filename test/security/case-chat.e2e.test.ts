@@ -65,6 +65,6 @@ describe('case chat without an LLM', () => {
     const run = await hunter('/api/v1/hunt/queries', { body: { query: answer.hunts[0]!.query, purpose: `case chat ${alertId}` } });
     expect(run.status).toBe(200);
     // Validate-only on the embedded default: allowed by the guard, not executed (no workspace configured).
-    expect(run.body).toMatchObject({ status: 'not-executed', verdict: { allowed: true } });
+    expect(run.body).toMatchObject({ status: 'not-executed', verdict: { verdict: 'allow', reasons: [] } });
   });
 });

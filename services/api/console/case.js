@@ -1,6 +1,7 @@
 // The case page: GET /api/v1/alerts/{id} shown section by section (all text through text nodes), with the analyst's
 // disposition form and the approver's containment decisions (approve / deny with the binding hash shown, undo).
 import { api } from './api.js';
+import { chatSection } from './chat.js';
 import { el, notice, problemBox, replace } from './dom.js';
 
 const DISPOSITIONS = [
@@ -38,6 +39,7 @@ export async function renderCase(view, alertId) {
     alertSection(c),
     triageSection(c.triage),
     decisionSection(c.decision),
+    chatSection(c),
     containmentSection(c.containment ?? [], act),
     dispositionSection(c, act),
     timelineSection(c.timeline ?? []),

@@ -20,6 +20,7 @@ describe('the OpenAPI document', () => {
         '/api/v1/alerts/{alertId}',
         '/api/v1/alerts/{alertId}/hunts',
         '/api/v1/alerts/{alertId}/disposition',
+        '/api/v1/alerts/{alertId}/questions',
         '/api/v1/cases',
         '/api/v1/cases/{groupId}',
         '/api/v1/containment/freeze',
