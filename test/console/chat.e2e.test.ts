@@ -57,7 +57,7 @@ describe('case chat in the web console (issue 15.7), without an LLM', () => {
     const turn = chat.locator('article.chat-turn');
     await expect.poll(() => turn.locator('.chat-answer').count(), { timeout: 20_000 }).toBe(1);
     expect(await turn.locator('.chat-question').textContent()).toContain(QUESTION);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await turn.locator('.chat-mode').textContent()).toContain('no language model');
     expect(await turn.locator('.chat-text').textContent()).toContain(`Verdict ${decided.triage.verdict.class}, risk ${decided.triage.risk.score}/100`);
 
@@ -77,7 +77,7 @@ describe('case chat in the web console (issue 15.7), without an LLM', () => {
 
     await first.getByRole('button', { name: 'Copy' }).click();
     await expect.poll(() => first.locator('.hunt-result').textContent()).toContain('Copied.');
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown[0]);
+    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(shown[0]);
 
     // Running needs the hunter role: the analyst sees the problem, nothing runs.
     await first.getByRole('button', { name: 'Run' }).click();
