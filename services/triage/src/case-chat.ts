@@ -1,7 +1,10 @@
 import { type CaseAnswerHunt, type CaseCitation, type CaseFacts, CaseQuestionAnsweredV1, type EventByType, causedBy, clipText } from '@soc/contracts';
 import { dispatch, type EventHandler } from '@soc/bus';
 import type { HuntQueries, HuntQuery, HuntThreadOptions } from '@soc/hunt';
-import type { Clock } from '@soc/runtime';
+import { type Clock, breakerFailFastOf } from '@soc/runtime';
+import type { StateStore } from '@soc/state';
+import { type Copilot, DEFAULT_CALL_RESERVATION, type HuntQueryGrounder, failedCallUsage, madeNoCall, reserveTokens, settleTokens } from './copilot-step.ts';
+import { type ChatAdvice, copilotFailureOf } from './llm/index.ts';
 
 /** A question about a case, as triage receives it. */
 export type CaseQuestion = EventByType<'soc.case.question-asked.v1'>;
@@ -50,7 +53,7 @@ function offered(q: HuntQuery): CaseAnswerHunt {
  * the strongest factors and the facts they cite) and its vetted hunt queries, those about an entity the question
  * names first. Never free-form text, never the question's words. Pure.
  */
-export function templatesAnswer(question: CaseQuestion, hunts: HuntQueries, at: Date): AnswerData {
+export function templatesAnswer(question: CaseQuestion, hunts: HuntQueries, at: Date, why?: string): AnswerData {
   const { facts, text } = question.data;
   const { triage } = facts;
   const citable = citableFacts(facts);
@@ -75,7 +78,9 @@ export function templatesAnswer(question: CaseQuestion, hunts: HuntQueries, at: 
   for (const q of kept) cite(q.entityId);
   const factorText = strongest.length === 0 ? 'no scoring factors' : `strongest factors ${strongest.map((f) => `${f.name} (${signed(f.points)})`).join(', ')}`;
   const answer = [
-    'No language model is configured: this is not a reply to the question, but the case\'s facts and its vetted hunt queries.',
+    why === undefined
+      ? 'No language model is configured: this is not a reply to the question, but the case\'s facts and its vetted hunt queries.'
+      : `The copilot could not answer (${why}): this is not a reply to the question, but the case's facts and its vetted hunt queries.`,
     `Verdict ${triage.verdict.class}, risk ${triage.risk.score}/100 (${triage.risk.level}); ${factorText}.`,
     kept.length === 0 ? 'No vetted hunt query applies to the case\'s entities.' : `${kept.length} guard-approved hunt ${kept.length === 1 ? 'query' : 'queries'} below (run them through the hunt API, role hunter).`,
   ].join(' ');
@@ -92,19 +97,107 @@ export function templatesAnswer(question: CaseQuestion, hunts: HuntQueries, at: 
   };
 }
 
-/** What the case chat handler needs. */
+/** The model side of case chat: the triage copilot's `ask`, its hourly token budget and the hunt grounder. */
+export interface CaseChatModel {
+  copilot: Pick<Copilot, 'model' | 'ask' | 'estimateChatTokens'>;
+  state: StateStore;
+  /** `LLM_TOKENS_PER_HOUR`: one budget for triage's advice and the analysts' questions. */
+  tokensPerHour: number;
+  /** The KQL guard grounded in the table schemas; without it a hunt the model writes is cut, never kept unchecked. */
+  groundHuntQuery?: HuntQueryGrounder | undefined;
+}
+
+/** What the case chat handler needs; without `model` every question gets the templates answer. */
 export interface CaseChatContext {
   hunts: HuntTemplates;
   clock: Clock;
+  model?: CaseChatModel | undefined;
 }
 
-/** The bus handler of case chat: every question gets one answer event. */
+type Asked = { ok: true; advice: ChatAdvice } | { ok: false; why: string };
+
+/** One model call within the hourly budget: reserved before, charged after (a failed call too, as in triage). */
+async function askModel(question: CaseQuestion, m: CaseChatModel, now: Date): Promise<Asked> {
+  const { facts, text } = question.data;
+  const ask = m.copilot.ask;
+  if (ask === undefined) return { ok: false, why: 'this copilot does not answer questions' };
+  let reservation = DEFAULT_CALL_RESERVATION;
+  try {
+    const estimate = m.copilot.estimateChatTokens?.(facts, text);
+    if (estimate !== undefined && Number.isFinite(estimate) && estimate > 0) reservation = Math.ceil(estimate);
+  } catch {
+    // The call fails the same way before it is sent, and the reservation is then released.
+  }
+  const hour = now.toISOString().slice(0, 13);
+  if (!(await reserveTokens(m.state, hour, reservation, m.tokensPerHour))) return { ok: false, why: `the hourly LLM token budget (${m.tokensPerHour}) has no room for it` };
+  try {
+    const advice = await ask(facts, text);
+    await settleTokens(m.state, hour, reservation, advice.usage.totalTokens);
+    return { ok: true, advice };
+  } catch (error) {
+    await settleTokens(m.state, hour, reservation, failedCallUsage(error)?.totalTokens ?? (madeNoCall(error) ? 0 : reservation));
+    const failure = copilotFailureOf(error) ?? copilotFailureOf((error as { cause?: unknown }).cause);
+    return { ok: false, why: breakerFailFastOf(error) !== undefined ? 'the model is failing; its circuit breaker is open' : `model call ${failure ?? 'failed'}` };
+  }
+}
+
+/**
+ * The model's answer as the case shows it: citations labelled from the facts (one the facts do not hold is cut and
+ * listed), the hunt the model wrote only when the guard accepted it, grounded in the table schemas, as it would run.
+ */
+async function llmAnswer(question: CaseQuestion, advice: ChatAdvice, m: CaseChatModel, at: Date): Promise<AnswerData> {
+  const citable = citableFacts(question.data.facts);
+  const removed: AnswerData['removed'] = advice.removed.map((r) => ({ path: r.path.slice(0, 256), reason: r.reason, value: r.value.slice(0, 2100) }));
+  const citations: CaseCitation[] = [];
+  for (const [i, id] of advice.output.citations.entries()) {
+    const known = citable.get(id);
+    if (known !== undefined) citations.push(known);
+    else removed.push({ path: `citations[${i}]`, reason: 'unknown-citation', value: id.slice(0, 2100) });
+  }
+  const hunts: CaseAnswerHunt[] = [];
+  const kql = advice.output.huntQuery;
+  if (kql !== null && kql !== undefined && kql.trim() !== '') {
+    let why: string | undefined;
+    try {
+      const grounded = await m.groundHuntQuery?.(kql);
+      if (grounded === undefined) why = 'no KQL guard configured';
+      else if (!grounded.accepted) why = grounded.problems.join('; ');
+      else if (grounded.query.length > 8000) why = 'longer than 8000 characters with the row cap';
+      else hunts.push({ title: 'Hunt written by the copilot (passed the KQL guard and schema grounding)', language: 'kql', query: grounded.query, tables: [...(grounded.tables ?? [])].slice(0, 32) });
+    } catch (error) {
+      why = `the KQL guard could not check it (${error instanceof Error ? clipText(error.message, 300) : 'unknown error'})`;
+    }
+    if (why !== undefined) removed.push({ path: 'huntQuery', reason: 'hunt-query-denied', value: `${why.slice(0, 1000)} :: ${kql}`.slice(0, 2100) });
+  }
+  const { usage } = advice;
+  return {
+    questionId: question.data.questionId,
+    alertId: question.data.alertId,
+    tenantId: question.data.tenantId,
+    mode: 'llm',
+    answer: clipText(advice.output.answer, 4000),
+    citations: citations.slice(0, 50),
+    hunts,
+    removed: removed.slice(0, 100),
+    model: usage.model.slice(0, 128),
+    usage: { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, ...(usage.cost === undefined ? {} : { cost: usage.cost }) },
+    at: at.toISOString(),
+  };
+}
+
+/**
+ * The bus handler of case chat: every question gets one answer event — the copilot's when a model is configured and
+ * answers within the budget, else the templates answer (saying why the copilot did not answer).
+ */
 export function makeCaseChatHandler(ctx: CaseChatContext): EventHandler {
   return dispatch('triage', {
     'soc.case.question-asked.v1': async (event) => {
-      const hunts = await ctx.hunts.huntQueriesFor(event.data.facts.alert, CHAT_HUNT_OPTIONS);
       const now = ctx.clock.now();
-      return { emit: [causedBy(event, CaseQuestionAnsweredV1, templatesAnswer(event, hunts, now), { source: '/soc/triage', time: now })] };
+      const asked = ctx.model === undefined ? undefined : await askModel(event, ctx.model, now);
+      let data: AnswerData;
+      if (asked?.ok === true && ctx.model !== undefined) data = await llmAnswer(event, asked.advice, ctx.model, now);
+      else data = templatesAnswer(event, await ctx.hunts.huntQueriesFor(event.data.facts.alert, CHAT_HUNT_OPTIONS), now, asked?.ok === false ? asked.why : undefined);
+      return { emit: [causedBy(event, CaseQuestionAnsweredV1, data, { source: '/soc/triage', time: now })] };
     },
   });
 }

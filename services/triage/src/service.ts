@@ -45,7 +45,11 @@ export const triageService: ServiceModule<TriageConfig> = {
     const templates = sharedHuntThread(config.KQL_POLICY_FILE === undefined ? defaultKqlPolicy : loadKqlPolicy(config.KQL_POLICY_FILE));
     const chat = platform.bus.subscribe(
       { subscription: SUBSCRIPTIONS.caseChat.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
-      makeCaseChatHandler({ hunts: templates, clock: platform.clock }),
+      makeCaseChatHandler({
+        hunts: templates,
+        clock: platform.clock,
+        model: model === undefined ? undefined : { copilot: model, state: platform.state, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: grounding?.ground },
+      }),
     );
     return {
       close: async () => {
