@@ -51,7 +51,7 @@ async function ask(script: (n: number) => ScriptedResponse, tokensPerHour = 200_
 }
 
 const HOSTILE = JSON.stringify({
-  answer: 'Yes: E1 beaconed, see https://evil.example/x and <img src=x onerror=alert(1)> [docs](http://evil.example).',
+  answer: 'Yes: E1 beaconed, see https://evil.example/x and <img src=x onerror=alert(1)> [docs](http://evil.example). Key AKIAIOSFODNN7EXAMPLE',
   citations: ['E1', 'F1', 'R1', 'F99', 'fact:invented'],
   huntQuery: '.drop table SigninLogs',
 });
@@ -80,16 +80,17 @@ describe('case chat with an LLM (the local OpenAI stand-in)', () => {
     expect(data).toMatchObject({ mode: 'llm', model: 'recorded-model', usage: { promptTokens: 1400, completionTokens: 90 }, hunts: [] });
     const citable = citableFacts(facts);
     expect(data.citations).toEqual([citable.get(facts.alert.entities[0]!.id), citable.get(facts.enrichment.facts[0]!.id), citable.get(`factor:${facts.triage.risk.factors[0]!.name}`)]);
-    expect(data.answer).toBe(`Yes: ${facts.alert.entities[0]!.id} beaconed, see [link removed] and  .`);
+    expect(data.answer).toBe(`Yes: ${facts.alert.entities[0]!.id} beaconed, see [link removed] and  . Key [redacted secret]`);
     expect(data.removed.map((r) => [r.path, r.reason])).toEqual([
       ['citations[3]', 'unknown-citation'],
       ['citations[4]', 'unknown-citation'],
       ['answer', 'markup-in-answer'],
       ['answer', 'markup-in-answer'],
       ['answer', 'url-in-answer'],
+      ['answer', 'secret-in-answer'],
       ['huntQuery', 'hunt-query-denied'],
     ]);
-    expect(JSON.stringify(data.answer + JSON.stringify(data.citations))).not.toMatch(/evil|onerror|invented/);
+    expect(JSON.stringify(data.answer + JSON.stringify(data.citations))).not.toMatch(/evil|onerror|invented|AKIA/);
   });
 
   it('keeps a hunt the model writes only after the guard and schema grounding, as it would run', async () => {

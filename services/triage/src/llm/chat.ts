@@ -68,7 +68,7 @@ export function parseChatOutput(text: string | null | undefined): { ok: true; ou
 }
 
 /** Why {@link checkChatOutput} cut something. */
-export type ChatRemovalReason = 'unknown-citation' | 'url-in-answer' | 'markup-in-answer';
+export type ChatRemovalReason = 'unknown-citation' | 'url-in-answer' | 'markup-in-answer' | 'secret-in-answer';
 
 /** One thing the check cut from an answer. */
 export interface ChatRemoval {

@@ -1,6 +1,6 @@
 export type { CopilotFacts } from './facts.ts';
 export { evidenceIds, factorId, originalIds } from './facts.ts';
-export { REDACTED_SECRET, isHighEntropyToken, redact, redactWithTexts, redactionDefaults, restoreDeep } from './redact.ts';
+export { REDACTED_SECRET, isHighEntropyToken, redact, redactSecrets, redactWithTexts, redactionDefaults, restoreDeep } from './redact.ts';
 export { ChatOutput, MAX_CHAT_ANSWER_CHARS, buildChatPrompt, checkChatOutput, parseChatOutput } from './chat.ts';
 export type { ChatPrompt, ChatRemoval, ChatRemovalReason } from './chat.ts';
 export type { PlaceholderKind, RedactOptions, Redaction } from './redact.ts';

@@ -13,7 +13,7 @@ import { copilotError } from './errors.ts';
 import { originalIds, type CopilotFacts } from './facts.ts';
 import { checkOutput, copilotOutputJsonSchema, mapOutput, parseCopilotOutput, resolveRefs, type CopilotOutput, type Removal } from './output.ts';
 import { DEFAULT_BUDGET_TOKENS, buildPrompt, type PromptCut } from './prompt.ts';
-import { redact, redactWithTexts, restoreDeep, type RedactOptions } from './redact.ts';
+import { redact, redactSecrets, redactWithTexts, restoreDeep, type RedactOptions } from './redact.ts';
 import { type ChatOutput, type ChatRemoval, buildChatPrompt, checkChatOutput, parseChatOutput } from './chat.ts';
 
 /** Azure OpenAI: a deployment on a resource, authenticated by key or by an Entra ID token provider. */
@@ -214,12 +214,16 @@ export class OpenAiCopilot {
     if (!parsed.ok) throw copilotError('bad-output', `The model's answer does not match the schema: ${parsed.problem}`, { details: { usage } });
     const checked = checkChatOutput(parsed.output, prompt.refs, redacted);
     const ids = originalIds(redacted, facts);
+    // The model saw no secret (redacted), but may echo or make up one: the answer is checked once more, restored.
+    const secrets = redactSecrets(restore(checked.output.answer));
+    const removed = restoreDeep(checked.removed, restore);
+    if (secrets.count > 0) removed.push({ path: 'answer', reason: 'secret-in-answer', value: `${secrets.count} secret-like value(s) replaced` });
     const output: ChatOutput = {
-      answer: restore(checked.output.answer),
+      answer: secrets.text,
       citations: checked.output.citations.map((id) => ids.get(id) ?? restore(id)),
       huntQuery: checked.output.huntQuery === null || checked.output.huntQuery === undefined ? null : restore(checked.output.huntQuery),
     };
-    return { output, removed: restoreDeep(checked.removed, restore), usage, prompt: { estimatedTokens: prompt.estimatedTokens, budgetTokens: prompt.budgetTokens, cut: prompt.cut } };
+    return { output, removed, usage, prompt: { estimatedTokens: prompt.estimatedTokens, budgetTokens: prompt.budgetTokens, cut: prompt.cut } };
   }
 
   /** Asks the model about one case. Throws a copilot AppError (timeout, rate-limited, bad-output …) on failure. */

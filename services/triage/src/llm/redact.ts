@@ -362,6 +362,28 @@ export function redactWithTexts(facts: CopilotFacts, texts: readonly string[], o
   return { redacted, texts: redactedTexts, restore: (text) => r.vault.restore(text), counts: { ...r.vault.counts } };
 }
 
+/**
+ * Replaces what looks like a secret in a text (the patterns {@link redact} uses, and long high-entropy tokens) by
+ * {@link REDACTED_SECRET}, and counts them: the last check of an answer before anyone reads it.
+ */
+export function redactSecrets(text: string): { text: string; count: number } {
+  let count = 0;
+  let s = text;
+  for (const re of SECRET_PATTERNS) {
+    s = s.replace(re, (m: string, ...rest: unknown[]) => {
+      count++;
+      const g = rest.at(-1) as Partial<Record<'p' | 's' | 'q', string>> | string;
+      return typeof g !== 'object' || g.s === undefined ? REDACTED_SECRET : `${g.p ?? ''}${REDACTED_SECRET}${g.q ?? ''}`;
+    });
+  }
+  s = s.replace(LONG_TOKEN, (m) => {
+    if (!isHighEntropyToken(m)) return m;
+    count++;
+    return REDACTED_SECRET;
+  });
+  return { text: s, count };
+}
+
 /** Applies `restore` to every string of a value (e.g. a whole copilot answer). */
 export function restoreDeep<T>(value: T, restore: (text: string) => string): T {
   if (typeof value === 'string') return restore(value) as T;
