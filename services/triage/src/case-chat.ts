@@ -107,20 +107,30 @@ export interface CaseChatModel {
   groundHuntQuery?: HuntQueryGrounder | undefined;
 }
 
+/**
+ * How a question was answered: `answered` (the model), `templates` (no model configured), `skipped` (the hourly
+ * token budget had no room), `failed` (the call failed), `breaker-open` (failed fast, no call).
+ */
+export type ChatOutcome = (typeof CHAT_OUTCOMES)[number];
+/** Every {@link ChatOutcome}, e.g. to initialise a metric's series. */
+export const CHAT_OUTCOMES = ['answered', 'templates', 'skipped', 'failed', 'breaker-open'] as const;
+
 /** What the case chat handler needs; without `model` every question gets the templates answer. */
 export interface CaseChatContext {
   hunts: HuntTemplates;
   clock: Clock;
   model?: CaseChatModel | undefined;
+  /** Called once per question with its outcome, e.g. to count `soc_llm_chat_answers_total{outcome}`. */
+  onOutcome?: ((outcome: ChatOutcome) => void) | undefined;
 }
 
-type Asked = { ok: true; advice: ChatAdvice } | { ok: false; why: string };
+type Asked = { ok: true; advice: ChatAdvice } | { ok: false; why: string; outcome: ChatOutcome };
 
 /** One model call within the hourly budget: reserved before, charged after (a failed call too, as in triage). */
 async function askModel(question: CaseQuestion, m: CaseChatModel, now: Date): Promise<Asked> {
   const { facts, text } = question.data;
   const ask = m.copilot.ask;
-  if (ask === undefined) return { ok: false, why: 'this copilot does not answer questions' };
+  if (ask === undefined) return { ok: false, why: 'this copilot does not answer questions', outcome: 'failed' };
   let reservation = DEFAULT_CALL_RESERVATION;
   try {
     const estimate = m.copilot.estimateChatTokens?.(facts, text);
@@ -129,7 +139,7 @@ async function askModel(question: CaseQuestion, m: CaseChatModel, now: Date): Pr
     // The call fails the same way before it is sent, and the reservation is then released.
   }
   const hour = now.toISOString().slice(0, 13);
-  if (!(await reserveTokens(m.state, hour, reservation, m.tokensPerHour))) return { ok: false, why: `the hourly LLM token budget (${m.tokensPerHour}) has no room for it` };
+  if (!(await reserveTokens(m.state, hour, reservation, m.tokensPerHour))) return { ok: false, why: `the hourly LLM token budget (${m.tokensPerHour}) has no room for it`, outcome: 'skipped' };
   try {
     const advice = await ask(facts, text);
     await settleTokens(m.state, hour, reservation, advice.usage.totalTokens);
@@ -137,7 +147,8 @@ async function askModel(question: CaseQuestion, m: CaseChatModel, now: Date): Pr
   } catch (error) {
     await settleTokens(m.state, hour, reservation, failedCallUsage(error)?.totalTokens ?? (madeNoCall(error) ? 0 : reservation));
     const failure = copilotFailureOf(error) ?? copilotFailureOf((error as { cause?: unknown }).cause);
-    return { ok: false, why: breakerFailFastOf(error) !== undefined ? 'the model is failing; its circuit breaker is open' : `model call ${failure ?? 'failed'}` };
+    const fast = breakerFailFastOf(error) === 'open';
+    return { ok: false, why: fast ? 'the model is failing; its circuit breaker is open' : `model call ${failure ?? 'failed'}`, outcome: fast ? 'breaker-open' : 'failed' };
   }
 }
 
@@ -197,6 +208,7 @@ export function makeCaseChatHandler(ctx: CaseChatContext): EventHandler {
       let data: AnswerData;
       if (asked?.ok === true && ctx.model !== undefined) data = await llmAnswer(event, asked.advice, ctx.model, now);
       else data = templatesAnswer(event, await ctx.hunts.huntQueriesFor(event.data.facts.alert, CHAT_HUNT_OPTIONS), now, asked?.ok === false ? asked.why : undefined);
+      ctx.onOutcome?.(asked === undefined ? 'templates' : asked.ok ? 'answered' : asked.outcome);
       return { emit: [causedBy(event, CaseQuestionAnsweredV1, data, { source: '/soc/triage', time: now })] };
     },
   });

@@ -5,7 +5,7 @@ import { CachedTuningReader, StateTriageTuningStore } from '@soc/triage-tuning';
 import type { ServiceModule } from '@soc/platform';
 import { makeCaseChatHandler } from './case-chat.ts';
 import { TriageConfig } from './config.ts';
-import { countLlmCalls } from './copilot-metrics.ts';
+import { countChatAnswers, countLlmCalls } from './copilot-metrics.ts';
 import { CopilotStep } from './copilot-step.ts';
 import { huntQueryGrounder } from './hunt-grounder.ts';
 import { loadTriageKnowledge } from './engine.ts';
@@ -49,6 +49,7 @@ export const triageService: ServiceModule<TriageConfig> = {
         hunts: templates,
         clock: platform.clock,
         model: model === undefined ? undefined : { copilot: model, state: platform.state, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: grounding?.ground },
+        onOutcome: countChatAnswers(platform.metrics.registry),
       }),
     );
     return {

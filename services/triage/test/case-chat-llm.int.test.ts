@@ -6,7 +6,9 @@ import { sharedHuntThread } from '@soc/hunt';
 import { defaultKqlPolicy } from '@soc/kql';
 import { manualClock } from '@soc/runtime';
 import { MemoryStateStore } from '@soc/state';
+import { Registry } from 'prom-client';
 import { citableFacts, makeCaseChatHandler } from '../src/case-chat.ts';
+import { countChatAnswers } from '../src/copilot-metrics.ts';
 import { TriageConfig } from '../src/config.ts';
 import { huntQueryGrounder } from '../src/hunt-grounder.ts';
 import { openCopilot } from '../src/open-copilot.ts';
@@ -24,6 +26,9 @@ const QUESTION = 'Did jane.doe@contoso.com talk to 203.0.113.45 before? UNTRUSTE
 
 const thread = sharedHuntThread(defaultKqlPolicy);
 const grounding = huntQueryGrounder();
+const registry = new Registry();
+const onOutcome = countChatAnswers(registry);
+const answers = async () => Object.fromEntries((await registry.getSingleMetric('soc_llm_chat_answers_total')!.get()).values.map((v) => [v.labels['outcome'], v.value]));
 let recorder: OpenAiRecorder | undefined;
 afterEach(async () => {
   await recorder?.close();
@@ -39,7 +44,7 @@ async function ask(script: (n: number) => ScriptedResponse, tokensPerHour = 200_
   recorder = await startOpenAiRecorder(() => script(n++));
   const model = openCopilot(TriageConfig.parse({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: recorder.baseURL, LLM_MODEL: 'llama3.1:8b', ...env }));
   if (model === undefined) throw new Error('no model');
-  const handle = makeCaseChatHandler({ hunts: thread, clock: manualClock('2025-03-18T09:40:06.400Z'), model: { copilot: model, state: new MemoryStateStore(), tokensPerHour, groundHuntQuery: grounding.ground } });
+  const handle = makeCaseChatHandler({ hunts: thread, clock: manualClock('2025-03-18T09:40:06.400Z'), model: { copilot: model, state: new MemoryStateStore(), tokensPerHour, groundHuntQuery: grounding.ground }, onOutcome });
   try {
     const { emit } = await handle(fixture(QUESTION), delivery);
     const parsed = parseEvent(JSON.parse(JSON.stringify(emit[0])));
@@ -114,5 +119,7 @@ describe('case chat with an LLM (the local OpenAI stand-in)', () => {
     expect(recorder!.requests).toHaveLength(0);
     expect(skipped.mode).toBe('templates');
     expect(skipped.answer).toMatch(/^The copilot could not answer \(the hourly LLM token budget \(1000\) has no room for it\)/);
+    // soc_llm_chat_answers_total: the two answered questions of the tests above, this failure and this skip.
+    expect(await answers()).toEqual({ answered: 2, templates: 0, skipped: 1, failed: 1, 'breaker-open': 0 });
   });
 });
