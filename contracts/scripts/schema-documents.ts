@@ -54,6 +54,8 @@ export const EVENT_PRODUCERS = {
   'soc.case.assigned.v1': 'api',
   'soc.case.status-changed.v1': 'api',
   'soc.case.note-added.v1': 'api',
+  'soc.case.question-asked.v1': 'api',
+  'soc.case.question-answered.v1': 'triage',
 } as const satisfies Record<SocEventType, string>;
 
 /** How a producer id reads in the catalogue. */

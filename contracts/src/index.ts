@@ -43,6 +43,8 @@ export { AlertDispositionedV1, Disposition } from './events/alert-dispositioned.
 export { CaseAssignedV1 } from './events/case-assigned.v1.ts';
 export { CaseNoteAddedV1, MAX_NOTE_LENGTH } from './events/case-note-added.v1.ts';
 export { CaseStatus, CaseStatusChangedV1 } from './events/case-status-changed.v1.ts';
+export { CaseFacts, CaseQuestionAskedV1, MAX_QUESTION_LENGTH } from './events/case-question-asked.v1.ts';
+export { CaseAnswerHunt, CaseCitation, CaseQuestionAnsweredV1 } from './events/case-question-answered.v1.ts';
 export { MAX_REPORT_HTML_CHARS, ReportGeneratedV1 } from './events/report-generated.v1.ts';
 export { EVENT_DEFINITIONS, eventDefinition, currentTypeOf, isKnownEventType, isSuperseded, isValidatedEvent, olderVersionsOf, parseEvent, validateEvent } from './registry.ts';
 export type { EventByType, EventIssue, EventRejection, ParseEventResult, SocEvent, SocEventType } from './registry.ts';

@@ -7,6 +7,8 @@ import { CaseStatusChangedV1 } from './events/case-status-changed.v1.ts';
 import { AlertEnrichedV1 } from './events/alert-enriched.v1.ts';
 import { AlertReceivedV1 } from './events/alert-received.v1.ts';
 import { AlertTriagedV1 } from './events/alert-triaged.v1.ts';
+import { CaseQuestionAnsweredV1 } from './events/case-question-answered.v1.ts';
+import { CaseQuestionAskedV1 } from './events/case-question-asked.v1.ts';
 import { ContainmentApprovedV1 } from './events/containment-approved.v1.ts';
 import { ContainmentDeniedV1 } from './events/containment-denied.v1.ts';
 import { ContainmentExecutedV1 } from './events/containment-executed.v1.ts';
@@ -67,6 +69,9 @@ export const EVENT_DEFINITIONS = [
   CaseAssignedV1,
   CaseStatusChangedV1,
   CaseNoteAddedV1,
+  // Issue 15: questions about a case and the copilot's answers.
+  CaseQuestionAskedV1,
+  CaseQuestionAnsweredV1,
 ] as const;
 
 /** Any SOC Copilot event, discriminated by `type`. */

@@ -30,6 +30,8 @@ const withOlder = (...types: SocEventType[]): readonly SocEventType[] => types.f
 export const SUBSCRIPTIONS = {
   enrichment: { name: 'enrichment', types: withOlder('soc.alert.received.v1', 'soc.alert.dispositioned.v1') },
   triage: { name: 'triage', types: withOlder('soc.alert.enriched.v1') },
+  /** Questions about a case, apart from alert triage so a slow model answer never holds up an alert (and retries alone). */
+  caseChat: { name: 'case-chat', types: ['soc.case.question-asked.v1'] },
   decision: { name: 'decision', types: withOlder('soc.alert.triaged.v1') },
   notification: { name: 'notification', types: withOlder('soc.decision.made.v2', 'soc.report.generated.v1', 'soc.notification.due.v1', 'soc.alert.dispositioned.v1') },
   /** Outbound decision webhooks, apart from e-mail and chat so one subscriber's outage retries only the webhooks. */

@@ -87,6 +87,11 @@ const handlers: Record<keyof typeof SUBSCRIPTIONS, EventHandler> = {
     hop(e);
     return { emit: [sampleAlertTriaged(e as EventByType<'soc.alert.enriched.v1'>, now())] };
   },
+  // The bench asks no case questions.
+  caseChat: async (e) => {
+    hop(e);
+    return { emit: [] };
+  },
   decision: async (e) => {
     hop(e);
     const t = e as EventByType<'soc.alert.triaged.v1'>;

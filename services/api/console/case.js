@@ -3,6 +3,7 @@
 // (approve / deny with the binding hash shown, undo).
 import { api } from './api.js';
 import { caseworkSection } from './casework.js';
+import { chatSection } from './chat.js';
 import { el, notice, problemBox, replace } from './dom.js';
 import { entityHref } from './search.js';
 
@@ -42,6 +43,7 @@ export async function renderCase(view, alertId) {
     caseworkSection(c, act),
     triageSection(c.triage),
     decisionSection(c.decision),
+    chatSection(c),
     containmentSection(c.containment ?? [], act),
     dispositionSection(c, act),
     timelineSection(c.timeline ?? []),

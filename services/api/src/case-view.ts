@@ -1,4 +1,4 @@
-import { type Action, type Alert, type AlertRevision, type CaseStatus, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
+import { type Action, type Alert, type AlertRevision, type CaseAnswerHunt, type CaseCitation, type CaseStatus, type Disposition, type Enrichment, type SocEvent, type Triage, compareRevisions, currentTypeOf } from '@soc/contracts';
 import type { RequestStatus } from '@soc/containment-requests';
 
 /** One event of a case, as the case view stores it. */
@@ -101,7 +101,18 @@ export interface CaseView {
   status: CaseStatus;
   /** The analysts' notes, oldest first (newest last). Free text: shown as text, never markup. */
   notes: CaseNote[];
+  /** Questions asked about the case, oldest first, each with the copilot's answer once it is there. */
+  questions: CaseQuestion[];
   timeline: TimelineEntry[];
+}
+
+/** A question about the case and its answer (`soc.case.question-asked.v1` and `-answered.v1`). */
+export interface CaseQuestion {
+  questionId: string;
+  text: string;
+  askedBy: string;
+  at: string;
+  answer: { mode: 'llm' | 'templates'; answer: string; citations: CaseCitation[]; hunts: CaseAnswerHunt[]; removed: { path: string; reason: string; value: string }[]; model?: string; at: string } | null;
 }
 
 /** An analyst's note on a case. */
@@ -147,6 +158,8 @@ export function alertIdOf(event: SocEvent): string | undefined {
     case 'soc.case.assigned.v1':
     case 'soc.case.status-changed.v1':
     case 'soc.case.note-added.v1':
+    case 'soc.case.question-asked.v1':
+    case 'soc.case.question-answered.v1':
       return event.data.alertId;
     case 'soc.report.generated.v1':
     case 'soc.containment.freeze-changed.v2':
@@ -187,6 +200,11 @@ function revisionOfEvent(event: SocEvent): AlertRevision | null {
 function storedData(event: SocEvent): unknown {
   if (event.type === 'soc.alert.enriched.v1' || event.type === 'soc.alert.triaged.v1' || event.type === 'soc.decision.made.v2') {
     const { alert: _alert, ...rest } = event.data;
+    return rest;
+  }
+  // The question carries the case's facts for the copilot; the case already holds them.
+  if (event.type === 'soc.case.question-asked.v1') {
+    const { facts: _facts, ...rest } = event.data;
     return rest;
   }
   return event.data;
@@ -327,12 +345,14 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
     assignee: null,
     status: 'new',
     notes: [],
+    questions: [],
     timeline: events.map((e) => ({ type: e.type, time: e.time, id: e.eventId, source: e.source, correlationid: e.correlationid, causationid: e.causationid })),
   };
   // Side effects name their decision as cause: that decision's revision is theirs.
   const revisionByEvent = new Map(events.filter((e) => e.revision !== undefined && e.revision !== null).map((e) => [e.eventId, e.revision!.key]));
   const causedRevision = (e: CaseEventDoc): string | null => (e.causationid === null ? null : (revisionByEvent.get(e.causationid) ?? null));
   const requests = new Map<string, CaseContainment>();
+  const answers = new Map<string, NonNullable<CaseQuestion['answer']>>();
   for (const e of events) {
     // Stored events passed the contracts at the bus edge, so their data matches their type.
     const ev = { type: e.type, data: e.data } as TypedData;
@@ -414,6 +434,15 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
       case 'soc.case.note-added.v1':
         if (!view.notes.some((n) => n.noteId === ev.data.noteId)) view.notes.push({ noteId: ev.data.noteId, text: ev.data.text, author: ev.data.author, at: ev.data.at });
         break;
+      case 'soc.case.question-asked.v1':
+        view.questions.push({ questionId: ev.data.questionId, text: ev.data.text, askedBy: ev.data.askedBy, at: ev.data.at, answer: null });
+        break;
+      case 'soc.case.question-answered.v1': {
+        const { mode, answer, citations, hunts, removed, model, at } = ev.data;
+        // The first answer stands (a redelivered question is answered again, maybe differently).
+        if (!answers.has(ev.data.questionId)) answers.set(ev.data.questionId, { mode, answer, citations, hunts, removed, ...(model !== undefined ? { model } : {}), at });
+        break;
+      }
       case 'soc.report.generated.v1':
       case 'soc.containment.freeze-changed.v2':
       case 'soc.notification.due.v1':
@@ -429,6 +458,7 @@ export function foldCase(alertId: string, stored: readonly CaseEventDoc[]): Case
     }
   }
   view.containment = [...requests.values()];
+  for (const q of view.questions) q.answer = answers.get(q.questionId) ?? null;
   return view;
 }
 

@@ -83,6 +83,8 @@ export const ApiConfig = z.object({
   /** Live updates: how often the recently changed cases are read while a stream is open, and the heartbeat. */
   SOC_SSE_POLL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
   SOC_SSE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  /** Case chat: questions one principal may ask per clock hour (POST /api/v1/alerts/{alertId}/questions answers 429 beyond). */
+  SOC_CHAT_QUESTIONS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(60),
   /**
    * Retired: approvers and hunters are roles now (`SOC_API_ROLES=alice:approver,hugo:hunter`). Still set, the start
    * stops with this message instead of silently granting nothing, or everything (`*`).

@@ -26,6 +26,7 @@ import { kpiRoutes } from './kpi-routes.ts';
 import { startCaseChangeFeed } from './live/change-feed.ts';
 import { eventStreamRoutes } from './live/event-stream-routes.ts';
 import { makeCaseProjector } from './projector.ts';
+import { questionRoutes } from './question-routes.ts';
 import { buildOpenApiDocument } from './openapi/document.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { apiRoutes } from './routes.ts';
@@ -119,6 +120,7 @@ export const apiService: ServiceModule<ApiConfig> = {
       limits: { total: config.SOC_SSE_MAX_STREAMS, perPrincipal: config.SOC_SSE_MAX_STREAMS_PER_PRINCIPAL, heartbeatMs: config.SOC_SSE_HEARTBEAT_SECONDS * 1000, retryMs: 5000 },
     });
     routes.use(live.router);
+    routes.use(questionRoutes({ cases, bus: platform.bus, clock: platform.clock, audit: platform.audit, state: platform.state, questionsPerHour: config.SOC_CHAT_QUESTIONS_PER_HOUR, tenantId: platform.env.SOC_TENANT_ID }));
     // The OpenAPI 3.1 document of these routes, generated once from their zod schemas.
     routes.use(openApiRoutes(buildOpenApiDocument()));
     // Slack users who may decide are configuration too: the mapping goes on the record (ids and names, no secret).

@@ -23,6 +23,7 @@ describe('the OpenAPI document', () => {
         '/api/v1/alerts/{alertId}/assignee',
         '/api/v1/alerts/{alertId}/status',
         '/api/v1/alerts/{alertId}/notes',
+        '/api/v1/alerts/{alertId}/questions',
         '/api/v1/cases',
         '/api/v1/cases/{groupId}',
         '/api/v1/containment/freeze',

@@ -1,7 +1,7 @@
 import { type Alert, type CopilotNote, type Enrichment, type Triage, caseGroupKey, clipText } from '@soc/contracts';
 import { type Clock, breakerFailFastOf, describeError, isAppError } from '@soc/runtime';
 import { type StateStore, updateWithRetry } from '@soc/state';
-import { type CopilotAdvice, type CopilotFacts, type CopilotUsage, DEFAULT_BUDGET_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, copilotFailureOf } from './llm/index.ts';
+import { type ChatAdvice, type CopilotAdvice, type CopilotFacts, type CopilotUsage, DEFAULT_BUDGET_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, copilotFailureOf } from './llm/index.ts';
 
 /** The model behind the step (an `OpenAiCopilot`, wrapped in a circuit breaker by the composition root). */
 export interface Copilot {
@@ -12,6 +12,9 @@ export interface Copilot {
    */
   estimateTokens?(facts: CopilotFacts): number;
   advise(facts: CopilotFacts): Promise<CopilotAdvice>;
+  /** Case chat: the most one question may cost, and the answer (see `OpenAiCopilot.ask`). */
+  estimateChatTokens?(facts: CopilotFacts, question: string): number;
+  ask?(facts: CopilotFacts, question: string): Promise<ChatAdvice>;
 }
 
 /** What a call is assumed to cost when the copilot cannot estimate it: the default prompt budget and output cap. */
@@ -66,6 +69,8 @@ export interface GroundedHuntQuery {
   accepted: boolean;
   query: string;
   problems: readonly string[];
+  /** The tables it reads, as the guard resolved them. */
+  tables?: readonly string[];
 }
 
 /** Checks one hunt query from the model (see `groundKqlCandidate` in `@soc/hunt`); may throw when the guard is unavailable. */
@@ -82,6 +87,33 @@ interface StoredAdvice {
 
 interface Budget {
   tokens: number;
+}
+
+/**
+ * Reserves `tokens` of the hour's LLM budget (`LLM_TOKENS_PER_HOUR`, shared by triage's advice and case chat) with a
+ * compare-and-swap on the budget document (etag; a lost race re-reads and decides again), so concurrent calls — in
+ * this process or another replica — never together pass a budget that each alone fits. Answers whether it was made.
+ */
+export async function reserveTokens(state: StateStore, hour: string, tokens: number, tokensPerHour: number): Promise<boolean> {
+  let isReserved = false;
+  await updateWithRetry<Budget>(
+    state,
+    BUDGET,
+    hour,
+    (b) => {
+      const spent = b?.tokens ?? 0;
+      isReserved = spent + tokens <= tokensPerHour;
+      return isReserved ? { tokens: spent + tokens } : undefined;
+    },
+    { ttlSeconds: 7200, maxAttempts: 50 },
+  );
+  return isReserved;
+}
+
+/** Replaces a reservation by what the call used (more or less than reserved; 0 when no call was made). */
+export async function settleTokens(state: StateStore, hour: string, reserved: number, used: number): Promise<void> {
+  if (used === reserved) return;
+  await updateWithRetry<Budget>(state, BUDGET, hour, (b) => ({ tokens: Math.max(0, (b?.tokens ?? 0) - reserved + used) }), { ttlSeconds: 7200, maxAttempts: 50 });
 }
 
 /** The usage a failed call reported (a bad or filtered answer carries its usage; a breaker may wrap the error). */
@@ -211,31 +243,12 @@ export class CopilotStep {
     }
   }
 
-  /**
-   * Reserves `tokens` of the hour's budget with a compare-and-swap on the budget document (etag; a lost race
-   * re-reads and decides again), so concurrent calls — in this process or another replica — never together pass a
-   * budget that each alone fits. Answers whether the reservation was made.
-   */
-  private async reserve(hour: string, tokens: number): Promise<boolean> {
-    let isReserved = false;
-    await updateWithRetry<Budget>(
-      this.o.state,
-      BUDGET,
-      hour,
-      (b) => {
-        const spent = b?.tokens ?? 0;
-        isReserved = spent + tokens <= this.o.tokensPerHour;
-        return isReserved ? { tokens: spent + tokens } : undefined;
-      },
-      { ttlSeconds: 7200, maxAttempts: 50 },
-    );
-    return isReserved;
+  private reserve(hour: string, tokens: number): Promise<boolean> {
+    return reserveTokens(this.o.state, hour, tokens, this.o.tokensPerHour);
   }
 
-  /** Replaces a reservation by what the call used (more or less than reserved; 0 when no call was made). */
-  private async settle(hour: string, reserved: number, used: number): Promise<void> {
-    if (used === reserved) return;
-    await updateWithRetry<Budget>(this.o.state, BUDGET, hour, (b) => ({ tokens: Math.max(0, (b?.tokens ?? 0) - reserved + used) }), { ttlSeconds: 7200, maxAttempts: 50 });
+  private settle(hour: string, reserved: number, used: number): Promise<void> {
+    return settleTokens(this.o.state, hour, reserved, used);
   }
 
   private async advise(fingerprint: string, facts: CopilotFacts): Promise<Noted> {

@@ -18,7 +18,7 @@ export function huntQueryGrounder(policyFile?: string): HuntQueryGrounding {
   return {
     ground: async (query) => {
       const grounded = await thread.groundKqlCandidate(query);
-      return { accepted: grounded.accepted, query: grounded.query, problems: grounded.problems };
+      return { accepted: grounded.accepted, query: grounded.query, problems: grounded.problems, tables: grounded.verdict.tables };
     },
     close: () => thread.close(),
   };

@@ -49,6 +49,14 @@ export function openCopilot(config: TriageConfig): (Copilot & { close(): void })
     // so an endpoint that hangs is seen failing LLM_BREAKER_VOLUME times.
     rollingWindowMs: Math.max(60_000, Math.ceil((3 * timeoutMs) / 10_000) * 10_000),
   });
+  // Case chat on its own breaker (same settings): an analyst's questions never shut triage's advice off, nor the reverse.
+  const guardedAsk = breaker((call: { facts: Parameters<OpenAiCopilot['ask']>[0]; question: string }) => copilot.ask(call.facts, call.question), {
+    name: 'llm-chat',
+    timeoutMs,
+    capacity: 10_000,
+    volumeThreshold: LLM_BREAKER_VOLUME,
+    rollingWindowMs: Math.max(60_000, Math.ceil((3 * timeoutMs) / 10_000) * 10_000),
+  });
   // Calls beyond the limit wait their turn instead of being refused: a refusal would count as a failure and open the
   // breaker during a storm of distinct case groups.
   const limit = concurrencyLimit(config.LLM_MAX_CONCURRENCY);
@@ -56,7 +64,12 @@ export function openCopilot(config: TriageConfig): (Copilot & { close(): void })
     model: copilot.model,
     estimateTokens: (facts) => copilot.estimateTokens(facts),
     advise: (facts) => limit(() => guarded(facts)),
-    close: () => guarded.breaker.shutdown(),
+    estimateChatTokens: (facts, question) => copilot.estimateChatTokens(facts, question),
+    ask: (facts, question) => limit(() => guardedAsk({ facts, question })),
+    close: () => {
+      guarded.breaker.shutdown();
+      guardedAsk.breaker.shutdown();
+    },
   };
 }
 

@@ -1,8 +1,11 @@
 import { SUBSCRIPTIONS } from '@soc/contracts';
+import { sharedHuntThread } from '@soc/hunt';
+import { defaultKqlPolicy, loadKqlPolicy } from '@soc/kql';
 import { CachedTuningReader, StateTriageTuningStore } from '@soc/triage-tuning';
 import type { ServiceModule } from '@soc/platform';
+import { makeCaseChatHandler } from './case-chat.ts';
 import { TriageConfig } from './config.ts';
-import { countLlmCalls } from './copilot-metrics.ts';
+import { countChatAnswers, countLlmCalls } from './copilot-metrics.ts';
 import { CopilotStep } from './copilot-step.ts';
 import { huntQueryGrounder } from './hunt-grounder.ts';
 import { loadTriageKnowledge } from './engine.ts';
@@ -38,8 +41,21 @@ export const triageService: ServiceModule<TriageConfig> = {
       { subscription: SUBSCRIPTIONS.triage.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
       makeTriageHandler({ weights, knowledge, clock: platform.clock, copilot, playbooks, tuning: new CachedTuningReader(new StateTriageTuningStore(platform.state, platform.audit), platform.clock, config.TRIAGE_TUNING_REFRESH_SECONDS * 1000) }),
     );
+    // Case chat: the analysts' questions, on their own subscription so an answer never holds up an alert's triage.
+    const templates = sharedHuntThread(config.KQL_POLICY_FILE === undefined ? defaultKqlPolicy : loadKqlPolicy(config.KQL_POLICY_FILE));
+    const chat = platform.bus.subscribe(
+      { subscription: SUBSCRIPTIONS.caseChat.name, maxConcurrency: platform.env.BUS_MAX_CONCURRENCY },
+      makeCaseChatHandler({
+        hunts: templates,
+        clock: platform.clock,
+        model: model === undefined ? undefined : { copilot: model, state: platform.state, tokensPerHour: config.LLM_TOKENS_PER_HOUR, groundHuntQuery: grounding?.ground },
+        onOutcome: countChatAnswers(platform.metrics.registry),
+      }),
+    );
     return {
       close: async () => {
+        await chat.close();
+        await templates.close();
         await consumer.close();
         model?.close();
         playbooks?.close();

@@ -7,6 +7,7 @@ import { DispositionBody, ListQuery } from '../routes.ts';
 import { StalledQuery } from '../stalled-routes.ts';
 import { RequestStatusSchema } from './containment.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
+import { CaseQuestionSchema } from './questions.ts';
 
 const Verdict = z.enum(['true-positive', 'benign-positive', 'false-positive', 'needs-more-information']);
 
@@ -102,6 +103,7 @@ export const CaseViewSchema = z
     assignee: z.string().nullable().meta({ description: 'Who works the case; null: nobody.' }),
     status: CaseStatus,
     notes: z.array(z.object({ noteId: z.string(), text: z.string(), author: z.string(), at: z.string() })).meta({ description: 'The analysts\' notes, newest last (free text: show it as text).' }),
+    questions: z.array(CaseQuestionSchema),
     timeline: z.array(
       z.looseObject({ type: z.string(), time: z.string(), id: z.string(), source: z.string(), correlationid: z.string(), causationid: z.string().nullable() }),
     ),

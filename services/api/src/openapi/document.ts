@@ -10,6 +10,7 @@ import { kpiPaths } from './kpis.ts';
 import { livePaths } from './live.ts';
 import { BEARER_PROBLEMS, json, problems } from './problem.ts';
 import { searchPaths } from './search.ts';
+import { questionPaths } from './questions.ts';
 
 /** The OpenAPI document as served: plain JSON. */
 export type OpenApiDocument = ReturnType<typeof createDocument>;
@@ -29,7 +30,7 @@ const documentPaths: ZodOpenApiPathsObject = {
  * own zod request schemas and the response schemas beside it. Pure; built once at start.
  */
 export function buildOpenApiDocument(version = '0.1.0'): OpenApiDocument {
-  const paths: ZodOpenApiPathsObject = { ...casePaths, ...caseworkPaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...searchPaths, ...deadLetterPaths, ...livePaths, ...documentPaths };
+  const paths: ZodOpenApiPathsObject = { ...casePaths, ...caseworkPaths, ...containmentPaths, ...huntTuningPaths, ...integrationPaths, ...kpiPaths, ...searchPaths, ...deadLetterPaths, ...livePaths, ...questionPaths, ...documentPaths };
   return createDocument({
     openapi: '3.1.0',
     info: {

@@ -1,6 +1,8 @@
 export type { CopilotFacts } from './facts.ts';
 export { evidenceIds, factorId, originalIds } from './facts.ts';
-export { REDACTED_SECRET, isHighEntropyToken, redact, redactionDefaults, restoreDeep } from './redact.ts';
+export { REDACTED_SECRET, isHighEntropyToken, redact, redactSecrets, redactWithTexts, redactionDefaults, restoreDeep } from './redact.ts';
+export { ChatOutput, MAX_CHAT_ANSWER_CHARS, buildChatPrompt, checkChatOutput, parseChatOutput } from './chat.ts';
+export type { ChatPrompt, ChatRemoval, ChatRemovalReason } from './chat.ts';
 export type { PlaceholderKind, RedactOptions, Redaction } from './redact.ts';
 export {
   DEFAULT_BUDGET_TOKENS,
@@ -28,6 +30,7 @@ export type { CopilotFailure } from './errors.ts';
 export { DEFAULT_MAX_OUTPUT_TOKENS, OpenAiCopilot, toCopilotError, usageOf } from './openai-copilot.ts';
 export type {
   AzureOpenAiProvider,
+  ChatAdvice,
   CopilotAdvice,
   CopilotUsage,
   OpenAiCompatibleProvider,

@@ -12,8 +12,9 @@ import type { AppError } from '@soc/runtime';
 import { copilotError } from './errors.ts';
 import { originalIds, type CopilotFacts } from './facts.ts';
 import { checkOutput, copilotOutputJsonSchema, mapOutput, parseCopilotOutput, resolveRefs, type CopilotOutput, type Removal } from './output.ts';
-import { buildPrompt, type PromptCut } from './prompt.ts';
-import { redact, restoreDeep, type RedactOptions } from './redact.ts';
+import { DEFAULT_BUDGET_TOKENS, buildPrompt, type PromptCut } from './prompt.ts';
+import { redact, redactSecrets, redactWithTexts, restoreDeep, type RedactOptions } from './redact.ts';
+import { type ChatOutput, type ChatRemoval, buildChatPrompt, checkChatOutput, parseChatOutput } from './chat.ts';
 
 /** Azure OpenAI: a deployment on a resource, authenticated by key or by an Entra ID token provider. */
 export interface AzureOpenAiProvider {
@@ -80,6 +81,15 @@ export interface CopilotAdvice {
   output: CopilotOutput;
   /** What the safety check removed from the model's answer, and why. */
   removed: Removal[];
+  usage: CopilotUsage;
+  prompt: { estimatedTokens: number; budgetTokens: number; cut: PromptCut[] };
+}
+
+/** The copilot's checked answer to a question about a case, with values and ids restored for the analyst. */
+export interface ChatAdvice {
+  /** `citations` are ids of the case's facts (entity, fact or `factor:<name>` ids), checked to exist. */
+  output: ChatOutput;
+  removed: ChatRemoval[];
   usage: CopilotUsage;
   prompt: { estimatedTokens: number; budgetTokens: number; cut: PromptCut[] };
 }
@@ -160,6 +170,60 @@ export class OpenAiCopilot {
   estimateTokens(facts: CopilotFacts): number {
     const prompt = buildPrompt(redact(facts, this.options.redaction).redacted, this.options.budgetTokens === undefined ? {} : { budgetTokens: this.options.budgetTokens });
     return prompt.estimatedTokens + (this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+  }
+
+  /** The most one question about this case may cost (prompt estimate plus output cap), as {@link estimateTokens}. */
+  estimateChatTokens(facts: CopilotFacts, question: string): number {
+    const { redacted, texts } = redactWithTexts(facts, [question], this.options.redaction);
+    const prompt = buildChatPrompt(redacted, texts[0] ?? '', { budgetTokens: this.options.budgetTokens ?? DEFAULT_BUDGET_TOKENS });
+    return prompt.estimatedTokens + (this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+  }
+
+  /**
+   * Answers an analyst's question about one case from its facts only: facts and question redacted alike, the
+   * question fenced like alert text, the answer parsed, its citations checked against the facts and its links and
+   * markup cut, then restored. Throws a copilot AppError on failure, as {@link advise}.
+   */
+  async ask(facts: CopilotFacts, question: string, opts: { signal?: AbortSignal } = {}): Promise<ChatAdvice> {
+    const { redacted, texts, restore } = redactWithTexts(facts, [question], this.options.redaction);
+    const prompt = buildChatPrompt(redacted, texts[0] ?? '', {
+      budgetTokens: this.options.budgetTokens ?? DEFAULT_BUDGET_TOKENS,
+      ...(this.options.nonce === undefined ? {} : { nonce: this.options.nonce() }),
+    });
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: prompt.messages,
+          response_format: { type: 'json_object' as const },
+          temperature: this.options.temperature ?? 0,
+          max_tokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        },
+        opts.signal === undefined ? {} : { signal: opts.signal },
+      );
+    } catch (error) {
+      throw toCopilotError(error);
+    }
+    const usage = usageOf(completion.model || this.model, completion.usage, this.options.prices);
+    this.options.onUsage?.(usage);
+    const choice = completion.choices[0];
+    if (choice?.finish_reason === 'content_filter') throw copilotError('content-filtered', 'The provider content filter blocked the answer', { details: { usage } });
+    if (choice?.finish_reason === 'length') throw copilotError('bad-output', 'The answer was cut at the output token limit', { details: { usage } });
+    const parsed = parseChatOutput(choice?.message.content);
+    if (!parsed.ok) throw copilotError('bad-output', `The model's answer does not match the schema: ${parsed.problem}`, { details: { usage } });
+    const checked = checkChatOutput(parsed.output, prompt.refs, redacted);
+    const ids = originalIds(redacted, facts);
+    // The model saw no secret (redacted), but may echo or make up one: the answer is checked once more, restored.
+    const secrets = redactSecrets(restore(checked.output.answer));
+    const removed = restoreDeep(checked.removed, restore);
+    if (secrets.count > 0) removed.push({ path: 'answer', reason: 'secret-in-answer', value: `${secrets.count} secret-like value(s) replaced` });
+    const output: ChatOutput = {
+      answer: secrets.text,
+      citations: checked.output.citations.map((id) => ids.get(id) ?? restore(id)),
+      huntQuery: checked.output.huntQuery === null || checked.output.huntQuery === undefined ? null : restore(checked.output.huntQuery),
+    };
+    return { output, removed, usage, prompt: { estimatedTokens: prompt.estimatedTokens, budgetTokens: prompt.budgetTokens, cut: prompt.cut } };
   }
 
   /** Asks the model about one case. Throws a copilot AppError (timeout, rate-limited, bad-output …) on failure. */

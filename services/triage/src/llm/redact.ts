@@ -341,6 +341,15 @@ const TRIAGE: Shape<Triage> = {
  * linear-time.
  */
 export function redact(facts: CopilotFacts, options: Partial<RedactOptions> = {}): Redaction<CopilotFacts> {
+  const { texts: _none, ...redaction } = redactWithTexts(facts, [], options);
+  return redaction;
+}
+
+/**
+ * {@link redact}, and free texts about the case (an analyst's question) redacted as alert text is, with the same
+ * placeholders: a user the question names is the `<USER_n>` the facts call them.
+ */
+export function redactWithTexts(facts: CopilotFacts, texts: readonly string[], options: Partial<RedactOptions> = {}): Redaction<CopilotFacts> & { texts: string[] } {
   const r = new Redactor({ ips: options.ips ?? 'redact', hostnames: options.hostnames ?? 'redact' });
   for (const e of facts.alert.entities) r.learn(e);
   // The alert first: its entities' redacted ids are what the facts and factors then cite.
@@ -349,7 +358,30 @@ export function redact(facts: CopilotFacts, options: Partial<RedactOptions> = {}
     enrichment: r.shaped(facts.enrichment, ENRICHMENT),
     triage: r.shaped(facts.triage, TRIAGE),
   };
-  return { redacted, restore: (text) => r.vault.restore(text), counts: { ...r.vault.counts } };
+  const redactedTexts = texts.map((t) => r.text(t));
+  return { redacted, texts: redactedTexts, restore: (text) => r.vault.restore(text), counts: { ...r.vault.counts } };
+}
+
+/**
+ * Replaces what looks like a secret in a text (the patterns {@link redact} uses, and long high-entropy tokens) by
+ * {@link REDACTED_SECRET}, and counts them: the last check of an answer before anyone reads it.
+ */
+export function redactSecrets(text: string): { text: string; count: number } {
+  let count = 0;
+  let s = text;
+  for (const re of SECRET_PATTERNS) {
+    s = s.replace(re, (m: string, ...rest: unknown[]) => {
+      count++;
+      const g = rest.at(-1) as Partial<Record<'p' | 's' | 'q', string>> | string;
+      return typeof g !== 'object' || g.s === undefined ? REDACTED_SECRET : `${g.p ?? ''}${REDACTED_SECRET}${g.q ?? ''}`;
+    });
+  }
+  s = s.replace(LONG_TOKEN, (m) => {
+    if (!isHighEntropyToken(m)) return m;
+    count++;
+    return REDACTED_SECRET;
+  });
+  return { text: s, count };
 }
 
 /** Applies `restore` to every string of a value (e.g. a whole copilot answer). */
