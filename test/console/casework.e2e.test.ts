@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useToken as signIn } from './support.ts';
+import { collectPageErrors, useToken as signIn } from './support.ts';
 import { ADMIN_TOKEN, ANALYST_TOKEN, PRINCIPALS, VIEWER_TOKEN, client, decidedCase, startSystem } from '../security/support.ts';
 
 /** Debian's Chromium; the test never downloads a browser and fails (not skips) without it: CI installs it. */
@@ -50,11 +50,7 @@ describe('web console (issue 15): assignment, status and notes in headless Chrom
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     page = await browser.newPage();
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      // The refusals this test provokes are logged by the browser as failed loads; anything else is an error.
-      if (m.type() === 'error' && !/status of (403|404)/.test(m.text())) pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
+    collectPageErrors(page, pageErrors, [403, 404]);
   });
   afterAll(async () => {
     await browser?.close();

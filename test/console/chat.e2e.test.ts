@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectPageErrors, useToken as signIn } from './support.ts';
 import { ANALYST_TOKEN, HUNTER_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, decidedCase, startSystem } from '../security/support.ts';
 
 /** Debian's Chromium; the test never downloads a browser and fails (not skips) without it. */
@@ -29,21 +30,14 @@ describe('case chat in the web console (issue 15.7), without an LLM', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: system.url });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 403/.test(m.text())) pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
+    collectPageErrors(page, pageErrors, [403]);
   });
   afterAll(async () => {
     await browser?.close();
     await system?.close();
   });
 
-  const useToken = async (token: string) => {
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Use token' }).click();
-    await expect.poll(() => page.locator('#token-state').textContent()).toMatch(/Token set/);
-  };
+  const useToken = (token: string) => signIn(page, token);
 
   it('an analyst asks; the answer shows the case facts it cites and the vetted hunts, with Copy and Run (403 without the hunter role)', async () => {
     await page.goto(`${system.url}/#/case/${encodeURIComponent(alertId)}`);

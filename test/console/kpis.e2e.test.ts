@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useToken as signIn } from './support.ts';
+import { collectPageErrors, useToken as signIn } from './support.ts';
 import { ADMIN_TOKEN, ANALYST_TOKEN, SENDER_TOKEN, VIEWER_TOKEN, client, eventually, startSystem } from '../security/support.ts';
 
 /** Debian's Chromium; the test never downloads a browser and fails (not skips) without it. */
@@ -33,10 +33,7 @@ describe('web console (issue 15): the KPI page with charts, and the admin pages'
     page = await browser.newPage();
     page.setDefaultTimeout(10_000);
     // A CSP violation (an inline style in an SVG, say) or a script error shows up here: the page must run clean.
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 403/.test(m.text())) pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
+    collectPageErrors(page, pageErrors, [403]);
   });
   afterAll(async () => {
     await browser?.close();

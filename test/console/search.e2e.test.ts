@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useToken } from './support.ts';
+import { collectPageErrors, useToken } from './support.ts';
 import { ANALYST_TOKEN, SECOND_APPROVER_TOKEN, VIEWER_TOKEN, client, decidedCase, startSystem } from '../security/support.ts';
 
 /** Debian's Chromium; the test never downloads a browser and fails (not skips) without it. */
@@ -49,10 +49,7 @@ describe('console pivot and search (issue 15 point 5) in headless Chromium', () 
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     page = await browser.newPage();
     page.setDefaultTimeout(10_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
+    collectPageErrors(page, pageErrors);
   });
   afterAll(async () => {
     await browser?.close();

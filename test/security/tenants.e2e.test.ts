@@ -137,4 +137,12 @@ describe('tenants: MSSP mode (issue 15, point 4)', () => {
     expect((await root('/api/v1/tenants/contoso/triage-tuning')).status).toBe(404);
     expect((await root('/api/v1/tenants/default/triage-tuning')).status).toBe(200);
   });
+
+  it('the containment freeze spans every tenant: an administrator of some tenants may not set it (403), nothing changes', async () => {
+    const before = (await vera('/api/v1/containment/freeze')).body;
+    const refused = await root('/api/v1/containment/freeze', { method: 'PUT', body: { frozen: true, reason: 'stop everything' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toContain('installation-wide');
+    expect((await vera('/api/v1/containment/freeze')).body).toEqual(before);
+  });
 });

@@ -286,6 +286,16 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
   router.put('/api/v1/containment/freeze', requireRole('admin'), body, async (req, res) => {
     const input = FreezeBody.parse(req.body ?? {});
     const by = String(res.locals.principal);
+    // The freeze spans the installation: an administrator of some tenants may not stop (or restart) every tenant's
+    // containment. Only one who sees every tenant (`*`) may.
+    if (tenantScope(res, deps.tenantId).grant !== '*') {
+      problem(res, 403, {
+        type: problemType('installation-wide'),
+        title: 'Forbidden',
+        detail: `The containment freeze spans every tenant; principal "${by}" administers only some (SOC_API_TENANTS). An administrator of every tenant (*) sets it.`,
+      });
+      return;
+    }
     const now = deps.clock.now();
     const entry = { frozen: input.frozen, ...(input.runbook !== undefined ? { runbook: input.runbook } : {}), by, at: now.toISOString(), reason: input.reason };
     // Audited first: a change that cannot be audited does not happen.

@@ -94,7 +94,7 @@ export const containmentPaths: ZodOpenApiPathsObject = {
     },
     put: {
       tags: ['containment'],
-      summary: 'Set or lift a freeze (role admin)',
+      summary: 'Set or lift a freeze (role admin, of every tenant: the freeze spans the installation)',
       requestBody: { content: { 'application/json': { schema: FreezeBody } } },
       responses: {
         '200': json('The switches after the change, and the change.', z.object({ global: FreezeEntry.nullable(), runbooks: z.record(z.string(), FreezeEntry), changed: FreezeEntry })),
