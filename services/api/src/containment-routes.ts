@@ -32,6 +32,11 @@ export interface ContainmentRoutesDeps {
   clock: Clock;
   /** The deployment's tenant (SOC_TENANT_ID), stamped on the freeze's event (a freeze spans the installation). */
   tenantId: string;
+  /**
+   * Every tenant the configuration names (SOC_TENANT_ID and those of SOC_API_TENANTS): the freeze spans them all, so
+   * only an administrator who sees each of them may set it. Absent: SOC_TENANT_ID alone.
+   */
+  knownTenants?: readonly string[];
 }
 
 const unknownRequest = { ok: false, status: 404, code: 'unknown-request', title: 'Unknown containment request', detail: 'No containment request has this id.' } as const;
@@ -287,12 +292,14 @@ export function containmentRoutes(deps: ContainmentRoutesDeps): Router {
     const input = FreezeBody.parse(req.body ?? {});
     const by = String(res.locals.principal);
     // The freeze spans the installation: an administrator of some tenants may not stop (or restart) every tenant's
-    // containment. Only one who sees every tenant (`*`) may.
-    if (tenantScope(res, deps.tenantId).grant !== '*') {
+    // containment. Only one who sees every tenant the configuration names may (`*`, or each of them).
+    const grant = tenantScope(res, deps.tenantId).grant;
+    const unseen = (deps.knownTenants ?? [deps.tenantId]).filter((t) => !mayAccess(grant, t));
+    if (unseen.length > 0) {
       problem(res, 403, {
         type: problemType('installation-wide'),
         title: 'Forbidden',
-        detail: `The containment freeze spans every tenant; principal "${by}" administers only some (SOC_API_TENANTS). An administrator of every tenant (*) sets it.`,
+        detail: `The containment freeze spans every tenant; principal "${by}" does not administer ${unseen.length} of them (SOC_API_TENANTS). An administrator of every tenant sets it.`,
       });
       return;
     }

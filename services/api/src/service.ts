@@ -106,7 +106,9 @@ export const apiService: ServiceModule<ApiConfig> = {
       clock: platform.clock,
       tenantId: platform.env.SOC_TENANT_ID,
     };
-    routes.use(containmentRoutes(decisions));
+    // Every tenant the configuration names: the freeze, which spans them all, needs an administrator of each.
+    const knownTenants = [...new Set([platform.env.SOC_TENANT_ID, ...[...platform.apiTenants.values()].flatMap((g) => (g === '*' ? [] : g))])];
+    routes.use(containmentRoutes({ ...decisions, knownTenants }));
     routes.use(tuningRoutes({ tuning: new StateTriageTuningStore(platform.state, platform.audit), clock: platform.clock, tenantId: platform.env.SOC_TENANT_ID }));
     routes.use(huntRoutes(hunting));
     routes.use(deadLetterRoutes({ deadLetters: platform.bus.deadLetters, audit: platform.audit, subscriptions: ALL_SUBSCRIPTIONS.map((s) => s.name) }));
