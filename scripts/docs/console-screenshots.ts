@@ -4,12 +4,13 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_SERVICES } from '@soc/all-in-one';
+import { DEFAULT_POLICY_URL } from '@soc/guardrails';
 import { runServices } from '@soc/platform';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH } from './notification-screenshots.ts';
 
 /** The files {@link writeConsoleScreenshots} writes, by name. */
-export const CONSOLE_SCREENSHOTS = { queue: 'queue.png', case: 'case.png', kpis: 'kpis.png' } as const;
+export const CONSOLE_SCREENSHOTS = { queue: 'queue.png', case: 'case.png', chat: 'case-chat.png', containment: 'case-containment.png', kpis: 'kpis.png' } as const;
 
 /** The fixture alerts shown: real Sentinel SecurityAlert rows mapped to generic alerts (test/fixtures/README.md). */
 const FIXTURE = new URL('../../test/fixtures/generic-alerts.jsonl', import.meta.url);
@@ -28,9 +29,15 @@ export function fixtureAlerts(count: number): Record<string, unknown>[] {
   return out;
 }
 
+/** The question asked on the case photographed, so that its chat panel shows an answer (the templates: no LLM here). */
+const QUESTION = 'Which hosts talked to this address, and how do I hunt for it?';
+
 /**
- * Starts the whole system in this process on the embedded default (a fresh data directory), ingests fixture alerts,
- * records two dispositions, and photographs the console's queue, one case and the KPI page in Debian's Chromium.
+ * Starts the whole system in this process on the embedded default (a fresh data directory; the bundled policy
+ * containing from high severity and 70 % true positive up, so that fixture alerts ask for containment), ingests
+ * fixture alerts, records two dispositions, asks the copilot about a case waiting for a containment approval, and
+ * photographs the console's queue, that case (its top, its chat panel, its containment request) and the KPI page
+ * in Debian's Chromium.
  */
 export async function writeConsoleScreenshots(outDir: string, options: { chromiumPath?: string } = {}): Promise<string[]> {
   const chromiumPath = options.chromiumPath ?? CHROMIUM_PATH;
@@ -40,8 +47,12 @@ export async function writeConsoleScreenshots(outDir: string, options: { chromiu
   const senderToken = randomBytes(24).toString('hex');
   const authFile = join(dataDir, 'ingest-auth.json');
   writeFileSync(authFile, JSON.stringify({ credentials: [{ kind: 'bearer', name: 'siem', token: { value: senderToken } }] }), { mode: 0o600 });
+  const policy = JSON.parse(readFileSync(DEFAULT_POLICY_URL, 'utf8')) as { containment: { minLevel: string; minTruePositive: number } };
+  policy.containment.minLevel = 'high';
+  policy.containment.minTruePositive = 0.7;
+  writeFileSync(join(dataDir, 'policy.json'), JSON.stringify(policy));
   const system = await runServices(ALL_SERVICES, {
-    env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', INGEST_AUTH_FILE: authFile, SOC_API_TOKENS: `ana:${apiToken}`, SOC_API_ROLES: 'ana:analyst+admin' },
+    env: { SOC_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', INGEST_AUTH_FILE: authFile, SOC_API_TOKENS: `ana:${apiToken}`, SOC_API_ROLES: 'ana:analyst+admin', DECISION_POLICY_FILE: join(dataDir, 'policy.json') },
     handleSignals: false,
   });
   const call = async (token: string, path: string, body?: unknown) => {
@@ -60,6 +71,17 @@ export async function writeConsoleScreenshots(outDir: string, options: { chromiu
     }
     await call(apiToken, `/api/v1/alerts/${ids.at(-1)!}/disposition`, { disposition: 'false-positive', note: 'Demo rule on a lab host.' });
     await call(apiToken, `/api/v1/alerts/${ids[0]!}/disposition`, { disposition: 'true-positive' });
+    // The case photographed: one whose containment waits for an approver, with a question answered in its chat panel.
+    const pending = (c: Record<string, unknown>) => (c.containment as { status: string }[] | undefined)?.some((r) => r.status === 'pending-approval') === true;
+    let shown: string | undefined;
+    for (const id of ids) if (shown === undefined && pending(await call(apiToken, `/api/v1/alerts/${id}`))) shown = id;
+    if (shown === undefined) throw new Error('no fixture alert asked for containment');
+    await call(apiToken, `/api/v1/alerts/${shown}/questions`, { text: QUESTION });
+    const answered = (c: Record<string, unknown>) => (c.questions as { answer: unknown }[] | undefined)?.every((q) => q.answer !== null) === true;
+    while (!answered(await call(apiToken, `/api/v1/alerts/${shown}`))) {
+      if (Date.now() > deadline) throw new Error(`the question on ${shown} was not answered within a minute`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await mkdir(outDir, { recursive: true });
     const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
     try {
@@ -76,10 +98,18 @@ export async function writeConsoleScreenshots(outDir: string, options: { chromiu
       };
       await shoot(CONSOLE_SCREENSHOTS.queue, true);
       await page.setViewportSize({ width: 1280, height: 1500 });
-      await page.goto(`${system.url}/#/case/${encodeURIComponent(ids[0]!)}`);
-      await page.getByRole('heading', { level: 2 }).first().waitFor();
+      await page.goto(`${system.url}/#/case/${encodeURIComponent(shown)}`);
+      await page.locator('[data-request-id]').first().waitFor();
+      await page.locator('#chat-log').getByText(QUESTION).waitFor();
       await page.waitForLoadState('networkidle').catch(() => undefined);
       await shoot(CONSOLE_SCREENSHOTS.case, false);
+      // The chat panel from its heading (its answer and first hunts; the page is long), then the containment request.
+      await page.setViewportSize({ width: 1280, height: 1100 });
+      await page.locator('#chat').evaluate((section) => section.scrollIntoView());
+      await shoot(CONSOLE_SCREENSHOTS.chat, false);
+      const containment = join(outDir, CONSOLE_SCREENSHOTS.containment);
+      await page.locator('section[aria-labelledby="containment-h"]').screenshot({ path: containment, animations: 'disabled' });
+      files.push(containment);
       await page.setViewportSize({ width: 1280, height: 900 });
       await page.goto(`${system.url}/#/kpis`);
       await page.locator('figure.chart').first().waitFor();
