@@ -13,14 +13,8 @@ const noHtmlSinks = [
   ...['write', 'writeln'].map((property) => ({ object: 'document', property, message: HTML_SINK })),
 ];
 
-/**
- * The browser's globals. `globals` 11 (the version installed) spells one with a trailing space, which ESLint refuses
- * (trimmed), and predates `TextDecoderStream` (added).
- */
-const browserGlobals = {
-  ...Object.fromEntries(Object.entries({ ...globals.browser, ...globals.es2017 }).map(([name, access]) => [name.trim(), access])),
-  TextDecoderStream: 'readonly',
-};
+/** The browser's globals, for the console's modules. */
+const browserGlobals = { ...globals.browser, ...globals.es2021 };
 
 const services = ['ingestion', 'enrichment', 'triage', 'decision', 'notification', 'ticketing', 'containment', 'api', 'reporting'];
 
