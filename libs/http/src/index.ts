@@ -36,14 +36,16 @@ export { requestTracing } from './request-tracing.ts';
 export type { RequestTracingOptions } from './request-tracing.ts';
 export { DEFAULT_HTTP_SERVER_LIMITS, listen } from './listen.ts';
 export type { HttpServer, HttpServerLimits, ListenOptions } from './listen.ts';
-export { apiAuth, bearerTokenOf, isJwtShaped, safeEqual, tokenSource } from './api-auth.ts';
-export type { ApiAuthOptions, AuthenticatedPrincipal, PrincipalSource, SourceVerdict, TokenSourceOptions } from './api-auth.ts';
+export { apiAuth, bearerTokenOf, isJwtShaped, recheckPrincipal, safeEqual, tokenSource } from './api-auth.ts';
+export type { ApiAuthOptions, AuthenticatedPrincipal, PrincipalRecheck, PrincipalSource, SourceVerdict, TokenSourceOptions } from './api-auth.ts';
 export {
   DEFAULT_ENTRA_ROLE_MAP,
   ENTRA_CLOCK_SKEW_SECONDS,
+  ENTRA_KEYS_RETRY_AFTER_SECONDS,
   entraIssuerOf,
   entraJwtSource,
   entraPrincipalOf,
+  isKeySetUnavailable,
   parseEntraRoleMap,
   rolesFromClaim,
 } from './entra-jwt.ts';
