@@ -166,6 +166,17 @@ describe('console sign-in with OpenID Connect', () => {
     expect(res.res.status).toBe(400);
   });
 
+  it('audits a failed callback as session.refused: a reason, never the code or the state', async () => {
+    const attacker = browser();
+    const callback = await throughProvider(attacker, 'alice');
+    expect((await browser().request(callback)).res.status).toBe(400);
+    const records = await system.platform.audit.list({ stream: 'session', limit: 100 });
+    const refused = records.find((r) => r.kind === 'session.refused' && r.data.reason === 'state does not match this browser');
+    expect(refused).toMatchObject({ actor: 'anonymous', subject: 'address:127.0.0.1', data: { via: 'oidc' } });
+    const query = new URL(callback).searchParams;
+    for (const secret of [query.get('code')!, query.get('state')!]) expect(JSON.stringify(records)).not.toContain(secret);
+  });
+
   it('GET /auth/session says OIDC sign-in is offered', async () => {
     const res = await fetch(`${system.url}/auth/session`);
     expect(res.status).toBe(401);

@@ -52,3 +52,4 @@ export {
 export type { EntraJwtSourceOptions, EntraRoleMap } from './entra-jwt.ts';
 export { CSRF_HEADER, cookieOf, isSameOrigin, sessionSource } from './session-auth.ts';
 export type { ResolvedSession, SessionLookup, SessionSourceOptions } from './session-auth.ts';
+export { KeyedRateLimiter } from './rate-limiter.ts';

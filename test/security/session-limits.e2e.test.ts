@@ -1,0 +1,109 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRINCIPALS, VIEWER_TOKEN, startSystem } from './support.ts';
+
+// One running system, heartbeats every second, five sign-in attempts a minute per address and twelve in all.
+// Requests come from distinct loopback addresses (127.0.0.x), as distinct clients would.
+let system: Awaited<ReturnType<typeof startSystem>>;
+beforeAll(async () => {
+  system = await startSystem({ SOC_SSE_HEARTBEAT_SECONDS: '1', SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE: '5', SOC_SIGN_IN_GLOBAL_PER_MINUTE: '12' });
+});
+afterAll(async () => {
+  await system?.close();
+});
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: () => string;
+  ended: Promise<void>;
+}
+
+/** A request from `from` (a loopback address); the answer as it streams in. */
+function call(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
+  const url = new URL(path, system.url);
+  const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: init.method ?? (body === undefined ? 'GET' : 'POST'), localAddress: init.from ?? '127.0.0.1', headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers } },
+      (res) => {
+        let raw = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          raw += chunk;
+        });
+        const ended = new Promise<void>((done) => {
+          res.on('end', done);
+          res.on('close', done);
+        });
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: () => raw, ended });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function signIn(token: string, from?: string) {
+  const res = await call('/auth/session', { body: { token }, ...(from ? { from } : {}) });
+  await res.ended;
+  return res;
+}
+
+async function until(probe: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('a live stream ends when its session ends', () => {
+  it('signing out elsewhere ends the cookie\'s stream with signed-out within a heartbeat', async () => {
+    const signedIn = await signIn(VIEWER_TOKEN);
+    expect(signedIn.status).toBe(201);
+    const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+    const csrf = (JSON.parse(signedIn.text()) as { csrfToken: string }).csrfToken;
+    const stream = await call('/api/v1/events', { headers: { cookie, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    await until(() => stream.text().includes('event: heartbeat'), 'a heartbeat');
+    const out = await call('/auth/session', { method: 'DELETE', headers: { cookie, 'x-csrf-token': csrf } });
+    expect(out.status).toBe(204);
+    const signedOut = Date.now();
+    await stream.ended;
+    expect(Date.now() - signedOut).toBeLessThan(2_500); // one heartbeat is 1 s
+    expect(stream.text()).toMatch(/event: signed-out\ndata: \{\}\n\n$/);
+  });
+});
+
+describe('sign-in attempts are limited per address and in all', () => {
+  it('answers 429 with Retry-After after five attempts from one address, audits the failures without the token, and lets another address in', async () => {
+    const from = '127.0.0.2';
+    const guesses = ['wrong-token-0000000000000001', 'wrong-token-0000000000000002', 'wrong-token-0000000000000003', 'wrong-token-0000000000000004', 'wrong-token-0000000000000005'];
+    for (const token of guesses) expect((await signIn(token, from)).status).toBe(401);
+    const refused = await signIn(VIEWER_TOKEN, from);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(refused.text())).toMatchObject({ status: 429, type: 'urn:soc:problem:too-many-sign-ins' });
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    const other = await signIn(VIEWER_TOKEN, '127.0.0.3');
+    expect(other.status).toBe(201);
+    expect(JSON.parse(other.text())).toMatchObject({ principal: PRINCIPALS.viewer });
+    const records = await system.platform.audit.list({ stream: 'session', limit: 100 });
+    const refusals = records.filter((r) => r.kind === 'session.refused' && r.subject === `address:${from}`);
+    expect(refusals).toHaveLength(5); // the attempts the limit refused were not audited: a flood cannot fill the trail
+    expect(refusals[0]).toMatchObject({ actor: 'anonymous', data: { via: 'token', reason: 'unknown token' } });
+    for (const token of [...guesses, VIEWER_TOKEN]) expect(JSON.stringify(records)).not.toContain(token);
+  });
+
+  it('answers 429 to everyone once all addresses together have used the global budget', async () => {
+    let answer: Answer | undefined;
+    // Two attempts per address stay within each address's five; the global twelve (plus what refilled) run out.
+    for (let i = 0; i < 40 && answer?.status !== 429; i++) answer = await signIn(`wrong-token-global-${String(i).padStart(8, '0')}`, `127.0.1.${Math.floor(i / 2) + 1}`);
+    expect(answer?.status).toBe(429);
+    expect(JSON.parse(answer!.text()).detail).not.toContain('this address');
+    expect((await signIn(VIEWER_TOKEN, '127.0.2.1')).status).toBe(429);
+  });
+});
