@@ -120,6 +120,11 @@ export const ApiConfig = z.object({
   SOC_CONSOLE_OIDC_CLIENT_ID: optionalText,
   /** A file holding the client secret (confidential client); unset: a public client (PKCE only). */
   SOC_CONSOLE_OIDC_CLIENT_SECRET_FILE: optionalText,
+  /**
+   * The longest a console session signed in with OpenID Connect lasts (hours; the shorter of this and
+   * SOC_SESSION_HOURS): it keeps the app roles of its ID token, so a role removed in Entra ID lasts at most this long.
+   */
+  SOC_SESSION_OIDC_HOURS: z.coerce.number().min(0.25).max(24).default(8),
   /** The redirect URI registered for the console; default `<SOC_PUBLIC_URL>/auth/callback`. */
   SOC_CONSOLE_OIDC_REDIRECT_URI: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
 })

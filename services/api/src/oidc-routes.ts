@@ -17,6 +17,11 @@ export interface OidcSettings {
   /** A confidential client's secret; absent: a public client (PKCE alone). */
   readonly clientSecret?: string;
   readonly redirectUri: string;
+  /**
+   * The longest an OIDC session lasts (the shorter of this and the cookie's lifetime): it keeps the roles of its ID
+   * token, so this bounds how long a role removed in Entra ID outlives the removal. Absent: the cookie's lifetime.
+   */
+  readonly sessionMaxAgeSeconds?: number;
 }
 
 /** Options of {@link oidcRoutes}. */
@@ -152,10 +157,11 @@ export function oidcRoutes(options: OidcRoutesOptions): Router {
     if (options.reservedNames.has(principal)) return failed(req, res, options.guard, 'principal name reserved for an API token');
     const previous = await currentSession(req, options);
     if (previous !== undefined) await options.sessions.delete(previous.id);
-    const { sessionId, record } = await options.sessions.create({ principal, kind: 'oidc', roles: rolesFromClaim(claims.roles, options.roleMap), maxAgeSeconds: options.cookie.maxAgeSeconds });
+    const maxAgeSeconds = Math.min(options.cookie.maxAgeSeconds, settings.sessionMaxAgeSeconds ?? options.cookie.maxAgeSeconds);
+    const { sessionId, record } = await options.sessions.create({ principal, kind: 'oidc', roles: rolesFromClaim(claims.roles, options.roleMap), maxAgeSeconds });
     await auditSignIn(options, sessionId, record);
     res.locals.principal = principal;
-    setSessionCookie(res, options.cookie, sessionId);
+    setSessionCookie(res, options.cookie, sessionId, maxAgeSeconds);
     res.redirect(303, '/');
   });
   return router;

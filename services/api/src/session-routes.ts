@@ -36,9 +36,9 @@ export async function auditSignIn(options: Pick<SessionRoutesOptions, 'audit' | 
 const SignIn = z.object({ token: z.string().min(1).max(4096) }).strict();
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-/** Sets the session cookie: HttpOnly (never readable by script), SameSite=Strict, Path=/, Secure over https. */
-export function setSessionCookie(res: Response, cookie: SessionCookie, sessionId: string): void {
-  res.cookie(cookie.name, sessionId, { httpOnly: true, sameSite: 'strict', secure: cookie.secure, path: '/', maxAge: cookie.maxAgeSeconds * 1000 });
+/** Sets the session cookie: HttpOnly (never readable by script), SameSite=Strict, Path=/, Secure over https; as long-lived as its session. */
+export function setSessionCookie(res: Response, cookie: SessionCookie, sessionId: string, maxAgeSeconds = cookie.maxAgeSeconds): void {
+  res.cookie(cookie.name, sessionId, { httpOnly: true, sameSite: 'strict', secure: cookie.secure, path: '/', maxAge: maxAgeSeconds * 1000 });
 }
 
 function clearSessionCookie(res: Response, cookie: SessionCookie): void {

@@ -19,6 +19,7 @@ export function oidcSettingsOf(config: ApiConfig, publicUrl: string): OidcSettin
     clientId: config.SOC_CONSOLE_OIDC_CLIENT_ID,
     ...(clientSecret !== undefined ? { clientSecret } : {}),
     redirectUri: config.SOC_CONSOLE_OIDC_REDIRECT_URI ?? new URL('/auth/callback', publicUrl).href,
+    sessionMaxAgeSeconds: Math.round(config.SOC_SESSION_OIDC_HOURS * 3600),
   };
 }
 
