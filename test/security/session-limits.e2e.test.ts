@@ -2,11 +2,11 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRINCIPALS, VIEWER_TOKEN, startSystem } from './support.ts';
 
-// One running system, heartbeats every second, five sign-in attempts a minute per address and twelve in all.
+// One running system, heartbeats every second, five sign-in attempts a minute per address and twenty in all.
 // Requests come from distinct loopback addresses (127.0.0.x), as distinct clients would.
 let system: Awaited<ReturnType<typeof startSystem>>;
 beforeAll(async () => {
-  system = await startSystem({ SOC_SSE_HEARTBEAT_SECONDS: '1', SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE: '5', SOC_SIGN_IN_GLOBAL_PER_MINUTE: '12' });
+  system = await startSystem({ SOC_SSE_HEARTBEAT_SECONDS: '1', SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE: '5', SOC_SIGN_IN_GLOBAL_PER_MINUTE: '20' });
 });
 afterAll(async () => {
   await system?.close();
@@ -45,8 +45,8 @@ function call(path: string, init: { method?: string; body?: unknown; headers?: R
   });
 }
 
-async function signIn(token: string, from?: string) {
-  const res = await call('/auth/session', { body: { token }, ...(from ? { from } : {}) });
+async function signIn(token: string, from?: string, headers?: Record<string, string>) {
+  const res = await call('/auth/session', { body: { token }, ...(from ? { from } : {}), ...(headers ? { headers } : {}) });
   await res.ended;
   return res;
 }
@@ -98,12 +98,42 @@ describe('sign-in attempts are limited per address and in all', () => {
     for (const token of [...guesses, VIEWER_TOKEN]) expect(JSON.stringify(records)).not.toContain(token);
   });
 
+  it('counts by the TCP peer, not by an X-Forwarded-For a client sends, unless SOC_TRUST_PROXY_HOPS says so', async () => {
+    const from = '127.0.0.9';
+    for (let i = 0; i < 5; i++) expect((await signIn('wrong-token-spoofed-000000', from, { 'x-forwarded-for': `198.51.100.${i}` })).status).toBe(401);
+    const sixth = await signIn(VIEWER_TOKEN, from, { 'x-forwarded-for': '198.51.100.99' });
+    expect(sixth.status).toBe(429);
+    expect(JSON.parse(sixth.text()).detail).toContain('this address');
+  });
+
   it('answers 429 to everyone once all addresses together have used the global budget', async () => {
     let answer: Answer | undefined;
-    // Two attempts per address stay within each address's five; the global twelve (plus what refilled) run out.
-    for (let i = 0; i < 40 && answer?.status !== 429; i++) answer = await signIn(`wrong-token-global-${String(i).padStart(8, '0')}`, `127.0.1.${Math.floor(i / 2) + 1}`);
+    // Two attempts per address stay within each address's five; the global twenty (plus what refilled) run out.
+    for (let i = 0; i < 60 && answer?.status !== 429; i++) answer = await signIn(`wrong-token-global-${String(i).padStart(8, '0')}`, `127.0.1.${Math.floor(i / 2) + 1}`);
     expect(answer?.status).toBe(429);
     expect(JSON.parse(answer!.text()).detail).not.toContain('this address');
     expect((await signIn(VIEWER_TOKEN, '127.0.2.1')).status).toBe(429);
+  });
+});
+
+describe('behind a trusted proxy (SOC_TRUST_PROXY_HOPS=1)', () => {
+  let proxied: Awaited<ReturnType<typeof startSystem>>;
+  beforeAll(async () => {
+    proxied = await startSystem({ SOC_TRUST_PROXY_HOPS: '1', SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE: '2', SOC_SIGN_IN_GLOBAL_PER_MINUTE: '100' });
+  });
+  afterAll(async () => {
+    await proxied?.close();
+  });
+  const attempt = async (forwardedFor: string) => {
+    const res = await fetch(`${proxied.url}/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ token: 'wrong-token-behind-proxy-00' }) });
+    await res.text();
+    return res.status;
+  };
+
+  it('counts each client by the address the proxy saw (the last X-Forwarded-For entry), not what the client put before it', async () => {
+    expect(await attempt('203.0.113.5')).toBe(401);
+    expect(await attempt('10.9.9.9, 203.0.113.5')).toBe(401);
+    expect(await attempt('10.9.9.8, 203.0.113.5')).toBe(429); // a forged first entry buys no new budget
+    expect(await attempt('203.0.113.6')).toBe(401); // another client behind the same proxy has its own
   });
 });
