@@ -1,6 +1,9 @@
 import { request } from 'node:http';
+import express from 'express';
+import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRINCIPALS, VIEWER_TOKEN, startSystem } from './support.ts';
+import { listen } from '@soc/http';
+import { PRINCIPALS, VIEWER_TOKEN, checkApiResponse, startSystem } from './support.ts';
 
 // One running system, heartbeats every second, five sign-in attempts a minute per address and twenty in all.
 // Requests come from distinct loopback addresses (127.0.0.x), as distinct clients would.
@@ -135,5 +138,38 @@ describe('behind a trusted proxy (SOC_TRUST_PROXY_HOPS=1)', () => {
     expect(await attempt('10.9.9.9, 203.0.113.5')).toBe(401);
     expect(await attempt('10.9.9.8, 203.0.113.5')).toBe(429); // a forged first entry buys no new budget
     expect(await attempt('203.0.113.6')).toBe(401); // another client behind the same proxy has its own
+  });
+});
+
+describe('Entra ID bearer JWTs while the key set cannot be fetched', () => {
+  const TID = '0f0e0d0c-0000-4000-8000-000000000002';
+  let entra: Awaited<ReturnType<typeof startSystem>>;
+  beforeAll(async () => {
+    const down = await listen(express(), 0, '127.0.0.1');
+    const jwksUrl = `${down.url}/keys`;
+    await down.close(); // nothing listens there any more
+    entra = await startSystem({ SOC_API_ENTRA_TENANT_ID: TID, SOC_API_ENTRA_AUDIENCE: 'api://soc-copilot-test', SOC_API_ENTRA_JWKS_URL: jwksUrl });
+  });
+  afterAll(async () => {
+    await entra?.close();
+  });
+
+  it('answers 503 with Retry-After (documented for every bearer route), not 401; API tokens keep working', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const jwt = await new SignJWT({ tid: TID, preferred_username: 'lead@contoso.com', roles: ['viewer'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(`https://login.microsoftonline.com/${TID}/v2.0`)
+      .setAudience('api://soc-copilot-test')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
+    const res = await fetch(`${entra.url}/api/v1/cases`, { headers: { authorization: `Bearer ${jwt}` } });
+    const body = await res.text();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(body).not.toContain(jwt);
+    checkApiResponse({ method: 'GET', path: '/api/v1/cases', status: res.status, contentType: res.headers.get('content-type'), body });
+    expect((await fetch(`${entra.url}/api/v1/cases`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } })).status).toBe(200);
   });
 });
