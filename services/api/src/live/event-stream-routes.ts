@@ -29,8 +29,9 @@ export function sseEvent(event: string, data: unknown): string {
 /**
  * `GET /api/v1/events` (role viewer): a `text/event-stream` of hints for the console. `case-changed` with
  * `{ alertId, groupId }` when a case of the caller's tenants changed (never alert text), `heartbeat` every
- * `heartbeatMs`, `retry:` first. Before each heartbeat the request's credential is re-checked ({@link recheckPrincipal}):
- * when it no longer speaks for the principal with the viewer role the stream sends `signed-out` and ends. At most `total` streams on this replica and `perPrincipal` per principal (429 with
+ * `heartbeatMs`, `retry:` first. Before each heartbeat the request's credential is re-checked
+ * ({@link recheckPrincipal}): when it no longer speaks for the principal with the viewer role the stream sends
+ * `signed-out` and ends. At most `total` streams on this replica and `perPrincipal` per principal (429 with
  * Retry-After beyond). `drain()` ends every stream (shutdown), after which new ones get 503.
  */
 export function eventStreamRoutes(deps: { feed: CaseChangeFeed; limits: EventStreamLimits; clock: Clock; tenantId: string }): { router: Router; drain(): Promise<void>; open(): number } {
