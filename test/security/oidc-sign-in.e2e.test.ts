@@ -47,6 +47,7 @@ beforeAll(async () => {
     SOC_CONSOLE_OIDC_CLIENT_ID: CLIENT_ID,
     SOC_API_ENTRA_ROLE_MAP: 'SOC.Viewer:viewer,SOC.Approver:approver',
     SOC_API_ENTRA_TENANTS: 'alice@contoso.com:contoso',
+    SOC_SESSION_OIDC_HOURS: '2',
   });
 });
 afterAll(async () => {
@@ -111,8 +112,13 @@ describe('console sign-in with OpenID Connect', () => {
     const setCookie = done.res.headers.getSetCookie().find((c) => c.startsWith('soc_session='));
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
+    // The session keeps the ID token's roles, so it lasts SOC_SESSION_OIDC_HOURS (2), not SOC_SESSION_HOURS (12).
+    expect(setCookie).toMatch(/Max-Age=7200;/);
     const me = await b.request(`${system.url}/auth/session`);
     expect(me.res.status).toBe(200);
+    const { expiresAt } = JSON.parse(me.text) as { expiresAt: string };
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(7200_000 - 60_000);
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(7200_000);
     expect(JSON.parse(me.text)).toMatchObject({ principal: 'alice@contoso.com', roles: ['viewer', 'approver'], tenants: ['contoso'], signedInWith: 'oidc' });
     expect((await b.request(`${system.url}/api/v1/cases`)).res.status).toBe(200);
     // The ID token and code stay out of the session answer and the audit trail, which records the sign-in.
@@ -164,6 +170,17 @@ describe('console sign-in with OpenID Connect', () => {
     const b = browser();
     const res = await b.request(await throughProvider(b, 'vera'));
     expect(res.res.status).toBe(400);
+  });
+
+  it('audits a failed callback as session.refused: a reason, never the code or the state', async () => {
+    const attacker = browser();
+    const callback = await throughProvider(attacker, 'alice');
+    expect((await browser().request(callback)).res.status).toBe(400);
+    const records = await system.platform.audit.list({ stream: 'session', limit: 100 });
+    const refused = records.find((r) => r.kind === 'session.refused' && r.data.reason === 'state does not match this browser');
+    expect(refused).toMatchObject({ actor: 'anonymous', subject: 'address:127.0.0.1', data: { via: 'oidc' } });
+    const query = new URL(callback).searchParams;
+    for (const secret of [query.get('code')!, query.get('state')!]) expect(JSON.stringify(records)).not.toContain(secret);
   });
 
   it('GET /auth/session says OIDC sign-in is offered', async () => {

@@ -61,6 +61,9 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
         `${p.hunter}:hunter`,
         `${p.admin}:admin`,
       ].join(','),
+      // Tests sign in from one address many times a minute; session-limits.e2e.test.ts sets the limits it tests.
+      SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE: '1000',
+      SOC_SIGN_IN_GLOBAL_PER_MINUTE: '10000',
       ...extraEnv,
     },
     handleSignals: false,

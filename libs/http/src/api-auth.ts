@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { problem, problemType } from './problem.ts';
-import type { Role } from './roles.ts';
-import type { TenantGrant } from './tenants.ts';
+import { type Role, rolesOf } from './roles.ts';
+import { type TenantGrant, tenantsOf } from './tenants.ts';
 import { tokenMatcher, type BearerToken } from './bearer-auth.ts';
 
 /** Who a request speaks for, as one principal source established it. */
@@ -15,16 +15,38 @@ export interface AuthenticatedPrincipal {
 }
 
 /**
- * What a principal source says of a request: `skip` (it carries no credential of this source), `ok`, `invalid` (it
- * carries one and it is not valid: 401) or `forbidden` (a valid credential used in a way it may not be, e.g. a
- * cookie-authenticated POST without its CSRF token: 403). `reason` is safe to log and to show: it never holds a
- * credential or what a verifier found wrong in detail.
+ * Asks again, later in a long request (a live stream), whom the credential the request was authenticated with speaks
+ * for now: undefined when it no longer does (signed out, session expired, token or principal removed from
+ * configuration, JWT past its `exp`). Cheap: at most one state read.
+ */
+export type PrincipalRecheck = () => Promise<AuthenticatedPrincipal | undefined>;
+
+/**
+ * What a principal source says of a request: `skip` (it carries no credential of this source), `ok` (with how to
+ * {@link PrincipalRecheck | re-check} it), `invalid` (it carries one and it is not valid: 401), `forbidden` (a valid
+ * credential used in a way it may not be, e.g. a cookie-authenticated POST without its CSRF token: 403) or
+ * `unavailable` (it carries one that cannot be checked now because something the server depends on is down, e.g.
+ * Entra ID's key set: 503 with Retry-After, never 401, which would tell a client to drop a valid credential).
+ * `reason` is safe to log and to show: it never holds a credential or what a verifier found wrong in detail.
  */
 export type SourceVerdict =
   | { readonly kind: 'skip' }
-  | { readonly kind: 'ok'; readonly principal: AuthenticatedPrincipal }
+  | { readonly kind: 'ok'; readonly principal: AuthenticatedPrincipal; readonly recheck?: PrincipalRecheck }
   | { readonly kind: 'invalid'; readonly reason: string }
-  | { readonly kind: 'forbidden'; readonly type: string; readonly detail: string };
+  | { readonly kind: 'forbidden'; readonly type: string; readonly detail: string }
+  | { readonly kind: 'unavailable'; readonly reason: string; readonly retryAfterSeconds: number };
+
+/**
+ * Whom the credential of this request speaks for now (see {@link PrincipalRecheck}), for long requests that must end
+ * with their credential. Without `apiAuth` in front (a route tested alone), the principal authentication left on
+ * the response.
+ */
+export async function recheckPrincipal(res: Response): Promise<AuthenticatedPrincipal | undefined> {
+  const recheck: unknown = res.locals.recheckPrincipal;
+  if (typeof recheck === 'function') return (recheck as PrincipalRecheck)();
+  if (typeof res.locals.principal !== 'string') return undefined;
+  return { principal: res.locals.principal, roles: rolesOf(res), tenants: tenantsOf(res), via: res.locals.authVia ?? 'token' };
+}
 
 /** One way of authenticating an API request; {@link apiAuth} asks each in turn. */
 export interface PrincipalSource {
@@ -65,7 +87,9 @@ export function safeEqual(a: string, b: string): boolean {
 /**
  * Authenticates every request through a chain of principal sources (configured API tokens, Entra ID JWTs, the
  * console's session cookie) and sets `res.locals.principal`, `res.locals.roles`, `res.locals.tenants` and
- * `res.locals.authVia` from the first that vouches for it; routes then `requireRole`. When none does: 401 with
+ * `res.locals.authVia` from the first that vouches for it (and `res.locals.recheckPrincipal`, read through
+ * {@link recheckPrincipal}); routes then `requireRole`. When a source cannot check a credential for want of a
+ * dependency: 503 with Retry-After. When none vouches: 401 with
  * `WWW-Authenticate` (RFC 6750: `error="invalid_token"` when an `Authorization` header was sent) and a problem that
  * never echoes the credential nor says in detail why it failed.
  */
@@ -81,11 +105,23 @@ export function apiAuth(options: ApiAuthOptions): RequestHandler {
         res.locals.roles = verdict.principal.roles;
         res.locals.tenants = verdict.principal.tenants;
         res.locals.authVia = verdict.principal.via;
+        const principal = verdict.principal;
+        res.locals.recheckPrincipal = verdict.recheck ?? (async () => principal);
         next();
         return;
       }
       if (verdict.kind === 'forbidden') {
         problem(res, 403, { type: verdict.type, title: 'Forbidden', detail: verdict.detail });
+        return;
+      }
+      if (verdict.kind === 'unavailable') {
+        res.locals.authFailure = verdict.reason;
+        res.setHeader('Retry-After', String(verdict.retryAfterSeconds));
+        problem(res, 503, {
+          type: problemType('dependency-unavailable'),
+          title: 'Service Unavailable',
+          detail: `The credential cannot be checked right now (${verdict.reason}); keep it and retry later.`,
+        });
         return;
       }
       invalid = verdict.reason;
@@ -130,7 +166,9 @@ export function tokenSource(options: TokenSourceOptions): PrincipalSource {
       const presented = bearerTokenOf(req);
       const principal = presented === undefined ? undefined : match(presented);
       if (principal !== undefined) {
-        return { kind: 'ok', principal: { principal, roles: options.roles?.get(principal) ?? [], tenants: options.tenants?.get(principal) ?? [], via: 'token' } };
+        const resolved: AuthenticatedPrincipal = { principal, roles: options.roles?.get(principal) ?? [], tenants: options.tenants?.get(principal) ?? [], via: 'token' };
+        // The token list is this process's configuration: the token still matches its principal for as long as it runs.
+        return { kind: 'ok', principal: resolved, recheck: async () => (match(presented!) === principal ? resolved : undefined) };
       }
       return presented !== undefined && isJwtShaped(presented) ? { kind: 'skip' } : { kind: 'invalid', reason: 'unknown token' };
     },

@@ -73,14 +73,26 @@ export interface EntraJwtSourceOptions {
 /** The issuer of an Entra ID tenant's v2.0 tokens. */
 export const entraIssuerOf = (tenantId: string): string => `https://login.microsoftonline.com/${tenantId}/v2.0`;
 
+/** Seconds a client is asked to wait when Entra ID's key set cannot be fetched (the remote set's cooldown). */
+export const ENTRA_KEYS_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * True when a verification failed because the signing keys could not be fetched (timeout, network error, an answer
+ * other than 200, a body that is no key set): the server's problem, never the caller's. jose throws its generic
+ * `JOSEError` only when fetching a remote key set fails.
+ */
+export function isKeySetUnavailable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  if (!(error instanceof errors.JOSEError)) return true;
+  return error.code === errors.JOSEError.code;
+}
+
 /** The safe reason a verification failed: a category, never the token nor the verifier's message. */
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim} not accepted`;
   if (error instanceof errors.JWKSNoMatchingKey) return 'unknown signing key';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';
-  // A timeout or a failed fetch of the keys: an outage, not the caller's fault, but still no principal.
-  if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) return 'signing keys unavailable';
   return 'not valid';
 }
 
@@ -88,7 +100,8 @@ function reasonOf(error: unknown): string {
  * Bearer JWTs issued by Microsoft Entra ID for this API as a principal source: the signature (RS256 only, keys from
  * the tenant's JWKS), issuer, audience, `exp`/`nbf` (with {@link ENTRA_CLOCK_SKEW_SECONDS} of skew) and `tid` are
  * verified; the principal is the token's stable name ({@link entraPrincipalOf}), its roles the `roles` claim (Entra
- * app roles) mapped to ours, its tenants from configuration. Only JWT-shaped bearer tokens are its business.
+ * app roles) mapped to ours, its tenants from configuration. Only JWT-shaped bearer tokens are its business. When the
+ * key set cannot be fetched the verdict is `unavailable` (503 with Retry-After), not `invalid`.
  */
 export function entraJwtSource(options: EntraJwtSourceOptions): PrincipalSource {
   const issuer = options.issuer ?? entraIssuerOf(options.tenantId);
@@ -111,13 +124,22 @@ export function entraJwtSource(options: EntraJwtSourceOptions): PrincipalSource 
           requiredClaims: ['exp', 'iat', 'tid'],
         }));
       } catch (error) {
+        // An outage of the key set is not the caller's fault: 503, so it keeps a token that may well be valid.
+        if (isKeySetUnavailable(error)) return { kind: 'unavailable', reason: 'signing keys unavailable', retryAfterSeconds: ENTRA_KEYS_RETRY_AFTER_SECONDS };
         return { kind: 'invalid', reason: reasonOf(error) };
       }
       if (payload.tid !== options.tenantId) return { kind: 'invalid', reason: 'claim tid not accepted' };
       const principal = entraPrincipalOf(payload);
       if (principal === undefined) return { kind: 'invalid', reason: 'no principal name' };
       if (options.reservedNames?.has(principal)) return { kind: 'invalid', reason: 'principal name reserved' };
-      return { kind: 'ok', principal: { principal, roles: rolesFromClaim(payload.roles, roleMap), tenants: options.tenantsOf(principal) ?? [], via: 'entra' } };
+      const roles = rolesFromClaim(payload.roles, roleMap);
+      // `exp` is required above; the token speaks for its principal until then (with the same skew), tenants read live.
+      const validUntilMs = ((payload.exp ?? 0) + ENTRA_CLOCK_SKEW_SECONDS) * 1000;
+      return {
+        kind: 'ok',
+        principal: { principal, roles, tenants: options.tenantsOf(principal) ?? [], via: 'entra' },
+        recheck: async () => (now() < validUntilMs ? { principal, roles, tenants: options.tenantsOf(principal) ?? [], via: 'entra' } : undefined),
+      };
     },
   };
 }

@@ -36,17 +36,20 @@ export { requestTracing } from './request-tracing.ts';
 export type { RequestTracingOptions } from './request-tracing.ts';
 export { DEFAULT_HTTP_SERVER_LIMITS, listen } from './listen.ts';
 export type { HttpServer, HttpServerLimits, ListenOptions } from './listen.ts';
-export { apiAuth, bearerTokenOf, isJwtShaped, safeEqual, tokenSource } from './api-auth.ts';
-export type { ApiAuthOptions, AuthenticatedPrincipal, PrincipalSource, SourceVerdict, TokenSourceOptions } from './api-auth.ts';
+export { apiAuth, bearerTokenOf, isJwtShaped, recheckPrincipal, safeEqual, tokenSource } from './api-auth.ts';
+export type { ApiAuthOptions, AuthenticatedPrincipal, PrincipalRecheck, PrincipalSource, SourceVerdict, TokenSourceOptions } from './api-auth.ts';
 export {
   DEFAULT_ENTRA_ROLE_MAP,
   ENTRA_CLOCK_SKEW_SECONDS,
+  ENTRA_KEYS_RETRY_AFTER_SECONDS,
   entraIssuerOf,
   entraJwtSource,
   entraPrincipalOf,
+  isKeySetUnavailable,
   parseEntraRoleMap,
   rolesFromClaim,
 } from './entra-jwt.ts';
 export type { EntraJwtSourceOptions, EntraRoleMap } from './entra-jwt.ts';
 export { CSRF_HEADER, cookieOf, isSameOrigin, sessionSource } from './session-auth.ts';
 export type { ResolvedSession, SessionLookup, SessionSourceOptions } from './session-auth.ts';
+export { KeyedRateLimiter } from './rate-limiter.ts';

@@ -58,5 +58,8 @@ export function json(description: string, schema: z.ZodType) {
   return { description, content: { 'application/json': { schema } } };
 }
 
-/** Every bearer route answers these besides its own: no token (401), no role (403), a body or query the schema refuses (400). */
-export const BEARER_PROBLEMS = [400, 401, 403, 500] as const;
+/**
+ * Every bearer route answers these besides its own: no token (401), no role (403), a body or query the schema refuses
+ * (400), and a credential that cannot be checked right now (503 with Retry-After: Entra ID's key set unreachable).
+ */
+export const BEARER_PROBLEMS = [400, 401, 403, 500, 503] as const;

@@ -77,7 +77,8 @@ export function sessionSource(options: SessionSourceOptions): PrincipalSource {
           return { kind: 'forbidden', type: problemType('csrf'), detail: 'A request authenticated by the console session must come from the console\'s own origin.' };
         }
       }
-      return { kind: 'ok', principal: session.principal };
+      // Re-read on each check: a session signed out, expired or whose principal left configuration speaks for nobody.
+      return { kind: 'ok', principal: session.principal, recheck: async () => (await options.lookup(id))?.principal };
     },
   };
 }

@@ -92,6 +92,12 @@ export const PlatformEnv = z.object({
   SOC_API_ENTRA_DEFAULT_TENANTS: unsetIfEmpty(z.string()),
   /** Lifetime of a console session, hours (a shift or a little more). */
   SOC_SESSION_HOURS: z.coerce.number().min(0.25).max(24).default(12),
+  /**
+   * Reverse proxies in front of the HTTP server whose `X-Forwarded-For` is believed (Express `trust proxy` hop count):
+   * 0 (default), the client address is the TCP peer; 1 behind one ingress, and so on. Never more than there are: a
+   * client could then name any address it likes (the sign-in limits count by it).
+   */
+  SOC_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Mark the session cookie Secure even when SOC_PUBLIC_URL is http (TLS terminated in front of a proxy that rewrites it). */
   SOC_COOKIE_SECURE: bool.default(false),
   /** The single sender's token (principal `sender`, every source) when INGEST_AUTH_FILE names no senders. */

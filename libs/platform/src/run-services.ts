@@ -118,7 +118,8 @@ export async function runServices(modules: readonly ServiceModule[], options: Ru
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // req.ip: the TCP peer, or the address the nearest trusted proxy saw (SOC_TRUST_PROXY_HOPS); nothing a client says.
+  app.set('trust proxy', platformEnv.SOC_TRUST_PROXY_HOPS === 0 ? false : platformEnv.SOC_TRUST_PROXY_HOPS);
   app.use(requestTracing());
   app.use(requestLogging(platform.log, { metrics: platform.metrics }));
   const metricsToken = platformEnv.SOC_METRICS_TOKEN;

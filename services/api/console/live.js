@@ -1,7 +1,7 @@
 // Live updates: GET /api/v1/events (server-sent events) tells the console which cases changed (ids only); the page
 // reloads what it shows. The transport is one function (`fetchTransport`: fetch with the session cookie and a
 // streaming body reader, which, unlike an EventSource, lets the page read the status of a refusal: 401, 403, 429).
-import { currentSession } from './session.js';
+import { currentSession, sessionEnded } from './session.js';
 
 /** Parses server-sent event text: returns the complete events and the unparsed rest. Pure. */
 export function parseEvents(buffer) {
@@ -51,7 +51,8 @@ export async function fetchTransport(onEvent, signal) {
 /**
  * Keeps one stream open while someone is signed in: `onChange(hint)` for each `case-changed` (`{ alertId, groupId }`)
  * and once with `{ reconnected: true }` after a reconnect (hints may have been missed); `onState(text)` says how the
- * connection is. Reconnects after the server's `retry:` (or Retry-After), gives up on 401/403 until `restart()`.
+ * connection is. Reconnects after the server's `retry:` (or Retry-After), gives up on 401/403 until `restart()`, and
+ * on `signed-out` (the session ended while the stream was open) tells the page the session ended.
  */
 export function startLive({ onChange, onState, transport = fetchTransport }) {
   let controller;
@@ -67,12 +68,15 @@ export function startLive({ onChange, onState, transport = fetchTransport }) {
     }
     controller = new AbortController();
     let outcome;
+    let signedOut = false;
     try {
       outcome = await transport((e) => {
         if (e.retry !== undefined) retryMs = e.retry;
         if (e.event === 'ready') {
           onState('Live');
           if (reconnect) onChange({ reconnected: true });
+        } else if (e.event === 'signed-out') {
+          signedOut = true; // the server ended the stream with the session: no reconnect, the page asks to sign in
         } else if (e.event === 'case-changed') {
           try {
             onChange(JSON.parse(e.data));
@@ -85,6 +89,11 @@ export function startLive({ onChange, onState, transport = fetchTransport }) {
       outcome = { status: 0 };
     }
     if (stopped || controller.signal.aborted) return;
+    if (signedOut) {
+      onState('');
+      sessionEnded();
+      return;
+    }
     if (outcome.status === 401 || outcome.status === 403) {
       onState('Live updates off (no access)');
       return;

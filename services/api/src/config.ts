@@ -83,6 +83,12 @@ export const ApiConfig = z.object({
   /** Live updates: how often the recently changed cases are read while a stream is open, and the heartbeat. */
   SOC_SSE_POLL_MS: z.coerce.number().int().min(250).max(60_000).default(2000),
   SOC_SSE_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  /**
+   * Console sign-in (`POST /auth/session`, `GET /auth/login`, `GET /auth/callback`): attempts per minute per client
+   * address (an IPv6 /64 counts as one) and in all; 429 with Retry-After beyond.
+   */
+  SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  SOC_SIGN_IN_GLOBAL_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Case chat: questions one principal may ask per clock hour (POST /api/v1/alerts/{alertId}/questions answers 429 beyond). */
   SOC_CHAT_QUESTIONS_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(60),
   /**
@@ -114,6 +120,11 @@ export const ApiConfig = z.object({
   SOC_CONSOLE_OIDC_CLIENT_ID: optionalText,
   /** A file holding the client secret (confidential client); unset: a public client (PKCE only). */
   SOC_CONSOLE_OIDC_CLIENT_SECRET_FILE: optionalText,
+  /**
+   * The longest a console session signed in with OpenID Connect lasts (hours; the shorter of this and
+   * SOC_SESSION_HOURS): it keeps the app roles of its ID token, so a role removed in Entra ID lasts at most this long.
+   */
+  SOC_SESSION_OIDC_HOURS: z.coerce.number().min(0.25).max(24).default(8),
   /** The redirect URI registered for the console; default `<SOC_PUBLIC_URL>/auth/callback`. */
   SOC_CONSOLE_OIDC_REDIRECT_URI: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
 })

@@ -7,6 +7,7 @@ import type { SessionCookie, StateSessionStore } from '@soc/platform';
 import type { Clock } from '@soc/runtime';
 import type { StateStore } from '@soc/state';
 import type { AuditTrail } from '@soc/audit';
+import type { SignInGuard } from './sign-in-limits.ts';
 import { auditSignIn, currentSession, setSessionCookie } from './session-routes.ts';
 
 /** The console's OpenID Connect client, as configured. */
@@ -16,6 +17,11 @@ export interface OidcSettings {
   /** A confidential client's secret; absent: a public client (PKCE alone). */
   readonly clientSecret?: string;
   readonly redirectUri: string;
+  /**
+   * The longest an OIDC session lasts (the shorter of this and the cookie's lifetime): it keeps the roles of its ID
+   * token, so this bounds how long a role removed in Entra ID outlives the removal. Absent: the cookie's lifetime.
+   */
+  readonly sessionMaxAgeSeconds?: number;
 }
 
 /** Options of {@link oidcRoutes}. */
@@ -30,6 +36,8 @@ export interface OidcRoutesOptions {
   readonly clock: Clock;
   readonly log: Logger;
   readonly audit: AuditTrail;
+  /** Throttles sign-in attempts per address and in all, and records the failed ones (`session.refused`). */
+  readonly guard: SignInGuard;
 }
 
 /** Sign-ins under way: the PKCE verifier and nonce of each, keyed by the SHA-256 of its `state`, for 10 minutes. */
@@ -50,9 +58,12 @@ const hashOf = (value: string): string => createHash('sha256').update(value, 'ut
  */
 const loginCookieName = (cookie: SessionCookie): string => cookie.name.replace('soc_session', 'soc_login');
 
-/** A sign-in that did not complete: the problem says so plainly, the log says why (a category, no token or code). */
-function failed(res: Response, log: Logger, reason: string): void {
-  log.warn({ reason }, 'console sign-in failed');
+/**
+ * A sign-in that did not complete: the problem says so plainly, the log and the audit trail say why (a category, no
+ * token or code).
+ */
+async function failed(req: Request, res: Response, guard: SignInGuard, reason: string): Promise<void> {
+  await guard.refused(req, { via: 'oidc', reason });
   problem(res, 400, { type: problemType('sign-in-failed'), title: 'Sign-in failed', detail: 'The sign-in could not be completed; start again from the console.' });
 }
 
@@ -92,7 +103,7 @@ export function oidcRoutes(options: OidcRoutesOptions): Router {
     return configuration;
   };
   const router = express.Router();
-  router.get('/auth/login', async (_req: Request, res: Response) => {
+  router.get('/auth/login', options.guard.throttle, async (_req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-store');
     let config: oidc.Configuration;
     try {
@@ -119,18 +130,18 @@ export function oidcRoutes(options: OidcRoutesOptions): Router {
     });
     res.redirect(302, url.href);
   });
-  router.get('/auth/callback', async (req: Request, res: Response) => {
+  router.get('/auth/callback', options.guard.throttle, async (req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-store');
     res.clearCookie(loginCookie, loginCookieOptions);
     const state = typeof req.query.state === 'string' ? req.query.state : undefined;
     const bound = cookieOf(req, loginCookie);
-    if (state === undefined || state.length > 256) return failed(res, log, 'no state');
-    if (bound === undefined || !safeEqual(state, bound)) return failed(res, log, 'state does not match this browser');
+    if (state === undefined || state.length > 256) return failed(req, res, options.guard, 'no state');
+    if (bound === undefined || !safeEqual(state, bound)) return failed(req, res, options.guard, 'state does not match this browser');
     const found = await options.state.get<PendingLogin>(LOGINS_COLLECTION, hashOf(state));
     // Taken once: a replayed callback (or a second tab racing this one) finds nothing.
-    if (found === undefined || !(await options.state.delete(LOGINS_COLLECTION, hashOf(state), { ifMatch: found.etag }))) return failed(res, log, 'unknown, expired or used sign-in');
+    if (found === undefined || !(await options.state.delete(LOGINS_COLLECTION, hashOf(state), { ifMatch: found.etag }))) return failed(req, res, options.guard, 'unknown, expired or used sign-in');
     const { codeVerifier, nonce } = found.value;
-    if (typeof codeVerifier !== 'string' || codeVerifier.length < 43 || typeof nonce !== 'string' || nonce === '') return failed(res, log, 'sign-in record incomplete');
+    if (typeof codeVerifier !== 'string' || codeVerifier.length < 43 || typeof nonce !== 'string' || nonce === '') return failed(req, res, options.guard, 'sign-in record incomplete');
     let claims: oidc.IDToken | undefined;
     try {
       const config = await configurationOf();
@@ -139,17 +150,18 @@ export function oidcRoutes(options: OidcRoutesOptions): Router {
       const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
       claims = tokens.claims();
     } catch (error) {
-      return failed(res, log, reasonOf(error));
+      return failed(req, res, options.guard, reasonOf(error));
     }
     const principal = claims === undefined ? undefined : entraPrincipalOf(claims);
-    if (claims === undefined || principal === undefined) return failed(res, log, 'no principal name in the ID token');
-    if (options.reservedNames.has(principal)) return failed(res, log, 'principal name reserved for an API token');
+    if (claims === undefined || principal === undefined) return failed(req, res, options.guard, 'no principal name in the ID token');
+    if (options.reservedNames.has(principal)) return failed(req, res, options.guard, 'principal name reserved for an API token');
     const previous = await currentSession(req, options);
     if (previous !== undefined) await options.sessions.delete(previous.id);
-    const { sessionId, record } = await options.sessions.create({ principal, kind: 'oidc', roles: rolesFromClaim(claims.roles, options.roleMap), maxAgeSeconds: options.cookie.maxAgeSeconds });
+    const maxAgeSeconds = Math.min(options.cookie.maxAgeSeconds, settings.sessionMaxAgeSeconds ?? options.cookie.maxAgeSeconds);
+    const { sessionId, record } = await options.sessions.create({ principal, kind: 'oidc', roles: rolesFromClaim(claims.roles, options.roleMap), maxAgeSeconds });
     await auditSignIn(options, sessionId, record);
     res.locals.principal = principal;
-    setSessionCookie(res, options.cookie, sessionId);
+    setSessionCookie(res, options.cookie, sessionId, maxAgeSeconds);
     res.redirect(303, '/');
   });
   return router;

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { CSRF_HEADER, cookieOf, isSameOrigin, jsonBody, problem, problemType, safeEqual, tokenMatcher, type BearerToken } from '@soc/http';
 import type { AuditTrail } from '@soc/audit';
+import type { SignInGuard } from './sign-in-limits.ts';
 import { type PrincipalDirectory, type SessionCookie, type SessionRecord, type StateSessionStore, sessionPrincipal, sessionRefOf } from '@soc/platform';
 
 /** Options of {@link sessionRoutes}. */
@@ -15,6 +16,8 @@ export interface SessionRoutesOptions {
   readonly oidc?: boolean;
   /** Where sign-ins and sign-outs are recorded (`session.opened`, `session.closed`: principal, how, a session reference). */
   readonly audit: AuditTrail;
+  /** Throttles sign-in attempts per address and in all, and records the failed ones (`session.refused`). */
+  readonly guard: SignInGuard;
 }
 
 /**
@@ -33,9 +36,9 @@ export async function auditSignIn(options: Pick<SessionRoutesOptions, 'audit' | 
 const SignIn = z.object({ token: z.string().min(1).max(4096) }).strict();
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-/** Sets the session cookie: HttpOnly (never readable by script), SameSite=Strict, Path=/, Secure over https. */
-export function setSessionCookie(res: Response, cookie: SessionCookie, sessionId: string): void {
-  res.cookie(cookie.name, sessionId, { httpOnly: true, sameSite: 'strict', secure: cookie.secure, path: '/', maxAge: cookie.maxAgeSeconds * 1000 });
+/** Sets the session cookie: HttpOnly (never readable by script), SameSite=Strict, Path=/, Secure over https; as long-lived as its session. */
+export function setSessionCookie(res: Response, cookie: SessionCookie, sessionId: string, maxAgeSeconds = cookie.maxAgeSeconds): void {
+  res.cookie(cookie.name, sessionId, { httpOnly: true, sameSite: 'strict', secure: cookie.secure, path: '/', maxAge: maxAgeSeconds * 1000 });
 }
 
 function clearSessionCookie(res: Response, cookie: SessionCookie): void {
@@ -63,7 +66,8 @@ const crossOrigin = (res: Response) => problem(res, 403, { type: problemType('cs
 /**
  * The console's session (public routes, outside `/api`): `POST /auth/session` `{ token }` exchanges a configured API
  * token for a session cookie (a new session id every time: no fixation), `GET /auth/session` says who is signed in
- * (with the CSRF token), `DELETE /auth/session` signs out. The token is never stored, logged or echoed.
+ * (with the CSRF token), `DELETE /auth/session` signs out. The token is never stored, logged or echoed. Sign-in
+ * attempts are throttled per address and in all (429 with Retry-After); failed ones are audited (`session.refused`).
  */
 export function sessionRoutes(options: SessionRoutesOptions): Router {
   const router = express.Router();
@@ -72,14 +76,22 @@ export function sessionRoutes(options: SessionRoutesOptions): Router {
     res.setHeader('cache-control', 'no-store');
     next();
   };
-  router.post('/auth/session', noStore, jsonBody({ limitBytes: 8 * 1024 }), async (req, res) => {
-    if (!isSameOrigin(req, options.allowedOrigins)) return crossOrigin(res);
+  // Throttled before the body is read: a guesser pays for every attempt, whatever it sends.
+  router.post('/auth/session', noStore, options.guard.throttle, jsonBody({ limitBytes: 8 * 1024 }), async (req, res) => {
+    if (!isSameOrigin(req, options.allowedOrigins)) {
+      await options.guard.refused(req, { via: 'token', reason: 'cross-origin' });
+      return crossOrigin(res);
+    }
     const parsed = SignIn.safeParse(req.body);
     if (!parsed.success) {
+      await options.guard.refused(req, { via: 'token', reason: 'malformed body' });
       return problem(res, 400, { type: problemType('validation-failed'), title: 'Bad Request', detail: 'The body must be { "token": "<an API token>" }.' });
     }
     const principal = match(parsed.data.token);
-    if (principal === undefined) return unauthorized(res, 'The token is not a valid API token.');
+    if (principal === undefined) {
+      await options.guard.refused(req, { via: 'token', reason: 'unknown token' });
+      return unauthorized(res, 'The token is not a valid API token.');
+    }
     // Signing in again replaces the session this browser had.
     const previous = await currentSession(req, options);
     if (previous !== undefined) await options.sessions.delete(previous.id);

@@ -4,6 +4,7 @@ import { type Platform, StateSessionStore, resolveEntraDirectory, sessionCookieO
 import type { ApiConfig } from './config.ts';
 import { type OidcSettings, oidcRoutes } from './oidc-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
+import { signInGuard } from './sign-in-limits.ts';
 
 /** The console's OpenID Connect settings, when SOC_CONSOLE_OIDC_ISSUER is set (the secret read from its file, trimmed). */
 export function oidcSettingsOf(config: ApiConfig, publicUrl: string): OidcSettings | undefined {
@@ -18,6 +19,7 @@ export function oidcSettingsOf(config: ApiConfig, publicUrl: string): OidcSettin
     clientId: config.SOC_CONSOLE_OIDC_CLIENT_ID,
     ...(clientSecret !== undefined ? { clientSecret } : {}),
     redirectUri: config.SOC_CONSOLE_OIDC_REDIRECT_URI ?? new URL('/auth/callback', publicUrl).href,
+    sessionMaxAgeSeconds: Math.round(config.SOC_SESSION_OIDC_HOURS * 3600),
   };
 }
 
@@ -34,9 +36,11 @@ export function signInRoutes(platform: Platform, config: ApiConfig): Router {
   const cookie = sessionCookieOf(platform.env);
   const allowedOrigins = [new URL(platform.env.SOC_PUBLIC_URL).origin];
   const oidc = oidcSettingsOf(config, platform.env.SOC_PUBLIC_URL);
-  router.use(sessionRoutes({ sessions, directory, cookie, allowedOrigins, oidc: oidc !== undefined, audit: platform.audit }));
+  // One guard for every way in: a guesser does not get a second budget on the other route.
+  const guard = signInGuard({ limits: { perAddressPerMinute: config.SOC_SIGN_IN_PER_ADDRESS_PER_MINUTE, globalPerMinute: config.SOC_SIGN_IN_GLOBAL_PER_MINUTE }, clock: platform.clock, audit: platform.audit, log: platform.log });
+  router.use(sessionRoutes({ sessions, directory, cookie, allowedOrigins, oidc: oidc !== undefined, audit: platform.audit, guard }));
   if (oidc !== undefined) {
-    router.use(oidcRoutes({ settings: oidc, sessions, cookie, roleMap: entra.roleMap, reservedNames: new Set(platform.apiTokens.map((t) => t.name)), state: platform.state, clock: platform.clock, log: platform.log, audit: platform.audit }));
+    router.use(oidcRoutes({ settings: oidc, sessions, cookie, roleMap: entra.roleMap, reservedNames: new Set(platform.apiTokens.map((t) => t.name)), state: platform.state, clock: platform.clock, log: platform.log, audit: platform.audit, guard }));
   }
   return router;
 }

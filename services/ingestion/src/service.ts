@@ -11,7 +11,7 @@ import { SenderAuthenticator } from './http/authenticator.ts';
 import { type ResolvedCredential, loadIngestAuth } from './http/credentials.ts';
 import { buildIngestionOpenApiDocument, ingestionOpenApiRoutes } from './http/openapi.ts';
 import { quarantineRoutes } from './http/quarantine-routes.ts';
-import { SenderRateLimiter } from './http/rate-limiter.ts';
+import { KeyedRateLimiter } from '@soc/http';
 import { PipelineIngestor } from './ingestor.ts';
 
 /** Composition of the ingestion service: stores, the ingestor, and its edges (HTTP, and Event Hubs when configured). */
@@ -56,7 +56,7 @@ export const ingestionService: ServiceModule<IngestionConfig> = {
     const publicRoutes = alertRoutes({
       ingestor,
       auth: authenticator,
-      limiter: new SenderRateLimiter(config.INGEST_RATE_PER_SECOND, config.INGEST_RATE_BURST),
+      limiter: new KeyedRateLimiter(config.INGEST_RATE_PER_SECOND, config.INGEST_RATE_BURST),
       clock: platform.clock,
       maxBodyBytes: config.INGEST_MAX_BODY_BYTES,
     });

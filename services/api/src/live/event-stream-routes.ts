@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { problem, problemType, requireRole } from '@soc/http';
+import { problem, problemType, recheckPrincipal, requireRole } from '@soc/http';
 import type { Clock } from '@soc/runtime';
 import { tenantScope } from '../tenancy.ts';
 import type { CaseChangeFeed, CaseHint } from './change-feed.ts';
@@ -29,7 +29,9 @@ export function sseEvent(event: string, data: unknown): string {
 /**
  * `GET /api/v1/events` (role viewer): a `text/event-stream` of hints for the console. `case-changed` with
  * `{ alertId, groupId }` when a case of the caller's tenants changed (never alert text), `heartbeat` every
- * `heartbeatMs`, `retry:` first. At most `total` streams on this replica and `perPrincipal` per principal (429 with
+ * `heartbeatMs`, `retry:` first. Before each heartbeat the request's credential is re-checked
+ * ({@link recheckPrincipal}): when it no longer speaks for the principal with the viewer role the stream sends
+ * `signed-out` and ends. At most `total` streams on this replica and `perPrincipal` per principal (429 with
  * Retry-After beyond). `drain()` ends every stream (shutdown), after which new ones get 503.
  */
 export function eventStreamRoutes(deps: { feed: CaseChangeFeed; limits: EventStreamLimits; clock: Clock; tenantId: string }): { router: Router; drain(): Promise<void>; open(): number } {
@@ -56,7 +58,7 @@ export function eventStreamRoutes(deps: { feed: CaseChangeFeed; limits: EventStr
       });
       return;
     }
-    const scope = tenantScope(res, deps.tenantId);
+    let scope = tenantScope(res, deps.tenantId);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-store', 'x-accel-buffering': 'no' });
     streams.add(res);
     perPrincipal.set(principal, mine + 1);
@@ -67,7 +69,29 @@ export function eventStreamRoutes(deps: { feed: CaseChangeFeed; limits: EventStr
     };
     send(`retry: ${deps.limits.retryMs}\n\n`);
     send(sseEvent('ready', { heartbeatSeconds: Math.round(deps.limits.heartbeatMs / 1000) }));
-    const heartbeat = setInterval(() => send(sseEvent('heartbeat', { at: deps.clock.now().toISOString() })), deps.limits.heartbeatMs);
+    // Each heartbeat first asks whether the credential still speaks for this principal with the viewer role: a stream
+    // ends with its session (signed out, expired, principal or role removed) or its token (a JWT past exp).
+    let checking = false;
+    const beat = async (): Promise<void> => {
+      if (checking || res.writableEnded) return;
+      checking = true;
+      try {
+        const now = await recheckPrincipal(res);
+        if (now === undefined || now.principal !== principal || !now.roles.includes('viewer')) {
+          send(sseEvent('signed-out', {}));
+          res.end();
+          return;
+        }
+        res.locals.tenants = now.tenants; // a tenant taken away stops its hints at once
+        scope = tenantScope(res, deps.tenantId);
+        send(sseEvent('heartbeat', { at: deps.clock.now().toISOString() }));
+      } catch {
+        res.end(); // the credential cannot be re-checked (e.g. the state store is down): fail closed; the client reconnects
+      } finally {
+        checking = false;
+      }
+    };
+    const heartbeat = setInterval(() => void beat(), deps.limits.heartbeatMs);
     heartbeat.unref();
     const unsubscribe = deps.feed.subscribe((hint: CaseHint) => {
       if (scope.sees(hint.tenantId)) send(sseEvent('case-changed', { alertId: hint.alertId, groupId: hint.groupId }));

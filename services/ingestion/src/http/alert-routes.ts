@@ -6,13 +6,13 @@ import type { PipelineIngestor } from '../ingestor.ts';
 import { SOURCE_NAMES, parserFor } from '../sources/registry.ts';
 import type { FieldError } from '../sources/types.ts';
 import type { SenderAuthenticator } from './authenticator.ts';
-import type { SenderRateLimiter } from './rate-limiter.ts';
+import type { KeyedRateLimiter } from '@soc/http';
 
 /** What the alert routes need. */
 export interface AlertRoutesDeps {
   ingestor: PipelineIngestor;
   auth: SenderAuthenticator;
-  limiter: SenderRateLimiter;
+  limiter: KeyedRateLimiter;
   clock: Clock;
   maxBodyBytes: number;
 }

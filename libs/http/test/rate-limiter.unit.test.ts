@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SenderRateLimiter } from '../src/http/rate-limiter.ts';
+import { KeyedRateLimiter } from '../src/index.ts';
 
-describe('SenderRateLimiter', () => {
+describe('KeyedRateLimiter', () => {
   it('takes a cost all at once or not at all, and says when it can be paid', () => {
-    const limiter = new SenderRateLimiter(10, 20);
+    const limiter = new KeyedRateLimiter(10, 20);
     expect(limiter.take('siem', 0, 15)).toBe(0);
     // 5 left: 15 more need 10 more tokens, 1 s at 10 per second; nothing was taken by the refusal.
     expect(limiter.take('siem', 0, 15)).toBe(1);
