@@ -76,9 +76,9 @@ function answerBlock(a, c) {
     el('p', { class: 'chat-mode muted', text: mode }),
     el('p', { class: 'chat-text', text: a.answer }),
     a.citations?.length
-      ? el('div', {}, el('h4', { text: 'Cites' }), el('ul', { class: 'chat-citations' }, a.citations.map((x) => el('li', { 'data-cites': x.id }, el('span', { class: 'muted', text: `${x.kind}: ` }), factLink(c.alertId, [citationAnchor(x)], x.label), ' ', el('code', { text: x.id })))))
+      ? el('div', {}, el('h3', { text: 'Cites' }), el('ul', { class: 'chat-citations' }, a.citations.map((x) => el('li', { 'data-cites': x.id }, el('span', { class: 'muted', text: `${x.kind}: ` }), factLink(c.alertId, [citationAnchor(x)], x.label), ' ', el('code', { text: x.id })))))
       : null,
-    a.hunts?.length ? el('div', {}, el('h4', { text: 'Hunt queries (passed the guard)' }), a.hunts.map((h, i) => huntCard(h, String(i), { purpose: `case chat: ${c.alertId}`, correlationId: c.correlationId }))) : null,
+    a.hunts?.length ? el('div', {}, el('h3', { text: 'Hunt queries (passed the guard)' }), a.hunts.map((h, i) => huntCard(h, String(i), { purpose: `case chat: ${c.alertId}`, correlationId: c.correlationId }))) : null,
     a.removed?.length ? el('details', { class: 'chat-removed' }, el('summary', { text: `${a.removed.length} item(s) cut by the output checks` }), el('ul', {}, a.removed.map((r) => el('li', { text: `${r.path}: ${r.reason}` })))) : null,
   );
 }
