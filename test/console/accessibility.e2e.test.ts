@@ -39,6 +39,15 @@ describe('accessibility of the console (axe-core)', () => {
     const asked = await client(system.url, ANALYST_TOKEN)(`/api/v1/alerts/${alertId}/questions`, { body: { text: 'Write a hunt for 185.220.101.44' } });
     expect(asked.status).toBe(202);
     await eventually(async () => ((await viewer(`/api/v1/alerts/${alertId}`)).body.questions as { answer?: unknown }[] | undefined)?.find((q) => q.answer), 20_000, 'the chat answer');
+    // Let the journey finish (ticket, e-mail), so no live update redraws the case while axe reads it.
+    let seen = -1;
+    await eventually(async () => {
+      const n = ((await viewer(`/api/v1/alerts/${alertId}`)).body.timeline as unknown[]).length;
+      const settled = n === seen;
+      seen = n;
+      if (!settled) await new Promise((r) => setTimeout(r, 1500));
+      return settled ? n : undefined;
+    }, 20_000, 'a quiet case');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     // The console's CSP forbids inline script; only this test's context bypasses it, to inject axe.
     const context = await browser.newContext({ bypassCSP: true });
@@ -83,20 +92,20 @@ describe('accessibility of the console (axe-core)', () => {
     expect((await violations()).map((v) => v.id).sort()).toEqual(['button-name', 'label']);
     await page.locator('#a11y-probe').evaluate((probe) => probe.remove());
     const found: Record<string, Violation[]> = {};
-    await check('#/', () => expect.poll(() => page.locator('#view table tbody tr').count()).toBeGreaterThan(0), found);
+    await check('#/', () => expect.poll(() => page.locator('#view table tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(0), found);
     await check(
       `#/case/${encodeURIComponent(alertId)}`,
       async () => {
-        await expect.poll(() => page.locator('#hunts article.hunt').count()).toBeGreaterThan(0);
-        await expect.poll(() => page.locator('#chat .chat-answer').count()).toBe(1);
-        await expect.poll(() => page.locator('form.decide').count()).toBe(1);
+        await expect.poll(() => page.locator('#hunts article.hunt').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+        await expect.poll(() => page.locator('#chat .chat-answer').count(), { timeout: 10_000 }).toBe(1);
+        await expect.poll(() => page.locator('form.decide').count(), { timeout: 10_000 }).toBe(1);
       },
       found,
     );
-    await check('#/search?q=malicious', () => expect.poll(() => page.locator('#view table tbody tr').count()).toBeGreaterThan(0), found);
-    await check('#/kpis', () => expect.poll(() => page.locator('#kpi-results').getAttribute('aria-busy')).toBe('false'), found);
+    await check('#/search?q=malicious', () => expect.poll(() => page.locator('#view table tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(0), found);
+    await check('#/kpis', () => expect.poll(() => page.locator('#kpi-results').getAttribute('aria-busy'), { timeout: 10_000 }).toBe('false'), found);
     await check('#/admin/dead-letters', () => expect.poll(() => page.locator('#dead-letter-results').textContent()).toBe('No dead letters.'), found);
-    await check('#/admin/quarantine', () => expect.poll(() => page.locator('#quarantine tbody tr').count()).toBeGreaterThan(0), found);
+    await check('#/admin/quarantine', () => expect.poll(() => page.locator('#quarantine tbody tr').count(), { timeout: 10_000 }).toBeGreaterThan(0), found);
     const failures = Object.entries(found).flatMap(([hash, list]) => list.map((v) => `${hash}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(' | ')}`));
     expect(failures, failures.join('\n')).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -52,7 +52,7 @@ describe('the case page: hunts with Copy and Run, revisions, citations that focu
     const hunts = page.locator('#hunts');
     const expected = (await client(system.url, VIEWER_TOKEN)(`/api/v1/alerts/${alertId}/hunts`)).body.queries as { query: string; title: string; entityId: string }[];
     expect(expected.length).toBeGreaterThan(0);
-    await expect.poll(() => hunts.locator('article.hunt').count()).toBe(expected.length);
+    await expect.poll(() => hunts.locator('article.hunt').count(), { timeout: 10_000 }).toBe(expected.length);
     expect(await hunts.locator('article.hunt pre code').allTextContents()).toEqual(expected.map((q) => q.query));
     const first = hunts.locator('article.hunt').first();
     expect(await first.locator('.hunt-title').textContent()).toBe(expected[0]!.title);
@@ -110,7 +110,7 @@ describe('the case page: hunts with Copy and Run, revisions, citations that focu
     await page.goto(`${system.url}/#/`);
     await page.goto(caseUrl());
     const rows = page.locator('#revisions tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
     expect(await rows.first().textContent()).toContain('(shown)');
     expect(await rows.first().locator('.revision-changes').textContent()).toContain('severity: high → critical');
     expect(await rows.nth(1).locator('.revision-changes').textContent()).toBe('first revision');
