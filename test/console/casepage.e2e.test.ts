@@ -50,19 +50,21 @@ describe('the case page: hunts with Copy and Run, revisions, citations that focu
     await useToken(page, ANALYST_TOKEN);
     await page.goto(caseUrl());
     const hunts = page.locator('#hunts');
-    const expected = (await client(system.url, VIEWER_TOKEN)(`/api/v1/alerts/${alertId}/hunts`)).body.queries as { query: string; title: string; entityId: string }[];
+    const expected = (await client(system.url, VIEWER_TOKEN)(`/api/v1/alerts/${alertId}/hunts`)).body.queries as { query: string; title: string; purpose: string; entityId: string }[];
     expect(expected.length).toBeGreaterThan(0);
     await expect.poll(() => hunts.locator('article.hunt').count(), { timeout: 10_000 }).toBe(expected.length);
     expect(await hunts.locator('article.hunt pre code').allTextContents()).toEqual(expected.map((q) => q.query));
     const first = hunts.locator('article.hunt').first();
     expect(await first.locator('.hunt-title').textContent()).toBe(expected[0]!.title);
     expect(await first.textContent()).toContain(expected[0]!.entityId);
+    expect(expected[0]!.purpose.length).toBeGreaterThan(10);
+    expect(await first.locator('.hunt-purpose').textContent()).toBe(`Looks for: ${expected[0]!.purpose}`);
 
     await first.getByRole('button', { name: 'Copy' }).click();
     await expect.poll(() => first.locator('.hunt-result').textContent()).toContain('Copied.');
     expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(expected[0]!.query);
     await first.getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => first.locator('.hunt-result [role="alert"]').textContent()).toContain('Forbidden (403)');
+    await expect.poll(() => first.locator('.hunt-result [role="alert"]').textContent(), { timeout: 15_000 }).toContain('Forbidden (403)');
     expect(await first.locator('.hunt-result').textContent()).toContain('hunter');
 
     // Every fact has its anchor; a citation of the chat's answer moves the focus to the fact, the route stays.
@@ -125,7 +127,7 @@ describe('the case page: hunts with Copy and Run, revisions, citations that focu
     await expect.poll(() => first.locator('.hunt-result').textContent()).toContain('The query is selected');
     expect(await page.evaluate(() => String((globalThis as unknown as { getSelection(): unknown }).getSelection()))).toBe(await first.locator('pre code').textContent());
     await first.getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => first.locator('.hunt-result [role="status"]').textContent()).toMatch(/^not-executed \(validate-only\), 0 row\(s\), audit kqa-\d{12}/);
+    await expect.poll(() => first.locator('.hunt-result [role="status"]').textContent(), { timeout: 15_000 }).toMatch(/^not-executed \(validate-only\), 0 row\(s\), audit kqa-\d{12}/);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -45,9 +45,9 @@ function huntList(h, c) {
 }
 
 /**
- * One hunt query: its title (what it looks for), entity, language, tables and ATT&CK, the query in `<pre><code>`,
+ * One hunt query: its title and purpose (what it looks for), entity, language, tables and ATT&CK, the query in `<pre><code>`,
  * **Copy** (the clipboard; else the text is selected for Ctrl+C) and, for KQL, **Run** through the hunt API.
- * @param {{ title?: string, entityId?: string, language?: string, tables?: string[], attack?: string[], query: string, verdict?: { verdict?: string } }} h
+ * @param {{ title?: string, purpose?: string, entityId?: string, language?: string, tables?: string[], attack?: string[], query: string, verdict?: { verdict?: string } }} h
  * @param {string} key distinguishes the card on the page (`data-hunt`)
  * @param {{ purpose: string, correlationId?: string }} run what the audit trail records of a run
  */
@@ -80,6 +80,7 @@ export function huntCard(h, key, run) {
     'article',
     { class: 'hunt', 'data-hunt': key },
     el('p', {}, el('strong', { class: 'hunt-title', text: h.title ?? 'Hunt query' }), h.entityId ? el('span', { class: 'muted', text: ` — ${h.entityId}` }) : null, el('span', { class: 'muted', text: ` (${about})` })),
+    h.purpose ? el('p', { class: 'hunt-purpose', text: `Looks for: ${h.purpose}` }) : null,
     el('pre', {}, code),
     el('button', { type: 'button', onclick: copy, text: 'Copy', 'aria-label': `Copy: ${h.title ?? 'hunt query'}${h.entityId ? ` (${h.entityId})` : ''}` }),
     h.language === undefined || h.language === 'kql' ? [' ', el('button', { type: 'button', onclick: execute, text: 'Run', 'aria-label': `Run: ${h.title ?? 'hunt query'}${h.entityId ? ` (${h.entityId})` : ''}` })] : el('span', { class: 'muted', text: ' (SPL: copy it into Splunk; the hunt API runs KQL)' }),
