@@ -11,8 +11,8 @@ import { KQL_TEMPLATES, type HuntTemplate } from './templates.ts';
 
 /** A guard-approved hunt query for one entity of an alert. */
 export type HuntQuery =
-  | { templateId: string; title: string; language: 'kql'; entityId: string; query: string; tables: string[]; attack: string[]; verdict: KqlVerdictLike }
-  | { templateId: string; title: string; language: 'spl'; entityId: string; query: string; tables: string[]; attack: string[]; verdict: SplVerdict };
+  | { templateId: string; title: string; purpose: string; language: 'kql'; entityId: string; query: string; tables: string[]; attack: string[]; verdict: KqlVerdictLike }
+  | { templateId: string; title: string; purpose: string; language: 'spl'; entityId: string; query: string; tables: string[]; attack: string[]; verdict: SplVerdict };
 
 /** A hunt that was not produced, and why: its value could not be a literal, the guard denied it, or the cap was reached. */
 export interface DroppedHunt {
@@ -97,7 +97,7 @@ export function huntQueriesFor(alert: Alert, guard: KqlGuardLike, options: HuntQ
         dropped.push({ ...base, reason: 'literal-rejected', message: `${rendered.param}: ${rendered.rejection.message}`, rejection: rendered.rejection });
         continue;
       }
-      const common = { templateId: template.id, title: template.title, entityId: entity.id, attack: [...template.attack] };
+      const common = { templateId: template.id, title: template.title, purpose: template.purpose, entityId: entity.id, attack: [...template.attack] };
       if (template.language === 'kql') {
         const verdict = guard.check(rendered.query);
         if (verdict.verdict !== 'allow') {

@@ -45,7 +45,7 @@ function deadLetterTable(items, truncated, limit, replay) {
     'table',
     { id: 'dead-letters' },
     el('caption', { class: 'muted', text: `${items.length} dead letter(s)${truncated ? ` (the first ${limit} read; there may be more)` : ''}` }),
-    el('thead', {}, el('tr', {}, ['When', 'Subscription', 'Event type', 'Tenant', 'Reason', 'Description', 'Deliveries', ''].map((h) => el('th', { scope: 'col', text: h })))),
+    el('thead', {}, el('tr', {}, ['When', 'Subscription', 'Event type', 'Tenant', 'Reason', 'Description', 'Deliveries', 'Actions'].map((h) => el('th', { scope: 'col', text: h })))),
     el(
       'tbody',
       {},
@@ -133,7 +133,7 @@ function quarantineTable(items, show, replay) {
     'table',
     { id: 'quarantine' },
     el('caption', { class: 'muted', text: `${items.length} payload(s)` }),
-    el('thead', {}, el('tr', {}, ['Received', 'Source', 'Sender', 'Tenant', 'Reason', 'Bytes', 'Status', ''].map((h) => el('th', { scope: 'col', text: h })))),
+    el('thead', {}, el('tr', {}, ['Received', 'Source', 'Sender', 'Tenant', 'Reason', 'Bytes', 'Status', 'Actions'].map((h) => el('th', { scope: 'col', text: h })))),
     el(
       'tbody',
       {},

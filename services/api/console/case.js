@@ -5,6 +5,8 @@ import { api } from './api.js';
 import { caseworkSection } from './casework.js';
 import { chatSection } from './chat.js';
 import { el, notice, problemBox, replace } from './dom.js';
+import { anchorProps, enrichmentSection, factAnchor, factLink, revisionsSection } from './facts.js';
+import { huntsSection } from './hunts.js';
 import { entityHref } from './search.js';
 
 const DISPOSITIONS = [
@@ -35,18 +37,22 @@ export async function renderCase(view, alertId) {
       messages.scrollIntoView?.({ block: 'nearest' });
     }
   };
+  const anchors = new Set(); // fact anchors given on this page (facts.js)
   replace(
     view,
     el('p', {}, el('a', { href: '#/', text: '← Queue' })),
     messages,
-    alertSection(c),
+    alertSection(c, anchors),
     caseworkSection(c, act),
-    triageSection(c.triage),
+    enrichmentSection(c.enrichment, anchors),
+    triageSection(c.triage, anchors, c.alertId),
     decisionSection(c.decision),
+    huntsSection(c),
     chatSection(c),
     containmentSection(c.containment ?? [], act),
     dispositionSection(c, act),
     timelineSection(c.timeline ?? []),
+    revisionsSection(c),
   );
 }
 
@@ -54,7 +60,7 @@ function dl(pairs) {
   return el('dl', {}, pairs.filter(([, v]) => v !== undefined && v !== null && v !== '').flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v instanceof Node ? v : String(v))]));
 }
 
-function alertSection(c) {
+function alertSection(c, anchors) {
   const a = c.alert;
   if (!a) return el('section', {}, el('h2', { text: c.alertId }), el('p', { text: `Stage: ${c.stage}` }));
   return el(
@@ -78,13 +84,13 @@ function alertSection(c) {
           'table',
           {},
           el('thead', {}, el('tr', {}, ['Type', 'Value', 'Provenance'].map((h) => el('th', { scope: 'col', text: h })))),
-          el('tbody', {}, a.entities.map((e) => el('tr', {}, el('td', { text: e.type }), el('td', {}, el('a', { href: entityHref(e.type, e.value), title: 'Other cases with this entity' }, el('code', { text: e.value }))), el('td', { text: e.origin ?? '' })))),
+          el('tbody', {}, a.entities.map((e) => el('tr', anchorProps(anchors, 'entity', e.id), el('td', { text: e.type }), el('td', {}, el('a', { href: entityHref(e.type, e.value), title: 'Other cases with this entity' }, el('code', { text: e.value }))), el('td', { text: e.origin ?? '' })))),
         )
       : el('p', { text: 'None.' }),
   );
 }
 
-function triageSection(t) {
+function triageSection(t, anchors, alertId) {
   if (!t) return el('section', {}, el('h2', { text: 'Triage' }), el('p', { text: 'Not triaged yet.' }));
   const l = t.verdict?.likelihoods ?? {};
   const pct = (x) => (typeof x === 'number' ? `${Math.round(x * 100)} %` : '—');
@@ -100,9 +106,9 @@ function triageSection(t) {
     ]),
     t.summary ? el('p', { text: t.summary }) : null,
     el('h3', { text: 'Factors and their evidence' }),
-    el('ul', { id: 'factors' }, (t.risk?.factors ?? []).map((f) => el('li', {}, el('strong', { text: `${f.name} ${f.points >= 0 ? '+' : ''}${f.points}` }), ': ', f.evidence ?? '', f.factIds?.length ? el('span', { class: 'muted', text: ` (facts: ${f.factIds.join(', ')})` }) : null))),
+    el('ul', { id: 'factors' }, (t.risk?.factors ?? []).map((f) => el('li', anchorProps(anchors, 'factor', f.name), el('strong', { text: `${f.name} ${f.points >= 0 ? '+' : ''}${f.points}` }), ': ', f.evidence ?? '', f.factIds?.length ? el('span', { class: 'muted' }, ' (facts: ', f.factIds.map((id, i) => [i ? ', ' : '', factLink(alertId, [factAnchor('fact', id), factAnchor('entity', id)], id)]), ')') : null))),
     el('h3', { text: 'MITRE ATT&CK' }),
-    t.attack?.length ? el('ul', {}, t.attack.map((m) => el('li', { text: `${m.techniqueId}${m.techniqueName ? ` ${m.techniqueName}` : ''}${m.tactic ? ` (${m.tactic})` : ''}${m.basis ? `, ${m.basis}` : ''}` }))) : el('p', { text: 'None.' }),
+    t.attack?.length ? el('ul', {}, t.attack.map((m) => el('li', { ...anchorProps(anchors, 'attack', m.techniqueId), text: `${m.techniqueId}${m.techniqueName ? ` ${m.techniqueName}` : ''}${m.tactic ? ` (${m.tactic})` : ''}${m.basis ? `, ${m.basis}` : ''}` }))) : el('p', { text: 'None.' }),
     el('h3', { text: 'Next steps' }),
     t.nextSteps?.length ? el('ol', {}, t.nextSteps.map((s) => el('li', { text: s }))) : el('p', { text: 'None.' }),
   );

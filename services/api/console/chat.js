@@ -3,6 +3,8 @@
 // query can be copied or run through the hunt API (POST /api/v1/hunt/queries, role hunter).
 import { api } from './api.js';
 import { el, notice, problemBox, replace } from './dom.js';
+import { citationAnchor, factLink } from './facts.js';
+import { huntCard } from './hunts.js';
 
 const POLL_MS = 1000;
 const POLL_FOR_MS = 30_000;
@@ -74,41 +76,9 @@ function answerBlock(a, c) {
     el('p', { class: 'chat-mode muted', text: mode }),
     el('p', { class: 'chat-text', text: a.answer }),
     a.citations?.length
-      ? el('div', {}, el('h4', { text: 'Cites' }), el('ul', { class: 'chat-citations' }, a.citations.map((x) => el('li', { 'data-cites': x.id }, el('span', { class: 'muted', text: `${x.kind}: ` }), x.label, ' ', el('code', { text: x.id })))))
+      ? el('div', {}, el('h3', { text: 'Cites' }), el('ul', { class: 'chat-citations' }, a.citations.map((x) => el('li', { 'data-cites': x.id }, el('span', { class: 'muted', text: `${x.kind}: ` }), factLink(c.alertId, [citationAnchor(x)], x.label), ' ', el('code', { text: x.id })))))
       : null,
-    a.hunts?.length ? el('div', {}, el('h4', { text: 'Hunt queries (passed the guard)' }), a.hunts.map((h, i) => huntCard(h, i, c))) : null,
+    a.hunts?.length ? el('div', {}, el('h3', { text: 'Hunt queries (passed the guard)' }), a.hunts.map((h, i) => huntCard(h, String(i), { purpose: `case chat: ${c.alertId}`, correlationId: c.correlationId }))) : null,
     a.removed?.length ? el('details', { class: 'chat-removed' }, el('summary', { text: `${a.removed.length} item(s) cut by the output checks` }), el('ul', {}, a.removed.map((r) => el('li', { text: `${r.path}: ${r.reason}` })))) : null,
-  );
-}
-
-function huntCard(h, i, c) {
-  const out = el('div', { class: 'hunt-result' });
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(h.query);
-      replace(out, notice('Copied.'));
-    } catch (error) {
-      replace(out, problemBox(error));
-    }
-  };
-  const run = async () => {
-    replace(out, el('p', { class: 'muted', text: 'Running…' }));
-    try {
-      const r = await api('/api/v1/hunt/queries', { body: { query: h.query, purpose: `case chat: ${c.alertId}`, correlationId: c.correlationId } });
-      const why = r.reason ?? r.error?.message ?? '';
-      replace(out, notice(`${r.status} (${r.backend ?? ''}), ${r.rowCount ?? 0} row(s), audit ${r.auditId ?? ''}${why ? ` — ${why}` : ''}`));
-    } catch (error) {
-      replace(out, problemBox(error));
-    }
-  };
-  return el(
-    'article',
-    { class: 'hunt', 'data-hunt': String(i) },
-    el('p', {}, el('strong', { text: h.title }), h.entityId ? el('span', { class: 'muted', text: ` — ${h.entityId}` }) : null, el('span', { class: 'muted', text: ` (${h.language}; ${h.tables?.join(', ') ?? ''})` })),
-    el('pre', {}, el('code', { text: h.query })),
-    el('button', { type: 'button', onclick: copy, text: 'Copy' }),
-    ' ',
-    el('button', { type: 'button', onclick: run, text: 'Run' }),
-    out,
   );
 }

@@ -127,7 +127,7 @@ function queueTable(page, messages) {
       'table',
       { id: 'queue' },
       el('caption', { class: 'muted', text: `${items.length} case group(s) on this page, ${filters.sort === 'priority' ? 'most urgent first' : filters.sort === 'newest' ? 'newest activity first' : 'oldest first'}` }),
-      el('thead', {}, el('tr', {}, ['Severity', 'SLA', 'Score', 'Verdict', 'Title', 'Alerts', 'Age', 'Assignee', 'Status', ''].map((h) => el('th', { scope: 'col', text: h })))),
+      el('thead', {}, el('tr', {}, ['Severity', 'SLA', 'Score', 'Verdict', 'Title', 'Alerts', 'Age', 'Assignee', 'Status', 'Actions'].map((h) => el('th', { scope: 'col', text: h })))),
       el(
         'tbody',
         {},

@@ -91,3 +91,33 @@ describe('GET /api/v1/alerts/{id}/hunts', () => {
     expect(calls.some((c) => c.alertId === decidedOnly!.alertId)).toBe(false);
   });
 });
+
+describe('GET /api/v1/alerts/{id}/hunts with the copilot\'s suggestions', () => {
+  it('lists the copilot\'s guarded KQL suggestions from triage as text (as the OpenAPI document says)', async () => {
+    const state = new MemoryStateStore();
+    const cases = new StateCaseStore(state);
+    const project = makeCaseProjector(cases, new StateCaseGroupStore(state, { windowMinutes: 60 }));
+    const decided = decisionEvent(received!, at(0), 70, 'true-positive');
+    const suggestion = 'SigninLogs | where TimeGenerated > ago(1d) | where IPAddress == "203.0.113.7" | take 50';
+    (decided.data.triage as { copilot?: unknown }).copilot = { status: 'advised', model: 'm', evidence: [], investigationSteps: [], recommendedActions: [], huntQueries: [suggestion], removed: [] };
+    await project(receivedEvent(received!, at(0)), delivery);
+    await project(decided, delivery);
+    const app = express();
+    app.use((_req, res, next) => {
+      res.locals.principal = 'vera';
+      res.locals.roles = ['viewer'];
+      res.locals.tenants = '*';
+      next();
+    });
+    app.use(caseHuntRoutes({ tenantId: 'contoso', cases, hunts }));
+    app.use(errorHandler({ logger: createLogger({ service: 'api-test', level: 'silent' }) }));
+    const server = await listen(app, 0, '127.0.0.1');
+    try {
+      const res = await fetch(`${server.url}/api/v1/alerts/${encodeURIComponent(received!.alertId)}/hunts`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { copilot: unknown[] }).copilot).toEqual([suggestion]);
+    } finally {
+      await server.close();
+    }
+  });
+});

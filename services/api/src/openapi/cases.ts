@@ -128,7 +128,7 @@ export const CaseHuntsResponse = z.object({
   lookbackDays: z.number().int(),
   queries: z.array(z.looseObject({})),
   dropped: z.array(z.looseObject({})),
-  copilot: z.array(z.looseObject({})),
+  copilot: z.array(z.string()).meta({ description: 'The copilot\'s KQL suggestions from triage (each passed the guard there), as text.' }),
 });
 
 const AlertIdParams = z.object({ alertId: z.string().meta({ description: 'The alert id (from ingestion\'s 202).' }) });
