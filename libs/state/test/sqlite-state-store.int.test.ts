@@ -161,6 +161,29 @@ describe('SqliteStateStore', () => {
     await store.close();
   });
 
+  it('filters by an indexed field through its index and sorts, never walks another field\'s index in sort order', async () => {
+    // SQLite's planner, given a LIMIT, would rather walk the ORDER BY field's index than sort: with a filter on another
+    // indexed field that scans the whole collection for a handful of rows (an alert's events by time: O(n) per query).
+    const indexedFields = ['alertId', 'requestId', 'receivedAt', 'time'];
+    const filterFields = ['stage', 'entityKey'];
+    const store = new SqliteStateStore({ path: freshPath(), indexedFields, filterFields, purgeIntervalMs: 0 });
+    for (const filter of [...indexedFields, ...filterFields]) {
+      for (const order of indexedFields.filter((f) => f !== filter)) {
+        const plan = store.explainQuery('case-events', { where: { [filter]: 'x' }, orderBy: { field: order, direction: 'asc' }, limit: 1000 }).join(' ');
+        expect({ filter, order, plan }).toEqual({ filter, order, plan: expect.stringMatching(new RegExp(`USING INDEX documents_by_${filter}_`)) });
+      }
+    }
+    // Without a filter, the ORDER BY field's index still serves the order.
+    expect(store.explainQuery('case-events', { orderBy: { field: 'time', direction: 'desc' }, limit: 200 }).join(' ')).toMatch(/USING INDEX documents_by_time_/);
+    // An alert's events come back in time order either way.
+    for (const [id, time] of [['e3', '2026-12-01T10:03:00Z'], ['e1', '2026-12-01T10:01:00Z'], ['e2', '2026-12-01T10:02:00Z']] as const) {
+      await store.put('case-events', id, { alertId: 'a', time });
+    }
+    await store.put('case-events', 'other', { alertId: 'b', time: '2026-12-01T10:00:00Z' });
+    expect((await store.query('case-events', { where: { alertId: 'a' }, orderBy: { field: 'time', direction: 'asc' } })).map((d) => d.id)).toEqual(['e1', 'e2', 'e3']);
+    await store.close();
+  });
+
   it('serves equality on a filter field from a partial index that documents without the field do not fill', async () => {
     const path = freshPath();
     const store = new SqliteStateStore({ path, filterFields: ['receivedHour'], purgeIntervalMs: 0 });

@@ -78,6 +78,8 @@ export class SqliteStateStore implements StateStore {
   readonly #statements = new Map<string, StatementSync>();
   readonly #purgeTimer: NodeJS.Timeout | undefined;
   readonly #batchWrites: boolean;
+  /** Fields with an expression index (full or partial): an equality filter on one of them picks the index. */
+  readonly #indexed: ReadonlySet<string>;
   readonly #queue: PendingWrite[] = [];
   #isFlushScheduled = false;
   #isClosed = false;
@@ -86,6 +88,7 @@ export class SqliteStateStore implements StateStore {
     this.#clock = options.clock ?? systemClock;
     this.#batchWrites = options.batchWrites ?? true;
     for (const field of [...(options.indexedFields ?? []), ...(options.filterFields ?? [])]) assertFieldName(field);
+    this.#indexed = new Set([...(options.indexedFields ?? []), ...(options.filterFields ?? [])]);
     this.#db = guard(() => {
       // The timeout is SQLite's busy handler: a write waits for a sibling process's lock instead of failing.
       const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
@@ -199,7 +202,7 @@ export class SqliteStateStore implements StateStore {
 
   async query<T>(collection: string, query?: Query): Promise<readonly Versioned<T>[]> {
     assertCollection(collection);
-    const { sql, params } = buildQuery(collection, resolveQuery(query), this.#now());
+    const { sql, params } = buildQuery(collection, resolveQuery(query), this.#now(), this.#indexed);
     return this.#run(() =>
       this.#stmt(sql)
         .all(...params)
@@ -250,7 +253,7 @@ export class SqliteStateStore implements StateStore {
   /** The query plan SQLite picks for a {@link Query}, one line per step; lets tests and operators check index use. */
   explainQuery(collection: string, query?: Query): readonly string[] {
     assertCollection(collection);
-    const { sql, params } = buildQuery(collection, resolveQuery(query), this.#now());
+    const { sql, params } = buildQuery(collection, resolveQuery(query), this.#now(), this.#indexed);
     return guard(() =>
       this.#db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
@@ -393,7 +396,7 @@ function migrate(db: DatabaseSync): void {
 }
 
 /** One SQL text per query shape (fields and direction), values always bound, so the statement cache stays small. */
-function buildQuery(collection: string, q: ResolvedQuery, now: number): { sql: string; params: SQLInputValue[] } {
+function buildQuery(collection: string, q: ResolvedQuery, now: number, indexed: ReadonlySet<string>): { sql: string; params: SQLInputValue[] } {
   const params: SQLInputValue[] = [collection, now];
   let sql = 'SELECT id, value, etag FROM documents WHERE collection = ? AND (expires_at IS NULL OR expires_at > ?)';
   for (const [field, value] of q.where) {
@@ -404,7 +407,11 @@ function buildQuery(collection: string, q: ResolvedQuery, now: number): { sql: s
   }
   // Ties break on id in the same direction, so an index on (collection, field, id) serves the whole ORDER BY.
   const direction = q.orderBy?.direction === 'desc' ? 'DESC' : 'ASC';
-  sql += ` ORDER BY ${q.orderBy === undefined ? '' : `${jsonPath(q.orderBy.field)} ${direction}, `}id ${direction} LIMIT ?`;
+  // With an equality filter on an indexed field, the filter's index finds the rows and they are sorted: the unary `+`
+  // keeps SQLite's planner from walking the ORDER BY field's index instead (to skip the sort), which scans the whole
+  // collection to find a handful of rows (e.g. an alert's events ordered by `time`: O(collection) per query).
+  const sortOnly = q.where.some(([field]) => indexed.has(field) && field !== q.orderBy?.field) ? '+' : '';
+  sql += ` ORDER BY ${q.orderBy === undefined ? '' : `${sortOnly}${jsonPath(q.orderBy.field)} ${direction}, `}id ${direction} LIMIT ?`;
   params.push(q.limit);
   return { sql, params };
 }
