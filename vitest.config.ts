@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One temporary directory per run (TMPDIR of the workers), removed at its end: test/setup/temp-dir.ts.
+    globalSetup: ['test/setup/temp-dir.ts'],
     reporters: ['default'],
     projects: TIERS.map((tier) => ({
       extends: true,
