@@ -190,26 +190,7 @@ export class OpenAiCopilot {
       budgetTokens: this.options.budgetTokens ?? DEFAULT_BUDGET_TOKENS,
       ...(this.options.nonce === undefined ? {} : { nonce: this.options.nonce() }),
     });
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
-    try {
-      completion = await this.client.chat.completions.create(
-        {
-          model: this.model,
-          messages: prompt.messages,
-          response_format: { type: 'json_object' as const },
-          temperature: this.options.temperature ?? 0,
-          max_tokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-        },
-        opts.signal === undefined ? {} : { signal: opts.signal },
-      );
-    } catch (error) {
-      throw toCopilotError(error);
-    }
-    const usage = usageOf(completion.model || this.model, completion.usage, this.options.prices);
-    this.options.onUsage?.(usage);
-    const choice = completion.choices[0];
-    if (choice?.finish_reason === 'content_filter') throw copilotError('content-filtered', 'The provider content filter blocked the answer', { details: { usage } });
-    if (choice?.finish_reason === 'length') throw copilotError('bad-output', 'The answer was cut at the output token limit', { details: { usage } });
+    const { choice, usage } = await this.complete(prompt.messages, { type: 'json_object' as const }, opts.signal);
     const parsed = parseChatOutput(choice?.message.content);
     if (!parsed.ok) throw copilotError('bad-output', `The model's answer does not match the schema: ${parsed.problem}`, { details: { usage } });
     const checked = checkChatOutput(parsed.output, prompt.refs, redacted);
@@ -226,6 +207,38 @@ export class OpenAiCopilot {
     return { output, removed, usage, prompt: { estimatedTokens: prompt.estimatedTokens, budgetTokens: prompt.budgetTokens, cut: prompt.cut } };
   }
 
+  /**
+   * One chat completion, for advice and for case chat alike: the request, the usage (reported once), and the
+   * provider's refusals (content filter, output cut at the token limit) as copilot errors.
+   */
+  private async complete(
+    messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[],
+    response_format: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming['response_format'],
+    signal: AbortSignal | undefined,
+  ): Promise<{ choice: OpenAI.Chat.Completions.ChatCompletion.Choice | undefined; usage: ReturnType<typeof usageOf> }> {
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages,
+          ...(response_format === undefined ? {} : { response_format }),
+          temperature: this.options.temperature ?? 0,
+          max_tokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        },
+        signal === undefined ? {} : { signal },
+      );
+    } catch (error) {
+      throw toCopilotError(error);
+    }
+    const usage = usageOf(completion.model || this.model, completion.usage, this.options.prices);
+    this.options.onUsage?.(usage);
+    const choice = completion.choices[0];
+    if (choice?.finish_reason === 'content_filter') throw copilotError('content-filtered', 'The provider content filter blocked the answer', { details: { usage } });
+    if (choice?.finish_reason === 'length') throw copilotError('bad-output', 'The answer was cut at the output token limit', { details: { usage } });
+    return { choice, usage };
+  }
+
   /** Asks the model about one case. Throws a copilot AppError (timeout, rate-limited, bad-output …) on failure. */
   async advise(facts: CopilotFacts, opts: { signal?: AbortSignal } = {}): Promise<CopilotAdvice> {
     const { redacted, restore } = redact(facts, this.options.redaction);
@@ -238,27 +251,7 @@ export class OpenAiCopilot {
         ? { type: 'json_schema' as const, json_schema: { name: 'copilot_output', schema: copilotOutputJsonSchema(), strict: false } }
         : { type: 'json_object' as const };
 
-    let completion: OpenAI.Chat.Completions.ChatCompletion;
-    try {
-      completion = await this.client.chat.completions.create(
-        {
-          model: this.model,
-          messages: prompt.messages,
-          response_format,
-          temperature: this.options.temperature ?? 0,
-          max_tokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
-        },
-        opts.signal === undefined ? {} : { signal: opts.signal },
-      );
-    } catch (error) {
-      throw toCopilotError(error);
-    }
-
-    const usage = usageOf(completion.model || this.model, completion.usage, this.options.prices);
-    this.options.onUsage?.(usage);
-    const choice = completion.choices[0];
-    if (choice?.finish_reason === 'content_filter') throw copilotError('content-filtered', 'The provider content filter blocked the answer', { details: { usage } });
-    if (choice?.finish_reason === 'length') throw copilotError('bad-output', 'The answer was cut at the output token limit', { details: { usage } });
+    const { choice, usage } = await this.complete(prompt.messages, response_format, opts.signal);
     const parsed = parseCopilotOutput(choice?.message.content);
     // The problem names schema paths only, never the answer's text, so it is safe to log.
     if (!parsed.ok) throw copilotError('bad-output', `The model's answer does not match the schema: ${parsed.problem}`, { details: { usage } });
